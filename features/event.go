@@ -1,0 +1,32 @@
+// Package features owns what Candor knows about a customer: the feature sets,
+// the events that feed them, the collection-time consent gate and retention.
+package features
+
+import "time"
+
+// EventType names what a visitor did.
+type EventType string
+
+// Event types accepted by POST /v1/events.
+const (
+	View       EventType = "view"
+	Search     EventType = "search"
+	AddToCart  EventType = "add_to_cart"
+	Purchase   EventType = "purchase"
+	Rating     EventType = "rating"
+	Impression EventType = "impression"
+	Click      EventType = "click"
+)
+
+// Event is one interaction reported by a site. Exactly one of CustomerID and
+// AnonymousID is set.
+type Event struct {
+	CustomerID  string            `json:"customer_id,omitempty"`
+	AnonymousID string            `json:"anonymous_id,omitempty"`
+	Type        EventType         `json:"type"`
+	ItemID      string            `json:"item_id,omitempty"`
+	ActionID    string            `json:"action_id,omitempty"` // impressions/clicks of next-best-actions
+	Time        time.Time         `json:"ts"`
+	Value       float64           `json:"value,omitempty"` // rating value, quantity, ...
+	Context     map[string]string `json:"context,omitempty"`
+}
