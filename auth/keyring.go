@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// KeyLister loads every stored key. Implemented by redisstore.Store.
+type KeyLister interface {
+	ListKeys(ctx context.Context) ([]Key, error)
+}
+
+// Keyring holds the stored keys in memory so that authenticating a request
+// costs no Redis round trip. It is reloaded on a timer and whenever a key
+// changes (Reload is called on the pub/sub notice), so a revoked key stops
+// working within RefreshEvery on every replica, and at once on the replica
+// that revoked it.
+type Keyring struct {
+	src   KeyLister
+	byKey atomic.Pointer[map[string]Key]
+	mu    sync.Mutex // serialises reloads
+}
+
+// DefaultRefresh is how often the keyring reloads when no notice arrives.
+const DefaultRefresh = 5 * time.Second
+
+// NewKeyring returns an empty keyring over src; call Reload before use.
+func NewKeyring(src KeyLister) *Keyring {
+	kr := &Keyring{src: src}
+	empty := map[string]Key{}
+	kr.byKey.Store(&empty)
+	return kr
+}
+
+// Reload replaces the in-memory keys with the stored ones. On error the old
+// keys stay in place.
+func (kr *Keyring) Reload(ctx context.Context) error {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	keys, err := kr.src.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]Key, len(keys))
+	for _, k := range keys {
+		m[k.Hash] = k
+	}
+	kr.byKey.Store(&m)
+	return nil
+}
+
+// Lookup returns the key whose plaintext is given, if it is known.
+func (kr *Keyring) Lookup(plaintext string) (Key, bool) {
+	h := Hash(plaintext)
+	k, ok := (*kr.byKey.Load())[h]
+	if !ok || subtle.ConstantTimeCompare([]byte(k.Hash), []byte(h)) != 1 {
+		return Key{}, false
+	}
+	return k, true
+}
+
+// Len returns the number of keys loaded.
+func (kr *Keyring) Len() int { return len(*kr.byKey.Load()) }
+
+// Run reloads the keyring every interval until ctx ends. Errors keep the
+// previous keys and are passed to onErr.
+func (kr *Keyring) Run(ctx context.Context, every time.Duration, onErr func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := kr.Reload(ctx); err != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Global flags, each also read from its environment variable.
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "addr", Value: ":8080", Usage: "address to serve HTTP on", Sources: cli.EnvVars("CANDOR_ADDR")},
+		&cli.StringFlag{Name: "redis-url", Usage: "redis:// URL of the Redis to use; empty starts an embedded Redis with demo data", Sources: cli.EnvVars("REDIS_URL")},
+		&cli.StringFlag{Name: "namespace", Value: "candor", Usage: "prefix of every Redis key, so tenants and tests can share a Redis", Sources: cli.EnvVars("CANDOR_NAMESPACE")},
+		&cli.StringFlag{Name: "log-format", Value: "console", Usage: "log format: console or json", Sources: cli.EnvVars("CANDOR_LOG_FORMAT")},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "log level: debug, info, warn or error", Sources: cli.EnvVars("CANDOR_LOG_LEVEL")},
+		&cli.DurationFlag{Name: "read-timeout", Value: 5 * time.Second, Usage: "HTTP read timeout (whole request)", Sources: cli.EnvVars("CANDOR_READ_TIMEOUT")},
+		&cli.DurationFlag{Name: "write-timeout", Value: 10 * time.Second, Usage: "HTTP write timeout", Sources: cli.EnvVars("CANDOR_WRITE_TIMEOUT")},
+		&cli.DurationFlag{Name: "idle-timeout", Value: 60 * time.Second, Usage: "HTTP keep-alive idle timeout", Sources: cli.EnvVars("CANDOR_IDLE_TIMEOUT")},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "how long in-flight requests may run after SIGINT/SIGTERM", Sources: cli.EnvVars("CANDOR_SHUTDOWN_TIMEOUT")},
+		&cli.DurationFlag{Name: "redis-timeout", Value: 500 * time.Millisecond, Usage: "Redis read and write timeout", Sources: cli.EnvVars("CANDOR_REDIS_TIMEOUT")},
+		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
+	}
+}
+
+// config is the validated global configuration.
+type config struct {
+	Addr            string
+	RedisURL        string
+	Namespace       string
+	LogFormat       string
+	LogLevel        zapcore.Level
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	IdleTimeout     time.Duration
+	ShutdownTimeout time.Duration
+	RedisTimeout    time.Duration
+	PolicyVersion   int
+}
+
+// loadConfig reads and validates the global flags; an error names the
+// setting and its environment variable.
+func loadConfig(cmd *cli.Command) (config, error) {
+	c := config{
+		Addr: cmd.String("addr"), RedisURL: cmd.String("redis-url"), Namespace: cmd.String("namespace"),
+		LogFormat: cmd.String("log-format"), ReadTimeout: cmd.Duration("read-timeout"),
+		WriteTimeout: cmd.Duration("write-timeout"), IdleTimeout: cmd.Duration("idle-timeout"),
+		ShutdownTimeout: cmd.Duration("shutdown-timeout"), RedisTimeout: cmd.Duration("redis-timeout"),
+		PolicyVersion: int(cmd.Int("policy-version")),
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, fmt.Errorf("--addr / CANDOR_ADDR %q is not host:port (e.g. :8080)", c.Addr)
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return c, fmt.Errorf("--redis-url / REDIS_URL must start with redis:// or rediss://")
+	}
+	if !validNamespace(c.Namespace) {
+		return c, fmt.Errorf("--namespace / CANDOR_NAMESPACE %q must be 1-64 characters of letters, digits, '_' or '-'", c.Namespace)
+	}
+	if c.LogFormat != "console" && c.LogFormat != "json" {
+		return c, fmt.Errorf("--log-format / CANDOR_LOG_FORMAT %q must be console or json", c.LogFormat)
+	}
+	lvl, err := zapcore.ParseLevel(cmd.String("log-level"))
+	if err != nil {
+		return c, fmt.Errorf("--log-level / CANDOR_LOG_LEVEL %q must be debug, info, warn or error", cmd.String("log-level"))
+	}
+	c.LogLevel = lvl
+	return c, validateDurations(c)
+}
+
+func validateDurations(c config) error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"--read-timeout / CANDOR_READ_TIMEOUT", c.ReadTimeout},
+		{"--write-timeout / CANDOR_WRITE_TIMEOUT", c.WriteTimeout},
+		{"--idle-timeout / CANDOR_IDLE_TIMEOUT", c.IdleTimeout},
+		{"--shutdown-timeout / CANDOR_SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
+		{"--redis-timeout / CANDOR_REDIS_TIMEOUT", c.RedisTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as 5s", d.name)
+		}
+	}
+	if c.PolicyVersion < 1 {
+		return fmt.Errorf("--policy-version / CANDOR_POLICY_VERSION must be a positive integer")
+	}
+	return nil
+}
+
+func validNamespace(ns string) bool {
+	if ns == "" || len(ns) > 64 {
+		return false
+	}
+	for _, r := range ns {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// newLogger builds the zap logger for the configured format and level.
+func newLogger(c config) (*zap.Logger, error) {
+	zc := zap.NewProductionConfig()
+	if c.LogFormat == "console" {
+		zc = zap.NewDevelopmentConfig()
+		zc.Development = false
+		zc.DisableStacktrace = true
+	}
+	zc.Level = zap.NewAtomicLevelAt(c.LogLevel)
+	return zc.Build()
+}

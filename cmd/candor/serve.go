@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/urfave/cli/v3"
+	"go.uber.org/zap"
+
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/httpapi"
+	"github.com/candorhq/candor/redisstore"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the HTTP API (the default command)",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			return serve(ctx, cfg, cmd.Root().Writer)
+		},
+	}
+}
+
+// backend is the Redis the server runs on and what to release at exit.
+type backend struct {
+	store    *redisstore.Store
+	embedded bool
+	stop     func()
+}
+
+// openBackend opens the configured Redis, or starts the embedded one when
+// no URL is configured.
+func openBackend(cfg config) (*backend, error) {
+	b := &backend{stop: func() {}}
+	url := cfg.RedisURL
+	if url == "" {
+		u, stop, err := redisstore.Embedded()
+		if err != nil {
+			return nil, fmt.Errorf("start embedded Redis: %w", err)
+		}
+		url, b.stop, b.embedded = u, stop, true
+	}
+	st, err := redisstore.Open(redisstore.Options{URL: url, ReadTimeout: cfg.RedisTimeout, WriteTimeout: cfg.RedisTimeout}, cfg.Namespace)
+	if err != nil {
+		b.stop()
+		return nil, err
+	}
+	b.store = st
+	return b, nil
+}
+
+func (b *backend) Close() {
+	_ = b.store.Close()
+	b.stop()
+}
+
+// serve runs the server until ctx ends, then drains in-flight requests.
+func serve(ctx context.Context, cfg config, out io.Writer) error {
+	log, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	be, err := openBackend(cfg)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr / CANDOR_ADDR %s: %w", cfg.Addr, err)
+	}
+	keyring := auth.NewKeyring(be.store)
+	if be.embedded {
+		if err := startDemo(ctx, be.store, keyring, baseURL(ln), out); err != nil {
+			ln.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "Candor listening on %s (Redis %s, namespace %s)\n", baseURL(ln), redactURL(cfg.RedisURL), cfg.Namespace)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go connectAndWatch(ctx, be.store, keyring, log)
+	srv := newHTTPServer(cfg, newAPI(cfg, be.store, keyring, log), log)
+	return runHTTP(ctx, srv, ln, cfg.ShutdownTimeout, log)
+}
+
+func newAPI(cfg config, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st.Instrument(reg)
+	return httpapi.New(httpapi.Deps{
+		Logger:   log,
+		Registry: reg,
+		Keyring:  kr,
+		Keys:     st,
+		Ready:    []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}},
+	})
+}
+
+func newHTTPServer(cfg config, h http.Handler, log *zap.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadTimeout:       cfg.ReadTimeout,
+		ReadHeaderTimeout: cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+}
+
+// runHTTP serves on ln until ctx ends, then stops accepting and lets
+// in-flight requests finish within grace.
+func runHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, log *zap.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", zap.Duration("grace", grace))
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// connectAndWatch waits for Redis with backoff, loads the keyring, then
+// keeps it fresh from pub/sub notices and a timer until ctx ends.
+func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		err := st.Ping(ctx)
+		if err == nil {
+			err = kr.Reload(ctx)
+		}
+		if err == nil {
+			break
+		}
+		log.Warn("Redis not reachable; retrying", zap.Error(err), zap.Duration("retry_in", delay))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+	log.Info("Redis connected", zap.Int("api_keys", kr.Len()))
+	go st.Subscribe(ctx, func(topic string) {
+		if topic == redisstore.TopicKeys {
+			_ = kr.Reload(ctx)
+		}
+	})
+	kr.Run(ctx, auth.DefaultRefresh, func(err error) { log.Warn("reloading API keys", zap.Error(err)) })
+}
+
+func baseURL(ln net.Listener) string {
+	addr := ln.Addr().(*net.TCPAddr)
+	host := "localhost"
+	if !addr.IP.IsUnspecified() {
+		host = addr.IP.String()
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// redactURL hides the password of a redis:// URL.
+func redactURL(u string) string {
+	return redisstore.Redact(u)
+}

@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/auth"
+)
+
+// Principal is who is calling: an API key (with a role) or, for customer
+// routes, a customer token (added by the customer-rights work).
+type Principal struct {
+	KeyID      string
+	KeyName    string
+	Role       auth.Role
+	CustomerID string // set for customer tokens only
+}
+
+func principal(c echo.Context) Principal {
+	p, _ := c.Get(ctxPrincipal).(Principal)
+	return p
+}
+
+// authorize enforces the route's roles. Public routes have no roles.
+func (s *Server) authorize(r route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if len(r.roles) == 0 {
+			return next
+		}
+		return func(c echo.Context) error {
+			p, err := s.authenticate(c)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(r.roles, p.Role) {
+				return candor.Errorf(candor.EForbidden, "A %s key may not call %s %s; it needs one of: %s.", p.Role, r.method, r.path, joinRoles(r.roles))
+			}
+			c.Set(ctxPrincipal, p)
+			return next(c)
+		}
+	}
+}
+
+func (s *Server) authenticate(c echo.Context) (Principal, error) {
+	h := c.Request().Header.Get("Authorization")
+	if h == "" {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="candor"`)
+		return Principal{}, candor.Errorf(candor.EUnauthorized, "Missing API key: send the header 'Authorization: Bearer YOUR_KEY'.")
+	}
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return Principal{}, candor.Errorf(candor.EUnauthorized, "The Authorization header must be 'Bearer YOUR_KEY'.")
+	}
+	if s.keyring == nil {
+		return Principal{}, candor.Errorf(candor.EUnavailable, "Keys are not loaded yet; try again shortly.")
+	}
+	k, found := s.keyring.Lookup(strings.TrimSpace(tok))
+	if !found {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="candor", error="invalid_token"`)
+		return Principal{}, candor.Errorf(candor.EUnauthorized, "Unknown or revoked API key.")
+	}
+	return Principal{KeyID: k.ID, KeyName: k.Name, Role: k.Role}, nil
+}
+
+func joinRoles(rs []auth.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor"
+)
+
+// Transport-level codes that have no domain meaning.
+const (
+	codeMethodNotAllowed = "method_not_allowed"
+	codeRateLimited      = "rate_limited"
+)
+
+// statusOf is the one table that maps error codes to HTTP statuses.
+var statusOf = map[string]int{
+	candor.EInvalid:      http.StatusBadRequest,
+	candor.EUnauthorized: http.StatusUnauthorized,
+	candor.EForbidden:    http.StatusForbidden,
+	candor.ENotFound:     http.StatusNotFound,
+	codeMethodNotAllowed: http.StatusMethodNotAllowed,
+	candor.EConflict:     http.StatusConflict,
+	candor.ETooLarge:     http.StatusRequestEntityTooLarge,
+	codeRateLimited:      http.StatusTooManyRequests,
+	candor.EInternal:     http.StatusInternalServerError,
+	candor.EUnavailable:  http.StatusServiceUnavailable,
+}
+
+// codeOfStatus maps the statuses echo itself produces back to codes.
+var codeOfStatus = map[int]string{
+	http.StatusBadRequest:            candor.EInvalid,
+	http.StatusUnauthorized:          candor.EUnauthorized,
+	http.StatusForbidden:             candor.EForbidden,
+	http.StatusNotFound:              candor.ENotFound,
+	http.StatusMethodNotAllowed:      codeMethodNotAllowed,
+	http.StatusRequestEntityTooLarge: candor.ETooLarge,
+	http.StatusServiceUnavailable:    candor.EUnavailable,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// toCandor turns any error a handler or echo returns into a *candor.Error.
+func toCandor(err error) *candor.Error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code, ok := codeOfStatus[he.Code]
+		if !ok {
+			code = candor.EInternal
+		}
+		msg := http.StatusText(he.Code) + "."
+		switch he.Code {
+		case http.StatusNotFound:
+			msg = "No such route. See /openapi.json for the API."
+		case http.StatusRequestEntityTooLarge:
+			msg = fmt.Sprintf("The request body is larger than %d bytes.", maxBodyBytes)
+		}
+		return &candor.Error{Code: code, Message: msg, Err: err}
+	}
+	var ce *candor.Error
+	if errors.As(err, &ce) {
+		return &candor.Error{Code: candor.ErrorCode(err), Message: candor.ErrorMessage(err), Err: err}
+	}
+	return &candor.Error{Code: candor.EInternal, Message: candor.ErrorMessage(err), Err: err}
+}
+
+// errorHandler writes every error as {"error":{...}} with the status from
+// the table. The access log records the cause of 5xx, once.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	ce := toCandor(err)
+	status, ok := statusOf[ce.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	c.Set(ctxErr, err)
+	if c.Response().Committed {
+		return
+	}
+	body := errorBody{Error: errorDetail{Code: ce.Code, Message: ce.Message, RequestID: requestID(c)}}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, body)
+}
+
+// maxBodyBytes is the largest request body accepted (1 MiB).
+const maxBodyBytes = 1 << 20
+
+// decodeJSON decodes the request body into v, rejecting unknown fields,
+// trailing data and bodies over maxBodyBytes, with messages that name the
+// problem.
+func decodeJSON(c echo.Context, v any) error {
+	r := c.Request()
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return candor.Errorf(candor.EInvalid, "Content-Type must be application/json, not %q.", ct)
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return candor.Errorf(candor.EInvalid, "The request body must hold one JSON value; found more after it.")
+	}
+	return nil
+}
+
+// jsonError explains a decoding failure in terms a person can act on.
+func jsonError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+		ce  *candor.Error
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return candor.Errorf(candor.ETooLarge, "The request body is larger than %d bytes.", maxBodyBytes)
+	case errors.As(err, &ce):
+		return err
+	case errors.Is(err, io.EOF):
+		return candor.Errorf(candor.EInvalid, "The request body is empty; send a JSON document.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return candor.Errorf(candor.EInvalid, "Malformed JSON: the body ends in the middle of a value.")
+	case errors.As(err, &syn):
+		return candor.Errorf(candor.EInvalid, "Malformed JSON at byte %d: %s.", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "the body"
+		}
+		return candor.Errorf(candor.EInvalid, "Field %q must be %s, not %s.", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return candor.Errorf(candor.EInvalid, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return candor.Errorf(candor.EInvalid, "Malformed JSON: %v.", err)
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "a number"
+}

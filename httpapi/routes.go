@@ -1,0 +1,39 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor/auth"
+)
+
+// route is one line of the API: who may call it and what handles it.
+type route struct {
+	method  string
+	path    string
+	roles   []auth.Role // nil: public
+	handler echo.HandlerFunc
+}
+
+var (
+	public    []auth.Role
+	anyKey    = []auth.Role{auth.RoleSite, auth.RoleMarketer, auth.RoleAdmin}
+	adminOnly = []auth.Role{auth.RoleAdmin}
+)
+
+// routes is the whole API on one screen. /openapi.json must describe every
+// line (a test checks it).
+func (s *Server) routes() []route {
+	return []route{
+		{http.MethodGet, "/healthz", public, handleHealthz()},
+		{http.MethodGet, "/readyz", public, handleReadyz(s.deps.Ready)},
+		{http.MethodGet, "/metrics", public, handleMetrics(s.deps.Registry)},
+		{http.MethodGet, "/openapi.json", public, handleOpenAPI()},
+
+		{http.MethodGet, "/v1/whoami", anyKey, handleWhoami()},
+		{http.MethodGet, "/v1/keys", adminOnly, handleListKeys(s.deps.Keys)},
+		{http.MethodPost, "/v1/keys", adminOnly, handleCreateKey(s.deps.Keys, s.keyring)},
+		{http.MethodDelete, "/v1/keys/:id", adminOnly, handleRevokeKey(s.deps.Keys, s.keyring)},
+	}
+}

@@ -1,0 +1,63 @@
+// Package httpapi is Candor's HTTP transport: routes, authentication, input
+// decoding, the one error table and the operational endpoints. Handlers
+// decode, validate, make one domain call and encode; they never choose a
+// status code.
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/candorhq/candor/auth"
+)
+
+// ReadyCheck is one named readiness condition; nil error means ready.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are the services the server exposes. Nil services leave their
+// routes answering 503.
+type Deps struct {
+	Logger   *zap.Logger
+	Registry *prometheus.Registry // metrics are registered here and served on /metrics
+	Keyring  *auth.Keyring
+	Keys     KeyStore
+	Ready    []ReadyCheck
+}
+
+// Server is Candor's HTTP API.
+type Server struct {
+	echo    *echo.Echo
+	log     *zap.Logger
+	keyring *auth.Keyring
+	deps    Deps
+	metrics *httpMetrics
+}
+
+// New returns the server with every route registered.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = zap.NewNop()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{echo: echo.New(), log: d.Logger, keyring: d.Keyring, deps: d, metrics: newHTTPMetrics(d.Registry)}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.errorHandler
+	s.echo.Use(s.requestIDMiddleware, s.accessLog, s.recoverMiddleware, bodyLimit)
+	for _, r := range s.routes() {
+		s.echo.Add(r.method, r.path, r.handler, s.authorize(r))
+	}
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }

@@ -1,0 +1,354 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/auth"
+)
+
+// memKeys is an in-memory KeyStore for transport tests; the Redis store has
+// its own contract tests.
+type memKeys struct {
+	mu   sync.Mutex
+	keys []auth.Key
+}
+
+func (m *memKeys) ListKeys(context.Context) ([]auth.Key, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]auth.Key(nil), m.keys...), nil
+}
+
+func (m *memKeys) PutKey(_ context.Context, k auth.Key) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keys = append(m.keys, k)
+	return nil
+}
+
+func (m *memKeys) RevokeKey(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, k := range m.keys {
+		if k.ID == id {
+			m.keys = append(m.keys[:i], m.keys[i+1:]...)
+			return nil
+		}
+	}
+	return candor.Errorf(candor.ENotFound, "no API key with id %q", id)
+}
+
+type fixture struct {
+	srv  *Server
+	ts   *httptest.Server
+	keys map[auth.Role]string
+	logs *observer.ObservedLogs
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	store := &memKeys{}
+	f := &fixture{keys: map[auth.Role]string{}}
+	for _, r := range auth.Roles {
+		plain, k := auth.NewKey(r, "test-"+string(r), time.Now())
+		_ = store.PutKey(context.Background(), k)
+		f.keys[r] = plain
+	}
+	kr := auth.NewKeyring(store)
+	if err := kr.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	f.logs = logs
+	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store,
+		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+func (f *fixture) do(t *testing.T, method, path string, role auth.Role, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+f.keys[role])
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// errorOf decodes an error body and fails unless it has the documented shape.
+func errorOf(t *testing.T, b []byte) errorDetail {
+	t.Helper()
+	var body errorBody
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		t.Fatalf("error body %s: %v", b, err)
+	}
+	if body.Error.Code == "" || body.Error.Message == "" || body.Error.RequestID == "" {
+		t.Fatalf("error body %s lacks code, message or request_id", b)
+	}
+	return body.Error
+}
+
+func TestAuthRoles(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		role       auth.Role
+		wantStatus int
+		wantCode   string
+	}{
+		{"public without key", "GET", "/healthz", "", 200, ""},
+		{"no key", "GET", "/v1/whoami", "", 401, candor.EUnauthorized},
+		{"site may whoami", "GET", "/v1/whoami", auth.RoleSite, 200, ""},
+		{"site may not list keys", "GET", "/v1/keys", auth.RoleSite, 403, candor.EForbidden},
+		{"marketer may not list keys", "GET", "/v1/keys", auth.RoleMarketer, 403, candor.EForbidden},
+		{"admin lists keys", "GET", "/v1/keys", auth.RoleAdmin, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := f.do(t, tt.method, tt.path, tt.role, "")
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, b)
+			}
+			if tt.wantCode != "" {
+				if got := errorOf(t, b).Code; got != tt.wantCode {
+					t.Errorf("code = %q, want %q", got, tt.wantCode)
+				}
+			}
+		})
+	}
+}
+
+func TestBadKeyIsRejected(t *testing.T) {
+	f := newFixture(t)
+	for _, h := range []string{"Bearer cnd_wrong", "Basic abc", "Bearer "} {
+		req, _ := http.NewRequest("GET", f.ts.URL+"/v1/whoami", nil)
+		req.Header.Set("Authorization", h)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || errorOf(t, b).Code != candor.EUnauthorized {
+			t.Errorf("%q: status %d body %s", h, resp.StatusCode, b)
+		}
+	}
+}
+
+func TestErrorResponses(t *testing.T) {
+	f := newFixture(t)
+	big := `{"role":"site","name":"` + strings.Repeat("x", maxBodyBytes) + `"}`
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantCode                 string
+		wantInMessage            string
+	}{
+		{"unknown route", "GET", "/v1/nope", "", 404, candor.ENotFound, "No such route"},
+		{"wrong method", "PATCH", "/v1/keys", "", 405, codeMethodNotAllowed, ""},
+		{"malformed json", "POST", "/v1/keys", `{"role": "site",`, 400, candor.EInvalid, "Malformed JSON"},
+		{"syntax error", "POST", "/v1/keys", `{"role" "site"}`, 400, candor.EInvalid, "byte"},
+		{"unknown field", "POST", "/v1/keys", `{"role":"site","name":"a","admin":true}`, 400, candor.EInvalid, `"admin"`},
+		{"wrong type", "POST", "/v1/keys", `{"role":"site","name":7}`, 400, candor.EInvalid, `"name" must be a string`},
+		{"empty body", "POST", "/v1/keys", ``, 400, candor.EInvalid, "empty"},
+		{"trailing data", "POST", "/v1/keys", `{"role":"site","name":"a"} {}`, 400, candor.EInvalid, "one JSON value"},
+		{"bad role", "POST", "/v1/keys", `{"role":"root","name":"a"}`, 400, candor.EInvalid, "site, marketer or admin"},
+		{"too large", "POST", "/v1/keys", big, 413, candor.ETooLarge, "larger than"},
+		{"revoke unknown", "DELETE", "/v1/keys/abc", "", 404, candor.ENotFound, "abc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := f.do(t, tt.method, tt.path, auth.RoleAdmin, tt.body)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantStatus, b)
+			}
+			e := errorOf(t, b)
+			if e.Code != tt.wantCode || !strings.Contains(e.Message, tt.wantInMessage) {
+				t.Errorf("error = %+v, want code %q and message containing %q", e, tt.wantCode, tt.wantInMessage)
+			}
+			if e.RequestID != resp.Header.Get("X-Request-ID") {
+				t.Errorf("request_id %q != header %q", e.RequestID, resp.Header.Get("X-Request-ID"))
+			}
+		})
+	}
+}
+
+func TestChunkedOversizeBodyIs413(t *testing.T) {
+	f := newFixture(t)
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = pw.Write([]byte(`{"role":"site","name":"`))
+		_, _ = pw.Write([]byte(strings.Repeat("y", maxBodyBytes+10)))
+		_ = pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", f.ts.URL+"/v1/keys", pr)
+	req.Header.Set("Authorization", "Bearer "+f.keys[auth.RoleAdmin])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 413 || errorOf(t, b).Code != candor.ETooLarge {
+		t.Errorf("status %d body %s", resp.StatusCode, b)
+	}
+}
+
+func TestCreateUseAndRevokeKey(t *testing.T) {
+	f := newFixture(t)
+	resp, b := f.do(t, "POST", "/v1/keys", auth.RoleAdmin, `{"role":"marketer","name":"campaigns"}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, b)
+	}
+	var created keyView
+	_ = json.Unmarshal(b, &created)
+	f.keys["new"] = created.Key
+	if resp, b := f.do(t, "GET", "/v1/whoami", "new", ""); resp.StatusCode != 200 || !strings.Contains(string(b), `"marketer"`) {
+		t.Fatalf("new key: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := f.do(t, "DELETE", "/v1/keys/"+created.ID, auth.RoleAdmin, ""); resp.StatusCode != 204 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(t, "GET", "/v1/whoami", "new", ""); resp.StatusCode != 401 {
+		t.Errorf("revoked key: status %d, want 401", resp.StatusCode)
+	}
+	_, list := f.do(t, "GET", "/v1/keys", auth.RoleAdmin, "")
+	if strings.Contains(string(list), created.Key) || strings.Contains(string(list), "hash") {
+		t.Errorf("key list leaks secrets: %s", list)
+	}
+}
+
+func TestPanicIs500AndServerKeepsServing(t *testing.T) {
+	f := newFixture(t)
+	f.srv.echo.GET("/boom", func(c echo.Context) error { panic("kaboom") })
+	resp, b := f.do(t, "GET", "/boom", "", "")
+	if resp.StatusCode != 500 {
+		t.Fatalf("status = %d, want 500", resp.StatusCode)
+	}
+	e := errorOf(t, b)
+	if e.Code != candor.EInternal || strings.Contains(string(b), "kaboom") {
+		t.Errorf("body %s: want internal code and no panic value", b)
+	}
+	logged := f.logs.FilterMessage("request").FilterField(zap.Int("status", 500)).All()
+	if len(logged) != 1 || !strings.Contains(logged[0].ContextMap()["stack"].(string), "server_test.go") {
+		t.Errorf("want one 500 log line with stack, got %d", len(logged))
+	}
+	if resp, _ := f.do(t, "GET", "/healthz", "", ""); resp.StatusCode != 200 {
+		t.Errorf("after panic /healthz = %d", resp.StatusCode)
+	}
+}
+
+func TestRequestIDEchoedOrGenerated(t *testing.T) {
+	f := newFixture(t)
+	req, _ := http.NewRequest("GET", f.ts.URL+"/healthz", nil)
+	req.Header.Set("X-Request-ID", "abc-123")
+	resp, _ := http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-ID"); got != "abc-123" {
+		t.Errorf("echoed id = %q", got)
+	}
+	req.Header.Set("X-Request-ID", "bad id\twith spaces")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-ID"); got == "" || strings.Contains(got, " ") {
+		t.Errorf("generated id = %q", got)
+	}
+	if n := f.logs.FilterField(zap.String("request_id", "abc-123")).Len(); n != 1 {
+		t.Errorf("access log lines with the id = %d, want 1", n)
+	}
+}
+
+func TestMetricsCountRequests(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "GET", "/v1/whoami", auth.RoleSite, "")
+	f.do(t, "GET", "/v1/whoami", "", "")
+	_, b := f.do(t, "GET", "/metrics", "", "")
+	for _, want := range []string{
+		`candor_http_requests_total{method="GET",route="/v1/whoami",status="200"} 1`,
+		`candor_http_requests_total{method="GET",route="/v1/whoami",status="401"} 1`,
+		`candor_http_request_duration_seconds_bucket{method="GET",route="/v1/whoami"`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestReadyzReportsFailingCheck(t *testing.T) {
+	srv := New(Deps{Ready: []ReadyCheck{{Name: "redis", Check: func(ctx context.Context) error {
+		return candor.Errorf(candor.EUnavailable, "Redis did not answer.")
+	}}}})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "Redis did not answer") {
+		t.Errorf("readyz = %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestOpenAPIDescribesEveryRoute fails when a route in routes.go is missing
+// from /openapi.json, or the document is not valid OpenAPI 3.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	f := newFixture(t)
+	_, b := f.do(t, "GET", "/openapi.json", "", "")
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("invalid OpenAPI document: %v", err)
+	}
+	for _, r := range f.srv.routes() {
+		p := openapiPath(r.path)
+		item := doc.Paths.Find(p)
+		if item == nil || item.GetOperation(r.method) == nil {
+			t.Errorf("%s %s is not in openapi.json (as %s)", r.method, r.path, p)
+			continue
+		}
+		if op := item.GetOperation(r.method); len(r.roles) > 0 && op.Security == nil {
+			t.Errorf("%s %s needs a key but openapi.json has no security for it", r.method, r.path)
+		}
+	}
+}
+
+// openapiPath turns echo's /a/:id into OpenAPI's /a/{id}.
+func openapiPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}

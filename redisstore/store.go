@@ -1,0 +1,110 @@
+// Package redisstore is the only package that talks to Redis. It implements
+// the store interfaces the domain packages declare (consent ledger, feature
+// store, keys, models, rules) with go-redis and Lua scripts embedded from
+// .lua files. Every key name is built in keys.go.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor"
+)
+
+// Options configure the Redis client. Zero values take the documented
+// defaults.
+type Options struct {
+	URL          string        // redis:// or rediss:// URL; required
+	DialTimeout  time.Duration // default 2s
+	ReadTimeout  time.Duration // default 500ms
+	WriteTimeout time.Duration // default 500ms
+	PoolSize     int           // default 10 per CPU (go-redis default)
+}
+
+// Client creates a go-redis client for opt. It does not connect; use Ping.
+func Client(opt Options) (*redis.Client, error) {
+	ro, err := redis.ParseURL(opt.URL)
+	if err != nil {
+		return nil, candor.Errorf(candor.EInvalid, "REDIS_URL %q is not a redis:// URL: %v", Redact(opt.URL), err)
+	}
+	ro.ContextTimeoutEnabled = true
+	ro.DialTimeout = orDefault(opt.DialTimeout, 2*time.Second)
+	ro.ReadTimeout = orDefault(opt.ReadTimeout, 500*time.Millisecond)
+	ro.WriteTimeout = orDefault(opt.WriteTimeout, 500*time.Millisecond)
+	if opt.PoolSize > 0 {
+		ro.PoolSize = opt.PoolSize
+	}
+	return redis.NewClient(ro), nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Redact hides the password of a redis:// URL, for messages.
+func Redact(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return u
+	}
+	return u[:scheme+3] + "***" + u[at:]
+}
+
+// Store implements Candor's storage interfaces on one Redis.
+type Store struct {
+	rdb  redis.UniversalClient
+	keys keys
+	now  func() time.Time
+}
+
+// New returns a Store over rdb with every key under namespace ns.
+func New(rdb redis.UniversalClient, ns string) *Store {
+	return &Store{rdb: rdb, keys: keys{ns: ns}, now: time.Now}
+}
+
+// SetClock replaces the store's clock, for tests.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Namespace returns the key prefix of the store.
+func (s *Store) Namespace() string { return s.keys.ns }
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return translate("redisstore.Ping", s.rdb.Ping(ctx).Err())
+}
+
+// translate turns go-redis errors into Candor errors at the edge: redis.Nil
+// becomes not_found, timeouts and connection failures become unavailable.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *candor.Error
+	switch {
+	case errors.As(err, &ce):
+		return &candor.Error{Op: op, Err: err}
+	case errors.Is(err, redis.Nil):
+		return &candor.Error{Code: candor.ENotFound, Message: "Not found.", Op: op, Err: err}
+	case isUnavailable(err):
+		return &candor.Error{Code: candor.EUnavailable, Message: "The data store is unavailable; try again shortly.", Op: op, Err: err}
+	}
+	return &candor.Error{Code: candor.EInternal, Op: op, Err: err}
+}
+
+func isUnavailable(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, redis.ErrClosed) ||
+		errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") ||
+		strings.HasPrefix(err.Error(), "LOADING") || strings.Contains(err.Error(), "pool timeout")
+}
