@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/redisstore"
+)
+
+// syncBuffer is an io.Writer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type running struct {
+	url  string
+	out  *syncBuffer
+	stop context.CancelFunc
+	done chan error
+}
+
+var urlLine = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServer runs the real command line on a free port and waits until
+// /readyz answers 200.
+func startServer(t *testing.T, args ...string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{out: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
+	go func() {
+		r.done <- run(ctx, append([]string{"candor", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...), r.out, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := urlLine.FindStringSubmatch(r.out.String()); m != nil && r.url == "" {
+			r.url = m[1]
+		}
+		if r.url != "" {
+			if resp, err := http.Get(r.url + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return r
+				}
+			}
+		}
+		select {
+		case err := <-r.done:
+			t.Fatalf("server exited: %v\n%s", err, r.out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server not ready in 10s; output:\n%s", r.out)
+	return nil
+}
+
+func get(t *testing.T, url, key string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func demoKeys(t *testing.T, out string) map[auth.Role]string {
+	t.Helper()
+	keys := map[auth.Role]string{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	re := regexp.MustCompile(`demo (\w+)\s+key: (cnd_\S+)`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			keys[auth.Role(m[1])] = m[2]
+		}
+	}
+	if len(keys) != 3 {
+		t.Fatalf("want one demo key per role in the first lines, got %v in:\n%s", keys, out)
+	}
+	return keys
+}
+
+func TestEmbeddedServerPrintsKeysAndEnforcesRoles(t *testing.T) {
+	r := startServer(t, "--redis-url", "")
+	keys := demoKeys(t, r.out.String())
+	if code, _ := get(t, r.url+"/v1/whoami", ""); code != 401 {
+		t.Errorf("no key: %d, want 401", code)
+	}
+	if code, body := get(t, r.url+"/v1/keys", keys[auth.RoleSite]); code != 403 || !strings.Contains(body, `"forbidden"`) {
+		t.Errorf("site key on admin route: %d %s", code, body)
+	}
+	code, body := get(t, r.url+"/v1/keys", keys[auth.RoleAdmin])
+	if code != 200 || strings.Count(body, `"id"`) != 3 {
+		t.Errorf("admin key: %d %s", code, body)
+	}
+	if code, body := get(t, r.url+"/v1/nope", keys[auth.RoleAdmin]); code != 404 || !strings.Contains(body, `"request_id"`) {
+		t.Errorf("unknown route: %d %s", code, body)
+	}
+	if code, body := get(t, r.url+"/metrics", ""); code != 200 || !strings.Contains(body, "candor_redis_call_duration_seconds") {
+		t.Errorf("metrics lack Redis latency: %d", code)
+	}
+}
+
+func TestServerOnRealRedisPrintsNoKeys(t *testing.T) {
+	db := redistest.New(t)
+	if !db.Real() {
+		t.Skip("REDIS_URL not set")
+	}
+	st := redisstore.New(db.Client, db.Namespace)
+	plain, k := auth.NewKey(auth.RoleSite, "t", time.Now())
+	if err := st.PutKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	r := startServer(t, "--redis-url", os.Getenv("REDIS_URL"), "--namespace", db.Namespace)
+	if strings.Contains(r.out.String(), "demo site") {
+		t.Errorf("real Redis must not get demo keys:\n%s", r.out)
+	}
+	waitFor(t, func() bool { code, _ := get(t, r.url+"/v1/whoami", plain); return code == 200 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 250; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 5s")
+}
+
+func TestUnreachableRedisReportsNotReady(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"candor", "--addr", "127.0.0.1:0", "--redis-url", "redis://127.0.0.1:1"}, out, io.Discard)
+	}()
+	var url string
+	waitFor(t, func() bool {
+		m := urlLine.FindStringSubmatch(out.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	code, body := get(t, url+"/readyz", "")
+	if code != 503 || !strings.Contains(body, "not_ready") {
+		t.Errorf("readyz = %d %s, want 503 not_ready", code, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("server did not stop cleanly: %v", err)
+	}
+}
+
+func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
+	r := startServer(t, "--redis-url", "")
+	keys := demoKeys(t, r.out.String())
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", r.url+"/v1/keys", pr)
+	req.Header.Set("Authorization", "Bearer "+keys[auth.RoleAdmin])
+	respc := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("in-flight request failed: %v", err)
+		}
+		respc <- resp
+	}()
+	_, _ = pw.Write([]byte(`{"role":"site",`))
+	time.Sleep(100 * time.Millisecond) // let the request reach the handler
+	r.stop()                           // as SIGTERM does
+	time.Sleep(100 * time.Millisecond)
+	_, _ = pw.Write([]byte(`"name":"late"}`))
+	_ = pw.Close()
+	resp := <-respc
+	if resp == nil {
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Errorf("in-flight request got %d, want 201", resp.StatusCode)
+	}
+	if err := <-r.done; err != nil {
+		t.Errorf("run returned %v after shutdown", err)
+	}
+	r.done <- nil // for the cleanup
+	if _, err := http.Get(r.url + "/healthz"); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+func TestBadSettingsStopWithOneClearLine(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-format", "xml"}, "CANDOR_LOG_FORMAT"},
+		{[]string{"--addr", "8080"}, "CANDOR_ADDR"},
+		{[]string{"--redis-url", "http://x"}, "REDIS_URL"},
+		{[]string{"--namespace", "a b"}, "CANDOR_NAMESPACE"},
+		{[]string{"--read-timeout", "-1s"}, "CANDOR_READ_TIMEOUT"},
+		{[]string{"--read-timeout", "soon"}, "read-timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.args), func(t *testing.T) {
+			err := run(context.Background(), append([]string{"candor"}, tt.args...), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v, want one line naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBadEnvValueNamesTheVariable(t *testing.T) {
+	t.Setenv("CANDOR_IDLE_TIMEOUT", "forever")
+	err := run(context.Background(), []string{"candor", "--redis-url", ""}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CANDOR_IDLE_TIMEOUT") {
+		t.Errorf("err = %v, want it to name CANDOR_IDLE_TIMEOUT", err)
+	}
+}
+
+func TestHelpDocumentsEveryFlagWithEnvAndDefault(t *testing.T) {
+	out := &syncBuffer{}
+	if err := run(context.Background(), []string{"candor", "--help"}, out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CANDOR_ADDR", "REDIS_URL", "CANDOR_NAMESPACE", "CANDOR_LOG_FORMAT", "CANDOR_READ_TIMEOUT", `":8080"`, "serve", "seed", "keys"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %s", want)
+		}
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	db := redistest.New(t)
+	if !db.Real() {
+		t.Skip("keys commands need REDIS_URL")
+	}
+	base := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--namespace", db.Namespace, "keys"}
+	out := &syncBuffer{}
+	if err := run(context.Background(), append(base, "create", "--role", "marketer", "--name", "mkt"), out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	id := regexp.MustCompile(`id ([0-9a-f]{12})`).FindStringSubmatch(out.String())
+	if id == nil || !strings.Contains(out.String(), "cnd_") {
+		t.Fatalf("create output: %s", out)
+	}
+	list := &syncBuffer{}
+	_ = run(context.Background(), append(base, "list"), list, io.Discard)
+	if !strings.Contains(list.String(), id[1]) || !strings.Contains(list.String(), "marketer") || strings.Contains(list.String(), "cnd_") {
+		t.Errorf("list output: %s", list)
+	}
+	if err := run(context.Background(), append(base, "revoke", id[1]), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), append(base, "revoke", id[1]), io.Discard, io.Discard); err == nil {
+		t.Error("revoking twice succeeded")
+	}
+	if err := run(context.Background(), append(base, "create", "--role", "root", "--name", "x"), io.Discard, io.Discard); err == nil {
+		t.Error("bad role accepted")
+	}
+}
