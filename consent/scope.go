@@ -4,6 +4,12 @@
 // code that reads personal features must be handed one.
 package consent
 
+import (
+	"strings"
+
+	"github.com/candorhq/candor"
+)
+
 // Scope is one thing a customer can consent to: a feature set, a channel for
 // actions, or sale_share.
 type Scope string
@@ -53,4 +59,25 @@ func (s Scope) bit() int {
 		}
 	}
 	return -1
+}
+
+// ParseScope returns the scope named s, or an EInvalid error listing the
+// valid scopes.
+func ParseScope(s string) (Scope, error) {
+	if sc := Scope(s); sc.Valid() {
+		return sc, nil
+	}
+	return "", candor.Errorf(candor.EInvalid, "unknown scope %q: valid scopes are %s", s, joinNames(AllScopes))
+}
+
+// joinNames renders names as "a, b, c" for error messages.
+func joinNames[T ~string](names []T) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(n))
+	}
+	return b.String()
 }
