@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,4 +108,13 @@ func isUnavailable(err error) bool {
 		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, redis.ErrClosed) ||
 		errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") ||
 		strings.HasPrefix(err.Error(), "LOADING") || strings.Contains(err.Error(), "pool timeout")
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

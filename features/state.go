@@ -1,0 +1,38 @@
+package features
+
+import (
+	"time"
+
+	"github.com/candorhq/candor/consent"
+)
+
+// State is what the consent-gated read returns for one customer: the
+// consent decision and only the feature sets it grants. A set that is not
+// granted is absent (nil), never empty-but-read.
+type State struct {
+	CustomerID   string
+	Decision     consent.Decision
+	Interactions map[consent.Scope][]Interaction // browsing, purchases, sensitive
+	Declared     *Declared
+	Location     *Location
+	Demographics *Demographics
+	Feedback     map[string]string // the customer's own controls; see the feedback work
+	Contacts     []Contact
+}
+
+// Contact is one delivered next-best-action, for contact policies.
+type Contact struct {
+	Member string // "<action id>:<unix ms>"
+	Time   time.Time
+}
+
+// Grant returns the grant of the state's decision: what the scorer may use.
+func (s *State) Grant() consent.Grant { return s.Decision.Grant() }
+
+// Routed is an event after validation and routing: what the store writes.
+type Routed struct {
+	CustomerID string
+	Set        consent.Scope // "" for a contact (an impression or click of an action)
+	Member     string        // item id, or "<action>:<ms>" for a contact
+	Time       time.Time
+}

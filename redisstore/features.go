@@ -1,0 +1,154 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+)
+
+// ReadState is the consent-gated read: in one round trip (one EVALSHA over
+// keys that share the customer's hash tag) it reads the consent hash,
+// evaluates it in Lua, and reads only the granted feature sets, plus
+// feedback and contacts. The Go side evaluates the returned consent again
+// with consent.Evaluate and keeps a set only if both agree it is granted.
+func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Request) (*features.State, error) {
+	sets := consent.FeatureSets
+	keys := make([]string, 0, 3+len(sets))
+	keys = append(keys, s.keys.consent(customerID), s.keys.feedback(customerID), s.keys.contacts(customerID))
+	args := append(consentArgs(req), len(sets))
+	for _, set := range sets {
+		keys = append(keys, s.keys.featureSet(customerID, string(set)))
+		kind := "z"
+		if features.KindOf(set) == features.Profile {
+			kind = "h"
+		}
+		args = append(args, string(set), kind)
+	}
+	res, err := scriptReadState.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, translate("redisstore.ReadState", err)
+	}
+	if len(res) != 5 {
+		return nil, candor.Wrap("redisstore.ReadState", candor.Errorf(candor.EInternal, "read_state returned %d parts", len(res)))
+	}
+	return s.decodeState(customerID, req, res)
+}
+
+func (s *Store) decodeState(id string, req consent.Request, res []any) (*features.State, error) {
+	st := &features.State{CustomerID: id, Interactions: map[consent.Scope][]features.Interaction{}}
+	st.Decision = consent.Evaluate(decodeConsent(res[0]), req)
+	grant := st.Decision.Grant()
+	packed, _ := res[2].([]any)
+	for i, set := range consent.FeatureSets {
+		if i >= len(packed) || !grant.Has(set) {
+			continue
+		}
+		data, ok := packed[i].(string)
+		if !ok {
+			continue // Lua did not read it (it judged the set not granted)
+		}
+		s.decodeSet(st, set, data)
+	}
+	st.Feedback = pairsToMap(res[3])
+	st.Contacts = decodeContacts(res[4])
+	return st, nil
+}
+
+// decodeConsent turns HGETALL output into records. A malformed record is
+// left out, so it counts as no record (fail closed).
+func decodeConsent(v any) map[consent.Scope]consent.Record {
+	flat, _ := v.([]any)
+	recs := make(map[consent.Scope]consent.Record, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		f, _ := flat[i].(string)
+		val, _ := flat[i+1].(string)
+		sc := consent.Scope(f)
+		if !sc.Valid() {
+			continue
+		}
+		if r, err := consent.DecodeRecord(sc, val); err == nil {
+			recs[sc] = r
+		}
+	}
+	return recs
+}
+
+func (s *Store) decodeSet(st *features.State, set consent.Scope, data string) {
+	if data == "" && features.KindOf(set) == features.Profile {
+		return // granted, but nothing stated
+	}
+	switch set {
+	case consent.Declared:
+		d := features.DeclaredFrom(splitPairs(data))
+		st.Declared = &d
+	case consent.Location:
+		m := splitPairs(data)
+		st.Location = &features.Location{Country: m["country"], Region: m["region"]}
+	case consent.Demographics:
+		st.Demographics = &features.Demographics{AgeBand: splitPairs(data)["age_band"]}
+	default:
+		st.Interactions[set] = decodeInteractions(data)
+	}
+}
+
+// decodeInteractions parses "member\nscore\n..." from ZRANGE WITHSCORES,
+// oldest first, without building an intermediate slice of strings.
+func decodeInteractions(data string) []features.Interaction {
+	if data == "" {
+		return []features.Interaction{}
+	}
+	out := make([]features.Interaction, 0, strings.Count(data, "\n")/2+1)
+	for data != "" {
+		member, rest, _ := strings.Cut(data, "\n")
+		score, rest2, _ := strings.Cut(rest, "\n")
+		data = rest2
+		f, err := strconv.ParseFloat(score, 64)
+		if err != nil {
+			continue
+		}
+		last, count := features.UnpackScore(f)
+		out = append(out, features.Interaction{Item: member, Last: last, Count: count})
+	}
+	return out
+}
+
+func splitPairs(data string) map[string]string {
+	m := map[string]string{}
+	for data != "" {
+		k, rest, _ := strings.Cut(data, "\n")
+		v, rest2, _ := strings.Cut(rest, "\n")
+		m[k], data = v, rest2
+	}
+	return m
+}
+
+func pairsToMap(v any) map[string]string {
+	flat, _ := v.([]any)
+	m := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		val, _ := flat[i+1].(string)
+		m[k] = val
+	}
+	return m
+}
+
+func decodeContacts(v any) []features.Contact {
+	flat, _ := v.([]any)
+	out := make([]features.Contact, 0, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		m, _ := flat[i].(string)
+		sc, _ := flat[i+1].(string)
+		sec, err := strconv.ParseFloat(sc, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, features.Contact{Member: m, Time: time.Unix(int64(sec), 0).UTC()})
+	}
+	return out
+}
