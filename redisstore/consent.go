@@ -1,0 +1,96 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+)
+
+var _ consent.Store = (*Store)(nil)
+
+// Meta fields of the consent hash, beside one field per scope.
+const (
+	fieldHead = "_head"
+	fieldSeq  = "_seq"
+)
+
+// Records returns the stored consent records, the log head and its seq.
+// Malformed records are left out, so they count as no record.
+func (s *Store) Records(ctx context.Context, id string) (map[consent.Scope]consent.Record, string, int64, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys.consent(id)).Result()
+	if err != nil {
+		return nil, "", 0, translate("redisstore.Records", err)
+	}
+	recs := make(map[consent.Scope]consent.Record, len(m))
+	for f, v := range m {
+		sc := consent.Scope(f)
+		if !sc.Valid() {
+			continue
+		}
+		if r, err := consent.DecodeRecord(sc, v); err == nil {
+			recs[sc] = r
+		}
+	}
+	head := m[fieldHead]
+	if head == "" {
+		head = consent.GenesisHash
+	}
+	seq, _ := strconv.ParseInt(m[fieldSeq], 10, 64)
+	return recs, head, seq, nil
+}
+
+// Append runs the consent_put script: records, log entries and purges in
+// one atomic step, guarded by the expected log head.
+func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope) (bool, error) {
+	if len(entries) == 0 {
+		return true, nil
+	}
+	keys := []string{s.keys.consent(id), s.keys.consentLog(id)}
+	for _, set := range purge {
+		keys = append(keys, s.keys.featureSet(id, string(set)))
+	}
+	if expectedHead == consent.GenesisHash {
+		expectedHead = ""
+	}
+	args := []any{expectedHead, entries[0].Seq, len(entries)}
+	for _, e := range entries {
+		args = append(args, string(e.Record.Scope), consent.EncodeRecord(e.Record), e.Prev, e.Hash)
+	}
+	res, err := scriptConsentPut.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return false, translate("redisstore.Append", err)
+	}
+	if len(res) != 2 {
+		return false, candor.Wrap("redisstore.Append", candor.Errorf(candor.EInternal, "consent_put returned %d values", len(res)))
+	}
+	ok, _ := res[0].(int64)
+	return ok == 1, nil
+}
+
+// Log returns the consent log, oldest first. An entry whose record does not
+// parse keeps its scope and hashes and an empty record, so VerifyChain
+// reports it instead of the read failing.
+func (s *Store) Log(ctx context.Context, id string) ([]consent.Entry, error) {
+	msgs, err := s.rdb.XRange(ctx, s.keys.consentLog(id), "-", "+").Result()
+	if err != nil {
+		return nil, translate("redisstore.Log", err)
+	}
+	out := make([]consent.Entry, len(msgs))
+	for i, m := range msgs {
+		out[i] = entryOf(m.Values)
+	}
+	return out, nil
+}
+
+func entryOf(v map[string]any) consent.Entry {
+	str := func(k string) string { s, _ := v[k].(string); return s }
+	seq, _ := strconv.ParseInt(str("seq"), 10, 64)
+	sc := consent.Scope(str("scope"))
+	rec, err := consent.DecodeRecord(sc, str("record"))
+	if err != nil {
+		rec = consent.Record{Scope: sc}
+	}
+	return consent.Entry{Seq: seq, Record: rec, Prev: str("prev"), Hash: str("hash")}
+}

@@ -1,0 +1,104 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/consent/consenttest"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/internal/redistest"
+)
+
+func TestConsentStoreContract(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		var n atomic.Int64
+		consenttest.Run(t, func(t *testing.T) consent.Store {
+			// a sub-namespace per subtest, cleaned up with the parent's
+			return New(db.Client, fmt.Sprintf("%s:s%d", db.Namespace, n.Add(1)))
+		})
+	})
+}
+
+// TestWithdrawalPurgesAtomically: after purchases is withdrawn, the very
+// next read has no purchase data and the key no longer exists.
+func TestWithdrawalPurgesAtomically(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		now := time.Now()
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1, Now: func() time.Time { return now }})
+		if _, err := svc.Put(ctx, "w1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		evs := []features.Routed{
+			{CustomerID: "w1", Set: consent.Purchases, Member: "i1", Time: now},
+			{CustomerID: "w1", Set: consent.Browsing, Member: "i2", Time: now},
+		}
+		if why, err := st.Ingest(ctx, evs, svc.Request(false), features.DefaultRetention()); err != nil || why[0] != "" || why[1] != "" {
+			t.Fatalf("ingest: %v %v", why, err)
+		}
+		withdraw := consent.Change{Scopes: map[consent.Scope]consent.State{consent.Purchases: consent.Denied}}
+		if _, err := svc.Put(ctx, "w1", withdraw, "", false); err != nil {
+			t.Fatal(err)
+		}
+		s, err := st.ReadState(ctx, "w1", svc.Request(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.Interactions[consent.Purchases]; ok {
+			t.Error("purchases still read after withdrawal")
+		}
+		if len(s.Interactions[consent.Browsing]) != 1 {
+			t.Error("browsing data lost though still granted")
+		}
+		if n, _ := db.Client.Exists(ctx, st.keys.featureSet("w1", "purchases")).Result(); n != 0 {
+			t.Error("the purchases key still exists after withdrawal")
+		}
+	})
+}
+
+// TestKeepOnWithdrawalKeepsData covers the setting that turns purging off.
+func TestKeepOnWithdrawalKeepsData(t *testing.T) {
+	db := redistest.New(t)
+	ctx := context.Background()
+	st := New(db.Client, db.Namespace)
+	svc := consent.NewService(st, consent.Config{PolicyVersion: 1, KeepOnWithdrawal: true})
+	_, _ = svc.Put(ctx, "k1", consent.Change{Preset: consent.PresetFull}, "", false)
+	_, _ = st.Ingest(ctx, []features.Routed{{CustomerID: "k1", Set: consent.Purchases, Member: "i1", Time: time.Now()}}, svc.Request(false), features.DefaultRetention())
+	_, _ = svc.Put(ctx, "k1", consent.Change{Preset: consent.PresetNone}, "", false)
+	if n, _ := db.Client.Exists(ctx, st.keys.featureSet("k1", "purchases")).Result(); n != 1 {
+		t.Error("data purged although KeepOnWithdrawal is set")
+	}
+	s, _ := st.ReadState(ctx, "k1", svc.Request(false))
+	if len(s.Interactions) != 0 {
+		t.Error("kept data is still read after withdrawal")
+	}
+}
+
+// TestTamperedLogIsReportedNotFailed: a hand-edited log is chain_valid=false
+// with the first bad entry, never an error.
+func TestTamperedLogIsReportedNotFailed(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		_, _ = svc.Put(ctx, "t1", consent.Change{Preset: consent.PresetFull}, "", false)
+		_, _ = svc.Put(ctx, "t1", consent.Change{Preset: consent.PresetNone}, "", false)
+		msgs, _ := db.Client.XRange(ctx, st.keys.consentLog("t1"), "-", "+").Result()
+		// hand-edit: add a bogus entry with a garbage record after the real ones
+		db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.consentLog("t1"), Values: []any{"seq", "99", "scope", "browsing", "record", "zzz", "prev", "x", "hash", "y"}})
+		h, err := svc.History(ctx, "t1")
+		if err != nil {
+			t.Fatalf("History on a tampered log: %v", err)
+		}
+		if h.ChainValid || h.FirstBad != len(msgs) {
+			t.Errorf("chain_valid=%v first_bad=%d, want false and %d", h.ChainValid, h.FirstBad, len(msgs))
+		}
+	})
+}
