@@ -20,6 +20,7 @@ var (
 	public    []auth.Role
 	anyKey    = []auth.Role{auth.RoleSite, auth.RoleMarketer, auth.RoleAdmin}
 	adminOnly = []auth.Role{auth.RoleAdmin}
+	siteAdmin = []auth.Role{auth.RoleSite, auth.RoleAdmin}
 )
 
 // routes is the whole API on one screen. /openapi.json must describe every
@@ -35,5 +36,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/keys", adminOnly, handleListKeys(s.deps.Keys)},
 		{http.MethodPost, "/v1/keys", adminOnly, handleCreateKey(s.deps.Keys, s.keyring)},
 		{http.MethodDelete, "/v1/keys/:id", adminOnly, handleRevokeKey(s.deps.Keys, s.keyring)},
+
+		{http.MethodGet, "/v1/customers/:id/consent", siteAdmin, handleGetConsent(s.deps.Consent, s.consent)},
+		{http.MethodPut, "/v1/customers/:id/consent", siteAdmin, handlePutConsent(s.deps.Consent, s.consent)},
+		{http.MethodGet, "/v1/customers/:id/consent/history", siteAdmin, handleConsentHistory(s.deps.Consent)},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/consent"
 )
 
 // ReadyCheck is one named readiness condition; nil error means ready.
@@ -29,6 +30,7 @@ type Deps struct {
 	Keyring  *auth.Keyring
 	Keys     KeyStore
 	Ready    []ReadyCheck
+	Consent  *consent.Service
 }
 
 // Server is Candor's HTTP API.
@@ -38,6 +40,7 @@ type Server struct {
 	keyring *auth.Keyring
 	deps    Deps
 	metrics *httpMetrics
+	consent *consentMetrics
 }
 
 // New returns the server with every route registered.
@@ -49,6 +52,7 @@ func New(d Deps) *Server {
 		d.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{echo: echo.New(), log: d.Logger, keyring: d.Keyring, deps: d, metrics: newHTTPMetrics(d.Registry)}
+	s.consent = newConsentMetrics(d.Registry)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.errorHandler

@@ -19,6 +19,9 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/redisstore"
 )
 
 // memKeys is an in-memory KeyStore for transport tests; the Redis store has
@@ -54,7 +57,9 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 }
 
 type fixture struct {
-	srv  *Server
+	store   *redisstore.Store
+	consent *consent.Service
+	srv     *Server
 	ts   *httptest.Server
 	keys map[auth.Role]string
 	logs *observer.ObservedLogs
@@ -75,7 +80,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	core, logs := observer.New(zap.InfoLevel)
 	f.logs = logs
-	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store,
+	db := redistest.New(t)
+	f.store = redisstore.New(db.Client, db.Namespace)
+	f.consent = consent.NewService(f.store, consent.Config{PolicyVersion: 2})
+	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)

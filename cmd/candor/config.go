@@ -24,23 +24,27 @@ func globalFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "idle-timeout", Value: 60 * time.Second, Usage: "HTTP keep-alive idle timeout", Sources: cli.EnvVars("CANDOR_IDLE_TIMEOUT")},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "how long in-flight requests may run after SIGINT/SIGTERM", Sources: cli.EnvVars("CANDOR_SHUTDOWN_TIMEOUT")},
 		&cli.DurationFlag{Name: "redis-timeout", Value: 500 * time.Millisecond, Usage: "Redis read and write timeout", Sources: cli.EnvVars("CANDOR_REDIS_TIMEOUT")},
+		&cli.DurationFlag{Name: "consent-max-age", Value: 395 * 24 * time.Hour, Usage: "how long a grant counts before it expires (default 395 days)", Sources: cli.EnvVars("CANDOR_CONSENT_MAX_AGE")},
+		&cli.BoolFlag{Name: "keep-on-withdrawal", Usage: "keep a feature set's data when its consent is withdrawn (by default it is deleted in the same atomic write)", Sources: cli.EnvVars("CANDOR_KEEP_ON_WITHDRAWAL")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
 
 // config is the validated global configuration.
 type config struct {
-	Addr            string
-	RedisURL        string
-	Namespace       string
-	LogFormat       string
-	LogLevel        zapcore.Level
-	ReadTimeout     time.Duration
-	WriteTimeout    time.Duration
-	IdleTimeout     time.Duration
-	ShutdownTimeout time.Duration
-	RedisTimeout    time.Duration
-	PolicyVersion   int
+	Addr             string
+	RedisURL         string
+	Namespace        string
+	LogFormat        string
+	LogLevel         zapcore.Level
+	ReadTimeout      time.Duration
+	WriteTimeout     time.Duration
+	IdleTimeout      time.Duration
+	ShutdownTimeout  time.Duration
+	RedisTimeout     time.Duration
+	PolicyVersion    int
+	ConsentMaxAge    time.Duration
+	KeepOnWithdrawal bool
 }
 
 // loadConfig reads and validates the global flags; an error names the
@@ -51,7 +55,8 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		LogFormat: cmd.String("log-format"), ReadTimeout: cmd.Duration("read-timeout"),
 		WriteTimeout: cmd.Duration("write-timeout"), IdleTimeout: cmd.Duration("idle-timeout"),
 		ShutdownTimeout: cmd.Duration("shutdown-timeout"), RedisTimeout: cmd.Duration("redis-timeout"),
-		PolicyVersion: int(cmd.Int("policy-version")),
+		PolicyVersion: int(cmd.Int("policy-version")), ConsentMaxAge: cmd.Duration("consent-max-age"),
+		KeepOnWithdrawal: cmd.Bool("keep-on-withdrawal"),
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("--addr / CANDOR_ADDR %q is not host:port (e.g. :8080)", c.Addr)
@@ -83,6 +88,7 @@ func validateDurations(c config) error {
 		{"--idle-timeout / CANDOR_IDLE_TIMEOUT", c.IdleTimeout},
 		{"--shutdown-timeout / CANDOR_SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
 		{"--redis-timeout / CANDOR_REDIS_TIMEOUT", c.RedisTimeout},
+		{"--consent-max-age / CANDOR_CONSENT_MAX_AGE", c.ConsentMaxAge},
 	} {
 		if d.v <= 0 {
 			return fmt.Errorf("%s must be a positive duration such as 5s", d.name)

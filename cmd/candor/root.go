@@ -17,6 +17,7 @@ func rootCommand() *cli.Command {
 			serveCommand(),
 			seedCommand(),
 			keysCommand(),
+			consentCommand(),
 		},
 	}
 }

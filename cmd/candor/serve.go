@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/httpapi"
 	"github.com/candorhq/candor/redisstore"
 )
@@ -108,7 +109,12 @@ func newAPI(cfg config, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger)
 		Keyring:  kr,
 		Keys:     st,
 		Ready:    []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}},
+		Consent:  newConsent(cfg, st),
 	})
+}
+
+func newConsent(cfg config, st *redisstore.Store) *consent.Service {
+	return consent.NewService(st, consent.Config{PolicyVersion: cfg.PolicyVersion, MaxAge: cfg.ConsentMaxAge, KeepOnWithdrawal: cfg.KeepOnWithdrawal})
 }
 
 func newHTTPServer(cfg config, h http.Handler, log *zap.Logger) *http.Server {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/redisstore"
+)
+
+func consentCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "consent",
+		Usage: "inspect the consent ledger in REDIS_URL",
+		Commands: []*cli.Command{{
+			Name:  "verify",
+			Usage: "verify a customer's hash-chained consent log; exits 1 if the chain is broken",
+			Flags: []cli.Flag{&cli.StringFlag{Name: "customer", Required: true, Usage: "customer ID"}},
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				id := cmd.String("customer")
+				if err := candor.ValidateID("--customer", id); err != nil {
+					return err
+				}
+				return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
+					return verifyConsent(ctx, cmd, st, id)
+				})
+			},
+		}},
+	}
+}
+
+func verifyConsent(ctx context.Context, cmd *cli.Command, st *redisstore.Store, id string) error {
+	cfg, _ := loadConfig(cmd)
+	h, err := newConsent(cfg, st).History(ctx, id)
+	if err != nil {
+		return err
+	}
+	w := cmd.Root().Writer
+	for i, e := range h.Entries {
+		mark := "ok "
+		if !h.ChainValid && i >= h.FirstBad {
+			mark = "BAD"
+		}
+		fmt.Fprintf(w, "%s %4d %-13s %-7s %s %-17s policy %d  %s\n", mark, e.Seq, e.Record.Scope, e.Record.State,
+			e.Record.Time.Format(time.RFC3339), e.Record.Source, e.Record.PolicyVersion, e.Hash)
+	}
+	if !h.ChainValid {
+		return fmt.Errorf("customer %s: consent log chain broken at entry %d of %d", id, h.FirstBad, len(h.Entries))
+	}
+	fmt.Fprintf(w, "customer %s: %d entries, chain valid\n", id, len(h.Entries))
+	return nil
+}

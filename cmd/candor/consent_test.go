@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/redisstore"
+)
+
+func TestConsentVerifyCommand(t *testing.T) {
+	db := redistest.New(t)
+	if !db.Real() {
+		t.Skip("consent verify needs REDIS_URL")
+	}
+	ctx := context.Background()
+	svc := consent.NewService(redisstore.New(db.Client, db.Namespace), consent.Config{PolicyVersion: 1})
+	if _, err := svc.Put(ctx, "v1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--namespace", db.Namespace, "consent", "verify", "--customer", "v1"}
+	out := &syncBuffer{}
+	if err := run(ctx, args, out, io.Discard); err != nil || !strings.Contains(out.String(), "chain valid") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+	key := db.Namespace + ":{c:v1}:consent:log"
+	msgs, _ := db.Client.XRange(ctx, key, "-", "+").Result()
+	db.Client.XDel(ctx, key, msgs[1].ID) // remove an entry from the middle
+	err := run(ctx, args, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "broken at entry 1") {
+		t.Errorf("tampered log: err = %v, want broken at entry 1", err)
+	}
+}

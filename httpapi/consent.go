@@ -1,0 +1,224 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+)
+
+type consentMetrics struct {
+	changes *prometheus.CounterVec
+	gpc     prometheus.Counter
+}
+
+func newConsentMetrics(reg prometheus.Registerer) *consentMetrics {
+	m := &consentMetrics{
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_consent_changes_total",
+			Help: "Consent records written, by scope and direction (granted or denied).",
+		}, []string{"scope", "direction"}),
+		gpc: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "candor_gpc_requests_total",
+			Help: "Requests about an identified customer that carried Sec-GPC: 1.",
+		}),
+	}
+	reg.MustRegister(m.changes, m.gpc)
+	return m
+}
+
+func (m *consentMetrics) count(changed []consent.Record) {
+	for _, r := range changed {
+		m.changes.WithLabelValues(string(r.Scope), string(r.State)).Inc()
+	}
+}
+
+// gpcOf reports whether the request carries a Global Privacy Control signal.
+func gpcOf(c echo.Context) bool { return strings.TrimSpace(c.Request().Header.Get("Sec-GPC")) == "1" }
+
+// customerID returns the validated :id path parameter.
+func customerID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	return id, candor.ValidateID("customer id", id)
+}
+
+type recordView struct {
+	State         consent.State  `json:"state"`
+	Time          time.Time      `json:"time"`
+	Expiry        *time.Time     `json:"expiry,omitempty"`
+	PolicyVersion string         `json:"policy_version"`
+	Source        consent.Source `json:"source"`
+}
+
+type scopeView struct {
+	Scope     consent.Scope `json:"scope"`
+	Effective consent.State `json:"effective"`
+	Reason    string        `json:"reason,omitempty"`
+	Record    *recordView   `json:"record"`
+}
+
+type consentResponse struct {
+	CustomerID    string      `json:"customer_id"`
+	PolicyVersion string      `json:"policy_version"`
+	Scopes        []scopeView `json:"scopes"`
+	Changed       []string    `json:"changed,omitempty"`
+}
+
+func viewRecord(r *consent.Record) *recordView {
+	if r == nil {
+		return nil
+	}
+	v := &recordView{State: r.State, Time: r.Time, PolicyVersion: itoa(r.PolicyVersion), Source: r.Source}
+	if !r.Expiry.IsZero() {
+		v.Expiry = &r.Expiry
+	}
+	return v
+}
+
+func consentBody(v consent.View, live int) consentResponse {
+	out := consentResponse{CustomerID: v.CustomerID, PolicyVersion: itoa(live), Scopes: make([]scopeView, len(v.Decision.Scopes))}
+	for i, e := range v.Decision.Scopes {
+		state := consent.Denied
+		if e.Granted {
+			state = consent.Granted
+		}
+		out.Scopes[i] = scopeView{Scope: e.Scope, Effective: state, Reason: e.Reason, Record: viewRecord(e.Record)}
+	}
+	for _, r := range v.Changed {
+		out.Changed = append(out.Changed, string(r.Scope))
+	}
+	return out
+}
+
+// writeConsent sends the consent view with its ETag.
+func writeConsent(c echo.Context, v consent.View, live int) error {
+	c.Response().Header().Set("ETag", `"`+v.ETag+`"`)
+	return c.JSON(http.StatusOK, consentBody(v, live))
+}
+
+// noteGPC counts a GPC signal and records it in the log the first time.
+func noteGPC(c echo.Context, svc *consent.Service, m *consentMetrics, id string) error {
+	if !gpcOf(c) {
+		return nil
+	}
+	m.gpc.Inc()
+	_, err := svc.RecordGPC(c.Request().Context(), id)
+	return err
+}
+
+func handleGetConsent(svc *consent.Service, m *consentMetrics) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		if err := noteGPC(c, svc, m, id); err != nil {
+			return err
+		}
+		v, err := svc.Get(c.Request().Context(), id, gpcOf(c))
+		if err != nil {
+			return err
+		}
+		return writeConsent(c, v, svc.PolicyVersion())
+	}
+}
+
+func handlePutConsent(svc *consent.Service, m *consentMetrics) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		ch, err := decodeChange(c)
+		if err != nil {
+			return err
+		}
+		if err := noteGPC(c, svc, m, id); err != nil {
+			return err
+		}
+		v, err := svc.Put(c.Request().Context(), id, ch, ifMatch(c), gpcOf(c))
+		if err != nil {
+			return err
+		}
+		m.count(v.Changed)
+		return writeConsent(c, v, svc.PolicyVersion())
+	}
+}
+
+// decodeChange reads a consent change; the gpc source is reserved for the
+// Sec-GPC header.
+func decodeChange(c echo.Context) (consent.Change, error) {
+	b, err := readBody(c)
+	if err != nil {
+		return consent.Change{}, err
+	}
+	ch, err := consent.DecodeChange(b)
+	if err != nil {
+		return ch, err
+	}
+	if ch.Source == consent.SourceGPC {
+		return ch, candor.Errorf(candor.EInvalid, "source \"gpc\" is reserved for the Sec-GPC request header; send the header instead.")
+	}
+	return ch, nil
+}
+
+// ifMatch returns the If-Match ETag without quotes or weak prefix.
+func ifMatch(c echo.Context) string {
+	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	v = strings.TrimPrefix(v, "W/")
+	return strings.Trim(v, `"`)
+}
+
+// readBody reads the whole body, up to maxBodyBytes.
+func readBody(c echo.Context) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxBodyBytes))
+	if err != nil {
+		return nil, jsonError(err)
+	}
+	return b, nil
+}
+
+type historyEntry struct {
+	Seq   int64         `json:"seq"`
+	Scope consent.Scope `json:"scope"`
+	recordView
+	Prev string `json:"prev"`
+	Hash string `json:"hash"`
+}
+
+type historyResponse struct {
+	CustomerID    string         `json:"customer_id"`
+	ChainValid    bool           `json:"chain_valid"`
+	FirstBadEntry *int           `json:"first_bad_entry,omitempty"`
+	Entries       []historyEntry `json:"entries"`
+}
+
+func handleConsentHistory(svc *consent.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		h, err := svc.History(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		out := historyResponse{CustomerID: id, ChainValid: h.ChainValid, Entries: make([]historyEntry, len(h.Entries))}
+		if !h.ChainValid {
+			out.FirstBadEntry = &h.FirstBad
+		}
+		for i, e := range h.Entries {
+			out.Entries[i] = historyEntry{Seq: e.Seq, Scope: e.Record.Scope, recordView: *viewRecord(&e.Record), Prev: e.Prev, Hash: e.Hash}
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
