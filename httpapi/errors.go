@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -127,8 +128,11 @@ func jsonError(err error) error {
 		typ *json.UnmarshalTypeError
 		mbe *http.MaxBytesError
 		ce  *candor.Error
+		tpe *time.ParseError
 	)
 	switch {
+	case errors.As(err, &tpe):
+		return candor.Errorf(candor.EInvalid, "Times (ts) must be RFC 3339, e.g. 2026-11-25T10:00:00Z; got %s.", tpe.Value)
 	case errors.As(err, &mbe):
 		return candor.Errorf(candor.ETooLarge, "The request body is larger than %d bytes.", maxBodyBytes)
 	case errors.As(err, &ce):

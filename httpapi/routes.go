@@ -40,5 +40,11 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/customers/:id/consent", siteAdmin, handleGetConsent(s.deps.Consent, s.consent)},
 		{http.MethodPut, "/v1/customers/:id/consent", siteAdmin, handlePutConsent(s.deps.Consent, s.consent)},
 		{http.MethodGet, "/v1/customers/:id/consent/history", siteAdmin, handleConsentHistory(s.deps.Consent)},
+		{http.MethodPut, "/v1/customers/:id/features/:set", siteAdmin, handlePutProfile(s.deps.Features)},
+
+		{http.MethodPut, "/v1/catalog/items", siteAdmin, handlePutItems(s.deps.Items, s.deps.Catalog)},
+		{http.MethodGet, "/v1/catalog/items/:id", anyKey, handleGetItem(s.deps.Items)},
+		{http.MethodDelete, "/v1/catalog/items/:id", siteAdmin, handleDeleteItem(s.deps.Items, s.deps.Catalog)},
+		{http.MethodPost, "/v1/events", siteAdmin, handleEvents(s.deps.Features, s.events)},
 	}
 }

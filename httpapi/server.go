@@ -13,7 +13,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 )
 
 // ReadyCheck is one named readiness condition; nil error means ready.
@@ -31,6 +33,9 @@ type Deps struct {
 	Keys     KeyStore
 	Ready    []ReadyCheck
 	Consent  *consent.Service
+	Catalog  *catalog.Live
+	Items    CatalogStore
+	Features *features.Service
 }
 
 // Server is Candor's HTTP API.
@@ -41,6 +46,7 @@ type Server struct {
 	deps    Deps
 	metrics *httpMetrics
 	consent *consentMetrics
+	events  *eventMetrics
 }
 
 // New returns the server with every route registered.
@@ -53,6 +59,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{echo: echo.New(), log: d.Logger, keyring: d.Keyring, deps: d, metrics: newHTTPMetrics(d.Registry)}
 	s.consent = newConsentMetrics(d.Registry)
+	s.events = newEventMetrics(d.Registry)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.errorHandler

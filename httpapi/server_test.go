@@ -19,7 +19,9 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/redisstore"
 )
@@ -57,12 +59,15 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 }
 
 type fixture struct {
-	store   *redisstore.Store
-	consent *consent.Service
-	srv     *Server
-	ts   *httptest.Server
-	keys map[auth.Role]string
-	logs *observer.ObservedLogs
+	db       *redistest.DB
+	live     *catalog.Live
+	features *features.Service
+	store    *redisstore.Store
+	consent  *consent.Service
+	srv      *Server
+	ts       *httptest.Server
+	keys     map[auth.Role]string
+	logs     *observer.ObservedLogs
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -83,7 +88,11 @@ func newFixture(t *testing.T) *fixture {
 	db := redistest.New(t)
 	f.store = redisstore.New(db.Client, db.Namespace)
 	f.consent = consent.NewService(f.store, consent.Config{PolicyVersion: 2})
+	f.db = db
+	f.live = catalog.NewLive(f.store, catalog.DefaultSensitiveCategories)
+	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
 	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
+		Catalog: f.live, Items: f.store, Features: f.features,
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)

@@ -3,12 +3,16 @@ package main
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 )
 
 // Global flags, each also read from its environment variable.
@@ -26,25 +30,30 @@ func globalFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "redis-timeout", Value: 500 * time.Millisecond, Usage: "Redis read and write timeout", Sources: cli.EnvVars("CANDOR_REDIS_TIMEOUT")},
 		&cli.DurationFlag{Name: "consent-max-age", Value: 395 * 24 * time.Hour, Usage: "how long a grant counts before it expires (default 395 days)", Sources: cli.EnvVars("CANDOR_CONSENT_MAX_AGE")},
 		&cli.BoolFlag{Name: "keep-on-withdrawal", Usage: "keep a feature set's data when its consent is withdrawn (by default it is deleted in the same atomic write)", Sources: cli.EnvVars("CANDOR_KEEP_ON_WITHDRAWAL")},
+		&cli.StringFlag{Name: "sensitive-categories", Value: "health,maternity,adult,religion,sexuality,politics", Usage: "comma-separated catalog categories whose items are special-category data (their events go to the sensitive feature set)", Sources: cli.EnvVars("CANDOR_SENSITIVE_CATEGORIES")},
+		&cli.IntFlag{Name: "feature-cap", Value: 500, Usage: "most recent items kept per interaction feature set", Sources: cli.EnvVars("CANDOR_FEATURE_CAP")},
+		&cli.StringFlag{Name: "retention", Value: "browsing=90d,purchases=730d,sensitive=30d,declared=730d,location=30d,demographics=365d", Usage: "retention TTL per feature set (set=<n>d or a Go duration)", Sources: cli.EnvVars("CANDOR_RETENTION")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
 
 // config is the validated global configuration.
 type config struct {
-	Addr             string
-	RedisURL         string
-	Namespace        string
-	LogFormat        string
-	LogLevel         zapcore.Level
-	ReadTimeout      time.Duration
-	WriteTimeout     time.Duration
-	IdleTimeout      time.Duration
-	ShutdownTimeout  time.Duration
-	RedisTimeout     time.Duration
-	PolicyVersion    int
-	ConsentMaxAge    time.Duration
-	KeepOnWithdrawal bool
+	Addr                string
+	RedisURL            string
+	Namespace           string
+	LogFormat           string
+	LogLevel            zapcore.Level
+	ReadTimeout         time.Duration
+	WriteTimeout        time.Duration
+	IdleTimeout         time.Duration
+	ShutdownTimeout     time.Duration
+	RedisTimeout        time.Duration
+	PolicyVersion       int
+	ConsentMaxAge       time.Duration
+	KeepOnWithdrawal    bool
+	SensitiveCategories []string
+	Retention           features.Retention
 }
 
 // loadConfig reads and validates the global flags; an error names the
@@ -75,6 +84,10 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		return c, fmt.Errorf("--log-level / CANDOR_LOG_LEVEL %q must be debug, info, warn or error", cmd.String("log-level"))
 	}
 	c.LogLevel = lvl
+	if c.Retention, err = parseRetention(cmd.String("retention"), int(cmd.Int("feature-cap"))); err != nil {
+		return c, err
+	}
+	c.SensitiveCategories = splitComma(cmd.String("sensitive-categories"))
 	return c, validateDurations(c)
 }
 
@@ -122,4 +135,40 @@ func newLogger(c config) (*zap.Logger, error) {
 	}
 	zc.Level = zap.NewAtomicLevelAt(c.LogLevel)
 	return zc.Build()
+}
+
+// parseRetention reads "set=90d,set=720h" into a Retention.
+func parseRetention(spec string, capacity int) (features.Retention, error) {
+	r := features.DefaultRetention()
+	if capacity < 1 || capacity > 100000 {
+		return r, fmt.Errorf("--feature-cap / CANDOR_FEATURE_CAP must be between 1 and 100000")
+	}
+	r.Cap = capacity
+	for _, part := range splitComma(spec) {
+		set, val, ok := strings.Cut(part, "=")
+		d, err := parseDays(val)
+		if !ok || err != nil || d <= 0 || !consent.Scope(set).IsFeatureSet() {
+			return r, fmt.Errorf("--retention / CANDOR_RETENTION entry %q must be <feature set>=<n>d, e.g. browsing=90d", part)
+		}
+		r.TTL[consent.Scope(set)] = d
+	}
+	return r, nil
+}
+
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		return time.Duration(days) * 24 * time.Hour, err
+	}
+	return time.ParseDuration(s)
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -12,7 +12,7 @@ import (
 
 // startDemo seeds the embedded Redis, creates one API key per role and
 // prints the URL and the keys: the first lines a new user sees.
-func startDemo(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, url string, out io.Writer) error {
+func startDemo(ctx context.Context, st *redisstore.Store, svc *services, kr *auth.Keyring, url string, out io.Writer) error {
 	fmt.Fprintf(out, "Candor listening on %s (embedded Redis, demo data)\n", url)
 	keys := make(map[auth.Role]string, len(auth.Roles))
 	for _, role := range auth.Roles {
@@ -29,7 +29,7 @@ func startDemo(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, url 
 	if err := kr.Reload(ctx); err != nil {
 		return err
 	}
-	sum, err := seedDemo(ctx, st, time.Now())
+	sum, err := seedDemo(ctx, st, svc, time.Now())
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}

@@ -16,7 +16,8 @@ func seedCommand() *cli.Command {
 		Usage: "write the generated demo data set (catalog, customers, consent, events) into REDIS_URL",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
-				sum, err := seedDemo(ctx, st, time.Now())
+				cfg, _ := loadConfig(cmd)
+				sum, err := seedDemo(ctx, st, newServices(cfg, st), time.Now())
 				if err != nil {
 					return err
 				}
@@ -28,6 +29,6 @@ func seedCommand() *cli.Command {
 }
 
 // seedDemo writes the demo data set; it returns a one-line summary.
-func seedDemo(ctx context.Context, st *redisstore.Store, now time.Time) (string, error) {
+func seedDemo(ctx context.Context, st *redisstore.Store, svc *services, now time.Time) (string, error) {
 	return "none yet", nil
 }

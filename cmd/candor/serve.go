@@ -15,7 +15,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/httpapi"
 	"github.com/candorhq/candor/redisstore"
 )
@@ -84,8 +86,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		return fmt.Errorf("--addr / CANDOR_ADDR %s: %w", cfg.Addr, err)
 	}
 	keyring := auth.NewKeyring(be.store)
+	svc := newServices(cfg, be.store)
 	if be.embedded {
-		if err := startDemo(ctx, be.store, keyring, baseURL(ln), out); err != nil {
+		if err := startDemo(ctx, be.store, svc, keyring, baseURL(ln), out); err != nil {
 			ln.Close()
 			return err
 		}
@@ -94,12 +97,26 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go connectAndWatch(ctx, be.store, keyring, log)
-	srv := newHTTPServer(cfg, newAPI(cfg, be.store, keyring, log), log)
+	go connectAndWatch(ctx, be.store, keyring, svc.catalog, log)
+	srv := newHTTPServer(cfg, newAPI(svc, be.store, keyring, log), log)
 	return runHTTP(ctx, srv, ln, cfg.ShutdownTimeout, log)
 }
 
-func newAPI(cfg config, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) http.Handler {
+// services are the domain services one server runs, built once.
+type services struct {
+	consent  *consent.Service
+	catalog  *catalog.Live
+	features *features.Service
+}
+
+func newServices(cfg config, st *redisstore.Store) *services {
+	cs := newConsent(cfg, st)
+	live := catalog.NewLive(st, cfg.SensitiveCategories)
+	fs := features.NewService(st, func() features.Catalog { return live.Load() }, cs.Request, cfg.Retention)
+	return &services{consent: cs, catalog: live, features: fs}
+}
+
+func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.Instrument(reg)
@@ -109,7 +126,10 @@ func newAPI(cfg config, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger)
 		Keyring:  kr,
 		Keys:     st,
 		Ready:    []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}},
-		Consent:  newConsent(cfg, st),
+		Consent:  svc.consent,
+		Catalog:  svc.catalog,
+		Items:    st,
+		Features: svc.features,
 	})
 }
 
@@ -153,11 +173,11 @@ func runHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace time.
 
 // connectAndWatch waits for Redis with backoff, loads the keyring, then
 // keeps it fresh from pub/sub notices and a timer until ctx ends.
-func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) {
+func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, cat *catalog.Live, log *zap.Logger) {
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		err := st.Ping(ctx)
 		if err == nil {
-			err = kr.Reload(ctx)
+			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx))
 		}
 		if err == nil {
 			break
@@ -169,10 +189,15 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 		case <-time.After(delay):
 		}
 	}
-	log.Info("Redis connected", zap.Int("api_keys", kr.Len()))
+	log.Info("Redis connected", zap.Int("api_keys", kr.Len()), zap.Int("catalog_items", cat.Load().Len()))
 	go st.Subscribe(ctx, func(topic string) {
-		if topic == redisstore.TopicKeys {
+		switch topic {
+		case redisstore.TopicKeys:
 			_ = kr.Reload(ctx)
+		case redisstore.TopicCatalog:
+			if err := cat.Reload(ctx); err != nil {
+				log.Warn("reloading catalog", zap.Error(err))
+			}
 		}
 	})
 	kr.Run(ctx, auth.DefaultRefresh, func(err error) { log.Warn("reloading API keys", zap.Error(err)) })

@@ -1,0 +1,122 @@
+package features
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+)
+
+// Store writes feature data under the collection-time consent gate.
+// Implemented by redisstore.Store.
+type Store interface {
+	// Ingest stores routed events whose set is granted now, atomically per
+	// customer; it returns per event "" (stored) or the consent reason.
+	Ingest(ctx context.Context, evs []Routed, req consent.Request, ret Retention) ([]string, error)
+	// PutProfile replaces a profile set if granted; "" or the reason.
+	PutProfile(ctx context.Context, id string, set consent.Scope, fields map[string]string, req consent.Request, ret Retention) (string, error)
+}
+
+// Catalog tells whether an item exists and is sensitive.
+type Catalog interface {
+	Lookup(id string) (exists, sensitive bool)
+}
+
+// Service ingests events and profiles.
+type Service struct {
+	store     Store
+	catalog   func() Catalog
+	request   func(gpc bool) consent.Request
+	retention Retention
+	now       func() time.Time
+}
+
+// NewService returns the ingestion service. catalog returns the live
+// catalog; request builds the consent request for now.
+func NewService(store Store, catalog func() Catalog, request func(gpc bool) consent.Request, ret Retention) *Service {
+	return &Service{store: store, catalog: catalog, request: request, retention: ret, now: time.Now}
+}
+
+// Retention returns the configured retention.
+func (s *Service) Retention() Retention { return s.retention }
+
+// Collect validates, routes and stores a batch of events. Valid events are
+// stored even when others in the batch are invalid; each gets an outcome.
+func (s *Service) Collect(ctx context.Context, evs []Event, gpc bool) ([]Outcome, error) {
+	if len(evs) > MaxBatch {
+		return nil, candor.Errorf(candor.EInvalid, "a batch may hold at most %d events, got %d", MaxBatch, len(evs))
+	}
+	req := s.request(gpc)
+	cat := s.catalog()
+	out := make([]Outcome, len(evs))
+	var routed []Routed
+	var pos []int
+	for i := range evs {
+		r, o, ok := s.route(&evs[i], req.Now, cat)
+		out[i] = o
+		if ok {
+			routed, pos = append(routed, r), append(pos, i)
+		}
+	}
+	if len(routed) == 0 {
+		return out, nil
+	}
+	why, err := s.store.Ingest(ctx, routed, req, s.retention)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range pos {
+		out[i].Status = Stored
+		if why[j] != "" {
+			out[i].Status, out[i].Reason = Dropped, why[j]
+		}
+	}
+	return out, nil
+}
+
+// route validates one event and decides what to store.
+func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome, bool) {
+	if err := Validate(ev, now, cat.Lookup); err != nil {
+		return Routed{}, Outcome{Status: Invalid, Message: candor.ErrorMessage(err)}, false
+	}
+	if ev.CustomerID == "" {
+		return Routed{}, Outcome{Status: Dropped, Reason: ReasonAnonymous}, false
+	}
+	if ev.ActionID != "" && (ev.Type == Impression || ev.Type == Click) {
+		member := ev.ActionID + ":" + strconv.FormatInt(ev.Time.UnixMilli(), 10)
+		return Routed{CustomerID: ev.CustomerID, Member: member, Time: ev.Time}, Outcome{Set: "contacts"}, true
+	}
+	_, sensitive := cat.Lookup(ev.ItemID)
+	set, ok := Route(ev, sensitive)
+	if !ok {
+		return Routed{}, Outcome{Status: Dropped, Reason: ReasonNoFeatureSet}, false
+	}
+	return Routed{CustomerID: ev.CustomerID, Set: set, Member: ev.ItemID, Time: ev.Time}, Outcome{Set: string(set)}, true
+}
+
+// ProfileData is one of *Declared, *Location, *Demographics.
+type ProfileData interface {
+	Validate() error
+	Fields() map[string]string
+}
+
+// PutProfile stores a profile set for a customer if the set is granted now.
+// Not granted → EForbidden naming the reason; nothing is written.
+func (s *Service) PutProfile(ctx context.Context, id string, set consent.Scope, p ProfileData, gpc bool) error {
+	if err := candor.ValidateID("customer id", id); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	why, err := s.store.PutProfile(ctx, id, set, p.Fields(), s.request(gpc), s.retention)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return candor.Errorf(candor.EForbidden, "Not stored: the customer's consent for %s is not granted (%s).", set, why)
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/internal/redistest"
+)
+
+func TestIngestSetsTTLAndHoldsCap(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "big", consent.Browsing, consent.Purchases, consent.Sensitive, consent.Location)
+		ret := features.DefaultRetention()
+		now := time.Now()
+		for batch := 0; batch < 10; batch++ {
+			evs := make([]features.Routed, 1000)
+			for i := range evs {
+				n := batch*1000 + i
+				set := []consent.Scope{consent.Browsing, consent.Purchases, consent.Sensitive}[n%3]
+				evs[i] = features.Routed{CustomerID: "big", Set: set, Member: fmt.Sprintf("item-%d", n%2000), Time: now.Add(time.Duration(n) * time.Second)}
+			}
+			if _, err := st.Ingest(ctx, evs, req(now), ret); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.PutProfile(ctx, "big", consent.Location, map[string]string{"country": "FR"}, req(now), ret); err != nil {
+			t.Fatal(err)
+		}
+		for _, set := range []consent.Scope{consent.Browsing, consent.Purchases, consent.Sensitive, consent.Location} {
+			key := st.keys.featureSet("big", string(set))
+			ttl, err := db.Client.TTL(ctx, key).Result()
+			if err != nil || ttl <= 0 || ttl > ret.TTLOf(set) {
+				t.Errorf("%s: TTL %v (err %v), want (0, %v]", set, ttl, err, ret.TTLOf(set))
+			}
+			if features.KindOf(set) == features.Profile {
+				continue
+			}
+			if n, _ := db.Client.ZCard(ctx, key).Result(); n != int64(ret.Cap) {
+				t.Errorf("%s holds %d items, want the cap %d", set, n, ret.Cap)
+			}
+		}
+		// the most recent items survive the cap, with counts
+		s, _ := st.ReadState(ctx, "big", req(now))
+		last := s.Interactions[consent.Browsing][len(s.Interactions[consent.Browsing])-1]
+		if want := now.Add(9999 * time.Second).Truncate(time.Second); last.Item != "item-1999" || !last.Last.Equal(want) || last.Count < 1 {
+			t.Errorf("newest browsing item = %+v, want item-1999 at %v", last, want)
+		}
+	})
+}
+
+func TestIngestRepeatsCountAndKeepLatestTime(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "r", consent.Browsing)
+		later, earlier := t0.Add(2*time.Hour), t0.Add(time.Hour)
+		evs := []features.Routed{
+			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: later},
+			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: earlier}, // late arrival
+			{CustomerID: "r", Member: "act-1:123", Time: later},                // a contact
+		}
+		why, err := st.Ingest(ctx, evs, req(t0.Add(3*time.Hour)), features.DefaultRetention())
+		if err != nil || why[0] != "" || why[1] != "" || why[2] != "" {
+			t.Fatalf("%v %v", why, err)
+		}
+		s, _ := st.ReadState(ctx, "r", req(t0.Add(3*time.Hour)))
+		got := s.Interactions[consent.Browsing]
+		if len(got) != 1 || got[0].Count != 2 || !got[0].Last.Equal(later) {
+			t.Errorf("x = %+v, want count 2 at %v", got, later)
+		}
+		if len(s.Contacts) != 1 || s.Contacts[0].Member != "act-1:123" {
+			t.Errorf("contacts = %+v", s.Contacts)
+		}
+	})
+}
+
+func TestPackScoreRoundTrip(t *testing.T) {
+	for _, c := range []int{0, 1, 77, features.MaxCount} {
+		tm := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+		gotT, gotC := features.UnpackScore(features.PackScore(tm, c))
+		if !gotT.Equal(tm) || gotC != c {
+			t.Errorf("round trip (%v, %d) = (%v, %d)", tm, c, gotT, gotC)
+		}
+	}
+}
