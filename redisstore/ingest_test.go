@@ -63,7 +63,7 @@ func TestIngestRepeatsCountAndKeepLatestTime(t *testing.T) {
 		evs := []features.Routed{
 			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: later},
 			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: earlier}, // late arrival
-			{CustomerID: "r", Member: "act-1:123", Time: later},                // a contact
+			{CustomerID: "r", Member: "act-1:123", Time: later},                  // a contact
 		}
 		why, err := st.Ingest(ctx, evs, req(t0.Add(3*time.Hour)), features.DefaultRetention())
 		if err != nil || why[0] != "" || why[1] != "" || why[2] != "" {
