@@ -18,6 +18,7 @@ const (
 	ENotFound     = "not_found"    // the thing does not exist (404)
 	EConflict     = "conflict"     // a precondition (ETag, version) failed (409)
 	ETooLarge     = "too_large"    // the request body is over the limit (413)
+	ERateLimited  = "rate_limited" // too many requests of this kind (429)
 	EUnavailable  = "unavailable"  // a dependency (Redis) is down or slow (503)
 	EInternal     = "internal"     // a bug or an unexpected failure (500)
 )

@@ -36,7 +36,13 @@ func (s *Server) authorize(r route) echo.MiddlewareFunc {
 				return err
 			}
 			if !slices.Contains(r.roles, p.Role) {
+				if p.Role == auth.RoleCustomer {
+					return errNotYours
+				}
 				return candor.Errorf(candor.EForbidden, "A %s key may not call %s %s; it needs one of: %s.", p.Role, r.method, r.path, joinRoles(r.roles))
+			}
+			if p.Role == auth.RoleCustomer && c.Param("id") != "" && c.Param("id") != p.CustomerID {
+				return errNotYours
 			}
 			c.Set(ctxPrincipal, p)
 			return next(c)
@@ -54,10 +60,14 @@ func (s *Server) authenticate(c echo.Context) (Principal, error) {
 	if !ok || tok == "" {
 		return Principal{}, candor.Errorf(candor.EUnauthorized, "The Authorization header must be 'Bearer YOUR_KEY'.")
 	}
+	tok = strings.TrimSpace(tok)
+	if auth.LooksLikeJWT(tok) {
+		return s.authenticateCustomer(tok)
+	}
 	if s.keyring == nil {
 		return Principal{}, candor.Errorf(candor.EUnavailable, "Keys are not loaded yet; try again shortly.")
 	}
-	k, found := s.keyring.Lookup(strings.TrimSpace(tok))
+	k, found := s.keyring.Lookup(tok)
 	if !found {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="candor", error="invalid_token"`)
 		return Principal{}, candor.Errorf(candor.EUnauthorized, "Unknown or revoked API key.")
@@ -71,4 +81,19 @@ func joinRoles(rs []auth.Role) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ", ")
+}
+
+// errNotYours is the one answer a customer token gets outside its own data:
+// it does not reveal whether another customer exists.
+var errNotYours = candor.Errorf(candor.EForbidden, "A customer token may only reach that customer's own data.")
+
+func (s *Server) authenticateCustomer(tok string) (Principal, error) {
+	if s.deps.Tokens == nil {
+		return Principal{}, candor.Errorf(candor.EUnauthorized, "Customer tokens are not enabled on this server (set CANDOR_TOKEN_SECRET).")
+	}
+	id, err := s.deps.Tokens.Verify(tok)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Role: auth.RoleCustomer, CustomerID: id}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/consent"
 )
 
@@ -43,8 +44,12 @@ func (m *consentMetrics) count(changed []consent.Record) {
 // gpcOf reports whether the request carries a Global Privacy Control signal.
 func gpcOf(c echo.Context) bool { return strings.TrimSpace(c.Request().Header.Get("Sec-GPC")) == "1" }
 
-// customerID returns the validated :id path parameter.
+// customerID returns the customer a request is about: the validated :id
+// path parameter, or the token's subject on /v1/me routes.
 func customerID(c echo.Context) (string, error) {
+	if strings.HasPrefix(c.Path(), "/v1/me") {
+		return principal(c).CustomerID, nil
+	}
 	id := c.Param("id")
 	return id, candor.ValidateID("customer id", id)
 }
@@ -163,6 +168,9 @@ func decodeChange(c echo.Context) (consent.Change, error) {
 	if err != nil {
 		return ch, err
 	}
+	if principal(c).Role == auth.RoleCustomer {
+		ch.Source = consent.SourcePreferenceCentre // the customer's own choice
+	}
 	if ch.Source == consent.SourceGPC {
 		return ch, candor.Errorf(candor.EInvalid, "source \"gpc\" is reserved for the Sec-GPC request header; send the header instead.")
 	}
@@ -210,15 +218,19 @@ func handleConsentHistory(svc *consent.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := historyResponse{CustomerID: id, ChainValid: h.ChainValid, Entries: make([]historyEntry, len(h.Entries))}
-		if !h.ChainValid {
-			out.FirstBadEntry = &h.FirstBad
-		}
-		for i, e := range h.Entries {
-			out.Entries[i] = historyEntry{Seq: e.Seq, Scope: e.Record.Scope, recordView: *viewRecord(&e.Record), Prev: e.Prev, Hash: e.Hash}
-		}
-		return c.JSON(http.StatusOK, out)
+		return c.JSON(http.StatusOK, historyOf(id, h))
 	}
+}
+
+func historyOf(id string, h consent.History) historyResponse {
+	out := historyResponse{CustomerID: id, ChainValid: h.ChainValid, Entries: make([]historyEntry, len(h.Entries))}
+	if !h.ChainValid {
+		out.FirstBadEntry = &h.FirstBad
+	}
+	for i, e := range h.Entries {
+		out.Entries[i] = historyEntry{Seq: e.Seq, Scope: e.Record.Scope, recordView: *viewRecord(&e.Record), Prev: e.Prev, Hash: e.Hash}
+	}
+	return out
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

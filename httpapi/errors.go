@@ -17,7 +17,6 @@ import (
 // Transport-level codes that have no domain meaning.
 const (
 	codeMethodNotAllowed = "method_not_allowed"
-	codeRateLimited      = "rate_limited"
 )
 
 // statusOf is the one table that maps error codes to HTTP statuses.
@@ -29,7 +28,7 @@ var statusOf = map[string]int{
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
 	candor.EConflict:     http.StatusConflict,
 	candor.ETooLarge:     http.StatusRequestEntityTooLarge,
-	codeRateLimited:      http.StatusTooManyRequests,
+	candor.ERateLimited:  http.StatusTooManyRequests,
 	candor.EInternal:     http.StatusInternalServerError,
 	candor.EUnavailable:  http.StatusServiceUnavailable,
 }

@@ -21,6 +21,8 @@ var (
 	anyKey    = []auth.Role{auth.RoleSite, auth.RoleMarketer, auth.RoleAdmin}
 	adminOnly = []auth.Role{auth.RoleAdmin}
 	siteAdmin = []auth.Role{auth.RoleSite, auth.RoleAdmin}
+	ownData   = []auth.Role{auth.RoleSite, auth.RoleAdmin, auth.RoleCustomer} // a customer token only for its own :id
+	customer  = []auth.Role{auth.RoleCustomer}
 )
 
 // routes is the whole API on one screen. /openapi.json must describe every
@@ -37,9 +39,17 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/keys", adminOnly, handleCreateKey(s.deps.Keys, s.keyring)},
 		{http.MethodDelete, "/v1/keys/:id", adminOnly, handleRevokeKey(s.deps.Keys, s.keyring)},
 
-		{http.MethodGet, "/v1/customers/:id/consent", siteAdmin, handleGetConsent(s.deps.Consent, s.consent)},
-		{http.MethodPut, "/v1/customers/:id/consent", siteAdmin, handlePutConsent(s.deps.Consent, s.consent)},
-		{http.MethodGet, "/v1/customers/:id/consent/history", siteAdmin, handleConsentHistory(s.deps.Consent)},
+		{http.MethodGet, "/v1/customers/:id/consent", ownData, handleGetConsent(s.deps.Consent, s.consent)},
+		{http.MethodPut, "/v1/customers/:id/consent", ownData, handlePutConsent(s.deps.Consent, s.consent)},
+		{http.MethodGet, "/v1/customers/:id/consent/history", ownData, handleConsentHistory(s.deps.Consent)},
+		{http.MethodDelete, "/v1/customers/:id", adminOnly, handleErase(s.deps.Rights)},
+
+		{http.MethodGet, "/v1/me/consent", customer, handleGetConsent(s.deps.Consent, s.consent)},
+		{http.MethodPut, "/v1/me/consent", customer, handlePutConsent(s.deps.Consent, s.consent)},
+		{http.MethodGet, "/v1/me/consent/history", customer, handleConsentHistory(s.deps.Consent)},
+		{http.MethodGet, "/v1/me/export", customer, handleExport(s.deps.Rights)},
+		{http.MethodDelete, "/v1/me", customer, handleErase(s.deps.Rights)},
+		{http.MethodPost, "/v1/me/feedback", customer, handleFeedback(s.deps.Rights)},
 		{http.MethodPut, "/v1/customers/:id/features/:set", siteAdmin, handlePutProfile(s.deps.Features)},
 
 		{http.MethodPut, "/v1/catalog/items", siteAdmin, handlePutItems(s.deps.Items, s.deps.Catalog)},

@@ -16,6 +16,7 @@ import (
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/rights"
 )
 
 // ReadyCheck is one named readiness condition; nil error means ready.
@@ -36,6 +37,8 @@ type Deps struct {
 	Catalog  *catalog.Live
 	Items    CatalogStore
 	Features *features.Service
+	Tokens   *auth.TokenVerifier // nil: customer tokens disabled
+	Rights   *rights.Service
 }
 
 // Server is Candor's HTTP API.

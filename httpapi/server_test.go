@@ -24,7 +24,10 @@ import (
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/redisstore"
+	"github.com/candorhq/candor/rights"
 )
+
+var testSecret = []byte("test-secret-test-secret-test-secret")
 
 // memKeys is an in-memory KeyStore for transport tests; the Redis store has
 // its own contract tests.
@@ -59,6 +62,7 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 }
 
 type fixture struct {
+	tokens   *auth.TokenVerifier
 	db       *redistest.DB
 	live     *catalog.Live
 	features *features.Service
@@ -89,10 +93,11 @@ func newFixture(t *testing.T) *fixture {
 	f.store = redisstore.New(db.Client, db.Namespace)
 	f.consent = consent.NewService(f.store, consent.Config{PolicyVersion: 2})
 	f.db = db
+	f.tokens, _ = auth.NewHMACVerifier(testSecret)
 	f.live = catalog.NewLive(f.store, catalog.DefaultSensitiveCategories)
 	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
 	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
-		Catalog: f.live, Items: f.store, Features: f.features,
+		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)

@@ -27,3 +27,35 @@ func (k keys) events() string           { return k.ns + ":events" }
 func (k keys) audit() string            { return k.ns + ":audit" }
 func (k keys) customers() string        { return k.ns + ":customers" }
 func (k keys) modelKey(v string) string { return k.ns + ":model:" + v }
+
+// rateLimit counts one customer's uses of a rate-limited action.
+func (k keys) rateLimit(id, action string) string { return k.customer(id) + ":rl:" + action }
+
+// erasures maps a salted hash of an erased customer ID to its receipt.
+func (k keys) erasures() string    { return k.ns + ":erasures" }
+func (k keys) erasureSalt() string { return k.ns + ":erasures:salt" }
+
+// rateLimitedActions are the actions that have a per-customer counter.
+var rateLimitedActions = []string{"export", "erase"}
+
+// customerKeys lists every key one customer can have, by kind. Erasure
+// deletes exactly these; a test checks by SCAN that nothing else exists.
+func (k keys) customerKeys(id string) map[string][]string {
+	fs := make([]string, 0, 6)
+	for _, set := range []string{"browsing", "purchases", "declared", "location", "demographics", "sensitive"} {
+		fs = append(fs, k.featureSet(id, set))
+	}
+	rl := make([]string, 0, len(rateLimitedActions))
+	for _, a := range rateLimitedActions {
+		rl = append(rl, k.rateLimit(id, a))
+	}
+	return map[string][]string{
+		"consent":      {k.consent(id)},
+		"consent_log":  {k.consentLog(id)},
+		"feature_sets": fs,
+		"feedback":     {k.feedback(id)},
+		"contacts":     {k.contacts(id)},
+		"decisions":    {k.decisions(id)},
+		"rate_limits":  rl,
+	}
+}

@@ -33,6 +33,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sensitive-categories", Value: "health,maternity,adult,religion,sexuality,politics", Usage: "comma-separated catalog categories whose items are special-category data (their events go to the sensitive feature set)", Sources: cli.EnvVars("CANDOR_SENSITIVE_CATEGORIES")},
 		&cli.IntFlag{Name: "feature-cap", Value: 500, Usage: "most recent items kept per interaction feature set", Sources: cli.EnvVars("CANDOR_FEATURE_CAP")},
 		&cli.StringFlag{Name: "retention", Value: "browsing=90d,purchases=730d,sensitive=30d,declared=730d,location=30d,demographics=365d", Usage: "retention TTL per feature set (set=<n>d or a Go duration)", Sources: cli.EnvVars("CANDOR_RETENTION")},
+		&cli.StringFlag{Name: "token-secret", Usage: "HS256 secret (≥ 32 bytes) for customer tokens; the embedded demo makes one when empty", Sources: cli.EnvVars("CANDOR_TOKEN_SECRET")},
+		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
@@ -53,6 +55,8 @@ type config struct {
 	ConsentMaxAge       time.Duration
 	KeepOnWithdrawal    bool
 	SensitiveCategories []string
+	TokenSecret         string
+	TokenPublicKey      string
 	Retention           features.Retention
 }
 
@@ -88,6 +92,10 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		return c, err
 	}
 	c.SensitiveCategories = splitComma(cmd.String("sensitive-categories"))
+	c.TokenSecret, c.TokenPublicKey = cmd.String("token-secret"), cmd.String("token-public-key")
+	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
+		return c, fmt.Errorf("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
+	}
 	return c, validateDurations(c)
 }
 

@@ -17,7 +17,11 @@ func seedCommand() *cli.Command {
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 				cfg, _ := loadConfig(cmd)
-				sum, err := seedDemo(ctx, st, newServices(cfg, st), time.Now())
+				svc, err := newServices(cfg, st)
+				if err != nil {
+					return err
+				}
+				sum, err := seedDemo(ctx, st, svc, time.Now())
 				if err != nil {
 					return err
 				}

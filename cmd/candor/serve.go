@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +22,15 @@ import (
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/httpapi"
 	"github.com/candorhq/candor/redisstore"
+	"github.com/candorhq/candor/rights"
 )
+
+// randomSecret makes a customer-token secret for the embedded demo.
+func randomSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 func serveCommand() *cli.Command {
 	return &cli.Command{
@@ -86,7 +96,14 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		return fmt.Errorf("--addr / CANDOR_ADDR %s: %w", cfg.Addr, err)
 	}
 	keyring := auth.NewKeyring(be.store)
-	svc := newServices(cfg, be.store)
+	if be.embedded && cfg.TokenSecret == "" && cfg.TokenPublicKey == "" {
+		cfg.TokenSecret = randomSecret()
+	}
+	svc, err := newServices(cfg, be.store)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if be.embedded {
 		if err := startDemo(ctx, be.store, svc, keyring, baseURL(ln), out); err != nil {
 			ln.Close()
@@ -104,16 +121,34 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 
 // services are the domain services one server runs, built once.
 type services struct {
+	tokens   *auth.TokenVerifier
+	rights   *rights.Service
 	consent  *consent.Service
 	catalog  *catalog.Live
 	features *features.Service
 }
 
-func newServices(cfg config, st *redisstore.Store) *services {
+func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	cs := newConsent(cfg, st)
 	live := catalog.NewLive(st, cfg.SensitiveCategories)
 	fs := features.NewService(st, func() features.Catalog { return live.Load() }, cs.Request, cfg.Retention)
-	return &services{consent: cs, catalog: live, features: fs}
+	tv, err := newTokenVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &services{tokens: tv, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}, nil
+}
+
+// newTokenVerifier returns the customer-token verifier the config asks for,
+// or nil when customer tokens are off.
+func newTokenVerifier(cfg config) (*auth.TokenVerifier, error) {
+	switch {
+	case cfg.TokenPublicKey != "":
+		return auth.NewPublicKeyVerifier(cfg.TokenPublicKey)
+	case cfg.TokenSecret != "":
+		return auth.NewHMACVerifier([]byte(cfg.TokenSecret))
+	}
+	return nil, nil
 }
 
 func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) http.Handler {
@@ -130,6 +165,8 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Catalog:  svc.catalog,
 		Items:    st,
 		Features: svc.features,
+		Tokens:   svc.tokens,
+		Rights:   svc.rights,
 	})
 }
 

@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/rights"
+)
+
+// exportDocument is the documented export schema (see openapi.json).
+type exportDocument struct {
+	Schema      string            `json:"schema"`
+	CustomerID  string            `json:"customer_id"`
+	GeneratedAt time.Time         `json:"generated_at"`
+	Consent     []exportRecord    `json:"consent"`
+	History     historyResponse   `json:"consent_history"`
+	Data        *features.Export  `json:"data"`
+	Notes       map[string]string `json:"notes"`
+}
+
+type exportRecord struct {
+	Scope consent.Scope `json:"scope"`
+	recordView
+}
+
+func handleExport(svc *rights.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		doc, err := svc.Export(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		out := exportDocument{Schema: "candor-export/1", CustomerID: id, GeneratedAt: doc.GeneratedAt, Data: doc.Data,
+			History: historyOf(id, doc.History), Consent: []exportRecord{},
+			Notes: map[string]string{"feature_sets": "interaction sets list item, last time and count; profile sets list stated fields"}}
+		for i := range doc.Consent {
+			out.Consent = append(out.Consent, exportRecord{Scope: doc.Consent[i].Scope, recordView: *viewRecord(&doc.Consent[i])})
+		}
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="candor-export.json"`)
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+func handleErase(svc *rights.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		rc, err := svc.Erase(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, rc)
+	}
+}
+
+func handleFeedback(svc *rights.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		var fb features.Feedback
+		if err := decodeJSON(c, &fb); err != nil {
+			return err
+		}
+		if err := svc.Feedback(c.Request().Context(), id, fb); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "recorded", "kind": string(fb.Kind)})
+	}
+}

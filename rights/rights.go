@@ -1,0 +1,119 @@
+// Package rights owns what a customer may do about their own data: export
+// it (GDPR art. 15/20), erase it (art. 17) and give feedback that changes
+// what is recommended.
+package rights
+
+import (
+	"context"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+)
+
+// Store is what rights need from storage. Implemented by redisstore.Store.
+type Store interface {
+	// Export returns every stored feature set, feedback, contact and decision.
+	Export(ctx context.Context, id string) (*features.Export, error)
+	// Erase deletes every key of the customer atomically and records a
+	// receipt under a salted hash; it returns deleted keys per kind.
+	Erase(ctx context.Context, id string, now time.Time) (map[string]int, error)
+	AddFeedback(ctx context.Context, id string, fb features.Feedback, now time.Time) error
+	// Allow counts one use of action and reports whether it is within limit per window.
+	Allow(ctx context.Context, id, action string, limit int, window time.Duration) (bool, error)
+}
+
+// Limits on export and erasure requests per customer.
+const (
+	RateLimit  = 10
+	RateWindow = time.Hour
+)
+
+// Service carries out customers' rights.
+type Service struct {
+	store   Store
+	consent *consent.Service
+	now     func() time.Time
+}
+
+// NewService returns the rights service.
+func NewService(store Store, cs *consent.Service) *Service {
+	return &Service{store: store, consent: cs, now: time.Now}
+}
+
+// Document is the export: everything Candor holds about one customer.
+type Document struct {
+	CustomerID  string           `json:"customer_id"`
+	GeneratedAt time.Time        `json:"generated_at"`
+	Consent     []consent.Record `json:"-"`
+	History     consent.History  `json:"-"`
+	Data        *features.Export `json:"-"`
+}
+
+// Export gathers the customer's consent, its log and all stored data.
+func (s *Service) Export(ctx context.Context, id string) (*Document, error) {
+	if err := s.limit(ctx, id, "export"); err != nil {
+		return nil, err
+	}
+	v, err := s.consent.Get(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.consent.History(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := s.store.Export(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	doc := &Document{CustomerID: id, GeneratedAt: s.now().UTC(), History: h, Data: data}
+	for _, e := range v.Decision.Scopes {
+		if e.Record != nil {
+			doc.Consent = append(doc.Consent, *e.Record)
+		}
+	}
+	return doc, nil
+}
+
+// Receipt proves an erasure.
+type Receipt struct {
+	CustomerID string         `json:"customer_id"`
+	ErasedAt   time.Time      `json:"erased_at"`
+	Deleted    map[string]int `json:"deleted_keys"`
+	Models     string         `json:"models"`
+}
+
+// Erase deletes everything the customer has in the store.
+func (s *Service) Erase(ctx context.Context, id string) (Receipt, error) {
+	if err := s.limit(ctx, id, "erase"); err != nil {
+		return Receipt{}, err
+	}
+	now := s.now().UTC()
+	counts, err := s.store.Erase(ctx, id, now)
+	if err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{CustomerID: id, ErasedAt: now, Deleted: counts,
+		Models: "Models are trained only from the store, so this customer's data leaves the recommendation model at its next training."}, nil
+}
+
+// Feedback records feedback; it takes effect on the next request.
+func (s *Service) Feedback(ctx context.Context, id string, fb features.Feedback) error {
+	if err := fb.Validate(); err != nil {
+		return err
+	}
+	return s.store.AddFeedback(ctx, id, fb, s.now())
+}
+
+func (s *Service) limit(ctx context.Context, id, action string) error {
+	ok, err := s.store.Allow(ctx, id, action, RateLimit, RateWindow)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return candor.Errorf(candor.ERateLimited, "At most %d %s requests per hour; try again later.", RateLimit, action)
+	}
+	return nil
+}
