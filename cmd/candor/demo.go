@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/internal/demo"
 	"github.com/candorhq/candor/redisstore"
 )
 
@@ -29,10 +31,30 @@ func startDemo(ctx context.Context, st *redisstore.Store, svc *services, kr *aut
 	if err := kr.Reload(ctx); err != nil {
 		return err
 	}
-	sum, err := seedDemo(ctx, st, svc, time.Now())
+	ds := demo.Generate(demo.DefaultConfig(time.Now()))
+	sum, err := seedDataset(ctx, st, svc, ds)
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	fmt.Fprintf(out, "  demo data: %s\n", sum)
+	return printDemoToken(out, svc, ds)
+}
+
+// printDemoToken prints a customer token for a full-consent demo customer,
+// so the customer routes (/v1/me/...) can be tried at once.
+func printDemoToken(out io.Writer, svc *services, ds *demo.Dataset) error {
+	if svc.tokenSecret == "" {
+		return nil
+	}
+	for _, c := range ds.Customers {
+		if c.Preset == consent.PresetFull {
+			tok, err := auth.SignHMAC([]byte(svc.tokenSecret), c.ID, 12*time.Hour, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "  demo customer %s token (12 h): %s\n", c.ID, tok)
+			return nil
+		}
+	}
 	return nil
 }

@@ -7,6 +7,10 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/internal/demo"
 	"github.com/candorhq/candor/redisstore"
 )
 
@@ -32,7 +36,79 @@ func seedCommand() *cli.Command {
 	}
 }
 
-// seedDemo writes the demo data set; it returns a one-line summary.
+// seedDemo writes the generated demo data set through the same services
+// the API uses, so the collection gate applies: events of customers who did
+// not consent are dropped, as they would be in production. It returns a
+// one-line summary.
 func seedDemo(ctx context.Context, st *redisstore.Store, svc *services, now time.Time) (string, error) {
-	return "none yet", nil
+	return seedDataset(ctx, st, svc, demo.Generate(demo.DefaultConfig(now)))
+}
+
+func seedDataset(ctx context.Context, st *redisstore.Store, svc *services, ds *demo.Dataset) (string, error) {
+	for i := 0; i < len(ds.Items); i += catalog.MaxBatch {
+		if err := st.PutItems(ctx, ds.Items[i:min(i+catalog.MaxBatch, len(ds.Items))]); err != nil {
+			return "", err
+		}
+	}
+	if err := svc.catalog.Reload(ctx); err != nil {
+		return "", err
+	}
+	if err := seedCustomers(ctx, svc, ds.Customers); err != nil {
+		return "", err
+	}
+	stored, dropped, err := seedEvents(ctx, svc, ds.Events)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d items, %d customers, %d events (%d stored, %d dropped by the consent gate)",
+		len(ds.Items), len(ds.Customers), len(ds.Events), stored, dropped), nil
+}
+
+func seedCustomers(ctx context.Context, svc *services, customers []demo.Customer) error {
+	for _, c := range customers {
+		ch := consent.Change{Preset: c.Preset, Scopes: c.Scopes, Source: consent.SourceImport}
+		if _, err := svc.consent.Put(ctx, c.ID, ch, "", false); err != nil {
+			return fmt.Errorf("consent of %s: %w", c.ID, err)
+		}
+		for set, p := range profilesOf(c) {
+			if err := svc.features.PutProfile(ctx, c.ID, set, p, false); err != nil {
+				return fmt.Errorf("%s of %s: %w", set, c.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func profilesOf(c demo.Customer) map[consent.Scope]features.ProfileData {
+	m := map[consent.Scope]features.ProfileData{}
+	if c.Declared != nil {
+		m[consent.Declared] = c.Declared
+	}
+	if c.Location != nil {
+		m[consent.Location] = c.Location
+	}
+	if c.Demographics != nil {
+		m[consent.Demographics] = c.Demographics
+	}
+	return m
+}
+
+func seedEvents(ctx context.Context, svc *services, evs []features.Event) (stored, dropped int, err error) {
+	for i := 0; i < len(evs); i += features.MaxBatch {
+		out, err := svc.features.Collect(ctx, evs[i:min(i+features.MaxBatch, len(evs))], false)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, o := range out {
+			switch o.Status {
+			case features.Stored:
+				stored++
+			case features.Dropped:
+				dropped++
+			default:
+				return 0, 0, fmt.Errorf("demo event invalid: %s", o.Message)
+			}
+		}
+	}
+	return stored, dropped, nil
 }

@@ -121,11 +121,12 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 
 // services are the domain services one server runs, built once.
 type services struct {
-	tokens   *auth.TokenVerifier
-	rights   *rights.Service
-	consent  *consent.Service
-	catalog  *catalog.Live
-	features *features.Service
+	tokens      *auth.TokenVerifier
+	tokenSecret string // set when tokens are HS256, for the demo token
+	rights      *rights.Service
+	consent     *consent.Service
+	catalog     *catalog.Live
+	features    *features.Service
 }
 
 func newServices(cfg config, st *redisstore.Store) (*services, error) {
@@ -136,7 +137,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &services{tokens: tv, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}, nil
+	return &services{tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}, nil
 }
 
 // newTokenVerifier returns the customer-token verifier the config asks for,

@@ -132,6 +132,21 @@ func TestEmbeddedServerPrintsKeysAndEnforcesRoles(t *testing.T) {
 	if code, body := get(t, r.url+"/metrics", ""); code != 200 || !strings.Contains(body, "candor_redis_call_duration_seconds") {
 		t.Errorf("metrics lack Redis latency: %d", code)
 	}
+	// the demo data is there, and the printed customer token works
+	if code, body := get(t, r.url+"/v1/catalog/items/p-00000", keys[auth.RoleSite]); code != 200 || !strings.Contains(body, `"EUR"`) {
+		t.Errorf("demo catalog: %d %s", code, body)
+	}
+	m := regexp.MustCompile(`demo customer (\S+) token \(12 h\): (\S+)`).FindStringSubmatch(r.out.String())
+	if m == nil {
+		t.Fatalf("no demo customer token in:\n%s", r.out)
+	}
+	code, body = get(t, r.url+"/v1/me/consent", m[2])
+	if code != 200 || !strings.Contains(body, `"customer_id":"`+m[1]+`"`) || !strings.Contains(body, `"source":"import"`) {
+		t.Errorf("demo customer consent: %d %s", code, body)
+	}
+	if !regexp.MustCompile(`demo data: 2400 items, 1200 customers, \d+ events \(\d+ stored, [1-9]\d* dropped`).MatchString(r.out.String()) {
+		t.Errorf("demo summary missing or nothing dropped by the gate:\n%s", r.out)
+	}
 }
 
 func TestServerOnRealRedisPrintsNoKeys(t *testing.T) {
