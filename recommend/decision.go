@@ -1,0 +1,116 @@
+package recommend
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"time"
+)
+
+// DecisionRecord is one stored decision: the response as shown, which holds
+// every item's contributions and the consent state at that moment.
+type DecisionRecord struct {
+	ID         string
+	CustomerID string // "" for anonymous requests
+	Time       time.Time
+	Body       []byte // the Response as JSON
+}
+
+// DecisionStore keeps decision records. Implemented by redisstore.Store.
+type DecisionStore interface {
+	AppendDecisions(ctx context.Context, recs []DecisionRecord, keep time.Duration) error
+	// Decision returns the record's body, or not_found.
+	Decision(ctx context.Context, customerID, id string) ([]byte, error)
+}
+
+// Writer records decisions off the request path: Record never blocks; a
+// background loop writes batches in one pipeline. When the queue is full
+// the record is dropped and counted.
+type Writer struct {
+	store   DecisionStore
+	keep    time.Duration
+	queue   chan *Response
+	dropped atomic.Int64
+	written atomic.Int64
+	failed  atomic.Int64
+}
+
+// DefaultKeep is how long decision records are kept.
+const DefaultKeep = 30 * 24 * time.Hour
+
+// NewWriter returns a writer with a queue of size records.
+func NewWriter(store DecisionStore, keep time.Duration, size int) *Writer {
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	return &Writer{store: store, keep: keep, queue: make(chan *Response, size)}
+}
+
+// Record queues resp, or drops it when the queue is full.
+func (w *Writer) Record(resp *Response) {
+	select {
+	case w.queue <- resp:
+	default:
+		w.dropped.Add(1)
+	}
+}
+
+// Stats returns how many records were written, dropped (queue full) and
+// lost to store errors.
+func (w *Writer) Stats() (written, dropped, failed int64) {
+	return w.written.Load(), w.dropped.Load(), w.failed.Load()
+}
+
+// Run writes queued records in batches until ctx ends, then flushes what
+// is queued.
+func (w *Writer) Run(ctx context.Context) {
+	batch := make([]DecisionRecord, 0, 256)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-w.queue:
+			batch = append(batch, recordOf(r))
+			if len(batch) == cap(batch) {
+				batch = w.flush(batch)
+			}
+		case <-tick.C:
+			batch = w.flush(batch)
+		case <-ctx.Done():
+			w.drain(batch)
+			return
+		}
+	}
+}
+
+func (w *Writer) drain(batch []DecisionRecord) {
+	for {
+		select {
+		case r := <-w.queue:
+			batch = append(batch, recordOf(r))
+		default:
+			w.flush(batch)
+			return
+		}
+	}
+}
+
+func (w *Writer) flush(batch []DecisionRecord) []DecisionRecord {
+	if len(batch) == 0 {
+		return batch
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := w.store.AppendDecisions(ctx, batch, w.keep); err != nil {
+		w.failed.Add(int64(len(batch)))
+	} else {
+		w.written.Add(int64(len(batch)))
+	}
+	return batch[:0]
+}
+
+func recordOf(r *Response) DecisionRecord {
+	b, _ := json.Marshal(r)
+	t, _ := time.Parse(time.RFC3339Nano, r.Time)
+	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Body: b}
+}

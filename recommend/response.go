@@ -1,0 +1,79 @@
+package recommend
+
+// Response is what GET /v1/recommendations returns, and what a decision
+// record keeps.
+type Response struct {
+	DecisionID      string          `json:"decision_id"`
+	Items           []Item          `json:"items"`
+	Personalization Personalization `json:"personalization"`
+	ModelVersion    string          `json:"model_version"`
+	RulesetVersion  int             `json:"ruleset_version"`
+	Fallback        Fallback        `json:"fallback"`
+	Warnings        []string        `json:"warnings,omitempty"`
+	Placement       string          `json:"placement"`
+	CustomerID      string          `json:"customer_id,omitempty"`
+	Time            string          `json:"time"`
+}
+
+// Item is one recommended item. Score is exactly the sum of its reasons'
+// contributions, in the order listed.
+type Item struct {
+	ItemID   string    `json:"item_id"`
+	Title    string    `json:"title"`
+	Category []string  `json:"category"`
+	Score    float64   `json:"score"`
+	Reasons  []Reason  `json:"reasons"`
+	Controls []Control `json:"controls"`
+}
+
+// Reason is one named part of a score.
+type Reason struct {
+	Kind         string   `json:"kind"`
+	Text         string   `json:"text"`
+	Evidence     []string `json:"evidence,omitempty"` // item IDs or the stated preference
+	FeatureSet   string   `json:"feature_set"`        // the consent scope it used; "context" or "none" when no personal data
+	Contribution float64  `json:"contribution"`
+	RuleID       string   `json:"rule_id,omitempty"`
+}
+
+// Control is something the customer can do about a reason, as a ready-to-
+// call request with a customer token.
+type Control struct {
+	Kind   string `json:"kind"`
+	Label  string `json:"label"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Body   any    `json:"body"`
+}
+
+// Personalization says how much of the customer's data was used.
+type Personalization struct {
+	Level    string     `json:"level"` // full | partial | none
+	UsedSets []string   `json:"used_sets"`
+	Withheld []Withheld `json:"withheld_sets"`
+}
+
+// Withheld is a feature set that was not used, and why.
+type Withheld struct {
+	Set    string `json:"set"`
+	Reason string `json:"reason"`
+}
+
+// Fallback reports whether the answer is the non-personal fallback.
+type Fallback struct {
+	Active bool   `json:"active"`
+	Reason string `json:"reason,omitempty"` // store_unavailable | timeout | circuit_open
+}
+
+// Reason kinds.
+const (
+	KindBoughtTogether     = "bought_together"
+	KindViewedRecently     = "viewed_recently"
+	KindSensitiveHistory   = "sensitive_history"
+	KindSimilarToCurrent   = "similar_to_current"
+	KindDeclaredPreference = "declared_preference"
+	KindPopularInCategory  = "popular_in_category"
+	KindPopular            = "popular"
+	KindPromoted           = "promoted"
+	KindDemoted            = "demoted"
+)

@@ -1,0 +1,322 @@
+package recommend
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+)
+
+// Config of the scorer; zero values take the defaults.
+type Config struct {
+	Weights       Weights
+	ReadBudget    time.Duration // default 25ms; past it the answer is the fallback
+	Diversity     int           // at most this many items per top category; default 3
+	Replenishable []string      // categories whose purchased items may be shown again
+}
+
+// Service answers recommendation requests.
+type Service struct {
+	reader    StateReader
+	model     func() Model
+	catalog   func() *catalog.Snapshot
+	request   func(gpc bool) consent.Request
+	feedback  func(map[string]string) features.FeedbackState
+	decisions Recorder
+	onGPC     func(customerID string)
+	cfg       Config
+	replen    map[string]bool
+	breaker   *gobreaker.CircuitBreaker[*features.State]
+	popular   popularCache
+	now       func() time.Time
+}
+
+// Recorder keeps decision records off the request path.
+type Recorder interface {
+	Record(resp *Response)
+}
+
+// Deps are the Service's collaborators.
+type Deps struct {
+	Reader    StateReader
+	Model     func() Model             // the live model; nil until one is loaded
+	Catalog   func() *catalog.Snapshot // the live catalog
+	Request   func(gpc bool) consent.Request
+	Feedback  func(map[string]string) features.FeedbackState
+	Decisions Recorder                // may be nil
+	OnGPC     func(customerID string) // may be nil; must not block
+}
+
+// NewService returns the scorer.
+func NewService(d Deps, cfg Config) *Service {
+	if cfg.Weights == (Weights{}) {
+		cfg.Weights = DefaultWeights()
+	}
+	if cfg.ReadBudget <= 0 {
+		cfg.ReadBudget = 25 * time.Millisecond
+	}
+	if cfg.Diversity <= 0 {
+		cfg.Diversity = 3
+	}
+	s := &Service{reader: d.Reader, model: d.Model, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
+		decisions: d.Decisions, onGPC: d.OnGPC, cfg: cfg, replen: map[string]bool{}, now: time.Now}
+	for _, c := range cfg.Replenishable {
+		s.replen[c] = true
+	}
+	s.breaker = gobreaker.NewCircuitBreaker[*features.State](gobreaker.Settings{
+		Name: "state-read", Timeout: 2 * time.Second, Interval: 10 * time.Second,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
+	})
+	return s
+}
+
+// Recommend answers one request. Redis trouble never makes it fail: the
+// answer is then the non-personal fallback.
+func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error) {
+	if err := req.Normalize(s.now()); err != nil {
+		return nil, err
+	}
+	m := s.model()
+	if m == nil {
+		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
+	}
+	cat := s.catalog()
+	st, fb := s.read(ctx, &req)
+	resp := s.build(m, cat, st, fb, &req)
+	if s.decisions != nil {
+		s.decisions.Record(resp)
+	}
+	return resp, nil
+}
+
+// read runs the gated read within the budget, through the breaker.
+func (s *Service) read(ctx context.Context, req *Request) (*features.State, Fallback) {
+	if req.CustomerID == "" {
+		return nil, Fallback{}
+	}
+	creq := s.request(req.GPC)
+	creq.Now = req.Now
+	if req.GPC && s.onGPC != nil {
+		s.onGPC(req.CustomerID)
+	}
+	st, err := s.breaker.Execute(func() (*features.State, error) {
+		rctx, cancel := context.WithTimeout(ctx, s.cfg.ReadBudget)
+		defer cancel()
+		return s.reader.ReadState(rctx, req.CustomerID, creq)
+	})
+	switch {
+	case err == nil:
+		return st, Fallback{}
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return nil, Fallback{Active: true, Reason: "circuit_open"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, Fallback{Active: true, Reason: "timeout"}
+	}
+	return nil, Fallback{Active: true, Reason: "store_unavailable"}
+}
+
+// build scores, filters and explains.
+func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request) *Response {
+	resp := &Response{DecisionID: newDecisionID(req.CustomerID), ModelVersion: m.Version(), Fallback: fb,
+		Placement: req.Placement, CustomerID: req.CustomerID, Time: req.Now.UTC().Format(time.RFC3339Nano)}
+	resp.Personalization = personalization(st)
+	var ev []evidence
+	if !fb.Active {
+		ev = gather(m, st, req, s.cfg.Weights)
+	}
+	resp.Warnings = contextWarnings(m, cat, req)
+	cands, arena := s.candidates(m, cat, st, ev, req)
+	for _, c := range s.diversify(cands, cat, req.N) {
+		it, _ := cat.Get(c.id)
+		reasons, score := explain(arena[c.lo:c.hi], cat)
+		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: it.Title, Category: it.Category, Score: score, Reasons: reasons, Controls: controls(it, reasons)})
+	}
+	if resp.Items == nil {
+		resp.Items = []Item{}
+	}
+	return resp
+}
+
+// candidates are the pool items that survive the filters, with exact parts,
+// best first.
+func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request) ([]candidate, []part) {
+	acc := getAcc(m.NumItems())
+	defer putAcc(acc)
+	accumulate(m, ev, acc)
+	pool := s.pool(m, cat, acc, st, req)
+	f := newFilterer(cat, st, s.feedbackOf(st), req, s.replen)
+	arena := make([]part, 0, 4*len(pool))
+	out := make([]candidate, 0, len(pool))
+	for _, j := range pool {
+		id := m.ItemID(j)
+		why, it := f.drop(id)
+		if why != "" {
+			continue
+		}
+		lo := len(arena)
+		arena = exactParts(m, ev, j, arena)
+		arena = s.nonPersonalParts(m, it, j, st, req, arena)
+		out = append(out, candidate{idx: j, id: id, lo: lo, hi: len(arena), score: sumParts(arena[lo:])})
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].score != out[b].score {
+			return out[a].score > out[b].score
+		}
+		return out[a].id < out[b].id
+	})
+	return out, arena
+}
+
+// pool is the best-scoring items the evidence reached plus popular items
+// (in the context or declared categories when there are any).
+func (s *Service) pool(m Model, cat *catalog.Snapshot, acc *accumulator, st *features.State, req *Request) []int32 {
+	pool := topTouched(acc, 4*req.N+40)
+	seen := make(map[int32]bool, len(pool)+popularListLen)
+	for _, j := range pool {
+		seen[j] = true
+	}
+	pop := s.popular.get(m, cat)
+	lists := [][]int32{pop.overall}
+	if req.Category != "" {
+		lists = append(lists, pop.byCat[req.Category])
+	}
+	if st != nil && st.Declared != nil {
+		for _, c := range st.Declared.Categories {
+			lists = append(lists, pop.byCat[c])
+		}
+	}
+	for _, l := range lists {
+		for _, j := range l {
+			if !seen[j] {
+				seen[j] = true
+				pool = append(pool, j)
+			}
+		}
+	}
+	return pool
+}
+
+// nonPersonalParts adds the declared-preference and popularity parts.
+func (s *Service) nonPersonalParts(m Model, it *catalog.Item, j int32, st *features.State, req *Request, arena []part) []part {
+	w := s.cfg.Weights
+	if st != nil && st.Declared != nil {
+		for _, c := range st.Declared.Categories {
+			if strings.EqualFold(c, it.TopCategory()) {
+				arena = append(arena, part{kind: KindDeclaredPreference, set: string(consent.Declared), evidence: c, value: w.Declared})
+			}
+		}
+	}
+	if p := m.Popularity(j); p > 0 {
+		kind, evidence := KindPopular, ""
+		if req.Category != "" && strings.EqualFold(req.Category, it.TopCategory()) {
+			kind, evidence = KindPopularInCategory, it.TopCategory()
+		}
+		arena = append(arena, part{kind: kind, set: "none", evidence: evidence, value: w.Popularity * p})
+	}
+	return arena
+}
+
+// diversify keeps at most cfg.Diversity items per top category, up to n.
+func (s *Service) diversify(cands []candidate, cat *catalog.Snapshot, n int) []candidate {
+	per := map[string]int{}
+	out := make([]candidate, 0, n)
+	for _, c := range cands {
+		it, _ := cat.Get(c.id)
+		if per[it.TopCategory()] >= s.cfg.Diversity {
+			continue
+		}
+		per[it.TopCategory()]++
+		out = append(out, c)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+func (s *Service) feedbackOf(st *features.State) features.FeedbackState {
+	if st == nil || s.feedback == nil {
+		return features.FeedbackState{}
+	}
+	return s.feedback(st.Feedback)
+}
+
+// personalization reports which sets were used and why others were not.
+func personalization(st *features.State) Personalization {
+	p := Personalization{Level: "none", UsedSets: []string{}, Withheld: []Withheld{}}
+	for _, set := range consent.FeatureSets {
+		if st == nil {
+			p.Withheld = append(p.Withheld, Withheld{Set: string(set), Reason: "not_read"})
+			continue
+		}
+		e := st.Decision.Effective(set)
+		if e.Granted {
+			p.UsedSets = append(p.UsedSets, string(set))
+		} else {
+			p.Withheld = append(p.Withheld, Withheld{Set: string(set), Reason: e.Reason})
+		}
+	}
+	switch n := len(p.UsedSets); {
+	case n == 0:
+	case st.Grant().Has(consent.Browsing) && st.Grant().Has(consent.Purchases) && st.Grant().Has(consent.Declared):
+		p.Level = "full"
+	default:
+		p.Level = "partial"
+	}
+	return p
+}
+
+func contextWarnings(m Model, cat *catalog.Snapshot, req *Request) []string {
+	var w []string
+	for _, id := range append([]string{req.ItemID}, req.Cart...) {
+		if id == "" {
+			continue
+		}
+		if _, ok := cat.Get(id); !ok {
+			w = append(w, "context item "+id+" is not in the catalog; ignored")
+		} else if _, ok := m.Lookup(id); !ok {
+			w = append(w, "context item "+id+" is not in the model yet; ignored")
+		}
+	}
+	return w
+}
+
+// newDecisionID names a decision and the customer it belongs to, so the
+// record can be found (and authorized) from the ID alone.
+func newDecisionID(customerID string) string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	subject := "anon"
+	if customerID != "" {
+		subject = base64.RawURLEncoding.EncodeToString([]byte(customerID))
+	}
+	return subject + "." + hex.EncodeToString(b)
+}
+
+// DecisionSubject returns the customer a decision ID belongs to ("" for
+// anonymous), or an EInvalid error for a malformed ID.
+func DecisionSubject(id string) (string, error) {
+	subject, rnd, ok := strings.Cut(id, ".")
+	if !ok || len(rnd) != 18 {
+		return "", candor.Errorf(candor.EInvalid, "malformed decision id %q", id)
+	}
+	if subject == "anon" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(subject)
+	if err != nil || candor.ValidateID("customer id", string(b)) != nil {
+		return "", candor.Errorf(candor.EInvalid, "malformed decision id %q", id)
+	}
+	return string(b), nil
+}

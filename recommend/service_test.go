@@ -1,0 +1,201 @@
+package recommend_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/recommend"
+)
+
+func full() []consent.Scope {
+	return []consent.Scope{consent.Browsing, consent.Purchases, consent.Declared, consent.Location, consent.Demographics}
+}
+
+func randomIDs(rng *rand.Rand, n, max int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("i%03d", rng.IntN(max))
+	}
+	return out
+}
+
+func TestContributionsSumToScore(t *testing.T) {
+	cat, m := world(1, 240)
+	rng := rand.New(rand.NewPCG(9, 9))
+	r := &fakeReader{states: map[string]*features.State{}}
+	svc := newService(r, cat, m)
+	for i := 0; i < 200; i++ {
+		id := fmt.Sprintf("c%d", i)
+		r.states[id] = stateWith(id, full(), randomIDs(rng, rng.IntN(8), 240), randomIDs(rng, rng.IntN(20), 240), []string{"books"})
+		req := recommend.Request{CustomerID: id, N: 1 + rng.IntN(30)}
+		if rng.IntN(2) == 0 {
+			req.ItemID = fmt.Sprintf("i%03d", rng.IntN(240))
+			req.Category = "kitchen"
+		}
+		resp, err := svc.Recommend(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Items) == 0 {
+			t.Fatalf("request %d: no items", i)
+		}
+		for _, it := range resp.Items {
+			var sum float64
+			for _, rs := range it.Reasons {
+				sum += rs.Contribution
+			}
+			if math.Abs(sum-it.Score) > 1e-9 || len(it.Reasons) == 0 {
+				t.Fatalf("item %s: reasons sum %v, score %v", it.ItemID, sum, it.Score)
+			}
+		}
+	}
+}
+
+func TestNeverShowsPurchasedOrNotInterested(t *testing.T) {
+	cat, m := world(2, 240)
+	rng := rand.New(rand.NewPCG(3, 3))
+	r := &fakeReader{states: map[string]*features.State{}}
+	svc := newService(r, cat, m)
+	for i := 0; i < 100; i++ {
+		id := fmt.Sprintf("c%d", i)
+		bought := randomIDs(rng, 5, 60)
+		st := stateWith(id, full(), bought, randomIDs(rng, 10, 60), nil)
+		noThanks := randomIDs(rng, 5, 60)
+		st.Feedback = map[string]string{"hc:garden": "1"}
+		for _, n := range noThanks {
+			st.Feedback["ni:"+n] = "1"
+		}
+		r.states[id] = st
+		resp, _ := svc.Recommend(context.Background(), recommend.Request{CustomerID: id, N: 40})
+		for _, it := range resp.Items {
+			for _, b := range append(bought, noThanks...) {
+				if it.ItemID == b {
+					t.Fatalf("customer %s was shown %s (purchased or not interested)", id, b)
+				}
+			}
+			if it.Category[0] == "garden" || it.Category[0] == "health" {
+				t.Fatalf("shown %s from hidden or sensitive category %s", it.ItemID, it.Category[0])
+			}
+		}
+	}
+}
+
+func TestDeclaredOnlyCustomerGetsNoHistoryReasons(t *testing.T) {
+	cat, m := world(4, 240)
+	r := &fakeReader{states: map[string]*features.State{}}
+	// stored history exists, but only declared is granted: the gated read
+	// would not return it, and stateWith mirrors that
+	r.states["d"] = stateWith("d", []consent.Scope{consent.Declared}, []string{"i001", "i007"}, []string{"i013"}, []string{"music"})
+	svc := newService(r, cat, m)
+	resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "d", N: 20, ItemID: "i002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Personalization.Level != "partial" || fmt.Sprint(resp.Personalization.UsedSets) != "[declared]" {
+		t.Errorf("personalization = %+v", resp.Personalization)
+	}
+	declared := false
+	for _, it := range resp.Items {
+		for _, rs := range it.Reasons {
+			switch rs.Kind {
+			case recommend.KindDeclaredPreference:
+				declared = true
+			case recommend.KindSimilarToCurrent, recommend.KindPopular, recommend.KindPopularInCategory:
+			default:
+				t.Errorf("declared-only customer got reason %s on %s", rs.Kind, it.ItemID)
+			}
+		}
+	}
+	if !declared {
+		t.Error("no declared_preference reason at all")
+	}
+}
+
+func TestFallbackWhenStoreFails(t *testing.T) {
+	cat, m := world(5, 240)
+	r := &fakeReader{err: errors.New("connection refused")}
+	svc := newService(r, cat, m)
+	for i := 0; i < 8; i++ {
+		resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "x", N: 5, Category: "books"})
+		if err != nil {
+			t.Fatalf("fallback returned an error: %v", err)
+		}
+		if !resp.Fallback.Active || resp.Personalization.Level != "none" || len(resp.Items) != 5 {
+			t.Fatalf("request %d: %+v", i, resp.Fallback)
+		}
+		for _, it := range resp.Items {
+			for _, rs := range it.Reasons {
+				if rs.FeatureSet != "none" {
+					t.Errorf("fallback used %s", rs.FeatureSet)
+				}
+			}
+		}
+		if i >= 5 && resp.Fallback.Reason != "circuit_open" {
+			t.Errorf("request %d: reason %q, want circuit_open after 5 failures", i, resp.Fallback.Reason)
+		}
+	}
+	if r.reads != 5 {
+		t.Errorf("the breaker let %d reads through, want 5", r.reads)
+	}
+}
+
+func TestAnonymousGetsContextAndPopularOnly(t *testing.T) {
+	cat, m := world(6, 240)
+	r := &fakeReader{}
+	svc := newService(r, cat, m)
+	resp, err := svc.Recommend(context.Background(), recommend.Request{AnonymousID: "a1", ItemID: "i004", N: 10})
+	if err != nil || r.reads != 0 {
+		t.Fatalf("err %v, reads %d", err, r.reads)
+	}
+	for _, it := range resp.Items {
+		for _, rs := range it.Reasons {
+			if rs.FeatureSet != "context" && rs.FeatureSet != "none" {
+				t.Errorf("anonymous visitor got %s reason", rs.FeatureSet)
+			}
+		}
+	}
+}
+
+func TestGPCIsPassedOnAndReported(t *testing.T) {
+	cat, m := world(7, 120)
+	var seen []string
+	r := &fakeReader{}
+	svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
+		Catalog: func() *catalog.Snapshot { return cat }, Request: func(gpc bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1, GPC: gpc} },
+		OnGPC: func(id string) { seen = append(seen, id) }}, recommend.Config{})
+	_, _ = svc.Recommend(context.Background(), recommend.Request{CustomerID: "g", GPC: true})
+	if len(seen) != 1 || seen[0] != "g" {
+		t.Errorf("OnGPC calls = %v", seen)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	cat, m := world(8, 60)
+	svc := newService(&fakeReader{}, cat, m)
+	for _, req := range []recommend.Request{{N: 101}, {N: -1}, {Placement: "moon"}, {CustomerID: "a", AnonymousID: "b"}, {CustomerID: "x{y}"}} {
+		if _, err := svc.Recommend(context.Background(), req); err == nil {
+			t.Errorf("%+v accepted", req)
+		}
+	}
+}
+
+func TestDecisionIDNamesItsSubject(t *testing.T) {
+	cat, m := world(8, 60)
+	svc := newService(&fakeReader{}, cat, m)
+	resp, _ := svc.Recommend(context.Background(), recommend.Request{CustomerID: "alice@example.com"})
+	if got, err := recommend.DecisionSubject(resp.DecisionID); err != nil || got != "alice@example.com" {
+		t.Errorf("DecisionSubject(%s) = %q, %v", resp.DecisionID, got, err)
+	}
+	for _, bad := range []string{"", "x", "e30.short", "!!!.0123456789abcdef01"} {
+		if _, err := recommend.DecisionSubject(bad); err == nil {
+			t.Errorf("DecisionSubject(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package redisstore
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/recommend"
+)
+
+var _ recommend.DecisionStore = (*Store)(nil)
+
+// Caps of the decision streams.
+const (
+	decisionsPerCustomer = 500
+	decisionsAnonymous   = 10000
+)
+
+func (k keys) anonDecisions() string { return k.ns + ":decisions:anon" }
+
+// AppendDecisions writes decision records in one pipeline: per customer a
+// capped STREAM under the customer's hash tag, trimmed to keep and expiring
+// after it; anonymous decisions go to one capped shared stream.
+func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRecord, keep time.Duration) error {
+	minID := strconv.FormatInt(time.Now().Add(-keep).UnixMilli(), 10)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, r := range recs {
+			key, limit := s.keys.decisions(r.CustomerID), int64(decisionsPerCustomer)
+			if r.CustomerID == "" {
+				key, limit = s.keys.anonDecisions(), decisionsAnonymous
+			}
+			p.XAdd(ctx, &redis.XAddArgs{Stream: key, MinID: minID, Approx: true, Values: []any{"id", r.ID, "d", r.Body}})
+			p.XTrimMaxLenApprox(ctx, key, limit, 0)
+			p.Expire(ctx, key, keep)
+		}
+		return nil
+	})
+	return translate("redisstore.AppendDecisions", err)
+}
+
+// Decision finds one decision record of a customer ("" = anonymous).
+func (s *Store) Decision(ctx context.Context, customerID, id string) ([]byte, error) {
+	key := s.keys.decisions(customerID)
+	if customerID == "" {
+		key = s.keys.anonDecisions()
+	}
+	msgs, err := s.rdb.XRevRangeN(ctx, key, "+", "-", decisionsAnonymous).Result()
+	if err != nil {
+		return nil, translate("redisstore.Decision", err)
+	}
+	for _, m := range msgs {
+		if m.Values["id"] == id {
+			d, _ := m.Values["d"].(string)
+			return []byte(d), nil
+		}
+	}
+	return nil, candor.Errorf(candor.ENotFound, "No decision %q (decisions are kept 30 days).", id)
+}
