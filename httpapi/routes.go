@@ -56,5 +56,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/catalog/items/:id", anyKey, handleGetItem(s.deps.Items)},
 		{http.MethodDelete, "/v1/catalog/items/:id", siteAdmin, handleDeleteItem(s.deps.Items, s.deps.Catalog)},
 		{http.MethodPost, "/v1/events", siteAdmin, handleEvents(s.deps.Features, s.events)},
+
+		{http.MethodGet, "/v1/recommendations", siteAdmin, handleRecommend(s.deps.Recommend)},
+		{http.MethodGet, "/v1/decisions/:decision", ownData, handleDecision(s.deps.Recommend)},
+		{http.MethodGet, "/v1/decisions/:decision/items/:item/why", ownData, handleWhy(s.deps.Recommend)},
+		{http.MethodGet, "/v1/me/decisions/:decision/items/:item/why", customer, handleWhy(s.deps.Recommend)},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/rights"
 )
 
@@ -28,17 +29,18 @@ type ReadyCheck struct {
 // Deps are the services the server exposes. Nil services leave their
 // routes answering 503.
 type Deps struct {
-	Logger   *zap.Logger
-	Registry *prometheus.Registry // metrics are registered here and served on /metrics
-	Keyring  *auth.Keyring
-	Keys     KeyStore
-	Ready    []ReadyCheck
-	Consent  *consent.Service
-	Catalog  *catalog.Live
-	Items    CatalogStore
-	Features *features.Service
-	Tokens   *auth.TokenVerifier // nil: customer tokens disabled
-	Rights   *rights.Service
+	Logger    *zap.Logger
+	Registry  *prometheus.Registry // metrics are registered here and served on /metrics
+	Keyring   *auth.Keyring
+	Keys      KeyStore
+	Ready     []ReadyCheck
+	Consent   *consent.Service
+	Catalog   *catalog.Live
+	Items     CatalogStore
+	Features  *features.Service
+	Tokens    *auth.TokenVerifier // nil: customer tokens disabled
+	Rights    *rights.Service
+	Recommend *recommend.Service
 }
 
 // Server is Candor's HTTP API.

@@ -23,6 +23,8 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/recommend/recommendtest"
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
 )
@@ -62,16 +64,19 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 }
 
 type fixture struct {
-	tokens   *auth.TokenVerifier
-	db       *redistest.DB
-	live     *catalog.Live
-	features *features.Service
-	store    *redisstore.Store
-	consent  *consent.Service
-	srv      *Server
-	ts       *httptest.Server
-	keys     map[auth.Role]string
-	logs     *observer.ObservedLogs
+	model     *recommendtest.Model
+	writer    *recommend.Writer
+	recommend *recommend.Service
+	tokens    *auth.TokenVerifier
+	db        *redistest.DB
+	live      *catalog.Live
+	features  *features.Service
+	store     *redisstore.Store
+	consent   *consent.Service
+	srv       *Server
+	ts        *httptest.Server
+	keys      map[auth.Role]string
+	logs      *observer.ObservedLogs
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -96,9 +101,15 @@ func newFixture(t *testing.T) *fixture {
 	f.tokens, _ = auth.NewHMACVerifier(testSecret)
 	f.live = catalog.NewLive(f.store, catalog.DefaultSensitiveCategories)
 	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
+	_, f.model = recommendtest.World(11, 240)
+	f.writer = recommend.NewWriter(f.store, 0, 1000)
+	f.recommend = recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model },
+		Catalog: func() *catalog.Snapshot { return f.live.Load() }, Request: f.consent.Request,
+		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
 	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
-		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
+		Recommend: f.recommend,
+		Ready:     []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 	return f

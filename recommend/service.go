@@ -34,6 +34,7 @@ type Service struct {
 	request   func(gpc bool) consent.Request
 	feedback  func(map[string]string) features.FeedbackState
 	decisions Recorder
+	store     DecisionStore
 	onGPC     func(customerID string)
 	cfg       Config
 	replen    map[string]bool
@@ -55,6 +56,7 @@ type Deps struct {
 	Request   func(gpc bool) consent.Request
 	Feedback  func(map[string]string) features.FeedbackState
 	Decisions Recorder                // may be nil
+	Store     DecisionStore           // for reading decisions back; may be nil
 	OnGPC     func(customerID string) // may be nil; must not block
 }
 
@@ -70,7 +72,7 @@ func NewService(d Deps, cfg Config) *Service {
 		cfg.Diversity = 3
 	}
 	s := &Service{reader: d.Reader, model: d.Model, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
-		decisions: d.Decisions, onGPC: d.OnGPC, cfg: cfg, replen: map[string]bool{}, now: time.Now}
+		decisions: d.Decisions, store: d.Store, onGPC: d.OnGPC, cfg: cfg, replen: map[string]bool{}, now: time.Now}
 	for _, c := range cfg.Replenishable {
 		s.replen[c] = true
 	}

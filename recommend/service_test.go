@@ -12,6 +12,7 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/recommend/recommendtest"
 )
 
 func full() []consent.Scope {
@@ -27,7 +28,7 @@ func randomIDs(rng *rand.Rand, n, max int) []string {
 }
 
 func TestContributionsSumToScore(t *testing.T) {
-	cat, m := world(1, 240)
+	cat, m := recommendtest.World(1, 240)
 	rng := rand.New(rand.NewPCG(9, 9))
 	r := &fakeReader{states: map[string]*features.State{}}
 	svc := newService(r, cat, m)
@@ -59,7 +60,7 @@ func TestContributionsSumToScore(t *testing.T) {
 }
 
 func TestNeverShowsPurchasedOrNotInterested(t *testing.T) {
-	cat, m := world(2, 240)
+	cat, m := recommendtest.World(2, 240)
 	rng := rand.New(rand.NewPCG(3, 3))
 	r := &fakeReader{states: map[string]*features.State{}}
 	svc := newService(r, cat, m)
@@ -88,7 +89,7 @@ func TestNeverShowsPurchasedOrNotInterested(t *testing.T) {
 }
 
 func TestDeclaredOnlyCustomerGetsNoHistoryReasons(t *testing.T) {
-	cat, m := world(4, 240)
+	cat, m := recommendtest.World(4, 240)
 	r := &fakeReader{states: map[string]*features.State{}}
 	// stored history exists, but only declared is granted: the gated read
 	// would not return it, and stateWith mirrors that
@@ -119,7 +120,7 @@ func TestDeclaredOnlyCustomerGetsNoHistoryReasons(t *testing.T) {
 }
 
 func TestFallbackWhenStoreFails(t *testing.T) {
-	cat, m := world(5, 240)
+	cat, m := recommendtest.World(5, 240)
 	r := &fakeReader{err: errors.New("connection refused")}
 	svc := newService(r, cat, m)
 	for i := 0; i < 8; i++ {
@@ -147,7 +148,7 @@ func TestFallbackWhenStoreFails(t *testing.T) {
 }
 
 func TestAnonymousGetsContextAndPopularOnly(t *testing.T) {
-	cat, m := world(6, 240)
+	cat, m := recommendtest.World(6, 240)
 	r := &fakeReader{}
 	svc := newService(r, cat, m)
 	resp, err := svc.Recommend(context.Background(), recommend.Request{AnonymousID: "a1", ItemID: "i004", N: 10})
@@ -164,7 +165,7 @@ func TestAnonymousGetsContextAndPopularOnly(t *testing.T) {
 }
 
 func TestGPCIsPassedOnAndReported(t *testing.T) {
-	cat, m := world(7, 120)
+	cat, m := recommendtest.World(7, 120)
 	var seen []string
 	r := &fakeReader{}
 	svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
@@ -177,7 +178,7 @@ func TestGPCIsPassedOnAndReported(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	cat, m := world(8, 60)
+	cat, m := recommendtest.World(8, 60)
 	svc := newService(&fakeReader{}, cat, m)
 	for _, req := range []recommend.Request{{N: 101}, {N: -1}, {Placement: "moon"}, {CustomerID: "a", AnonymousID: "b"}, {CustomerID: "x{y}"}} {
 		if _, err := svc.Recommend(context.Background(), req); err == nil {
@@ -187,7 +188,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestDecisionIDNamesItsSubject(t *testing.T) {
-	cat, m := world(8, 60)
+	cat, m := recommendtest.World(8, 60)
 	svc := newService(&fakeReader{}, cat, m)
 	resp, _ := svc.Recommend(context.Background(), recommend.Request{CustomerID: "alice@example.com"})
 	if got, err := recommend.DecisionSubject(resp.DecisionID); err != nil || got != "alice@example.com" {

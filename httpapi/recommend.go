@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/recommend"
+)
+
+var recommendParams = []string{"customer_id", "anonymous_id", "n", "placement", "item_id", "cart", "category"}
+
+// recommendRequest decodes the query string of GET /v1/recommendations.
+func recommendRequest(c echo.Context) (recommend.Request, error) {
+	q := c.QueryParams()
+	for k, v := range q {
+		if !containsString(recommendParams, k) {
+			return recommend.Request{}, candor.Errorf(candor.EInvalid, "unknown parameter %q: use %s", k, strings.Join(recommendParams, ", "))
+		}
+		if len(v) > 1 {
+			return recommend.Request{}, candor.Errorf(candor.EInvalid, "parameter %q given %d times", k, len(v))
+		}
+	}
+	req := recommend.Request{CustomerID: q.Get("customer_id"), AnonymousID: q.Get("anonymous_id"), Placement: q.Get("placement"),
+		ItemID: q.Get("item_id"), Category: q.Get("category"), GPC: gpcOf(c)}
+	if s := q.Get("n"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > recommend.MaxN {
+			return req, candor.Errorf(candor.EInvalid, "n must be a whole number from 1 to %d, got %q", recommend.MaxN, s)
+		}
+		req.N = n
+	}
+	if s := q.Get("cart"); s != "" {
+		req.Cart = strings.Split(s, ",")
+	}
+	return req, nil
+}
+
+func containsString(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func handleRecommend(svc *recommend.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, err := recommendRequest(c)
+		if err != nil {
+			return err
+		}
+		resp, err := svc.Recommend(c.Request().Context(), req)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, resp)
+	}
+}
+
+// decisionFor loads a decision, refusing a customer token another
+// customer's decision (with the same answer as for a missing one).
+func decisionAllowed(c echo.Context, id string) error {
+	p := principal(c)
+	if p.Role != auth.RoleCustomer {
+		return nil
+	}
+	subject, err := recommend.DecisionSubject(id)
+	if err != nil || subject != p.CustomerID {
+		return errNotYours
+	}
+	return nil
+}
+
+func handleDecision(svc *recommend.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("decision")
+		if err := decisionAllowed(c, id); err != nil {
+			return err
+		}
+		d, err := svc.Decision(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, d)
+	}
+}
+
+func handleWhy(svc *recommend.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("decision")
+		if err := decisionAllowed(c, id); err != nil {
+			return err
+		}
+		w, err := svc.Why(c.Request().Context(), id, c.Param("item"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, w)
+	}
+}

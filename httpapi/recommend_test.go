@@ -1,0 +1,199 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/redisstore"
+)
+
+// seedWorld puts the test world's items in the catalog.
+func (f *fixture) seedWorld(t *testing.T) {
+	t.Helper()
+	var items []catalog.Item
+	cats := []string{"kitchen", "garden", "books", "music", "toys", "health"}
+	for i, id := range f.model.IDs() {
+		items = append(items, catalog.Item{ID: id, Title: "Item " + id, Category: []string{cats[i%len(cats)]}, Available: true})
+	}
+	if err := f.store.PutItems(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.live.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) recs(t *testing.T, query string) recommend.Response {
+	t.Helper()
+	resp, b := f.send(t, "GET", "/v1/recommendations?"+query, "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("recommendations?%s: %d %s", query, resp.StatusCode, b)
+	}
+	var r recommend.Response
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func hasReason(r recommend.Response, kind string) bool {
+	for _, it := range r.Items {
+		for _, rs := range it.Reasons {
+			if rs.Kind == kind {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestRecommendationsUseConsentAndExplain(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/r1/consent", `{"preset":"full"}`, nil)
+	f.postEvents(t, `[{"customer_id":"r1","type":"purchase","item_id":"i000"},{"customer_id":"r1","type":"purchase","item_id":"i006"},{"customer_id":"r1","type":"view","item_id":"i012"}]`)
+	r := f.recs(t, "customer_id=r1&n=8")
+	if len(r.Items) != 8 || r.Personalization.Level != "full" || !hasReason(r, recommend.KindBoughtTogether) || r.DecisionID == "" {
+		t.Fatalf("response: level %s, %d items, decision %q", r.Personalization.Level, len(r.Items), r.DecisionID)
+	}
+	for _, it := range r.Items {
+		var sum float64
+		for _, rs := range it.Reasons {
+			sum += rs.Contribution
+		}
+		if math.Abs(sum-it.Score) > 1e-9 || it.ItemID == "i000" || it.ItemID == "i006" {
+			t.Errorf("item %s: sum %v score %v", it.ItemID, sum, it.Score)
+		}
+	}
+	// withdrawal is effective on the very next request
+	f.send(t, "PUT", "/v1/customers/r1/consent", `{"scopes":{"purchases":"denied"}}`, nil)
+	r2 := f.recs(t, "customer_id=r1&n=8")
+	if hasReason(r2, recommend.KindBoughtTogether) || r2.Personalization.Level != "partial" {
+		t.Errorf("after withdrawing purchases: level %s, bought_together %v", r2.Personalization.Level, hasReason(r2, recommend.KindBoughtTogether))
+	}
+}
+
+func TestDecisionAndWhyAreRecorded(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.send(t, "PUT", "/v1/customers/w1/consent", `{"preset":"full"}`, nil)
+	f.postEvents(t, `[{"customer_id":"w1","type":"purchase","item_id":"i003"}]`)
+	r := f.recs(t, "customer_id=w1&n=5")
+	cancel()
+	<-done // flushed
+	item := r.Items[0].ItemID
+	resp, b := f.send(t, "GET", "/v1/decisions/"+r.DecisionID+"/items/"+item+"/why", "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("why: %d %s", resp.StatusCode, b)
+	}
+	var w recommend.Why
+	_ = json.Unmarshal(b, &w)
+	if w.ItemID != item || w.Summary == "" || len(w.Controls) < 2 || len(w.DataUsed) == 0 {
+		t.Errorf("why = %s", b)
+	}
+	// the customer's own token may open it; another customer's may not
+	if code, _ := f.as(t, f.token(t, "w1", time.Minute), "GET", "/v1/me/decisions/"+r.DecisionID+"/items/"+item+"/why", ""); code != 200 {
+		t.Errorf("own why: %d", code)
+	}
+	if code, _ := f.as(t, f.token(t, "other", time.Minute), "GET", "/v1/decisions/"+r.DecisionID, ""); code != 403 {
+		t.Errorf("another customer's decision: %d, want 403", code)
+	}
+	if code, _ := f.as(t, f.token(t, "w1", time.Minute), "GET", "/v1/decisions/"+r.DecisionID+"/items/i999/why", ""); code != 404 {
+		t.Errorf("item not in decision: %d", code)
+	}
+}
+
+func TestNotInterestedTakesEffectOnNextRequest(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/n1/consent", `{"preset":"full"}`, nil)
+	f.postEvents(t, `[{"customer_id":"n1","type":"purchase","item_id":"i001"}]`)
+	first := f.recs(t, "customer_id=n1&n=5").Items[0].ItemID
+	f.as(t, f.token(t, "n1", time.Minute), "POST", "/v1/me/feedback", fmt.Sprintf(`{"kind":"not_interested","item_id":%q}`, first))
+	for _, it := range f.recs(t, "customer_id=n1&n=50").Items {
+		if it.ItemID == first {
+			t.Fatalf("%s still recommended after not_interested", first)
+		}
+	}
+}
+
+func TestRecommendationBadInput(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	for _, q := range []string{"n=0", "n=101", "n=ten", "placement=moon", "colour=red", "customer_id=a&anonymous_id=b", "n=1&n=2"} {
+		if resp, b := f.send(t, "GET", "/v1/recommendations?"+q, "", nil); resp.StatusCode != 400 {
+			t.Errorf("%s: %d %s", q, resp.StatusCode, b)
+		}
+	}
+	r := f.recs(t, "customer_id=ghost&item_id=nope")
+	if r.Personalization.Level != "none" || len(r.Warnings) != 1 || len(r.Items) == 0 {
+		t.Errorf("unknown customer and context item: %+v, warnings %v", r.Personalization, r.Warnings)
+	}
+}
+
+// TestOneRoundTripPerRequest counts every command and pipeline the
+// recommendation path sends to Redis.
+func TestOneRoundTripPerRequest(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/o1/consent", `{"preset":"full"}`, nil)
+	f.postEvents(t, `[{"customer_id":"o1","type":"purchase","item_id":"i001"}]`)
+	c := redis.NewClient(f.db.Client.Options())
+	defer c.Close()
+	st := redisstore.New(c, f.store.Namespace())
+	_ = st.LoadScripts(context.Background())
+	h := &roundTrips{}
+	c.AddHook(h)
+	svc := recommend.NewService(recommend.Deps{Reader: st, Model: func() recommend.Model { return f.model },
+		Catalog: func() *catalog.Snapshot { return f.live.Load() }, Request: f.consent.Request, Feedback: redisstore.ParseFeedback}, recommend.Config{})
+	for i := 0; i < 5; i++ {
+		if _, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "o1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.n.Load(); got != 5 {
+		t.Errorf("5 requests made %d Redis round trips, want 5", got)
+	}
+}
+
+// TestFallbackWhenRedisIsDown points the scorer at a closed port: the
+// answer is 200 with non-personal items, never an error.
+func TestFallbackWhenRedisIsDown(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	dead := redisstore.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, MaxRetries: -1}), "x")
+	svc := recommend.NewService(recommend.Deps{Reader: dead, Model: func() recommend.Model { return f.model },
+		Catalog: func() *catalog.Snapshot { return f.live.Load() }, Request: f.consent.Request}, recommend.Config{})
+	for i := 0; i < 8; i++ {
+		r, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "z", Category: "books"})
+		if err != nil || !r.Fallback.Active || len(r.Items) == 0 {
+			t.Fatalf("request %d: %v %+v", i, err, r.Fallback)
+		}
+		if !strings.Contains("store_unavailable timeout circuit_open", r.Fallback.Reason) {
+			t.Errorf("fallback reason %q", r.Fallback.Reason)
+		}
+	}
+}
+
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
+}
