@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
@@ -17,6 +19,19 @@ import (
 // feedback and contacts. The Go side evaluates the returned consent again
 // with consent.Evaluate and keeps a set only if both agree it is granted.
 func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Request) (*features.State, error) {
+	keys, args := s.readCall(customerID, req)
+	res, err := scriptReadState.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, translate("redisstore.ReadState", err)
+	}
+	if len(res) != 5 {
+		return nil, candor.Wrap("redisstore.ReadState", candor.Errorf(candor.EInternal, "read_state returned %d parts", len(res)))
+	}
+	return s.decodeState(customerID, req, res)
+}
+
+// readCall builds the keys and arguments of the gated read of one customer.
+func (s *Store) readCall(customerID string, req consent.Request) ([]string, []any) {
 	sets := consent.FeatureSets
 	keys := make([]string, 0, 3+len(sets))
 	keys = append(keys, s.keys.consent(customerID), s.keys.feedback(customerID), s.keys.contacts(customerID))
@@ -29,14 +44,64 @@ func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Re
 		}
 		args = append(args, string(set), kind)
 	}
-	res, err := scriptReadState.Run(ctx, s.rdb, keys, args...).Slice()
+	return keys, args
+}
+
+// ScanStates runs the gated read over every customer that has a consent
+// record, batch customers per pipeline, and calls fn with each state. It is
+// how training reads the store: only what each customer grants now.
+func (s *Store) ScanStates(ctx context.Context, req consent.Request, fn func(*features.State) error) error {
+	if err := s.LoadScripts(ctx); err != nil {
+		return err
+	}
+	iter := s.rdb.Scan(ctx, 0, s.keys.ns+":{c:*}:consent", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, customerOfConsentKey(iter.Val()))
+		if len(batch) == 200 {
+			if err := s.readBatch(ctx, batch, req, fn); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return translate("redisstore.ScanStates", err)
+	}
+	return s.readBatch(ctx, batch, req, fn)
+}
+
+func customerOfConsentKey(k string) string {
+	open, end := strings.Index(k, "{c:"), strings.Index(k, "}:consent")
+	if open < 0 || end < open {
+		return ""
+	}
+	return k[open+3 : end]
+}
+
+func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request, fn func(*features.State) error) error {
+	cmds := make([]*redis.Cmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			keys, args := s.readCall(id, req)
+			cmds[i] = scriptReadState.EvalSha(ctx, p, keys, args...)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, translate("redisstore.ReadState", err)
+		return translate("redisstore.ScanStates", err)
 	}
-	if len(res) != 5 {
-		return nil, candor.Wrap("redisstore.ReadState", candor.Errorf(candor.EInternal, "read_state returned %d parts", len(res)))
+	for i, c := range cmds {
+		res, err := c.Slice()
+		if err != nil || len(res) != 5 {
+			return translate("redisstore.ScanStates", err)
+		}
+		st, _ := s.decodeState(ids[i], req, res)
+		if err := fn(st); err != nil {
+			return err
+		}
 	}
-	return s.decodeState(customerID, req, res)
+	return nil
 }
 
 func (s *Store) decodeState(id string, req consent.Request, res []any) (*features.State, error) {

@@ -333,3 +333,32 @@ func luaReasons(t *testing.T, db *redistest.DB, st *Store, id string, scopes []c
 	}
 	return out
 }
+
+func TestScanStatesReadsOnlyGrantedData(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		st := New(db.Client, db.Namespace)
+		for i := 0; i < 450; i++ {
+			id := fmt.Sprintf("s%d", i)
+			seedEverySet(t, db, st, id, 2)
+			if i%3 == 0 {
+				grantOnly(t, db, st, id, consent.Purchases)
+			} else {
+				grantOnly(t, db, st, id)
+			}
+		}
+		seen, withPurchases := 0, 0
+		err := st.ScanStates(context.Background(), req(t0.Add(time.Hour)), func(s *features.State) error {
+			seen++
+			if len(s.Interactions[consent.Purchases]) > 0 {
+				withPurchases++
+			}
+			if len(s.Interactions[consent.Browsing]) > 0 || s.Declared != nil {
+				t.Errorf("%s: data of a set not granted", s.CustomerID)
+			}
+			return nil
+		})
+		if err != nil || seen != 450 || withPurchases != 150 {
+			t.Errorf("scan: err %v, seen %d, with purchases %d", err, seen, withPurchases)
+		}
+	})
+}
