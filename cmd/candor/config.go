@@ -35,6 +35,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "retention", Value: "browsing=90d,purchases=730d,sensitive=30d,declared=730d,location=30d,demographics=365d", Usage: "retention TTL per feature set (set=<n>d or a Go duration)", Sources: cli.EnvVars("CANDOR_RETENTION")},
 		&cli.StringFlag{Name: "token-secret", Usage: "HS256 secret (≥ 32 bytes) for customer tokens; the embedded demo makes one when empty", Sources: cli.EnvVars("CANDOR_TOKEN_SECRET")},
 		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
+		&cli.DurationFlag{Name: "read-budget", Value: 25 * time.Millisecond, Usage: "time the recommendation path waits for Redis before answering with the non-personal fallback", Sources: cli.EnvVars("CANDOR_READ_BUDGET")},
+		&cli.DurationFlag{Name: "decision-keep", Value: 30 * 24 * time.Hour, Usage: "how long decision records (what was shown and why) are kept", Sources: cli.EnvVars("CANDOR_DECISION_KEEP")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
@@ -56,6 +58,8 @@ type config struct {
 	KeepOnWithdrawal    bool
 	SensitiveCategories []string
 	TokenSecret         string
+	ReadBudget          time.Duration
+	DecisionKeep        time.Duration
 	TokenPublicKey      string
 	Retention           features.Retention
 }
@@ -93,6 +97,7 @@ func loadConfig(cmd *cli.Command) (config, error) {
 	}
 	c.SensitiveCategories = splitComma(cmd.String("sensitive-categories"))
 	c.TokenSecret, c.TokenPublicKey = cmd.String("token-secret"), cmd.String("token-public-key")
+	c.ReadBudget, c.DecisionKeep = cmd.Duration("read-budget"), cmd.Duration("decision-keep")
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		return c, fmt.Errorf("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
 	}
@@ -110,6 +115,8 @@ func validateDurations(c config) error {
 		{"--shutdown-timeout / CANDOR_SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
 		{"--redis-timeout / CANDOR_REDIS_TIMEOUT", c.RedisTimeout},
 		{"--consent-max-age / CANDOR_CONSENT_MAX_AGE", c.ConsentMaxAge},
+		{"--read-budget / CANDOR_READ_BUDGET", c.ReadBudget},
+		{"--decision-keep / CANDOR_DECISION_KEEP", c.DecisionKeep},
 	} {
 		if d.v <= 0 {
 			return fmt.Errorf("%s must be a positive duration such as 5s", d.name)

@@ -21,9 +21,27 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/httpapi"
+	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
 )
+
+// trainWhenConnected trains the first model once Redis answers, retrying
+// with backoff; until then /readyz reports the model as not loaded.
+func trainWhenConnected(ctx context.Context, st *redisstore.Store, svc *services, log *zap.Logger) {
+	for delay := 200 * time.Millisecond; ctx.Err() == nil; delay = min(2*delay, 10*time.Second) {
+		if err := svc.catalog.Reload(ctx); err == nil {
+			if err = trainAndSwap(ctx, st, svc, log); err == nil {
+				return
+			}
+			log.Warn("training the first model", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+	}
+}
 
 // randomSecret makes a customer-token secret for the embedded demo.
 func randomSecret() string {
@@ -109,18 +127,29 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			ln.Close()
 			return err
 		}
+		if err := trainAndSwap(ctx, be.store, svc, log); err != nil {
+			ln.Close()
+			return fmt.Errorf("train the demo model: %w", err)
+		}
 	} else {
 		fmt.Fprintf(out, "Candor listening on %s (Redis %s, namespace %s)\n", baseURL(ln), redactURL(cfg.RedisURL), cfg.Namespace)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go connectAndWatch(ctx, be.store, keyring, svc.catalog, log)
+	go svc.decisions.Run(ctx)
+	if !be.embedded {
+		go trainWhenConnected(ctx, be.store, svc, log)
+	}
 	srv := newHTTPServer(cfg, newAPI(svc, be.store, keyring, log), log)
 	return runHTTP(ctx, srv, ln, cfg.ShutdownTimeout, log)
 }
 
 // services are the domain services one server runs, built once.
 type services struct {
+	model       *liveModel
+	recommend   *recommend.Service
+	decisions   *recommend.Writer
 	tokens      *auth.TokenVerifier
 	tokenSecret string // set when tokens are HS256, for the demo token
 	rights      *rights.Service
@@ -137,7 +166,32 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &services{tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}, nil
+	svc := &services{model: &liveModel{}, tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
+	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
+	svc.recommend = recommend.NewService(recommend.Deps{
+		Reader: st, Model: svc.model.get, Catalog: live.Load, Request: cs.Request,
+		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs),
+	}, recommend.Config{ReadBudget: cfg.ReadBudget})
+	return svc, nil
+}
+
+// gpcRecorder records a GPC signal off the request path; when many arrive
+// at once the extra ones are skipped (the next request records it).
+func gpcRecorder(cs *consent.Service) func(string) {
+	sem := make(chan struct{}, 16)
+	return func(id string) {
+		select {
+		case sem <- struct{}{}:
+		default:
+			return
+		}
+		go func() {
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_, _ = cs.RecordGPC(ctx, id)
+		}()
+	}
 }
 
 // newTokenVerifier returns the customer-token verifier the config asks for,
@@ -157,17 +211,18 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.Instrument(reg)
 	return httpapi.New(httpapi.Deps{
-		Logger:   log,
-		Registry: reg,
-		Keyring:  kr,
-		Keys:     st,
-		Ready:    []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}},
-		Consent:  svc.consent,
-		Catalog:  svc.catalog,
-		Items:    st,
-		Features: svc.features,
-		Tokens:   svc.tokens,
-		Rights:   svc.rights,
+		Logger:    log,
+		Registry:  reg,
+		Keyring:   kr,
+		Keys:      st,
+		Ready:     []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.model.ready}},
+		Recommend: svc.recommend,
+		Consent:   svc.consent,
+		Catalog:   svc.catalog,
+		Items:     st,
+		Features:  svc.features,
+		Tokens:    svc.tokens,
+		Rights:    svc.rights,
 	})
 }
 
