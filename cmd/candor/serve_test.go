@@ -144,6 +144,13 @@ func TestEmbeddedServerPrintsKeysAndEnforcesRoles(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"customer_id":"`+m[1]+`"`) || !strings.Contains(body, `"source":"import"`) {
 		t.Errorf("demo customer consent: %d %s", code, body)
 	}
+	code, body = get(t, r.url+"/v1/recommendations?n=5&customer_id="+m[1], keys[auth.RoleSite])
+	if code != 200 || !strings.Contains(body, `"level":"full"`) || strings.Count(body, `"item_id"`) != 5 {
+		t.Errorf("demo recommendations: %d %.300s", code, body)
+	}
+	if _, body := get(t, r.url+"/readyz", ""); !strings.Contains(body, `"model":"ok"`) {
+		t.Errorf("readyz lacks the model check: %s", body)
+	}
 	if !regexp.MustCompile(`demo data: 2400 items, 1200 customers, \d+ events \(\d+ stored, [1-9]\d* dropped`).MatchString(r.out.String()) {
 		t.Errorf("demo summary missing or nothing dropped by the gate:\n%s", r.out)
 	}
