@@ -145,7 +145,7 @@ func TestEmbeddedServerPrintsKeysAndEnforcesRoles(t *testing.T) {
 		t.Errorf("demo customer consent: %d %s", code, body)
 	}
 	code, body = get(t, r.url+"/v1/recommendations?n=5&customer_id="+m[1], keys[auth.RoleSite])
-	if code != 200 || !strings.Contains(body, `"level":"full"`) || strings.Count(body, `"item_id"`) != 5 {
+	if code != 200 || !strings.Contains(body, `"level":"full"`) || strings.Count(body, `"controls"`) != 5 {
 		t.Errorf("demo recommendations: %d %.300s", code, body)
 	}
 	if _, body := get(t, r.url+"/readyz", ""); !strings.Contains(body, `"model":"ok"`) {
