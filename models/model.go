@@ -1,0 +1,196 @@
+// Package models owns Candor's explainable recommendation models: popularity,
+// item similarity (SAR-style co-occurrence) and EASE, their training from
+// interactions, their common serving form (per item, its top-K neighbours in
+// flat slices), exact per-evidence scoring, versioned artifacts, the live
+// model holder, MovieLens loading and offline evaluation.
+//
+// Every model is additive: the score of item j for a history of evidence e is
+//
+//	score(j) = bias(j) + Σ_e weight(e) · W[row(e)][j]
+//
+// so each score is an exact sum of named parts (DESIGN.md principle 3).
+package models
+
+import (
+	"slices"
+	"time"
+)
+
+// Kind names a model family.
+type Kind string
+
+// Model kinds.
+const (
+	KindPopularity Kind = "popularity" // bias only: recency-decayed k-anonymous counts
+	KindItemKNN    Kind = "itemknn"    // SAR-style item co-occurrence similarity
+	KindEASE       Kind = "ease"       // Steck's EASE on the head, item similarity on the tail
+)
+
+// Kinds lists the model kinds in the order evaluation runs them.
+var Kinds = []Kind{KindPopularity, KindItemKNN, KindEASE}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// Params are the hyper-parameters a model was trained with, as recorded in its
+// artifact. Train fills in the defaults, so a trained model's Params are
+// complete.
+type Params struct {
+	K           int           `json:"k"`                     // neighbours kept per item
+	KAnon       int           `json:"k_anon"`                // minimum distinct users behind a count or pair weight; negative = off
+	HalfLife    time.Duration `json:"half_life"`             // recency half-life of interaction weights; 0 = no decay
+	Similarity  Similarity    `json:"similarity,omitempty"`  // itemknn and the EASE tail
+	Lambda      float64       `json:"lambda,omitempty"`      // EASE L2 regularisation
+	TopN        int           `json:"top_n,omitempty"`       // EASE head size
+	PriorWeight float64       `json:"prior_weight"`          // bias(j) = PriorWeight · popularity(j)
+	Categories  int           `json:"categories,omitempty"`  // number of category rows
+	LambdaNote  string        `json:"lambda_note,omitempty"` // how Lambda was chosen
+}
+
+// Meta describes the training run behind a model.
+type Meta struct {
+	TrainedAt    time.Time          `json:"trained_at"`
+	Users        int                `json:"users"`
+	Items        int                `json:"items"`
+	Interactions int                `json:"interactions"`
+	TrainSeconds float64            `json:"train_seconds"`
+	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Model is a trained model in its serving form. Rows [0, NumItems) are items;
+// rows [NumItems, NumRows) are categories (see CategoryRow), whose neighbours
+// are the category's popular items. Row r's neighbours are
+// nbr[offsets[r]:offsets[r+1]], sorted by item index, with weights w. Only
+// items are ever scored, so neighbour indices are always < NumItems.
+//
+// A Model is immutable after construction and safe for concurrent use.
+type Model struct {
+	Kind   Kind
+	Params Params
+	Meta   Meta
+
+	ids     []string         // item ids, index = item number
+	index   map[string]int32 // item id → item number
+	cats    []string         // category names, row = NumItems + position
+	catRow  map[string]int32 // category name → row
+	pop     []float32        // per item popularity in [0, 1]; 0 = below k-anonymity
+	offsets []int32          // len NumRows+1
+	nbr     []int32
+	w       []float32
+	popular []int32 // items with popularity > 0, most popular first
+}
+
+// newModel assembles a model from its parts and builds the derived indexes.
+func newModel(kind Kind, p Params, ids, cats []string, pop []float32, rows [][]neighbour) *Model {
+	m := &Model{Kind: kind, Params: p, ids: ids, cats: cats, pop: pop}
+	m.offsets = make([]int32, len(rows)+1)
+	total := 0
+	for r, row := range rows {
+		total += len(row)
+		m.offsets[r+1] = int32(total)
+	}
+	m.nbr = make([]int32, 0, total)
+	m.w = make([]float32, 0, total)
+	for _, row := range rows {
+		for _, n := range row {
+			m.nbr = append(m.nbr, n.item)
+			m.w = append(m.w, n.w)
+		}
+	}
+	m.buildIndexes()
+	return m
+}
+
+// buildIndexes builds the lookup maps and the popularity order.
+func (m *Model) buildIndexes() {
+	m.index = make(map[string]int32, len(m.ids))
+	for i, id := range m.ids {
+		m.index[id] = int32(i)
+	}
+	m.catRow = make(map[string]int32, len(m.cats))
+	for c, name := range m.cats {
+		m.catRow[name] = int32(len(m.ids) + c)
+	}
+	m.popular = m.popular[:0]
+	for i, p := range m.pop {
+		if p > 0 {
+			m.popular = append(m.popular, int32(i))
+		}
+	}
+	slices.SortStableFunc(m.popular, func(a, b int32) int {
+		switch {
+		case m.pop[a] > m.pop[b]:
+			return -1
+		case m.pop[a] < m.pop[b]:
+			return 1
+		}
+		return 0
+	})
+}
+
+// NumItems returns the number of items; item numbers are [0, NumItems).
+func (m *Model) NumItems() int { return len(m.ids) }
+
+// NumRows returns the number of rows: items, then categories.
+func (m *Model) NumRows() int { return len(m.offsets) - 1 }
+
+// NumWeights returns the number of stored neighbour weights.
+func (m *Model) NumWeights() int { return len(m.w) }
+
+// ID returns the id of item number i.
+func (m *Model) ID(i int32) string { return m.ids[i] }
+
+// Item returns the number of the item with the given id.
+func (m *Model) Item(id string) (int32, bool) {
+	i, ok := m.index[id]
+	return i, ok
+}
+
+// Categories returns the category names that have rows, in row order.
+func (m *Model) Categories() []string { return m.cats }
+
+// CategoryRow returns the row of a category, for use as Evidence.Item when a
+// customer declared a preference for it. Its neighbours are the category's
+// most popular items, weighted by popularity normalised to the category's
+// most popular item (so in (0, 1]).
+func (m *Model) CategoryRow(name string) (int32, bool) {
+	r, ok := m.catRow[name]
+	return r, ok
+}
+
+// RowName names a row for explanations: the item id or "category:<name>".
+func (m *Model) RowName(r int32) string {
+	if int(r) < len(m.ids) {
+		return m.ids[r]
+	}
+	return "category:" + m.cats[int(r)-len(m.ids)]
+}
+
+// Popularity returns item i's recency-decayed popularity normalised to the
+// most popular item, or 0 when fewer than k distinct users contributed.
+func (m *Model) Popularity(i int32) float64 { return float64(m.pop[i]) }
+
+// Popular returns up to n items by decreasing popularity, skipping items with
+// no k-anonymous count. It is the non-personal fallback list. The result
+// aliases the model and must not be modified.
+func (m *Model) Popular(n int) []int32 { return m.popular[:min(n, len(m.popular))] }
+
+// Bias returns the score part of item i that needs no evidence: the
+// popularity prior PriorWeight · popularity(i).
+func (m *Model) Bias(i int32) float64 { return m.Params.PriorWeight * float64(m.pop[i]) }
+
+// Neighbours returns row r's neighbour items (sorted by item number) and
+// their weights. The slices alias the model and must not be modified.
+func (m *Model) Neighbours(r int32) ([]int32, []float32) {
+	lo, hi := m.offsets[r], m.offsets[r+1]
+	return m.nbr[lo:hi], m.w[lo:hi]
+}
+
+// Weight returns W[r][j], or 0 when j is not among row r's neighbours.
+func (m *Model) Weight(r, j int32) float64 {
+	nbr, w := m.Neighbours(r)
+	if k, ok := slices.BinarySearch(nbr, j); ok {
+		return float64(w[k])
+	}
+	return 0
+}

@@ -1,0 +1,194 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/candorhq/candor"
+)
+
+// Defaults of TrainOptions.
+const (
+	DefaultK           = 200   // neighbours per item
+	DefaultKAnon       = 5     // distinct users behind any count or pair weight
+	DefaultTopN        = 20000 // EASE head size
+	DefaultPriorWeight = 1e-3  // popularity prior of itemknn and EASE: a tie-breaker
+	DefaultValidation  = 4000  // most popular items used to choose λ
+)
+
+// TrainOptions configure Train. Zero values mean the documented defaults.
+type TrainOptions struct {
+	Kind Kind // required
+
+	// K is the number of neighbours kept per item (default 200); negative keeps
+	// all (the untruncated reference, for evaluation only).
+	K int
+	// KAnon is the minimum number of distinct users behind a popularity count
+	// or a pair weight (default 5); negative turns k-anonymity off and, for
+	// EASE, keeps weights of pairs never seen together (the reference).
+	KAnon int
+	// HalfLife is the recency half-life of interaction weights (default 0: no
+	// decay). Now is the reference time of the decay (default: the latest
+	// interaction).
+	HalfLife time.Duration
+	Now      time.Time
+	// Similarity is the item similarity of itemknn and of the EASE tail
+	// (default jaccard).
+	Similarity Similarity
+	// Lambda is EASE's L2 regularisation. 0 (default) chooses it by validation
+	// over LambdaGrid (default DefaultLambdaGrid) on a per-user split of the
+	// training data, fitted on at most ValidationItems (default 4000) of the
+	// most popular items.
+	Lambda          float64
+	LambdaGrid      []float64
+	ValidationItems int
+	// Seed seeds the validation split (default 1).
+	Seed uint64
+	// TopN is the number of most popular items EASE is fitted on (default
+	// 20,000); the tail falls back to item similarity. EASE needs 8·TopN²
+	// bytes and O(TopN³) time.
+	TopN int
+	// PriorWeight scales the popularity prior that forms each item's bias
+	// (default 1 for popularity, 0.001 for the others: a tie-breaker that
+	// also ranks popular items first for an empty history); negative means 0.
+	PriorWeight float64
+	// Categories maps an item id to its categories (optional); each category
+	// gets a row of its popular items for declared preferences.
+	Categories map[string][]string
+	// Workers bounds the goroutines used (default GOMAXPROCS).
+	Workers int
+	// Progress, if set, is told about each stage's progress.
+	Progress func(stage string, done, total int)
+	// Clock gives the training time recorded in Meta (default time.Now).
+	Clock func() time.Time
+}
+
+// params validates o and returns the complete Params it stands for.
+func (o TrainOptions) params() (Params, error) {
+	if !o.Kind.Valid() {
+		return Params{}, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn or popularity", o.Kind)
+	}
+	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, Similarity: o.Similarity, Lambda: o.Lambda, TopN: o.TopN, PriorWeight: o.PriorWeight}
+	p.K = orDefault(p.K, DefaultK)
+	p.KAnon = orDefault(p.KAnon, DefaultKAnon)
+	if p.Similarity == "" {
+		p.Similarity = Jaccard
+	}
+	if !p.Similarity.Valid() {
+		return Params{}, candor.Errorf(candor.EInvalid, "unknown similarity %q: use jaccard, lift, cosine or cooccurrence", p.Similarity)
+	}
+	if p.Lambda < 0 || o.HalfLife < 0 {
+		return Params{}, candor.Errorf(candor.EInvalid, "lambda and half-life must not be negative")
+	}
+	p.TopN = orDefault(p.TopN, DefaultTopN)
+	switch {
+	case p.PriorWeight < 0:
+		p.PriorWeight = 0
+	case p.PriorWeight == 0 && o.Kind == KindPopularity:
+		p.PriorWeight = 1
+	case p.PriorWeight == 0:
+		p.PriorWeight = DefaultPriorWeight
+	}
+	if o.Kind != KindEASE {
+		p.Lambda, p.TopN = 0, 0
+	}
+	return p, nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// Train fits a model of kind o.Kind on d and returns it in serving form. d
+// must hold only data the customers consented to; training reads nothing
+// else, so erasure and withdrawal reach the next model.
+func Train(ctx context.Context, d *Data, o TrainOptions) (*Model, error) {
+	p, err := o.params()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	now := d.latest()
+	if !o.Now.IsZero() {
+		now = o.Now.Unix()
+	}
+	if p.Lambda == 0 && o.Kind == KindEASE {
+		if p.Lambda, p.LambdaNote, err = chooseLambda(ctx, d, p, o, now); err != nil {
+			return nil, err
+		}
+	}
+	in := newInteractions(d, p.HalfLife, now)
+	rows, err := trainRows(ctx, in, o.Kind, p, o)
+	if err != nil {
+		return nil, err
+	}
+	pop := countPopularity(in, p.KAnon, categoriesOf(d.Items, o.Categories))
+	names, catRows := pop.categoryRows(p.K)
+	p.Categories = len(names)
+	m := newModel(o.Kind, p, d.Items, names, pop.normalised(len(d.Items)), append(rows, catRows...))
+	clock := o.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	m.Meta = Meta{TrainedAt: clock().UTC(), Users: d.Users, Items: len(d.Items), Interactions: len(d.Rows),
+		TrainSeconds: time.Since(start).Seconds()}
+	return m, nil
+}
+
+// trainRows computes the item rows of a model of the given kind.
+func trainRows(ctx context.Context, in *interactions, kind Kind, p Params, o TrainOptions) ([][]neighbour, error) {
+	n := in.byItem.rows()
+	switch kind {
+	case KindItemKNN:
+		return similarityRows(ctx, in, allItems(n), p, o.Workers, stage(o.Progress, "itemknn: rows", n))
+	case KindEASE:
+		return easeRows(ctx, in, p, o.Workers, o.Progress)
+	}
+	return make([][]neighbour, n), nil
+}
+
+// CountPopularity returns the k-anonymous recency-decayed popularity of d's
+// items, overall and per category, as o (Kind ignored) configures it.
+func CountPopularity(d *Data, o TrainOptions) (*Popularity, error) {
+	o.Kind = KindPopularity
+	p, err := o.params()
+	if err != nil {
+		return nil, err
+	}
+	now := d.latest()
+	if !o.Now.IsZero() {
+		now = o.Now.Unix()
+	}
+	in := newInteractions(d, p.HalfLife, now)
+	return countPopularity(in, p.KAnon, categoriesOf(d.Items, o.Categories)), nil
+}
+
+// categoriesOf returns per item number its categories.
+func categoriesOf(items []string, cats map[string][]string) [][]string {
+	if len(cats) == 0 {
+		return nil
+	}
+	out := make([][]string, len(items))
+	for i, id := range items {
+		out[i] = cats[id]
+	}
+	return out
+}
+
+// report calls progress if set.
+func report(progress func(string, int, int), name string, done, total int) {
+	if progress != nil {
+		progress(name, done, total)
+	}
+}
+
+// stage returns a per-row progress callback for one named stage, or nil.
+func stage(progress func(string, int, int), name string, total int) func(int) {
+	if progress == nil {
+		return nil
+	}
+	return func(done int) { progress(name, done, total) }
+}
