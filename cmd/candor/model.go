@@ -16,22 +16,11 @@ import (
 	"github.com/candorhq/candor/redisstore"
 )
 
-// servingModel adapts a trained models.Model to what the scorer reads.
-type servingModel struct {
-	m       *models.Model
-	version string
-}
-
-func (s *servingModel) Version() string                         { return s.version }
-func (s *servingModel) NumItems() int                           { return s.m.NumItems() }
-func (s *servingModel) Lookup(id string) (int32, bool)          { return s.m.Item(id) }
-func (s *servingModel) ItemID(i int32) string                   { return s.m.ID(i) }
-func (s *servingModel) Neighbours(i int32) ([]int32, []float32) { return s.m.Neighbours(i) }
-func (s *servingModel) Popularity(i int32) float64              { return s.m.Popularity(i) }
-
 // liveModel holds the model requests use; a swap is atomic, so no request
 // sees half a model.
-type liveModel struct{ p atomic.Pointer[servingModel] }
+type liveModel struct {
+	p atomic.Pointer[recommend.Trained]
+}
 
 func (l *liveModel) get() recommend.Model {
 	if m := l.p.Load(); m != nil {
@@ -57,7 +46,7 @@ const (
 // trainFromStore trains a model from what the store holds now, reading each
 // customer through the consent gate: only purchases and browsing that the
 // customer grants today. Sensitive data never enters the shared model.
-func trainFromStore(ctx context.Context, st *redisstore.Store, cs *consent.Service, items []string, kind models.Kind) (*servingModel, error) {
+func trainFromStore(ctx context.Context, st *redisstore.Store, cs *consent.Service, items []string, kind models.Kind) (*recommend.Trained, error) {
 	var ins []models.Interaction
 	err := st.ScanStates(ctx, cs.Request(false), func(s *features.State) error {
 		ins = appendInteractions(ins, s.CustomerID, s.Interactions[consent.Purchases], trainPurchaseWeight)
@@ -73,7 +62,7 @@ func trainFromStore(ctx context.Context, st *redisstore.Store, cs *consent.Servi
 		return nil, err
 	}
 	v := fmt.Sprintf("%s-%s", kind, start.UTC().Format("20060102T150405Z"))
-	return &servingModel{m: m, version: v}, nil
+	return &recommend.Trained{M: m, Ver: v}, nil
 }
 
 func appendInteractions(ins []models.Interaction, user string, xs []features.Interaction, w float64) []models.Interaction {
@@ -96,6 +85,6 @@ func trainAndSwap(ctx context.Context, st *redisstore.Store, svc *services, log 
 		return err
 	}
 	svc.model.p.Store(m)
-	log.Info("model live", zap.String("version", m.version), zap.Int("items", m.NumItems()), zap.Duration("took", time.Since(start)))
+	log.Info("model live", zap.String("version", m.Ver), zap.Int("items", m.NumItems()), zap.Duration("took", time.Since(start)))
 	return nil
 }
