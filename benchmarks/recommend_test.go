@@ -1,0 +1,156 @@
+package benchmarks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/httpapi"
+	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/redisstore"
+)
+
+// recWorld seeds items, customers with 50-200 history items each (full
+// consent), trains itemknn, and serves recommendations over HTTP.
+type recWorld struct {
+	*stack
+	svc       *recommend.Service
+	customers []string
+	url       string
+}
+
+func newRecWorld(b *testing.B, nItems, nCustomers int) *recWorld {
+	b.Helper()
+	s := newStack(b)
+	ctx := context.Background()
+	seedItems(b, s, nItems)
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := &recWorld{stack: s}
+	var ins []models.Interaction
+	for c := 0; c < nCustomers; c++ {
+		id := fmt.Sprintf("c%d", c)
+		w.customers = append(w.customers, id)
+		_, _ = s.consent.Put(ctx, id, consent.Change{Preset: consent.PresetFull}, "", false)
+		base := rng.IntN(nItems)
+		var evs []features.Routed
+		for k := 0; k < 50+rng.IntN(151); k++ {
+			item := fmt.Sprintf("i%d", (base+rng.IntN(300))%nItems)
+			set := consent.Browsing
+			if k%4 == 0 {
+				set = consent.Purchases
+			}
+			evs = append(evs, features.Routed{CustomerID: id, Set: set, Member: item, Time: time.Now().Add(-time.Duration(k) * time.Hour)})
+			ins = append(ins, models.Interaction{User: id, Item: item, Value: 1, Time: time.Now()})
+		}
+		if _, err := s.store.Ingest(ctx, evs, s.consent.Request(false), features.DefaultRetention()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ids := make([]string, nItems)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("i%d", i)
+	}
+	m, err := models.Train(ctx, models.NewData(ins, ids), models.TrainOptions{Kind: models.KindItemKNN})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tm := &recommend.Trained{M: m, Ver: "bench"}
+	w.svc = recommend.NewService(recommend.Deps{Reader: s.store, Model: func() recommend.Model { return tm },
+		Catalog: s.catalog.Load, Request: s.consent.Request, Feedback: redisstore.ParseFeedback}, recommend.Config{})
+	kr := auth.NewKeyring(s.store)
+	_ = kr.Reload(ctx)
+	ts := httptest.NewServer(httpapi.New(httpapi.Deps{Keyring: kr, Keys: s.store, Recommend: w.svc, Catalog: s.catalog, Items: s.store}))
+	b.Cleanup(ts.Close)
+	w.url = ts.URL
+	return w
+}
+
+func benchRecommendHTTP(b *testing.B, nItems int) {
+	w := newRecWorld(b, nItems, 300)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	lat := make([]time.Duration, 0, 1<<16)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		req, _ := http.NewRequest("GET", w.url+"/v1/recommendations?n=10&customer_id="+w.customers[i%len(w.customers)], nil)
+		req.Header.Set("Authorization", "Bearer "+w.siteKey)
+		t := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(t))
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		i++
+	}
+	percentiles(b, lat)
+}
+
+// BenchmarkRecommendHTTP10k: the full request through echo in process,
+// 10,000 items. Allocations include the HTTP client and server.
+func BenchmarkRecommendHTTP10k(b *testing.B) { benchRecommendHTTP(b, 10000) }
+
+// BenchmarkRecommendHTTP100k: the same with 100,000 items (cost should be flat).
+func BenchmarkRecommendHTTP100k(b *testing.B) { benchRecommendHTTP(b, 100000) }
+
+// BenchmarkRecommendService: the scorer alone (gated read + scoring), for
+// allocations per request without HTTP.
+func BenchmarkRecommendService(b *testing.B) {
+	w := newRecWorld(b, 10000, 300)
+	ctx := context.Background()
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := w.svc.Recommend(ctx, recommend.Request{CustomerID: w.customers[i%len(w.customers)]}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkRawGatedKeysRead is the reference: a raw go-redis pipelined
+// read of the same keys a recommendation reads, for the same customers.
+func BenchmarkRawGatedKeysRead(b *testing.B) {
+	w := newRecWorld(b, 10000, 300)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, 1<<16)
+	i := 0
+	for b.Loop() {
+		ns := w.db.Namespace + ":{c:" + w.customers[i%len(w.customers)] + "}"
+		t := time.Now()
+		_, err := w.db.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.HGetAll(ctx, ns+":consent")
+			for _, set := range []string{"browsing", "purchases", "sensitive"} {
+				p.ZRangeWithScores(ctx, ns+":fs:"+set, 0, -1)
+			}
+			for _, set := range []string{"declared", "location", "demographics"} {
+				p.HGetAll(ctx, ns+":fs:"+set)
+			}
+			p.HGetAll(ctx, ns+":feedback")
+			p.ZRangeWithScores(ctx, ns+":contacts", 0, -1)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t))
+		i++
+	}
+	percentiles(b, lat)
+}
+
