@@ -153,4 +153,3 @@ func BenchmarkRawGatedKeysRead(b *testing.B) {
 	}
 	percentiles(b, lat)
 }
-
