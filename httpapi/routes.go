@@ -23,6 +23,7 @@ var (
 	siteAdmin = []auth.Role{auth.RoleSite, auth.RoleAdmin}
 	ownData   = []auth.Role{auth.RoleSite, auth.RoleAdmin, auth.RoleCustomer} // a customer token only for its own :id
 	customer  = []auth.Role{auth.RoleCustomer}
+	staff     = []auth.Role{auth.RoleMarketer, auth.RoleAdmin}
 )
 
 // routes is the whole API on one screen. /openapi.json must describe every
@@ -61,5 +62,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/decisions/:decision", ownData, handleDecision(s.deps.Recommend)},
 		{http.MethodGet, "/v1/decisions/:decision/items/:item/why", ownData, handleWhy(s.deps.Recommend)},
 		{http.MethodGet, "/v1/me/decisions/:decision/items/:item/why", customer, handleWhy(s.deps.Recommend)},
+
+		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},
+		{http.MethodPost, "/v1/models/:version/activate", adminOnly, handleActivateModel(s.deps.Models)},
 	}
 }

@@ -41,6 +41,7 @@ type Deps struct {
 	Tokens    *auth.TokenVerifier // nil: customer tokens disabled
 	Rights    *rights.Service
 	Recommend *recommend.Service
+	Models    *recommend.Registry
 }
 
 // Server is Candor's HTTP API.

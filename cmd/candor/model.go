@@ -2,8 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"sync/atomic"
+	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -12,29 +11,8 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/models"
-	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
 )
-
-// liveModel holds the model requests use; a swap is atomic, so no request
-// sees half a model.
-type liveModel struct {
-	p atomic.Pointer[recommend.Trained]
-}
-
-func (l *liveModel) get() recommend.Model {
-	if m := l.p.Load(); m != nil {
-		return m
-	}
-	return nil
-}
-
-func (l *liveModel) ready(context.Context) error {
-	if l.p.Load() == nil {
-		return candor.Errorf(candor.EUnavailable, "no model loaded yet")
-	}
-	return nil
-}
 
 // Interaction weights for training from the store: a purchase counts more
 // than a view.
@@ -43,10 +21,10 @@ const (
 	trainViewWeight     = 0.3
 )
 
-// trainFromStore trains a model from what the store holds now, reading each
-// customer through the consent gate: only purchases and browsing that the
-// customer grants today. Sensitive data never enters the shared model.
-func trainFromStore(ctx context.Context, st *redisstore.Store, cs *consent.Service, items []string, kind models.Kind) (*recommend.Trained, error) {
+// storeData reads training data from the store, each customer through the
+// consent gate: only purchases and browsing that the customer grants today.
+// Sensitive data never enters the shared model.
+func storeData(ctx context.Context, st *redisstore.Store, cs *consent.Service) (*models.Data, map[string][]string, error) {
 	var ins []models.Interaction
 	err := st.ScanStates(ctx, cs.Request(false), func(s *features.State) error {
 		ins = appendInteractions(ins, s.CustomerID, s.Interactions[consent.Purchases], trainPurchaseWeight)
@@ -54,15 +32,19 @@ func trainFromStore(ctx context.Context, st *redisstore.Store, cs *consent.Servi
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	start := time.Now()
-	m, err := models.Train(ctx, models.NewData(ins, items), models.TrainOptions{Kind: kind})
+	items, err := st.Items(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	v := fmt.Sprintf("%s-%s", kind, start.UTC().Format("20060102T150405Z"))
-	return &recommend.Trained{M: m, Ver: v}, nil
+	ids := make([]string, len(items))
+	cats := make(map[string][]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+		cats[it.ID] = []string{it.TopCategory()}
+	}
+	return models.NewData(ins, ids), cats, nil
 }
 
 func appendInteractions(ins []models.Interaction, user string, xs []features.Interaction, w float64) []models.Interaction {
@@ -72,19 +54,51 @@ func appendInteractions(ins []models.Interaction, user string, xs []features.Int
 	return ins
 }
 
-// trainAndSwap trains from the store and makes the result live.
-func trainAndSwap(ctx context.Context, st *redisstore.Store, svc *services, log *zap.Logger) error {
-	snap := svc.catalog.Load()
-	ids := make([]string, 0, snap.Len())
-	for _, it := range snap.Items() {
-		ids = append(ids, it.ID)
-	}
-	start := time.Now()
-	m, err := trainFromStore(ctx, st, svc.consent, ids, models.KindItemKNN)
+// trainAndPublish trains from the store and makes the result live on every
+// server.
+func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, kind models.Kind, log *zap.Logger) error {
+	d, cats, err := storeData(ctx, st, svc.consent)
 	if err != nil {
 		return err
 	}
-	svc.model.p.Store(m)
-	log.Info("model live", zap.String("version", m.Ver), zap.Int("items", m.NumItems()), zap.Duration("took", time.Since(start)))
+	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats})
+	if err != nil {
+		return err
+	}
+	v, err := svc.models.Publish(ctx, m, true)
+	if err != nil {
+		return err
+	}
+	log.Info("model live", zap.String("version", v), zap.Int("items", m.NumItems()), zap.Int("interactions", len(d.Rows)), zap.Float64("train_seconds", m.Meta.TrainSeconds))
 	return nil
+}
+
+// loadOrTrain loads the live model version from the store; when there is
+// none yet, it trains the first one.
+func loadOrTrain(ctx context.Context, st *redisstore.Store, svc *services, log *zap.Logger) error {
+	err := svc.models.Reload(ctx)
+	if candor.ErrorCode(err) == candor.ENotFound {
+		return trainAndPublish(ctx, st, svc, models.KindItemKNN, log)
+	}
+	return err
+}
+
+// trainWhenConnected loads (or trains) the first model once Redis answers,
+// retrying with backoff; until then /readyz reports no model.
+func trainWhenConnected(ctx context.Context, st *redisstore.Store, svc *services, log *zap.Logger) {
+	for delay := 200 * time.Millisecond; ctx.Err() == nil; delay = min(2*delay, 10*time.Second) {
+		err := svc.catalog.Reload(ctx)
+		if err == nil {
+			if err = loadOrTrain(ctx, st, svc, log); err == nil {
+				return
+			}
+		}
+		if !errors.Is(err, context.Canceled) {
+			log.Warn("loading the first model", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+	}
 }

@@ -18,6 +18,7 @@ func rootCommand() *cli.Command {
 			seedCommand(),
 			keysCommand(),
 			consentCommand(),
+			trainCommand(),
 		},
 	}
 }

@@ -21,27 +21,11 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/httpapi"
+	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
 )
-
-// trainWhenConnected trains the first model once Redis answers, retrying
-// with backoff; until then /readyz reports the model as not loaded.
-func trainWhenConnected(ctx context.Context, st *redisstore.Store, svc *services, log *zap.Logger) {
-	for delay := 200 * time.Millisecond; ctx.Err() == nil; delay = min(2*delay, 10*time.Second) {
-		if err := svc.catalog.Reload(ctx); err == nil {
-			if err = trainAndSwap(ctx, st, svc, log); err == nil {
-				return
-			}
-			log.Warn("training the first model", zap.Error(err))
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(delay):
-		}
-	}
-}
 
 // randomSecret makes a customer-token secret for the embedded demo.
 func randomSecret() string {
@@ -127,7 +111,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			ln.Close()
 			return err
 		}
-		if err := trainAndSwap(ctx, be.store, svc, log); err != nil {
+		if err := trainAndPublish(ctx, be.store, svc, models.KindItemKNN, log); err != nil {
 			ln.Close()
 			return fmt.Errorf("train the demo model: %w", err)
 		}
@@ -136,7 +120,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go connectAndWatch(ctx, be.store, keyring, svc.catalog, log)
+	go connectAndWatch(ctx, be.store, keyring, svc, log)
 	go svc.decisions.Run(ctx)
 	if !be.embedded {
 		go trainWhenConnected(ctx, be.store, svc, log)
@@ -147,7 +131,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 
 // services are the domain services one server runs, built once.
 type services struct {
-	model       *liveModel
+	models      *recommend.Registry
 	recommend   *recommend.Service
 	decisions   *recommend.Writer
 	tokens      *auth.TokenVerifier
@@ -166,10 +150,10 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &services{model: &liveModel{}, tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
+	svc := &services{models: recommend.NewRegistry(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
 	svc.recommend = recommend.NewService(recommend.Deps{
-		Reader: st, Model: svc.model.get, Catalog: live.Load, Request: cs.Request,
+		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs),
 	}, recommend.Config{ReadBudget: cfg.ReadBudget})
 	return svc, nil
@@ -215,8 +199,9 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Registry:  reg,
 		Keyring:   kr,
 		Keys:      st,
-		Ready:     []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.model.ready}},
+		Ready:     []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.models.Ready}},
 		Recommend: svc.recommend,
+		Models:    svc.models,
 		Consent:   svc.consent,
 		Catalog:   svc.catalog,
 		Items:     st,
@@ -266,7 +251,8 @@ func runHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace time.
 
 // connectAndWatch waits for Redis with backoff, loads the keyring, then
 // keeps it fresh from pub/sub notices and a timer until ctx ends.
-func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, cat *catalog.Live, log *zap.Logger) {
+func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring, svc *services, log *zap.Logger) {
+	cat := svc.catalog
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		err := st.Ping(ctx)
 		if err == nil {
@@ -290,6 +276,10 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 		case redisstore.TopicCatalog:
 			if err := cat.Reload(ctx); err != nil {
 				log.Warn("reloading catalog", zap.Error(err))
+			}
+		case redisstore.TopicModel:
+			if err := svc.models.Reload(ctx); err != nil {
+				log.Error("new model refused; the previous one stays live", zap.Error(err))
 			}
 		}
 	})

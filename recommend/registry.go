@@ -1,0 +1,135 @@
+package recommend
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/models"
+)
+
+// ModelInfo describes one stored model version.
+type ModelInfo struct {
+	Version      string             `json:"version"`
+	Kind         string             `json:"kind"`
+	TrainedAt    time.Time          `json:"trained_at"`
+	Users        int                `json:"users"`
+	Items        int                `json:"items"`
+	Interactions int                `json:"interactions"`
+	TrainSeconds float64            `json:"train_seconds"`
+	Metrics      map[string]float64 `json:"metrics,omitempty"`
+	Bytes        int                `json:"bytes"`
+	SHA256       string             `json:"sha256"`
+	Live         bool               `json:"live"`
+}
+
+// ModelStore keeps model artifacts and the live pointer. Implemented by
+// redisstore.Store.
+type ModelStore interface {
+	PutModel(ctx context.Context, info ModelInfo, artifact []byte) error
+	ModelInfos(ctx context.Context) ([]ModelInfo, error)
+	// SetLiveModel points servers at version and announces it; not_found if
+	// the version is not stored.
+	SetLiveModel(ctx context.Context, version string) error
+	// LiveModel returns the live version and its artifact, or not_found.
+	LiveModel(ctx context.Context) (string, []byte, error)
+}
+
+// Registry publishes, lists and activates model versions and holds the
+// model this server scores with.
+type Registry struct {
+	store ModelStore
+	live  atomic.Pointer[Trained]
+}
+
+// NewRegistry returns a registry over store with no live model.
+func NewRegistry(store ModelStore) *Registry { return &Registry{store: store} }
+
+// Current returns the live model, or nil.
+func (r *Registry) Current() Model {
+	if t := r.live.Load(); t != nil {
+		return t
+	}
+	return nil
+}
+
+// Ready reports whether a model is loaded.
+func (r *Registry) Ready(context.Context) error {
+	if r.live.Load() == nil {
+		return candor.Errorf(candor.EUnavailable, "no model loaded yet")
+	}
+	return nil
+}
+
+// Publish stores m as a new version and, if activate, makes it live on every
+// server. It returns the version.
+func (r *Registry) Publish(ctx context.Context, m *models.Model, activate bool) (string, error) {
+	var buf bytes.Buffer
+	if err := m.Encode(&buf); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	info := ModelInfo{Kind: string(m.Kind), TrainedAt: m.Meta.TrainedAt.UTC(), Users: m.Meta.Users, Items: m.Meta.Items,
+		Interactions: m.Meta.Interactions, TrainSeconds: m.Meta.TrainSeconds, Metrics: m.Meta.Metrics, Bytes: buf.Len(), SHA256: hex.EncodeToString(sum[:])}
+	info.Version = fmt.Sprintf("%s-%s-%s", m.Kind, info.TrainedAt.Format("20060102T150405"), info.SHA256[:8])
+	if err := r.store.PutModel(ctx, info, buf.Bytes()); err != nil {
+		return "", err
+	}
+	if activate {
+		if err := r.store.SetLiveModel(ctx, info.Version); err != nil {
+			return "", err
+		}
+		r.live.Store(&Trained{M: m, Ver: info.Version})
+	}
+	return info.Version, nil
+}
+
+// Reload loads the live version from the store if it differs from the one
+// held. A corrupt or truncated artifact is refused and the previous model
+// stays live.
+func (r *Registry) Reload(ctx context.Context) error {
+	v, b, err := r.store.LiveModel(ctx)
+	if err != nil {
+		return err
+	}
+	if cur := r.live.Load(); cur != nil && cur.Ver == v {
+		return nil
+	}
+	m, err := models.Decode(bytes.NewReader(b))
+	if err != nil {
+		return candor.Wrap("recommend.Reload", err)
+	}
+	r.live.Store(&Trained{M: m, Ver: v})
+	return nil
+}
+
+// Activate makes a stored version live everywhere (roll back or forward).
+func (r *Registry) Activate(ctx context.Context, version string) error {
+	if err := r.store.SetLiveModel(ctx, version); err != nil {
+		return err
+	}
+	return r.Reload(ctx)
+}
+
+// List returns the stored versions, newest first, marking the live one.
+func (r *Registry) List(ctx context.Context) ([]ModelInfo, error) {
+	infos, err := r.store.ModelInfos(ctx)
+	if err != nil {
+		return nil, err
+	}
+	live := ""
+	if t := r.live.Load(); t != nil {
+		live = t.Ver
+	}
+	for i := range infos {
+		infos[i].Live = infos[i].Version == live
+	}
+	sort.Slice(infos, func(a, b int) bool { return infos[a].TrainedAt.After(infos[b].TrainedAt) })
+	return infos, nil
+}
