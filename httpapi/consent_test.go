@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,18 +13,11 @@ import (
 
 func (f *fixture) send(t *testing.T, method, path, body string, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, f.ts.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+f.keys[auth.RoleSite])
+	h := map[string]string{"Authorization": "Bearer " + f.keys[auth.RoleSite]}
 	for k, v := range hdr {
-		req.Header.Set(k, v)
+		h[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return f.request(t, method, path, body, h)
 }
 
 func decodeConsentBody(t *testing.T, b []byte) consentResponse {

@@ -117,15 +117,25 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) do(t *testing.T, method, path string, role auth.Role, body string) (*http.Response, []byte) {
 	t.Helper()
+	h := map[string]string{}
+	if role != "" {
+		h["Authorization"] = "Bearer " + f.keys[role]
+	}
+	if body != "" {
+		h["Content-Type"] = "application/json"
+	}
+	return f.request(t, method, path, body, h)
+}
+
+// request sends one request with the given headers.
+func (f *fixture) request(t *testing.T, method, path, body string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, f.ts.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+f.keys[role])
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
