@@ -1,7 +1,12 @@
 package auth
 
 import (
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +58,33 @@ func TestTokenMatrix(t *testing.T) {
 	}
 	if _, err := NewHMACVerifier([]byte("short")); err == nil {
 		t.Error("a short secret was accepted")
+	}
+}
+
+func TestPublicKeyVerifier(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(pub)
+	file := filepath.Join(t.TempDir(), "pub.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewPublicKeyVerifier(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := jwt.RegisteredClaims{Subject: "c-9", Audience: jwt.ClaimStrings{Audience}, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute))}
+	tok, _ := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims).SignedString(priv)
+	if sub, err := v.Verify(tok); err != nil || sub != "c-9" {
+		t.Errorf("EdDSA token: %q, %v", sub, err)
+	}
+	hs, _ := SignHMAC(secret, "c-9", time.Minute, time.Now())
+	if _, err := v.Verify(hs); err == nil {
+		t.Error("an HS256 token passed an EdDSA verifier (algorithm confusion)")
+	}
+	if _, err := NewPublicKeyVerifier(filepath.Join(t.TempDir(), "missing.pem")); err == nil {
+		t.Error("a missing key file was accepted")
 	}
 }

@@ -134,8 +134,16 @@ func TestExportHoldsEverything(t *testing.T) {
 
 func TestErasureLeavesNoKey(t *testing.T) {
 	f := newFixture(t)
+	f.seedWorld(t)
 	f.fullLife(t, "gone")
 	f.fullLife(t, "stays")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.recs(t, "customer_id=gone")
+	f.recs(t, "customer_id=stays")
+	cancel()
+	<-done // decision records written
 	code, b := f.as(t, f.token(t, "gone", time.Minute), "DELETE", "/v1/me", "")
 	if code != 200 {
 		t.Fatalf("%d %s", code, b)
@@ -144,7 +152,7 @@ func TestErasureLeavesNoKey(t *testing.T) {
 		Deleted map[string]int `json:"deleted_keys"`
 	}
 	_ = json.Unmarshal(b, &rc)
-	if rc.Deleted["feature_sets"] != 6 || rc.Deleted["consent"] != 1 || rc.Deleted["consent_log"] != 1 || rc.Deleted["feedback"] != 1 || rc.Deleted["contacts"] != 1 {
+	if rc.Deleted["feature_sets"] != 6 || rc.Deleted["consent"] != 1 || rc.Deleted["consent_log"] != 1 || rc.Deleted["feedback"] != 1 || rc.Deleted["contacts"] != 1 || rc.Deleted["decisions"] != 1 {
 		t.Errorf("receipt = %s", b)
 	}
 	var stays int
