@@ -19,6 +19,7 @@ func rootCommand() *cli.Command {
 			keysCommand(),
 			consentCommand(),
 			trainCommand(),
+			importCommand(),
 		},
 	}
 }

@@ -69,7 +69,7 @@ func trainFromDir(ctx context.Context, cmd *cli.Command, kind models.Kind, dir s
 // trainOut trains with a progress bar and writes the artifact to --out or
 // publishes it through reg.
 func trainOut(ctx context.Context, cmd *cli.Command, kind models.Kind, d *models.Data, cats map[string][]string, reg *recommend.Registry) error {
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(cmd.Root().ErrWriter), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(cmd.Root().ErrWriter), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
 	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats, Progress: func(stage string, done, total int) {
 		bar.ChangeMax(total)
 		bar.Describe(stage)
