@@ -1,0 +1,138 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/candorhq/candor/catalog"
+)
+
+// Compiled is a validated ruleset with its conditions compiled: what a
+// server applies to every request. It is immutable and safe for concurrent
+// use; a new version replaces it whole (see Live).
+type Compiled struct {
+	rs    Ruleset
+	rules []compiledRule
+	pins  []string // item IDs that pin rules name
+	facts factCache
+}
+
+// compiledRule is one rule ready to apply.
+type compiledRule struct {
+	Rule
+	kind     actionKind
+	cond     condition
+	lookback time.Duration // exclude_purchased; 0 is no limit
+}
+
+// actionKind is the index of an action type in ActionTypes.
+type actionKind uint8
+
+const (
+	kindFilter actionKind = iota
+	kindBoost
+	kindBury
+	kindPin
+	kindExcludePurchased
+	kindDiversity
+	kindLimit
+)
+
+// Empty returns the empty ruleset: version 0, no rules. Servers start with
+// it until a version is published.
+func Empty(name string) *Compiled { return &Compiled{rs: Ruleset{Name: name}} }
+
+// Name returns the ruleset's name.
+func (c *Compiled) Name() string { return c.rs.Name }
+
+// Version returns the ruleset's version: 0 for a draft or the empty
+// ruleset. Responses name it as the version that served them.
+func (c *Compiled) Version() int { return c.rs.Version }
+
+// Ruleset returns a copy of the ruleset c was compiled from.
+func (c *Compiled) Ruleset() Ruleset {
+	rs := c.rs
+	rs.Rules = slices.Clone(rs.Rules)
+	return rs
+}
+
+// PinnedItems returns the item IDs that pin rules name. Apply can pin only
+// candidates, so the scorer should add these to its candidate pool (where
+// its own filters still apply: unavailable, purchased, not interested).
+func (c *Compiled) PinnedItems() []string { return slices.Clone(c.pins) }
+
+// index derives what Apply needs from the rules.
+func (c *Compiled) index() {
+	c.facts.rules = len(c.rules)
+	for _, r := range c.rules {
+		if r.kind == kindPin && r.Action.ItemID != "" && !slices.Contains(c.pins, r.Action.ItemID) {
+			c.pins = append(c.pins, r.Action.ItemID)
+		}
+		c.facts.programs += len(r.cond.item)
+	}
+}
+
+// warnings flags rules that would filter every sample item in a placement,
+// and schedules that are already over.
+func (c *Compiled) warnings(sample []*catalog.Item, now time.Time) []Warning {
+	var ws []Warning
+	for _, r := range c.rules {
+		if r.Until != nil && !now.IsZero() && !now.Before(*r.Until) {
+			ws = append(ws, Warning{RuleID: r.ID, Message: "its schedule ended at " + r.Until.Format(time.RFC3339) + "; it never applies"})
+		}
+		if r.kind != kindFilter {
+			continue
+		}
+		if r.When == "" {
+			ws = append(ws, Warning{RuleID: r.ID, Message: "it has no condition, so it would filter every candidate"})
+			continue
+		}
+		if p := c.filtersAll(r, sample); p != "" {
+			ws = append(ws, Warning{RuleID: r.ID, Message: fmt.Sprintf("it would filter every candidate of the %d sample items for placement %s", len(sample), p)})
+		}
+	}
+	return ws
+}
+
+// filtersAll returns the first placement for which r matches every sample
+// item with no customer facts and no page context, or "".
+func (c *Compiled) filtersAll(r compiledRule, sample []*catalog.Item) string {
+	if len(sample) == 0 {
+		return ""
+	}
+	var v vm.VM
+	var env Env
+	for _, p := range Placements {
+		if len(r.Placements) > 0 && !slices.Contains(r.Placements, p) {
+			continue
+		}
+		env.Placement, env.Context.Placement = p, p
+		all := true
+		for _, it := range sample {
+			env.setItem(it, it.Sensitive)
+			if !evalAll(&v, r.cond.item, &env) || !evalAll(&v, r.cond.request, &env) || !evalAll(&v, r.cond.mixed, &env) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return p
+		}
+	}
+	return ""
+}
+
+// evalAll reports whether every program is true for env; a run-time error
+// (an index out of range, say) counts as false.
+func evalAll(v *vm.VM, ps []*vm.Program, env *Env) bool {
+	for _, p := range ps {
+		out, err := v.Run(p, env)
+		if b, ok := out.(bool); err != nil || !ok || !b {
+			return false
+		}
+	}
+	return true
+}

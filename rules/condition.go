@@ -1,0 +1,260 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/candorhq/candor/consent"
+)
+
+// maxNodes bounds the size of one condition's syntax tree.
+const maxNodes = 500
+
+// condition is one compiled Rule.When. Its top-level conjuncts (a and b
+// and c) are compiled separately by what they read, so that applying a
+// ruleset evaluates each as rarely as it can:
+//
+//   - item conjuncts read only the item: evaluated once per item and
+//     ruleset, then cached (see facts);
+//   - request conjuncts read no item: evaluated once per request;
+//   - mixed conjuncts read both: evaluated per candidate.
+type condition struct {
+	item, request, mixed []*vm.Program
+	sets                 []consent.Scope // customer feature sets read; each must be granted
+	sensitive            bool            // reads item.sensitive
+}
+
+// exprProblem is a problem inside one condition.
+type exprProblem struct {
+	pos Pos
+	msg string
+}
+
+// compileCondition parses, type-checks, vets and compiles src. It never
+// panics: a panic in the expression library becomes a problem.
+func compileCondition(src string) (c condition, probs []exprProblem) {
+	if src == "" {
+		return condition{}, nil
+	}
+	if len(src) > MaxWhenLen {
+		return condition{}, []exprProblem{{msg: fmt.Sprintf("a condition may be at most %d bytes", MaxWhenLen)}}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c, probs = condition{}, []exprProblem{{msg: fmt.Sprintf("the condition could not be compiled: %v", r)}}
+		}
+	}()
+	cfg := newConfig()
+	tree, err := checker.ParseCheck(src, cfg)
+	if err != nil {
+		return condition{}, []exprProblem{fileProblem(src, err)}
+	}
+	r := analyze(src, tree.Node)
+	if len(r.problems) > 0 {
+		return condition{}, r.problems
+	}
+	c = condition{sets: r.sets, sensitive: r.sensitive}
+	for _, n := range conjuncts(tree.Node, nil) {
+		p, err := compiler.Compile(&parser.Tree{Node: n, Source: tree.Source}, cfg)
+		if err != nil {
+			return condition{}, []exprProblem{fileProblem(src, err)}
+		}
+		switch cr := analyze(src, n); {
+		case cr.item && cr.request:
+			c.mixed = append(c.mixed, p)
+		case cr.item:
+			c.item = append(c.item, p)
+		default:
+			c.request = append(c.request, p)
+		}
+	}
+	return c, nil
+}
+
+// newConfig is the expr configuration every condition compiles with: the
+// typed Env, a boolean result, and no now() (time comes from the request,
+// so that results can be cached per item and tested with a fixed clock).
+func newConfig() *conf.Config {
+	cfg := conf.CreateNew()
+	for _, opt := range []expr.Option{expr.Env(Env{}), expr.AsBool(), expr.DisableBuiltin("now"), expr.MaxNodes(maxNodes)} {
+		opt(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	return cfg
+}
+
+// conjuncts splits n at top-level `and` / `&&`.
+func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
+	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "and" || b.Operator == "&&") {
+		return conjuncts(b.Right, conjuncts(b.Left, out))
+	}
+	return append(out, n)
+}
+
+// fileProblem turns an expr error into a positioned problem.
+func fileProblem(src string, err error) exprProblem {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return exprProblem{pos: posAt(src, fe.From), msg: friendly(fe.Message)}
+	}
+	return exprProblem{msg: friendly(clip(err.Error()))}
+}
+
+// envNames maps the Go types of Env to the names marketers write.
+var envNames = []struct{ typ, name string }{
+	{"rules.ItemEnv", "item"}, {"rules.ContextEnv", "context"}, {"rules.CustomerEnv", "customer"},
+	{"rules.DeclaredEnv", "customer.declared"}, {"rules.LocationEnv", "customer.location"},
+	{"rules.DemographicsEnv", "customer.demographics"}, {"rules.Env", "a condition"},
+}
+
+// friendly rewrites expr's messages in the names of the rule language and
+// lists the fields there are when one is unknown.
+func friendly(msg string) string {
+	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
+		return "a condition must be true or false (e.g. item.price < 50), not a " + got
+	}
+	for _, n := range envNames {
+		if !strings.Contains(msg, n.typ) {
+			continue
+		}
+		msg = strings.ReplaceAll(strings.ReplaceAll(msg, "type "+n.typ, n.name), n.typ, n.name)
+		if strings.Contains(msg, "has no field") {
+			msg += "; its fields are " + strings.Join(fieldsOf[n.name], ", ")
+		}
+	}
+	if msg == "unknown name now" {
+		msg = "now() is not available: use context.hour, context.weekday, or the rule's from and until"
+	}
+	return msg
+}
+
+// fieldsOf lists the fields of each part of Env by its rule-language name.
+var fieldsOf = map[string][]string{
+	"item": tags(ItemEnv{}), "context": tags(ContextEnv{}), "customer": tags(CustomerEnv{}),
+	"customer.declared": tags(DeclaredEnv{}), "customer.location": tags(LocationEnv{}),
+	"customer.demographics": tags(DemographicsEnv{}), "a condition": tags(Env{}),
+}
+
+// tags returns the expr names of v's fields.
+func tags(v any) []string {
+	t := reflect.TypeOf(v)
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("expr")
+	}
+	return out
+}
+
+// posAt returns the 1-based line and column of the rune at offset from.
+func posAt(src string, from int) Pos {
+	p := Pos{Line: 1, Column: 1}
+	i := 0
+	for _, r := range src {
+		if i == from {
+			break
+		}
+		i++
+		if r == '\n' {
+			p.Line++
+			p.Column = 1
+		} else {
+			p.Column++
+		}
+	}
+	return p
+}
+
+// refs is what a condition (or one conjunct) reads.
+type refs struct {
+	item, request bool
+	sets          []consent.Scope
+	sensitive     bool
+	problems      []exprProblem
+}
+
+// roots are the Env names that must be followed by a field, so that every
+// read of the item and the customer is visible in the syntax tree: with
+// `let c = customer; c.location.country` the guard rails could not see
+// what is read.
+var roots = map[string]string{
+	"item":     "item.brand",
+	"customer": "customer.location.country",
+	"context":  "context.hour",
+}
+
+// analyze walks n and records what it reads.
+func analyze(src string, n ast.Node) refs {
+	var all collector
+	ast.Walk(&n, &all)
+	var r refs
+	rooted := map[*ast.IdentifierNode]bool{}
+	for _, node := range all {
+		if m, ok := node.(*ast.MemberNode); ok {
+			r.member(m, rooted)
+		}
+	}
+	for _, node := range all {
+		id, ok := node.(*ast.IdentifierNode)
+		if !ok {
+			continue
+		}
+		switch example, isRoot := roots[id.Value]; {
+		case id.Value == "$env":
+			r.problems = append(r.problems, exprProblem{posAt(src, id.Location().From), "$env is not allowed; name fields directly, e.g. item.brand"})
+		case isRoot && !rooted[id]:
+			r.problems = append(r.problems, exprProblem{posAt(src, id.Location().From), fmt.Sprintf("%s must be followed by a field name, e.g. %s", id.Value, example)})
+		case id.Value == "placement":
+			r.request = true
+		}
+	}
+	return r
+}
+
+// member records a read of root.field.
+func (r *refs) member(m *ast.MemberNode, rooted map[*ast.IdentifierNode]bool) {
+	id, ok := m.Node.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	if _, isRoot := roots[id.Value]; !isRoot {
+		return
+	}
+	field, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return // item[x]: left unrooted, so reported
+	}
+	rooted[id] = true
+	switch id.Value {
+	case "item":
+		r.item = true
+		r.sensitive = r.sensitive || field.Value == "sensitive"
+	case "context":
+		r.request = true
+	case "customer":
+		r.request = true
+		if s, ok := customerSets[field.Value]; ok && !slices.Contains(r.sets, s) {
+			r.sets = append(r.sets, s)
+		}
+	}
+}
+
+// collector gathers every node of a tree.
+type collector []ast.Node
+
+// Visit records n.
+func (c *collector) Visit(n *ast.Node) { *c = append(*c, *n) }
