@@ -20,6 +20,7 @@ type candidate struct {
 	id     string
 	score  float64
 	lo, hi int
+	extra  []part // parts added by rules
 }
 
 // accumulator sums neighbour weights over a dense array, touching only what

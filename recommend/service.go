@@ -16,6 +16,7 @@ import (
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/rules"
 )
 
 // Config of the scorer; zero values take the defaults.
@@ -36,6 +37,7 @@ type Service struct {
 	decisions Recorder
 	store     DecisionStore
 	onGPC     func(customerID string)
+	rules     func() *rules.Compiled
 	cfg       Config
 	replen    map[string]bool
 	breaker   *gobreaker.CircuitBreaker[*features.State]
@@ -58,6 +60,7 @@ type Deps struct {
 	Decisions Recorder                // may be nil
 	Store     DecisionStore           // for reading decisions back; may be nil
 	OnGPC     func(customerID string) // may be nil; must not block
+	Rules     func() *rules.Compiled  // the live ruleset; nil means none
 }
 
 // NewService returns the scorer.
@@ -72,7 +75,7 @@ func NewService(d Deps, cfg Config) *Service {
 		cfg.Diversity = 3
 	}
 	s := &Service{reader: d.Reader, model: d.Model, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
-		decisions: d.Decisions, store: d.Store, onGPC: d.OnGPC, cfg: cfg, replen: map[string]bool{}, now: time.Now}
+		decisions: d.Decisions, store: d.Store, onGPC: d.OnGPC, rules: d.Rules, cfg: cfg, replen: map[string]bool{}, now: time.Now}
 	for _, c := range cfg.Replenishable {
 		s.replen[c] = true
 	}
@@ -139,9 +142,12 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
 	cands, arena := s.candidates(m, cat, st, ev, req)
+	rs := s.ruleset()
+	resp.RulesetVersion = rs.Version()
+	cands = applyRules(rs, cands, cat, st, req)
 	for _, c := range s.diversify(cands, cat, req.N) {
 		it, _ := cat.Get(c.id)
-		reasons, score := explain(arena[c.lo:c.hi], cat)
+		reasons, score := explain(append(arena[c.lo:c.hi:c.hi], c.extra...), cat)
 		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: it.Title, Category: it.Category, Score: score, Reasons: reasons, Controls: controls(it, reasons)})
 	}
 	if resp.Items == nil {
@@ -322,3 +328,14 @@ func DecisionSubject(id string) (string, error) {
 	}
 	return string(b), nil
 }
+
+func (s *Service) ruleset() *rules.Compiled {
+	if s.rules != nil {
+		if c := s.rules(); c != nil {
+			return c
+		}
+	}
+	return emptyRules
+}
+
+var emptyRules = rules.Empty("default")

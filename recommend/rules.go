@@ -1,0 +1,40 @@
+package recommend
+
+import (
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/rules"
+)
+
+// applyRules runs the live ruleset over the candidates (best first) and
+// returns them in the ruleset's order. Every boost or bury becomes a part
+// of its item's score, disclosed as a promoted or demoted reason.
+func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request) []candidate {
+	if rs.Version() == 0 || len(cands) == 0 {
+		return cands
+	}
+	in := make([]rules.Candidate, len(cands))
+	pos := make(map[string]int, len(cands))
+	for i, c := range cands {
+		it, _ := cat.Get(c.id)
+		in[i] = rules.Candidate{Item: it, Score: c.score}
+		pos[c.id] = i
+	}
+	rreq := rules.NewRequest(req.Placement, req.Now, st)
+	rreq.Category, rreq.ItemID, rreq.Cart, rreq.Catalog = req.Category, req.ItemID, req.Cart, cat
+	res := rs.Apply(rreq, in)
+	out := make([]candidate, 0, len(res.Candidates))
+	for _, rc := range res.Candidates {
+		c := cands[pos[rc.Item.ID]]
+		for _, p := range rc.Parts {
+			kind := KindPromoted
+			if p.Kind == rules.PartDemoted {
+				kind = KindDemoted
+			}
+			c.extra = append(c.extra, part{kind: kind, set: "rules", ruleID: p.RuleID, value: p.Value})
+		}
+		c.score = rc.Score
+		out = append(out, c)
+	}
+	return out
+}
