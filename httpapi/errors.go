@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/rules"
 )
 
 // Transport-level codes that have no domain meaning.
@@ -52,6 +53,9 @@ type errorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	RequestID string `json:"request_id"`
+	// Problems lists every problem of an invalid ruleset, with rule IDs
+	// and positions, for tools; the message says the same in words.
+	Problems rules.Problems `json:"problems,omitempty"`
 }
 
 // toCandor turns any error a handler or echo returns into a *candor.Error.
@@ -91,6 +95,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	body := errorBody{Error: errorDetail{Code: ce.Code, Message: ce.Message, RequestID: requestID(c)}}
+	var ps rules.Problems
+	if errors.As(err, &ps) {
+		body.Error.Problems = ps
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return

@@ -63,6 +63,15 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/decisions/:decision/items/:item/why", ownData, handleWhy(s.deps.Recommend)},
 		{http.MethodGet, "/v1/me/decisions/:decision/items/:item/why", customer, handleWhy(s.deps.Recommend)},
 
+		{http.MethodGet, "/v1/rulesets/:name/draft", staff, handleGetDraft(s.deps.Rules)},
+		{http.MethodPut, "/v1/rulesets/:name/draft", staff, handlePutDraft(s.deps.Rules)},
+		{http.MethodPost, "/v1/rulesets/:name/validate", staff, handleValidate(s.deps.Rules)},
+		{http.MethodPost, "/v1/rulesets/:name/preview", staff, handlePreview(s.deps.Rules, s.deps.Recommend)},
+		{http.MethodPost, "/v1/rulesets/:name/publish", staff, handlePublish(s.deps.Rules, s.deps.RulesReload)},
+		{http.MethodPost, "/v1/rulesets/:name/rollback", staff, handleRollback(s.deps.Rules, s.deps.RulesReload)},
+		{http.MethodGet, "/v1/rulesets/:name/versions", staff, handleVersions(s.deps.Rules)},
+		{http.MethodGet, "/v1/audit", staff, handleAudit(s.deps.Rules)},
+
 		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},
 		{http.MethodPost, "/v1/models/:version/activate", adminOnly, handleActivateModel(s.deps.Models)},
 	}

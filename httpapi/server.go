@@ -18,6 +18,7 @@ import (
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/rights"
+	"github.com/candorhq/candor/rules"
 )
 
 // ReadyCheck is one named readiness condition; nil error means ready.
@@ -42,6 +43,10 @@ type Deps struct {
 	Rights    *rights.Service
 	Recommend *recommend.Service
 	Models    *recommend.Registry
+	Rules     *rules.Service
+	// RulesReload makes a just-published ruleset live on this replica at
+	// once (the others follow the pub/sub notice); may be nil.
+	RulesReload func(ctx context.Context) error
 }
 
 // Server is Candor's HTTP API.

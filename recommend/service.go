@@ -98,7 +98,7 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	}
 	cat := s.catalog()
 	st, fb := s.read(ctx, &req)
-	resp := s.build(m, cat, st, fb, &req)
+	resp := s.build(m, cat, st, fb, &req, s.ruleset())
 	if s.decisions != nil {
 		s.decisions.Record(resp)
 	}
@@ -132,7 +132,7 @@ func (s *Service) read(ctx context.Context, req *Request) (*features.State, Fall
 }
 
 // build scores, filters and explains.
-func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request) *Response {
+func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled) *Response {
 	resp := &Response{DecisionID: newDecisionID(req.CustomerID), ModelVersion: m.Version(), Fallback: fb,
 		Placement: req.Placement, CustomerID: req.CustomerID, Time: req.Now.UTC().Format(time.RFC3339Nano)}
 	resp.Personalization = personalization(st)
@@ -142,7 +142,6 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
 	cands, arena := s.candidates(m, cat, st, ev, req)
-	rs := s.ruleset()
 	resp.RulesetVersion = rs.Version()
 	cands = applyRules(rs, cands, cat, st, req)
 	for _, c := range s.diversify(cands, cat, req.N) {

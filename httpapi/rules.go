@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/rules"
+)
+
+// who names the caller in the audit trail: the key's name and id.
+func who(c echo.Context) string {
+	p := principal(c)
+	return p.KeyName + " (" + string(p.Role) + " key " + p.KeyID + ")"
+}
+
+func handleGetDraft(svc *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rs, err := svc.Draft(c.Request().Context(), c.Param("name"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, rs)
+	}
+}
+
+func handlePutDraft(svc *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		rs, err := rules.Decode(b)
+		if err != nil {
+			return err
+		}
+		saved, err := svc.PutDraft(c.Request().Context(), c.Param("name"), rs, who(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, saved)
+	}
+}
+
+type validateResponse struct {
+	Valid    bool            `json:"valid"`
+	Warnings []rules.Warning `json:"warnings"`
+}
+
+func handleValidate(svc *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ws, err := svc.Validate(c.Request().Context(), c.Param("name"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, validateResponse{Valid: true, Warnings: nonNil(ws)})
+	}
+}
+
+func nonNil(ws []rules.Warning) []rules.Warning {
+	if ws == nil {
+		return []rules.Warning{}
+	}
+	return ws
+}
+
+type publishResponse struct {
+	Ruleset  rules.Ruleset   `json:"ruleset"`
+	Warnings []rules.Warning `json:"warnings"`
+}
+
+func handlePublish(svc *rules.Service, reload func(context.Context) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		rs, ws, err := svc.Publish(ctx, c.Param("name"), who(c))
+		if err != nil {
+			return err
+		}
+		if reload != nil {
+			_ = reload(ctx) // this replica at once; the others on the notice
+		}
+		return c.JSON(http.StatusOK, publishResponse{Ruleset: rs, Warnings: nonNil(ws)})
+	}
+}
+
+type rollbackRequest struct {
+	Version int `json:"version"`
+}
+
+func handleRollback(svc *rules.Service, reload func(context.Context) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req rollbackRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if req.Version < 1 {
+			return candor.Errorf(candor.EInvalid, "send {\"version\": n} with the version to go back (or forward) to")
+		}
+		ctx := c.Request().Context()
+		rs, err := svc.Rollback(ctx, c.Param("name"), req.Version, who(c))
+		if err != nil {
+			return err
+		}
+		if reload != nil {
+			_ = reload(ctx)
+		}
+		return c.JSON(http.StatusOK, rs)
+	}
+}
+
+func handleVersions(svc *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		vs, err := svc.Versions(c.Request().Context(), c.Param("name"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"versions": vs})
+	}
+}
+
+func handleAudit(svc *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		limit := 100
+		if s := c.QueryParam("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 1000 {
+				return candor.Errorf(candor.EInvalid, "limit must be 1-1000")
+			}
+			limit = n
+		}
+		entries, err := svc.Audit(c.Request().Context(), c.QueryParam("ruleset"), limit)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"entries": entries})
+	}
+}
+
+type previewRequest struct {
+	Customers []string `json:"customers"`
+	N         int      `json:"n"`
+	Placement string   `json:"placement"`
+}
+
+func handlePreview(svc *rules.Service, rec *recommend.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req previewRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if len(req.Customers) == 0 || len(req.Customers) > 200 {
+			return candor.Errorf(candor.EInvalid, "customers must list 1-200 customer IDs to preview")
+		}
+		ctx := c.Request().Context()
+		draft, ws, err := svc.CompileDraft(ctx, c.Param("name"))
+		if err != nil {
+			return err
+		}
+		live, err := svc.Live(ctx, c.Param("name"))
+		if err != nil {
+			return err
+		}
+		d, err := rec.PreviewRules(ctx, req.Customers, req.N, req.Placement, live, draft)
+		if err != nil {
+			return err
+		}
+		d.Warnings = nonNil(ws)
+		return c.JSON(http.StatusOK, d)
+	}
+}
