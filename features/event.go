@@ -16,6 +16,7 @@ const (
 	Rating     EventType = "rating"
 	Impression EventType = "impression"
 	Click      EventType = "click"
+	Dismiss    EventType = "dismiss" // a next-best-action closed by the customer
 )
 
 // Event is one interaction reported by a site. Exactly one of CustomerID and

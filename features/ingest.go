@@ -85,7 +85,7 @@ func Validate(ev *Event, now time.Time, items ItemLookup) error {
 	return validateItem(ev, items)
 }
 
-var validTypes = []EventType{View, Search, AddToCart, Purchase, Rating, Impression, Click}
+var validTypes = []EventType{View, Search, AddToCart, Purchase, Rating, Impression, Click, Dismiss}
 
 func validateType(ev *Event) error {
 	for _, t := range validTypes {
@@ -104,7 +104,7 @@ func validateType(ev *Event) error {
 }
 
 func validateItem(ev *Event, items ItemLookup) error {
-	needsItem := ev.ActionID == "" || ev.Type != Impression && ev.Type != Click
+	needsItem := ev.ActionID == "" || !isContact(ev.Type)
 	if ev.ItemID == "" {
 		if needsItem {
 			return candor.Errorf(candor.EInvalid, "a %s event needs item_id", ev.Type)
@@ -125,3 +125,6 @@ func validateItem(ev *Event, items ItemLookup) error {
 
 // String describes an outcome for logs.
 func (o Outcome) String() string { return fmt.Sprintf("%s %s%s", o.Status, o.Reason, o.Message) }
+
+// isContact reports whether an event type records a delivered action.
+func isContact(t EventType) bool { return t == Impression || t == Click || t == Dismiss }

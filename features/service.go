@@ -84,8 +84,8 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 	if ev.CustomerID == "" {
 		return Routed{}, Outcome{Status: Dropped, Reason: ReasonAnonymous}, false
 	}
-	if ev.ActionID != "" && (ev.Type == Impression || ev.Type == Click) {
-		member := ev.ActionID + ":" + strconv.FormatInt(ev.Time.UnixMilli(), 10)
+	if ev.ActionID != "" && isContact(ev.Type) {
+		member := ev.ActionID + ":" + string(ev.Type) + ":" + strconv.FormatInt(ev.Time.UnixMilli(), 10)
 		return Routed{CustomerID: ev.CustomerID, Member: member, Time: ev.Time}, Outcome{Set: "contacts"}, true
 	}
 	_, sensitive := cat.Lookup(ev.ItemID)

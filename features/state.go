@@ -22,7 +22,7 @@ type State struct {
 
 // Contact is one delivered next-best-action, for contact policies.
 type Contact struct {
-	Member string // "<action id>:<unix ms>"
+	Member string // "<action id>:<event type>:<unix ms>", e.g. "welcome:impression:1767225600000"
 	Time   time.Time
 }
 
