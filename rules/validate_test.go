@@ -1,0 +1,226 @@
+package rules_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/rules"
+)
+
+// problems validates rs and returns its problems, failing unless the error
+// is an EInvalid wrapping them.
+func problems(t testing.TB, rs rules.Ruleset) rules.Problems {
+	t.Helper()
+	_, _, err := rules.Validate(rs, nil, now)
+	if err == nil {
+		return nil
+	}
+	if code := candor.ErrorCode(err); code != candor.EInvalid {
+		t.Fatalf("Validate: code %q (%v), want invalid", code, err)
+	}
+	var ps rules.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Validate: %v does not wrap Problems", err)
+	}
+	return ps
+}
+
+// TestValidateListsEveryProblem: all problems at once, each with its rule
+// ID, field and, in conditions, line and column.
+func TestValidateListsEveryProblem(t *testing.T) {
+	rs := rules.Ruleset{Name: "promo", Rules: []rules.Rule{
+		{ID: "ok", When: `item.brand == "acme"`, Action: rules.Action{Type: rules.ActionBoost, Factor: 2}},
+		{ID: "typo", When: "item.brand == \"acme\" and\n  item.colour == \"red\"", Action: rules.Action{Type: rules.ActionFilter}},
+		{ID: "syntax", When: `item.price <`, Action: rules.Action{Type: rules.ActionFilter}},
+		{ID: "notbool", When: `item.price`, Action: rules.Action{Type: rules.ActionFilter}},
+		{ID: "badfactor", Action: rules.Action{Type: rules.ActionBoost, Factor: 0.5}},
+		{ID: "both", Action: rules.Action{Type: rules.ActionBury, Factor: 0.5, Add: -1}},
+		{ID: "unknown", Action: rules.Action{Type: rules.ActionFilter, Slot: 3}},
+		{ID: "where", Placements: []string{"home", "checkout"}, Action: rules.Action{Type: "hide"}},
+		{ID: "ok", Action: rules.Action{Type: rules.ActionDiversity, Field: "colour"}},
+		{ID: "", Action: rules.Action{Type: rules.ActionPin, Slot: 0}},
+		{ID: "sched", From: tp(now), Until: tp(now), Action: rules.Action{Type: rules.ActionExcludePurchased, Lookback: "a week"}},
+	}}
+	got := problems(t, rs)
+	want := []rules.Problem{
+		{RuleID: "typo", Field: "when", Pos: rules.Pos{Line: 2, Column: 8}},
+		{RuleID: "syntax", Field: "when", Pos: rules.Pos{Line: 1, Column: 12}},
+		{RuleID: "notbool", Field: "when"},
+		{RuleID: "badfactor", Field: "action.factor"},
+		{RuleID: "both", Field: "action.factor"},
+		{RuleID: "unknown", Field: "action.slot"},
+		{RuleID: "where", Field: "placements"},
+		{RuleID: "where", Field: "action.type"},
+		{RuleID: "ok", Field: "id"},
+		{RuleID: "ok", Field: "action.field"},
+		{RuleID: "ok", Field: "action.max"},
+		{RuleID: "", Field: "id"},
+		{RuleID: "", Field: "action.slot"},
+		{RuleID: "", Field: "action.item_id"},
+		{RuleID: "sched", Field: "until"},
+		{RuleID: "sched", Field: "action.lookback"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.RuleID != w.RuleID || g.Field != w.Field || g.Pos != w.Pos || g.Message == "" {
+			t.Errorf("problem %d = %+v, want %+v with a message", i, g, w)
+		}
+	}
+	if m := got[0].Message; !strings.Contains(m, "item has no field colour") || !strings.Contains(m, "brand") {
+		t.Errorf("unknown field message %q should name item and list its fields", m)
+	}
+	_, _, err := rules.Validate(rs, nil, now)
+	if msg := candor.ErrorMessage(err); !strings.Contains(msg, "16 problems") || !strings.Contains(msg, "rule typo, when 2:8") {
+		t.Errorf("client message %q should count and list the problems", msg)
+	}
+}
+
+// TestSensitiveTargetingRejected: boost, bury and pin may not use
+// item.sensitive; filter, exclude and limit may.
+func TestSensitiveTargetingRejected(t *testing.T) {
+	for _, tt := range []struct {
+		action rules.Action
+		when   string
+		ok     bool
+	}{
+		{rules.Action{Type: rules.ActionBoost, Factor: 2}, `item.sensitive`, false},
+		{rules.Action{Type: rules.ActionBoost, Factor: 2}, `item.price > 3 or item["sensitive"]`, false},
+		{rules.Action{Type: rules.ActionBury, Factor: 0.5}, `!item.sensitive`, false},
+		{rules.Action{Type: rules.ActionPin, Slot: 1}, `item.sensitive && item.price > 0`, false},
+		{rules.Action{Type: rules.ActionBoost, Factor: 2}, `let i = item; i.sensitive`, false},
+		{rules.Action{Type: rules.ActionBoost, Factor: 2}, `$env.item.sensitive`, false},
+		{rules.Action{Type: rules.ActionBoost, Factor: 2}, `item["sensi" + "tive"]`, false},
+		{rules.Action{Type: rules.ActionFilter}, `item.sensitive`, true},
+		{rules.Action{Type: rules.ActionExcludePurchased}, `item.sensitive`, true},
+		{rules.Action{Type: rules.ActionLimit, Max: 1}, `item.sensitive`, true},
+	} {
+		ps := problems(t, rules.Ruleset{Name: "s", Rules: []rules.Rule{{ID: "r", When: tt.when, Action: tt.action}}})
+		if got := len(ps) == 0; got != tt.ok {
+			t.Errorf("%s when %s: accepted %v, want %v (%v)", tt.action.Type, tt.when, got, tt.ok, ps)
+		}
+	}
+}
+
+// TestCustomerFactsOnlyByField: the guard rail must see which sets a
+// condition reads, so customer and item cannot be used whole.
+func TestCustomerFactsOnlyByField(t *testing.T) {
+	for _, when := range []string{
+		`let c = customer; c.location.country == "DE"`,
+		`customer["loc" + "ation"].country == "DE"`,
+		`len(toJSON(customer)) > 2`,
+		`$env["customer"].location.country == "DE"`,
+	} {
+		ps := problems(t, rules.Ruleset{Name: "s", Rules: []rules.Rule{filter("r", when)}})
+		if len(ps) == 0 {
+			t.Errorf("%s: accepted", when)
+		}
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{{"default", true}, {"black-friday_2026", true}, {"", false}, {"Promo", false}, {"a:b", false}, {"{c}", false}, {strings.Repeat("a", 65), false}} {
+		if got := rules.ValidateName(tt.name) == nil; got != tt.ok {
+			t.Errorf("ValidateName(%q) ok = %v, want %v", tt.name, got, tt.ok)
+		}
+	}
+}
+
+// TestWarnings: a filter that removes every sample item, and a schedule
+// that is over, are reported without blocking.
+func TestWarnings(t *testing.T) {
+	sample := []*catalog.Item{item(t, "shoe1"), item(t, "shirt1"), item(t, "book1")}
+	past := now.Add(-time.Hour)
+	rs := rules.Ruleset{Name: "w", Rules: []rules.Rule{
+		filter("all", `item.price > 0`),
+		filter("some", `item.price > 30`),
+		filter("none", ``),
+		{ID: "cartonly", Placements: []string{"cart"}, When: `placement == "cart" or item.price > 1000`, Action: rules.Action{Type: rules.ActionFilter}},
+		{ID: "over", Until: &past, Action: rules.Action{Type: rules.ActionBoost, Add: 1}},
+		filter("personal", `customer.location.country != "DE"`),
+	}}
+	c, ws, err := rules.Validate(rs, sample, now)
+	if err != nil || c == nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.RuleID)
+	}
+	if want := []string{"all", "none", "cartonly", "over", "personal"}; !slices.Equal(got, want) {
+		t.Errorf("warnings for %v, want %v: %+v", got, want, ws)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	ok := `{"name":"promo","version":0,"rules":[{"id":"r1","from":"2026-11-27T00:00:00Z","placements":["home"],"when":"item.brand == \"acme\"","action":{"type":"boost","factor":1.5}}]}`
+	rs, err := rules.Decode([]byte(ok))
+	if err != nil || len(rs.Rules) != 1 || rs.Rules[0].Action.Factor != 1.5 || rs.Rules[0].From == nil {
+		t.Fatalf("Decode(ok) = %+v, %v", rs, err)
+	}
+	for _, tt := range []struct{ name, in, msg string }{
+		{"unknown field", `{"name":"p","rules":[{"id":"r","action":{"type":"filter","weight":2}}]}`, "weight"},
+		{"unknown rule field", `{"name":"p","rules":[{"id":"r","target":"x","action":{"type":"filter"}}]}`, "target"},
+		{"wrong type", `{"name":"p","rules":[{"id":"r","action":{"type":"pin","slot":"one"}}]}`, "slot"},
+		{"bad time", `{"name":"p","rules":[{"id":"r","from":"tomorrow","action":{"type":"filter"}}]}`, "RFC 3339"},
+		{"trailing", `{"name":"p"} {}`, "after"},
+		{"syntax", `{"name":"p",}`, "byte"},
+		{"empty", ``, "empty"},
+		{"too many", `{"name":"p","rules":[` + strings.Repeat(`{},`, rules.MaxRules) + `{}]}`, "at most"},
+	} {
+		_, err := rules.Decode([]byte(tt.in))
+		if candor.ErrorCode(err) != candor.EInvalid || !strings.Contains(candor.ErrorMessage(err), tt.msg) {
+			t.Errorf("%s: %v; want invalid mentioning %q", tt.name, err, tt.msg)
+		}
+	}
+}
+
+// FuzzDecodeRuleset: any input decodes or fails with a clean EInvalid,
+// and whatever decodes validates or fails with Problems, never a panic.
+func FuzzDecodeRuleset(f *testing.F) {
+	f.Add([]byte(`{"name":"promo","rules":[{"id":"r1","when":"item.brand == \"acme\"","action":{"type":"boost","factor":2}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rs, err := rules.Decode(b)
+		if err != nil {
+			if candor.ErrorCode(err) != candor.EInvalid {
+				t.Fatalf("Decode: %v is not invalid", err)
+			}
+			return
+		}
+		if _, _, err := rules.Validate(rs, []*catalog.Item{item(t, "shoe1")}, now); err != nil {
+			var ps rules.Problems
+			if !errors.As(err, &ps) || len(ps) == 0 {
+				t.Fatalf("Validate: %v has no problems listed", err)
+			}
+		}
+	})
+}
+
+// FuzzCompileExpr: any condition compiles or is rejected with positioned
+// problems; what compiles applies without panicking.
+func FuzzCompileExpr(f *testing.F) {
+	f.Add(`item.brand == "acme" and customer.location.country == "DE"`)
+	f.Fuzz(func(t *testing.T, when string) {
+		c, _, err := rules.Validate(rules.Ruleset{Name: "f", Rules: []rules.Rule{filter("r", when)}}, nil, now)
+		if err != nil {
+			var ps rules.Problems
+			if candor.ErrorCode(err) != candor.EInvalid || !errors.As(err, &ps) || len(ps) == 0 {
+				t.Fatalf("Validate(%q): %v", when, err)
+			}
+			return
+		}
+		req := home()
+		req.Grant = grant("declared", "location", "demographics")
+		c.Apply(req, candidates(t))
+	})
+}
