@@ -238,8 +238,8 @@ func (m *Model) validate() error {
 	}
 	for r := range m.NumRows() {
 		lo, hi := m.offsets[r], m.offsets[r+1]
-		if hi < lo {
-			return invalid("row %d has negative length", r)
+		if hi < lo || int(hi) > len(m.w) {
+			return invalid("row %d has bad offsets", r)
 		}
 		for k := lo; k < hi; k++ {
 			if m.nbr[k] < 0 || int(m.nbr[k]) >= len(m.ids) || (k > lo && m.nbr[k] <= m.nbr[k-1]) {

@@ -113,9 +113,29 @@ type interactions struct {
 	pairs  int
 }
 
-// newInteractions deduplicates d's rows into user and item lists. half is the
-// recency half-life; now the reference time in Unix seconds.
-func newInteractions(d *Data, half time.Duration, now int64) *interactions {
+// weighting says how an interaction becomes a weight: recency decay with
+// half-life half at reference time now (Unix seconds), times Value when
+// values is set.
+type weighting struct {
+	half   time.Duration
+	now    int64
+	values bool
+}
+
+// of returns the weight of one row.
+func (w weighting) of(r Row) float32 {
+	x := decay(w.now-r.Unix, w.half)
+	if w.values {
+		x *= r.Value
+	}
+	return x
+}
+
+// newInteractions merges d's rows per (user, item) pair into user and item
+// lists. A pair's weight is the sum of its rows' weights when values count,
+// else the weight of its latest row (a repeat adds no evidence of taste).
+// Pairs with a non-positive weight are dropped.
+func newInteractions(d *Data, w weighting) *interactions {
 	rows := slices.Clone(d.Rows)
 	slices.SortFunc(rows, func(a, b Row) int {
 		if a.User != b.User {
@@ -127,14 +147,22 @@ func newInteractions(d *Data, half time.Duration, now int64) *interactions {
 		return cmpInt64(a.Unix, b.Unix)
 	})
 	byUser := csr{off: make([]int64, d.Users+1)}
+	var sum float32
 	for k, r := range rows {
-		last := k+1 == len(rows) || rows[k+1].User != r.User || rows[k+1].Item != r.Item
-		if !last {
-			continue // keep the latest interaction of each pair
+		if w.values {
+			sum += w.of(r)
+		} else {
+			sum = w.of(r)
 		}
-		byUser.col = append(byUser.col, r.Item)
-		byUser.val = append(byUser.val, decay(now-r.Unix, half))
-		byUser.off[r.User+1]++
+		if k+1 < len(rows) && rows[k+1].User == r.User && rows[k+1].Item == r.Item {
+			continue
+		}
+		if sum > 0 && !math.IsInf(float64(sum), 0) {
+			byUser.col = append(byUser.col, r.Item)
+			byUser.val = append(byUser.val, sum)
+			byUser.off[r.User+1]++
+		}
+		sum = 0
 	}
 	for u := range d.Users {
 		byUser.off[u+1] += byUser.off[u]

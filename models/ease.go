@@ -142,7 +142,7 @@ func fitEASE(in *interactions, h head, lambda float64) ([]float64, error) {
 // and returns the serving rows: EASE for head items, similarity (rescaled to
 // EASE's scale) for tail items that have users but are not in the head.
 func easeRows(ctx context.Context, in *interactions, p Params, workers int, progress func(string, int, int)) ([][]neighbour, error) {
-	h := chooseHead(in, p.TopN, p.KAnon)
+	h := chooseHead(in, p.TopN, p.MinSupport)
 	report(progress, "ease: inverse", 0, 1)
 	pm, err := fitEASE(in, h, p.Lambda)
 	if err != nil {

@@ -17,11 +17,13 @@ const validationUsers = 5000
 // chooseLambda picks EASE's λ by validation, never looking at test data:
 // it splits the training data per user (75/25, seed o.Seed), fits EASE on the
 // most popular ValidationItems items of the 75% for λ values of the grid,
-// climbing from the middle of the grid towards better nDCG@10 on the 25%, and
+// climbing from the middle of the grid towards better nDCG@10 on the 25% of
+// the serving form (truncated to K and k-anonymous: the best λ for the
+// masked weights is larger than for the raw ones), and
 // returns the best λ scaled by the ratio of full to validation-fit
 // interactions (the Gram matrix grows with the data, so the same amount of
 // shrinkage needs a proportionally larger λ).
-func chooseLambda(ctx context.Context, d *Data, p Params, o TrainOptions, now int64) (float64, string, error) {
+func chooseLambda(ctx context.Context, d *Data, p Params, o TrainOptions, wt weighting) (float64, string, error) {
 	grid := slices.Clone(o.LambdaGrid)
 	if len(grid) == 0 {
 		grid = slices.Clone(DefaultLambdaGrid)
@@ -35,12 +37,12 @@ func chooseLambda(ctx context.Context, d *Data, p Params, o TrainOptions, now in
 	if err != nil {
 		return 0, "", err
 	}
-	in := newInteractions(d.Subset(train), p.HalfLife, now)
-	h := chooseHead(in, min(p.TopN, orDefault(o.ValidationItems, DefaultValidation)), p.KAnon)
+	in := newInteractions(d.Subset(train), wt)
+	h := chooseHead(in, min(p.TopN, orDefault(o.ValidationItems, DefaultValidation)), p.MinSupport)
 	if len(h.items) < 2 || len(held) == 0 {
 		return grid[len(grid)/2], "default (too little data to validate)", nil
 	}
-	v := &validation{in: in, h: h, g: gram(in, h).RawSymmetric().Data, rel: relevantByUser(held)}
+	v := &validation{in: in, h: h, g: gram(in, h).RawSymmetric().Data, rel: relevantByUser(held), p: p, workers: o.Workers}
 	score := map[float64]float64{}
 	eval := func(i int) (float64, error) {
 		if s, ok := score[grid[i]]; ok {
@@ -91,22 +93,45 @@ func climb(n int, f func(int) (float64, error)) (int, error) {
 
 // validation scores EASE fits on held-out ratings.
 type validation struct {
-	in  *interactions
-	h   head
-	g   []float64 // the Gram matrix, kept to refit per λ
-	rel map[int32]map[int32]bool
+	in      *interactions
+	h       head
+	g       []float64 // the Gram matrix, kept to refit per λ
+	rel     map[int32]map[int32]bool
+	p       Params
+	workers int
 }
 
-// ndcg fits EASE with λ (untruncated) and returns the mean nDCG@10 over up to
-// validationUsers held-out users.
+// ndcg fits EASE with λ, builds its serving form (truncated to K,
+// k-anonymous), and returns the mean nDCG@10 over up to validationUsers
+// held-out users, scored exactly as requests are.
 func (v *validation) ndcg(ctx context.Context, lambda float64) (float64, error) {
 	n := len(v.h.items)
 	g := gramFrom(slices.Clone(v.g), n)
 	if err := invertInPlace(g, lambda); err != nil {
 		return 0, err
 	}
-	p := g.RawSymmetric().Data
-	scores := make([]float64, n)
+	pm := g.RawSymmetric().Data
+	part, err := forRows(ctx, v.in, v.h.items, v.workers, nil, func(w *coWorker, i int32) []neighbour {
+		return easeRow(w, v.in, v.h, pm, v.p.K, v.p.KAnon, i)
+	})
+	if err != nil {
+		return 0, err
+	}
+	rows := make([][]neighbour, v.in.byItem.rows())
+	for k, i := range v.h.items {
+		rows[i] = part[k]
+	}
+	m := newModel(KindEASE, Params{}, make([]string, len(rows)), nil, make([]float32, len(rows)), rows)
+	return v.score(ctx, m)
+}
+
+// score returns m's mean nDCG@10 on the held-out users.
+func (v *validation) score(ctx context.Context, m *Model) (float64, error) {
+	s := AcquireScorer()
+	defer s.Release()
+	var hist []Evidence
+	var top []Candidate
+	var rec []int32
 	var sum float64
 	users := 0
 	for u := range v.in.byUser.rows() {
@@ -117,49 +142,24 @@ func (v *validation) ndcg(ctx context.Context, lambda float64) (float64, error) 
 		if err := ctx.Err(); err != nil {
 			return 0, candor.Wrap("models.chooseLambda", err)
 		}
+		items, w := v.in.byUser.row(int32(u))
+		hist = hist[:0]
+		for k, i := range items {
+			hist = append(hist, Evidence{Item: i, Weight: float64(w[k])})
+		}
+		m.Score(hist, s)
+		top = s.Top(top[:0], 10, true, nil)
+		rec = rec[:0]
+		for _, c := range top {
+			rec = append(rec, c.Item)
+		}
 		users++
-		sum += NDCGAtK(v.top(p, scores, int32(u), 10), rel, 10)
+		sum += NDCGAtK(rec, rel, 10)
 	}
 	if users == 0 {
 		return 0, nil
 	}
 	return sum / float64(users), nil
-}
-
-// top returns user u's 10 best unseen head items under the dense EASE fit p.
-func (v *validation) top(p, scores []float64, u int32, k int) []int32 {
-	n := len(v.h.items)
-	clear(scores)
-	items, w := v.in.byUser.row(u)
-	seen := map[int32]bool{}
-	for x, i := range items {
-		seen[i] = true
-		if pi := v.h.pos[i]; pi >= 0 {
-			row := p[int(pi)*n : int(pi+1)*n]
-			for j, pij := range row {
-				scores[j] += float64(w[x]) * pij
-			}
-		}
-	}
-	var t topK
-	t.reset(k)
-	for pj, j := range v.h.items {
-		if !seen[j] {
-			t.offer(neighbour{item: j, w: float32(-scores[pj] / p[pj*n+pj])})
-		}
-	}
-	best := t.h
-	slices.SortFunc(best, func(a, b neighbour) int {
-		if better(a, b) {
-			return -1
-		}
-		return 1
-	})
-	out := make([]int32, len(best))
-	for r, nb := range best {
-		out[r] = nb.item
-	}
-	return out
 }
 
 // relevantByUser returns each user's set of held-out items.

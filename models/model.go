@@ -39,9 +39,11 @@ type Params struct {
 	K           int           `json:"k"`                     // neighbours kept per item
 	KAnon       int           `json:"k_anon"`                // minimum distinct users behind a count or pair weight; negative = off
 	HalfLife    time.Duration `json:"half_life"`             // recency half-life of interaction weights; 0 = no decay
+	UseValues   bool          `json:"use_values,omitempty"`  // interactions weighted by their values
 	Similarity  Similarity    `json:"similarity,omitempty"`  // itemknn and the EASE tail
 	Lambda      float64       `json:"lambda,omitempty"`      // EASE L2 regularisation
 	TopN        int           `json:"top_n,omitempty"`       // EASE head size
+	MinSupport  int           `json:"min_support,omitempty"` // fewest users of an EASE head item
 	PriorWeight float64       `json:"prior_weight"`          // bias(j) = PriorWeight · popularity(j)
 	Categories  int           `json:"categories,omitempty"`  // number of category rows
 	LambdaNote  string        `json:"lambda_note,omitempty"` // how Lambda was chosen

@@ -32,6 +32,12 @@ type TrainOptions struct {
 	// interaction).
 	HalfLife time.Duration
 	Now      time.Time
+	// UseValues weights each interaction by its Value (e.g. 1 for a purchase,
+	// 0.3 for a view), summed over a user's interactions with an item.
+	// Default false: an interaction counts 1 whatever its value (ratings are
+	// treated as implicit feedback, as in the Microsoft Recommenders
+	// protocol).
+	UseValues bool
 	// Similarity is the item similarity of itemknn and of the EASE tail
 	// (default jaccard).
 	Similarity Similarity
@@ -48,6 +54,10 @@ type TrainOptions struct {
 	// 20,000); the tail falls back to item similarity. EASE needs 8·TopN²
 	// bytes and O(TopN³) time.
 	TopN int
+	// MinSupport is the fewest distinct users an item needs to be in the EASE
+	// head (default KAnon: an item with fewer users can keep no k-anonymous
+	// weight anyway); negative means 1.
+	MinSupport int
 	// PriorWeight scales the popularity prior that forms each item's bias
 	// (default 1 for popularity, 0.001 for the others: a tie-breaker that
 	// also ranks popular items first for an empty history); negative means 0.
@@ -68,7 +78,8 @@ func (o TrainOptions) params() (Params, error) {
 	if !o.Kind.Valid() {
 		return Params{}, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn or popularity", o.Kind)
 	}
-	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, Similarity: o.Similarity, Lambda: o.Lambda, TopN: o.TopN, PriorWeight: o.PriorWeight}
+	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, UseValues: o.UseValues, Similarity: o.Similarity,
+		Lambda: o.Lambda, TopN: o.TopN, PriorWeight: o.PriorWeight}
 	p.K = orDefault(p.K, DefaultK)
 	p.KAnon = orDefault(p.KAnon, DefaultKAnon)
 	if p.Similarity == "" {
@@ -81,6 +92,10 @@ func (o TrainOptions) params() (Params, error) {
 		return Params{}, candor.Errorf(candor.EInvalid, "lambda and half-life must not be negative")
 	}
 	p.TopN = orDefault(p.TopN, DefaultTopN)
+	p.MinSupport = orDefault(o.MinSupport, max(p.KAnon, 1))
+	if p.MinSupport < 0 {
+		p.MinSupport = 1
+	}
 	switch {
 	case p.PriorWeight < 0:
 		p.PriorWeight = 0
@@ -90,7 +105,7 @@ func (o TrainOptions) params() (Params, error) {
 		p.PriorWeight = DefaultPriorWeight
 	}
 	if o.Kind != KindEASE {
-		p.Lambda, p.TopN = 0, 0
+		p.Lambda, p.TopN, p.MinSupport = 0, 0, 0
 	}
 	return p, nil
 }
@@ -111,16 +126,13 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (*Model, error) {
 		return nil, err
 	}
 	start := time.Now()
-	now := d.latest()
-	if !o.Now.IsZero() {
-		now = o.Now.Unix()
-	}
+	w := o.weighting(d, p)
 	if p.Lambda == 0 && o.Kind == KindEASE {
-		if p.Lambda, p.LambdaNote, err = chooseLambda(ctx, d, p, o, now); err != nil {
+		if p.Lambda, p.LambdaNote, err = chooseLambda(ctx, d, p, o, w); err != nil {
 			return nil, err
 		}
 	}
-	in := newInteractions(d, p.HalfLife, now)
+	in := newInteractions(d, w)
 	rows, err := trainRows(ctx, in, o.Kind, p, o)
 	if err != nil {
 		return nil, err
@@ -158,12 +170,17 @@ func CountPopularity(d *Data, o TrainOptions) (*Popularity, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := d.latest()
-	if !o.Now.IsZero() {
-		now = o.Now.Unix()
-	}
-	in := newInteractions(d, p.HalfLife, now)
+	in := newInteractions(d, o.weighting(d, p))
 	return countPopularity(in, p.KAnon, categoriesOf(d.Items, o.Categories)), nil
+}
+
+// weighting returns how d's interactions are weighted.
+func (o TrainOptions) weighting(d *Data, p Params) weighting {
+	w := weighting{half: p.HalfLife, now: d.latest(), values: p.UseValues}
+	if !o.Now.IsZero() {
+		w.now = o.Now.Unix()
+	}
+	return w
 }
 
 // categoriesOf returns per item number its categories.
