@@ -1,0 +1,141 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/rules/rulestest"
+)
+
+func TestRulesStoreContract(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		var n atomic.Int64
+		rulestest.Run(t, func(t *testing.T) rules.Store {
+			return New(db.Client, fmt.Sprintf("%s:s%d", db.Namespace, n.Add(1)))
+		})
+	})
+}
+
+// TestRulesKeys: the documented layout, and foreign audit entries skipped.
+func TestRulesKeys(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := rules.NewService(st, rules.Config{})
+		if _, err := svc.PutDraft(ctx, "promo", rulestest.Ruleset("promo", 0, "a"), "ann"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Publish(ctx, "promo", "ann"); err != nil {
+			t.Fatal(err)
+		}
+		db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.audit(), Values: []any{"kind", "actions", "entry", "{}"}})
+		ns := db.Namespace
+		for key, typ := range map[string]string{ns + ":rules:promo:draft": "string", ns + ":rules:promo:versions": "hash",
+			ns + ":rules:promo:live": "string", ns + ":audit": "stream"} {
+			if got := db.Client.Type(ctx, key).Val(); got != typ {
+				t.Errorf("%s is a %q, want %s", key, got, typ)
+			}
+		}
+		if got := db.Keys(t); len(got) != 4 {
+			t.Errorf("keys %v, want exactly the four above", got)
+		}
+		audit, err := st.RulesAudit(ctx, 10)
+		if err != nil || len(audit) != 1 || audit[0].Version != 1 || audit[0].Who != "ann" {
+			t.Errorf("RulesAudit = %+v, %v; want the one publish", audit, err)
+		}
+	})
+}
+
+// TestRulesAuditPages reads past many foreign entries.
+func TestRulesAuditPages(t *testing.T) {
+	ctx := context.Background()
+	db := redistest.New(t)
+	st := New(db.Client, db.Namespace)
+	for v := 1; v <= 3; v++ {
+		rs := rulestest.Ruleset("promo", v, "a")
+		if err := st.PublishRuleset(ctx, rs, rules.AuditEntry{Ruleset: "promo", Version: v}); err != nil {
+			t.Fatal(err)
+		}
+		for range auditPage {
+			db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.audit(), Values: []any{"kind", "actions", "entry", "{}"}})
+		}
+	}
+	got, err := st.RulesAudit(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []int
+	for _, e := range got {
+		vs = append(vs, e.Version)
+	}
+	if !slices.Equal(vs, []int{3, 2, 1}) {
+		t.Errorf("versions in audit %v, want [3 2 1]", vs)
+	}
+}
+
+// TestRulesTwoReplicas: two servers on one Redis, each with its own client
+// and Live holder. A publish through one reaches the other's holder within
+// a second through the pub/sub notice alone.
+func TestRulesTwoReplicas(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		other := redis.NewClient(db.Client.Options())
+		t.Cleanup(func() { _ = other.Close() })
+		a, b := New(db.Client, db.Namespace), New(other, db.Namespace)
+		liveA, liveB := rules.NewLive(a, "default", nil), rules.NewLive(b, "default", nil)
+		for _, l := range []*rules.Live{liveA, liveB} {
+			if err := l.Reload(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		go b.Subscribe(ctx, func(topic string) {
+			if topic == TopicRules {
+				_ = liveB.Reload(ctx)
+			}
+		})
+		waitSubscribed(t, db.Client, a.keys.events())
+
+		svc := rules.NewService(a, rules.Config{})
+		draft := rules.Ruleset{Rules: []rules.Rule{{ID: "f", When: `item.category == "shoes"`, Action: rules.Action{Type: rules.ActionFilter}}}}
+		if _, err := svc.PutDraft(ctx, "default", draft, "ann"); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, _, err := svc.Publish(ctx, "default", "ann"); err != nil {
+			t.Fatal(err)
+		}
+		for liveB.Load().Version() != 1 {
+			if time.Since(start) > time.Second {
+				t.Fatalf("replica B still serves version %d a second after the publish", liveB.Load().Version())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Logf("replica B swapped %v after the publish", time.Since(start))
+		if liveA.Load().Version() != 0 {
+			t.Error("replica A swapped without a Reload") // only B subscribed
+		}
+		if r := liveB.Load().Ruleset(); len(r.Rules) != 1 || r.Rules[0].ID != "f" {
+			t.Errorf("replica B holds %+v", r)
+		}
+	})
+}
+
+// waitSubscribed waits until someone listens on channel.
+func waitSubscribed(t *testing.T, c *redis.Client, channel string) {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 2*time.Second; time.Sleep(5 * time.Millisecond) {
+		if n := c.PubSubNumSub(context.Background(), channel).Val()[channel]; n > 0 {
+			return
+		}
+	}
+	t.Fatal("the subscriber never subscribed")
+}
