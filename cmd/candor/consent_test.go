@@ -22,7 +22,7 @@ func TestConsentVerifyCommand(t *testing.T) {
 	if _, err := svc.Put(ctx, "v1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--namespace", db.Namespace, "consent", "verify", "--customer", "v1"}
+	args := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--redis-timeout", "5s", "--namespace", db.Namespace, "consent", "verify", "--customer", "v1"}
 	out := &syncBuffer{}
 	if err := run(ctx, args, out, io.Discard); err != nil || !strings.Contains(out.String(), "chain valid") {
 		t.Fatalf("verify: %v\n%s", err, out)

@@ -17,7 +17,7 @@ func TestImportMovieLens(t *testing.T) {
 	if !db.Real() {
 		t.Skip("import needs REDIS_URL")
 	}
-	base := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--namespace", db.Namespace, "import", "movielens"}
+	base := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--redis-timeout", "5s", "--namespace", db.Namespace, "import", "movielens"}
 	out := &syncBuffer{}
 	if err := run(context.Background(), append(base, "--consent", "mix", "testdata/ml-mini"), out, io.Discard); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,11 @@ func openBackend(cfg config) (*backend, error) {
 		}
 		url, b.stop, b.embedded = u, stop, true
 	}
-	st, err := redisstore.Open(redisstore.Options{URL: url, ReadTimeout: cfg.RedisTimeout, WriteTimeout: cfg.RedisTimeout}, cfg.Namespace)
+	timeout := cfg.RedisTimeout
+	if b.embedded {
+		timeout = max(timeout, 5*time.Second) // in-process: only a starved CPU is slow
+	}
+	st, err := redisstore.Open(redisstore.Options{URL: url, ReadTimeout: timeout, WriteTimeout: timeout}, cfg.Namespace)
 	if err != nil {
 		b.stop()
 		return nil, err

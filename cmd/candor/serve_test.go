@@ -53,13 +53,14 @@ func startServer(t *testing.T, args ...string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{out: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- run(ctx, append([]string{"candor", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...), r.out, io.Discard)
+		r.done <- run(ctx, append([]string{"candor", "--addr", "127.0.0.1:0", "--log-format", "json", "--redis-timeout", "5s"}, args...), r.out, io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-r.done
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	// generous: under -race on a loaded 2-core machine seeding the demo is slow
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := urlLine.FindStringSubmatch(r.out.String()); m != nil && r.url == "" {
 			r.url = m[1]
@@ -74,11 +75,12 @@ func startServer(t *testing.T, args ...string) *running {
 		}
 		select {
 		case err := <-r.done:
+			r.done <- err // for the cleanup
 			t.Fatalf("server exited: %v\n%s", err, r.out)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("server not ready in 10s; output:\n%s", r.out)
+	t.Fatalf("server not ready in 90s; output:\n%s", r.out)
 	return nil
 }
 
@@ -293,7 +295,7 @@ func TestKeysCommands(t *testing.T) {
 	if !db.Real() {
 		t.Skip("keys commands need REDIS_URL")
 	}
-	base := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--namespace", db.Namespace, "keys"}
+	base := []string{"candor", "--redis-url", os.Getenv("REDIS_URL"), "--redis-timeout", "5s", "--namespace", db.Namespace, "keys"}
 	out := &syncBuffer{}
 	if err := run(context.Background(), append(base, "create", "--role", "marketer", "--name", "mkt"), out, io.Discard); err != nil {
 		t.Fatal(err)
