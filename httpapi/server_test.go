@@ -27,6 +27,7 @@ import (
 	"github.com/candorhq/candor/recommend/recommendtest"
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
+	"github.com/candorhq/candor/rules"
 )
 
 var testSecret = []byte("test-secret-test-secret-test-secret")
@@ -64,6 +65,8 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 }
 
 type fixture struct {
+	rules     *rules.Service
+	rulesLive *rules.Live
 	model     *recommendtest.Model
 	writer    *recommend.Writer
 	recommend *recommend.Service
@@ -103,13 +106,15 @@ func newFixture(t *testing.T) *fixture {
 	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
 	_, f.model = recommendtest.World(11, 240)
 	f.writer = recommend.NewWriter(f.store, 0, 1000)
-	f.recommend = recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model },
+	f.rules = rules.NewService(f.store, rules.Config{})
+	f.rulesLive = rules.NewLive(f.store, "default", f.live.Load)
+	f.recommend = recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model }, Rules: f.rulesLive.Load,
 		Catalog: func() *catalog.Snapshot { return f.live.Load() }, Request: f.consent.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
 	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
-		Recommend: f.recommend,
-		Ready:     []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
+		Recommend: f.recommend, Rules: f.rules, RulesReload: f.rulesLive.Reload,
+		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
 	return f

@@ -10,7 +10,7 @@ import (
 // returns them in the ruleset's order. Every boost or bury becomes a part
 // of its item's score, disclosed as a promoted or demoted reason.
 func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request) []candidate {
-	if rs.Version() == 0 || len(cands) == 0 {
+	if rs == emptyRules || len(cands) == 0 {
 		return cands
 	}
 	in := make([]rules.Candidate, len(cands))

@@ -37,6 +37,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
 		&cli.DurationFlag{Name: "read-budget", Value: 25 * time.Millisecond, Usage: "time the recommendation path waits for Redis before answering with the non-personal fallback", Sources: cli.EnvVars("CANDOR_READ_BUDGET")},
 		&cli.DurationFlag{Name: "decision-keep", Value: 30 * 24 * time.Hour, Usage: "how long decision records (what was shown and why) are kept", Sources: cli.EnvVars("CANDOR_DECISION_KEEP")},
+		&cli.StringFlag{Name: "ruleset", Value: "default", Usage: "name of the marketers' ruleset that recommendations apply", Sources: cli.EnvVars("CANDOR_RULESET")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
@@ -59,6 +60,7 @@ type config struct {
 	SensitiveCategories []string
 	TokenSecret         string
 	ReadBudget          time.Duration
+	Ruleset             string
 	DecisionKeep        time.Duration
 	TokenPublicKey      string
 	Retention           features.Retention
@@ -98,6 +100,7 @@ func loadConfig(cmd *cli.Command) (config, error) {
 	c.SensitiveCategories = splitComma(cmd.String("sensitive-categories"))
 	c.TokenSecret, c.TokenPublicKey = cmd.String("token-secret"), cmd.String("token-public-key")
 	c.ReadBudget, c.DecisionKeep = cmd.Duration("read-budget"), cmd.Duration("decision-keep")
+	c.Ruleset = cmd.String("ruleset")
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		return c, fmt.Errorf("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
 	}

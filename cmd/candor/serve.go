@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/candorhq/candor"
 	"io"
 	"net"
 	"net/http"
@@ -25,7 +27,29 @@ import (
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
+	"github.com/candorhq/candor/rules"
 )
+
+// reloadRules loads the live ruleset; none published yet is fine.
+func reloadRules(ctx context.Context, l *rules.Live) error {
+	if err := l.Reload(ctx); err != nil && candor.ErrorCode(err) != candor.ENotFound {
+		return err
+	}
+	return nil
+}
+
+// sampleOf returns up to 500 catalog items, for rule warnings such as "this
+// filter would remove every candidate".
+func sampleOf(live *catalog.Live) func() []*catalog.Item {
+	return func() []*catalog.Item {
+		items := live.Load().Items()
+		out := make([]*catalog.Item, 0, min(len(items), 500))
+		for i := 0; i < len(items) && len(out) < 500; i += max(1, len(items)/500) {
+			out = append(out, &items[i])
+		}
+		return out
+	}
+}
 
 // randomSecret makes a customer-token secret for the embedded demo.
 func randomSecret() string {
@@ -135,6 +159,8 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 
 // services are the domain services one server runs, built once.
 type services struct {
+	rules       *rules.Service
+	rulesLive   *rules.Live
 	models      *recommend.Registry
 	recommend   *recommend.Service
 	decisions   *recommend.Writer
@@ -154,11 +180,12 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &services{models: recommend.NewRegistry(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
+	svc := &services{models: recommend.NewRegistry(st), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
+		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
-		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs),
+		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs), Rules: svc.rulesLive.Load,
 	}, recommend.Config{ReadBudget: cfg.ReadBudget})
 	return svc, nil
 }
@@ -199,19 +226,21 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.Instrument(reg)
 	return httpapi.New(httpapi.Deps{
-		Logger:    log,
-		Registry:  reg,
-		Keyring:   kr,
-		Keys:      st,
-		Ready:     []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.models.Ready}},
-		Recommend: svc.recommend,
-		Models:    svc.models,
-		Consent:   svc.consent,
-		Catalog:   svc.catalog,
-		Items:     st,
-		Features:  svc.features,
-		Tokens:    svc.tokens,
-		Rights:    svc.rights,
+		Logger:      log,
+		Registry:    reg,
+		Keyring:     kr,
+		Keys:        st,
+		Ready:       []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.models.Ready}},
+		Recommend:   svc.recommend,
+		Models:      svc.models,
+		Rules:       svc.rules,
+		RulesReload: svc.rulesLive.Reload,
+		Consent:     svc.consent,
+		Catalog:     svc.catalog,
+		Items:       st,
+		Features:    svc.features,
+		Tokens:      svc.tokens,
+		Rights:      svc.rights,
 	})
 }
 
@@ -260,7 +289,7 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		err := st.Ping(ctx)
 		if err == nil {
-			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx))
+			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx), reloadRules(ctx, svc.rulesLive))
 		}
 		if err == nil {
 			break
@@ -280,6 +309,10 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 		case redisstore.TopicCatalog:
 			if err := cat.Reload(ctx); err != nil {
 				log.Warn("reloading catalog", zap.Error(err))
+			}
+		case redisstore.TopicRules:
+			if err := svc.rulesLive.Reload(ctx); err != nil {
+				log.Error("new ruleset refused; the previous one stays live", zap.Error(err))
 			}
 		case redisstore.TopicModel:
 			if err := svc.models.Reload(ctx); err != nil {

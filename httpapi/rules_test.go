@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/recommend"
+)
+
+func (f *fixture) marketer(t *testing.T, method, path, body string) (int, []byte) {
+	t.Helper()
+	resp, b := f.do(t, method, path, auth.RoleMarketer, body)
+	return resp.StatusCode, b
+}
+
+func TestRulesLifecycle(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/m1/consent", `{"preset":"full"}`, nil)
+	f.postEvents(t, `[{"customer_id":"m1","type":"purchase","item_id":"i000"}]`)
+
+	// an invalid draft: every problem listed with rule ID and position
+	f.marketer(t, "PUT", "/v1/rulesets/default/draft", `{"rules":[{"id":"a","when":"item.colour == 1","action":{"type":"boost","add":1}},{"id":"b","action":{"type":"zap"}}]}`)
+	code, b := f.marketer(t, "POST", "/v1/rulesets/default/validate", "")
+	e := errorOf(t, b)
+	if code != 400 || len(e.Problems) != 2 || e.Problems[0].RuleID != "a" || e.Problems[0].Pos.Column == 0 || e.Problems[1].RuleID != "b" {
+		t.Fatalf("validate: %d %s", code, b)
+	}
+	if code, _ := f.marketer(t, "POST", "/v1/rulesets/default/publish", ""); code != 400 {
+		t.Errorf("publishing an invalid draft: %d", code)
+	}
+	if r := f.recs(t, "customer_id=m1"); r.RulesetVersion != 0 {
+		t.Errorf("a refused publish changed the live version to %d", r.RulesetVersion)
+	}
+
+	// a valid draft: preview, publish, served at once, disclosed
+	f.marketer(t, "PUT", "/v1/rulesets/default/draft", `{"rules":[{"id":"toys","when":"item.category == \"toys\"","action":{"type":"boost","add":10}}]}`)
+	code, b = f.marketer(t, "POST", "/v1/rulesets/default/preview", `{"customers":["m1","nobody"],"n":5}`)
+	var d recommend.RulesDiff
+	_ = json.Unmarshal(b, &d)
+	if code != 200 || d.Customers != 2 || d.Affected == 0 || len(d.Changes[0].Entered) == 0 {
+		t.Fatalf("preview: %d %s", code, b)
+	}
+	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/publish", ""); code != 200 {
+		t.Fatalf("publish: %d %s", code, b)
+	}
+	r := f.recs(t, "customer_id=m1&n=5")
+	if r.RulesetVersion != 1 || r.Items[0].Category[0] != "toys" || !hasReason(r, recommend.KindPromoted) {
+		t.Errorf("after publish: version %d, first %v", r.RulesetVersion, r.Items[0].Category)
+	}
+
+	// a second version, then roll back to the first
+	f.marketer(t, "PUT", "/v1/rulesets/default/draft", `{"rules":[]}`)
+	f.marketer(t, "POST", "/v1/rulesets/default/publish", "")
+	if hasReason(f.recs(t, "customer_id=m1&n=5"), recommend.KindPromoted) {
+		t.Error("the empty version still promotes")
+	}
+	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/rollback", `{"version":1}`); code != 200 {
+		t.Fatalf("rollback: %d %s", code, b)
+	}
+	if !hasReason(f.recs(t, "customer_id=m1&n=5"), recommend.KindPromoted) {
+		t.Error("rollback to version 1 is not served")
+	}
+	_, b = f.marketer(t, "GET", "/v1/rulesets/default/versions", "")
+	_, audit := f.marketer(t, "GET", "/v1/audit", "")
+	if !strings.Contains(string(b), `"version":3`) || strings.Count(string(audit), `"action"`) != 3 || !strings.Contains(string(audit), "rollback") {
+		t.Errorf("versions %s\naudit %s", b, audit)
+	}
+	if resp, _ := f.do(t, "POST", "/v1/rulesets/default/publish", auth.RoleSite, ""); resp.StatusCode != 403 {
+		t.Errorf("a site key published: %d", resp.StatusCode)
+	}
+}
