@@ -10,6 +10,7 @@ import (
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/rules"
 )
 
 var recommendParams = []string{"customer_id", "anonymous_id", "n", "placement", "item_id", "cart", "category"}
@@ -102,5 +103,43 @@ func handleWhy(svc *recommend.Service) echo.HandlerFunc {
 			return err
 		}
 		return c.JSON(http.StatusOK, w)
+	}
+}
+
+type recPreviewRequest struct {
+	CustomerID string             `json:"customer_id"`
+	Profile    *recommend.Profile `json:"profile"`
+	N          int                `json:"n"`
+	Placement  string             `json:"placement"`
+	ItemID     string             `json:"item_id"`
+	Cart       []string           `json:"cart"`
+	Category   string             `json:"category"`
+	Draft      string             `json:"draft"` // a ruleset name whose draft to use instead of the live ruleset
+}
+
+func handleRecommendPreview(svc *recommend.Service, rs *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var in recPreviewRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		if (in.CustomerID == "") == (in.Profile == nil) {
+			return candor.Errorf(candor.EInvalid, "send either customer_id or a synthetic profile")
+		}
+		ctx := c.Request().Context()
+		var draft *rules.Compiled
+		if in.Draft != "" {
+			d, _, err := rs.CompileDraft(ctx, in.Draft)
+			if err != nil {
+				return err
+			}
+			draft = d
+		}
+		req := recommend.Request{CustomerID: in.CustomerID, N: in.N, Placement: in.Placement, ItemID: in.ItemID, Cart: in.Cart, Category: in.Category}
+		tr, err := svc.Preview(ctx, req, in.Profile, draft)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, tr)
 	}
 }

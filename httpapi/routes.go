@@ -59,6 +59,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/events", siteAdmin, handleEvents(s.deps.Features, s.events)},
 
 		{http.MethodGet, "/v1/recommendations", siteAdmin, handleRecommend(s.deps.Recommend)},
+		{http.MethodPost, "/v1/recommendations/preview", staff, handleRecommendPreview(s.deps.Recommend, s.deps.Rules)},
 		{http.MethodGet, "/v1/decisions/:decision", ownData, handleDecision(s.deps.Recommend)},
 		{http.MethodGet, "/v1/decisions/:decision/items/:item/why", ownData, handleWhy(s.deps.Recommend)},
 		{http.MethodGet, "/v1/me/decisions/:decision/items/:item/why", customer, handleWhy(s.deps.Recommend)},

@@ -72,3 +72,34 @@ func TestRulesLifecycle(t *testing.T) {
 		t.Errorf("a site key published: %d", resp.StatusCode)
 	}
 }
+
+func TestRecommendationPreviewTrace(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/p1/consent", `{"preset":"none","scopes":{"purchases":"granted"}}`, nil)
+	f.postEvents(t, `[{"customer_id":"p1","type":"purchase","item_id":"i000"}]`)
+	f.marketer(t, "PUT", "/v1/rulesets/default/draft", `{"rules":[{"id":"no-toys","when":"item.category == \"toys\"","action":{"type":"filter"}}]}`)
+	code, b := f.marketer(t, "POST", "/v1/recommendations/preview", `{"customer_id":"p1","n":5,"draft":"default"}`)
+	var tr recommend.Trace
+	_ = json.Unmarshal(b, &tr)
+	if code != 200 || tr.Response == nil || len(tr.Removed) == 0 || len(tr.RuleEvents) == 0 {
+		t.Fatalf("preview: %d %.400s", code, b)
+	}
+	for _, it := range tr.Response.Items {
+		for _, r := range it.Reasons {
+			if r.FeatureSet == "browsing" || r.FeatureSet == "declared" {
+				t.Errorf("trace reveals a set the customer did not grant: %s", r.FeatureSet)
+			}
+		}
+	}
+	if code, b := f.marketer(t, "POST", "/v1/recommendations/preview", `{"profile":{"purchases":["i001"],"declared":{"categories":["books"]}},"n":30}`); code != 200 || !strings.Contains(string(b), `"declared_preference"`) {
+		t.Errorf("synthetic profile: %d %.300s", code, b)
+	}
+	if code, _ := f.marketer(t, "POST", "/v1/recommendations/preview", `{"n":3}`); code != 400 {
+		t.Errorf("no customer and no profile: %d", code)
+	}
+	resp, _ := f.send(t, "GET", "/v1/decisions/"+tr.Response.DecisionID, "", nil)
+	if resp.StatusCode != 404 {
+		t.Errorf("a preview wrote a decision: %d", resp.StatusCode)
+	}
+}

@@ -49,8 +49,8 @@ func (s *Service) PreviewRules(ctx context.Context, customers []string, n int, p
 			return nil, err
 		}
 		st, fb := s.read(ctx, &req)
-		before := s.build(m, cat, st, fb, &req, live)
-		after := s.build(m, cat, st, fb, &req, draft)
+		before := s.build(m, cat, st, fb, &req, live, nil)
+		after := s.build(m, cat, st, fb, &req, draft, nil)
 		out.Customers++
 		if len(after.Items) == 0 {
 			empty++

@@ -9,7 +9,7 @@ import (
 // applyRules runs the live ruleset over the candidates (best first) and
 // returns them in the ruleset's order. Every boost or bury becomes a part
 // of its item's score, disclosed as a promoted or demoted reason.
-func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request) []candidate {
+func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request, tr *Trace) []candidate {
 	if rs == emptyRules || len(cands) == 0 {
 		return cands
 	}
@@ -22,7 +22,11 @@ func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st
 	}
 	rreq := rules.NewRequest(req.Placement, req.Now, st)
 	rreq.Category, rreq.ItemID, rreq.Cart, rreq.Catalog = req.Category, req.ItemID, req.Cart, cat
+	rreq.Trace = tr != nil
 	res := rs.Apply(rreq, in)
+	if tr != nil {
+		tr.RuleEvents = append(tr.RuleEvents, res.Trace...)
+	}
 	out := make([]candidate, 0, len(res.Candidates))
 	for _, rc := range res.Candidates {
 		c := cands[pos[rc.Item.ID]]

@@ -98,7 +98,7 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	}
 	cat := s.catalog()
 	st, fb := s.read(ctx, &req)
-	resp := s.build(m, cat, st, fb, &req, s.ruleset())
+	resp := s.build(m, cat, st, fb, &req, s.ruleset(), nil)
 	if s.decisions != nil {
 		s.decisions.Record(resp)
 	}
@@ -132,7 +132,7 @@ func (s *Service) read(ctx context.Context, req *Request) (*features.State, Fall
 }
 
 // build scores, filters and explains.
-func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled) *Response {
+func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled, tr *Trace) *Response {
 	resp := &Response{DecisionID: newDecisionID(req.CustomerID), ModelVersion: m.Version(), Fallback: fb,
 		Placement: req.Placement, CustomerID: req.CustomerID, Time: req.Now.UTC().Format(time.RFC3339Nano)}
 	resp.Personalization = personalization(st)
@@ -141,9 +141,9 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 		ev = gather(m, st, req, s.cfg.Weights)
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
-	cands, arena := s.candidates(m, cat, st, ev, req)
+	cands, arena := s.candidates(m, cat, st, ev, req, tr)
 	resp.RulesetVersion = rs.Version()
-	cands = applyRules(rs, cands, cat, st, req)
+	cands = applyRules(rs, cands, cat, st, req, tr)
 	for _, c := range s.diversify(cands, cat, req.N) {
 		it, _ := cat.Get(c.id)
 		reasons, score := explain(append(arena[c.lo:c.hi:c.hi], c.extra...), cat)
@@ -157,7 +157,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 
 // candidates are the pool items that survive the filters, with exact parts,
 // best first.
-func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request) ([]candidate, []part) {
+func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, tr *Trace) ([]candidate, []part) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
 	accumulate(m, ev, acc)
@@ -169,6 +169,7 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 		id := m.ItemID(j)
 		why, it := f.drop(id)
 		if why != "" {
+			tr.removed(id, why)
 			continue
 		}
 		lo := len(arena)
