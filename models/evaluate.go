@@ -150,6 +150,7 @@ func measure(ctx context.Context, m *Model, d *Data, train, test []Row, s Scenar
 		r.add(rec, rel[u], o.K)
 		report(o.Progress, stageName, int(u)+1, d.Users)
 	}
+	report(o.Progress, stageName, d.Users, d.Users)
 	r.finish(len(shown), trainItems(train))
 	return r, nil
 }

@@ -153,8 +153,7 @@ func (m *Model) Categories() []string { return m.cats }
 
 // CategoryRow returns the row of a category, for use as Evidence.Item when a
 // customer declared a preference for it. Its neighbours are the category's
-// most popular items, weighted by popularity normalised to the category's
-// most popular item (so in (0, 1]).
+// K most popular items, weighted by their Popularity (in (0, 1]).
 func (m *Model) CategoryRow(name string) (int32, bool) {
 	r, ok := m.catRow[name]
 	return r, ok

@@ -98,7 +98,9 @@ func (p *Popularity) normalised(nItems int) []float32 {
 }
 
 // categoryRows returns the category names (sorted) and for each its top k
-// items, weighted by count relative to the category's most popular item.
+// items, weighted by their overall normalised popularity (as in the model's
+// pop), so that declaring a category boosts its popular items without
+// letting a niche category's best item outrank a popular one elsewhere.
 func (p *Popularity) categoryRows(k int) ([]string, [][]neighbour) {
 	var names []string
 	for name, list := range p.ByCategory {
@@ -113,7 +115,7 @@ func (p *Popularity) categoryRows(k int) ([]string, [][]neighbour) {
 		if k > 0 && len(list) > k {
 			list = list[:k]
 		}
-		top := list[0].Count
+		top := p.Items[0].Count
 		row := make([]neighbour, len(list))
 		for n, c := range list {
 			row[n] = neighbour{item: c.Item, w: float32(c.Count / top)}

@@ -89,6 +89,9 @@ func evalOptions(cmd *cli.Command) (models.EvalOptions, error) {
 		return o, candor.Errorf(candor.EInvalid, "--k must be positive")
 	}
 	if m := cmd.String("model"); m != "all" {
+		if !models.Kind(m).Valid() {
+			return o, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn, popularity or all", m)
+		}
 		o.Models = []models.Kind{models.Kind(m)}
 	}
 	return o, nil

@@ -46,7 +46,7 @@ func curve(results []models.Result) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Privacy / utility"
 	p.Y.Label.Text = fmt.Sprintf("nDCG@%d", results[0].K)
-	p.X.Label.Text = "consent scenario (less → more personal data)"
+	p.X.Label.Text = "consent scenario (less → more personal data; mix: one of the others per user)"
 	p.Y.Min = 0
 	labels := make([]string, len(scenarios))
 	for i, s := range scenarios {
@@ -66,7 +66,7 @@ func curve(results []models.Result) (*plot.Plot, error) {
 		p.Legend.Add(string(kind), line, dots)
 	}
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	return p, nil
 }
 
