@@ -20,6 +20,7 @@ func rootCommand() *cli.Command {
 			consentCommand(),
 			trainCommand(),
 			importCommand(),
+			evalCommand(),
 		},
 	}
 }
