@@ -153,3 +153,47 @@ func BenchmarkRawGatedKeysRead(b *testing.B) {
 	}
 	percentiles(b, lat)
 }
+
+// BenchmarkRecommendHandler: the request through echo in process without a
+// network client, so allocations are the server's own.
+func BenchmarkRecommendHandler(b *testing.B) {
+	w := newRecWorld(b, 10000, 300)
+	kr := auth.NewKeyring(w.store)
+	_ = kr.Reload(context.Background())
+	h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: w.svc, Catalog: w.catalog, Items: w.store})
+	lat := make([]time.Duration, 0, 1<<16)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/v1/recommendations?n=10&customer_id="+w.customers[i%len(w.customers)], nil)
+		req.Header.Set("Authorization", "Bearer "+w.siteKey)
+		rec := httptest.NewRecorder()
+		t := time.Now()
+		h.ServeHTTP(rec, req)
+		lat = append(lat, time.Since(t))
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+		i++
+	}
+	percentiles(b, lat)
+}
+
+// BenchmarkGatedReadOfRecWorld: the gated read alone for the same customers.
+func BenchmarkGatedReadOfRecWorld(b *testing.B) {
+	w := newRecWorld(b, 10000, 300)
+	ctx := context.Background()
+	req := w.consent.Request(false)
+	lat := make([]time.Duration, 0, 1<<16)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		t := time.Now()
+		if _, err := w.store.ReadState(ctx, w.customers[i%len(w.customers)], req); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t))
+		i++
+	}
+	percentiles(b, lat)
+}

@@ -1,7 +1,6 @@
 package recommend
 
 import (
-	"slices"
 	"sort"
 	"sync"
 )
@@ -16,11 +15,12 @@ type part struct {
 // candidate is an item being considered, with its parts in the arena
 // parts[lo:hi] of its scoring.
 type candidate struct {
-	idx    int32
-	id     string
-	score  float64
-	lo, hi int
-	extra  []part // parts added by rules
+	idx      int32
+	id       string
+	score    float64
+	lo, hi   int    // personal parts, in the evidence arena
+	nlo, nhi int    // non-personal parts, in their own arena
+	extra    []part // parts added by rules
 }
 
 // accumulator sums neighbour weights over a dense array, touching only what
@@ -29,6 +29,7 @@ type accumulator struct {
 	score   []float64
 	mark    []bool
 	touched []int32
+	slot    []int32 // item → candidate position, -1 when not a candidate
 }
 
 var accPool sync.Pool
@@ -37,7 +38,11 @@ func getAcc(n int) *accumulator {
 	if a, ok := accPool.Get().(*accumulator); ok && len(a.score) == n {
 		return a
 	}
-	return &accumulator{score: make([]float64, n), mark: make([]bool, n)}
+	a := &accumulator{score: make([]float64, n), mark: make([]bool, n), slot: make([]int32, n)}
+	for i := range a.slot {
+		a.slot[i] = -1
+	}
+	return a
 }
 
 func putAcc(a *accumulator) {
@@ -67,38 +72,88 @@ func accumulate(m Model, ev []evidence, a *accumulator) {
 }
 
 // topTouched returns up to k touched items with the highest accumulated
-// score, best first.
+// score, best first (ties by index). A bounded min-heap keeps the cost at
+// O(touched · log k) rather than sorting everything the evidence reached.
 func topTouched(a *accumulator, k int) []int32 {
-	t := slices.Clone(a.touched)
-	sort.Slice(t, func(x, y int) bool {
-		if a.score[t[x]] != a.score[t[y]] {
-			return a.score[t[x]] > a.score[t[y]]
+	worse := func(x, y int32) bool { // x ranks below y
+		if a.score[x] != a.score[y] {
+			return a.score[x] < a.score[y]
 		}
-		return t[x] < t[y]
-	})
-	if len(t) > k {
-		t = t[:k]
+		return x > y
 	}
-	return t
+	h := make([]int32, 0, k)
+	for _, j := range a.touched {
+		switch {
+		case len(h) < k:
+			h = append(h, j)
+			siftUp(h, len(h)-1, worse)
+		case worse(h[0], j):
+			h[0] = j
+			siftDown(h, 0, worse)
+		}
+	}
+	sort.Slice(h, func(x, y int) bool { return worse(h[y], h[x]) })
+	return h
 }
 
-// weightOf returns S[i][j] from i's sorted neighbour list, or 0.
-func weightOf(m Model, i, j int32) float64 {
-	nbr, w := m.Neighbours(i)
-	if k, ok := slices.BinarySearch(nbr, j); ok {
-		return float64(w[k])
+func siftUp(h []int32, i int, worse func(x, y int32) bool) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !worse(h[i], h[p]) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
 	}
-	return 0
 }
 
-// exactParts appends j's parts from the evidence to arena.
-func exactParts(m Model, ev []evidence, j int32, arena []part) []part {
+func siftDown(h []int32, i int, worse func(x, y int32) bool) {
+	for {
+		l, m := 2*i+1, i
+		if l < len(h) && worse(h[l], h[m]) {
+			m = l
+		}
+		if r := l + 1; r < len(h) && worse(h[r], h[m]) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// personalParts computes every candidate's parts from the evidence in one
+// pass over each evidence's neighbours (no per-pair search): candidate k's
+// parts are arena[off[k]:off[k+1]], in evidence order. slot maps an item to
+// its candidate position.
+func personalParts(m Model, ev []evidence, slot []int32, n int) ([]part, []int32) {
+	off := make([]int32, n+1)
 	for _, e := range ev {
-		if w := weightOf(m, e.item, j); w != 0 {
-			arena = append(arena, part{kind: e.kind, set: e.set, evidence: e.id, value: e.weight * w})
+		nbr, _ := m.Neighbours(e.item)
+		for _, j := range nbr {
+			if k := slot[j]; k >= 0 {
+				off[k+1]++
+			}
 		}
 	}
-	return arena
+	for k := 0; k < n; k++ {
+		off[k+1] += off[k]
+	}
+	arena := make([]part, off[n])
+	fill := make([]int32, n)
+	copy(fill, off[:n])
+	for _, e := range ev {
+		nbr, w := m.Neighbours(e.item)
+		for x, j := range nbr {
+			if k := slot[j]; k >= 0 {
+				arena[fill[k]] = part{kind: e.kind, set: e.set, evidence: e.id, value: e.weight * float64(w[x])}
+				fill[k]++
+			}
+		}
+	}
+	return arena, off
 }
 
 func sumParts(ps []part) float64 {

@@ -141,12 +141,12 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 		ev = gather(m, st, req, s.cfg.Weights)
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
-	cands, arena := s.candidates(m, cat, st, ev, req, tr)
+	cands, parts := s.candidates(m, cat, st, ev, req, tr)
 	resp.RulesetVersion = rs.Version()
 	cands = applyRules(rs, cands, cat, st, req, tr)
 	for _, c := range s.diversify(cands, cat, req.N) {
 		it, _ := cat.Get(c.id)
-		reasons, score := explain(append(arena[c.lo:c.hi:c.hi], c.extra...), cat)
+		reasons, score := explain(parts.of(&c), cat)
 		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: it.Title, Category: it.Category, Score: score, Reasons: reasons, Controls: controls(it, reasons)})
 	}
 	if resp.Items == nil {
@@ -157,14 +157,14 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 
 // candidates are the pool items that survive the filters, with exact parts,
 // best first.
-func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, tr *Trace) ([]candidate, []part) {
+func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, tr *Trace) ([]candidate, candidateParts) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
 	accumulate(m, ev, acc)
 	pool := s.pool(m, cat, acc, st, req)
 	f := newFilterer(cat, st, s.feedbackOf(st), req, s.replen)
-	arena := make([]part, 0, 4*len(pool))
 	out := make([]candidate, 0, len(pool))
+	items := make([]*catalog.Item, 0, len(pool))
 	for _, j := range pool {
 		id := m.ItemID(j)
 		why, it := f.drop(id)
@@ -172,10 +172,19 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 			tr.removed(id, why)
 			continue
 		}
-		lo := len(arena)
-		arena = exactParts(m, ev, j, arena)
-		arena = s.nonPersonalParts(m, it, j, st, req, arena)
-		out = append(out, candidate{idx: j, id: id, lo: lo, hi: len(arena), score: sumParts(arena[lo:])})
+		acc.slot[j] = int32(len(out))
+		out = append(out, candidate{idx: j, id: id})
+		items = append(items, it)
+	}
+	personal, off := personalParts(m, ev, acc.slot, len(out))
+	np := make([]part, 0, 2*len(out))
+	for k := range out {
+		c := &out[k]
+		acc.slot[c.idx] = -1
+		c.lo, c.hi, c.nlo = int(off[k]), int(off[k+1]), len(np)
+		np = s.nonPersonalParts(m, items[k], c.idx, st, req, np)
+		c.nhi = len(np)
+		c.score = sumParts(personal[c.lo:c.hi]) + sumParts(np[c.nlo:c.nhi])
 	}
 	sort.Slice(out, func(a, b int) bool {
 		if out[a].score != out[b].score {
@@ -183,7 +192,18 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 		}
 		return out[a].id < out[b].id
 	})
-	return out, arena
+	return out, candidateParts{personal: personal, nonPersonal: np}
+}
+
+// candidateParts are the arenas candidates' parts live in.
+type candidateParts struct{ personal, nonPersonal []part }
+
+// of returns all parts of c in order: personal, non-personal, rules.
+func (cp candidateParts) of(c *candidate) []part {
+	ps := make([]part, 0, c.hi-c.lo+c.nhi-c.nlo+len(c.extra))
+	ps = append(ps, cp.personal[c.lo:c.hi]...)
+	ps = append(ps, cp.nonPersonal[c.nlo:c.nhi]...)
+	return append(ps, c.extra...)
 }
 
 // pool is the best-scoring items the evidence reached plus popular items
