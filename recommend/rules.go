@@ -16,8 +16,7 @@ func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st
 	in := make([]rules.Candidate, len(cands))
 	pos := make(map[string]int, len(cands))
 	for i, c := range cands {
-		it, _ := cat.Get(c.id)
-		in[i] = rules.Candidate{Item: it, Score: c.score}
+		in[i] = rules.Candidate{Item: c.item, Score: c.score}
 		pos[c.id] = i
 	}
 	rreq := rules.NewRequest(req.Placement, req.Now, st)

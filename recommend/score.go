@@ -2,6 +2,8 @@ package recommend
 
 import (
 	"sort"
+
+	"github.com/candorhq/candor/catalog"
 	"sync"
 )
 
@@ -17,6 +19,7 @@ type part struct {
 type candidate struct {
 	idx      int32
 	id       string
+	item     *catalog.Item
 	score    float64
 	lo, hi   int    // personal parts, in the evidence arena
 	nlo, nhi int    // non-personal parts, in their own arena

@@ -144,8 +144,8 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	cands, parts := s.candidates(m, cat, st, ev, req, tr)
 	resp.RulesetVersion = rs.Version()
 	cands = applyRules(rs, cands, cat, st, req, tr)
-	for _, c := range s.diversify(cands, cat, req.N) {
-		it, _ := cat.Get(c.id)
+	for _, c := range s.diversify(cands, req.N) {
+		it := c.item
 		reasons, score := explain(parts.of(&c), cat)
 		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: it.Title, Category: it.Category, Score: score, Reasons: reasons, Controls: controls(it, reasons)})
 	}
@@ -164,7 +164,6 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 	pool := s.pool(m, cat, acc, st, req)
 	f := newFilterer(cat, st, s.feedbackOf(st), req, s.replen)
 	out := make([]candidate, 0, len(pool))
-	items := make([]*catalog.Item, 0, len(pool))
 	for _, j := range pool {
 		id := m.ItemID(j)
 		why, it := f.drop(id)
@@ -173,8 +172,7 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 			continue
 		}
 		acc.slot[j] = int32(len(out))
-		out = append(out, candidate{idx: j, id: id})
-		items = append(items, it)
+		out = append(out, candidate{idx: j, id: id, item: it})
 	}
 	personal, off := personalParts(m, ev, acc.slot, len(out))
 	np := make([]part, 0, 2*len(out))
@@ -182,7 +180,7 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 		c := &out[k]
 		acc.slot[c.idx] = -1
 		c.lo, c.hi, c.nlo = int(off[k]), int(off[k+1]), len(np)
-		np = s.nonPersonalParts(m, items[k], c.idx, st, req, np)
+		np = s.nonPersonalParts(m, c.item, c.idx, st, req, np)
 		c.nhi = len(np)
 		c.score = sumParts(personal[c.lo:c.hi]) + sumParts(np[c.nlo:c.nhi])
 	}
@@ -256,11 +254,11 @@ func (s *Service) nonPersonalParts(m Model, it *catalog.Item, j int32, st *featu
 }
 
 // diversify keeps at most cfg.Diversity items per top category, up to n.
-func (s *Service) diversify(cands []candidate, cat *catalog.Snapshot, n int) []candidate {
+func (s *Service) diversify(cands []candidate, n int) []candidate {
 	per := map[string]int{}
 	out := make([]candidate, 0, n)
 	for _, c := range cands {
-		it, _ := cat.Get(c.id)
+		it := c.item
 		if per[it.TopCategory()] >= s.cfg.Diversity {
 			continue
 		}
