@@ -95,7 +95,8 @@ func selfWeights(in *interactions) []float64 {
 
 // forRows calls fn for every row in rows on up to workers goroutines, each
 // with its own coWorker, and stores fn's result at the row's position.
-// progress, if set, is called with the number of rows done so far.
+// progress, if set, is called with the number of rows done so far, never
+// concurrently.
 func forRows(ctx context.Context, in *interactions, rows []int32, workers int, progress func(int), fn func(w *coWorker, i int32) []neighbour) ([][]neighbour, error) {
 	out := make([][]neighbour, len(rows))
 	if workers <= 0 {
@@ -103,6 +104,7 @@ func forRows(ctx context.Context, in *interactions, rows []int32, workers int, p
 	}
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex // serialises progress
 	for range min(workers, max(len(rows), 1)) {
 		wg.Add(1)
 		go func() {
@@ -115,7 +117,9 @@ func forRows(ctx context.Context, in *interactions, rows []int32, workers int, p
 				}
 				out[n] = fn(w, rows[n])
 				if d := done.Add(1); progress != nil && d%256 == 0 {
+					mu.Lock()
 					progress(int(d))
+					mu.Unlock()
 				}
 			}
 		}()
