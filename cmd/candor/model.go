@@ -61,7 +61,7 @@ func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, k
 	if err != nil {
 		return err
 	}
-	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats})
+	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats, UseValues: true})
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 			return err
 		}
 		fmt.Fprintf(cmd.Root().ErrWriter, "training %s on %d interactions of %d customers (read through the consent gate)\n", kind, len(d.Rows), d.Users)
-		return trainOut(ctx, cmd, kind, d, cats, svc.models)
+		return trainOut(ctx, cmd, kind, d, cats, svc.models, true) // purchases weigh more than views
 	})
 }
 
@@ -60,17 +60,17 @@ func trainFromDir(ctx context.Context, cmd *cli.Command, kind models.Kind, dir s
 	}
 	if cmd.String("out") == "" {
 		return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
-			return trainOut(ctx, cmd, kind, ds.Data(), ds.Categories(), recommend.NewRegistry(st))
+			return trainOut(ctx, cmd, kind, ds.Data(), ds.Categories(), recommend.NewRegistry(st), false)
 		})
 	}
-	return trainOut(ctx, cmd, kind, ds.Data(), ds.Categories(), nil)
+	return trainOut(ctx, cmd, kind, ds.Data(), ds.Categories(), nil, false)
 }
 
 // trainOut trains with a progress bar and writes the artifact to --out or
 // publishes it through reg.
-func trainOut(ctx context.Context, cmd *cli.Command, kind models.Kind, d *models.Data, cats map[string][]string, reg *recommend.Registry) error {
+func trainOut(ctx context.Context, cmd *cli.Command, kind models.Kind, d *models.Data, cats map[string][]string, reg *recommend.Registry, useValues bool) error {
 	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(cmd.Root().ErrWriter), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
-	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats, Progress: func(stage string, done, total int) {
+	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats, UseValues: useValues, Progress: func(stage string, done, total int) {
 		bar.ChangeMax(total)
 		bar.Describe(stage)
 		_ = bar.Set(done)
