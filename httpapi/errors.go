@@ -94,6 +94,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	switch status {
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", "1") // nothing was done; a retry is safe
+	case http.StatusTooManyRequests:
+		c.Response().Header().Set("Retry-After", "3600") // per-customer limits count per hour
+	}
 	body := errorBody{Error: errorDetail{Code: ce.Code, Message: ce.Message, RequestID: requestID(c)}}
 	var ps rules.Problems
 	if errors.As(err, &ps) {

@@ -184,9 +184,9 @@ func TestExportAndErasureAreRateLimited(t *testing.T) {
 			t.Fatalf("export %d: %d", i, code)
 		}
 	}
-	code, b := f.as(t, tok, "GET", "/v1/me/export", "")
-	if code != 429 || errorOf(t, b).Code != "rate_limited" {
-		t.Errorf("11th export: %d %s", code, b)
+	resp, b := f.send(t, "GET", "/v1/me/export", "", map[string]string{"Authorization": "Bearer " + tok})
+	if resp.StatusCode != 429 || errorOf(t, b).Code != "rate_limited" || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("11th export: %d %s (Retry-After %q)", resp.StatusCode, b, resp.Header.Get("Retry-After"))
 	}
 }
 

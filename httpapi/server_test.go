@@ -363,6 +363,12 @@ func TestReadyzReportsFailingCheck(t *testing.T) {
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "Redis did not answer") {
 		t.Errorf("readyz = %d %s", rec.Code, rec.Body)
 	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/keys", nil))
+	_ = rec // 401, no Retry-After
+	if rec.Header().Get("Retry-After") != "" {
+		t.Error("Retry-After on a 401")
+	}
 }
 
 // TestOpenAPIDescribesEveryRoute fails when a route in routes.go is missing
