@@ -295,3 +295,41 @@ func TestConcurrentApply(t *testing.T) {
 		}
 	}
 }
+
+// TestComparisons: conditions that compare the item with the request,
+// which run natively per candidate, mean what the expression says.
+func TestComparisons(t *testing.T) {
+	req := home()
+	req.Category, req.ItemID, req.Cart = "shoes", "shoe1", []string{"book1", "shirt2"}
+	req.Grant = grant(consent.Declared)
+	req.Declared = &features.Declared{Brands: []string{"zeta"}, Categories: []string{"apparel", "books"}}
+	for _, tt := range []struct {
+		when string
+		want []string // removed
+	}{
+		{`item.brand in customer.declared.favourite_brands`, []string{"shoe2", "shirt2"}},
+		{`item.brand not in customer.declared.favourite_brands`, []string{"shoe1", "shirt1", "book1", "vit1"}},
+		{`!(item.category in customer.declared.favourite_categories)`, []string{"shoe1", "shoe2", "vit1"}},
+		{`item.category == context.category`, []string{"shoe1", "shoe2"}},
+		{`context.category != item.category`, []string{"shirt1", "shirt2", "book1", "vit1"}},
+		{`item.id in context.cart`, []string{"shirt2", "book1"}},
+		{`context.item_id == item.id`, []string{"shoe1"}},
+		{`context.category in item.category_path`, []string{"shoe1", "shoe2"}},
+		{`item.price > len(context.cart) * 20`, []string{"shoe2"}},
+		{`item.category_path[1] == context.category`, nil},
+		{`item.brand in customer.declared.favourite_brands and item.price < 50 and context.hour == 12`, []string{"shirt2"}},
+	} {
+		c := compile(t, filter("f", tt.when))
+		var removed []string
+		r := req
+		r.Trace = true
+		for _, e := range c.Apply(r, candidates(t)).Trace {
+			if e.Effect == rules.EffectRemoved {
+				removed = append(removed, e.ItemID)
+			}
+		}
+		if !slices.Equal(removed, tt.want) {
+			t.Errorf("%s removed %v, want %v", tt.when, removed, tt.want)
+		}
+	}
+}

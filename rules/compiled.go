@@ -39,6 +39,7 @@ const (
 	kindExcludePurchased
 	kindDiversity
 	kindLimit
+	numKinds
 )
 
 // Empty returns the empty ruleset: version 0, no rules. Servers start with
@@ -66,12 +67,17 @@ func (c *Compiled) PinnedItems() []string { return slices.Clone(c.pins) }
 
 // index derives what Apply needs from the rules.
 func (c *Compiled) index() {
-	c.facts.rules = len(c.rules)
-	for _, r := range c.rules {
+	for i := range c.rules {
+		r := &c.rules[i]
 		if r.kind == kindPin && r.Action.ItemID != "" && !slices.Contains(c.pins, r.Action.ItemID) {
 			c.pins = append(c.pins, r.Action.ItemID)
 		}
+		for k := range r.cond.compare {
+			r.cond.compare[k].slot = c.facts.values
+			c.facts.values++
+		}
 		c.facts.programs += len(r.cond.item)
+		c.facts.diversity = c.facts.diversity || r.kind == kindDiversity
 	}
 }
 
@@ -113,7 +119,7 @@ func (c *Compiled) filtersAll(r compiledRule, sample []*catalog.Item) string {
 		all := true
 		for _, it := range sample {
 			env.setItem(it, it.Sensitive)
-			if !evalAll(&v, r.cond.item, &env) || !evalAll(&v, r.cond.request, &env) || !evalAll(&v, r.cond.mixed, &env) {
+			if !r.cond.holds(&v, &env) {
 				all = false
 				break
 			}
@@ -123,6 +129,20 @@ func (c *Compiled) filtersAll(r compiledRule, sample []*catalog.Item) string {
 		}
 	}
 	return ""
+}
+
+// holds evaluates the whole condition against env, which must hold the
+// item and the request: for validation, not for the hot path.
+func (c *condition) holds(v *vm.VM, env *Env) bool {
+	if !evalAll(v, c.item, env) || !evalAll(v, c.request, env) || !evalAll(v, c.mixed, env) {
+		return false
+	}
+	for _, cmp := range c.compare {
+		if !cmp.holds(value(v, cmp.item, env), value(v, cmp.request, env)) {
+			return false
+		}
+	}
+	return true
 }
 
 // evalAll reports whether every program is true for env; a run-time error

@@ -29,9 +29,11 @@ const maxNodes = 500
 //   - item conjuncts read only the item: evaluated once per item and
 //     ruleset, then cached (see facts);
 //   - request conjuncts read no item: evaluated once per request;
-//   - mixed conjuncts read both: evaluated per candidate.
+//   - comparisons read both through one operator: see comparison;
+//   - mixed conjuncts read both otherwise: evaluated per candidate.
 type condition struct {
 	item, request, mixed []*vm.Program
+	compare              []comparison
 	sets                 []consent.Scope // customer feature sets read; each must be granted
 	sensitive            bool            // reads item.sensitive
 }
@@ -73,7 +75,11 @@ func compileCondition(src string) (c condition, probs []exprProblem) {
 		}
 		switch cr := analyze(src, n); {
 		case cr.item && cr.request:
-			c.mixed = append(c.mixed, p)
+			if cmp, ok := asComparison(src, n, tree); ok {
+				c.compare = append(c.compare, cmp)
+			} else {
+				c.mixed = append(c.mixed, p)
+			}
 		case cr.item:
 			c.item = append(c.item, p)
 		default:

@@ -120,8 +120,10 @@ type Request struct {
 	Demographics *features.Demographics
 	Purchases    []features.Interaction // for exclude_purchased; used only with the purchases grant
 
-	// Catalog, when set, decides item.sensitive (the item's flag or a
-	// sensitive category); without it only the item's own flag counts.
+	// Catalog, when set, is the snapshot the candidates' items come from.
+	// It decides item.sensitive (the item's flag or a sensitive category;
+	// without it only the item's own flag counts) and speeds up
+	// exclude_purchased.
 	Catalog *catalog.Snapshot
 	// Trace asks for Result.Trace: every rule that fired or was skipped.
 	Trace bool

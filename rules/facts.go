@@ -24,54 +24,133 @@ func (b *bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
 func (b *bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
 
 // facts is what a ruleset knows about one item whatever the request: for
-// each rule, whether all of its item-only conjuncts hold.
+// each rule, whether all of its item-only conjuncts hold, and the item
+// side of each comparison.
 type facts struct {
 	match     bitset
 	sensitive bool
+	values    []any // by comparison.slot
+	// brand and category (top level) as small numbers for diversity
+	// counts, -1 when empty.
+	brand, category int32
 }
 
 // factCache remembers the facts of each item a ruleset has seen, keyed by
 // the item's address: catalog snapshots are immutable and a reload makes
 // new items, so an entry never goes stale. This is what keeps Apply far
-// below one condition evaluation per rule and candidate.
+// below one condition evaluation per rule and candidate. There is a table
+// per catalog snapshot, the current and the previous one (requests that
+// started before a catalog reload), so that older snapshots can be freed.
 type factCache struct {
-	rules    int // rules in the ruleset
-	programs int // item-only programs in the ruleset
-	m        sync.Map
-	n        atomic.Int64
+	programs  int  // item-only programs in the ruleset
+	values    int  // comparisons in the ruleset
+	diversity bool // the ruleset has diversity rules
+	names     interner
+	tables    atomic.Pointer[[2]*factTable] // current, previous
+	mu        sync.Mutex                    // serializes new tables
+}
+
+// factTable holds the facts of the items of one snapshot (nil: items of
+// requests without a catalog).
+type factTable struct {
+	snap *catalog.Snapshot
+	m    sync.Map // *catalog.Item -> *facts
+	n    atomic.Int64
 }
 
 // get returns the facts of it, computing them with v and env on a miss.
 func (fc *factCache) get(c *Compiled, it *catalog.Item, req *Request, v *vm.VM, env *Env) *facts {
-	if f, ok := fc.m.Load(it); ok {
+	t := fc.table(req.Catalog)
+	if f, ok := t.m.Load(it); ok {
 		return f.(*facts)
 	}
 	f := c.computeFacts(it, req.sensitive(it), v, env)
-	if fc.n.Add(1) > maxCachedItems {
-		fc.m.Clear()
-		fc.n.Store(0)
+	if t.n.Add(1) > maxCachedItems {
+		t.m.Clear()
+		t.n.Store(0)
 	}
-	fc.m.Store(it, f)
+	t.m.Store(it, f)
 	return f
+}
+
+// table returns the table of snap, starting one (and dropping the one
+// before the current) when snap is new.
+func (fc *factCache) table(snap *catalog.Snapshot) *factTable {
+	if ts := fc.tables.Load(); ts != nil {
+		for _, t := range ts {
+			if t != nil && t.snap == snap {
+				return t
+			}
+		}
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	var cur *factTable
+	if ts := fc.tables.Load(); ts != nil {
+		for _, t := range ts {
+			if t != nil && t.snap == snap {
+				return t
+			}
+		}
+		cur = ts[0]
+	}
+	t := &factTable{snap: snap}
+	fc.tables.Store(&[2]*factTable{t, cur})
+	return t
 }
 
 // computeFacts evaluates every rule's item-only conjuncts for it.
 func (c *Compiled) computeFacts(it *catalog.Item, sensitive bool, v *vm.VM, env *Env) *facts {
-	f := &facts{sensitive: sensitive}
+	f := &facts{sensitive: sensitive, brand: c.facts.names.id(it.Brand), category: c.facts.names.id(it.TopCategory())}
+	if c.facts.values > 0 {
+		f.values = make([]any, c.facts.values)
+	}
 	env.setItem(it, sensitive)
 	for i := range c.rules {
-		if evalAll(v, c.rules[i].cond.item, env) {
+		cond := &c.rules[i].cond
+		if evalAll(v, cond.item, env) {
 			f.match.set(i)
+		}
+		for _, cmp := range cond.compare {
+			f.values[cmp.slot] = value(v, cmp.item, env)
 		}
 	}
 	return f
+}
+
+// needed reports whether the ruleset has anything to know per item.
+func (fc *factCache) needed() bool { return fc.programs+fc.values > 0 || fc.diversity }
+
+// interner numbers brands and categories, so that diversity counts in a
+// slice rather than a map.
+type interner struct {
+	mu  sync.Mutex
+	ids map[string]int32
+}
+
+// id returns the number of s, -1 for "".
+func (in *interner) id(s string) int32 {
+	if s == "" {
+		return -1
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	id, ok := in.ids[s]
+	if !ok {
+		if in.ids == nil {
+			in.ids = map[string]int32{}
+		}
+		id = int32(len(in.ids))
+		in.ids[s] = id
+	}
+	return id
 }
 
 // Warm computes and caches the facts of items, so that the first requests
 // after a publish or a catalog reload pay nothing for them. It is safe to
 // call concurrently with Apply.
 func (c *Compiled) Warm(cat *catalog.Snapshot) {
-	if cat == nil || c.facts.programs == 0 {
+	if cat == nil || !c.facts.needed() {
 		return
 	}
 	var v vm.VM

@@ -27,7 +27,7 @@ func (r *run) pinTarget(i int) int {
 	want := r.c.rules[i].Action.ItemID
 	for k := range r.work {
 		s := &r.work[k]
-		if s.pinned || want != "" && s.c.Item.ID != want {
+		if s.pinned || want != "" && r.cands[s.i].Item.ID != want {
 			continue
 		}
 		if !r.sensitive(s) && r.matches(i, s) {
@@ -51,7 +51,7 @@ func (r *run) arrange() {
 	for _, p := range r.pins {
 		pos := freeSlot(r.taken, min(p.slot, n)-1)
 		r.taken[pos] = p.work
-		r.event(r.c.rules[p.rule].ID, r.work[p.work].c.Item.ID, EffectPinned, "", float64(pos+1))
+		r.event(r.c.rules[p.rule].ID, r.cands[r.work[p.work].i].Item.ID, EffectPinned, "", float64(pos+1))
 	}
 	next := 0
 	for pos, k := range r.taken {

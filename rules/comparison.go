@@ -1,0 +1,134 @@
+package rules
+
+import (
+	"slices"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
+)
+
+// comparison is a conjunct that reads the item and the request through
+// one operator: `item.brand in customer.declared.favourite_brands`,
+// `item.category == context.category`, or their negations. Each side is
+// compiled alone, so the item side runs once per item (its value cached
+// in facts) and the request side once per request; only the operator runs
+// per candidate, natively.
+type comparison struct {
+	item, request *vm.Program
+	op            string // "==", "!=" or "in"
+	itemLeft      bool   // the item side is the left operand
+	negate        bool   // under `not` / `!`
+	slot          int    // index of the values in facts.values and run.values
+}
+
+// errValue stands for a side whose evaluation failed; comparisons with it
+// are false.
+type errValue struct{}
+
+// asComparison returns n as a comparison when it has that shape.
+func asComparison(src string, n ast.Node, tree *parser.Tree) (comparison, bool) {
+	var c comparison
+	if u, ok := n.(*ast.UnaryNode); ok && (u.Operator == "not" || u.Operator == "!") {
+		c.negate = true
+		n = u.Node
+	}
+	b, ok := n.(*ast.BinaryNode)
+	if !ok || !slices.Contains([]string{"==", "!=", "in"}, b.Operator) {
+		return c, false
+	}
+	l, r := analyze(src, b.Left), analyze(src, b.Right)
+	switch {
+	case l.item && !l.request && !r.item:
+		c.itemLeft = true
+	case r.item && !r.request && !l.item:
+	default:
+		return c, false
+	}
+	itemSide, reqSide := b.Right, b.Left
+	if c.itemLeft {
+		itemSide, reqSide = b.Left, b.Right
+	}
+	cfg := valueConfig()
+	var err1, err2 error
+	c.item, err1 = compiler.Compile(&parser.Tree{Node: itemSide, Source: tree.Source}, cfg)
+	c.request, err2 = compiler.Compile(&parser.Tree{Node: reqSide, Source: tree.Source}, cfg)
+	c.op = b.Operator
+	return c, err1 == nil && err2 == nil
+}
+
+// valueConfig compiles the sides of a comparison: Env, any result.
+func valueConfig() *conf.Config {
+	cfg := conf.CreateNew()
+	for _, opt := range []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now"), expr.MaxNodes(maxNodes)} {
+		opt(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	return cfg
+}
+
+// value evaluates one side, errValue on failure.
+func value(v *vm.VM, p *vm.Program, env *Env) any {
+	out, err := v.Run(p, env)
+	if err != nil {
+		return errValue{}
+	}
+	return out
+}
+
+// holds reports whether the comparison holds for the item value iv and
+// the request value rv.
+func (c *comparison) holds(iv, rv any) bool {
+	if _, bad := iv.(errValue); bad {
+		return false
+	}
+	if _, bad := rv.(errValue); bad {
+		return false
+	}
+	l, r := rv, iv
+	if c.itemLeft {
+		l, r = iv, rv
+	}
+	var ok bool
+	switch c.op {
+	case "==":
+		ok = equal(l, r)
+	case "!=":
+		ok = !equal(l, r)
+	default:
+		ok = in(l, r)
+	}
+	return ok != c.negate
+}
+
+func equal(a, b any) (ok bool) {
+	if x, isStr := a.(string); isStr {
+		y, isStr := b.(string)
+		return isStr && x == y
+	}
+	defer recoverFalse(&ok)
+	return runtime.Equal(a, b)
+}
+
+func in(needle, list any) (ok bool) {
+	if l, isList := list.([]string); isList {
+		s, isStr := needle.(string)
+		return isStr && slices.Contains(l, s)
+	}
+	defer recoverFalse(&ok)
+	return runtime.In(needle, list)
+}
+
+// recoverFalse turns a panic of the expression runtime into false.
+func recoverFalse(ok *bool) {
+	if recover() != nil {
+		*ok = false
+	}
+}

@@ -1,0 +1,220 @@
+package rules
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+)
+
+// run is the scratch state of one Apply, pooled so that Apply allocates
+// next to nothing.
+type run struct {
+	c       *Compiled
+	req     *Request
+	cands   []Candidate
+	env     Env
+	vm      vm.VM
+	res     Result
+	active  [numKinds][]int // active rules by kind, in rule order
+	removes bitset                  // active filters decided by facts alone
+	scores  bitset                  // active boosts and buries decided by facts alone
+	slowRm  []int                   // other active filters and exclusions
+	slowSc  []int                   // other active boosts and buries
+	cuts    []cut                   // active limits and diversities, in rule order
+	values  []any                   // request sides of comparisons, by slot
+	all     facts                   // every rule matching: for rulesets with nothing per item
+	work    []slot
+	moved   []slot
+	out     []Candidate
+	bought  purchases
+	pins    []pinned
+	taken   []int
+	tmp     []slot
+	keys    []uint64
+	envItem *catalog.Item
+	deltas  []delta
+}
+
+// slot is a candidate being worked on: its index in cands, its score so
+// far, its facts, and its score changes in run.deltas[lo:hi].
+type slot struct {
+	f      *facts
+	score  float64
+	i      int32
+	lo, hi int32
+	pinned bool
+}
+
+var runPool = sync.Pool{New: func() any { return new(run) }}
+
+func getRun(c *Compiled, req *Request, cands []Candidate) *run {
+	r := runPool.Get().(*run)
+	r.c, r.req, r.cands = c, req, cands
+	return r
+}
+
+// putRun clears what the run must not keep and returns it to the pool.
+func putRun(r *run) {
+	for k := range r.active {
+		r.active[k] = r.active[k][:0]
+	}
+	clear(r.out[:cap(r.out)])
+	r.bought.reset()
+	clear(r.values)
+	r.work, r.moved, r.tmp, r.pins, r.taken, r.out = r.work[:0], r.moved[:0], r.tmp[:0], r.pins[:0], r.taken[:0], r.out[:0]
+	r.slowRm, r.slowSc, r.cuts = r.slowRm[:0], r.slowSc[:0], r.cuts[:0]
+	r.removes, r.scores, r.all = bitset{}, bitset{}, facts{}
+	r.deltas = r.deltas[:0]
+	r.c, r.req, r.cands, r.envItem, r.res = nil, nil, nil, nil, Result{}
+	r.env = Env{}
+	runPool.Put(r)
+}
+
+// begin decides which rules apply to this request.
+func (r *run) begin() {
+	r.env.setRequest(r.req)
+	r.values = slices.Grow(r.values[:0], r.c.facts.values)[:r.c.facts.values]
+	if !r.c.facts.needed() {
+		for i := range r.c.rules {
+			r.all.match.set(i)
+		}
+	}
+	for i := range r.c.rules {
+		cr := &r.c.rules[i]
+		if why := r.skip(cr); why != "" {
+			r.event(cr.ID, "", EffectSkipped, why, 0)
+			continue
+		}
+		r.activate(i, cr)
+	}
+	if len(r.active[kindExcludePurchased]) > 0 {
+		r.bought.load(r.req)
+	}
+}
+
+// activate files rule i under its kind, and in the fast bitsets when its
+// facts alone decide whether it matches.
+func (r *run) activate(i int, cr *compiledRule) {
+	r.active[cr.kind] = append(r.active[cr.kind], i)
+	for _, cmp := range cr.cond.compare {
+		r.values[cmp.slot] = value(&r.vm, cmp.request, &r.env)
+	}
+	slow := len(cr.cond.mixed)+len(cr.cond.compare) > 0
+	switch cr.kind {
+	case kindFilter, kindExcludePurchased:
+		if slow || cr.kind == kindExcludePurchased {
+			r.slowRm = append(r.slowRm, i)
+		} else {
+			r.removes.set(i)
+		}
+	case kindBoost, kindBury:
+		if slow {
+			r.slowSc = append(r.slowSc, i)
+		} else {
+			r.scores.set(i)
+		}
+	case kindLimit, kindDiversity:
+		r.addCut(i)
+	}
+}
+
+// addCut files rule i as a cut, reusing the counts of an earlier run.
+func (r *run) addCut(i int) {
+	n := len(r.cuts)
+	if n == cap(r.cuts) {
+		r.cuts = append(r.cuts, cut{})
+	}
+	r.cuts = r.cuts[:n+1]
+	c := &r.cuts[n]
+	clear(c.counts)
+	c.rule, c.kept = i, 0
+}
+
+// skip returns why cr does not apply to the request at all, or "".
+func (r *run) skip(cr *compiledRule) string {
+	now, req := r.req.Now, r.req
+	switch {
+	case cr.From != nil && now.Before(*cr.From), cr.Until != nil && !now.Before(*cr.Until):
+		return SkipSchedule
+	case len(cr.Placements) > 0 && !slices.Contains(cr.Placements, req.Placement):
+		return SkipPlacement
+	case cr.kind == kindExcludePurchased && !req.Grant.Has(consent.Purchases):
+		return SkipConsent
+	}
+	for _, s := range cr.cond.sets {
+		if !req.Grant.Has(s) {
+			return SkipConsent
+		}
+	}
+	if !r.eval(cr.cond.request) {
+		return SkipCondition
+	}
+	return ""
+}
+
+// eval runs programs against the run's env, counting run-time errors.
+func (r *run) eval(ps []*vm.Program) bool {
+	for _, p := range ps {
+		out, err := r.vm.Run(p, &r.env)
+		if err != nil {
+			r.res.Errors++
+			return false
+		}
+		if b, _ := out.(bool); !b {
+			return false
+		}
+	}
+	return true
+}
+
+// event appends to the trace when one was asked for.
+func (r *run) event(ruleID, itemID, effect, reason string, value float64) {
+	if r.req.Trace {
+		r.res.Trace = append(r.res.Trace, Event{RuleID: ruleID, ItemID: itemID, Effect: effect, Reason: reason, Value: value})
+	}
+}
+
+// factsOf returns the facts of it for this ruleset. Computing facts
+// changes r.env.Item, so the next mixed evaluation must set it again.
+func (r *run) factsOf(it *catalog.Item) *facts {
+	if !r.c.facts.needed() {
+		return &r.all
+	}
+	r.envItem = nil
+	return r.c.facts.get(r.c, it, r.req, &r.vm, &r.env)
+}
+
+// matches reports whether active rule i matches the candidate in s. Hot
+// callers test s.f.match.has(i) first, which is most often false.
+func (r *run) matches(i int, s *slot) bool {
+	if !s.f.match.has(i) {
+		return false
+	}
+	cond := &r.c.rules[i].cond
+	for k := range cond.compare {
+		cmp := &cond.compare[k]
+		if !cmp.holds(s.f.values[cmp.slot], r.values[cmp.slot]) {
+			return false
+		}
+	}
+	if len(cond.mixed) == 0 {
+		return true
+	}
+	if it := r.cands[s.i].Item; r.envItem != it {
+		r.envItem = it
+		r.env.setItem(it, r.sensitive(s))
+	}
+	return r.eval(cond.mixed)
+}
+
+// sensitive reports whether the candidate in s is a sensitive item.
+func (r *run) sensitive(s *slot) bool {
+	if s.f == &r.all {
+		return r.req.sensitive(r.cands[s.i].Item)
+	}
+	return s.f.sensitive
+}
