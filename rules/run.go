@@ -20,13 +20,13 @@ type run struct {
 	vm      vm.VM
 	res     Result
 	active  [numKinds][]int // active rules by kind, in rule order
-	removes bitset                  // active filters decided by facts alone
-	scores  bitset                  // active boosts and buries decided by facts alone
-	slowRm  []int                   // other active filters and exclusions
-	slowSc  []int                   // other active boosts and buries
-	cuts    []cut                   // active limits and diversities, in rule order
-	values  []any                   // request sides of comparisons, by slot
-	all     facts                   // every rule matching: for rulesets with nothing per item
+	removes bitset          // active filters decided by facts alone
+	scores  bitset          // active boosts and buries decided by facts alone
+	slowRm  []int           // other active filters and exclusions
+	slowSc  []int           // other active boosts and buries
+	cuts    []cut           // active limits and diversities, in rule order
+	values  []any           // request sides of comparisons, by slot
+	all     facts           // every rule matching: for rulesets with nothing per item
 	work    []slot
 	moved   []slot
 	out     []Candidate
