@@ -52,3 +52,12 @@ func (l *Live) Reload(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Warm precomputes the held version's facts for the current catalog; call
+// it after a catalog reload so that the first requests on the new catalog
+// stay fast. It does nothing without a catalog func.
+func (l *Live) Warm() {
+	if l.catalog != nil {
+		l.Load().Warm(l.catalog())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/rules"
 	"github.com/candorhq/candor/rules/rulestest"
 )
@@ -169,5 +170,17 @@ func TestLiveReload(t *testing.T) {
 	}
 	if n := len(got.Apply(home(), candidates(t)).Candidates); n != 4 {
 		t.Errorf("live v1 left %d candidates, want 4", n)
+	}
+}
+
+// TestWarm: warming computes facts ahead and changes no result.
+func TestWarm(t *testing.T) {
+	_, st, _ := newService(t)
+	live := rules.NewLive(st, "promo", func() *catalog.Snapshot { return shop })
+	c := compile(t, boost("b", `item.category == "shoes"`, 2))
+	c.Warm(shop)
+	live.Warm()
+	if got := ids(c.Apply(home(), candidates(t)).Candidates); !slices.Equal(got, []string{"shoe1", "shoe2", "shirt1", "shirt2", "book1", "vit1"}) {
+		t.Errorf("after Warm: %v", got)
 	}
 }
