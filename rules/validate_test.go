@@ -148,6 +148,8 @@ func TestWarnings(t *testing.T) {
 		{ID: "cartonly", Placements: []string{"cart"}, When: `placement == "cart" or item.price > 1000`, Action: rules.Action{Type: rules.ActionFilter}},
 		{ID: "over", Until: &past, Action: rules.Action{Type: rules.ActionBoost, Add: 1}},
 		filter("personal", `customer.location.country != "DE"`),
+		boost("slow", `any(customer.declared.favourite_brands, # == item.brand)`, 2),
+		boost("fast", `item.brand in customer.declared.favourite_brands`, 2),
 	}}
 	c, ws, err := rules.Validate(rs, sample, now)
 	if err != nil || c == nil {
@@ -157,7 +159,7 @@ func TestWarnings(t *testing.T) {
 	for _, w := range ws {
 		got = append(got, w.RuleID)
 	}
-	if want := []string{"all", "none", "cartonly", "over", "personal"}; !slices.Equal(got, want) {
+	if want := []string{"all", "none", "cartonly", "cartonly", "over", "personal", "slow"}; !slices.Equal(got, want) {
 		t.Errorf("warnings for %v, want %v: %+v", got, want, ws)
 	}
 }
