@@ -38,8 +38,10 @@ type Result struct {
 	// effect, and every rule skipped for the whole request; only with
 	// Request.Trace.
 	Trace []Event
-	// Errors counts conditions that failed at run time (an index out of
-	// range, say); each counted as false.
+	// Errors counts condition evaluations of this request that failed at
+	// run time (an index out of range, say); each counts as false. The
+	// item-only parts of conditions, evaluated once per item and cached,
+	// are not counted here (they count as false too).
 	Errors int
 }
 
