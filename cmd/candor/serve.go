@@ -310,6 +310,7 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 			if err := cat.Reload(ctx); err != nil {
 				log.Warn("reloading catalog", zap.Error(err))
 			}
+			svc.rulesLive.Warm()
 		case redisstore.TopicRules:
 			if err := svc.rulesLive.Reload(ctx); err != nil {
 				log.Error("new ruleset refused; the previous one stays live", zap.Error(err))
