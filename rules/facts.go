@@ -51,26 +51,74 @@ type factCache struct {
 }
 
 // factTable holds the facts of the items of one snapshot (nil: items of
-// requests without a catalog).
+// requests without a catalog). Reads go to an immutable map without
+// locking; new facts wait in a locked map until there are enough of them,
+// or they were looked up often enough, to be worth a new immutable map.
 type factTable struct {
-	snap *catalog.Snapshot
-	m    sync.Map // *catalog.Item -> *facts
-	n    atomic.Int64
+	snap  *catalog.Snapshot
+	read  atomic.Pointer[map[*catalog.Item]*facts]
+	mu    sync.Mutex
+	dirty map[*catalog.Item]*facts // guarded by mu
+	hits  int                      // lookups served from dirty; guarded by mu
 }
 
+// promoteAfter is how many lookups the locked map serves before its facts
+// move to the immutable one (which also happens once it holds a quarter
+// as many items).
+const promoteAfter = 1024
+
 // get returns the facts of it, computing them with v and env on a miss.
-func (fc *factCache) get(c *Compiled, it *catalog.Item, req *Request, v *vm.VM, env *Env) *facts {
-	t := fc.table(req.Catalog)
-	if f, ok := t.m.Load(it); ok {
-		return f.(*facts)
+func (t *factTable) get(c *Compiled, it *catalog.Item, req *Request, v *vm.VM, env *Env) *facts {
+	if m := t.read.Load(); m != nil {
+		if f, ok := (*m)[it]; ok {
+			return f
+		}
 	}
-	f := c.computeFacts(it, req.sensitive(it), v, env)
-	if t.n.Add(1) > maxCachedItems {
-		t.m.Clear()
-		t.n.Store(0)
+	t.mu.Lock()
+	f, ok := t.dirty[it]
+	if ok {
+		t.hits++
+		t.maybePromote()
 	}
-	t.m.Store(it, f)
+	t.mu.Unlock()
+	if ok {
+		return f
+	}
+	f = c.computeFacts(it, req.sensitive(it), v, env)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.dirty == nil {
+		t.dirty = map[*catalog.Item]*facts{}
+	}
+	t.dirty[it] = f
+	t.maybePromote()
 	return f
+}
+
+// maybePromote moves the locked map into a new immutable one when due, and
+// starts over when the table is past maxCachedItems. Callers hold mu.
+func (t *factTable) maybePromote() {
+	var read map[*catalog.Item]*facts
+	if m := t.read.Load(); m != nil {
+		read = *m
+	}
+	if len(read)+len(t.dirty) > maxCachedItems {
+		t.read.Store(nil)
+		t.dirty, t.hits = nil, 0
+		return
+	}
+	if t.hits < promoteAfter && len(t.dirty) < max(64, len(read)/4) {
+		return
+	}
+	merged := make(map[*catalog.Item]*facts, len(read)+len(t.dirty))
+	for k, f := range read {
+		merged[k] = f
+	}
+	for k, f := range t.dirty {
+		merged[k] = f
+	}
+	t.read.Store(&merged)
+	t.dirty, t.hits = nil, 0
 }
 
 // table returns the table of snap, starting one (and dropping the one
@@ -156,8 +204,9 @@ func (c *Compiled) Warm(cat *catalog.Snapshot) {
 	var v vm.VM
 	var env Env
 	req := Request{Catalog: cat}
+	t := c.facts.table(cat)
 	items := cat.Items()
 	for i := range items {
-		c.facts.get(c, &items[i], &req, &v, &env)
+		t.get(c, &items[i], &req, &v, &env)
 	}
 }

@@ -36,6 +36,7 @@ type run struct {
 	tmp     []slot
 	keys    []uint64
 	envItem *catalog.Item
+	table   *factTable // the facts of the request's catalog
 	deltas  []delta
 }
 
@@ -69,7 +70,7 @@ func putRun(r *run) {
 	r.slowRm, r.slowSc, r.cuts = r.slowRm[:0], r.slowSc[:0], r.cuts[:0]
 	r.removes, r.scores, r.all = bitset{}, bitset{}, facts{}
 	r.deltas = r.deltas[:0]
-	r.c, r.req, r.cands, r.envItem, r.res = nil, nil, nil, nil, Result{}
+	r.c, r.req, r.cands, r.envItem, r.table, r.res = nil, nil, nil, nil, nil, Result{}
 	r.env = Env{}
 	runPool.Put(r)
 }
@@ -185,7 +186,10 @@ func (r *run) factsOf(it *catalog.Item) *facts {
 		return &r.all
 	}
 	r.envItem = nil
-	return r.c.facts.get(r.c, it, r.req, &r.vm, &r.env)
+	if r.table == nil {
+		r.table = r.c.facts.table(r.req.Catalog)
+	}
+	return r.table.get(r.c, it, r.req, &r.vm, &r.env)
 }
 
 // matches reports whether active rule i matches the candidate in s. Hot
