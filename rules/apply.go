@@ -109,7 +109,8 @@ func (r *run) removeAndScore() {
 		if it == nil {
 			continue
 		}
-		s := slot{i: int32(i), f: r.factsOf(it), score: r.cands[i].Score}
+		r.fs[i] = r.factsOf(it)
+		s := slot{i: int32(i), score: r.cands[i].Score}
 		if r.removed(&s) {
 			continue
 		}
@@ -125,7 +126,8 @@ func (r *run) removeAndScore() {
 // traces the first such rule in rule order.
 func (r *run) removed(s *slot) bool {
 	id := r.cands[s.i].Item.ID
-	fast, ok := first(&r.removes, &s.f.match)
+	f := r.fs[s.i]
+	fast, ok := first(&r.removes, &f.match)
 	var bought int64 // Unix ns of the last purchase of the item; 0: never
 	looked := false
 	for _, i := range r.slowRm {
@@ -133,7 +135,7 @@ func (r *run) removed(s *slot) bool {
 			break
 		}
 		cr := &r.c.rules[i]
-		if !s.f.match.has(i) || !r.matches(i, s) {
+		if !f.match.has(i) || !r.matches(i, s) {
 			continue
 		}
 		if cr.kind == kindExcludePurchased {
@@ -167,9 +169,10 @@ func first(a, b *bitset) (int, bool) {
 // the changes in r.deltas[s.lo:s.hi].
 func (r *run) score(s *slot) {
 	s.lo = int32(len(r.deltas))
+	f := r.fs[s.i]
 	k := 0 // next in r.slowSc; both lists are in rule order, merged
 	for w := range r.scores {
-		for x := r.scores[w] & s.f.match[w]; x != 0; x &= x - 1 {
+		for x := r.scores[w] & f.match[w]; x != 0; x &= x - 1 {
 			i := w*64 + bits.TrailingZeros64(x)
 			for ; k < len(r.slowSc) && r.slowSc[k] < i; k++ {
 				r.boostSlow(r.slowSc[k], s)
@@ -193,7 +196,7 @@ type delta struct {
 
 // boostSlow applies rule i to s if it matches.
 func (r *run) boostSlow(i int, s *slot) {
-	if s.f.match.has(i) && r.matches(i, s) {
+	if r.fs[s.i].match.has(i) && r.matches(i, s) {
 		r.boost(i, s)
 	}
 }

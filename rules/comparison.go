@@ -26,10 +26,6 @@ type comparison struct {
 	slot          int    // index of the values in facts.values and run.values
 }
 
-// errValue stands for a side whose evaluation failed; comparisons with it
-// are false.
-type errValue struct{}
-
 // asComparison returns n as a comparison when it has that shape.
 func asComparison(src string, n ast.Node, tree *parser.Tree) (comparison, bool) {
 	var c comparison
@@ -74,22 +70,44 @@ func valueConfig() *conf.Config {
 	return cfg
 }
 
-// value evaluates one side, errValue on failure.
-func value(v *vm.VM, p *vm.Program, env *Env) any {
-	out, err := v.Run(p, env)
-	if err != nil {
-		return errValue{}
-	}
-	return out
+// operand is the value of one side of a comparison. Strings and string
+// lists, the usual case, are also kept unboxed so that comparing them
+// needs no type switch.
+type operand struct {
+	kind  operandKind
+	str   string
+	list  []string
+	boxed any
 }
 
-// holds reports whether the comparison holds for the item value iv and
-// the request value rv.
-func (c *comparison) holds(iv, rv any) bool {
-	if _, bad := iv.(errValue); bad {
-		return false
+type operandKind uint8
+
+const (
+	operandBad    operandKind = iota // the evaluation failed
+	operandString                    // str
+	operandList                      // list
+	operandOther                     // boxed only
+)
+
+// value evaluates one side.
+func value(v *vm.VM, p *vm.Program, env *Env) operand {
+	out, err := v.Run(p, env)
+	if err != nil {
+		return operand{}
 	}
-	if _, bad := rv.(errValue); bad {
+	switch x := out.(type) {
+	case string:
+		return operand{kind: operandString, str: x, boxed: out}
+	case []string:
+		return operand{kind: operandList, list: x, boxed: out}
+	}
+	return operand{kind: operandOther, boxed: out}
+}
+
+// holds reports whether the comparison holds for the item side iv and the
+// request side rv.
+func (c *comparison) holds(iv, rv *operand) bool {
+	if iv.kind == operandBad || rv.kind == operandBad {
 		return false
 	}
 	l, r := rv, iv
@@ -97,13 +115,15 @@ func (c *comparison) holds(iv, rv any) bool {
 		l, r = iv, rv
 	}
 	var ok bool
-	switch c.op {
-	case "==":
-		ok = equal(l, r)
-	case "!=":
-		ok = !equal(l, r)
+	switch {
+	case c.op == "in" && l.kind == operandString && r.kind == operandList:
+		ok = slices.Contains(r.list, l.str)
+	case c.op == "in":
+		ok = in(l.boxed, r.boxed)
+	case l.kind == operandString && r.kind == operandString:
+		ok = (l.str == r.str) == (c.op == "==")
 	default:
-		ok = in(l, r)
+		ok = equal(l.boxed, r.boxed) == (c.op == "==")
 	}
 	return ok != c.negate
 }

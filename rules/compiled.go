@@ -142,7 +142,8 @@ func (c *condition) holds(v *vm.VM, env *Env) bool {
 		return false
 	}
 	for _, cmp := range c.compare {
-		if !cmp.holds(value(v, cmp.item, env), value(v, cmp.request, env)) {
+		iv, rv := value(v, cmp.item, env), value(v, cmp.request, env)
+		if !cmp.holds(&iv, &rv) {
 			return false
 		}
 	}

@@ -29,7 +29,7 @@ func (b *bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
 type facts struct {
 	match     bitset
 	sensitive bool
-	values    []any // by comparison.slot
+	values    []operand // item sides of comparisons, by comparison.slot
 	// brand and category (top level) as small numbers for diversity
 	// counts, -1 when empty.
 	brand, category int32
@@ -151,7 +151,7 @@ func (fc *factCache) table(snap *catalog.Snapshot) *factTable {
 func (c *Compiled) computeFacts(it *catalog.Item, sensitive bool, v *vm.VM, env *Env) *facts {
 	f := &facts{sensitive: sensitive, brand: c.facts.names.id(it.Brand), category: c.facts.names.id(it.TopCategory())}
 	if c.facts.values > 0 {
-		f.values = make([]any, c.facts.values)
+		f.values = make([]operand, c.facts.values)
 	}
 	env.setItem(it, sensitive)
 	for i := range c.rules {

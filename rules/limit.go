@@ -34,9 +34,10 @@ func (r *run) cut() {
 // cutBy returns the first rule that removes s, or -1, counting s in the
 // rules that keep it.
 func (r *run) cutBy(s *slot) int {
+	f := r.fs[s.i]
 	for k := range r.cuts {
 		c := &r.cuts[k]
-		if !s.f.match.has(c.rule) || !r.matches(c.rule, s) {
+		if !f.match.has(c.rule) || !r.matches(c.rule, s) {
 			continue
 		}
 		a := &r.c.rules[c.rule].Action
@@ -46,9 +47,9 @@ func (r *run) cutBy(s *slot) int {
 			}
 			continue
 		}
-		v := s.f.brand
+		v := f.brand
 		if a.Field == "category" {
-			v = s.f.category
+			v = f.category
 		}
 		if v < 0 {
 			continue

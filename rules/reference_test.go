@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/candorhq/candor/catalog"
@@ -17,9 +18,9 @@ import (
 )
 
 // TestApplyMatchesReference holds Apply, with its per-item caches, split
-// conditions, bitsets, merges and pooled state, to a plain reading of its
-// documentation: evaluate every condition whole, for every candidate, one
-// rule at a time.
+// conditions, native comparisons, bitsets, merges and pooled state, to a
+// plain reading of its documentation: every condition compiled whole by
+// expr and run for every candidate, one rule at a time.
 func TestApplyMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	cats := []*catalog.Snapshot{randomCatalog(rng), randomCatalog(rng)}
@@ -76,9 +77,22 @@ func reference(c *Compiled, req Request, cands []Candidate) []Candidate {
 	var v vm.VM
 	var env Env
 	env.setRequest(&req)
+	programs := map[string]*vm.Program{} // the whole condition, compiled by expr alone
 	holds := func(cr *compiledRule, it *catalog.Item) bool {
+		if cr.When == "" {
+			return true
+		}
+		p, ok := programs[cr.When]
+		if !ok {
+			var err error
+			if p, err = expr.Compile(cr.When, expr.Env(Env{}), expr.AsBool()); err != nil {
+				panic(err)
+			}
+			programs[cr.When] = p
+		}
 		env.setItem(it, req.sensitive(it))
-		return cr.cond.holds(&v, &env)
+		out, err := v.Run(p, &env)
+		return err == nil && out.(bool)
 	}
 	var active []*compiledRule
 	for i := range c.rules {

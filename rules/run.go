@@ -25,8 +25,9 @@ type run struct {
 	slowRm  []int           // other active filters and exclusions
 	slowSc  []int           // other active boosts and buries
 	cuts    []cut           // active limits and diversities, in rule order
-	values  []any           // request sides of comparisons, by slot
+	values  []operand       // request sides of comparisons, by slot
 	all     facts           // every rule matching: for rulesets with nothing per item
+	fs      []*facts        // by index in cands
 	work    []slot
 	moved   []slot
 	out     []Candidate
@@ -40,10 +41,11 @@ type run struct {
 	deltas  []delta
 }
 
-// slot is a candidate being worked on: its index in cands, its score so
-// far, its facts, and its score changes in run.deltas[lo:hi].
+// slot is a candidate being worked on: its index in cands (and in
+// run.fs, its facts), its score so far, and its score changes in
+// run.deltas[lo:hi]. It holds no pointer, so sorting and moving slots
+// costs the garbage collector nothing.
 type slot struct {
-	f      *facts
 	score  float64
 	i      int32
 	lo, hi int32
@@ -64,6 +66,7 @@ func putRun(r *run) {
 		r.active[k] = r.active[k][:0]
 	}
 	clear(r.out[:cap(r.out)])
+	clear(r.fs)
 	r.bought.reset()
 	clear(r.values)
 	r.work, r.moved, r.tmp, r.pins, r.taken, r.out = r.work[:0], r.moved[:0], r.tmp[:0], r.pins[:0], r.taken[:0], r.out[:0]
@@ -78,6 +81,7 @@ func putRun(r *run) {
 // begin decides which rules apply to this request.
 func (r *run) begin() {
 	r.env.setRequest(r.req)
+	r.fs = slices.Grow(r.fs[:0], len(r.cands))[:len(r.cands)]
 	r.values = slices.Grow(r.values[:0], r.c.facts.values)[:r.c.facts.values]
 	if !r.c.facts.needed() {
 		for i := range r.c.rules {
@@ -193,15 +197,16 @@ func (r *run) factsOf(it *catalog.Item) *facts {
 }
 
 // matches reports whether active rule i matches the candidate in s. Hot
-// callers test s.f.match.has(i) first, which is most often false.
+// callers test the facts' match bit first, which is most often false.
 func (r *run) matches(i int, s *slot) bool {
-	if !s.f.match.has(i) {
+	f := r.fs[s.i]
+	if !f.match.has(i) {
 		return false
 	}
 	cond := &r.c.rules[i].cond
 	for k := range cond.compare {
 		cmp := &cond.compare[k]
-		if !cmp.holds(s.f.values[cmp.slot], r.values[cmp.slot]) {
+		if !cmp.holds(&f.values[cmp.slot], &r.values[cmp.slot]) {
 			return false
 		}
 	}
@@ -217,8 +222,8 @@ func (r *run) matches(i int, s *slot) bool {
 
 // sensitive reports whether the candidate in s is a sensitive item.
 func (r *run) sensitive(s *slot) bool {
-	if s.f == &r.all {
-		return r.req.sensitive(r.cands[s.i].Item)
+	if f := r.fs[s.i]; f != &r.all {
+		return f.sensitive
 	}
-	return s.f.sensitive
+	return r.req.sensitive(r.cands[s.i].Item)
 }
