@@ -1,0 +1,94 @@
+package actions
+
+import (
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/recommend"
+)
+
+// Decision is the outcome of one arbitration. Actions is what the customer
+// sees; Suppressed is the marketer's trace and must never reach the
+// customer (see ForCustomer).
+type Decision struct {
+	Channel        consent.Scope `json:"channel"`
+	CatalogVersion int           `json:"catalog_version"`
+	ModelVersion   string        `json:"model_version,omitempty"`
+	Actions        []Chosen      `json:"actions"`             // best first, at most Request.N; never nil
+	NoAction       string        `json:"no_action,omitempty"` // why Actions is empty: a None* constant
+	UsedSets       []string      `json:"used_sets"`           // personal feature sets the chosen actions used
+	Suppressed     []Suppressed  `json:"suppressed,omitempty"`
+}
+
+// Chosen is one action shown to the customer. Score is exactly the sum of
+// its reasons' contributions, added in the order listed:
+//
+//	base            = rate × value × weight
+//	affinity bonus  = (propensity − rate) × value × weight
+//
+// where rate is the action's smoothed response rate and propensity blends
+// it with the customer's model affinity (see Config.AffinityWeight). The
+// bonus is split by its evidence (purchases, browsing, or the category's
+// popularity), so score = propensity × value × weight up to rounding and
+// exactly the sum of the parts. A product has no additive decomposition
+// in logs; this one is exact and each part names its evidence. Reasons of
+// kind eligibility contribute 0: they name the feature sets the action's
+// condition read.
+type Chosen struct {
+	ActionID string              `json:"action_id"`
+	Name     string              `json:"name"`
+	Type     Type                `json:"type"`
+	Channel  consent.Scope       `json:"channel"`
+	Score    float64             `json:"score"`
+	Reasons  []recommend.Reason  `json:"reasons"`
+	Controls []recommend.Control `json:"controls"`
+	Items    []string            `json:"items,omitempty"`
+	Category string              `json:"category,omitempty"`
+}
+
+// Suppressed is an action that was not shown, and why: for the marketer's
+// trace and Simulate, never for the customer.
+type Suppressed struct {
+	ActionID string  `json:"action_id"`
+	Reason   string  `json:"reason"`           // a Reason* constant
+	Detail   string  `json:"detail,omitempty"` // e.g. the missing scope, the cap reached
+	Score    float64 `json:"score,omitempty"`  // for below_threshold and outranked
+}
+
+// Reasons an action is suppressed. Decide checks them in this order and
+// reports the first that applies.
+const (
+	ReasonOtherChannel        = "other_channel"          // the action is not for the requested channel
+	ReasonNotValidNow         = "not_valid_now"          // outside its from/until window
+	ReasonNoChannelConsent    = "no_channel_consent"     // the channel is not granted; detail: the consent reason
+	ReasonGPC                 = "gpc"                    // shares data and the request carries GPC
+	ReasonNoSaleShare         = "no_sale_share_consent"  // shares data and sale_share is not granted
+	ReasonNoFeatureSetConsent = "no_feature_set_consent" // its condition reads a set not granted; detail: the set
+	ReasonConditionFalse      = "condition_false"        // its condition does not hold for the customer
+	ReasonCapped              = "capped"                 // caps.max_per reached in caps.period
+	ReasonDismissed           = "dismissed_cooldown"     // dismissed within caps.cooldown_after_dismiss
+	ReasonContactPolicy       = "contact_policy"         // the channel's contact limit is reached
+	ReasonBelowThreshold      = "below_threshold"        // scored at or below Config.Threshold
+	ReasonOutranked           = "outranked"              // eligible and above threshold, but not in the top n
+)
+
+// Why a decision has no action.
+const (
+	NoneInvalidChannel   = "invalid_channel"    // the channel is not onsite, email, sms or push
+	NoneNoActions        = "no_actions"         // no action is for this channel
+	NoneNoChannelConsent = "no_channel_consent" // the customer has not granted the channel
+	NoneNotEligible      = "none_eligible"      // every action was suppressed before scoring
+	NoneBelowThreshold   = "below_threshold"    // some scored, none above the threshold: silence beats spam
+)
+
+// Reason kinds of a Chosen action's reasons, beside recommend's
+// bought_together, viewed_recently and popular_in_category.
+const (
+	KindResponseRate = "response_rate" // the base part: how customers respond to the action
+	KindEligibility  = "eligibility"   // a feature set the condition read; contributes 0
+)
+
+// ForCustomer returns d without the suppressed list: what a customer (or
+// the site serving them) may see.
+func (d Decision) ForCustomer() Decision {
+	d.Suppressed = nil
+	return d
+}

@@ -1,0 +1,62 @@
+package actions
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/rules"
+)
+
+// Problem is one reason a catalog cannot be published, in the style of
+// rules.Problem.
+type Problem struct {
+	ActionID string    `json:"action_id,omitempty"` // "" for the catalog as a whole
+	Field    string    `json:"field"`               // the JSON field, e.g. "when" or "caps.period"
+	Pos      rules.Pos `json:"pos,omitzero"`        // within the condition, for "when"
+	Message  string    `json:"message"`
+}
+
+// String renders the problem for messages: `action a1, when 1:9: ...`.
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.ActionID != "" {
+		fmt.Fprintf(&b, "action %s, ", p.ActionID)
+	}
+	b.WriteString(p.Field)
+	if s := p.Pos.String(); s != "" {
+		b.WriteString(" ")
+		b.WriteString(s)
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Problems is every problem of one catalog. Validate returns it wrapped in
+// an EInvalid *candor.Error whose message lists them all; use errors.As to
+// get the list.
+type Problems []Problem
+
+// Error lists the problems, one per line.
+func (ps Problems) Error() string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, "\n")
+}
+
+// err returns nil for no problems, else an EInvalid *candor.Error that
+// wraps ps and whose message lists them.
+func (ps Problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	noun := "problems"
+	if len(ps) == 1 {
+		noun = "problem"
+	}
+	msg := fmt.Sprintf("the action catalog has %d %s: %s", len(ps), noun, strings.ReplaceAll(ps.Error(), "\n", "; "))
+	return &candor.Error{Code: candor.EInvalid, Message: msg, Op: "actions.Validate", Err: ps}
+}
