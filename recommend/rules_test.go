@@ -52,3 +52,23 @@ func TestRulesArePromotedReasonsAndKeepTheSum(t *testing.T) {
 		}
 	}
 }
+
+func TestPinnedItemJoinsThePool(t *testing.T) {
+	cat, m := recommendtest.World(13, 240)
+	rs, err := rules.Compile(rules.Ruleset{Name: "default", Version: 1, Rules: []rules.Rule{
+		{ID: "pin", Action: rules.Action{Type: rules.ActionPin, Slot: 1, ItemID: "i237"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := recommend.NewService(recommend.Deps{Reader: &fakeReader{}, Model: func() recommend.Model { return m },
+		Catalog: func() *catalog.Snapshot { return cat }, Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
+		Rules: func() *rules.Compiled { return rs }}, recommend.Config{})
+	resp, err := svc.Recommend(context.Background(), recommend.Request{AnonymousID: "a", N: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Items[0].ItemID != "i237" {
+		t.Errorf("first item %s, want the pinned i237", resp.Items[0].ItemID)
+	}
+}

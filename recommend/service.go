@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -141,7 +142,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 		ev = gather(m, st, req, s.cfg.Weights)
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
-	cands, parts := s.candidates(m, cat, st, ev, req, tr)
+	cands, parts := s.candidates(m, cat, st, ev, req, rs, tr)
 	resp.RulesetVersion = rs.Version()
 	cands = applyRules(rs, cands, cat, st, req, tr)
 	for _, c := range s.diversify(cands, req.N) {
@@ -157,11 +158,11 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 
 // candidates are the pool items that survive the filters, with exact parts,
 // best first.
-func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, tr *Trace) ([]candidate, candidateParts) {
+func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace) ([]candidate, candidateParts) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
 	accumulate(m, ev, acc)
-	pool := s.pool(m, cat, acc, st, req)
+	pool := withPinned(s.pool(m, cat, acc, st, req), m, rs)
 	f := newFilterer(cat, st, s.feedbackOf(st), req, s.replen)
 	out := make([]candidate, 0, len(pool))
 	for _, j := range pool {
@@ -228,6 +229,18 @@ func (s *Service) pool(m Model, cat *catalog.Snapshot, acc *accumulator, st *fea
 				seen[j] = true
 				pool = append(pool, j)
 			}
+		}
+	}
+	return pool
+}
+
+// withPinned adds the items the ruleset pins, so a pin can place an item
+// the evidence did not reach; the filters still apply to it.
+func withPinned(pool []int32, m Model, rs *rules.Compiled) []int32 {
+	for _, id := range rs.PinnedItems() {
+		j, ok := m.Lookup(id)
+		if ok && !slices.Contains(pool, j) {
+			pool = append(pool, j)
 		}
 	}
 	return pool
