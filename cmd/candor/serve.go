@@ -38,6 +38,23 @@ func reloadRules(ctx context.Context, l *rules.Live) error {
 	return nil
 }
 
+// reloadRulesEvery reloads the live ruleset on a timer, for notices lost
+// while the subscription was reconnecting.
+func reloadRulesEvery(ctx context.Context, l *rules.Live, every time.Duration, log *zap.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := reloadRules(ctx, l); err != nil && ctx.Err() == nil {
+				log.Warn("reloading the ruleset", zap.Error(err))
+			}
+		}
+	}
+}
+
 // sampleOf returns up to 500 catalog items, for rule warnings such as "this
 // filter would remove every candidate".
 func sampleOf(live *catalog.Live) func() []*catalog.Item {
@@ -321,6 +338,7 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 			}
 		}
 	})
+	go reloadRulesEvery(ctx, svc.rulesLive, 10*time.Second, log)
 	kr.Run(ctx, auth.DefaultRefresh, func(err error) { log.Warn("reloading API keys", zap.Error(err)) })
 }
 
