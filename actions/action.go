@@ -22,14 +22,14 @@ type Type string
 
 // Action types.
 const (
-	Offer          Type = "offer"          // a discount, a voucher
-	Content        Type = "content"        // an article, a guide
-	Service        Type = "service"        // a service message: renewal, delivery, help
-	Recommendation Type = "recommendation" // a product recommendation slot
+	TypeOffer          Type = "offer"          // a discount, a voucher
+	TypeContent        Type = "content"        // an article, a guide
+	TypeService        Type = "service"        // a service message: renewal, delivery, help
+	TypeRecommendation Type = "recommendation" // a product recommendation slot
 )
 
 // Types lists the action types in documentation order.
-var Types = []Type{Offer, Content, Service, Recommendation}
+var Types = []Type{TypeOffer, TypeContent, TypeService, TypeRecommendation}
 
 // Action is one thing the business can do for a customer. Validate checks
 // every field; Engine.Decide uses only validated actions.

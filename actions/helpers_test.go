@@ -47,7 +47,7 @@ func without(drop ...consent.Scope) []consent.Scope {
 
 // action returns a valid email action worth 10.
 func action(id string) actions.Action {
-	return actions.Action{ID: id, Name: "Action " + id, Type: actions.Offer, Channels: []consent.Scope{consent.Email}, Value: 10}
+	return actions.Action{ID: id, Name: "Action " + id, Type: actions.TypeOffer, Channels: []consent.Scope{consent.Email}, Value: 10}
 }
 
 // compile validates actions into a catalog of version 1.

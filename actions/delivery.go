@@ -1,0 +1,60 @@
+package actions
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+)
+
+// Deliverer records deliveries so that caps and contact policies hold
+// under concurrent requests and events. redisstore.Store implements it.
+type Deliverer interface {
+	// Deliver calls allow with the customer's current contacts and, when it
+	// returns "", adds member at t, atomically: if the contacts change
+	// between the read and the write (another Deliver, an ingested event)
+	// it reads and asks again. It returns allow's last answer: "" when
+	// member was recorded. EConflict when it could not win the race.
+	Deliver(ctx context.Context, customerID, member string, t time.Time, allow func([]features.Contact) string) (string, error)
+}
+
+// Allow returns why delivering action id on ch at now would break a cap,
+// a dismissal cooldown or the channel's contact policy given contacts,
+// or "" when it would not; ReasonUnknownAction when id is not in the
+// catalog.
+func (e *Engine) Allow(contacts []features.Contact, id string, ch consent.Scope, now time.Time) string {
+	c := e.catalog()
+	i, ok := c.index[id]
+	if !ok {
+		return ReasonUnknownAction
+	}
+	if !slices.Contains(c.actions[i].Channels, ch) {
+		return ReasonOtherChannel
+	}
+	lim, limited := e.cfg.Policy[ch]
+	u := c.usage(contacts, ch, lim, now)
+	reason, _ := c.capped(i, &u, lim, limited, now)
+	return reason
+}
+
+// ReasonUnknownAction: Allow or Deliver was asked about an action that is
+// not in the catalog.
+const ReasonUnknownAction = "unknown_action"
+
+// Deliver records an impression of action id on ch for the customer at now
+// through d, unless that would break a cap or the contact policy (then it
+// returns the reason and records nothing). Call it when the action is
+// actually sent, so that two concurrent decisions cannot both spend the
+// last allowed contact. Consent is checked by Decide, not here.
+func (e *Engine) Deliver(ctx context.Context, d Deliverer, customerID, id string, ch consent.Scope, now time.Time) (string, error) {
+	if err := candor.ValidateID("customer id", customerID); err != nil {
+		return "", err
+	}
+	member := ContactMember(id, features.Impression, ch, now)
+	return d.Deliver(ctx, customerID, member, now, func(cs []features.Contact) string {
+		return e.Allow(cs, id, ch, now)
+	})
+}
