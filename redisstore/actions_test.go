@@ -218,8 +218,8 @@ func TestDeliverConcurrent(t *testing.T) {
 				count[strings.SplitN(m, ":", 2)[0]]++
 			}
 		}
-		if count["capped"] != 2 || count["capped"]+count["free"] != 5 {
-			t.Errorf("email deliveries %v, want capped 2 (its cap) and 5 in all (the policy)", count)
+		if count["capped"] > 2 || count["capped"]+count["free"] != 5 {
+			t.Errorf("email deliveries %v, want capped at most 2 (its cap) and 5 in all (the policy)", count)
 		}
 		n := 0
 		delivered.Range(func(_, v any) bool { n += int(v.(*atomic.Int64).Load()); return true })
