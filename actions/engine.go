@@ -118,11 +118,12 @@ type decide struct {
 	aff   *affinity
 }
 
-// candidate is an action that passed every check, with its score parts.
+// candidate is an action that passed every check, with its score; its
+// parts are kept aside so that ranking moves small values.
 type candidate struct {
-	i     int
-	parts parts
 	score float64
+	i     int // position in the catalog
+	p     int // position in the parts
 }
 
 // Decide picks at most n actions for the customer on the channel: those
@@ -142,16 +143,21 @@ func (e *Engine) Decide(req Request) Decision {
 	}
 	s := e.start(c, &req)
 	var cands []candidate
+	var ps []parts
 	d.Suppressed = make([]Suppressed, 0, len(c.actions))
 	for i := range c.actions {
 		if reason, detail := s.check(i); reason != "" {
 			d.Suppressed = append(d.Suppressed, Suppressed{ActionID: c.actions[i].ID, Reason: reason, Detail: detail})
 			continue
 		}
+		if cands == nil { // most requests score many actions or none
+			cands, ps = make([]candidate, 0, len(c.actions)-i), make([]parts, 0, len(c.actions)-i)
+		}
 		p := s.parts(i)
-		cands = append(cands, candidate{i: i, parts: p, score: p.sum()})
+		cands = append(cands, candidate{score: p.sum(), i: i, p: len(ps)})
+		ps = append(ps, p)
 	}
-	s.choose(&d, cands)
+	s.choose(&d, cands, ps)
 	return d
 }
 
@@ -217,8 +223,13 @@ func (s *decide) actionEnv() *rules.ActionEnv {
 
 // choose ranks the candidates, keeps the top n above the threshold and
 // suppresses the rest.
-func (s *decide) choose(d *Decision, cands []candidate) {
-	slices.SortStableFunc(cands, func(x, y candidate) int { return compareDesc(x.score, y.score) })
+func (s *decide) choose(d *Decision, cands []candidate, ps []parts) {
+	slices.SortFunc(cands, func(x, y candidate) int {
+		if c := compareDesc(x.score, y.score); c != 0 {
+			return c
+		}
+		return x.i - y.i
+	})
 	n := s.req.N
 	if n <= 0 {
 		n = DefaultN
@@ -233,7 +244,7 @@ func (s *decide) choose(d *Decision, cands []candidate) {
 		case len(d.Actions) >= n:
 			d.Suppressed = append(d.Suppressed, Suppressed{ActionID: a.ID, Reason: ReasonOutranked, Score: cd.score})
 		default:
-			d.Actions = append(d.Actions, s.chosen(cd, used))
+			d.Actions = append(d.Actions, s.chosen(cd, ps[cd.p], used))
 		}
 	}
 	for _, set := range consent.FeatureSets {

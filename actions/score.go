@@ -57,9 +57,8 @@ func (s *decide) parts(i int) parts {
 
 // chosen builds the customer's view of a winning candidate; used collects
 // the personal feature sets it used.
-func (s *decide) chosen(cd candidate, used map[string]bool) Chosen {
+func (s *decide) chosen(cd candidate, p parts, used map[string]bool) Chosen {
 	a := &s.c.actions[cd.i]
-	p := cd.parts
 	rs := []recommend.Reason{{Kind: KindResponseRate, FeatureSet: "none", Contribution: p.base,
 		Text: fmt.Sprintf("Chosen for its value and how often customers take up this %s", a.Type)}}
 	if p.purchases != 0 {
