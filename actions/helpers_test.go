@@ -99,6 +99,5 @@ func suppressed(d actions.Decision, id string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-var _ = fmt.Sprint
 
 func itoa(n int64) string { return fmt.Sprint(n) }
