@@ -99,5 +99,4 @@ func suppressed(d actions.Decision, id string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-
 func itoa(n int64) string { return fmt.Sprint(n) }
