@@ -73,6 +73,12 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/rulesets/:name/versions", staff, handleVersions(s.deps.Rules)},
 		{http.MethodGet, "/v1/audit", staff, handleAudit(s.deps.Rules)},
 
+		{http.MethodGet, "/v1/customers/:id/next-best-actions", siteAdmin, handleNextBestActions(s.deps.NextBest)},
+		{http.MethodGet, "/v1/actions", staff, handleGetActions(s.deps.NextBest)},
+		{http.MethodPut, "/v1/actions", staff, handlePutActions(s.deps.NextBest)},
+		{http.MethodPost, "/v1/actions/publish", staff, handlePublishActions(s.deps.NextBest)},
+		{http.MethodPost, "/v1/actions/simulate", staff, handleSimulateActions(s.deps.NextBest)},
+
 		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},
 		{http.MethodPost, "/v1/models/:version/activate", adminOnly, handleActivateModel(s.deps.Models)},
 	}

@@ -47,6 +47,7 @@ type Deps struct {
 	// RulesReload makes a just-published ruleset live on this replica at
 	// once (the others follow the pub/sub notice); may be nil.
 	RulesReload func(ctx context.Context) error
+	NextBest    *NextBest
 }
 
 // Server is Candor's HTTP API.

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/actions"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
@@ -65,21 +66,22 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 }
 
 type fixture struct {
-	rules     *rules.Service
-	rulesLive *rules.Live
-	model     *recommendtest.Model
-	writer    *recommend.Writer
-	recommend *recommend.Service
-	tokens    *auth.TokenVerifier
-	db        *redistest.DB
-	live      *catalog.Live
-	features  *features.Service
-	store     *redisstore.Store
-	consent   *consent.Service
-	srv       *Server
-	ts        *httptest.Server
-	keys      map[auth.Role]string
-	logs      *observer.ObservedLogs
+	actionsLive *actions.Live
+	rules       *rules.Service
+	rulesLive   *rules.Live
+	model       *recommendtest.Model
+	writer      *recommend.Writer
+	recommend   *recommend.Service
+	tokens      *auth.TokenVerifier
+	db          *redistest.DB
+	live        *catalog.Live
+	features    *features.Service
+	store       *redisstore.Store
+	consent     *consent.Service
+	srv         *Server
+	ts          *httptest.Server
+	keys        map[auth.Role]string
+	logs        *observer.ObservedLogs
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -106,6 +108,7 @@ func newFixture(t *testing.T) *fixture {
 	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
 	_, f.model = recommendtest.World(11, 240)
 	f.writer = recommend.NewWriter(f.store, 0, 1000)
+	f.actionsLive = actions.NewLive(f.store)
 	f.rules = rules.NewService(f.store, rules.Config{})
 	f.rulesLive = rules.NewLive(f.store, "default", f.live.Load)
 	f.recommend = recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model }, Rules: f.rulesLive.Load,
@@ -113,7 +116,7 @@ func newFixture(t *testing.T) *fixture {
 		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
 	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
-		Recommend: f.recommend, Rules: f.rules, RulesReload: f.rulesLive.Reload,
+		Recommend: f.recommend, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
@@ -405,4 +408,10 @@ func openapiPath(p string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+func (f *fixture) nextBest() *NextBest {
+	return &NextBest{Engine: actions.NewEngine(f.actionsLive.Load, actions.Config{}), Service: actions.NewService(f.store, nil),
+		Reload: f.actionsLive.Reload, Reader: f.store, Model: func() recommend.Model { return f.model },
+		Catalog: f.live.Load, Request: f.consent.Request, Decisions: f.store}
 }

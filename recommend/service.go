@@ -331,8 +331,10 @@ func contextWarnings(m Model, cat *catalog.Snapshot, req *Request) []string {
 	return w
 }
 
-// newDecisionID names a decision and the customer it belongs to, so the
+// NewDecisionID names a decision and the customer it belongs to, so the
 // record can be found (and authorized) from the ID alone.
+func NewDecisionID(customerID string) string { return newDecisionID(customerID) }
+
 func newDecisionID(customerID string) string {
 	b := make([]byte, 9)
 	_, _ = rand.Read(b)

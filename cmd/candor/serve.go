@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v3"
 	"go.uber.org/zap"
 
+	"github.com/candorhq/candor/actions"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
@@ -31,7 +32,7 @@ import (
 )
 
 // reloadRules loads the live ruleset; none published yet is fine.
-func reloadRules(ctx context.Context, l *rules.Live) error {
+func reloadRules(ctx context.Context, l interface{ Reload(context.Context) error }) error {
 	if err := l.Reload(ctx); err != nil && candor.ErrorCode(err) != candor.ENotFound {
 		return err
 	}
@@ -176,6 +177,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 
 // services are the domain services one server runs, built once.
 type services struct {
+	actionsLive *actions.Live
 	rules       *rules.Service
 	rulesLive   *rules.Live
 	models      *recommend.Registry
@@ -198,7 +200,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 		return nil, err
 	}
 	svc := &services{models: recommend.NewRegistry(st), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
-		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
+		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
@@ -252,12 +254,15 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Models:      svc.models,
 		Rules:       svc.rules,
 		RulesReload: svc.rulesLive.Reload,
-		Consent:     svc.consent,
-		Catalog:     svc.catalog,
-		Items:       st,
-		Features:    svc.features,
-		Tokens:      svc.tokens,
-		Rights:      svc.rights,
+		NextBest: &httpapi.NextBest{Engine: actions.NewEngine(svc.actionsLive.Load, actions.Config{}), Service: actions.NewService(st, nil),
+			Reload: svc.actionsLive.Reload, Reader: st, Model: svc.models.Current, Catalog: svc.catalog.Load,
+			Request: svc.consent.Request, Decisions: st},
+		Consent:  svc.consent,
+		Catalog:  svc.catalog,
+		Items:    st,
+		Features: svc.features,
+		Tokens:   svc.tokens,
+		Rights:   svc.rights,
 	})
 }
 
@@ -306,7 +311,7 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		err := st.Ping(ctx)
 		if err == nil {
-			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx), reloadRules(ctx, svc.rulesLive))
+			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx), reloadRules(ctx, svc.rulesLive), reloadRules(ctx, svc.actionsLive))
 		}
 		if err == nil {
 			break
@@ -328,6 +333,10 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 				log.Warn("reloading catalog", zap.Error(err))
 			}
 			svc.rulesLive.Warm()
+		case redisstore.TopicActions:
+			if err := svc.actionsLive.Reload(ctx); err != nil {
+				log.Error("new action catalog refused; the previous one stays live", zap.Error(err))
+			}
 		case redisstore.TopicRules:
 			if err := svc.rulesLive.Reload(ctx); err != nil {
 				log.Error("new ruleset refused; the previous one stays live", zap.Error(err))

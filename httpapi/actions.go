@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/actions"
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/recommend"
+)
+
+// NextBest is what the next-best-action routes need: the engine, the gated
+// read, the live model and catalog, and where decisions are recorded.
+type NextBest struct {
+	Engine    *actions.Engine
+	Service   *actions.Service
+	Reload    func(context.Context) error // makes a publish live on this replica at once
+	Reader    recommend.StateReader
+	Model     func() recommend.Model
+	Catalog   func() *catalog.Snapshot
+	Request   func(gpc bool) consent.Request
+	Decisions recommend.DecisionStore
+}
+
+type nbaResponse struct {
+	DecisionID string `json:"decision_id"`
+	actions.Decision
+}
+
+func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		ch, err := actions.ParseChannel(c.QueryParam("channel"))
+		if err != nil {
+			return err
+		}
+		n := 0
+		if s := c.QueryParam("n"); s != "" {
+			if n, err = strconv.Atoi(s); err != nil || n < 1 || n > 20 {
+				return candor.Errorf(candor.EInvalid, "n must be a whole number from 1 to 20")
+			}
+		}
+		ctx := c.Request().Context()
+		req := nb.Request(gpcOf(c))
+		st, err := nb.Reader.ReadState(ctx, id, req)
+		if err != nil {
+			return err
+		}
+		d := nb.Engine.Decide(actions.Request{State: st, Channel: ch, N: n, Now: req.Now, GPC: req.GPC, Model: nb.Model(), Items: nb.Catalog()})
+		resp := nbaResponse{DecisionID: recommend.NewDecisionID(id), Decision: d}
+		nb.record(ctx, id, resp, req.Now) // the full decision, with what was suppressed and why
+		resp.Decision = d.ForCustomer()
+		return c.JSON(http.StatusOK, resp)
+	}
+}
+
+// record keeps the marketer's trace; a failure to record does not fail the
+// answer (it is counted by the store's metrics).
+func (nb *NextBest) record(ctx context.Context, id string, r nbaResponse, now time.Time) {
+	if nb.Decisions == nil {
+		return
+	}
+	b, _ := json.Marshal(r)
+	_ = nb.Decisions.AppendDecisions(ctx, []recommend.DecisionRecord{{ID: r.DecisionID, CustomerID: id, Time: now, Body: b}}, recommend.DefaultKeep)
+}
+
+func handleGetActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cat, err := nb.Service.Draft(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, cat)
+	}
+}
+
+func handlePutActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		cat, err := actions.Decode(b)
+		if err != nil {
+			return err
+		}
+		saved, err := nb.Service.PutDraft(c.Request().Context(), cat, who(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, saved)
+	}
+}
+
+func handlePublishActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		cat, err := nb.Service.Publish(ctx, who(c))
+		if err != nil {
+			return err
+		}
+		if nb.Reload != nil {
+			_ = nb.Reload(ctx)
+		}
+		return c.JSON(http.StatusOK, cat)
+	}
+}
+
+type simulateRequest struct {
+	Customers []string `json:"customers"`
+	Channel   string   `json:"channel"`
+	Draft     bool     `json:"draft"`
+}
+
+func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var in simulateRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		ch, err := actions.ParseChannel(in.Channel)
+		if err != nil {
+			return err
+		}
+		if len(in.Customers) == 0 || len(in.Customers) > 1000 {
+			return candor.Errorf(candor.EInvalid, "customers must list 1-1000 customer IDs")
+		}
+		ctx := c.Request().Context()
+		eng := nb.Engine
+		if in.Draft {
+			draft, err := nb.Service.CompileDraft(ctx)
+			if err != nil {
+				return err
+			}
+			eng = eng.WithCatalog(draft)
+		}
+		req := nb.Request(false)
+		states := make([]*features.State, 0, len(in.Customers))
+		for _, id := range in.Customers {
+			if err := candor.ValidateID("customer id", id); err != nil {
+				return err
+			}
+			st, err := nb.Reader.ReadState(ctx, id, req)
+			if err != nil {
+				return err
+			}
+			states = append(states, st)
+		}
+		return c.JSON(http.StatusOK, eng.Simulate(states, ch, actions.Request{Now: req.Now, Model: nb.Model(), Items: nb.Catalog()}))
+	}
+}
