@@ -143,14 +143,4 @@ func unsubscribeLabel(ch consent.Scope) string {
 	return "Stop offers on the site"
 }
 
-func stopLabel(set string) string {
-	switch set {
-	case "purchases":
-		return "Don't use my purchase history"
-	case "browsing":
-		return "Don't use my browsing history"
-	case "declared":
-		return "Don't use the preferences I stated"
-	}
-	return "Don't use my " + set + " data"
-}
+func stopLabel(set string) string { return recommend.StopLabel(set) }

@@ -130,6 +130,9 @@ func personalSet(set string) bool {
 	return set != "" && set != "context" && set != "none" && set != "rules"
 }
 
+// StopLabel is the label of the control that stops using a feature set.
+func StopLabel(set string) string { return stopLabel(set) }
+
 func stopLabel(set string) string {
 	switch set {
 	case "purchases":
