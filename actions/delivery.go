@@ -40,6 +40,24 @@ func (e *Engine) Allow(contacts []features.Contact, id string, ch consent.Scope,
 	return reason
 }
 
+// Check returns why action id could not go to the customer of req on
+// req.Channel now: every check Decide makes (channel, validity window,
+// channel consent, sharing and GPC, the feature sets its condition reads,
+// the condition, caps) except the score; "" when it could. Deliver then
+// enforces the caps atomically.
+func (e *Engine) Check(req Request, id string) (reason, detail string) {
+	c := e.catalog()
+	i, ok := c.index[id]
+	if !ok {
+		return ReasonUnknownAction, ""
+	}
+	if !slices.Contains(consent.Channels, req.Channel) {
+		return ReasonOtherChannel, ""
+	}
+	req.Model = nil // no scoring: affinity is not needed
+	return e.start(c, &req).check(i)
+}
+
 // ReasonUnknownAction: Allow or Deliver was asked about an action that is
 // not in the catalog.
 const ReasonUnknownAction = "unknown_action"

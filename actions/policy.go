@@ -45,7 +45,7 @@ type contact struct {
 // the older "<action>:<ms>", an impression) are read too; their channel is
 // the action's first one.
 func ContactMember(action string, event features.EventType, channel consent.Scope, t time.Time) string {
-	return action + ":" + string(event) + ":" + string(channel) + ":" + strconv.FormatInt(t.UnixMilli(), 10)
+	return features.ContactMember(action, event, channel, t)
 }
 
 // parseContact reads a contact member from the right, since action IDs in

@@ -26,7 +26,8 @@ type Event struct {
 	AnonymousID string            `json:"anonymous_id,omitempty"`
 	Type        EventType         `json:"type"`
 	ItemID      string            `json:"item_id,omitempty"`
-	ActionID    string            `json:"action_id,omitempty"` // impressions/clicks of next-best-actions
+	ActionID    string            `json:"action_id,omitempty"` // impressions/clicks/dismissals of next-best-actions
+	Channel     string            `json:"channel,omitempty"`   // with action_id: onsite, email, sms or push it was delivered on
 	Time        time.Time         `json:"ts"`
 	Value       float64           `json:"value,omitempty"` // rating value, quantity, ...
 	Context     map[string]string `json:"context,omitempty"`

@@ -2,6 +2,7 @@ package features
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,9 @@ func validateType(ev *Event) error {
 }
 
 func validateItem(ev *Event, items ItemLookup) error {
+	if err := validateAction(ev); err != nil {
+		return err
+	}
 	needsItem := ev.ActionID == "" || !isContact(ev.Type)
 	if ev.ItemID == "" {
 		if needsItem {
@@ -117,8 +121,25 @@ func validateItem(ev *Event, items ItemLookup) error {
 	if exists, _ := items(ev.ItemID); !exists {
 		return candor.Errorf(candor.EInvalid, "item_id %q is not in the catalog", ev.ItemID)
 	}
+	return nil
+}
+
+// validateAction checks action_id and channel: a channel names where an
+// action was delivered, so it needs an action_id and a channel scope.
+func validateAction(ev *Event) error {
 	if ev.ActionID != "" {
-		return candor.ValidateID("action_id", ev.ActionID)
+		if err := candor.ValidateID("action_id", ev.ActionID); err != nil {
+			return err
+		}
+	}
+	if ev.Channel == "" {
+		return nil
+	}
+	if ev.ActionID == "" || !isContact(ev.Type) {
+		return candor.Errorf(candor.EInvalid, "channel is only for impression, click and dismiss events of an action (with action_id)")
+	}
+	if !slices.Contains(consent.Channels, consent.Scope(ev.Channel)) {
+		return candor.Errorf(candor.EInvalid, "unknown channel %q: use one of onsite, email, sms, push", ev.Channel)
 	}
 	return nil
 }

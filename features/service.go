@@ -2,7 +2,6 @@ package features
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -85,8 +84,8 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 		return Routed{}, Outcome{Status: Dropped, Reason: ReasonAnonymous}, false
 	}
 	if ev.ActionID != "" && isContact(ev.Type) {
-		member := ev.ActionID + ":" + string(ev.Type) + ":" + strconv.FormatInt(ev.Time.UnixMilli(), 10)
-		return Routed{CustomerID: ev.CustomerID, Member: member, Time: ev.Time}, Outcome{Set: "contacts"}, true
+		member := ContactMember(ev.ActionID, ev.Type, consent.Scope(ev.Channel), ev.Time)
+		return Routed{CustomerID: ev.CustomerID, Member: member, Action: ev.ActionID, Event: ev.Type, Time: ev.Time}, Outcome{Set: "contacts"}, true
 	}
 	_, sensitive := cat.Lookup(ev.ItemID)
 	set, ok := Route(ev, sensitive)

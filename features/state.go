@@ -1,6 +1,7 @@
 package features
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/candorhq/candor/consent"
@@ -26,6 +27,18 @@ type Contact struct {
 	Time   time.Time
 }
 
+// ContactMember is the contacts member recording event of action at t:
+// "<action>:<event>:<channel>:<unix ms>", or "<action>:<event>:<unix ms>"
+// when the channel is not known. Readers parse it from the right, since
+// action IDs may hold ':'.
+func ContactMember(action string, event EventType, channel consent.Scope, t time.Time) string {
+	ms := strconv.FormatInt(t.UnixMilli(), 10)
+	if channel == "" {
+		return action + ":" + string(event) + ":" + ms
+	}
+	return action + ":" + string(event) + ":" + string(channel) + ":" + ms
+}
+
 // Grant returns the grant of the state's decision: what the scorer may use.
 func (s *State) Grant() consent.Grant { return s.Decision.Grant() }
 
@@ -33,6 +46,8 @@ func (s *State) Grant() consent.Grant { return s.Decision.Grant() }
 type Routed struct {
 	CustomerID string
 	Set        consent.Scope // "" for a contact (an impression or click of an action)
-	Member     string        // item id, or "<action>:<ms>" for a contact
+	Member     string        // item id, or ContactMember for a contact
+	Action     string        // for a contact: the action ID
+	Event      EventType     // for a contact: impression, click or dismiss
 	Time       time.Time
 }

@@ -28,6 +28,20 @@ type NextBest struct {
 	Catalog   func() *catalog.Snapshot
 	Request   func(gpc bool) consent.Request
 	Decisions recommend.DecisionStore
+	// Responses returns the observed impressions and clicks per action
+	// (actions.Responses.Load); nil means none observed.
+	Responses func() map[string]actions.Observed
+	// Deliverer records deliveries atomically against caps; required by
+	// the deliver route.
+	Deliverer actions.Deliverer
+}
+
+// responses returns the observed response counts, never nil.
+func (nb *NextBest) responses() map[string]actions.Observed {
+	if nb.Responses == nil {
+		return map[string]actions.Observed{}
+	}
+	return nb.Responses()
 }
 
 type nbaResponse struct {
@@ -57,7 +71,7 @@ func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		d := nb.Engine.Decide(actions.Request{State: st, Channel: ch, N: n, Now: req.Now, GPC: req.GPC, Model: nb.Model(), Items: nb.Catalog()})
+		d := nb.Engine.Decide(actions.Request{State: st, Channel: ch, N: n, Now: req.Now, GPC: req.GPC, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()})
 		resp := nbaResponse{DecisionID: recommend.NewDecisionID(id), Decision: d}
 		nb.record(ctx, id, resp, req.Now) // the full decision, with what was suppressed and why
 		resp.Decision = d.ForCustomer()
@@ -107,13 +121,134 @@ func handlePublishActions(nb *NextBest) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		cat, err := nb.Service.Publish(ctx, who(c))
+		return nb.madeLive(c, cat, err)
+	}
+}
+
+// madeLive answers a publish or rollback and makes it live on this
+// replica at once (the others follow the notice).
+func (nb *NextBest) madeLive(c echo.Context, cat actions.Catalog, err error) error {
+	if err != nil {
+		return err
+	}
+	if nb.Reload != nil {
+		_ = nb.Reload(c.Request().Context())
+	}
+	return c.JSON(http.StatusOK, cat)
+}
+
+func handleValidateActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := nb.Service.Validate(c.Request().Context()); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"valid": true})
+	}
+}
+
+func handleRollbackActions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req rollbackRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if req.Version < 1 {
+			return candor.Errorf(candor.EInvalid, "send {\"version\": n} with the version of the action catalog to make live again")
+		}
+		cat, err := nb.Service.Rollback(c.Request().Context(), req.Version, who(c))
+		return nb.madeLive(c, cat, err)
+	}
+}
+
+func handleActionVersions(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		vs, err := nb.Service.Versions(c.Request().Context())
 		if err != nil {
 			return err
 		}
-		if nb.Reload != nil {
-			_ = nb.Reload(ctx)
+		return c.JSON(http.StatusOK, map[string]any{"versions": vs})
+	}
+}
+
+func handleActionVersion(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		n, err := strconv.Atoi(c.Param("version"))
+		if err != nil {
+			return candor.Errorf(candor.EInvalid, "version must be a whole number, got %q", c.Param("version"))
+		}
+		cat, err := nb.Service.Version(c.Request().Context(), n)
+		if err != nil {
+			return err
 		}
 		return c.JSON(http.StatusOK, cat)
+	}
+}
+
+func handleActionAudit(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		limit, err := limitParam(c)
+		if err != nil {
+			return err
+		}
+		entries, err := nb.Service.Audit(c.Request().Context(), limit)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"entries": entries})
+	}
+}
+
+type deliverRequest struct {
+	Channel string `json:"channel"`
+}
+
+type deliverResponse struct {
+	Delivered bool          `json:"delivered"`
+	ActionID  string        `json:"action_id"`
+	Channel   consent.Scope `json:"channel"`
+	Reason    string        `json:"reason,omitempty"` // why not: an actions.Reason* constant
+	Detail    string        `json:"detail,omitempty"`
+}
+
+// handleDeliver records that a sender is about to deliver an action: it
+// checks consent and eligibility on a fresh gated read, then records the
+// impression only if caps and the contact policy still allow it, so that
+// concurrent senders cannot both spend the last allowed contact.
+func handleDeliver(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		var in deliverRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		ch, err := actions.ParseChannel(in.Channel)
+		if err != nil {
+			return err
+		}
+		ctx, action := c.Request().Context(), c.Param("action")
+		if err := candor.ValidateID("action id", action); err != nil {
+			return err
+		}
+		req := nb.Request(gpcOf(c))
+		st, err := nb.Reader.ReadState(ctx, id, req)
+		if err != nil {
+			return err
+		}
+		out := deliverResponse{ActionID: action, Channel: ch}
+		out.Reason, out.Detail = nb.Engine.Check(actions.Request{State: st, Channel: ch, Now: req.Now, GPC: req.GPC}, action)
+		if out.Reason == actions.ReasonUnknownAction {
+			return candor.Errorf(candor.ENotFound, "no action %q in the live catalog", action)
+		}
+		if out.Reason == "" {
+			if out.Reason, err = nb.Engine.Deliver(ctx, nb.Deliverer, id, action, ch, req.Now); err != nil {
+				return err
+			}
+		}
+		out.Delivered = out.Reason == ""
+		return c.JSON(http.StatusOK, out)
 	}
 }
 
@@ -157,6 +292,6 @@ func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
 			}
 			states = append(states, st)
 		}
-		return c.JSON(http.StatusOK, eng.Simulate(states, ch, actions.Request{Now: req.Now, Model: nb.Model(), Items: nb.Catalog()}))
+		return c.JSON(http.StatusOK, eng.Simulate(states, ch, actions.Request{Now: req.Now, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()}))
 	}
 }

@@ -1,9 +1,15 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/candorhq/candor/actions"
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/features"
 )
 
 const testActions = `{"actions":[
@@ -53,4 +59,201 @@ func TestNextBestActionsObeyChannelConsent(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// nbaAction is the part of a next-best-action answer these tests read.
+type nbaAction struct {
+	ActionID string  `json:"action_id"`
+	Score    float64 `json:"score"`
+	Reasons  []struct {
+		Kind         string  `json:"kind"`
+		Contribution float64 `json:"contribution"`
+	} `json:"reasons"`
+}
+
+func (f *fixture) nba(t *testing.T, id, channel string) []nbaAction {
+	t.Helper()
+	resp, b := f.send(t, "GET", "/v1/customers/"+id+"/next-best-actions?n=5&channel="+channel, "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("next-best-actions for %s: %d %s", id, resp.StatusCode, b)
+	}
+	var out struct {
+		Actions []nbaAction `json:"actions"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Actions
+}
+
+func (f *fixture) publishActions(t *testing.T, body string) {
+	t.Helper()
+	if code, b := f.marketer(t, "PUT", "/v1/actions", body); code != 200 {
+		t.Fatalf("put actions: %d %s", code, b)
+	}
+	if code, b := f.marketer(t, "POST", "/v1/actions/publish", ""); code != 200 {
+		t.Fatalf("publish actions: %d %s", code, b)
+	}
+}
+
+// Impressions and clicks posted as events become each action's observed
+// response rate, smoothed with the prior, and the answer's parts show it.
+func TestObservedResponsesDriveArbitration(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, `{"actions":[
+	 {"id":"liked","name":"Liked","type":"content","channels":["onsite"],"value":10,"weight":1},
+	 {"id":"ignored","name":"Ignored","type":"content","channels":["onsite"],"value":10,"weight":1}]}`)
+	var evs []string
+	for i := range 40 {
+		c := fmt.Sprintf("r%d", i%8)
+		evs = append(evs, `{"customer_id":"`+c+`","type":"impression","action_id":"liked","channel":"onsite"}`,
+			`{"customer_id":"`+c+`","type":"impression","action_id":"ignored","channel":"onsite"}`)
+		if i < 20 {
+			evs = append(evs, `{"customer_id":"`+c+`","type":"click","action_id":"liked","channel":"onsite"}`)
+		}
+	}
+	r := f.postEvents(t, "["+strings.Join(evs, ",")+"]")
+	for i, o := range r.Outcomes {
+		if o.Status != features.Stored {
+			t.Fatalf("event %d: %+v", i, o)
+		}
+	}
+	if err := f.responses.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, "PUT", "/v1/customers/fresh/consent", `{"preset":"basic"}`, nil)
+	got := f.nba(t, "fresh", "onsite")
+	if len(got) != 2 || got[0].ActionID != "liked" {
+		t.Fatalf("want liked before ignored, got %+v", got)
+	}
+	want := map[string]float64{"liked": (20.0 + 1) / (40 + 20) * 10, "ignored": (0.0 + 1) / (40 + 20) * 10}
+	for _, a := range got {
+		if len(a.Reasons) == 0 || a.Reasons[0].Kind != actions.KindResponseRate {
+			t.Fatalf("%s: no response-rate part: %+v", a.ActionID, a)
+		}
+		if d := a.Reasons[0].Contribution - want[a.ActionID]; d > 1e-9 || d < -1e-9 {
+			t.Errorf("%s: response-rate part %g, want %g", a.ActionID, a.Reasons[0].Contribution, want[a.ActionID])
+		}
+	}
+}
+
+func TestContactEventChannelIsValidated(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/c1/consent", `{"preset":"full"}`, nil)
+	r := f.postEvents(t, `[
+	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"email"},
+	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"fax"},
+	 {"customer_id":"c1","type":"impression","channel":"email","item_id":"`+f.model.IDs()[0]+`"},
+	 {"customer_id":"c1","type":"dismiss","action_id":"bad id!"}]`)
+	want := []string{features.Stored, features.Invalid, features.Invalid, features.Invalid}
+	for i, o := range r.Outcomes {
+		if o.Status != want[i] {
+			t.Errorf("event %d: %+v, want %s", i, o, want[i])
+		}
+	}
+	if !strings.Contains(r.Outcomes[1].Message, "unknown channel") {
+		t.Errorf("message for an unknown channel: %q", r.Outcomes[1].Message)
+	}
+}
+
+func TestActionCatalogVersionsRollbackAudit(t *testing.T) {
+	f := newFixture(t)
+	f.publishActions(t, testActions)
+	f.publishActions(t, `{"actions":[{"id":"tips","name":"Kitchen tips","type":"content","channels":["onsite"],"value":2,"weight":1}]}`)
+	code, b := f.marketer(t, "GET", "/v1/actions/versions", "")
+	if code != 200 || strings.Count(string(b), `"version"`) != 2 || !strings.Contains(string(b), `{"version":2,`) {
+		t.Fatalf("versions: %d %s", code, b)
+	}
+	if code, b := f.marketer(t, "GET", "/v1/actions/versions/1", ""); code != 200 || !strings.Contains(string(b), `"welcome"`) {
+		t.Errorf("version 1: %d %s", code, b)
+	}
+	for path, want := range map[string]int{"/v1/actions/versions/x": 400, "/v1/actions/versions/9": 404, "/v1/actions/audit?limit=0": 400} {
+		if code, b := f.marketer(t, "GET", path, ""); code != want {
+			t.Errorf("GET %s: %d %s, want %d", path, code, b, want)
+		}
+	}
+	code, b = f.marketer(t, "POST", "/v1/actions/rollback", `{"version":1}`)
+	if code != 200 || !strings.Contains(string(b), `"version":3`) || !strings.Contains(string(b), `"welcome"`) {
+		t.Fatalf("rollback: %d %s", code, b)
+	}
+	if f.actionsLive.Load().Version() != 3 {
+		t.Errorf("live version on this replica after rollback: %d", f.actionsLive.Load().Version())
+	}
+	if code, b := f.marketer(t, "POST", "/v1/actions/rollback", `{"version":3}`); code != 409 {
+		t.Errorf("rollback to the live version: %d %s", code, b)
+	}
+	code, b = f.marketer(t, "GET", "/v1/actions/audit", "")
+	var audit struct {
+		Entries []actions.AuditEntry `json:"entries"`
+	}
+	if err := json.Unmarshal(b, &audit); code != 200 || err != nil || len(audit.Entries) != 3 {
+		t.Fatalf("audit: %d %s", code, b)
+	}
+	if e := audit.Entries[0]; e.Action != actions.AuditRollback || e.RestoredFrom != 1 || e.Version != 3 || len(e.Diff.Added) != 1 {
+		t.Errorf("newest audit entry: %+v", e)
+	}
+	if code, _ := f.do(t, "GET", "/v1/actions/audit", auth.RoleSite, ""); code.StatusCode != 403 {
+		t.Errorf("a site key read the action audit: %d", code.StatusCode)
+	}
+	if code, b := f.marketer(t, "PUT", "/v1/actions", `{"actions":[{"id":"x","name":"X","type":"offer","channels":["fax"],"value":1}]}`); code != 200 {
+		t.Fatalf("save an invalid draft: %d %s", code, b)
+	}
+	if code, b := f.marketer(t, "POST", "/v1/actions/validate", ""); code != 400 || !strings.Contains(string(b), "fax") {
+		t.Errorf("validate an invalid draft: %d %s", code, b)
+	}
+}
+
+// Concurrent senders delivering the same email action never exceed the
+// channel's contact policy (2 per 7 days), and a withdrawal of the channel
+// stops delivery on the next call.
+func TestDeliverHoldsContactPolicyUnderConcurrency(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, `{"actions":[
+	 {"id":"welcome","name":"Welcome","type":"offer","channels":["email"],"value":10,"weight":1},
+	 {"id":"partner","name":"Partner deal","type":"offer","channels":["email"],"value":10,"weight":1,"shares_data":true}]}`)
+	f.send(t, "PUT", "/v1/customers/d1/consent", `{"preset":"full","scopes":{"email":"granted","sale_share":"granted"}}`, nil)
+	deliver := func(action string, hdr map[string]string) deliverResponse {
+		resp, b := f.send(t, "POST", "/v1/customers/d1/actions/"+action+"/deliver", `{"channel":"email"}`, hdr)
+		var out deliverResponse
+		if err := json.Unmarshal(b, &out); resp.StatusCode != 200 || err != nil {
+			t.Errorf("deliver %s: %d %s", action, resp.StatusCode, b)
+		}
+		return out
+	}
+	if got := deliver("partner", map[string]string{"Sec-GPC": "1"}); got.Delivered || got.Reason != actions.ReasonGPC {
+		t.Errorf("a data-sharing action delivered under GPC: %+v", got)
+	}
+	results := make(chan deliverResponse, 10)
+	for range 10 {
+		go func() { results <- deliver("welcome", nil) }()
+	}
+	delivered := 0
+	for range 10 {
+		r := <-results
+		if r.Delivered {
+			delivered++
+		} else if r.Reason != actions.ReasonContactPolicy {
+			t.Errorf("refused for %q, want %s", r.Reason, actions.ReasonContactPolicy)
+		}
+	}
+	if delivered != 2 {
+		t.Errorf("%d concurrent deliveries got through an email policy of 2 per 7 days", delivered)
+	}
+	f.send(t, "PUT", "/v1/customers/d2/consent", `{"preset":"full","scopes":{"email":"granted"}}`, nil)
+	f.send(t, "PUT", "/v1/customers/d2/consent", `{"scopes":{"email":"denied"}}`, nil)
+	resp, b := f.send(t, "POST", "/v1/customers/d2/actions/welcome/deliver", `{"channel":"email"}`, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"delivered":false`) || !strings.Contains(string(b), actions.ReasonNoChannelConsent) {
+		t.Errorf("delivery after withdrawing email: %d %s", resp.StatusCode, b)
+	}
+	for path, want := range map[string]int{"/v1/customers/d1/actions/nope/deliver": 404, "/v1/customers/d1/actions/bad%20id/deliver": 400} {
+		if resp, b := f.send(t, "POST", path, `{"channel":"email"}`, nil); resp.StatusCode != want {
+			t.Errorf("POST %s: %d %s, want %d", path, resp.StatusCode, b, want)
+		}
+	}
+	if resp, _ := f.send(t, "POST", "/v1/customers/d1/actions/welcome/deliver", `{"channel":"fax"}`, nil); resp.StatusCode != 400 {
+		t.Errorf("unknown channel: %d", resp.StatusCode)
+	}
 }

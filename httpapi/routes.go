@@ -74,9 +74,15 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/audit", staff, handleAudit(s.deps.Rules)},
 
 		{http.MethodGet, "/v1/customers/:id/next-best-actions", siteAdmin, handleNextBestActions(s.deps.NextBest)},
+		{http.MethodPost, "/v1/customers/:id/actions/:action/deliver", siteAdmin, handleDeliver(s.deps.NextBest)},
 		{http.MethodGet, "/v1/actions", staff, handleGetActions(s.deps.NextBest)},
 		{http.MethodPut, "/v1/actions", staff, handlePutActions(s.deps.NextBest)},
+		{http.MethodPost, "/v1/actions/validate", staff, handleValidateActions(s.deps.NextBest)},
 		{http.MethodPost, "/v1/actions/publish", staff, handlePublishActions(s.deps.NextBest)},
+		{http.MethodPost, "/v1/actions/rollback", staff, handleRollbackActions(s.deps.NextBest)},
+		{http.MethodGet, "/v1/actions/versions", staff, handleActionVersions(s.deps.NextBest)},
+		{http.MethodGet, "/v1/actions/versions/:version", staff, handleActionVersion(s.deps.NextBest)},
+		{http.MethodGet, "/v1/actions/audit", staff, handleActionAudit(s.deps.NextBest)},
 		{http.MethodPost, "/v1/actions/simulate", staff, handleSimulateActions(s.deps.NextBest)},
 
 		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},

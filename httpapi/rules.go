@@ -124,13 +124,9 @@ func handleVersions(svc *rules.Service) echo.HandlerFunc {
 
 func handleAudit(svc *rules.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit := 100
-		if s := c.QueryParam("limit"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 1000 {
-				return candor.Errorf(candor.EInvalid, "limit must be 1-1000")
-			}
-			limit = n
+		limit, err := limitParam(c)
+		if err != nil {
+			return err
 		}
 		entries, err := svc.Audit(c.Request().Context(), c.QueryParam("ruleset"), limit)
 		if err != nil {
@@ -138,6 +134,19 @@ func handleAudit(svc *rules.Service) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, map[string]any{"entries": entries})
 	}
+}
+
+// limitParam reads ?limit= for audit trails: 1-1000, default 100.
+func limitParam(c echo.Context) (int, error) {
+	s := c.QueryParam("limit")
+	if s == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, candor.Errorf(candor.EInvalid, "limit must be a whole number from 1 to 1000")
+	}
+	return n, nil
 }
 
 type previewRequest struct {

@@ -67,6 +67,7 @@ func (m *memKeys) RevokeKey(_ context.Context, id string) error {
 
 type fixture struct {
 	actionsLive *actions.Live
+	responses   *actions.Responses
 	rules       *rules.Service
 	rulesLive   *rules.Live
 	model       *recommendtest.Model
@@ -109,6 +110,7 @@ func newFixture(t *testing.T) *fixture {
 	_, f.model = recommendtest.World(11, 240)
 	f.writer = recommend.NewWriter(f.store, 0, 1000)
 	f.actionsLive = actions.NewLive(f.store)
+	f.responses = actions.NewResponses(f.store)
 	f.rules = rules.NewService(f.store, rules.Config{})
 	f.rulesLive = rules.NewLive(f.store, "default", f.live.Load)
 	f.recommend = recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model }, Rules: f.rulesLive.Load,
@@ -413,5 +415,5 @@ func openapiPath(p string) string {
 func (f *fixture) nextBest() *NextBest {
 	return &NextBest{Engine: actions.NewEngine(f.actionsLive.Load, actions.Config{}), Service: actions.NewService(f.store, nil),
 		Reload: f.actionsLive.Reload, Reader: f.store, Model: func() recommend.Model { return f.model },
-		Catalog: f.live.Load, Request: f.consent.Request, Decisions: f.store}
+		Catalog: f.live.Load, Request: f.consent.Request, Decisions: f.store, Responses: f.responses.Load, Deliverer: f.store}
 }

@@ -26,6 +26,7 @@ var (
 func (k keys) actionsDraft() string    { return k.ns + ":actions:draft" }    // STRING: JSON
 func (k keys) actionsVersions() string { return k.ns + ":actions:versions" } // HASH: version -> JSON
 func (k keys) actionsLive() string     { return k.ns + ":actions:live" }     // STRING: version
+func (k keys) actionResponses() string { return k.ns + ":actions:responses" } // HASH: "<event>:<action>" -> count
 
 // auditKindActions marks the action catalog's entries in the shared audit
 // stream.

@@ -23,6 +23,13 @@ const contactsTTL = 90 * 24 * 3600
 // customers' scripts go in one pipeline. It returns, per event in input
 // order, "" when stored or the consent reason it was dropped for.
 func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention) ([]string, error) {
+	return s.ingest(ctx, evs, req, ret, true)
+}
+
+// ingest runs Ingest; count adds the impressions and clicks of actions to
+// their response counters in the same pipeline. A retry after NOSCRIPT
+// does not count again: the counters were updated in the first pass.
+func (s *Store) ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention, count bool) ([]string, error) {
 	groups, order := groupByCustomer(evs)
 	cmds := make([]*redis.Cmd, len(order))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -30,13 +37,16 @@ func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.R
 			keys, args := s.ingestCall(id, evs, groups[id], req, ret)
 			cmds[gi] = scriptIngest.EvalSha(ctx, p, keys, args...)
 		}
+		if count {
+			s.countResponses(ctx, p, evs)
+		}
 		return nil
 	})
 	if err != nil && isNoScript(err) {
 		if lerr := s.LoadScripts(ctx); lerr != nil {
 			return nil, lerr
 		}
-		return s.Ingest(ctx, evs, req, ret)
+		return s.ingest(ctx, evs, req, ret, false)
 	}
 	if err != nil {
 		return nil, translate("redisstore.Ingest", err)

@@ -89,3 +89,28 @@ func TestPackScoreRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestIngestCountsActionResponses(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		now := time.Now()
+		contact := func(cust, action string, ev features.EventType) features.Routed {
+			return features.Routed{CustomerID: cust, Member: features.ContactMember(action, ev, consent.Email, now), Action: action, Event: ev, Time: now}
+		}
+		evs := []features.Routed{contact("a", "promo:x", features.Impression), contact("b", "promo:x", features.Impression),
+			contact("a", "promo:x", features.Click), contact("a", "promo:x", features.Dismiss), contact("b", "other", features.Impression)}
+		for range 2 {
+			if _, err := st.Ingest(ctx, evs, req(now), features.DefaultRetention()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := st.ActionResponses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got["promo:x"].Impressions != 4 || got["promo:x"].Clicks != 2 || got["other"].Impressions != 2 || got["other"].Clicks != 0 {
+			t.Errorf("responses = %+v", got)
+		}
+	})
+}

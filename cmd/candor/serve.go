@@ -178,6 +178,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 // services are the domain services one server runs, built once.
 type services struct {
 	actionsLive *actions.Live
+	responses   *actions.Responses // observed impressions and clicks per action
 	rules       *rules.Service
 	rulesLive   *rules.Live
 	models      *recommend.Registry
@@ -200,7 +201,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 		return nil, err
 	}
 	svc := &services{models: recommend.NewRegistry(st), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
-		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
+		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
@@ -256,7 +257,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		RulesReload: svc.rulesLive.Reload,
 		NextBest: &httpapi.NextBest{Engine: actions.NewEngine(svc.actionsLive.Load, actions.Config{}), Service: actions.NewService(st, nil),
 			Reload: svc.actionsLive.Reload, Reader: st, Model: svc.models.Current, Catalog: svc.catalog.Load,
-			Request: svc.consent.Request, Decisions: st},
+			Request: svc.consent.Request, Decisions: st, Responses: svc.responses.Load, Deliverer: st},
 		Consent:  svc.consent,
 		Catalog:  svc.catalog,
 		Items:    st,
@@ -311,7 +312,7 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		err := st.Ping(ctx)
 		if err == nil {
-			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx), reloadRules(ctx, svc.rulesLive), reloadRules(ctx, svc.actionsLive))
+			err = errors.Join(kr.Reload(ctx), cat.Reload(ctx), st.LoadScripts(ctx), reloadRules(ctx, svc.rulesLive), reloadRules(ctx, svc.actionsLive), svc.responses.Reload(ctx))
 		}
 		if err == nil {
 			break
@@ -348,6 +349,7 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 		}
 	})
 	go reloadRulesEvery(ctx, svc.rulesLive, 10*time.Second, log)
+	go svc.responses.Run(ctx, actions.DefaultResponseRefresh, func(err error) { log.Warn("reloading action response counts", zap.Error(err)) })
 	kr.Run(ctx, auth.DefaultRefresh, func(err error) { log.Warn("reloading API keys", zap.Error(err)) })
 }
 
