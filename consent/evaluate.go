@@ -76,17 +76,19 @@ func (d Decision) Grant() Grant {
 // presets always write a denial for it.
 func Evaluate(records map[Scope]Record, req Request) Decision {
 	d := Decision{Scopes: make([]Effective, len(AllScopes))}
+	stored := make([]Record, len(AllScopes)) // one allocation for every Effective.Record
 	for i, s := range AllScopes {
-		d.Scopes[i] = evaluateScope(s, records, req)
+		d.Scopes[i] = evaluateScope(s, records, req, &stored[i])
 	}
 	return d
 }
 
-func evaluateScope(s Scope, records map[Scope]Record, req Request) Effective {
+func evaluateScope(s Scope, records map[Scope]Record, req Request, slot *Record) Effective {
 	e := Effective{Scope: s}
 	r, ok := records[s]
 	if ok {
-		e.Record = &r
+		*slot = r
+		e.Record = slot
 	}
 	switch {
 	case req.GPC && s == SaleShare:

@@ -1,45 +1,50 @@
 package recommend
 
 import (
-	"fmt"
-	"sort"
+	"cmp"
+	"slices"
+	"strconv"
 
 	"github.com/candorhq/candor/catalog"
 )
 
-// group is the parts of one kind from one feature set.
+// group is the parts of one kind from one feature set (and rule).
 type group struct {
 	kind, set, ruleID string
-	evidence          []string
-	values            []float64
+	ev                []evidenceValue
+}
+
+// evidenceValue is one part of a group: its evidence (may be "") and value.
+type evidenceValue struct {
+	id    string
+	value float64
 }
 
 // explain turns a candidate's parts into reasons whose contributions sum,
 // in the listed order, exactly to the returned score.
 func explain(ps []part, cat *catalog.Snapshot) ([]Reason, float64) {
-	var groups []*group
-	index := map[string]*group{}
+	groups := make([]group, 0, 4)
 	for _, p := range ps {
-		key := p.kind + "\x00" + p.set + "\x00" + p.ruleID
-		g := index[key]
-		if g == nil {
-			g = &group{kind: p.kind, set: p.set, ruleID: p.ruleID}
-			index[key] = g
-			groups = append(groups, g)
+		i := slices.IndexFunc(groups, func(g group) bool { return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID })
+		if i < 0 {
+			groups = append(groups, group{kind: p.kind, set: p.set, ruleID: p.ruleID})
+			i = len(groups) - 1
 		}
-		g.evidence = append(g.evidence, p.evidence)
-		g.values = append(g.values, p.value)
+		groups[i].ev = append(groups[i].ev, evidenceValue{p.evidence, p.value})
 	}
 	reasons := make([]Reason, len(groups))
-	for i, g := range groups {
+	for i := range groups {
+		g := &groups[i]
 		var sum float64
-		for _, v := range g.values {
-			sum += v
+		for _, e := range g.ev {
+			sum += e.value
 		}
-		sortEvidence(g)
-		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: compact(g.evidence), Contribution: sum, RuleID: g.ruleID, Text: sentence(g, cat)}
+		// evidence by its contribution, largest first
+		slices.SortStableFunc(g.ev, func(a, b evidenceValue) int { return cmp.Compare(b.value, a.value) })
+		ids := evidenceIDs(g.ev)
+		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, cat)}
 	}
-	sort.SliceStable(reasons, func(a, b int) bool { return reasons[a].Contribution > reasons[b].Contribution })
+	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Contribution, a.Contribution) })
 	var score float64
 	for _, r := range reasons {
 		score += r.Contribution
@@ -47,45 +52,38 @@ func explain(ps []part, cat *catalog.Snapshot) ([]Reason, float64) {
 	return reasons, score
 }
 
-// sortEvidence orders a group's evidence by its contribution, largest first.
-func sortEvidence(g *group) {
-	idx := make([]int, len(g.values))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return g.values[idx[a]] > g.values[idx[b]] })
-	ev := make([]string, len(idx))
-	for i, k := range idx {
-		ev[i] = g.evidence[k]
-	}
-	g.evidence = ev
-}
-
-func compact(ev []string) []string {
-	out := ev[:0]
+// evidenceIDs returns the non-empty evidence of ev in order; nil if none.
+func evidenceIDs(ev []evidenceValue) []string {
+	n := 0
 	for _, e := range ev {
-		if e != "" {
-			out = append(out, e)
+		if e.id != "" {
+			n++
 		}
 	}
-	if len(out) == 0 {
+	if n == 0 {
 		return nil
+	}
+	out := make([]string, 0, n)
+	for _, e := range ev {
+		if e.id != "" {
+			out = append(out, e.id)
+		}
 	}
 	return out
 }
 
-func sentence(g *group, cat *catalog.Snapshot) string {
+func sentence(kind string, evidence []string, cat *catalog.Snapshot) string {
 	first, more := "", ""
-	if len(g.evidence) > 0 && g.evidence[0] != "" {
-		first = g.evidence[0]
+	if len(evidence) > 0 {
+		first = evidence[0]
 		if it, ok := cat.Get(first); ok {
 			first = it.Title
 		}
-		if n := len(g.evidence) - 1; n > 0 {
-			more = fmt.Sprintf(" and %d more", n)
+		if n := len(evidence) - 1; n > 0 {
+			more = " and " + strconv.Itoa(n) + " more"
 		}
 	}
-	switch g.kind {
+	switch kind {
 	case KindBoughtTogether:
 		return "Because you bought " + first + more
 	case KindViewedRecently:
@@ -108,22 +106,60 @@ func sentence(g *group, cat *catalog.Snapshot) string {
 
 // controls lists what the customer can do about an item's reasons.
 func controls(it *catalog.Item, reasons []Reason) []Control {
-	var out []Control
-	seen := map[string]bool{}
+	out := make([]Control, 0, 5)
+	var seen [8]string // the personal sets already given a control; few per item
+	n := 0
 	for _, r := range reasons {
-		if !personalSet(r.FeatureSet) || seen[r.FeatureSet] {
+		if !personalSet(r.FeatureSet) || slices.Contains(seen[:n], r.FeatureSet) {
 			continue
 		}
-		seen[r.FeatureSet] = true
-		out = append(out, Control{Kind: "stop_using", Label: stopLabel(r.FeatureSet), Method: "PUT", Path: "/v1/me/consent",
-			Body: map[string]any{"scopes": map[string]string{r.FeatureSet: "denied"}}})
+		if n < len(seen) {
+			seen[n] = r.FeatureSet
+			n++
+		}
+		out = append(out, StopUsing(r.FeatureSet))
 	}
-	out = append(out,
-		Control{Kind: "not_interested", Label: "Not interested in this item", Method: "POST", Path: "/v1/me/feedback",
-			Body: map[string]string{"kind": "not_interested", "item_id": it.ID}},
-		Control{Kind: "hide_category", Label: "Hide " + it.TopCategory(), Method: "POST", Path: "/v1/me/feedback",
-			Body: map[string]string{"kind": "hide_category", "category": it.TopCategory()}})
-	return out
+	cat := it.TopCategory()
+	bodies := &[2]FeedbackBody{{Kind: "not_interested", ItemID: it.ID}, {Kind: "hide_category", Category: cat}}
+	return append(out,
+		Control{Kind: "not_interested", Label: "Not interested in this item", Method: "POST", Path: "/v1/me/feedback", Body: &bodies[0]},
+		Control{Kind: "hide_category", Label: "Hide " + cat, Method: "POST", Path: "/v1/me/feedback", Body: &bodies[1]})
+}
+
+// FeedbackBody is the body of a control that posts to /v1/me/feedback.
+type FeedbackBody struct {
+	Kind     string `json:"kind"`
+	ItemID   string `json:"item_id,omitempty"`
+	Category string `json:"category,omitempty"`
+}
+
+// ConsentBody is the body of a control that changes consent through
+// PUT /v1/me/consent.
+type ConsentBody struct {
+	Scopes map[string]string `json:"scopes"`
+}
+
+// stopUsing holds the stop_using control of each feature set, built once:
+// controls are read-only, so every response may share them.
+var stopUsing = func() map[string]Control {
+	m := map[string]Control{}
+	for _, set := range []string{"browsing", "purchases", "declared", "location", "demographics", "sensitive"} {
+		m[set] = newStopUsing(set)
+	}
+	return m
+}()
+
+// StopUsing is the control that denies feature set set.
+func StopUsing(set string) Control {
+	if c, ok := stopUsing[set]; ok {
+		return c
+	}
+	return newStopUsing(set)
+}
+
+func newStopUsing(set string) Control {
+	return Control{Kind: "stop_using", Label: stopLabel(set), Method: "PUT", Path: "/v1/me/consent",
+		Body: &ConsentBody{Scopes: map[string]string{set: "denied"}}}
 }
 
 func personalSet(set string) bool {

@@ -31,21 +31,59 @@ func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Re
 }
 
 // readCall builds the keys and arguments of the gated read of one customer.
+// It runs on every recommendation, so the keys are cut from one string and
+// the per-set arguments are built once.
 func (s *Store) readCall(customerID string, req consent.Request) ([]string, []any) {
-	sets := consent.FeatureSets
-	keys := make([]string, 0, 3+len(sets))
-	keys = append(keys, s.keys.consent(customerID), s.keys.feedback(customerID), s.keys.contacts(customerID))
-	args := append(consentArgs(req), len(sets))
-	for _, set := range sets {
-		keys = append(keys, s.keys.featureSet(customerID, string(set)))
+	suffixes := readSuffixes
+	base := s.keys.customer(customerID)
+	var b strings.Builder
+	b.Grow(len(suffixes)*len(base) + readSuffixBytes)
+	ends := make([]int, len(suffixes))
+	for i, suf := range suffixes {
+		b.WriteString(base)
+		b.WriteString(suf)
+		ends[i] = b.Len()
+	}
+	all := b.String()
+	keys := make([]string, len(suffixes))
+	for i, start := 0, 0; i < len(suffixes); i++ {
+		keys[i], start = all[start:ends[i]], ends[i]
+	}
+	args := make([]any, 0, 5+len(readSetArgs))
+	args = append(append(append(args, consentArgs(req)...), len(consent.FeatureSets)), readSetArgs...)
+	return keys, args
+}
+
+// readSuffixes are the key suffixes of the gated read after the customer's
+// prefix, in the script's KEYS order: consent, feedback, contacts, then one
+// per feature set (as keys.go builds them).
+var readSuffixes, readSuffixBytes = func() ([]string, int) {
+	k := keys{}
+	out := []string{k.consent(""), k.feedback(""), k.contacts("")}
+	for _, set := range consent.FeatureSets {
+		out = append(out, k.featureSet("", string(set)))
+	}
+	n := 0
+	for i, full := range out {
+		out[i] = strings.TrimPrefix(full, k.customer(""))
+		n += len(out[i])
+	}
+	return out, n
+}()
+
+// readSetArgs are the per-set arguments of the gated read: scope name and
+// kind ("z" sorted set, "h" hash) for every feature set.
+var readSetArgs = func() []any {
+	var out []any
+	for _, set := range consent.FeatureSets {
 		kind := "z"
 		if features.KindOf(set) == features.Profile {
 			kind = "h"
 		}
-		args = append(args, string(set), kind)
+		out = append(out, string(set), kind)
 	}
-	return keys, args
-}
+	return out
+}()
 
 // ScanStates runs the gated read over every customer that has a consent
 // record, batch customers per pipeline, and calls fn with each state. It is

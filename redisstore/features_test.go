@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -361,4 +362,21 @@ func TestScanStatesReadsOnlyGrantedData(t *testing.T) {
 			t.Errorf("scan: err %v, seen %d, with purchases %d", err, seen, withPurchases)
 		}
 	})
+}
+
+// readCall cuts its keys from one string; they must be exactly the keys
+// keys.go names, in the script's order.
+func TestReadCallKeysMatchKeyNames(t *testing.T) {
+	st := New(nil, "ns-x")
+	got, args := st.readCall("cust:7", consent.Request{Now: time.Unix(100, 0), PolicyVersion: 3})
+	want := []string{st.keys.consent("cust:7"), st.keys.feedback("cust:7"), st.keys.contacts("cust:7")}
+	for _, set := range consent.FeatureSets {
+		want = append(want, st.keys.featureSet("cust:7", string(set)))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("keys = %q, want %q", got, want)
+	}
+	if n := 5 + 2*len(consent.FeatureSets); len(args) != n || args[4] != len(consent.FeatureSets) || args[5] != "browsing" {
+		t.Errorf("args = %v", args)
+	}
 }
