@@ -1,0 +1,220 @@
+// The marketer console: ruleset drafts with inline validation, preview
+// against live, publish, rollback and audit; the action catalog and its
+// simulation; model versions and the privacy/utility chart.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const el = candor.el;
+  let key = '';
+
+  const call = (method, path, body) => candor.api(method, path, key, body);
+  const rs = () => '/v1/rulesets/' + encodeURIComponent($('ruleset').value.trim() || 'default');
+  const sample = () => $('sample').value.split(',').map((s) => s.trim()).filter(Boolean);
+
+  async function run(fn) {
+    try {
+      await fn();
+    } catch (e) {
+      candor.say($('status'), e.message, false);
+    }
+  }
+
+  function showProblems(list) {
+    $('problems-h').hidden = list.length === 0;
+    $('draft').setAttribute('aria-invalid', list.length ? 'true' : 'false');
+    $('problems').replaceChildren(...list.map((p) => el('li', {
+      text: (p.rule_id ? 'Rule ' + p.rule_id : 'Ruleset') + (p.field ? ', ' + p.field : '') +
+        (p.pos && p.pos.line ? ' (line ' + p.pos.line + ', column ' + p.pos.column + ')' : '') + ': ' + p.message,
+    })));
+  }
+
+  // saveDraft parses and stores the draft; it reports problems inline and
+  // resolves false when there are any.
+  async function saveDraft() {
+    let body;
+    try {
+      body = JSON.parse($('draft').value);
+    } catch (e) {
+      showProblems([{ message: 'The draft is not valid JSON: ' + e.message }]);
+      return false;
+    }
+    try {
+      await call('PUT', rs() + '/draft', body);
+      const v = await call('POST', rs() + '/validate');
+      showProblems((v.warnings || []).map((w) => ({ rule_id: w.rule_id, message: 'warning: ' + w.message })));
+      return true;
+    } catch (e) {
+      const problems = e.data && e.data.error && e.data.error.problems;
+      showProblems(problems && problems.length ? problems : [{ message: e.message }]);
+      return false;
+    }
+  }
+
+  async function loadDraft() {
+    try {
+      const d = await call('GET', rs() + '/draft');
+      $('draft').value = JSON.stringify({ rules: d.rules }, null, 2);
+    } catch (e) {
+      if (e.status !== 404) throw e;
+      $('draft').value = JSON.stringify({ rules: [] }, null, 2);
+    }
+    showProblems([]);
+  }
+
+  async function validate() {
+    if (await saveDraft()) candor.say($('status'), 'Draft saved; it is valid.');
+    else candor.say($('status'), 'The draft has problems; see the list under it.', false);
+  }
+
+  async function publish() {
+    if (!(await saveDraft())) {
+      candor.say($('status'), 'Not published: the draft has problems.', false);
+      return;
+    }
+    const p = await call('POST', rs() + '/publish');
+    candor.say($('status'), 'Published version ' + p.ruleset.version + '; it is live now.');
+    await loadHistory();
+  }
+
+  async function preview() {
+    if (!(await saveDraft())) return;
+    const d = await call('POST', rs() + '/preview', { customers: sample(), n: 10 });
+    const rows = d.changes.map((c) => el('tr', {}, el('td', { text: c.customer_id }),
+      el('td', { text: (c.entered || []).join(', ') || '—' }), el('td', { text: (c.left || []).join(', ') || '—' }),
+      el('td', { text: (c.moved || []).map((m) => m.item_id + ' ' + m.from + '→' + m.to).join(', ') || '—' })));
+    $('preview-out').replaceChildren(
+      el('p', { text: d.affected + ' of ' + d.customers + ' sample customers would see a different top 10 than with live version ' + d.live_version + '.' }),
+      el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, ...['Customer', 'Entering', 'Leaving', 'Moving'].map((h) => el('th', { scope: 'col', text: h })))), el('tbody', {}, ...rows))));
+  }
+
+  async function rollback(version) {
+    await call('POST', rs() + '/rollback', { version });
+    candor.say($('status'), 'Rolled back: version ' + version + ' is live again (as a new version).');
+    await loadHistory();
+  }
+
+  async function loadHistory() {
+    let versions = [];
+    try {
+      const v = await call('GET', rs() + '/versions');
+      versions = v.versions || [];
+    } catch (e) {
+      if (e.status !== 404) throw e;
+    }
+    $('versions').replaceChildren(...versions.slice().reverse().map((v) => el('tr', {},
+      el('td', { text: String(v.version) }), el('td', { text: candor.when(v.created_at) }), el('td', { text: v.author || '' }),
+      el('td', { text: v.rules + (v.live ? ' (live)' : '') }),
+      el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => run(() => rollback(v.version)), 'aria-label': 'Roll back to version ' + v.version, text: 'Roll back' })))));
+    const a = await call('GET', '/v1/audit');
+    const entries = a.entries || [];
+    $('audit').replaceChildren(...entries.slice().reverse().map((e) => el('tr', {},
+      el('td', { text: candor.when(e.time) }), el('td', { text: e.who }),
+      el('td', { text: e.action + ' ' + e.ruleset + ' v' + e.version + (e.previous ? ' (was v' + e.previous + ')' : '') }),
+      el('td', { text: diffText(e.diff) }))));
+  }
+
+  function diffText(d) {
+    if (!d) return '';
+    const parts = [];
+    if (d.added && d.added.length) parts.push('added ' + d.added.join(', '));
+    if (d.removed && d.removed.length) parts.push('removed ' + d.removed.join(', '));
+    for (const c of d.changed || []) parts.push('changed ' + c.id + ' (' + c.fields.join(', ') + ')');
+    return parts.join('; ') || 'no rule changes';
+  }
+
+  async function loadActions() {
+    try {
+      const c = await call('GET', '/v1/actions');
+      $('actions').value = JSON.stringify({ actions: c.actions || [] }, null, 2);
+    } catch (e) {
+      if (e.status !== 404) throw e;
+      $('actions').value = JSON.stringify({ actions: [] }, null, 2);
+    }
+  }
+
+  async function saveActions() {
+    await call('PUT', '/v1/actions', $('actions').value);
+    candor.say($('status'), 'Action catalog draft saved.');
+  }
+
+  async function simulate() {
+    const s = await call('POST', '/v1/actions/simulate', { customers: sample(), channel: $('channel').value, draft: true });
+    const rows = Object.entries(s.per_action || {}).map(([id, n]) => el('tr', {}, el('td', { text: id }), el('td', { text: String(n) })));
+    rows.push(el('tr', {}, el('td', { text: 'no action' }), el('td', { text: String(s.none) + ' ' + JSON.stringify(s.none_why || {}) })));
+    $('simulation').replaceChildren(el('p', { text: s.customers + ' sample customers on ' + s.channel + ':' }),
+      el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Action' }), el('th', { scope: 'col', text: 'Customers' }))), el('tbody', {}, ...rows))));
+  }
+
+  function metricsText(m) {
+    const ks = Object.keys(m || {}).sort();
+    return ks.length ? ks.map((k) => k + ' ' + Number(m[k]).toFixed(3)).join(', ') : 'not evaluated';
+  }
+
+  async function loadModels() {
+    const r = await call('GET', '/v1/models');
+    const ms = r.models || [];
+    $('models').replaceChildren(...ms.map((m) => el('tr', {}, el('td', { text: m.version }), el('td', { text: candor.when(m.trained_at) }),
+      el('td', { text: m.users + ' customers, ' + m.items + ' items, ' + m.interactions + ' interactions' }),
+      el('td', { text: metricsText(m.metrics) }), el('td', { text: m.live ? 'live' : '' }))));
+    $('chart').replaceChildren(privacyChart(ms));
+  }
+
+  // Consent scenarios from most private to least; a model's metrics carry
+  // ndcg_at_k/<scenario> when it was evaluated per scenario.
+  const scenarios = ['none', 'declared-only', 'purchases-only', 'full'];
+
+  function privacyChart(ms) {
+    const series = ms.filter((m) => m.metrics && scenarios.some((s) => ('ndcg_at_k/' + s) in m.metrics));
+    if (!series.length) {
+      return el('p', { class: 'muted', text: 'No per-consent evaluation is stored with these models yet. Run candor eval --consent-scenario all --plot curve.png to draw the curve offline.' });
+    }
+    const ns = 'http://www.w3.org/2000/svg', W = 340, H = 200, pad = 36;
+    const svg = document.createElementNS(ns, 'svg');
+    const mk = (tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text) n.textContent = text; svg.append(n); return n; };
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'nDCG by consent level: ' + series.map((m) => m.version + ' ' + scenarios.map((s) => s + ' ' + (m.metrics['ndcg_at_k/' + s] || 0).toFixed(3)).join(', ')).join('; '));
+    const max = Math.max(...series.flatMap((m) => scenarios.map((s) => m.metrics['ndcg_at_k/' + s] || 0)), 1e-9);
+    const x = (i) => pad + i * (W - 2 * pad) / (scenarios.length - 1), y = (v) => H - pad - v / max * (H - 2 * pad);
+    mk('line', { x1: pad, y1: H - pad, x2: W - pad, y2: H - pad, stroke: '#1b1b1f' });
+    scenarios.forEach((s, i) => mk('text', { x: x(i), y: H - pad + 16, 'text-anchor': 'middle' }, s));
+    mk('text', { x: 4, y: 14 }, 'nDCG (higher is more useful)');
+    const colours = ['#0a56c2', '#a4001c', '#116329', '#6d3a00'];
+    series.forEach((m, j) => mk('polyline', { fill: 'none', stroke: colours[j % 4], 'stroke-width': 2,
+      points: scenarios.map((s, i) => x(i) + ',' + y(m.metrics['ndcg_at_k/' + s] || 0)).join(' ') }));
+    return svg;
+  }
+
+  async function useKey(k) {
+    key = k;
+    const who = await call('GET', '/v1/whoami');
+    sessionStorage.setItem('candor.key', k);
+    $('whoami').textContent = 'Signed in with key “' + who.name + '” (' + who.role + '). The key stays in this browser tab only.';
+    $('console').hidden = false;
+    const demo = await candor.demoSession();
+    if (demo && !$('sample').value) $('sample').value = demo.customers.map((c) => c.id).join(', ');
+    await Promise.all([loadDraft(), loadHistory(), loadActions(), loadModels()]);
+  }
+
+  function wire() {
+    $('key-form').addEventListener('submit', (e) => { e.preventDefault(); run(() => useKey($('key').value.trim())); });
+    for (const f of ['rules-form', 'actions-form']) $(f).addEventListener('submit', (e) => e.preventDefault());
+    const on = (id, fn) => $(id).addEventListener('click', () => run(fn));
+    on('load-draft', loadDraft);
+    on('validate', validate);
+    on('publish', publish);
+    on('preview', preview);
+    on('load-actions', loadActions);
+    on('save-actions', saveActions);
+    on('publish-actions', async () => { await call('POST', '/v1/actions/publish'); candor.say($('status'), 'Action catalog published; it is live now.'); });
+    on('simulate', simulate);
+  }
+
+  wire();
+  const k = candor.takeSecret('key');
+  if (k) {
+    $('key').value = k;
+    run(() => useKey(k));
+  }
+})();
