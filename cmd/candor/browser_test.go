@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browserFlags are the only flags Chromium gets: headless in a container.
+var browserFlags = []string{"headless", "no-sandbox", "disable-gpu", "disable-background-networking"}
+
+// newBrowser starts headless Chromium, or skips (fails under CI) when it is
+// not installed.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium not installed (CI is set): %v; .ci/run installs Debian's chromium", err)
+		}
+		t.Skip("chromium not installed; apt-get install chromium to run the browser tests")
+	}
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
+	for _, f := range browserFlags {
+		opts = append(opts, chromedp.Flag(f, true))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// newTab opens a phone-sized tab that saves a screenshot if the test fails.
+func newTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	tab, cancelTab := chromedp.NewContext(browser)
+	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
+	t.Cleanup(func() { cancel(); cancelTab() })
+	t.Cleanup(func() { screenshotOnFailure(t, tab) })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)); err != nil {
+		t.Fatalf("viewport: %v", err)
+	}
+	return ctx
+}
+
+func screenshotOnFailure(t *testing.T, tab context.Context) {
+	if !t.Failed() {
+		return
+	}
+	dir := os.Getenv("TEST_OUTPUT_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "candor-browser-tests")
+	}
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("no screenshot: %v", err)
+		return
+	}
+	name := filepath.Join(dir, regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(t.Name(), "_")+".png")
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		err = os.WriteFile(name, png, 0o644)
+	}
+	t.Errorf("screenshot of the failed page: %s (err %v)", name, err)
+}
+
+type demoSessionInfo struct {
+	SiteKey     string `json:"site_key"`
+	MarketerKey string `json:"marketer_key"`
+	Customers   []struct {
+		ID     string `json:"id"`
+		Preset string `json:"preset"`
+	} `json:"customers"`
+	Token string `json:"token"`
+}
+
+func demoSession(t *testing.T, base, customer string) demoSessionInfo {
+	t.Helper()
+	resp, err := http.Post(base+"/demo/session", "application/json", strings.NewReader(fmt.Sprintf(`{"customer_id":%q}`, customer)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s demoSessionInfo
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("demo session: %d %v", resp.StatusCode, err)
+	}
+	return s
+}
+
+type recItem struct {
+	ItemID   string   `json:"item_id"`
+	Category []string `json:"category"`
+	Reasons  []struct {
+		FeatureSet string `json:"feature_set"`
+	} `json:"reasons"`
+}
+
+// recsOf asks the API, as the shop does, for a customer's recommendations.
+func recsOf(t *testing.T, base, siteKey, customer string) []recItem {
+	t.Helper()
+	code, body := get(t, base+"/v1/recommendations?n=8&placement=home&customer_id="+customer, siteKey)
+	var r struct {
+		Items []recItem `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(body), &r); err != nil || code != 200 {
+		t.Fatalf("recommendations: %d %.300s", code, body)
+	}
+	return r.Items
+}
+
+// usesPurchases reports whether any item's reasons use purchase history.
+func usesPurchases(items []recItem) bool {
+	for _, it := range items {
+		for _, r := range it.Reasons {
+			if r.FeatureSet == "purchases" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// shopCards opens the demo shop as a customer and returns the cards of
+// both widgets: item, categories and the feature sets of their reasons.
+type shopCard struct {
+	Item     string `json:"item"`
+	Category string `json:"category"`
+	Sets     string `json:"sets"`
+	Promoted bool   `json:"promoted"`
+}
+
+func shopCards(t *testing.T, ctx context.Context, base, customer string) []shopCard {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/demo?customer="+customer),
+		chromedp.WaitVisible(chromedp.CSS("#recs li.card")),
+		chromedp.WaitVisible(chromedp.CSS("#similar li.card")))
+	if err != nil {
+		t.Fatalf("demo shop as %s: %v", customer, err)
+	}
+	cards, err := chromedp.Run(ctx, chromedp.Evaluate[[]shopCard](`[...document.querySelectorAll('li.card')].map(c => ({
+		item: c.dataset.item, category: c.dataset.category, sets: c.dataset.sets, promoted: !!c.querySelector('.badge')}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageIsAccessible(t, ctx)
+	return cards
+}
+
+// pageIsAccessible checks what a script can: every form control has a
+// label, every button a name, and nothing is wider than the 375 px phone.
+func pageIsAccessible(t *testing.T, ctx context.Context) {
+	t.Helper()
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const out = [];
+		if (document.documentElement.scrollWidth > window.innerWidth) out.push('page scrolls sideways: ' + document.documentElement.scrollWidth + 'px');
+		if (!document.querySelector('meta[name=viewport]')) out.push('no viewport meta');
+		for (const c of document.querySelectorAll('input, select, textarea')) if (!c.labels || !c.labels.length) out.push('unlabelled ' + c.id);
+		for (const b of document.querySelectorAll('button, a')) if (!(b.getAttribute('aria-label') || b.textContent).trim()) out.push('nameless ' + b.outerHTML);
+		for (const r of document.querySelectorAll('input[type=radio]')) if (!r.closest('fieldset')?.querySelector('legend')) out.push('radio outside a fieldset with legend: ' + r.id);
+		return out;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Errorf("accessibility on %s: %v", location(t, ctx), problems)
+	}
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	u, _ := chromedp.Run(ctx, chromedp.Location())
+	return u
+}
+
+// waitText waits until the element's text contains want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	js := fmt.Sprintf(`(document.querySelector(%q)?.textContent || '').includes(%q)`, sel, want)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(45*time.Second))); err != nil {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q)?.textContent || ''`, sel)))
+		t.Fatalf("%s never said %q; it says %q (%v)", sel, want, got, err)
+	}
+}
+
+// TestWebPagesInBrowser drives the pages in headless Chromium against the
+// real demo server: the preference centre, the why page and the console,
+// each seen through the demo shop.
+func TestWebPagesInBrowser(t *testing.T) {
+	browser := newBrowser(t)
+	r := startServer(t, "--redis-url", "")
+	sess := demoSession(t, r.url, "")
+	var full []string // demo customers whose suggestions use their purchases
+	for _, c := range sess.Customers {
+		if c.Preset == "full" && usesPurchases(recsOf(t, r.url, sess.SiteKey, c.ID)) {
+			full = append(full, c.ID)
+		}
+	}
+	if len(full) < 3 {
+		t.Fatalf("want 3 full-consent demo customers with purchase-based suggestions, got %v", full)
+	}
+	t.Run("PreferenceCentreSourceOff", func(t *testing.T) { testSourceOff(t, newTab(t, browser), r.url, full[0]) })
+	t.Run("WhyNotInterested", func(t *testing.T) { testNotInterested(t, newTab(t, browser), r.url, full[1]) })
+	t.Run("ConsolePublish", func(t *testing.T) { testConsolePublish(t, newTab(t, browser), r.url, sess, full[2]) })
+}
+
+func anySet(cards []shopCard, set string) bool {
+	return slices.ContainsFunc(cards, func(c shopCard) bool { return slices.Contains(strings.Fields(c.Sets), set) })
+}
+
+// testSourceOff: switching purchases off in the preference centre changes
+// the reasons of the very next recommendations.
+func testSourceOff(t *testing.T, ctx context.Context, base, customer string) {
+	if before := shopCards(t, ctx, base, customer); !anySet(before, "purchases") {
+		t.Fatalf("the shop shows no purchase-based reason for %s before: %+v", customer, before)
+	}
+	tok := demoSession(t, base, customer).Token
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/me/privacy#token="+tok),
+		chromedp.WaitVisible(chromedp.CSS("#src-purchases")))
+	if err != nil {
+		t.Fatalf("preference centre: %v", err)
+	}
+	if u := location(t, ctx); strings.Contains(u, tok) || strings.Contains(u, "token") {
+		t.Errorf("the token stayed in the address bar: %s", u)
+	}
+	pageIsAccessible(t, ctx)
+	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('src-purchases').checked`)); !on {
+		t.Fatal("purchases switch is off for a full-consent customer")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#src-purchases"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "Deleted: your purchase history")
+	waitText(t, ctx, "#history", "purchase history")
+	after := shopCards(t, ctx, base, customer)
+	if anySet(after, "purchases") {
+		t.Errorf("after switching purchases off the shop still shows purchase-based reasons: %+v", after)
+	}
+	if !anySet(after, "browsing") {
+		t.Errorf("browsing was left on but no reason uses it: %+v", after)
+	}
+}
+
+// testNotInterested: "not interested" on the why page removes the item
+// from the customer's next recommendations.
+func testNotInterested(t *testing.T, ctx context.Context, base, customer string) {
+	before := shopCards(t, ctx, base, customer)
+	item := before[0].Item
+	err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#recs li.card a.why")),
+		chromedp.WaitVisible(chromedp.CSS(`#controls button[data-kind="not_interested"]`)))
+	if err != nil {
+		t.Fatalf("why page: %v", err)
+	}
+	if u := location(t, ctx); !strings.Contains(u, "/me/why/") || !strings.HasSuffix(u, "/"+item) {
+		t.Fatalf("the why link went to %s, want the why page of %s", u, item)
+	}
+	pageIsAccessible(t, ctx)
+	summary, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('summary').textContent + ' | ' + document.getElementById('data-used').textContent`))
+	if !strings.Contains(summary, "Because you") {
+		t.Errorf("why page gives no personal reason: %q", summary)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#controls button[data-kind="not_interested"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "we will not show you")
+	after := shopCards(t, ctx, base, customer)
+	if slices.ContainsFunc(after, func(c shopCard) bool { return c.Item == item }) {
+		t.Errorf("%s is still recommended after 'not interested': %+v", item, after)
+	}
+}
+
+// testConsolePublish: a filter rule published in the console takes its
+// category out of the demo shop at once; invalid drafts are refused inline.
+func testConsolePublish(t *testing.T, ctx context.Context, base string, sess demoSessionInfo, customer string) {
+	before := shopCards(t, ctx, base, customer)
+	category := strings.Fields(before[0].Category)[0]
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+sess.MarketerKey),
+		chromedp.WaitVisible(chromedp.CSS("#draft")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('draft').value.includes('rules')`))
+	if err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	if u := location(t, ctx); strings.Contains(u, "key=") {
+		t.Errorf("the marketer key stayed in the address bar: %s", u)
+	}
+	pageIsAccessible(t, ctx)
+	bad := `{"rules":[{"id":"typo","when":"item.colour == 1","action":{"type":"filter"}}]}`
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#draft"), bad), chromedp.Click(chromedp.CSS("#publish"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#problems", "Rule typo, when (line 1, column 6)")
+	waitText(t, ctx, "#status", "Not published")
+	when, _ := json.Marshal(fmt.Sprintf("item.category == %q", category))
+	rule := fmt.Sprintf(`{"rules":[{"id":"no-%s","when":%s,"action":{"type":"filter"}}]}`, category, when)
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#draft"), rule), chromedp.Click(chromedp.CSS("#publish"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "Published version")
+	waitText(t, ctx, "#audit", "added no-"+category)
+	after := shopCards(t, ctx, base, customer)
+	for _, c := range after {
+		if strings.Fields(c.Category)[0] == category {
+			t.Errorf("the shop still shows %s (%s) after the filter rule was published", c.Item, c.Category)
+		}
+	}
+}
