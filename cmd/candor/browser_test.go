@@ -163,7 +163,9 @@ func shopCards(t *testing.T, ctx context.Context, base, customer string) []shopC
 }
 
 // pageIsAccessible checks what a script can: every form control has a
-// label, every button a name, and nothing is wider than the 375 px phone.
+// label, every button a name, radios sit in a fieldset with a legend, text
+// has a contrast of at least 4.5:1, and nothing is wider than the 375 px
+// phone.
 func pageIsAccessible(t *testing.T, ctx context.Context) {
 	t.Helper()
 	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
@@ -173,6 +175,16 @@ func pageIsAccessible(t *testing.T, ctx context.Context) {
 		for (const c of document.querySelectorAll('input, select, textarea')) if (!c.labels || !c.labels.length) out.push('unlabelled ' + c.id);
 		for (const b of document.querySelectorAll('button, a')) if (!(b.getAttribute('aria-label') || b.textContent).trim()) out.push('nameless ' + b.outerHTML);
 		for (const r of document.querySelectorAll('input[type=radio]')) if (!r.closest('fieldset')?.querySelector('legend')) out.push('radio outside a fieldset with legend: ' + r.id);
+		const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+		const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+			.reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+		const bg = (n) => { for (; n; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || c[3] > 0) return c; } return [255, 255, 255]; };
+		for (const n of document.querySelectorAll('body *')) {
+			if (!n.checkVisibility() || ![...n.childNodes].some((k) => k.nodeType === 3 && k.textContent.trim())) continue;
+			const [a, b] = [lum(rgb(getComputedStyle(n).color)), lum(bg(n))];
+			const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+			if (ratio < 4.5) out.push('contrast ' + ratio.toFixed(2) + ' on ' + n.tagName + ' ' + n.textContent.trim().slice(0, 30));
+		}
 		return out;
 	})()`))
 	if err != nil {

@@ -54,7 +54,8 @@ const candor = (() => {
   }
 
   function say(node, text, ok) {
-    node.className = 'status ' + (ok === false ? 'bad' : 'ok');
+    node.classList.remove('ok', 'bad');
+    node.classList.add('status', ok === false ? 'bad' : 'ok');
     node.textContent = text;
   }
 

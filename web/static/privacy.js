@@ -60,7 +60,7 @@
     $('chain').textContent = h.chain_valid ? 'This history is tamper-evident: each entry is chained to the one before, and the chain checks out.' : 'Warning: this history failed its integrity check.';
     const rows = h.entries.slice().reverse().map((e) => candor.el('tr', {},
       candor.el('td', { text: candor.when(e.time) }), candor.el('td', { text: names[e.scope] || e.scope }),
-      candor.el('td', { text: e.state === 'granted' ? 'allowed' : 'not allowed' }), candor.el('td', { text: e.source.replace('_', ' ') })));
+      candor.el('td', { text: e.state === 'granted' ? 'allowed' : 'not allowed' }), candor.el('td', { text: e.source.replaceAll('_', ' ') })));
     $('history').replaceChildren(...rows);
   }
 
