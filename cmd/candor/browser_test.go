@@ -325,10 +325,37 @@ func testConsolePublish(t *testing.T, ctx context.Context, base string, sess dem
 	}
 	waitText(t, ctx, "#status", "Published version")
 	waitText(t, ctx, "#audit", "added no-"+category)
+	waitText(t, ctx, "#models", "live")
+	consoleChart(t, ctx)
 	after := shopCards(t, ctx, base, customer)
 	for _, c := range after {
 		if strings.Fields(c.Category)[0] == category {
 			t.Errorf("the shop still shows %s (%s) after the filter rule was published", c.Item, c.Category)
 		}
 	}
+}
+
+// consoleChart loads `candor eval --json` lines into the console and
+// expects one curve per model and the numbers in a table.
+func consoleChart(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var lines []string
+	for _, m := range []string{"itemknn", "popularity"} {
+		for i, s := range []string{"none", "declared-only", "purchases-only", "full", "mix"} {
+			lines = append(lines, fmt.Sprintf(`{"model":%q,"scenario":%q,"k":10,"ndcg_at_k":%.4f}`, m, s, 0.05*float64(i+1)))
+		}
+	}
+	file := filepath.Join(t.TempDir(), "eval.jsonl")
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#eval-file"), []string{file})); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#eval-table", "popularity")
+	curves, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#chart polyline')].map(p => p.dataset.model + ' ' + p.getAttribute('points').split(' ').length)`))
+	if err != nil || !slices.Equal(curves, []string{"itemknn 4", "popularity 4"}) {
+		t.Errorf("privacy/utility chart curves = %v (%v), want 4 consent levels for each of 2 models", curves, err)
+	}
+	waitText(t, ctx, "#eval-table", "0.2000")
 }

@@ -157,32 +157,49 @@
     $('models').replaceChildren(...ms.map((m) => el('tr', {}, el('td', { text: m.version }), el('td', { text: candor.when(m.trained_at) }),
       el('td', { text: m.users + ' customers, ' + m.items + ' items, ' + m.interactions + ' interactions' }),
       el('td', { text: metricsText(m.metrics) }), el('td', { text: m.live ? 'live' : '' }))));
-    $('chart').replaceChildren(privacyChart(ms));
   }
 
-  // Consent scenarios from most private to least; a model's metrics carry
-  // ndcg_at_k/<scenario> when it was evaluated per scenario.
+  // Consent scenarios of `candor eval`, from most private to least.
   const scenarios = ['none', 'declared-only', 'purchases-only', 'full'];
 
-  function privacyChart(ms) {
-    const series = ms.filter((m) => m.metrics && scenarios.some((s) => ('ndcg_at_k/' + s) in m.metrics));
-    if (!series.length) {
-      return el('p', { class: 'muted', text: 'No per-consent evaluation is stored with these models yet. Run candor eval --consent-scenario all --plot curve.png to draw the curve offline.' });
-    }
-    const ns = 'http://www.w3.org/2000/svg', W = 340, H = 200, pad = 36;
+  // loadEval reads `candor eval --json --consent-scenario all` output (one
+  // result per line) and draws nDCG against consent level per model.
+  async function loadEval(file) {
+    const results = (await file.text()).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    const byModel = {};
+    for (const r of results) if (scenarios.includes(r.scenario)) (byModel[r.model] ||= {})[r.scenario] = r.ndcg_at_k;
+    const models = Object.keys(byModel).sort();
+    if (!models.length) throw new Error('No per-scenario results in that file; run candor eval --json --consent-scenario all.');
+    $('chart').replaceChildren(privacyChart(byModel, models), evalTable(byModel, models));
+  }
+
+  function evalTable(byModel, models) {
+    const fmt = (v) => (v === undefined ? '—' : v.toFixed(4));
+    return el('div', { class: 'table-wrap' }, el('table', { id: 'eval-table' },
+      el('caption', { text: 'nDCG by consent level' }),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Model' }), ...scenarios.map((s) => el('th', { scope: 'col', text: s })))),
+      el('tbody', {}, ...models.map((m) => el('tr', {}, el('th', { scope: 'row', text: m }), ...scenarios.map((s) => el('td', { text: fmt(byModel[m][s]) })))))));
+  }
+
+  function privacyChart(byModel, models) {
+    const ns = 'http://www.w3.org/2000/svg', W = 340, H = 210, pad = 40;
     const svg = document.createElementNS(ns, 'svg');
     const mk = (tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text) n.textContent = text; svg.append(n); return n; };
     svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'nDCG by consent level: ' + series.map((m) => m.version + ' ' + scenarios.map((s) => s + ' ' + (m.metrics['ndcg_at_k/' + s] || 0).toFixed(3)).join(', ')).join('; '));
-    const max = Math.max(...series.flatMap((m) => scenarios.map((s) => m.metrics['ndcg_at_k/' + s] || 0)), 1e-9);
-    const x = (i) => pad + i * (W - 2 * pad) / (scenarios.length - 1), y = (v) => H - pad - v / max * (H - 2 * pad);
+    svg.setAttribute('aria-label', 'Utility (nDCG) against consent level, from most private to least; the table below has the numbers.');
+    const max = Math.max(...models.flatMap((m) => scenarios.map((s) => byModel[m][s] || 0)), 1e-9);
+    const x = (i) => pad + i * (W - 2 * pad) / (scenarios.length - 1), y = (v) => H - pad - v / max * (H - 2 * pad - 10);
     mk('line', { x1: pad, y1: H - pad, x2: W - pad, y2: H - pad, stroke: '#1b1b1f' });
-    scenarios.forEach((s, i) => mk('text', { x: x(i), y: H - pad + 16, 'text-anchor': 'middle' }, s));
-    mk('text', { x: 4, y: 14 }, 'nDCG (higher is more useful)');
+    mk('line', { x1: pad, y1: H - pad, x2: pad, y2: 20, stroke: '#1b1b1f' });
+    scenarios.forEach((s, i) => mk('text', { x: x(i), y: H - pad + 14 + (i % 2) * 12, 'text-anchor': 'middle' }, s));
+    mk('text', { x: 4, y: 12 }, 'nDCG (max ' + max.toFixed(3) + '); more private to the left');
     const colours = ['#0a56c2', '#a4001c', '#116329', '#6d3a00'];
-    series.forEach((m, j) => mk('polyline', { fill: 'none', stroke: colours[j % 4], 'stroke-width': 2,
-      points: scenarios.map((s, i) => x(i) + ',' + y(m.metrics['ndcg_at_k/' + s] || 0)).join(' ') }));
+    models.forEach((m, j) => {
+      const pts = scenarios.map((s, i) => [s, i]).filter(([s]) => byModel[m][s] !== undefined);
+      mk('polyline', { fill: 'none', stroke: colours[j % 4], 'stroke-width': 2, 'data-model': m, points: pts.map(([s, i]) => x(i) + ',' + y(byModel[m][s])).join(' ') });
+      mk('text', { x: W - pad + 2, y: y(byModel[m].full || 0), fill: colours[j % 4] }, m);
+    });
     return svg;
   }
 
@@ -209,6 +226,7 @@
     on('save-actions', saveActions);
     on('publish-actions', async () => { await call('POST', '/v1/actions/publish'); candor.say($('status'), 'Action catalog published; it is live now.'); });
     on('simulate', simulate);
+    $('eval-file').addEventListener('change', () => run(() => loadEval($('eval-file').files[0])));
   }
 
   wire();
