@@ -327,6 +327,7 @@ func testConsolePublish(t *testing.T, ctx context.Context, base string, sess dem
 	waitText(t, ctx, "#audit", "added no-"+category)
 	waitText(t, ctx, "#models", "live")
 	consoleChart(t, ctx)
+	consoleSimulate(t, ctx)
 	after := shopCards(t, ctx, base, customer)
 	for _, c := range after {
 		if strings.Fields(c.Category)[0] == category {
@@ -358,4 +359,24 @@ func consoleChart(t *testing.T, ctx context.Context) {
 		t.Errorf("privacy/utility chart curves = %v (%v), want 4 consent levels for each of 2 models", curves, err)
 	}
 	waitText(t, ctx, "#eval-table", "0.2000")
+}
+
+// consoleSimulate saves the test action catalog as the draft and simulates
+// it on the demo customers the console prefilled.
+func consoleSimulate(t *testing.T, ctx context.Context) {
+	t.Helper()
+	catalog, err := os.ReadFile("../../actions/testdata/catalog.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#actions"), string(catalog)), chromedp.Click(chromedp.CSS("#save-actions")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "Action catalog draft saved")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#simulate"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#simulation", "Of 12 sample customers on email")
+	waitText(t, ctx, "#simulation-table", "partner-card")
 }

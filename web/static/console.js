@@ -138,12 +138,16 @@
     candor.say($('status'), 'Action catalog draft saved.');
   }
 
+  const counts = (m) => Object.entries(m || {}).map(([k, n]) => k.replaceAll('_', ' ') + ' ' + n).join(', ');
+
   async function simulate() {
     const s = await call('POST', '/v1/actions/simulate', { customers: sample(), channel: $('channel').value, draft: true });
-    const rows = Object.entries(s.per_action || {}).map(([id, n]) => el('tr', {}, el('td', { text: id }), el('td', { text: String(n) })));
-    rows.push(el('tr', {}, el('td', { text: 'no action' }), el('td', { text: String(s.none) + ' ' + JSON.stringify(s.none_why || {}) })));
-    $('simulation').replaceChildren(el('p', { text: s.customers + ' sample customers on ' + s.channel + ':' }),
-      el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Action' }), el('th', { scope: 'col', text: 'Customers' }))), el('tbody', {}, ...rows))));
+    const ids = [...new Set([...Object.keys(s.per_action || {}), ...Object.keys(s.suppressed || {})])].sort();
+    const rows = ids.map((id) => el('tr', {}, el('th', { scope: 'row', text: id }), el('td', { text: String((s.per_action || {})[id] || 0) }),
+      el('td', { text: counts((s.suppressed || {})[id]) || '—' })));
+    $('simulation').replaceChildren(
+      el('p', { text: 'Of ' + s.customers + ' sample customers on ' + s.channel + ', ' + s.none + ' would get no action' + (s.none ? ' (' + counts(s.none_why) + ')' : '') + '.' }),
+      el('div', { class: 'table-wrap' }, el('table', { id: 'simulation-table' }, el('thead', {}, el('tr', {}, ...['Action', 'Would get it', 'Held back, and why'].map((h) => el('th', { scope: 'col', text: h })))), el('tbody', {}, ...rows))));
   }
 
   function metricsText(m) {
