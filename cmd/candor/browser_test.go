@@ -229,7 +229,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 	}
 	t.Run("PreferenceCentreSourceOff", func(t *testing.T) { testSourceOff(t, newTab(t, browser), r.url, full[0]) })
 	t.Run("WhyNotInterested", func(t *testing.T) { testNotInterested(t, newTab(t, browser), r.url, full[1]) })
-	t.Run("ConsolePublish", func(t *testing.T) { testConsolePublish(t, newTab(t, browser), r.url, sess, full[2]) })
+	t.Run("ConsolePublishRollback", func(t *testing.T) { testConsolePublish(t, newTab(t, browser), r.url, sess, full[2]) })
 }
 
 func anySet(cards []shopCard, set string) bool {
@@ -300,6 +300,7 @@ func testNotInterested(t *testing.T, ctx context.Context, base, customer string)
 // testConsolePublish: a filter rule published in the console takes its
 // category out of the demo shop at once; invalid drafts are refused inline.
 func testConsolePublish(t *testing.T, ctx context.Context, base string, sess demoSessionInfo, customer string) {
+	publishEmptyRuleset(t, base, sess.MarketerKey) // version 1, to roll back to
 	before := shopCards(t, ctx, base, customer)
 	category := strings.Fields(before[0].Category)[0]
 	err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+sess.MarketerKey),
@@ -320,19 +321,53 @@ func testConsolePublish(t *testing.T, ctx context.Context, base string, sess dem
 	waitText(t, ctx, "#status", "Not published")
 	when, _ := json.Marshal(fmt.Sprintf("item.category == %q", category))
 	rule := fmt.Sprintf(`{"rules":[{"id":"no-%s","when":%s,"action":{"type":"filter"}}]}`, category, when)
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#draft"), rule), chromedp.Click(chromedp.CSS("#publish"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#draft"), rule), chromedp.Click(chromedp.CSS("#preview"))); err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, "#status", "Published version")
+	waitText(t, ctx, "#preview-out", "sample customers would see a different top 10 than with live version")
+	waitText(t, ctx, "#preview-out", customer)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#publish"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "Published version 2")
 	waitText(t, ctx, "#audit", "added no-"+category)
 	waitText(t, ctx, "#models", "live")
 	consoleChart(t, ctx)
 	consoleSimulate(t, ctx)
-	after := shopCards(t, ctx, base, customer)
-	for _, c := range after {
+	for _, c := range shopCards(t, ctx, base, customer) {
 		if strings.Fields(c.Category)[0] == category {
 			t.Errorf("the shop still shows %s (%s) after the filter rule was published", c.Item, c.Category)
 		}
+	}
+	consoleRollback(t, ctx, base, sess.MarketerKey, customer, before[0].Item)
+}
+
+func publishEmptyRuleset(t *testing.T, base, key string) {
+	t.Helper()
+	for _, step := range []struct{ method, path, body string }{{"PUT", "/draft", `{"rules":[]}`}, {"POST", "/publish", ""}} {
+		req, _ := http.NewRequest(step.method, base+"/v1/rulesets/default"+step.path, strings.NewReader(step.body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %v %v", step.method, step.path, resp, err)
+		}
+		resp.Body.Close()
+	}
+}
+
+// consoleRollback rolls back to version 1 in the console and expects the
+// shop's first suggestion from before the filter back.
+func consoleRollback(t *testing.T, ctx context.Context, base, key, customer, item string) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+key),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Roll back to version 1"]`)))
+	if err != nil {
+		t.Fatalf("roll back: %v", err)
+	}
+	waitText(t, ctx, "#status", "version 1 is live again")
+	waitText(t, ctx, "#audit", "rollback default v3 (was v2)")
+	if after := shopCards(t, ctx, base, customer); after[0].Item != item {
+		t.Errorf("after rolling back, the first suggestion is %s, want %s again", after[0].Item, item)
 	}
 }
 

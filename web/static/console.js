@@ -94,24 +94,33 @@
     await loadHistory();
   }
 
+  // rowsOr returns the rows, or one row saying there are none.
+  const rowsOr = (rows, cols, empty) => (rows.length ? rows : [el('tr', {}, el('td', { colspan: cols, text: empty }))]);
+
+  function versionRow(v) {
+    return el('tr', {},
+      el('td', { text: String(v.version) }), el('td', { text: candor.when(v.created_at) }), el('td', { text: v.author || '' }),
+      el('td', { text: v.rules + (v.live ? ' (live)' : '') }),
+      el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => run(() => rollback(v.version)), 'aria-label': 'Roll back to version ' + v.version, text: 'Roll back' })));
+  }
+
+  function auditRow(e) {
+    return el('tr', {},
+      el('td', { text: candor.when(e.time) }), el('td', { text: e.who }),
+      el('td', { text: e.action + ' ' + e.ruleset + ' v' + e.version + (e.previous ? ' (was v' + e.previous + ')' : '') }),
+      el('td', { text: diffText(e.diff) }));
+  }
+
   async function loadHistory() {
     let versions = [];
     try {
-      const v = await call('GET', rs() + '/versions');
-      versions = v.versions || [];
+      versions = (await call('GET', rs() + '/versions')).versions || [];
     } catch (e) {
       if (e.status !== 404) throw e;
     }
-    $('versions').replaceChildren(...versions.slice().reverse().map((v) => el('tr', {},
-      el('td', { text: String(v.version) }), el('td', { text: candor.when(v.created_at) }), el('td', { text: v.author || '' }),
-      el('td', { text: v.rules + (v.live ? ' (live)' : '') }),
-      el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => run(() => rollback(v.version)), 'aria-label': 'Roll back to version ' + v.version, text: 'Roll back' })))));
-    const a = await call('GET', '/v1/audit');
-    const entries = a.entries || [];
-    $('audit').replaceChildren(...entries.slice().reverse().map((e) => el('tr', {},
-      el('td', { text: candor.when(e.time) }), el('td', { text: e.who }),
-      el('td', { text: e.action + ' ' + e.ruleset + ' v' + e.version + (e.previous ? ' (was v' + e.previous + ')' : '') }),
-      el('td', { text: diffText(e.diff) }))));
+    $('versions').replaceChildren(...rowsOr(versions.slice().reverse().map(versionRow), 5, 'No version published yet.'));
+    const entries = (await call('GET', '/v1/audit')).entries || [];
+    $('audit').replaceChildren(...rowsOr(entries.slice().reverse().map(auditRow), 4, 'Nothing published or rolled back yet.'));
   }
 
   function diffText(d) {

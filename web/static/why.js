@@ -15,7 +15,7 @@
   function dataItem(d) {
     const li = candor.el('li', {}, candor.el('strong', { text: (setNames[d.feature_set] || d.feature_set) + ': ' }), d.text);
     if (d.items && d.items.length) li.append(candor.el('ul', {}, ...d.items.map((it) => candor.el('li', { text: it.title + ' (' + it.id + ')' }))));
-    if (d.preference) li.append(candor.el('div', { text: 'Your stated preference: ' + d.preference }));
+    if (d.preference && !d.text.includes(d.preference)) li.append(candor.el('div', { text: 'Your stated preference: ' + d.preference }));
     return li;
   }
 
@@ -48,7 +48,7 @@
     document.title = 'Why am I seeing ' + w.title + '?';
     $('title').textContent = w.title;
     $('summary').textContent = w.summary;
-    $('promoted').textContent = w.promoted ? 'The shop also promoted this item.' : 'The shop did not pay or promote this item.';
+    $('promoted').textContent = w.promoted ? 'The shop also promoted this item.' : 'The shop did not promote this item.';
     $('data-used').replaceChildren(...w.data_used.map(dataItem));
     $('controls').replaceChildren(...w.controls.map((c) => {
       const b = candor.el('button', { type: 'button', 'data-kind': c.kind, text: c.label });
