@@ -227,7 +227,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 	if len(full) < 3 {
 		t.Fatalf("want 3 full-consent demo customers with purchase-based suggestions, got %v", full)
 	}
-	t.Run("PreferenceCentreSourceOff", func(t *testing.T) { testSourceOff(t, newTab(t, browser), r.url, full[0]) })
+	t.Run("PreferenceCentreSourceOff", func(t *testing.T) { testSourceOff(t, newTab(t, browser), r.url, sess.SiteKey, full[0]) })
 	t.Run("WhyNotInterested", func(t *testing.T) { testNotInterested(t, newTab(t, browser), r.url, full[1]) })
 	t.Run("ConsolePublishRollback", func(t *testing.T) { testConsolePublish(t, newTab(t, browser), r.url, sess, full[2]) })
 }
@@ -238,7 +238,7 @@ func anySet(cards []shopCard, set string) bool {
 
 // testSourceOff: switching purchases off in the preference centre changes
 // the reasons of the very next recommendations.
-func testSourceOff(t *testing.T, ctx context.Context, base, customer string) {
+func testSourceOff(t *testing.T, ctx context.Context, base, siteKey, customer string) {
 	if before := shopCards(t, ctx, base, customer); !anySet(before, "purchases") {
 		t.Fatalf("the shop shows no purchase-based reason for %s before: %+v", customer, before)
 	}
@@ -255,7 +255,8 @@ func testSourceOff(t *testing.T, ctx context.Context, base, customer string) {
 	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('src-purchases').checked`)); !on {
 		t.Fatal("purchases switch is off for a full-consent customer")
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#src-purchases"))); err != nil {
+	// by keyboard: focus the switch and press space
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#src-purchases")), chromedp.KeyEvent(" ")); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#status", "Deleted: your purchase history")
@@ -266,6 +267,31 @@ func testSourceOff(t *testing.T, ctx context.Context, base, customer string) {
 	}
 	if !anySet(after, "browsing") {
 		t.Errorf("browsing was left on but no reason uses it: %+v", after)
+	}
+	exportAndErase(t, ctx, base, siteKey, customer)
+}
+
+// exportAndErase downloads the export, then erases the customer through
+// the confirmation dialog, and checks that no consent record is left.
+func exportAndErase(t *testing.T, ctx context.Context, base, siteKey, customer string) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/me/privacy"), chromedp.Click(chromedp.CSS("#export")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#data-status", "Your data is downloading as candor-export.json")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#erase")), chromedp.WaitVisible(chromedp.CSS("#erase-confirm"))); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, base+"/v1/customers/"+customer+"/consent", siteKey); !strings.Contains(body, `"state":"granted"`) {
+		t.Fatalf("opening the dialog must not erase yet: %d %.200s", code, body)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#erase-confirm"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "Erased.")
+	if code, body := get(t, base+"/v1/customers/"+customer+"/consent", siteKey); code != 200 || strings.Contains(body, `"record":{`) {
+		t.Errorf("consent records survive the erasure: %d %.300s", code, body)
 	}
 }
 
