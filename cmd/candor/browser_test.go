@@ -229,6 +229,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 	}
 	t.Run("PreferenceCentreSourceOff", func(t *testing.T) { testSourceOff(t, newTab(t, browser), r.url, sess.SiteKey, full[0]) })
 	t.Run("WhyNotInterested", func(t *testing.T) { testNotInterested(t, newTab(t, browser), r.url, full[1]) })
+	t.Run("ShopConsentLevel", func(t *testing.T) { testShopLevel(t, newTab(t, browser), r.url, sess, full[:3]) })
 	t.Run("ConsolePublishRollback", func(t *testing.T) { testConsolePublish(t, newTab(t, browser), r.url, sess, full[2]) })
 }
 
@@ -440,4 +441,37 @@ func consoleSimulate(t *testing.T, ctx context.Context) {
 	}
 	waitText(t, ctx, "#simulation", "Of 12 sample customers on email")
 	waitText(t, ctx, "#simulation-table", "partner-card")
+}
+
+// testShopLevel: the shop's level switch goes through the consent API, and
+// the suggestions follow at once; switching customers switches them back.
+func testShopLevel(t *testing.T, ctx context.Context, base string, sess demoSessionInfo, used []string) {
+	var customer, other string
+	for _, c := range sess.Customers {
+		if c.Preset == "full" && !slices.Contains(used, c.ID) && customer == "" {
+			customer = c.ID
+		} else if c.Preset == "full" && !slices.Contains(used, c.ID) {
+			other = c.ID
+		}
+	}
+	if !anySet(shopCards(t, ctx, base, customer), "browsing") {
+		t.Fatalf("%s's suggestions use no browsing before", customer)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#level-none"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", customer+" now has personalization level “none”")
+	waitText(t, ctx, "#used", "Personalization: none")
+	sets, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#recs li.card')].map(c => c.dataset.sets)`))
+	for _, s := range sets {
+		if strings.Trim(strings.ReplaceAll(strings.ReplaceAll(s, "none", ""), "context", ""), " ") != "" {
+			t.Errorf("with level none a suggestion still uses %q", s)
+		}
+	}
+	js := fmt.Sprintf(`(() => { const s = document.getElementById('customer'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, other)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "Now shopping as "+other)
+	waitText(t, ctx, "#used", "Personalization: full")
 }
