@@ -229,6 +229,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 	}
 	t.Run("PreferenceCentreSourceOff", func(t *testing.T) { testSourceOff(t, newTab(t, browser), r.url, sess.SiteKey, full[0]) })
 	t.Run("WhyNotInterested", func(t *testing.T) { testNotInterested(t, newTab(t, browser), r.url, full[1]) })
+	t.Run("PrivacyDemoLogin", func(t *testing.T) { testDemoLogin(t, newTab(t, browser), r.url, sess.Customers[1].ID) })
 	t.Run("ShopConsentLevel", func(t *testing.T) { testShopLevel(t, newTab(t, browser), r.url, sess, full[:3]) })
 	t.Run("ConsolePublishRollback", func(t *testing.T) { testConsolePublish(t, newTab(t, browser), r.url, sess, full[2]) })
 }
@@ -474,4 +475,23 @@ func testShopLevel(t *testing.T, ctx context.Context, base string, sess demoSess
 	}
 	waitText(t, ctx, "#status", "Now shopping as "+other)
 	waitText(t, ctx, "#used", "Personalization: full")
+}
+
+// testDemoLogin: without a token the preference centre offers the demo
+// login, which signs in as the chosen demo customer.
+func testDemoLogin(t *testing.T, ctx context.Context, base, customer string) {
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/me/privacy"), chromedp.WaitVisible(chromedp.CSS("#demo-customer")))
+	if err != nil {
+		t.Fatalf("no demo login: %v", err)
+	}
+	pageIsAccessible(t, ctx)
+	js := fmt.Sprintf(`document.getElementById('demo-customer').value = %q`, customer)
+	err = chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](js), chromedp.Click(chromedp.CSS(`#demo-login button[type="submit"]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#who", "Signed in as customer "+customer+".")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#level-none"))); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -114,25 +114,32 @@
       e.preventDefault();
       const d = await candor.demoSession($('demo-customer').value);
       sessionStorage.setItem('candor.token', d.token);
-      location.reload();
+      await signIn(d.token);
     });
+  }
+
+  // signIn shows the centre for the token's customer, or the sign-in
+  // section when the token does not work.
+  async function signIn(tok) {
+    token = tok;
+    try {
+      await load();
+      $('login').hidden = true;
+      $('centre').hidden = false;
+      return true;
+    } catch (e) {
+      $('login').hidden = false;
+      candor.say($('status'), 'Could not load your choices: ' + e.message, false);
+      return false;
+    }
   }
 
   async function start() {
     wire();
-    token = candor.takeSecret('token');
     if (sessionStorage.getItem('candor.demo')) $('shop-link').hidden = false;
-    if (!token) {
+    const tok = candor.takeSecret('token');
+    if (!tok || !(await signIn(tok))) {
       $('login').hidden = false;
-      await demoLogin();
-      return;
-    }
-    try {
-      await load();
-      $('centre').hidden = false;
-    } catch (e) {
-      $('login').hidden = false;
-      candor.say($('status'), 'Could not load your choices: ' + e.message, false);
       await demoLogin();
     }
   }
