@@ -65,7 +65,7 @@ func testSourceOff(t *testing.T, ctx context.Context, base, siteKey, customer st
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#status", "Deleted: your purchase history")
-	waitText(t, ctx, "#history", "purchase history")
+	waitText(t, ctx, "#history tr:first-child", "purchase historynot allowedpreference centre")
 	after := shopCards(t, ctx, base, customer)
 	if anySet(after, "purchases") {
 		t.Errorf("after switching purchases off the shop still shows purchase-based reasons: %+v", after)
