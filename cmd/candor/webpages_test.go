@@ -272,6 +272,11 @@ func testShopLevel(t *testing.T, ctx context.Context, base string, sess demoSess
 			t.Errorf("with level none a suggestion still uses %q", s)
 		}
 	}
+	// a view sent by the shop is dropped by the consent gate
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#recs li.card button.view"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#status", "not stored (browsing is denied for "+customer+")")
 	js := fmt.Sprintf(`(() => { const s = document.getElementById('customer'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, other)
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
 		t.Fatal(err)

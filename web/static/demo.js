@@ -32,7 +32,19 @@
       candor.el('span', { class: 'cat', text: it.category.join(' › ') }),
       promoted ? candor.el('span', {}, candor.el('span', { class: 'badge', text: 'Promoted' })) : null,
       candor.el('span', { class: 'reason', text: main ? main.text : '' }),
-      candor.el('a', { href, class: 'why', 'aria-label': 'Why am I seeing ' + it.title + '?', text: 'why?' }));
+      candor.el('a', { href, class: 'why', 'aria-label': 'Why am I seeing ' + it.title + '?', text: 'why?' }),
+      candor.el('button', { type: 'button', class: 'secondary view', 'aria-label': 'View ' + it.title, onclick: () => run(() => view(it)), text: 'View' }));
+  }
+
+  // view sends a view event as the shop would; the consent gate decides
+  // whether it is stored.
+  async function view(it) {
+    const r = await candor.api('POST', '/v1/events', session.site_key, [{ customer_id: customer, type: 'view', item_id: it.item_id }]);
+    const o = r.outcomes[0];
+    await refresh();
+    candor.say($('status'), o.status === 'stored'
+      ? 'Viewed “' + it.title + '”: stored in ' + customer + "'s browsing history; the suggestions below already use it."
+      : 'Viewed “' + it.title + '”: not stored (' + o.set + ' is ' + (o.reason || o.status) + ' for ' + customer + ').');
   }
 
   async function widget(list, params) {
