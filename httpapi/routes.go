@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/web"
 )
 
 // route is one line of the API: who may call it and what handles it.
@@ -87,5 +88,25 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},
 		{http.MethodPost, "/v1/models/:version/activate", adminOnly, handleActivateModel(s.deps.Models)},
+
+		// Pages: static HTML that calls the routes above; the data they
+		// show has the auth of those routes.
+		{http.MethodGet, "/me/privacy", public, handlePage(web.PrivacyPage)},
+		{http.MethodGet, "/me/why/:decision/:item", public, handlePage(web.WhyPage)},
+		{http.MethodGet, "/console", public, handlePage(web.ConsolePage)},
+		{http.MethodGet, "/assets/:file", public, handleAsset()},
+	}
+}
+
+// demoRoutes exist only when the server runs the embedded demo; elsewhere
+// they are 404.
+func (s *Server) demoRoutes() []route {
+	if s.deps.Demo == nil {
+		return nil
+	}
+	return []route{
+		{http.MethodGet, "/", public, handleDemoHome()},
+		{http.MethodGet, "/demo", public, handlePage(web.DemoPage)},
+		{http.MethodPost, "/demo/session", public, handleDemoSession(s.deps.Demo)},
 	}
 }

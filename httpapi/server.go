@@ -48,6 +48,7 @@ type Deps struct {
 	// once (the others follow the pub/sub notice); may be nil.
 	RulesReload func(ctx context.Context) error
 	NextBest    *NextBest
+	Demo        *Demo // nil: not the embedded demo, no /demo routes
 }
 
 // Server is Candor's HTTP API.
@@ -76,7 +77,7 @@ func New(d Deps) *Server {
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.errorHandler
 	s.echo.Use(s.requestIDMiddleware, s.accessLog, s.recoverMiddleware, bodyLimit)
-	for _, r := range s.routes() {
+	for _, r := range append(s.routes(), s.demoRoutes()...) {
 		s.echo.Add(r.method, r.path, r.handler, s.authorize(r))
 	}
 	return s

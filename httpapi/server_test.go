@@ -388,7 +388,8 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("invalid OpenAPI document: %v", err)
 	}
-	for _, r := range f.srv.routes() {
+	demo := &Server{deps: Deps{Demo: &Demo{}}}
+	for _, r := range append(f.srv.routes(), demo.demoRoutes()...) {
 		p := openapiPath(r.path)
 		item := doc.Paths.Find(p)
 		if item == nil || item.GetOperation(r.method) == nil {

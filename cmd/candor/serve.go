@@ -152,8 +152,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		ln.Close()
 		return err
 	}
+	var shop *httpapi.Demo
 	if be.embedded {
-		if err := startDemo(ctx, be.store, svc, keyring, baseURL(ln), out); err != nil {
+		if shop, err = startDemo(ctx, be.store, svc, keyring, baseURL(ln), out); err != nil {
 			ln.Close()
 			return err
 		}
@@ -171,7 +172,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	if !be.embedded {
 		go trainWhenConnected(ctx, be.store, svc, log)
 	}
-	srv := newHTTPServer(cfg, newAPI(svc, be.store, keyring, log), log)
+	srv := newHTTPServer(cfg, newAPI(svc, be.store, keyring, log, shop), log)
 	return runHTTP(ctx, srv, ln, cfg.ShutdownTimeout, log)
 }
 
@@ -241,7 +242,8 @@ func newTokenVerifier(cfg config) (*auth.TokenVerifier, error) {
 	return nil, nil
 }
 
-func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger) http.Handler {
+// newAPI builds the HTTP handler; shop is nil outside the embedded demo.
+func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger, shop *httpapi.Demo) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.Instrument(reg)
@@ -264,6 +266,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Features: svc.features,
 		Tokens:   svc.tokens,
 		Rights:   svc.rights,
+		Demo:     shop,
 	})
 }
 
