@@ -13,12 +13,13 @@ import (
 // Deliverer records deliveries so that caps and contact policies hold
 // under concurrent requests and events. redisstore.Store implements it.
 type Deliverer interface {
-	// Deliver calls allow with the customer's current contacts and, when it
-	// returns "", adds member at t, atomically: if the contacts change
-	// between the read and the write (another Deliver, an ingested event)
-	// it reads and asks again. It returns allow's last answer: "" when
-	// member was recorded. EConflict when it could not win the race.
-	Deliver(ctx context.Context, customerID, member string, t time.Time, allow func([]features.Contact) string) (string, error)
+	// Deliver calls decide with the customer's current contacts and, when
+	// its reason is "", adds the member it returns at t, atomically: if the
+	// contacts change between the read and the write (another Deliver, an
+	// ingested event) it reads and asks again. It returns decide's last
+	// reason: "" when the member was recorded. EConflict when it could not
+	// win the race.
+	Deliver(ctx context.Context, customerID string, t time.Time, decide func([]features.Contact) (member, reason string)) (string, error)
 }
 
 // Allow returns why delivering action id on ch at now would break a cap,
@@ -71,8 +72,26 @@ func (e *Engine) Deliver(ctx context.Context, d Deliverer, customerID, id string
 	if err := candor.ValidateID("customer id", customerID); err != nil {
 		return "", err
 	}
-	member := ContactMember(id, features.Impression, ch, now)
-	return d.Deliver(ctx, customerID, member, now, func(cs []features.Contact) string {
-		return e.Allow(cs, id, ch, now)
+	return d.Deliver(ctx, customerID, now, func(cs []features.Contact) (string, string) {
+		if reason := e.Allow(cs, id, ch, now); reason != "" {
+			return "", reason
+		}
+		return uniqueMember(cs, id, ch, now), ""
 	})
+}
+
+// uniqueMember is the contacts member of an impression of action id on ch
+// at now, moved on by a millisecond at a time past any member already
+// held: two deliveries in the same millisecond are two contacts, not one.
+func uniqueMember(cs []features.Contact, id string, ch consent.Scope, now time.Time) string {
+	held := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		held[c.Member] = true
+	}
+	m := ContactMember(id, features.Impression, ch, now)
+	for held[m] {
+		now = now.Add(time.Millisecond)
+		m = ContactMember(id, features.Impression, ch, now)
+	}
+	return m
 }

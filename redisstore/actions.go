@@ -191,11 +191,12 @@ func decodeActions(op string, b []byte) (actions.Catalog, error) {
 var errNotAllowed = errors.New("not allowed")
 
 // Deliver implements actions.Deliverer with an optimistic transaction on
-// the customer's contacts: WATCH, read, ask allow, then MULTI ZADD (score:
+// the customer's contacts: WATCH, read, ask decide, then MULTI ZADD of the
+// member it names (score:
 // Unix seconds, as ingestion writes) and EXPIRE. A change by anyone else
 // in between (another delivery, an ingested impression) aborts the write,
 // and it reads again, up to deliverRetries times.
-func (s *Store) Deliver(ctx context.Context, customerID, member string, t time.Time, allow func([]features.Contact) string) (string, error) {
+func (s *Store) Deliver(ctx context.Context, customerID string, t time.Time, decide func([]features.Contact) (member, reason string)) (string, error) {
 	const op = "redisstore.Deliver"
 	key := s.keys.contacts(customerID)
 	var reason string
@@ -205,7 +206,8 @@ func (s *Store) Deliver(ctx context.Context, customerID, member string, t time.T
 			if err != nil {
 				return err
 			}
-			if reason = allow(contactsOf(zs)); reason != "" {
+			var member string
+			if member, reason = decide(contactsOf(zs)); reason != "" {
 				return errNotAllowed
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -189,8 +189,7 @@ func TestDeliverConcurrent(t *testing.T) {
 		for k := range 40 {
 			wg.Go(func() {
 				id := []string{"capped", "free"}[k%2]
-				at := now.Add(time.Duration(k) * time.Millisecond)
-				reason, err := eng.Deliver(ctx, st, "cust", id, consent.Email, at)
+				reason, err := eng.Deliver(ctx, st, "cust", id, consent.Email, now) // all in one millisecond
 				if err != nil {
 					t.Error(err)
 					return
