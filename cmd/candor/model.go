@@ -24,7 +24,7 @@ const (
 // storeData reads training data from the store, each customer through the
 // consent gate: only purchases and browsing that the customer grants today.
 // Sensitive data never enters the shared model.
-func storeData(ctx context.Context, st *redisstore.Store, cs *consent.Service) (*models.Data, map[string][]string, error) {
+func storeData(ctx context.Context, st *redisstore.Store, cs *consent.Service) (*trainingData, error) {
 	var ins []models.Interaction
 	err := st.ScanStates(ctx, cs.Request(false), func(s *features.State) error {
 		ins = appendInteractions(ins, s.CustomerID, s.Interactions[consent.Purchases], trainPurchaseWeight)
@@ -32,19 +32,45 @@ func storeData(ctx context.Context, st *redisstore.Store, cs *consent.Service) (
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	items, err := st.Items(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ids := make([]string, len(items))
-	cats := make(map[string][]string, len(items))
+	td := &trainingData{ins: ins, ids: make([]string, len(items)), cats: make(map[string][]string, len(items))}
 	for i, it := range items {
-		ids[i] = it.ID
-		cats[it.ID] = []string{it.TopCategory()}
+		td.ids[i] = it.ID
+		td.cats[it.ID] = []string{it.TopCategory()}
 	}
-	return models.NewData(ins, ids), cats, nil
+	return td, nil
+}
+
+// trainingData is what a model is trained on: interactions, every item
+// (so items without interactions are known), and item categories.
+type trainingData struct {
+	ins  []models.Interaction
+	ids  []string
+	cats map[string][]string
+}
+
+func (td *trainingData) data() *models.Data { return models.NewData(td.ins, td.ids) }
+
+// measured trains with o on a hold-out split first and attaches the
+// figures to the model trained on everything, so that GET /v1/models
+// shows what each version is worth. Too little data to measure is logged
+// and leaves the metrics empty; it does not stop training.
+func measured(ctx context.Context, td *trainingData, o models.TrainOptions, warn func(error)) (*models.Model, error) {
+	metrics, err := models.Holdout(ctx, td.ins, td.cats, o)
+	if err != nil && ctx.Err() == nil {
+		warn(err)
+	}
+	m, err := models.Train(ctx, td.data(), o)
+	if err != nil {
+		return nil, err
+	}
+	m.Meta.Metrics = metrics
+	return m, nil
 }
 
 func appendInteractions(ins []models.Interaction, user string, xs []features.Interaction, w float64) []models.Interaction {
@@ -57,11 +83,12 @@ func appendInteractions(ins []models.Interaction, user string, xs []features.Int
 // trainAndPublish trains from the store and makes the result live on every
 // server.
 func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, kind models.Kind, log *zap.Logger) error {
-	d, cats, err := storeData(ctx, st, svc.consent)
+	td, err := storeData(ctx, st, svc.consent)
 	if err != nil {
 		return err
 	}
-	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats, UseValues: true})
+	m, err := measured(ctx, td, models.TrainOptions{Kind: kind, Categories: td.cats, UseValues: true},
+		func(err error) { log.Warn("model not measured", zap.Error(err)) })
 	if err != nil {
 		return err
 	}
@@ -69,7 +96,7 @@ func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, k
 	if err != nil {
 		return err
 	}
-	log.Info("model live", zap.String("version", v), zap.Int("items", m.NumItems()), zap.Int("interactions", len(d.Rows)), zap.Float64("train_seconds", m.Meta.TrainSeconds))
+	log.Info("model live", zap.String("version", v), zap.Int("items", m.NumItems()), zap.Int("interactions", len(td.ins)), zap.Float64("train_seconds", m.Meta.TrainSeconds), zap.Any("metrics", m.Meta.Metrics))
 	return nil
 }
 

@@ -153,6 +153,10 @@ func TestEmbeddedServerPrintsKeysAndEnforcesRoles(t *testing.T) {
 	if _, body := get(t, r.url+"/readyz", ""); !strings.Contains(body, `"model":"ok"`) {
 		t.Errorf("readyz lacks the model check: %s", body)
 	}
+	// the demo model was measured on a hold-out split before it went live
+	if code, body := get(t, r.url+"/v1/models", keys[auth.RoleMarketer]); code != 200 || !regexp.MustCompile(`"ndcg_at_10":0\.[0-9]*[1-9]`).MatchString(body) {
+		t.Errorf("models lack a hold-out nDCG: %d %.400s", code, body)
+	}
 	if !regexp.MustCompile(`demo data: 2400 items, 1200 customers, \d+ events \(\d+ stored, [1-9]\d* dropped`).MatchString(r.out.String()) {
 		t.Errorf("demo summary missing or nothing dropped by the gate:\n%s", r.out)
 	}

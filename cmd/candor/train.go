@@ -22,6 +22,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "data", Usage: "train from this MovieLens directory instead of the store"},
 			&cli.StringFlag{Name: "out", Usage: "write the artifact to this file instead of publishing it to Redis"},
 			&cli.BoolFlag{Name: "no-activate", Usage: "store the new version without making it live"},
+			&cli.BoolFlag{Name: "no-measure", Usage: "skip the hold-out measurement (nDCG@10 etc. shown by GET /v1/models), which trains the model once more"},
 		},
 		Action: trainAction,
 	}
@@ -41,12 +42,12 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 		if err != nil {
 			return err
 		}
-		d, cats, err := storeData(ctx, st, svc.consent)
+		td, err := storeData(ctx, st, svc.consent)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.Root().ErrWriter, "training %s on %d interactions of %d customers (read through the consent gate)\n", kind, len(d.Rows), d.Users)
-		return trainOut(ctx, cmd, kind, d, cats, svc.models, true) // purchases weigh more than views
+		fmt.Fprintf(cmd.Root().ErrWriter, "training %s on %d interactions (read through the consent gate)\n", kind, len(td.ins))
+		return trainOut(ctx, cmd, kind, td, svc.models, true) // purchases weigh more than views
 	})
 }
 
@@ -60,21 +61,27 @@ func trainFromDir(ctx context.Context, cmd *cli.Command, kind models.Kind, dir s
 	}
 	if cmd.String("out") == "" {
 		return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
-			return trainOut(ctx, cmd, kind, ds.Data(), ds.Categories(), recommend.NewRegistry(st), false)
+			return trainOut(ctx, cmd, kind, &trainingData{ins: ds.Interactions, cats: ds.Categories()}, recommend.NewRegistry(st), false)
 		})
 	}
-	return trainOut(ctx, cmd, kind, ds.Data(), ds.Categories(), nil, false)
+	return trainOut(ctx, cmd, kind, &trainingData{ins: ds.Interactions, cats: ds.Categories()}, nil, false)
 }
 
-// trainOut trains with a progress bar and writes the artifact to --out or
-// publishes it through reg.
-func trainOut(ctx context.Context, cmd *cli.Command, kind models.Kind, d *models.Data, cats map[string][]string, reg *recommend.Registry, useValues bool) error {
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(cmd.Root().ErrWriter), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
-	m, err := models.Train(ctx, d, models.TrainOptions{Kind: kind, Categories: cats, UseValues: useValues, Progress: func(stage string, done, total int) {
+// trainOut measures the model on a hold-out split, trains it on all the
+// data with a progress bar, and writes the artifact to --out or publishes
+// it through reg.
+func trainOut(ctx context.Context, cmd *cli.Command, kind models.Kind, td *trainingData, reg *recommend.Registry, useValues bool) error {
+	errw := cmd.Root().ErrWriter
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(errw), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
+	o := models.TrainOptions{Kind: kind, Categories: td.cats, UseValues: useValues, Progress: func(stage string, done, total int) {
 		bar.ChangeMax(total)
 		bar.Describe(stage)
 		_ = bar.Set(done)
-	}})
+	}}
+	if !cmd.Bool("no-measure") {
+		fmt.Fprintln(errw, "measuring on a 75/25 hold-out split first (--no-measure skips it)")
+	}
+	m, err := trainMeasured(ctx, cmd, td, o)
 	_ = bar.Finish()
 	if err != nil {
 		return err
@@ -89,13 +96,30 @@ func trainOut(ctx context.Context, cmd *cli.Command, kind models.Kind, d *models
 		if err := m.Encode(f); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "wrote %s model (%d items, %.1fs) to %s\n", kind, m.NumItems(), m.Meta.TrainSeconds, out)
+		fmt.Fprintf(w, "wrote %s model (%d items, %.1fs%s) to %s\n", kind, m.NumItems(), m.Meta.TrainSeconds, metricsNote(m), out)
 		return f.Close()
 	}
 	v, err := reg.Publish(ctx, m, !cmd.Bool("no-activate"))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "published model %s (%d items, %.1fs)\n", v, m.NumItems(), m.Meta.TrainSeconds)
+	fmt.Fprintf(w, "published model %s (%d items, %.1fs%s)\n", v, m.NumItems(), m.Meta.TrainSeconds, metricsNote(m))
 	return nil
+}
+
+// trainMeasured trains with o, first on a hold-out split unless
+// --no-measure, whose figures become the model's metrics.
+func trainMeasured(ctx context.Context, cmd *cli.Command, td *trainingData, o models.TrainOptions) (*models.Model, error) {
+	if cmd.Bool("no-measure") {
+		return models.Train(ctx, td.data(), o)
+	}
+	return measured(ctx, td, o, func(err error) { fmt.Fprintf(cmd.Root().ErrWriter, "not measured: %v\n", err) })
+}
+
+// metricsNote is ", nDCG@10 0.123" when the model was measured.
+func metricsNote(m *models.Model) string {
+	if v, ok := m.Meta.Metrics["ndcg_at_10"]; ok {
+		return fmt.Sprintf(", hold-out nDCG@10 %.3f", v)
+	}
+	return ""
 }
