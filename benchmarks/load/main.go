@@ -191,7 +191,7 @@ func cpuModel() string {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return "(" + strings.TrimSpace(v) + ")"
+			return " (" + strings.TrimSpace(v) + ")"
 		}
 	}
 	return ""

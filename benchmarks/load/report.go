@@ -67,7 +67,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteTable writes the report for people.
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "Candor load test, %s, target %s, namespace %s\n", r.Started, r.Target, r.Namespace)
-	fmt.Fprintf(w, "machine: %d CPUs %s, %s, Redis %s; load average at start %s, at end %s\n",
+	fmt.Fprintf(w, "machine: %d CPUs%s, %s, Redis %s; load average at start %s, at end %s\n",
 		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.Go, r.Machine.Redis, r.Machine.LoadStart, r.LoadAfter)
 	fmt.Fprintf(w, "data: %d items, %d customers, history %d (seed %d)", r.Scale.Items, r.Scale.Customers, r.Scale.History, r.Scale.Seed)
 	if s := r.Seed; s != nil {
