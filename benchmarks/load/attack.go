@@ -57,6 +57,11 @@ type PhaseResult struct {
 	// AllocsPerReq is heap allocations per request of the whole process
 	// (server, load generator and client), from runtime.MemStats.
 	AllocsPerReq float64 `json:"process_allocs_per_req,omitempty"`
+	// CPUPerReq is the CPU time (user + system) of the whole process per
+	// request, and RedisCPUPerReq the Redis server's (server-wide), in
+	// microseconds: on a shared machine these are steadier than latency.
+	CPUPerReq      float64 `json:"process_cpu_us_per_req,omitempty"`
+	RedisCPUPerReq float64 `json:"redis_cpu_us_per_req,omitempty"`
 
 	samples []sample
 }

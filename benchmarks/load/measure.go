@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -168,7 +170,9 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	}
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
+	cpu0, rcpu0 := processCPU(), redisCPU(ctx, b.rdb)
 	r := p.run(ctx)
+	cpu1, rcpu1 := processCPU(), redisCPU(ctx, b.rdb)
 	runtime.ReadMemStats(&m1)
 	if b.world != nil {
 		time.Sleep(50 * time.Millisecond) // let the decision writer flush what this phase queued
@@ -182,6 +186,10 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	}
 	if r.Requests > 0 {
 		r.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(r.Requests)
+		r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+		if rcpu0 > 0 && rcpu1 > 0 {
+			r.RedisCPUPerReq = float64((rcpu1 - rcpu0).Microseconds()) / float64(r.Requests)
+		}
 	}
 	return r
 }
@@ -197,4 +205,31 @@ func redisVersion(ctx context.Context, rdb *redis.Client) string {
 		}
 	}
 	return ""
+}
+
+// processCPU is the CPU time this process has used (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is the CPU time the Redis server has used, from INFO cpu, or 0.
+func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		for _, k := range []string{"used_cpu_sys:", "used_cpu_user:"} {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), k); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }

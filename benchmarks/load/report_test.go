@@ -51,7 +51,7 @@ func TestReportTable(t *testing.T) {
 		"10000 items, 100000 customers, history 50",
 		"consent full 2, none 1",
 		"== 1000 requests/s (load average 1.00 0.90 0.80)",
-		"recommendations 2000 999.5 0 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240",
+		"recommendations 2000 999.5 0 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 0 0",
 		"evalsha 1.000, xadd 1.000",
 		"raw-read, first error: 503 boom",
 		"recommendations / readyz: p50 2.00×, p99 2.00×",
