@@ -47,7 +47,7 @@ func windows(samples []sample, q float64) plotter.XYs {
 			continue
 		}
 		slices.Sort(b)
-		xys = append(xys, plotter.XY{X: float64(sec) + 0.5, Y: ms(quantile(b, q))})
+		xys = append(xys, plotter.XY{X: float64(sec) + 0.5, Y: max(ms(quantile(b, q)), 0.001)})
 	}
 	return xys
 }
@@ -63,7 +63,10 @@ func (r *Report) WritePNG(w io.Writer) error {
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("%d req/s, %d items, %d customers (load avg %s)", run.Rate, r.Scale.Items, r.Scale.Customers, run.LoadAverage)
 		p.X.Label.Text = "seconds into the phase"
-		p.Y.Label.Text = "latency per 1 s window (ms)"
+		p.Y.Label.Text = "latency per 1 s window (ms, log scale)"
+		// Log scale: a stall of seconds and a p50 of a millisecond on one chart.
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 		p.Add(plotter.NewGrid())
 		for _, s := range plotted {
 			ph := s.phase(run)
