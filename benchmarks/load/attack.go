@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -10,6 +11,29 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
+// fallbackMark starts the fallback object of a recommendation that was not
+// personalised (recommend.Fallback); its reason follows.
+var fallbackMark = []byte(`"fallback":{"active":true`)
+
+// recommendationFallback returns the fallback reason of a recommendation
+// body, or "" when it was personalised as the customer's consent allows.
+func recommendationFallback(body []byte) string {
+	i := bytes.Index(body, fallbackMark)
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+len(fallbackMark):]
+	const reason = `,"reason":"`
+	if !bytes.HasPrefix(rest, []byte(reason)) {
+		return "unknown"
+	}
+	rest = rest[len(reason):]
+	if j := bytes.IndexByte(rest, '"'); j >= 0 {
+		return string(rest[:j])
+	}
+	return "unknown"
+}
+
 // phase is one constant-rate attack on one path.
 type phase struct {
 	name     string
@@ -18,6 +42,9 @@ type phase struct {
 	header   http.Header             // sent with every request; read-only
 	rate     int                     // requests per second
 	duration time.Duration
+	// degraded, when set, reads a 2xx body and returns why the answer was
+	// a degraded one ("" when it was not).
+	degraded func(body []byte) string
 }
 
 // sample is one request: when it was due (since the phase began) and its
@@ -35,6 +62,10 @@ type PhaseResult struct {
 	Requests int            `json:"requests"`
 	Errors   int            `json:"errors"`
 	Codes    map[string]int `json:"codes"`
+	// Degraded counts 2xx answers that were not the full answer (for
+	// recommendations: the non-personal fallback, by reason).
+	Degraded int            `json:"degraded"`
+	ByReason map[string]int `json:"degraded_by_reason,omitempty"`
 	// FirstError is the first failure seen, for the report.
 	FirstError string `json:"first_error,omitempty"`
 	// Achieved is the rate at which requests were sent.
@@ -115,7 +146,17 @@ func (p phase) run(ctx context.Context) *PhaseResult {
 			last = r.Timestamp
 		}
 		res.Codes[strconv.Itoa(int(r.Code))]++
-		if r.Error != "" || r.Code < 200 || r.Code > 299 {
+		ok := r.Error == "" && r.Code >= 200 && r.Code <= 299
+		if ok && p.degraded != nil {
+			if why := p.degraded(r.Body); why != "" {
+				res.Degraded++
+				if res.ByReason == nil {
+					res.ByReason = map[string]int{}
+				}
+				res.ByReason[why]++
+			}
+		}
+		if !ok {
 			res.Errors++
 			if res.FirstError == "" {
 				res.FirstError = strconv.Itoa(int(r.Code)) + " " + r.Error + " " + string(r.Body[:min(len(r.Body), 200)])

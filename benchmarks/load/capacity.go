@@ -14,12 +14,13 @@ type Step struct {
 	Achieved float64 `json:"achieved_rps"`
 	P99      float64 `json:"p99_ms"`
 	Errors   int     `json:"errors"`
+	Degraded int     `json:"degraded"`
 	Requests int     `json:"requests"`
 	Pass     bool    `json:"pass"`
 }
 
 // Capacity is the highest rate whose p99 stayed under the limit with no
-// errors.
+// errors and no fallback answers.
 type Capacity struct {
 	RPS       int     `json:"rps"`
 	LimitP99  float64 `json:"limit_p99_ms"`
@@ -35,10 +36,10 @@ func searchCapacity(ctx context.Context, start, inc, most int, stepDur time.Dura
 	c := &Capacity{LimitP99: capacityLimit, StepSecs: stepDur.Seconds(), Exhausted: true}
 	for rate := start; rate <= most && ctx.Err() == nil; rate += inc {
 		r := run(ctx, rate)
-		s := Step{Rate: rate, Achieved: r.Achieved, P99: r.Latency.P99, Errors: r.Errors, Requests: r.Requests}
-		// A generator that cannot send at the rate has not shown the rate
-		// is sustained either.
-		s.Pass = s.Errors == 0 && s.P99 <= capacityLimit && s.Achieved >= 0.95*float64(rate)
+		s := Step{Rate: rate, Achieved: r.Achieved, P99: r.Latency.P99, Errors: r.Errors, Degraded: r.Degraded, Requests: r.Requests}
+		// A generator that cannot send at the rate, or a server answering
+		// with its fallback, has not shown the rate is sustained either.
+		s.Pass = s.Errors == 0 && s.Degraded == 0 && s.P99 <= capacityLimit && s.Achieved >= 0.95*float64(rate)
 		c.Steps = append(c.Steps, s)
 		if !s.Pass {
 			c.Exhausted = false

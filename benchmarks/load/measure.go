@@ -86,7 +86,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		fmt.Fprintf(progress, "capacity search from %d requests/s\n", o.capStart)
 		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
 			r := b.recommendations(rate, o.capStep).run(ctx)
-			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Achieved)
+			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
 			return r
 		})
 	}
@@ -127,7 +127,7 @@ func (b *bench) header() http.Header {
 func (b *bench) customerAt(seq uint64) string { return b.order[seq%uint64(len(b.order))] }
 
 func (b *bench) recommendations(rate int, d time.Duration) phase {
-	return phase{name: "recommendations", base: b.base, header: b.header(), rate: rate, duration: d,
+	return phase{name: "recommendations", base: b.base, header: b.header(), rate: rate, duration: d, degraded: recommendationFallback,
 		path: func(seq uint64) string { return "/v1/recommendations?n=10&customer_id=" + b.customerAt(seq) }}
 }
 

@@ -84,3 +84,19 @@ func TestCapacityStopsAtFirstMiss(t *testing.T) {
 		t.Errorf("an erring first step: capacity %d after %d steps, want 0 after 1", c.RPS, len(c.Steps))
 	}
 }
+
+func TestRecommendationFallback(t *testing.T) {
+	tests := []struct {
+		body, want string
+	}{
+		{`{"items":[],"fallback":{"active":false},"placement":"home"}`, ""},
+		{`{"items":[],"fallback":{"active":true,"reason":"circuit_open"},"placement":"home"}`, "circuit_open"},
+		{`{"fallback":{"active":true}}`, "unknown"},
+		{`not json`, ""},
+	}
+	for _, tt := range tests {
+		if got := recommendationFallback([]byte(tt.body)); got != tt.want {
+			t.Errorf("recommendationFallback(%s) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}

@@ -77,17 +77,20 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, run := range r.Runs {
 		fmt.Fprintf(w, "\n== %d requests/s (load average %s)\n", run.Rate, run.LoadAverage)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "endpoint\trequests\trate/s\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tmax lag ms\tredis cmds/req\tround trips/req\tallocs/req\tCPU µs/req\tRedis CPU µs/req\t")
+		fmt.Fprintln(tw, "endpoint\trequests\trate/s\terrors\tfallbacks\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tmax lag ms\tredis cmds/req\tround trips/req\tallocs/req\tCPU µs/req\tRedis CPU µs/req\t")
 		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
 			if p == nil {
 				continue
 			}
 			l := p.Latency
-			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t\n",
-				p.Name, p.Requests, p.Achieved, p.Errors, l.P50, l.P90, l.P99, l.P999, l.Max, p.MaxLag, p.CommandsPerReq, p.RoundTripsPerReq, p.AllocsPerReq, p.CPUPerReq, p.RedisCPUPerReq)
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t\n",
+				p.Name, p.Requests, p.Achieved, p.Errors, p.Degraded, l.P50, l.P90, l.P99, l.P999, l.Max, p.MaxLag, p.CommandsPerReq, p.RoundTripsPerReq, p.AllocsPerReq, p.CPUPerReq, p.RedisCPUPerReq)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		if p := run.Recommend; p.Degraded > 0 {
+			fmt.Fprintf(w, "recommendations answered with the non-personal fallback: %d (%s)\n", p.Degraded, levels(p.ByReason))
 		}
 		if p := run.Recommend; len(p.ByCommand) > 0 {
 			fmt.Fprintf(w, "recommendations, Redis commands per request: %s (INFO commandstats, server-wide: %.2f)\n", byCommand(p.ByCommand), p.ServerCallsPerReq)
@@ -101,11 +104,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 			x(run.P50OverReadyz), x(run.P99OverReadyz), x(run.P50OverRawRead), x(run.P99OverRawRead))
 	}
 	if c := r.Capacity; c != nil {
-		fmt.Fprintf(w, "\n== capacity (p99 ≤ %.0f ms, no errors, %.0f s steps)\n", c.LimitP99, c.StepSecs)
+		fmt.Fprintf(w, "\n== capacity (p99 ≤ %.0f ms, no errors, no fallbacks, %.0f s steps)\n", c.LimitP99, c.StepSecs)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "target rps\tachieved\trequests\terrors\tp99 ms\tpass\t")
+		fmt.Fprintln(tw, "target rps\tachieved\trequests\terrors\tfallbacks\tp99 ms\tpass\t")
 		for _, s := range c.Steps {
-			fmt.Fprintf(tw, "%d\t%.1f\t%d\t%d\t%.3f\t%v\t\n", s.Rate, s.Achieved, s.Requests, s.Errors, s.P99, s.Pass)
+			fmt.Fprintf(tw, "%d\t%.1f\t%d\t%d\t%d\t%.3f\t%v\t\n", s.Rate, s.Achieved, s.Requests, s.Errors, s.Degraded, s.P99, s.Pass)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

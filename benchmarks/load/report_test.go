@@ -11,7 +11,7 @@ import (
 
 func testReport() *Report {
 	rec := &PhaseResult{Name: "recommendations", Rate: 1000, Duration: 2, Requests: 2000, Codes: map[string]int{"200": 2000},
-		Achieved: 999.5, Latency: Summary{P50: 0.8, P90: 1.5, P99: 4.25, P999: 9.5, Max: 12, Mean: 1}, MaxLag: 0.3,
+		Achieved: 999.5, Degraded: 3, ByReason: map[string]int{"timeout": 3}, Latency: Summary{P50: 0.8, P90: 1.5, P99: 4.25, P999: 9.5, Max: 12, Mean: 1}, MaxLag: 0.3,
 		CommandsPerReq: 4, RoundTripsPerReq: 1.25, ByCommand: map[string]float64{"evalsha": 1, "xadd": 1}, AllocsPerReq: 240}
 	ready := &PhaseResult{Name: "readyz", Rate: 1000, Duration: 2, Requests: 2000, Codes: map[string]int{"200": 2000},
 		Achieved: 1000, Latency: Summary{P50: 0.4, P99: 2.125, P999: 3, Max: 4}, CommandsPerReq: 1, RoundTripsPerReq: 1}
@@ -51,12 +51,13 @@ func TestReportTable(t *testing.T) {
 		"10000 items, 100000 customers, history 50",
 		"consent full 2, none 1",
 		"== 1000 requests/s (load average 1.00 0.90 0.80)",
-		"recommendations 2000 999.5 0 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 0 0",
+		"recommendations 2000 999.5 0 3 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 0 0",
 		"evalsha 1.000, xadd 1.000",
 		"raw-read, first error: 503 boom",
 		"recommendations / readyz: p50 2.00×, p99 2.00×",
 		"recommendations / raw read: p50 1.60×, p99 1.70×",
 		"capacity: 2500 requests/s\n",
+		"recommendations answered with the non-personal fallback: 3 (timeout 3)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
