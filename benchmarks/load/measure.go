@@ -85,6 +85,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	if o.capacity {
 		fmt.Fprintf(progress, "capacity search from %d requests/s\n", o.capStart)
 		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
+			settle(ctx)
 			r := b.recommendations(rate, o.capStep).run(ctx)
 			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
 			return r
@@ -155,6 +156,7 @@ func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRu
 	for _, p := range phases {
 		fmt.Fprintf(progress, "%s: %d requests/s for %s\n", p.ph.name, rate, p.ph.duration)
 		*p.dst = b.measured(ctx, p.ph)
+		settle(ctx) // let an overloaded phase drain before the next starts
 	}
 	run.LoadAverage = loadAverage()
 	run.ratios()
@@ -232,4 +234,13 @@ func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
 		}
 	}
 	return time.Duration(total * float64(time.Second))
+}
+
+// settle pauses between phases so that requests still queued by an
+// overloaded phase do not load the next one.
+func settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
+	}
 }
