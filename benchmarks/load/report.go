@@ -94,6 +94,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		if p := run.Recommend; len(p.ByCommand) > 0 {
 			fmt.Fprintf(w, "recommendations, Redis commands per request: %s (INFO commandstats, server-wide: %.2f)\n", byCommand(p.ByCommand), p.ServerCallsPerReq)
+		} else if p.ServerCallsPerReq > 0 {
+			fmt.Fprintf(w, "recommendations, Redis commands per request (INFO commandstats, server-wide; no client-side count against --target): %.2f\n", p.ServerCallsPerReq)
 		}
 		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
 			if p != nil && p.FirstError != "" {
