@@ -3,12 +3,15 @@ package benchmarks
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/httpapi"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/recommend/recommendtest"
 	"github.com/candorhq/candor/redisstore"
@@ -84,5 +87,34 @@ func BenchmarkScorer(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkRecommendHandlerDecisions is BenchmarkRecommendHandler with the
+// decision writer that cmd/candor wires (each answer queued, encoded and
+// written to the customer's decision stream off the request path), so its
+// allocations, which the process-wide count includes, are visible.
+func BenchmarkRecommendHandlerDecisions(b *testing.B) {
+	w := newRecWorld(b, 10000, 300)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	writer := recommend.NewWriter(w.store, 0, 10000)
+	go writer.Run(ctx)
+	svc := recommend.NewService(recommend.Deps{Reader: w.store, Model: func() recommend.Model { return w.model }, Catalog: w.catalog.Load,
+		Request: w.consent.Request, Feedback: redisstore.ParseFeedback, Decisions: writer, Store: w.store}, recommend.Config{})
+	kr := auth.NewKeyring(w.store)
+	_ = kr.Reload(ctx)
+	h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: svc, Catalog: w.catalog, Items: w.store})
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/v1/recommendations?n=10&customer_id="+w.customers[i%len(w.customers)], nil)
+		req.Header.Set("Authorization", "Bearer "+w.siteKey)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+		i++
 	}
 }
