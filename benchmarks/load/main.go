@@ -56,6 +56,7 @@ type options struct {
 	json       bool
 	png        string
 	cpuprofile string
+	memprofile string
 	keep       bool
 	namespace  string
 	target     string
@@ -83,6 +84,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.BoolVar(&o.json, "json", false, "write the report as JSON on stdout (the table goes to stderr)")
 	fs.StringVar(&o.png, "png", "", "write latency over time to this PNG file")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured phases (whole process) to this file")
+	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile (whole process, whole run; see alloc_objects) to this file at the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the namespace (and print its site key) instead of deleting it")
 	fs.StringVar(&o.namespace, "namespace", "", "Redis namespace (default bench-<random>); with --target, the server's namespace, seeded by an earlier --keep run")
 	fs.StringVar(&o.target, "target", "", "URL of a running Candor on loopback to load instead of the in-process server")
@@ -142,6 +144,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	rep, err := measure(ctx, o, stderr)
 	if err != nil {
+		return err
+	}
+	if err := writeHeapProfile(o.memprofile); err != nil {
 		return err
 	}
 	tableOut := stdout
@@ -215,4 +220,20 @@ func startProfile(path string) (stop func() error, err error) {
 		return nil, err
 	}
 	return func() error { pprof.StopCPUProfile(); return f.Close() }, nil
+}
+
+// writeHeapProfile writes the allocation profile to path, if set.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
