@@ -31,17 +31,24 @@ type Capacity struct {
 
 // searchCapacity runs steps of stepDur at start, start+inc, ... up to
 // most, stopping at the first rate that misses the limit or errs, so the
-// search is bounded by (most-start)/inc+1 steps. run measures one step.
-func searchCapacity(ctx context.Context, start, inc, most int, stepDur time.Duration, run func(ctx context.Context, rate int) *PhaseResult) *Capacity {
+// search is bounded by ((most-start)/inc+1)·(retries+1) steps. A failed
+// step is tried again up to retries times (on a shared machine one
+// neighbour's burst fails a short step); every try is recorded. run
+// measures one step.
+func searchCapacity(ctx context.Context, start, inc, most, retries int, stepDur time.Duration, run func(ctx context.Context, rate int) *PhaseResult) *Capacity {
 	c := &Capacity{LimitP99: capacityLimit, StepSecs: stepDur.Seconds(), Exhausted: true}
 	for rate := start; rate <= most && ctx.Err() == nil; rate += inc {
-		r := run(ctx, rate)
-		s := Step{Rate: rate, Achieved: r.Achieved, P99: r.Latency.P99, Errors: r.Errors, Degraded: r.Degraded, Requests: r.Requests}
-		// A generator that cannot send at the rate, or a server answering
-		// with its fallback, has not shown the rate is sustained either.
-		s.Pass = s.Errors == 0 && s.Degraded == 0 && s.P99 <= capacityLimit && s.Achieved >= 0.95*float64(rate)
-		c.Steps = append(c.Steps, s)
-		if !s.Pass {
+		pass := false
+		for try := 0; try <= retries && !pass && ctx.Err() == nil; try++ {
+			r := run(ctx, rate)
+			s := Step{Rate: rate, Achieved: r.Achieved, P99: r.Latency.P99, Errors: r.Errors, Degraded: r.Degraded, Requests: r.Requests}
+			// A generator that cannot send at the rate, or a server answering
+			// with its fallback, has not shown the rate is sustained either.
+			s.Pass = s.Errors == 0 && s.Degraded == 0 && s.P99 <= capacityLimit && s.Achieved >= 0.95*float64(rate)
+			c.Steps = append(c.Steps, s)
+			pass = s.Pass
+		}
+		if !pass {
 			c.Exhausted = false
 			break
 		}

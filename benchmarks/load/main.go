@@ -52,6 +52,7 @@ type options struct {
 	capStart   int
 	capInc     int
 	capMax     int
+	capRetries int
 	capStep    time.Duration
 	json       bool
 	png        string
@@ -80,6 +81,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.capStart, "capacity-start", 1000, "first rate of the capacity search")
 	fs.IntVar(&o.capInc, "capacity-step-rps", 500, "rate increment of the capacity search")
 	fs.IntVar(&o.capMax, "capacity-max", 6000, "highest rate the capacity search tries")
+	fs.IntVar(&o.capRetries, "capacity-retries", 0, "times a failed capacity step is tried again before the search stops")
 	fs.DurationVar(&o.capStep, "capacity-step", 5*time.Second, "duration of each capacity step")
 	fs.BoolVar(&o.json, "json", false, "write the report as JSON on stdout (the table goes to stderr)")
 	fs.StringVar(&o.png, "png", "", "write latency over time to this PNG file")

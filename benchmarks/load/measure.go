@@ -84,7 +84,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	}
 	if o.capacity {
 		fmt.Fprintf(progress, "capacity search from %d requests/s\n", o.capStart)
-		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
+		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
 			settle(ctx)
 			r := b.recommendations(rate, o.capStep).run(ctx)
 			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)

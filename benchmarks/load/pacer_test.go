@@ -60,7 +60,7 @@ func TestErrorsAreCounted(t *testing.T) {
 
 func TestCapacityStopsAtFirstMiss(t *testing.T) {
 	var tried []int
-	c := searchCapacity(context.Background(), 1000, 500, 5000, time.Second, func(_ context.Context, rate int) *PhaseResult {
+	c := searchCapacity(context.Background(), 1000, 500, 5000, 0, time.Second, func(_ context.Context, rate int) *PhaseResult {
 		tried = append(tried, rate)
 		p99 := 2.0
 		if rate >= 2500 {
@@ -71,13 +71,13 @@ func TestCapacityStopsAtFirstMiss(t *testing.T) {
 	if c.RPS != 2000 || c.Exhausted || len(tried) != 4 {
 		t.Errorf("capacity %d (exhausted %v) after trying %v; want 2000 after 1000..2500", c.RPS, c.Exhausted, tried)
 	}
-	c = searchCapacity(context.Background(), 1000, 1000, 2000, time.Second, func(_ context.Context, rate int) *PhaseResult {
+	c = searchCapacity(context.Background(), 1000, 1000, 2000, 0, time.Second, func(_ context.Context, rate int) *PhaseResult {
 		return &PhaseResult{Requests: rate, Achieved: float64(rate), Latency: Summary{P99: 1}}
 	})
 	if c.RPS != 2000 || !c.Exhausted {
 		t.Errorf("capacity %d (exhausted %v), want 2000 exhausted", c.RPS, c.Exhausted)
 	}
-	c = searchCapacity(context.Background(), 1000, 1000, 3000, time.Second, func(_ context.Context, rate int) *PhaseResult {
+	c = searchCapacity(context.Background(), 1000, 1000, 3000, 0, time.Second, func(_ context.Context, rate int) *PhaseResult {
 		return &PhaseResult{Requests: rate, Achieved: float64(rate), Errors: 1, Latency: Summary{P99: 1}}
 	})
 	if c.RPS != 0 || len(c.Steps) != 1 {
@@ -98,5 +98,22 @@ func TestRecommendationFallback(t *testing.T) {
 		if got := recommendationFallback([]byte(tt.body)); got != tt.want {
 			t.Errorf("recommendationFallback(%s) = %q, want %q", tt.body, got, tt.want)
 		}
+	}
+}
+
+// TestCapacityRetries: a step that fails once and then passes counts as
+// passed when a retry is allowed; both tries are recorded.
+func TestCapacityRetries(t *testing.T) {
+	tries := map[int]int{}
+	c := searchCapacity(context.Background(), 100, 100, 300, 1, time.Second, func(_ context.Context, rate int) *PhaseResult {
+		tries[rate]++
+		p99 := 1.0
+		if (rate == 200 && tries[rate] == 1) || rate == 300 {
+			p99 = 50 // a neighbour's burst at 200; a real limit at 300
+		}
+		return &PhaseResult{Requests: rate, Achieved: float64(rate), Latency: Summary{P99: p99}}
+	})
+	if c.RPS != 200 || len(c.Steps) != 5 || tries[300] != 2 {
+		t.Errorf("capacity %d after %d steps (tries %v), want 200 after 100, 200×2, 300×2", c.RPS, len(c.Steps), tries)
 	}
 }
