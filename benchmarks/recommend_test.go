@@ -26,6 +26,7 @@ import (
 type recWorld struct {
 	*stack
 	svc       *recommend.Service
+	model     recommend.Model
 	customers []string
 	url       string
 }
@@ -66,6 +67,7 @@ func newRecWorld(b *testing.B, nItems, nCustomers int) *recWorld {
 		b.Fatal(err)
 	}
 	tm := &recommend.Trained{M: m, Ver: "bench"}
+	w.model = tm
 	w.svc = recommend.NewService(recommend.Deps{Reader: s.store, Model: func() recommend.Model { return tm },
 		Catalog: s.catalog.Load, Request: s.consent.Request, Feedback: redisstore.ParseFeedback}, recommend.Config{})
 	kr := auth.NewKeyring(s.store)

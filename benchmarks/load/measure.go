@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor/redisstore"
+)
+
+// bench is one run's server, customers and the Redis it counts on.
+type bench struct {
+	o     *options
+	rdb   *redis.Client
+	world *world // nil with --target
+	base  string
+	key   string
+	order []string // customer ids in the order requests use them
+}
+
+// measure seeds (unless targeting), serves, and runs every phase.
+func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, err error) {
+	rdb, err := redisstore.Client(redisstore.Options{URL: o.redisURL})
+	if err != nil {
+		return nil, err
+	}
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return nil, fmt.Errorf("REDIS_URL %s: %w", redisstore.Redact(o.redisURL), err)
+	}
+	rep := &Report{Started: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Target: "in-process",
+		Namespace: o.namespace, Scale: o.scale}
+	rep.Machine.Redis = redisVersion(ctx, rdb)
+	b := &bench{o: o, rdb: rdb}
+	if o.target != "" {
+		rep.Target = o.target
+		b.base, b.key = strings.TrimRight(o.target, "/"), o.apiKey
+	} else {
+		defer func() {
+			if o.keep {
+				fmt.Fprintf(progress, "kept namespace %s; site key %s\n", o.namespace, b.key)
+				return
+			}
+			cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			n, derr := dropNamespace(cctx, rdb, o.namespace)
+			fmt.Fprintf(progress, "deleted %d keys of namespace %s\n", n, o.namespace)
+			if err == nil && derr != nil {
+				err = fmt.Errorf("delete namespace %s: %w", o.namespace, derr)
+			}
+		}()
+		srv, st, err := b.startInProcess(ctx, progress)
+		rep.Seed = st
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+	}
+	rng := rand.New(rand.NewPCG(o.scale.Seed, 0x0de7))
+	for _, c := range genCustomers(o.scale) {
+		b.order = append(b.order, c.id)
+	}
+	rng.Shuffle(len(b.order), func(i, j int) { b.order[i], b.order[j] = b.order[j], b.order[i] })
+
+	stopProfile, err := startProfile(o.cpuprofile)
+	if err != nil {
+		return nil, err
+	}
+	if o.warmup > 0 {
+		fmt.Fprintf(progress, "warming up: %d requests/s for %s\n", o.rates[0], o.warmup)
+		b.recommendations(o.rates[0], o.warmup).run(ctx)
+	}
+	for _, rate := range o.rates {
+		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
+	}
+	if o.capacity {
+		fmt.Fprintf(progress, "capacity search from %d requests/s\n", o.capStart)
+		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
+			settle(ctx)
+			r := b.recommendations(rate, o.capStep).run(ctx)
+			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
+			return r
+		})
+	}
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
+	rep.LoadAfter = loadAverage()
+	return rep, ctx.Err()
+}
+
+// startInProcess seeds the namespace, trains the model and starts the
+// server.
+func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server, *seedStats, error) {
+	b.world = newWorld(b.rdb, b.o.namespace)
+	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History)
+	st, _, ins, err := b.world.seed(ctx, b.o.scale, progress)
+	if err != nil {
+		return nil, st, err
+	}
+	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn\n", st.Events, st.Seconds)
+	t := time.Now()
+	if err := b.world.train(ctx, ins); err != nil {
+		return nil, st, err
+	}
+	st.TrainSecs = time.Since(t).Seconds()
+	srv, err := b.world.serve(ctx)
+	if err != nil {
+		return nil, st, err
+	}
+	b.base, b.key = srv.url, srv.siteKey
+	return srv, st, nil
+}
+
+func (b *bench) header() http.Header {
+	return http.Header{"Authorization": {"Bearer " + b.key}}
+}
+
+func (b *bench) customerAt(seq uint64) string { return b.order[seq%uint64(len(b.order))] }
+
+func (b *bench) recommendations(rate int, d time.Duration) phase {
+	return phase{name: "recommendations", base: b.base, header: b.header(), rate: rate, duration: d, degraded: recommendationFallback,
+		path: func(seq uint64) string { return "/v1/recommendations?n=10&customer_id=" + b.customerAt(seq) }}
+}
+
+// atRate runs recommendations, then /readyz, then the raw read at rate.
+func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRun {
+	run := RateRun{Rate: rate}
+	phases := []struct {
+		dst **PhaseResult
+		ph  phase
+	}{{&run.Recommend, b.recommendations(rate, b.o.duration)}}
+	if !b.o.noRefs {
+		phases = append(phases, struct {
+			dst **PhaseResult
+			ph  phase
+		}{&run.Readyz, phase{name: "readyz", base: b.base, header: b.header(), rate: rate, duration: b.o.duration,
+			path: func(uint64) string { return "/readyz" }}})
+		if b.world != nil {
+			phases = append(phases, struct {
+				dst **PhaseResult
+				ph  phase
+			}{&run.RawRead, phase{name: "raw-read", base: b.base, header: b.header(), rate: rate, duration: b.o.duration,
+				path: func(seq uint64) string { return rawReadPath + "?customer_id=" + b.customerAt(seq) }}})
+		}
+	}
+	for _, p := range phases {
+		fmt.Fprintf(progress, "%s: %d requests/s for %s\n", p.ph.name, rate, p.ph.duration)
+		*p.dst = b.measured(ctx, p.ph)
+		settle(ctx) // let an overloaded phase drain before the next starts
+	}
+	run.LoadAverage = loadAverage()
+	run.ratios()
+	return run
+}
+
+// measured runs p and adds the Redis commands and allocations per request.
+func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
+	calls0, callsErr := serverCalls(ctx, b.rdb)
+	var before counts
+	if b.world != nil {
+		before = b.world.counter.snapshot()
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	cpu0, rcpu0 := processCPU(), redisCPU(ctx, b.rdb)
+	r := p.run(ctx)
+	cpu1, rcpu1 := processCPU(), redisCPU(ctx, b.rdb)
+	runtime.ReadMemStats(&m1)
+	if b.world != nil {
+		time.Sleep(50 * time.Millisecond) // let the decision writer flush what this phase queued
+		r.CommandsPerReq, r.RoundTripsPerReq, r.ByCommand = perRequest(before, b.world.counter.snapshot(), r.Requests)
+	}
+	// Read after the client-side snapshot, so the harness's INFO calls are
+	// not counted there.
+	if calls1, err := serverCalls(ctx, b.rdb); err == nil && callsErr == nil && r.Requests > 0 {
+		// Minus the two INFO calls of the harness itself.
+		r.ServerCallsPerReq = float64(calls1-calls0-1) / float64(r.Requests)
+	}
+	if r.Requests > 0 {
+		r.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(r.Requests)
+		r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+		if rcpu0 > 0 && rcpu1 > 0 {
+			r.RedisCPUPerReq = float64((rcpu1 - rcpu0).Microseconds()) / float64(r.Requests)
+		}
+	}
+	return r
+}
+
+func redisVersion(ctx context.Context, rdb *redis.Client) string {
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(line, "redis_version:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// processCPU is the CPU time this process has used (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is the CPU time the Redis server has used, from INFO cpu, or 0.
+func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		for _, k := range []string{"used_cpu_sys:", "used_cpu_user:"} {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), k); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
+// settle pauses between phases so that requests still queued by an
+// overloaded phase do not load the next one.
+func settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
+	}
+}

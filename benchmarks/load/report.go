@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// Report is everything one run measured.
+type Report struct {
+	Started   string     `json:"started"`
+	Machine   Machine    `json:"machine"`
+	Target    string     `json:"target"` // "in-process" or the --target URL
+	Namespace string     `json:"namespace"`
+	Scale     scale      `json:"scale"`
+	Seed      *seedStats `json:"seeding,omitempty"`
+	Runs      []RateRun  `json:"runs"`
+	Capacity  *Capacity  `json:"capacity,omitempty"`
+	LoadAfter string     `json:"load_average_after"`
+}
+
+// Machine is where the run ran.
+type Machine struct {
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpu_model,omitempty"`
+	Go        string `json:"go"`
+	Redis     string `json:"redis,omitempty"`
+	LoadStart string `json:"load_average_start"`
+}
+
+// RateRun is the three phases at one rate: recommendations, /readyz and the
+// raw read, one after the other under the same load and HTTP stack.
+type RateRun struct {
+	Rate      int          `json:"rate"`
+	Recommend *PhaseResult `json:"recommendations"`
+	Readyz    *PhaseResult `json:"readyz,omitempty"`
+	RawRead   *PhaseResult `json:"raw_read,omitempty"`
+	// P99 (and P50) of recommendations over the references'.
+	P99OverReadyz  float64 `json:"p99_over_readyz"`
+	P99OverRawRead float64 `json:"p99_over_raw_read"`
+	P50OverReadyz  float64 `json:"p50_over_readyz"`
+	P50OverRawRead float64 `json:"p50_over_raw_read"`
+	LoadAverage    string  `json:"load_average"`
+}
+
+func (r *RateRun) ratios() {
+	if r.Readyz != nil {
+		r.P99OverReadyz = ratio(r.Recommend.Latency.P99, r.Readyz.Latency.P99)
+		r.P50OverReadyz = ratio(r.Recommend.Latency.P50, r.Readyz.Latency.P50)
+	}
+	if r.RawRead != nil {
+		r.P99OverRawRead = ratio(r.Recommend.Latency.P99, r.RawRead.Latency.P99)
+		r.P50OverRawRead = ratio(r.Recommend.Latency.P50, r.RawRead.Latency.P50)
+	}
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable writes the report for people.
+func (r *Report) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "Candor load test, %s, target %s, namespace %s\n", r.Started, r.Target, r.Namespace)
+	fmt.Fprintf(w, "machine: %d CPUs%s, %s, Redis %s; load average at start %s, at end %s\n",
+		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.Go, r.Machine.Redis, r.Machine.LoadStart, r.LoadAfter)
+	fmt.Fprintf(w, "data: %d items, %d customers, history %d (seed %d)", r.Scale.Items, r.Scale.Customers, r.Scale.History, r.Scale.Seed)
+	if s := r.Seed; s != nil {
+		fmt.Fprintf(w, "; seeded %d events in %.1f s, consent %s; trained in %.1f s", s.Events, s.Seconds, levels(s.ByLevel), s.TrainSecs)
+	}
+	fmt.Fprintln(w)
+	for _, run := range r.Runs {
+		fmt.Fprintf(w, "\n== %d requests/s (load average %s)\n", run.Rate, run.LoadAverage)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "endpoint\trequests\trate/s\terrors\tfallbacks\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tmax lag ms\tredis cmds/req\tround trips/req\tallocs/req\tCPU µs/req\tRedis CPU µs/req\t")
+		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
+			if p == nil {
+				continue
+			}
+			l := p.Latency
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t\n",
+				p.Name, p.Requests, p.Achieved, p.Errors, p.Degraded, l.P50, l.P90, l.P99, l.P999, l.Max, p.MaxLag, p.CommandsPerReq, p.RoundTripsPerReq, p.AllocsPerReq, p.CPUPerReq, p.RedisCPUPerReq)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if p := run.Recommend; p.Degraded > 0 {
+			fmt.Fprintf(w, "recommendations answered with the non-personal fallback: %d (%s)\n", p.Degraded, levels(p.ByReason))
+		}
+		if p := run.Recommend; len(p.ByCommand) > 0 {
+			fmt.Fprintf(w, "recommendations, Redis commands per request: %s (INFO commandstats, server-wide: %.2f)\n", byCommand(p.ByCommand), p.ServerCallsPerReq)
+		} else if p.ServerCallsPerReq > 0 {
+			fmt.Fprintf(w, "recommendations, Redis commands per request (INFO commandstats, server-wide; no client-side count against --target): %.2f\n", p.ServerCallsPerReq)
+		}
+		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
+			if p != nil && p.FirstError != "" {
+				fmt.Fprintf(w, "%s, first error: %s\n", p.Name, p.FirstError)
+			}
+		}
+		fmt.Fprintf(w, "recommendations / readyz: p50 %s, p99 %s; recommendations / raw read: p50 %s, p99 %s\n",
+			x(run.P50OverReadyz), x(run.P99OverReadyz), x(run.P50OverRawRead), x(run.P99OverRawRead))
+	}
+	if c := r.Capacity; c != nil {
+		fmt.Fprintf(w, "\n== capacity (p99 ≤ %.0f ms, no errors, no fallbacks, %.0f s steps)\n", c.LimitP99, c.StepSecs)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "target rps\tachieved\trequests\terrors\tfallbacks\tp99 ms\tpass\t")
+		for _, s := range c.Steps {
+			fmt.Fprintf(tw, "%d\t%.1f\t%d\t%d\t%d\t%.3f\t%v\t\n", s.Rate, s.Achieved, s.Requests, s.Errors, s.Degraded, s.P99, s.Pass)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		more := ""
+		if c.Exhausted {
+			more = " (every step passed: at least this)"
+		}
+		fmt.Fprintf(w, "capacity: %d requests/s%s\n", c.RPS, more)
+	}
+	return nil
+}
+
+func x(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f×", v)
+}
+
+func levels(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func byCommand(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %.3f", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/recommend"
+)
+
+// scale sizes the generated data set.
+type scale struct {
+	Items     int    `json:"items"`
+	Customers int    `json:"customers"`
+	History   int    `json:"history"` // mean events per customer with full consent
+	Seed      uint64 `json:"seed"`
+}
+
+// Consent mix of the generated customers: 20% none, 30% basic, 50% full.
+// Only full grants browsing and purchases, so only those customers have a
+// history (the collection gate would drop the others' events).
+func levelOf(rng *rand.Rand) string {
+	switch r := rng.Float64(); {
+	case r < 0.2:
+		return consent.PresetNone
+	case r < 0.5:
+		return consent.PresetBasic
+	default:
+		return consent.PresetFull
+	}
+}
+
+const categories = 24
+
+// clusterWidth is the span of item ids one customer's history is drawn from,
+// so item-item neighbours carry signal.
+const clusterWidth = 300
+
+// seedStats is what seeding wrote and how long it took.
+type seedStats struct {
+	Items     int            `json:"items"`
+	Customers int            `json:"customers"`
+	ByLevel   map[string]int `json:"customers_by_consent"`
+	Events    int            `json:"events"`
+	Seconds   float64        `json:"seconds"`
+	TrainSecs float64        `json:"train_seconds"`
+}
+
+// customer is one generated customer.
+type customer struct {
+	id    string
+	level string
+}
+
+func itemID(i int) string { return fmt.Sprintf("i%06d", i) }
+
+func genItems(n int, rng *rand.Rand) []catalog.Item {
+	items := make([]catalog.Item, n)
+	for i := range items {
+		items[i] = catalog.Item{ID: itemID(i), Title: "Item " + itemID(i), Category: []string{fmt.Sprintf("cat%02d", i*categories/n)},
+			Price: float64(5 + rng.IntN(200)), Currency: "EUR", Available: true}
+	}
+	return items
+}
+
+func genCustomers(sc scale) []customer {
+	rng := rand.New(rand.NewPCG(sc.Seed, 0xc0))
+	out := make([]customer, sc.Customers)
+	for i := range out {
+		out[i] = customer{id: fmt.Sprintf("c%07d", i), level: levelOf(rng)}
+	}
+	return out
+}
+
+// history generates customer i's events: between History/2 and 3·History/2
+// views and purchases (one in four) within one cluster of the catalog.
+func history(sc scale, i int, id string, items []string, now time.Time) []features.Routed {
+	rng := rand.New(rand.NewPCG(sc.Seed, uint64(i)+1))
+	n := sc.History/2 + rng.IntN(sc.History+1)
+	base := rng.IntN(len(items))
+	evs := make([]features.Routed, n)
+	for k := range evs {
+		set := consent.Browsing
+		if k%4 == 0 {
+			set = consent.Purchases
+		}
+		evs[k] = features.Routed{CustomerID: id, Set: set, Member: items[(base+rng.IntN(clusterWidth))%len(items)],
+			Time: now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)}
+	}
+	return evs
+}
+
+// seed writes the data set through the services and store the API uses
+// (consent.Service.Put, features.Service.PutProfile, Store.Ingest, whose
+// collection gate applies), concurrently, and returns the interactions
+// the model is trained on. Progress goes to progress every two seconds.
+func (w *world) seed(ctx context.Context, sc scale, progress io.Writer) (*seedStats, []customer, []models.Interaction, error) {
+	start := time.Now()
+	rng := rand.New(rand.NewPCG(sc.Seed, 0x17))
+	items := genItems(sc.Items, rng)
+	for i := 0; i < len(items); i += catalog.MaxBatch {
+		if err := w.store.PutItems(ctx, items[i:min(i+catalog.MaxBatch, len(items))]); err != nil {
+			return nil, nil, nil, fmt.Errorf("seed items: %w", err)
+		}
+	}
+	if err := w.catalog.Reload(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	custs := genCustomers(sc)
+	st := &seedStats{Items: len(items), Customers: len(custs), ByLevel: map[string]int{}}
+	for _, c := range custs {
+		st.ByLevel[c.level]++
+	}
+	var done, events atomic.Int64
+	stopProgress := reportProgress(progress, "seeding customers", &done, len(custs))
+	var mu sync.Mutex
+	var ins []models.Interaction
+	now := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	const batch = 100
+	next := atomic.Int64{}
+	for range 8 {
+		g.Go(func() error {
+			for {
+				lo := int(next.Add(batch)) - batch
+				if lo >= len(custs) {
+					return nil
+				}
+				part, err := w.seedCustomers(gctx, sc, custs[lo:min(lo+batch, len(custs))], lo, ids, now)
+				if err != nil {
+					return err
+				}
+				events.Add(int64(len(part)))
+				done.Add(int64(min(batch, len(custs)-lo)))
+				mu.Lock()
+				ins = append(ins, part...)
+				mu.Unlock()
+			}
+		})
+	}
+	err := g.Wait()
+	stopProgress()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st.Events = int(events.Load())
+	st.Seconds = time.Since(start).Seconds()
+	return st, custs, ins, nil
+}
+
+// seedCustomers writes the consent and declared profile of custs (whose
+// first index is first) and ingests the history of those with full consent
+// in one pipelined call.
+func (w *world) seedCustomers(ctx context.Context, sc scale, custs []customer, first int, items []string, now time.Time) ([]models.Interaction, error) {
+	var evs []features.Routed
+	for j, c := range custs {
+		if _, err := w.consent.Put(ctx, c.id, consent.Change{Preset: c.level, Source: consent.SourceImport}, "", false); err != nil {
+			return nil, fmt.Errorf("consent of %s: %w", c.id, err)
+		}
+		if c.level == consent.PresetNone {
+			continue
+		}
+		cat := fmt.Sprintf("cat%02d", (first+j)%categories)
+		if err := w.features.PutProfile(ctx, c.id, consent.Declared, &features.Declared{Categories: []string{cat}, PriceBand: "mid"}, false); err != nil {
+			return nil, fmt.Errorf("declared profile of %s: %w", c.id, err)
+		}
+		if c.level == consent.PresetFull && sc.History > 0 {
+			evs = append(evs, history(sc, first+j, c.id, items, now)...)
+		}
+	}
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	out, err := w.store.Ingest(ctx, evs, w.consent.Request(false), features.DefaultRetention())
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	ins := make([]models.Interaction, 0, len(evs))
+	for i, reason := range out {
+		if reason != "" {
+			return nil, fmt.Errorf("event of %s dropped by the consent gate: %s", evs[i].CustomerID, reason)
+		}
+		ins = append(ins, models.Interaction{User: evs[i].CustomerID, Item: evs[i].Member, Value: 1, Time: evs[i].Time})
+	}
+	return ins, nil
+}
+
+// reportProgress prints done/total every two seconds until stopped.
+func reportProgress(out io.Writer, what string, done *atomic.Int64, total int) (stop func()) {
+	t := time.NewTicker(2 * time.Second)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				fmt.Fprintf(out, "%s: %d/%d\n", what, done.Load(), total)
+			}
+		}
+	}()
+	return func() { t.Stop(); close(quit); wg.Wait() }
+}
+
+// train fits the item-kNN model the server scores with, on the seeded
+// interactions, and makes it live.
+func (w *world) train(ctx context.Context, ins []models.Interaction) error {
+	items := w.catalog.Load().Items()
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	m, err := models.Train(ctx, models.NewData(ins, ids), models.TrainOptions{Kind: models.KindItemKNN})
+	if err != nil {
+		return fmt.Errorf("train itemknn: %w", err)
+	}
+	w.model.Store(&recommend.Trained{M: m, Ver: "bench"})
+	return nil
+}

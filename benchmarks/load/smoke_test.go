@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// TestSmoke runs the whole harness for a few seconds at a low rate against
+// the in-process server with a tiny data set, on REDIS_URL when set, else
+// miniredis. It checks the report, never a latency.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smoke run takes a few seconds")
+	}
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	getenv := func(k string) string {
+		if k == "REDIS_URL" {
+			return url
+		}
+		return ""
+	}
+	pngPath := filepath.Join(t.TempDir(), "latency.png")
+	ns := "bench-smoke" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	args := []string{"--items", "300", "--customers", "200", "--history", "10", "--rate", "50", "--duration", "2s",
+		"--warmup", "0s", "--json", "--png", pngPath, "--namespace", ns}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, stdout.String())
+	}
+	if len(rep.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(rep.Runs))
+	}
+	r := rep.Runs[0]
+	for _, p := range []*PhaseResult{r.Recommend, r.Readyz, r.RawRead} {
+		if p == nil {
+			t.Fatalf("a phase is missing: %+v", r)
+		}
+		// 50/s for 2 s is 100 requests; allow the pacer's edge.
+		if p.Requests < 98 || p.Requests > 101 {
+			t.Errorf("%s: %d requests, want 100 (50/s × 2 s)", p.Name, p.Requests)
+		}
+		if p.Errors != 0 || p.Codes["200"] != p.Requests {
+			t.Errorf("%s: %d errors, codes %v, first error %q", p.Name, p.Errors, p.Codes, p.FirstError)
+		}
+		if p.Latency.P50 <= 0 || p.Latency.Max < p.Latency.P99 || p.Latency.P99 < p.Latency.P50 {
+			t.Errorf("%s: latency summary out of order: %+v", p.Name, p.Latency)
+		}
+	}
+	if c := r.Recommend.ByCommand["evalsha"] + r.Recommend.ByCommand["eval"]; r.Recommend.CommandsPerReq <= 0 || c < 0.99 {
+		t.Errorf("recommendations: %.2f Redis commands per request (by name %v), want > 0 with one gated read each", r.Recommend.CommandsPerReq, r.Recommend.ByCommand)
+	}
+	if r.Readyz.ByCommand["ping"] < 0.99 {
+		t.Errorf("readyz: Redis commands by name %v, want a PING per request", r.Readyz.ByCommand)
+	}
+	if r.P99OverReadyz <= 0 || r.P99OverRawRead <= 0 {
+		t.Errorf("ratios not computed: %+v", r)
+	}
+	if rep.Seed == nil || rep.Seed.Customers != 200 || rep.Seed.Items != 300 || rep.Seed.Events == 0 {
+		t.Errorf("seeding summary = %+v", rep.Seed)
+	}
+	f, err := os.Open(pngPath)
+	if err != nil {
+		t.Fatalf("PNG not written: %v", err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("PNG does not decode: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "== 50 requests/s") {
+		t.Errorf("table missing from stderr:\n%s", stderr.String())
+	}
+	opt, _ := redis.ParseURL(url)
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if keys, err := rdb.Keys(context.Background(), ns+":*").Result(); err != nil || len(keys) != 0 {
+		t.Errorf("namespace %s left %d keys behind (%v)", ns, len(keys), err)
+	}
+}
+
+func TestOptionsRefuseNonLoopback(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "REDIS_URL" {
+				return v
+			}
+			return ""
+		}
+	}
+	var sink bytes.Buffer
+	if _, err := parseOptions(nil, env("redis://10.1.2.3:6379"), &sink); err == nil {
+		t.Errorf("a non-loopback REDIS_URL was accepted")
+	}
+	if _, err := parseOptions([]string{"--target", "http://192.168.1.1:8080", "--namespace", "x", "--api-key", "k"}, env(""), &sink); err == nil {
+		t.Errorf("a non-loopback --target was accepted")
+	}
+	if _, err := parseOptions([]string{"--target", "http://127.0.0.1:8080"}, env(""), &sink); err == nil {
+		t.Errorf("--target without --namespace was accepted")
+	}
+	o, err := parseOptions([]string{"--rate", "500,1000"}, env(""), &sink)
+	if err != nil || len(o.rates) != 2 || o.rates[1] != 1000 || !strings.HasPrefix(o.namespace, "bench-") || o.redisURL != "redis://127.0.0.1:6379" {
+		t.Errorf("parseOptions = %+v, %v", o, err)
+	}
+}
