@@ -60,7 +60,11 @@ func handleRecommend(svc *recommend.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, resp)
+		b, err := resp.JSON()
+		if err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, b)
 	}
 }
 

@@ -2,7 +2,6 @@ package recommend
 
 import (
 	"context"
-	"encoding/json"
 	"sync/atomic"
 	"time"
 )
@@ -110,7 +109,7 @@ func (w *Writer) flush(batch []DecisionRecord) []DecisionRecord {
 }
 
 func recordOf(r *Response) DecisionRecord {
-	b, _ := json.Marshal(r)
+	b, _ := r.JSON()
 	t, _ := time.Parse(time.RFC3339Nano, r.Time)
 	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Body: b}
 }

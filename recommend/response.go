@@ -1,5 +1,7 @@
 package recommend
 
+import "encoding/json"
+
 // Response is what GET /v1/recommendations returns, and what a decision
 // record keeps.
 type Response struct {
@@ -13,6 +15,17 @@ type Response struct {
 	Placement       string          `json:"placement"`
 	CustomerID      string          `json:"customer_id,omitempty"`
 	Time            string          `json:"time"`
+
+	encoded []byte // the JSON of the answer, made once for the client and the decision record
+}
+
+// JSON returns the response as JSON: the encoding Recommend made, shared
+// by the HTTP answer and the decision record, or a fresh one.
+func (r *Response) JSON() ([]byte, error) {
+	if r.encoded != nil {
+		return r.encoded, nil
+	}
+	return json.Marshal(r)
 }
 
 // Item is one recommended item. Score is exactly the sum of its reasons'

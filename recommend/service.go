@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"slices"
 	"sort"
@@ -100,6 +101,11 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	cat := s.catalog()
 	st, fb := s.read(ctx, &req)
 	resp := s.build(m, cat, st, fb, &req, s.ruleset(), nil)
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return nil, candor.Wrap("recommend.Recommend", err)
+	}
+	resp.encoded = b // the record and the answer are the same bytes
 	if s.decisions != nil {
 		s.decisions.Record(resp)
 	}
