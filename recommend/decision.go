@@ -2,6 +2,8 @@ package recommend
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -32,7 +34,14 @@ type Writer struct {
 	dropped atomic.Int64
 	written atomic.Int64
 	failed  atomic.Int64
+
+	mu     sync.Mutex
+	erased map[string]time.Time // customer → when erased: older records are not written
 }
+
+// forgetFor is how long Forget remembers an erased customer: longer than
+// any record waits in the queue.
+const forgetFor = time.Minute
 
 // DefaultKeep is how long decision records are kept.
 const DefaultKeep = 30 * 24 * time.Hour
@@ -42,7 +51,31 @@ func NewWriter(store DecisionStore, keep time.Duration, size int) *Writer {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	return &Writer{store: store, keep: keep, queue: make(chan *Response, size)}
+	return &Writer{store: store, keep: keep, queue: make(chan *Response, size), erased: map[string]time.Time{}}
+}
+
+// Forget drops the records of customer id made up to now that are still
+// queued or not yet written, so that a decision made before an erasure
+// cannot bring the customer's decisions key back after it. A batch
+// already on its way to Redis may still land; the erasure's later sweep
+// (see DeleteDecisions) removes it.
+func (w *Writer) Forget(id string, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for c, t := range w.erased {
+		if now.Sub(t) > forgetFor {
+			delete(w.erased, c)
+		}
+	}
+	w.erased[id] = now
+}
+
+// forgotten reports whether rec was made before its customer was erased.
+func (w *Writer) forgotten(rec DecisionRecord) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.erased[rec.CustomerID]
+	return ok && !rec.Time.After(t)
 }
 
 // Record queues resp, or drops it when the queue is full.
@@ -95,6 +128,7 @@ func (w *Writer) drain(batch []DecisionRecord) {
 }
 
 func (w *Writer) flush(batch []DecisionRecord) []DecisionRecord {
+	batch = slices.DeleteFunc(batch, w.forgotten)
 	if len(batch) == 0 {
 		return batch
 	}

@@ -59,3 +59,10 @@ func (s *Store) Decision(ctx context.Context, customerID, id string) ([]byte, er
 	}
 	return nil, candor.Errorf(candor.ENotFound, "No decision %q (decisions are kept 30 days).", id)
 }
+
+// DeleteDecisions removes a customer's decision records. Erasure deletes
+// them in its atomic script; this is the later sweep for a record that
+// was already on its way from a writer's queue when the erasure ran.
+func (s *Store) DeleteDecisions(ctx context.Context, customerID string) error {
+	return translate("redisstore.DeleteDecisions", s.rdb.Del(ctx, s.keys.decisions(customerID)).Err())
+}

@@ -32,15 +32,22 @@ const (
 
 // Service carries out customers' rights.
 type Service struct {
-	store   Store
-	consent *consent.Service
-	now     func() time.Time
+	store      Store
+	consent    *consent.Service
+	now        func() time.Time
+	afterErase func(id string, at time.Time)
 }
 
 // NewService returns the rights service.
 func NewService(store Store, cs *consent.Service) *Service {
 	return &Service{store: store, consent: cs, now: time.Now}
 }
+
+// AfterErase sets what runs after each successful erasure, with the
+// customer and the erasure time: the server uses it to drop that
+// customer's decision records still queued for writing, and to sweep
+// once more for one already in flight.
+func (s *Service) AfterErase(fn func(id string, at time.Time)) { s.afterErase = fn }
 
 // Document is the export: everything Candor holds about one customer.
 type Document struct {
@@ -94,6 +101,9 @@ func (s *Service) Erase(ctx context.Context, id string) (Receipt, error) {
 	counts, err := s.store.Erase(ctx, id, now)
 	if err != nil {
 		return Receipt{}, err
+	}
+	if s.afterErase != nil {
+		s.afterErase(id, now)
 	}
 	return Receipt{CustomerID: id, ErasedAt: now, Deleted: counts,
 		Models: "Models are trained only from the store, so this customer's data leaves the recommendation model at its next training."}, nil

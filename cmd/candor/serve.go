@@ -204,11 +204,30 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	svc := &services{models: recommend.NewRegistry(st), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
 		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
+	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs), Rules: svc.rulesLive.Load,
 	}, recommend.Config{ReadBudget: cfg.ReadBudget})
 	return svc, nil
+}
+
+// decisionSweepDelay is how long after an erasure its customer's decision
+// key is deleted once more: longer than a record can wait in any
+// replica's writer (20 ms batches, 2 s write timeout).
+const decisionSweepDelay = 5 * time.Second
+
+// forgetDecisions makes sure an erasure leaves no decision behind: this
+// replica's writer drops the customer's queued records, and a sweep a few
+// seconds later removes one that another replica, or a batch already in
+// flight, wrote after the erasure.
+func forgetDecisions(st *redisstore.Store, w *recommend.Writer, id string, at time.Time) {
+	w.Forget(id, at)
+	time.AfterFunc(decisionSweepDelay, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = st.DeleteDecisions(ctx, id) // at worst a decision record outlives the erasure until it expires
+	})
 }
 
 // gpcRecorder records a GPC signal off the request path; when many arrive

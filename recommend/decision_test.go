@@ -1,0 +1,53 @@
+package recommend
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memDecisions is an in-memory DecisionStore.
+type memDecisions struct {
+	mu   sync.Mutex
+	recs []DecisionRecord
+}
+
+func (m *memDecisions) AppendDecisions(_ context.Context, recs []DecisionRecord, _ time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.recs = append(m.recs, recs...)
+	return nil
+}
+
+func (m *memDecisions) Decision(context.Context, string, string) ([]byte, error) { return nil, nil }
+
+func (m *memDecisions) customers() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, r := range m.recs {
+		out = append(out, r.CustomerID+"@"+r.Time.Format("15:04"))
+	}
+	return out
+}
+
+// A decision queued before its customer's erasure is never written; one
+// made after it is (new activity), as are other customers'.
+func TestWriterForgetsErasedCustomers(t *testing.T) {
+	store := &memDecisions{}
+	w := NewWriter(store, 0, 10)
+	at := func(hm string) string { return "2026-11-25T" + hm + ":00Z" }
+	w.Record(&Response{DecisionID: "d1", CustomerID: "gone", Time: at("10:00")})
+	w.Record(&Response{DecisionID: "d2", CustomerID: "kept", Time: at("10:00")})
+	w.Forget("gone", time.Date(2026, 11, 25, 10, 1, 0, 0, time.UTC))
+	w.Record(&Response{DecisionID: "d3", CustomerID: "gone", Time: at("10:02")})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Run drains what is queued and returns
+	w.Run(ctx)
+	got := store.customers()
+	want := []string{"kept@10:00", "gone@10:02"}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("written %v, want %v", got, want)
+	}
+}
