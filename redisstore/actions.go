@@ -23,9 +23,9 @@ var (
 // Keys of the action catalog, beside the shared <ns>:audit stream. They
 // are built here rather than in keys.go only to keep this change in one
 // file; they follow the same scheme.
-func (k keys) actionsDraft() string    { return k.ns + ":actions:draft" }    // STRING: JSON
-func (k keys) actionsVersions() string { return k.ns + ":actions:versions" } // HASH: version -> JSON
-func (k keys) actionsLive() string     { return k.ns + ":actions:live" }     // STRING: version
+func (k keys) actionsDraft() string    { return k.shared() + ":actions:draft" }    // STRING: JSON
+func (k keys) actionsVersions() string { return k.shared() + ":actions:versions" } // HASH: version -> JSON
+func (k keys) actionsLive() string     { return k.shared() + ":actions:live" }     // STRING: version
 
 // auditKindActions marks the action catalog's entries in the shared audit
 // stream.
