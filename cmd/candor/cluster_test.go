@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/redisstore"
+)
+
+// clusterKeys are the API keys a cluster test seeds, by role.
+type clusterKeys struct{ site, marketer, admin string }
+
+// seedCluster writes a small catalog and one key per role into the
+// cluster, through the same store the server uses.
+func seedCluster(t *testing.T, c *redistest.ClusterDB) clusterKeys {
+	t.Helper()
+	ctx := context.Background()
+	st := redisstore.New(c.Client, c.Namespace)
+	var items []catalog.Item
+	for _, id := range []string{"a1", "a2", "a3", "a4", "b1", "b2", "b3"} {
+		items = append(items, catalog.Item{ID: id, Title: id, Category: []string{id[:1]}, Available: true})
+	}
+	if err := st.PutItems(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	var ks clusterKeys
+	for role, dst := range map[auth.Role]*string{auth.RoleSite: &ks.site, auth.RoleMarketer: &ks.marketer, auth.RoleAdmin: &ks.admin} {
+		plain, k := auth.NewKey(role, string(role), time.Now())
+		if err := st.PutKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		*dst = plain
+	}
+	return ks
+}
+
+// TestClusterWholeServer runs two Candor processes on a real three-master
+// Redis Cluster: consent, ingestion through the gate, the gated read,
+// recommendations, a ruleset published through one and served by the
+// other, consent changed through one obeyed by the other, and erasure.
+// MONITOR on every node shows that the gated read never touches a feature
+// set the customer did not grant.
+func TestClusterWholeServer(t *testing.T) {
+	c := redistest.Cluster(t)
+	ks := seedCluster(t, c)
+	args := []string{"--redis-cluster-addrs", strings.Join(c.Addrs(), ","), "--namespace", c.Namespace}
+	one, two := startServer(t, args...), startServer(t, args...)
+
+	mustSend(t, 200, "PUT", one.url+"/v1/customers/x/consent", ks.site, `{"scopes":{"browsing":"granted","purchases":"denied"}}`)
+	_, body := mustSend(t, 200, "POST", one.url+"/v1/events", ks.site,
+		`[{"customer_id":"x","type":"view","item_id":"a1"},{"customer_id":"x","type":"purchase","item_id":"b1"}]`)
+	if !strings.Contains(body, `"stored"`) || !strings.Contains(body, `"dropped"`) {
+		t.Errorf("events: want the view stored and the purchase dropped: %s", body)
+	}
+	var rec string
+	lines := monitorCluster(t, c, func() {
+		_, rec = mustSend(t, 200, "GET", two.url+"/v1/recommendations?customer_id=x&n=3", ks.site, "")
+	})
+	if !strings.Contains(rec, `"used_sets":["browsing"]`) {
+		t.Errorf("gated read on the cluster: want browsing used: %.400s", rec)
+	}
+	assertCommands(t, lines, "{c:x}:consent", true)
+	assertCommands(t, lines, "{c:x}:fs:browsing", true)
+	for _, set := range []string{"purchases", "declared", "location", "demographics", "sensitive"} {
+		assertCommands(t, lines, "{c:x}:fs:"+set+`"`, false)
+	}
+
+	publishRuleset(t, one.url, ks.marketer)
+	start := time.Now()
+	waitFor(t, func() bool {
+		_, body := send(t, "GET", two.url+"/v1/recommendations?customer_id=x", ks.site, "")
+		return strings.Contains(body, `"ruleset_version":1`)
+	})
+	t.Logf("cluster: the other process served ruleset version 1 after %v", time.Since(start))
+
+	mustSend(t, 200, "PUT", one.url+"/v1/customers/x/consent", ks.site, `{"preset":"none"}`)
+	if _, body := send(t, "GET", two.url+"/v1/recommendations?customer_id=x", ks.site, ""); !strings.Contains(body, `"level":"none"`) {
+		t.Errorf("withdrawal through one process not obeyed by the other: %.300s", body)
+	}
+	mustSend(t, 200, "DELETE", two.url+"/v1/customers/x", ks.admin, "")
+	for _, k := range c.Keys(t) {
+		if strings.Contains(k, "{c:x}") {
+			t.Errorf("key %s left after erasure on the cluster", k)
+		}
+	}
+}
+
+func publishRuleset(t *testing.T, url, marketer string) {
+	t.Helper()
+	mustSend(t, 200, "PUT", url+"/v1/rulesets/default/draft", marketer, `{"rules":[{"id":"b","when":"item.category == \"b\"","action":{"type":"boost","add":5}}]}`)
+	mustSend(t, 200, "POST", url+"/v1/rulesets/default/publish", marketer, "")
+}
+
+func mustSend(t *testing.T, want int, method, url, key, body string) (int, string) {
+	t.Helper()
+	code, got := send(t, method, url, key, body)
+	if code != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, url, code, got, want)
+	}
+	return code, got
+}
+
+// assertCommands checks whether any command Redis ran (other than the
+// EVALSHA that names its keys) mentions key.
+func assertCommands(t *testing.T, lines []string, key string, want bool) {
+	t.Helper()
+	got := false
+	for _, l := range lines {
+		if strings.Contains(l, key) && !strings.Contains(strings.ToLower(l), `"evalsha"`) {
+			got = true
+		}
+	}
+	if got != want {
+		t.Errorf("a command touching %s: %v, want %v; commands:\n%s", key, got, want, strings.Join(lines, "\n"))
+	}
+}
+
+// monitorCluster runs f while MONITOR is open on every node of the
+// cluster and returns the commands that mention the test's namespace.
+func monitorCluster(t *testing.T, c *redistest.ClusterDB, f func()) []string {
+	t.Helper()
+	mark := c.Namespace + ":monitor-end"
+	var mu sync.Mutex
+	var out []string
+	var wg sync.WaitGroup
+	for _, n := range c.Nodes {
+		conn, err := net.Dial("tcp", n.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		if _, err := conn.Write([]byte("MONITOR\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(l, "+OK") {
+			t.Fatalf("MONITOR on %s: %q %v", n.Addr(), l, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil || strings.Contains(l, mark) {
+					return
+				}
+				if strings.Contains(l, c.Namespace) {
+					mu.Lock()
+					out = append(out, strings.TrimSpace(l))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	f()
+	for _, n := range c.Nodes {
+		node := redis.NewClient(&redis.Options{Addr: n.Addr()})
+		node.Echo(context.Background(), mark) // ECHO has no key: every node answers it
+		_ = node.Close()
+	}
+	wg.Wait()
+	return out
+}
