@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -83,6 +84,16 @@ func TestClusterWholeServer(t *testing.T) {
 	})
 	t.Logf("cluster: the other process served ruleset version 1 after %v", time.Since(start))
 
+	trainOn(t, args)
+	start = time.Now()
+	for _, r := range []*running{one, two} {
+		waitFor(t, func() bool {
+			_, body := send(t, "GET", r.url+"/v1/recommendations?customer_id=x", ks.site, "")
+			return strings.Contains(body, `"model_version":"popularity-`)
+		})
+	}
+	t.Logf("cluster: both processes served the model trained by `candor train` after %v", time.Since(start))
+
 	mustSend(t, 200, "PUT", one.url+"/v1/customers/x/consent", ks.site, `{"preset":"none"}`)
 	if _, body := send(t, "GET", two.url+"/v1/recommendations?customer_id=x", ks.site, ""); !strings.Contains(body, `"level":"none"`) {
 		t.Errorf("withdrawal through one process not obeyed by the other: %.300s", body)
@@ -92,6 +103,16 @@ func TestClusterWholeServer(t *testing.T) {
 		if strings.Contains(k, "{c:x}") {
 			t.Errorf("key %s left after erasure on the cluster", k)
 		}
+	}
+}
+
+// trainOn runs `candor train` (a separate command, as an operator would)
+// against the Redis args name; the model goes live on every server.
+func trainOn(t *testing.T, args []string) {
+	t.Helper()
+	cmd := append(append([]string{"candor", "--log-level", "error"}, args...), "train", "--model", "popularity")
+	if err := run(context.Background(), cmd, io.Discard, io.Discard); err != nil {
+		t.Fatalf("candor train: %v", err)
 	}
 }
 
