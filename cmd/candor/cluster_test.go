@@ -194,3 +194,24 @@ func monitorCluster(t *testing.T, c *redistest.ClusterDB, f func()) []string {
 	wg.Wait()
 	return out
 }
+
+// TestSentinelWholeServer runs Candor through a Sentinel that monitors a
+// real redis-server: the master is found by name, and consent and events
+// work.
+func TestSentinelWholeServer(t *testing.T) {
+	master := redistest.StartServer(t)
+	sentinel := redistest.Sentinel(t, master)
+	rdb := redis.NewClient(&redis.Options{Addr: master.Addr()})
+	defer rdb.Close()
+	site, k := auth.NewKey(auth.RoleSite, "site", time.Now())
+	if err := redisstore.New(rdb, "sentinel").PutKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	r := startServer(t, "--redis-url", "", "--redis-sentinel-master", "candor", "--redis-sentinel-addrs", sentinel, "--namespace", "sentinel")
+	waitFor(t, func() bool { code, _ := get(t, r.url+"/v1/whoami", site); return code == 200 })
+	mustSend(t, 200, "PUT", r.url+"/v1/customers/s/consent", site, `{"preset":"full"}`)
+	mustSend(t, 200, "POST", r.url+"/v1/events", site, `[{"customer_id":"s","type":"view","item_id":"nope"}]`)
+	if n := rdb.Exists(context.Background(), "sentinel:{c:s}:consent").Val(); n != 1 {
+		t.Errorf("consent written through Sentinel is not on the master")
+	}
+}

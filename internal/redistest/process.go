@@ -216,3 +216,35 @@ func (c *ClusterDB) Keys(t testing.TB) []string {
 
 // String names the cluster for messages.
 func (c *ClusterDB) String() string { return fmt.Sprintf("cluster %v", c.Addrs()) }
+
+// Sentinel starts one redis-sentinel process monitoring master under the
+// name "candor" (quorum 1) and returns its host:port. It is killed at
+// cleanup.
+func Sentinel(t testing.TB, master *Server) string {
+	t.Helper()
+	needRedisServer(t)
+	port, dir := freePort(t), t.TempDir()
+	conf := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor candor 127.0.0.1 %d 1\nsentinel down-after-milliseconds candor 1000\n", port, dir, master.Port)
+	path := dir + "/sentinel.conf"
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("redis-server", path, "--sentinel")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("redistest: start sentinel: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	sc := redis.NewSentinelClient(&redis.Options{Addr: addr})
+	defer sc.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if a, err := sc.GetMasterAddrByName(context.Background(), "candor").Result(); err == nil && len(a) == 2 {
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redistest: sentinel on %s does not know the master", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
