@@ -71,6 +71,11 @@ func TestClusterWholeServer(t *testing.T) {
 	if !strings.Contains(rec, `"used_sets":["browsing"]`) {
 		t.Errorf("gated read on the cluster: want browsing used: %.400s", rec)
 	}
+	for _, l := range lines { // shared keys (catalog, model, rules, keys) are read when they change, never per request
+		if !strings.Contains(l, "{c:x}") {
+			t.Errorf("a recommendation touched a key that is not the customer's: %s", l)
+		}
+	}
 	assertCommands(t, lines, "{c:x}:consent", true)
 	assertCommands(t, lines, "{c:x}:fs:browsing", true)
 	for _, set := range []string{"purchases", "declared", "location", "demographics", "sensitive"} {
