@@ -74,15 +74,16 @@ func isUnavailable(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, redis.ErrClosed) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || hasPrefix(err.Error(), "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "NOREPLICAS") ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || hasPrefix(err.Error(), "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "NOREPLICAS", "OOM") ||
 		errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") ||
 		strings.HasPrefix(err.Error(), "LOADING") || strings.Contains(err.Error(), "pool timeout")
 }
 
 // hasPrefix reports whether s starts with one of the prefixes: the Redis
 // errors of a cluster or failover in progress, a replica that was the
-// primary, or a primary that may not write without its replicas. All mean
-// "nothing was written; try again shortly".
+// primary, a primary that may not write without its replicas, or a full
+// Redis under maxmemory-policy noeviction. All mean "nothing was written;
+// try again shortly".
 func hasPrefix(s string, prefixes ...string) bool {
 	for _, p := range prefixes {
 		if strings.HasPrefix(s, p) {

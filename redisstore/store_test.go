@@ -18,6 +18,7 @@ func TestTranslateOutages(t *testing.T) {
 		errors.New("LOADING Redis is loading the dataset in memory"), errors.New("CLUSTERDOWN The cluster is down"),
 		errors.New("TRYAGAIN Multiple keys request during rehashing of slot"), errors.New("READONLY You can't write against a read only replica."),
 		errors.New("NOREPLICAS Not enough good replicas to write."), errors.New("MASTERDOWN Link with MASTER is down"),
+		errors.New("OOM command not allowed when used memory > 'maxmemory'."),
 	} {
 		if got, want := candor.ErrorCode(translate("op", err)), candor.EUnavailable; got != want {
 			t.Errorf("translate(%q) = %s, want %s", err, got, want)
