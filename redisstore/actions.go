@@ -23,10 +23,10 @@ var (
 // Keys of the action catalog, beside the shared <ns>:audit stream. They
 // are built here rather than in keys.go only to keep this change in one
 // file; they follow the same scheme.
-func (k keys) actionsDraft() string    { return k.ns + ":actions:draft" }     // STRING: JSON
-func (k keys) actionsVersions() string { return k.ns + ":actions:versions" }  // HASH: version -> JSON
-func (k keys) actionsLive() string     { return k.ns + ":actions:live" }      // STRING: version
-func (k keys) actionResponses() string { return k.ns + ":actions:responses" } // HASH: "<event>:<action>" -> count
+func (k keys) actionsDraft() string    { return k.shared() + ":actions:draft" }    // STRING: JSON
+func (k keys) actionsVersions() string { return k.shared() + ":actions:versions" } // HASH: version -> JSON
+func (k keys) actionsLive() string     { return k.shared() + ":actions:live" }     // STRING: version
+func (k keys) actionResponses() string { return k.ns + ":actions:responses" }      // HASH: "<event>:<action>" -> count; written alone, so no hash tag
 
 // auditKindActions marks the action catalog's entries in the shared audit
 // stream.

@@ -83,7 +83,7 @@ func TestActionsStore(t *testing.T) {
 		if rs, err := st.RulesAudit(ctx, 10); err != nil || len(rs) != 0 {
 			t.Errorf("RulesAudit sees %d entries, %v; want the actions' entries skipped", len(rs), err)
 		}
-		ns := db.Namespace
+		ns := db.Namespace + ":{shared}" // one hash tag: the publish MULTI writes them together
 		for key, typ := range map[string]string{ns + ":actions:draft": "string", ns + ":actions:versions": "hash",
 			ns + ":actions:live": "string", ns + ":audit": "stream"} {
 			if got := db.Client.Type(ctx, key).Val(); got != typ {

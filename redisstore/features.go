@@ -87,23 +87,23 @@ var readSetArgs = func() []any {
 
 // ScanStates runs the gated read over every customer that has a consent
 // record, batch customers per pipeline, and calls fn with each state. It is
-// how training reads the store: only what each customer grants now.
+// how training reads the store: only what each customer grants now. On
+// Redis Cluster it scans every master.
 func (s *Store) ScanStates(ctx context.Context, req consent.Request, fn func(*features.State) error) error {
 	if err := s.LoadScripts(ctx); err != nil {
 		return err
 	}
-	iter := s.rdb.Scan(ctx, 0, s.keys.ns+":{c:*}:consent", 1000).Iterator()
 	var batch []string
-	for iter.Next(ctx) {
-		batch = append(batch, customerOfConsentKey(iter.Val()))
-		if len(batch) == 200 {
-			if err := s.readBatch(ctx, batch, req, fn); err != nil {
-				return err
-			}
-			batch = batch[:0]
+	err := s.scanKeys(ctx, s.keys.ns+":{c:*}:consent", func(key string) error {
+		batch = append(batch, customerOfConsentKey(key))
+		if len(batch) < 200 {
+			return nil
 		}
-	}
-	if err := iter.Err(); err != nil {
+		err := s.readBatch(ctx, batch, req, fn)
+		batch = batch[:0]
+		return err
+	})
+	if err != nil {
 		return translate("redisstore.ScanStates", err)
 	}
 	return s.readBatch(ctx, batch, req, fn)

@@ -1,9 +1,15 @@
 package redisstore
 
 // keys builds every Redis key name Candor uses. All of one customer's keys
-// share the hash tag {c:<id>} (the only braces in the key) so that one Lua
-// script may touch them all, on Redis Cluster too.
+// share the hash tag {c:<id>} so that one Lua script may touch them all, on
+// Redis Cluster too. Shared keys that one script or MULTI writes together
+// (rulesets, the action catalog, models and the audit stream) share the
+// hash tag {shared} for the same reason. Every other shared key is only
+// ever touched alone, so it has no tag and may live on any node.
 type keys struct{ ns string }
+
+// shared prefixes the shared keys that are written together.
+func (k keys) shared() string { return k.ns + ":{shared}" }
 
 func (k keys) customer(id string) string { return k.ns + ":{c:" + id + "}" }
 
@@ -24,9 +30,9 @@ func (k keys) customerPattern(id string) string { return k.customer(id) + ":*" }
 func (k keys) apiKeys() string          { return k.ns + ":keys" }
 func (k keys) catalog() string          { return k.ns + ":catalog" }
 func (k keys) events() string           { return k.ns + ":events" }
-func (k keys) audit() string            { return k.ns + ":audit" }
+func (k keys) audit() string            { return k.shared() + ":audit" }
 func (k keys) customers() string        { return k.ns + ":customers" }
-func (k keys) modelKey(v string) string { return k.ns + ":model:" + v }
+func (k keys) modelKey(v string) string { return k.shared() + ":model:" + v }
 
 // rateLimit counts one customer's uses of a rate-limited action.
 func (k keys) rateLimit(id, action string) string { return k.customer(id) + ":rl:" + action }

@@ -12,8 +12,8 @@ import (
 
 var _ recommend.ModelStore = (*Store)(nil)
 
-func (k keys) modelInfos() string { return k.ns + ":models" }
-func (k keys) liveModel() string  { return k.ns + ":model:live" }
+func (k keys) modelInfos() string { return k.shared() + ":models" }
+func (k keys) liveModel() string  { return k.shared() + ":model:live" }
 
 // PutModel stores an artifact and its description.
 func (s *Store) PutModel(ctx context.Context, info recommend.ModelInfo, artifact []byte) error {

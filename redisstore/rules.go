@@ -18,7 +18,7 @@ var _ rules.Store = (*Store)(nil)
 var scriptRulesPublish = plain("rules_publish.lua")
 
 // Keys of one ruleset, beside the shared <ns>:audit stream.
-func (k keys) ruleset(name string) string       { return k.ns + ":rules:" + name }
+func (k keys) ruleset(name string) string       { return k.shared() + ":rules:" + name }
 func (k keys) rulesDraft(name string) string    { return k.ruleset(name) + ":draft" }    // STRING: JSON
 func (k keys) rulesVersions(name string) string { return k.ruleset(name) + ":versions" } // HASH: version -> JSON
 func (k keys) rulesLive(name string) string     { return k.ruleset(name) + ":live" }     // STRING: version
@@ -49,7 +49,8 @@ func (s *Store) PutRulesetDraft(ctx context.Context, rs rules.Ruleset) error {
 
 // PublishRuleset implements rules.Store with one script (lua/rules_publish.lua)
 // that also publishes TopicRules, so a version never goes live unannounced.
-// On Redis Cluster the ruleset's keys and <ns>:audit would need one hash tag.
+// The ruleset's keys and the audit stream share the {shared} hash tag, so
+// the script runs on Redis Cluster too.
 func (s *Store) PublishRuleset(ctx context.Context, rs rules.Ruleset, e rules.AuditEntry) error {
 	const op = "redisstore.PublishRuleset"
 	body, err := json.Marshal(rs)

@@ -7,6 +7,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -17,39 +18,6 @@ import (
 
 	"github.com/candorhq/candor"
 )
-
-// Options configure the Redis client. Zero values take the documented
-// defaults.
-type Options struct {
-	URL          string        // redis:// or rediss:// URL; required
-	DialTimeout  time.Duration // default 2s
-	ReadTimeout  time.Duration // default 500ms
-	WriteTimeout time.Duration // default 500ms
-	PoolSize     int           // default 10 per CPU (go-redis default)
-}
-
-// Client creates a go-redis client for opt. It does not connect; use Ping.
-func Client(opt Options) (*redis.Client, error) {
-	ro, err := redis.ParseURL(opt.URL)
-	if err != nil {
-		return nil, candor.Errorf(candor.EInvalid, "REDIS_URL %q is not a redis:// URL: %v", Redact(opt.URL), err)
-	}
-	ro.ContextTimeoutEnabled = true
-	ro.DialTimeout = orDefault(opt.DialTimeout, 2*time.Second)
-	ro.ReadTimeout = orDefault(opt.ReadTimeout, 500*time.Millisecond)
-	ro.WriteTimeout = orDefault(opt.WriteTimeout, 500*time.Millisecond)
-	if opt.PoolSize > 0 {
-		ro.PoolSize = opt.PoolSize
-	}
-	return redis.NewClient(ro), nil
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
 
 // Redact hides the password of a redis:// URL, for messages.
 func Redact(u string) string {
@@ -106,8 +74,23 @@ func isUnavailable(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, redis.ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || hasPrefix(err.Error(), "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "NOREPLICAS", "OOM") ||
 		errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") ||
 		strings.HasPrefix(err.Error(), "LOADING") || strings.Contains(err.Error(), "pool timeout")
+}
+
+// hasPrefix reports whether s starts with one of the prefixes: the Redis
+// errors of a cluster or failover in progress, a replica that was the
+// primary, a primary that may not write without its replicas, or a full
+// Redis under maxmemory-policy noeviction. All mean "nothing was written;
+// try again shortly".
+func hasPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -20,7 +20,7 @@ import (
 // bench is one run's server, customers and the Redis it counts on.
 type bench struct {
 	o     *options
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	world *world // nil with --target
 	base  string
 	key   string
@@ -196,7 +196,7 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	return r
 }
 
-func redisVersion(ctx context.Context, rdb *redis.Client) string {
+func redisVersion(ctx context.Context, rdb redis.UniversalClient) string {
 	info, err := rdb.Info(ctx, "server").Result()
 	if err != nil {
 		return ""
@@ -219,7 +219,7 @@ func processCPU() time.Duration {
 }
 
 // redisCPU is the CPU time the Redis server has used, from INFO cpu, or 0.
-func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
+func redisCPU(ctx context.Context, rdb redis.UniversalClient) time.Duration {
 	info, err := rdb.Info(ctx, "cpu").Result()
 	if err != nil {
 		return 0

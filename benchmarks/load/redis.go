@@ -13,7 +13,7 @@ import (
 // executed, from INFO commandstats. It is server-wide: other clients of the
 // same Redis count too, so it is a cross-check of the client-side count, and
 // the only count when the harness targets an external server.
-func serverCalls(ctx context.Context, rdb *redis.Client) (int64, error) {
+func serverCalls(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
 	info, err := rdb.Info(ctx, "commandstats").Result()
 	if err != nil {
 		return 0, err
@@ -46,7 +46,7 @@ func parseCommandStats(info string) int64 {
 
 // dropNamespace unlinks every key under ns (SCAN ns:* + UNLINK): the
 // benchmark's own keys and nothing else. It never flushes.
-func dropNamespace(ctx context.Context, rdb *redis.Client, ns string) (int, error) {
+func dropNamespace(ctx context.Context, rdb redis.UniversalClient, ns string) (int, error) {
 	iter := rdb.Scan(ctx, 0, ns+":*", 2000).Iterator()
 	var batch []string
 	n := 0

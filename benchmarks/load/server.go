@@ -29,7 +29,7 @@ import (
 // features, the scorer with its decision writer), minus what a load test
 // does not exercise (rules, next-best-actions, rights, customer tokens).
 type world struct {
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	ns       string
 	store    *redisstore.Store
 	consent  *consent.Service
@@ -39,7 +39,7 @@ type world struct {
 	counter  *cmdCounter
 }
 
-func newWorld(rdb *redis.Client, ns string) *world {
+func newWorld(rdb redis.UniversalClient, ns string) *world {
 	w := &world{rdb: rdb, ns: ns, counter: newCmdCounter()}
 	rdb.AddHook(w.counter)
 	w.store = redisstore.New(rdb, ns)
@@ -122,7 +122,7 @@ const rawReadPath = "/bench/raw-read"
 // and contacts, and answers their sizes. Key names mirror
 // redisstore/keys.go (which does not export them); the ratio of a
 // recommendation to this isolates Candor's own work.
-func rawRead(rdb *redis.Client, ns string) http.Handler {
+func rawRead(rdb redis.UniversalClient, ns string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("customer_id")
 		if id == "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/redisstore"
 )
 
 // Global flags, each also read from its environment variable.
@@ -20,6 +22,11 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: ":8080", Usage: "address to serve HTTP on", Sources: cli.EnvVars("CANDOR_ADDR")},
 		&cli.StringFlag{Name: "redis-url", Usage: "redis:// URL of the Redis to use; empty starts an embedded Redis with demo data", Sources: cli.EnvVars("REDIS_URL")},
+		&cli.StringFlag{Name: "redis-cluster-addrs", Usage: "comma-separated host:port seeds of a Redis Cluster (instead of REDIS_URL)", Sources: cli.EnvVars("REDIS_CLUSTER_ADDRS")},
+		&cli.StringFlag{Name: "redis-sentinel-master", Usage: "master name of a Sentinel-managed Redis (instead of REDIS_URL); needs REDIS_SENTINEL_ADDRS", Sources: cli.EnvVars("REDIS_SENTINEL_MASTER")},
+		&cli.StringFlag{Name: "redis-sentinel-addrs", Usage: "comma-separated host:port of the Sentinels", Sources: cli.EnvVars("REDIS_SENTINEL_ADDRS")},
+		&cli.StringFlag{Name: "redis-username", Usage: "ACL user for REDIS_CLUSTER_ADDRS or Sentinel (a REDIS_URL carries its own)", Sources: cli.EnvVars("REDIS_USERNAME")},
+		&cli.StringFlag{Name: "redis-password", Usage: "password for REDIS_CLUSTER_ADDRS or Sentinel; set it in the environment, not on the command line", Sources: cli.EnvVars("REDIS_PASSWORD")},
 		&cli.StringFlag{Name: "namespace", Value: "candor", Usage: "prefix of every Redis key, so tenants and tests can share a Redis", Sources: cli.EnvVars("CANDOR_NAMESPACE")},
 		&cli.StringFlag{Name: "log-format", Value: "console", Usage: "log format: console or json", Sources: cli.EnvVars("CANDOR_LOG_FORMAT")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "log level: debug, info, warn or error", Sources: cli.EnvVars("CANDOR_LOG_LEVEL")},
@@ -45,7 +52,7 @@ func globalFlags() []cli.Flag {
 // config is the validated global configuration.
 type config struct {
 	Addr                string
-	RedisURL            string
+	Redis               redisstore.Options // the external Redis; zero when embedded
 	Namespace           string
 	LogFormat           string
 	LogLevel            zapcore.Level
@@ -70,18 +77,19 @@ type config struct {
 // setting and its environment variable.
 func loadConfig(cmd *cli.Command) (config, error) {
 	c := config{
-		Addr: cmd.String("addr"), RedisURL: cmd.String("redis-url"), Namespace: cmd.String("namespace"),
+		Addr: cmd.String("addr"), Namespace: cmd.String("namespace"),
 		LogFormat: cmd.String("log-format"), ReadTimeout: cmd.Duration("read-timeout"),
 		WriteTimeout: cmd.Duration("write-timeout"), IdleTimeout: cmd.Duration("idle-timeout"),
 		ShutdownTimeout: cmd.Duration("shutdown-timeout"), RedisTimeout: cmd.Duration("redis-timeout"),
 		PolicyVersion: int(cmd.Int("policy-version")), ConsentMaxAge: cmd.Duration("consent-max-age"),
 		KeepOnWithdrawal: cmd.Bool("keep-on-withdrawal"),
 	}
+	var err error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("--addr / CANDOR_ADDR %q is not host:port (e.g. :8080)", c.Addr)
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		return c, fmt.Errorf("--redis-url / REDIS_URL must start with redis:// or rediss://")
+	if c.Redis, err = redisOptions(cmd); err != nil {
+		return c, err
 	}
 	if !validNamespace(c.Namespace) {
 		return c, fmt.Errorf("--namespace / CANDOR_NAMESPACE %q must be 1-64 characters of letters, digits, '_' or '-'", c.Namespace)
@@ -105,6 +113,40 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		return c, fmt.Errorf("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
 	}
 	return c, validateDurations(c)
+}
+
+// redisOptions reads the one Redis deployment the flags name: a URL, a
+// cluster or a Sentinel master; more than one is an error.
+func redisOptions(cmd *cli.Command) (redisstore.Options, error) {
+	o := redisstore.Options{URL: cmd.String("redis-url"), ClusterAddrs: splitComma(cmd.String("redis-cluster-addrs")),
+		SentinelMaster: cmd.String("redis-sentinel-master"), SentinelAddrs: splitComma(cmd.String("redis-sentinel-addrs")),
+		Username: cmd.String("redis-username"), Password: cmd.String("redis-password")}
+	n := 0
+	for _, set := range []bool{o.URL != "", len(o.ClusterAddrs) > 0, o.SentinelMaster != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return o, fmt.Errorf("set only one of --redis-url / REDIS_URL, --redis-cluster-addrs / REDIS_CLUSTER_ADDRS and --redis-sentinel-master / REDIS_SENTINEL_MASTER")
+	case o.URL != "" && !strings.HasPrefix(o.URL, "redis://") && !strings.HasPrefix(o.URL, "rediss://"):
+		return o, fmt.Errorf("--redis-url / REDIS_URL must start with redis:// or rediss://")
+	case o.SentinelMaster != "" && len(o.SentinelAddrs) == 0:
+		return o, fmt.Errorf("--redis-sentinel-master / REDIS_SENTINEL_MASTER needs --redis-sentinel-addrs / REDIS_SENTINEL_ADDRS")
+	}
+	for _, a := range append(slices.Clone(o.ClusterAddrs), o.SentinelAddrs...) {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return o, fmt.Errorf("Redis address %q in REDIS_CLUSTER_ADDRS / REDIS_SENTINEL_ADDRS is not host:port", a)
+		}
+	}
+	return o, nil
+}
+
+// external reports whether an external Redis is configured (else the
+// embedded one runs).
+func (c config) external() bool {
+	return c.Redis.URL != "" || len(c.Redis.ClusterAddrs) > 0 || c.Redis.SentinelMaster != ""
 }
 
 func validateDurations(c config) error {

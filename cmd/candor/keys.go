@@ -38,16 +38,18 @@ func withStore(ctx context.Context, cmd *cli.Command, f func(context.Context, *r
 	if err != nil {
 		return err
 	}
-	if cfg.RedisURL == "" {
-		return fmt.Errorf("%s needs REDIS_URL (or --redis-url): the embedded Redis lives only inside 'candor serve'", cmd.FullName())
+	if !cfg.external() {
+		return fmt.Errorf("%s needs REDIS_URL (or REDIS_CLUSTER_ADDRS or REDIS_SENTINEL_MASTER): the embedded Redis lives only inside 'candor serve'", cmd.FullName())
 	}
-	st, err := redisstore.Open(redisstore.Options{URL: cfg.RedisURL, ReadTimeout: cfg.RedisTimeout, WriteTimeout: cfg.RedisTimeout}, cfg.Namespace)
+	opt := cfg.Redis
+	opt.ReadTimeout, opt.WriteTimeout = cfg.RedisTimeout, cfg.RedisTimeout
+	st, err := redisstore.Open(opt, cfg.Namespace)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if err := st.Ping(ctx); err != nil {
-		return fmt.Errorf("Redis at %s: %w", redactURL(cfg.RedisURL), err)
+		return fmt.Errorf("Redis at %s: %w", cfg.Redis.Describe(), err)
 	}
 	return f(ctx, st)
 }

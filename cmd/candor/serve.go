@@ -101,19 +101,20 @@ type backend struct {
 // no URL is configured.
 func openBackend(cfg config) (*backend, error) {
 	b := &backend{stop: func() {}}
-	url := cfg.RedisURL
-	if url == "" {
+	opt := cfg.Redis
+	if !cfg.external() {
 		u, stop, err := redisstore.Embedded()
 		if err != nil {
 			return nil, fmt.Errorf("start embedded Redis: %w", err)
 		}
-		url, b.stop, b.embedded = u, stop, true
+		opt.URL, b.stop, b.embedded = u, stop, true
 	}
 	timeout := cfg.RedisTimeout
 	if b.embedded {
 		timeout = max(timeout, 5*time.Second) // in-process: only a starved CPU is slow
 	}
-	st, err := redisstore.Open(redisstore.Options{URL: url, ReadTimeout: timeout, WriteTimeout: timeout}, cfg.Namespace)
+	opt.ReadTimeout, opt.WriteTimeout = timeout, timeout
+	st, err := redisstore.Open(opt, cfg.Namespace)
 	if err != nil {
 		b.stop()
 		return nil, err
@@ -163,7 +164,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			return fmt.Errorf("train the demo model: %w", err)
 		}
 	} else {
-		fmt.Fprintf(out, "Candor listening on %s (Redis %s, namespace %s)\n", baseURL(ln), redactURL(cfg.RedisURL), cfg.Namespace)
+		fmt.Fprintf(out, "Candor listening on %s (Redis %s, namespace %s)\n", baseURL(ln), cfg.Redis.Describe(), cfg.Namespace)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -382,9 +383,4 @@ func baseURL(ln net.Listener) string {
 		host = addr.IP.String()
 	}
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
-}
-
-// redactURL hides the password of a redis:// URL.
-func redactURL(u string) string {
-	return redisstore.Redact(u)
 }

@@ -260,6 +260,9 @@ func TestBadSettingsStopWithOneClearLine(t *testing.T) {
 		{[]string{"--log-format", "xml"}, "CANDOR_LOG_FORMAT"},
 		{[]string{"--addr", "8080"}, "CANDOR_ADDR"},
 		{[]string{"--redis-url", "http://x"}, "REDIS_URL"},
+		{[]string{"--redis-url", "redis://x:1", "--redis-cluster-addrs", "a:1,b:2"}, "REDIS_CLUSTER_ADDRS"},
+		{[]string{"--redis-url", "", "--redis-sentinel-master", "m"}, "REDIS_SENTINEL_ADDRS"},
+		{[]string{"--redis-url", "", "--redis-cluster-addrs", "nohost"}, "not host:port"},
 		{[]string{"--namespace", "a b"}, "CANDOR_NAMESPACE"},
 		{[]string{"--read-timeout", "-1s"}, "CANDOR_READ_TIMEOUT"},
 		{[]string{"--read-timeout", "soon"}, "read-timeout"},
@@ -287,7 +290,7 @@ func TestHelpDocumentsEveryFlagWithEnvAndDefault(t *testing.T) {
 	if err := run(context.Background(), []string{"candor", "--help"}, out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CANDOR_ADDR", "REDIS_URL", "CANDOR_NAMESPACE", "CANDOR_LOG_FORMAT", "CANDOR_READ_TIMEOUT", `":8080"`, "serve", "seed", "keys"} {
+	for _, want := range []string{"CANDOR_ADDR", "REDIS_URL", "CANDOR_NAMESPACE", "CANDOR_LOG_FORMAT", "CANDOR_READ_TIMEOUT", "REDIS_CLUSTER_ADDRS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_ADDRS", "REDIS_PASSWORD", `":8080"`, "serve", "seed", "keys"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help lacks %s", want)
 		}

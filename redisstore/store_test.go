@@ -1,0 +1,30 @@
+package redisstore
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/candorhq/candor"
+)
+
+// TestTranslateOutages: the errors Redis and go-redis give while a server
+// is down, restarting, failing over or resharding are unavailable (503
+// with Retry-After), never internal.
+func TestTranslateOutages(t *testing.T) {
+	for _, err := range []error{
+		io.EOF, fmt.Errorf("read: %w", io.ErrUnexpectedEOF), errors.New("dial tcp 127.0.0.1:1: connect: connection refused"),
+		errors.New("LOADING Redis is loading the dataset in memory"), errors.New("CLUSTERDOWN The cluster is down"),
+		errors.New("TRYAGAIN Multiple keys request during rehashing of slot"), errors.New("READONLY You can't write against a read only replica."),
+		errors.New("NOREPLICAS Not enough good replicas to write."), errors.New("MASTERDOWN Link with MASTER is down"),
+		errors.New("OOM command not allowed when used memory > 'maxmemory'."),
+	} {
+		if got, want := candor.ErrorCode(translate("op", err)), candor.EUnavailable; got != want {
+			t.Errorf("translate(%q) = %s, want %s", err, got, want)
+		}
+	}
+	if got := candor.ErrorCode(translate("op", errors.New("ERR wrong number of arguments"))); got != candor.EInternal {
+		t.Errorf("a command error = %s, want internal", got)
+	}
+}
