@@ -24,6 +24,7 @@ const (
 // filterer decides what must never be shown to this customer now.
 type filterer struct {
 	cat              *catalog.Snapshot
+	byIndex          *popular // catalog entries by model index
 	purchased        map[string]bool
 	feedback         features.FeedbackState
 	sensitiveAllowed bool
@@ -31,8 +32,8 @@ type filterer struct {
 	replenishable    map[string]bool
 }
 
-func newFilterer(cat *catalog.Snapshot, st *features.State, fb features.FeedbackState, req *Request, replenishable map[string]bool) *filterer {
-	f := &filterer{cat: cat, feedback: fb, purchased: map[string]bool{}, context: map[string]bool{}, replenishable: replenishable}
+func newFilterer(cat *catalog.Snapshot, idx *popular, st *features.State, fb features.FeedbackState, req *Request, replenishable map[string]bool) *filterer {
+	f := &filterer{cat: cat, byIndex: idx, feedback: fb, purchased: map[string]bool{}, context: map[string]bool{}, replenishable: replenishable}
 	if st != nil {
 		for _, x := range st.Interactions[consent.Purchases] {
 			f.purchased[x.Item] = true
@@ -51,11 +52,11 @@ func newFilterer(cat *catalog.Snapshot, st *features.State, fb features.Feedback
 	return f
 }
 
-// drop returns why the item must not be shown, or "".
-func (f *filterer) drop(id string) (string, *catalog.Item) {
-	it, ok := f.cat.Get(id)
+// drop returns why the model's item j (id) must not be shown, or "".
+func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
+	it := f.byIndex.items[j]
 	switch {
-	case !ok:
+	case it == nil:
 		return DropNotInCatalog, nil
 	case !it.Available:
 		return DropUnavailable, it
@@ -67,13 +68,16 @@ func (f *filterer) drop(id string) (string, *catalog.Item) {
 		return DropHiddenCategory, it
 	case f.purchased[id] && !f.replenishable[it.TopCategory()]:
 		return DropPurchased, it
-	case !f.sensitiveAllowed && f.cat.IsSensitive(it):
+	case !f.sensitiveAllowed && f.byIndex.sensitive[j]:
 		return DropSensitive, it
 	}
 	return "", it
 }
 
 func (f *filterer) hidden(it *catalog.Item) bool {
+	if len(f.feedback.HiddenCategories) == 0 {
+		return false
+	}
 	for _, c := range it.Category {
 		if f.feedback.HiddenCategories[strings.ToLower(c)] || f.feedback.HiddenCategories[c] {
 			return true

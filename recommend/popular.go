@@ -15,14 +15,23 @@ type popular struct {
 	catalog *catalog.Snapshot
 	overall []int32
 	byCat   map[string][]int32
+	// items and sensitive are the catalog entry and its sensitivity per
+	// model item index (nil: not in the catalog), so that filtering a
+	// candidate is an index, not a map lookup by ID.
+	items     []*catalog.Item
+	sensitive []bool
 }
 
 const popularListLen = 60
 
 func buildPopular(m Model, cat *catalog.Snapshot) *popular {
-	p := &popular{model: m, catalog: cat, byCat: map[string][]int32{}}
+	n := m.NumItems()
+	p := &popular{model: m, catalog: cat, byCat: map[string][]int32{}, items: make([]*catalog.Item, n), sensitive: make([]bool, n)}
 	var all []int32
-	for i := int32(0); int(i) < m.NumItems(); i++ {
+	for i := int32(0); int(i) < n; i++ {
+		if it, ok := cat.Get(m.ItemID(i)); ok {
+			p.items[i], p.sensitive[i] = it, cat.IsSensitive(it)
+		}
 		if m.Popularity(i) > 0 {
 			all = append(all, i)
 		}

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -8,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -169,11 +169,11 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 	defer putAcc(acc)
 	accumulate(m, ev, acc)
 	pool := withPinned(s.pool(m, cat, acc, st, req), m, rs)
-	f := newFilterer(cat, st, s.feedbackOf(st), req, s.replen)
+	f := newFilterer(cat, s.popular.get(m, cat), st, s.feedbackOf(st), req, s.replen)
 	out := make([]candidate, 0, len(pool))
 	for _, j := range pool {
 		id := m.ItemID(j)
-		why, it := f.drop(id)
+		why, it := f.drop(j, id)
 		if why != "" {
 			tr.removed(id, why)
 			continue
@@ -191,11 +191,11 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 		c.nhi = len(np)
 		c.score = sumParts(personal[c.lo:c.hi]) + sumParts(np[c.nlo:c.nhi])
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].score != out[b].score {
-			return out[a].score > out[b].score
+	slices.SortFunc(out, func(a, b candidate) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		return out[a].id < out[b].id
+		return strings.Compare(a.id, b.id)
 	})
 	return out, candidateParts{personal: personal, nonPersonal: np}
 }
