@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/candorhq/candor"
 )
 
 // ResponseSource reads the observed responses of every action: the
@@ -48,16 +50,5 @@ func (r *Responses) Reload(ctx context.Context) error {
 
 // Run reloads every period until ctx ends, reporting failures to onErr.
 func (r *Responses) Run(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := r.Reload(ctx); err != nil && ctx.Err() == nil {
-				onErr(err)
-			}
-		}
-	}
+	candor.Every(ctx, every, r.Reload, onErr)
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/candorhq/candor"
 )
 
 // KeyLister loads every stored key. Implemented by redisstore.Store.
@@ -68,16 +70,5 @@ func (kr *Keyring) Len() int { return len(*kr.byKey.Load()) }
 // Run reloads the keyring every interval until ctx ends. Errors keep the
 // previous keys and are passed to onErr.
 func (kr *Keyring) Run(ctx context.Context, every time.Duration, onErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := kr.Reload(ctx); err != nil && ctx.Err() == nil {
-				onErr(err)
-			}
-		}
-	}
+	candor.Every(ctx, every, kr.Reload, onErr)
 }

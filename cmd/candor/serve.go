@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/candorhq/candor"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +16,7 @@ import (
 	"github.com/urfave/cli/v3"
 	"go.uber.org/zap"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/actions"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/catalog"
@@ -42,18 +41,8 @@ func reloadRules(ctx context.Context, l interface{ Reload(context.Context) error
 // reloadRulesEvery reloads the live ruleset on a timer, for notices lost
 // while the subscription was reconnecting.
 func reloadRulesEvery(ctx context.Context, l *rules.Live, every time.Duration, log *zap.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := reloadRules(ctx, l); err != nil && ctx.Err() == nil {
-				log.Warn("reloading the ruleset", zap.Error(err))
-			}
-		}
-	}
+	candor.Every(ctx, every, func(ctx context.Context) error { return reloadRules(ctx, l) },
+		func(err error) { log.Warn("reloading the ruleset", zap.Error(err)) })
 }
 
 // sampleOf returns up to 500 catalog items, for rule warnings such as "this
