@@ -131,7 +131,7 @@ func siftDown(h []int32, i int, worse func(x, y int32) bool) {
 // pass over each evidence's neighbours (no per-pair search): candidate k's
 // parts are arena[off[k]:off[k+1]], in evidence order. slot maps an item to
 // its candidate position.
-func personalParts(m Model, ev []evidence, slot []int32, n int) ([]part, []int32) {
+func personalParts(m Model, ev []evidence, slot []int32, n int) ([]personalPart, []int32) {
 	off := make([]int32, n+1)
 	for _, e := range ev {
 		nbr, _ := m.Neighbours(e.item)
@@ -144,19 +144,41 @@ func personalParts(m Model, ev []evidence, slot []int32, n int) ([]part, []int32
 	for k := 0; k < n; k++ {
 		off[k+1] += off[k]
 	}
-	arena := make([]part, off[n])
+	arena := make([]personalPart, off[n])
 	fill := make([]int32, n)
 	copy(fill, off[:n])
-	for _, e := range ev {
+	for x, e := range ev {
 		nbr, w := m.Neighbours(e.item)
-		for x, j := range nbr {
+		for y, j := range nbr {
 			if k := slot[j]; k >= 0 {
-				arena[fill[k]] = part{kind: e.kind, set: e.set, evidence: e.id, value: e.weight * float64(w[x])}
+				arena[fill[k]] = personalPart{ev: int32(x), value: e.weight * float64(w[y])}
 				fill[k]++
 			}
 		}
 	}
 	return arena, off
+}
+
+// personalPart is one evidence item's contribution to a candidate: the
+// evidence by its index, so the arena holds no pointers (no write
+// barriers, nothing for the collector to scan); part turns it into a
+// named part for the few items that are explained.
+type personalPart struct {
+	ev    int32
+	value float64
+}
+
+func (p personalPart) part(ev []evidence) part {
+	e := &ev[p.ev]
+	return part{kind: e.kind, set: e.set, evidence: e.id, value: p.value}
+}
+
+func sumPersonal(ps []personalPart) float64 {
+	var s float64
+	for _, p := range ps {
+		s += p.value
+	}
+	return s
 }
 
 func sumParts(ps []part) float64 {

@@ -189,7 +189,7 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 		c.lo, c.hi, c.nlo = int(off[k]), int(off[k+1]), len(np)
 		np = s.nonPersonalParts(m, c.item, c.idx, st, req, np)
 		c.nhi = len(np)
-		c.score = sumParts(personal[c.lo:c.hi]) + sumParts(np[c.nlo:c.nhi])
+		c.score = sumPersonal(personal[c.lo:c.hi]) + sumParts(np[c.nlo:c.nhi])
 	}
 	slices.SortFunc(out, func(a, b candidate) int {
 		if a.score != b.score {
@@ -197,16 +197,22 @@ func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State,
 		}
 		return strings.Compare(a.id, b.id)
 	})
-	return out, candidateParts{personal: personal, nonPersonal: np}
+	return out, candidateParts{personal: personal, ev: ev, nonPersonal: np}
 }
 
 // candidateParts are the arenas candidates' parts live in.
-type candidateParts struct{ personal, nonPersonal []part }
+type candidateParts struct {
+	personal    []personalPart
+	ev          []evidence // what personal parts point into
+	nonPersonal []part
+}
 
 // of returns all parts of c in order: personal, non-personal, rules.
 func (cp candidateParts) of(c *candidate) []part {
 	ps := make([]part, 0, c.hi-c.lo+c.nhi-c.nlo+len(c.extra))
-	ps = append(ps, cp.personal[c.lo:c.hi]...)
+	for _, p := range cp.personal[c.lo:c.hi] {
+		ps = append(ps, p.part(cp.ev))
+	}
 	ps = append(ps, cp.nonPersonal[c.nlo:c.nhi]...)
 	return append(ps, c.extra...)
 }
