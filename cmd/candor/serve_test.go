@@ -266,6 +266,7 @@ func TestBadSettingsStopWithOneClearLine(t *testing.T) {
 		{[]string{"--namespace", "a b"}, "CANDOR_NAMESPACE"},
 		{[]string{"--read-timeout", "-1s"}, "CANDOR_READ_TIMEOUT"},
 		{[]string{"--read-timeout", "soon"}, "read-timeout"},
+		{[]string{"train", "--from-store", "--data", "x"}, "choose one source"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.args), func(t *testing.T) {

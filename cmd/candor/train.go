@@ -19,6 +19,7 @@ func trainCommand() *cli.Command {
 		Usage: "train a model from the store (consented data only) or a MovieLens directory and publish it",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Value: "ease", Usage: "ease, itemknn or popularity"},
+			&cli.BoolFlag{Name: "from-store", Usage: "train from the store, each customer read through the consent gate (the default without --data)"},
 			&cli.StringFlag{Name: "data", Usage: "train from this MovieLens directory instead of the store"},
 			&cli.StringFlag{Name: "out", Usage: "write the artifact to this file instead of publishing it to Redis"},
 			&cli.BoolFlag{Name: "no-activate", Usage: "store the new version without making it live"},
@@ -34,6 +35,9 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 		return fmt.Errorf("--model %q: use ease, itemknn or popularity", kind)
 	}
 	if dir := cmd.String("data"); dir != "" {
+		if cmd.Bool("from-store") {
+			return fmt.Errorf("--from-store and --data %s: choose one source", dir)
+		}
 		return trainFromDir(ctx, cmd, kind, dir)
 	}
 	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
