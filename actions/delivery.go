@@ -10,16 +10,19 @@ import (
 	"github.com/candorhq/candor/features"
 )
 
-// Deliverer records deliveries so that caps and contact policies hold
-// under concurrent requests and events. redisstore.Store implements it.
+// Deliverer records deliveries so that consent, caps and contact policies
+// hold under concurrent requests, events and erasures. redisstore.Store
+// implements it.
 type Deliverer interface {
-	// Deliver calls decide with the customer's current contacts and, when
-	// its reason is "", adds the member it returns at t, atomically: if the
-	// contacts change between the read and the write (another Deliver, an
+	// Deliver reads the customer's consent (evaluated for req) and current
+	// contacts and calls decide with them; when its reason is "", it adds
+	// the member decide returns at t and counts an impression of action,
+	// atomically: if the consent or the contacts change between the read
+	// and the write (a withdrawal, an erasure, another Deliver, an
 	// ingested event) it reads and asks again. It returns decide's last
 	// reason: "" when the member was recorded. EConflict when it could not
 	// win the race.
-	Deliver(ctx context.Context, customerID string, t time.Time, decide func([]features.Contact) (member, reason string)) (string, error)
+	Deliver(ctx context.Context, customerID, action string, t time.Time, req consent.Request, decide func(consent.Decision, []features.Contact) (member, reason string)) (string, error)
 }
 
 // Allow returns why delivering action id on ch at now would break a cap,
@@ -63,21 +66,45 @@ func (e *Engine) Check(req Request, id string) (reason, detail string) {
 // not in the catalog.
 const ReasonUnknownAction = "unknown_action"
 
-// Deliver records an impression of action id on ch for the customer at now
-// through d, unless that would break a cap or the contact policy (then it
-// returns the reason and records nothing). Call it when the action is
-// actually sent, so that two concurrent decisions cannot both spend the
-// last allowed contact. Consent is checked by Decide, not here.
-func (e *Engine) Deliver(ctx context.Context, d Deliverer, customerID, id string, ch consent.Scope, now time.Time) (string, error) {
+// Deliver records an impression of action id on ch for the customer at
+// req.Now through d, unless the customer's consent at that moment refuses
+// it (the channel, or sharing under GPC or without sale_share) or it would
+// break a cap or the contact policy: then it returns the reason and
+// records nothing. Call it when the action is actually sent; consent and
+// contacts are read inside the same optimistic transaction as the write.
+func (e *Engine) Deliver(ctx context.Context, d Deliverer, customerID, id string, ch consent.Scope, req consent.Request) (string, error) {
 	if err := candor.ValidateID("customer id", customerID); err != nil {
 		return "", err
 	}
-	return d.Deliver(ctx, customerID, now, func(cs []features.Contact) (string, string) {
+	now := req.Now
+	return d.Deliver(ctx, customerID, id, now, req, func(dec consent.Decision, cs []features.Contact) (string, string) {
+		if reason := e.consented(dec, id, ch, req.GPC); reason != "" {
+			return "", reason
+		}
 		if reason := e.Allow(cs, id, ch, now); reason != "" {
 			return "", reason
 		}
 		return uniqueMember(cs, id, ch, now), ""
 	})
+}
+
+// consented returns why the consent in dec does not allow action id on
+// ch, or "": the channel must be granted, and an action that shares data
+// needs sale_share and no GPC signal.
+func (e *Engine) consented(dec consent.Decision, id string, ch consent.Scope, gpc bool) string {
+	c := e.catalog()
+	i, ok := c.index[id]
+	switch {
+	case !ok:
+		return ReasonUnknownAction
+	case !dec.Effective(ch).Granted:
+		return ReasonNoChannelConsent
+	case c.actions[i].SharesData && gpc:
+		return ReasonGPC
+	case c.actions[i].SharesData && !dec.Effective(consent.SaleShare).Granted:
+		return ReasonNoSaleShare
+	}
+	return ""
 }
 
 // uniqueMember is the contacts member of an impression of action id on ch

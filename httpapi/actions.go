@@ -243,7 +243,7 @@ func handleDeliver(nb *NextBest) echo.HandlerFunc {
 			return candor.Errorf(candor.ENotFound, "no action %q in the live catalog", action)
 		}
 		if out.Reason == "" {
-			if out.Reason, err = nb.Engine.Deliver(ctx, nb.Deliverer, id, action, ch, req.Now); err != nil {
+			if out.Reason, err = nb.Engine.Deliver(ctx, nb.Deliverer, id, action, ch, req); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/actions"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 )
 
@@ -191,23 +192,30 @@ func decodeActions(op string, b []byte) (actions.Catalog, error) {
 var errNotAllowed = errors.New("not allowed")
 
 // Deliver implements actions.Deliverer with an optimistic transaction on
-// the customer's contacts: WATCH, read, ask decide, then MULTI ZADD of the
-// member it names (score:
-// Unix seconds, as ingestion writes) and EXPIRE. A change by anyone else
-// in between (another delivery, an ingested impression) aborts the write,
-// and it reads again, up to deliverRetries times.
-func (s *Store) Deliver(ctx context.Context, customerID string, t time.Time, decide func([]features.Contact) (member, reason string)) (string, error) {
+// the customer's consent and contacts: WATCH both, read both, evaluate the
+// consent for req, ask decide, then MULTI ZADD of the member it names
+// (score: Unix seconds, as ingestion writes), EXPIRE, and count the
+// impression in the action's response totals. A change by anyone else in
+// between (a withdrawal, an erasure, another delivery, an ingested
+// impression) aborts the write, and it reads and decides again, up to
+// deliverRetries times: a delivery is never recorded against consent
+// older than the write, and never brings back an erased customer's keys.
+func (s *Store) Deliver(ctx context.Context, customerID, action string, t time.Time, req consent.Request, decide func(consent.Decision, []features.Contact) (member, reason string)) (string, error) {
 	const op = "redisstore.Deliver"
-	key := s.keys.contacts(customerID)
+	ckey, key := s.keys.consent(customerID), s.keys.contacts(customerID)
 	var reason string
 	for range deliverRetries {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			recs, err := tx.HGetAll(ctx, ckey).Result()
+			if err != nil {
+				return err
+			}
 			zs, err := tx.ZRangeWithScores(ctx, key, 0, -1).Result()
 			if err != nil {
 				return err
 			}
 			var member string
-			if member, reason = decide(contactsOf(zs)); reason != "" {
+			if member, reason = decide(consent.Evaluate(recordsOf(recs), req), contactsOf(zs)); reason != "" {
 				return errNotAllowed
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -216,7 +224,7 @@ func (s *Store) Deliver(ctx context.Context, customerID string, t time.Time, dec
 				return nil
 			})
 			return err
-		}, key)
+		}, ckey, key)
 		switch {
 		case errors.Is(err, errNotAllowed):
 			return reason, nil
@@ -225,6 +233,9 @@ func (s *Store) Deliver(ctx context.Context, customerID string, t time.Time, dec
 		case err != nil:
 			return "", translate(op, err)
 		}
+		// the totals are another key (another slot on a cluster): counted
+		// after the delivery, as ingestion counts after its script
+		_ = s.rdb.HIncrBy(ctx, s.keys.actionResponses(), fieldImpressions+action, 1).Err()
 		return "", nil
 	}
 	return "", &candor.Error{Code: candor.EConflict, Message: "Too many concurrent deliveries to this customer; try again.", Op: op}

@@ -184,12 +184,13 @@ func TestDeliverConcurrent(t *testing.T) {
 		pol := actions.Policy{consent.Email: {Max: 5, Period: 7 * 24 * time.Hour}}
 		eng := actions.NewEngine(func() *actions.Compiled { return c }, actions.Config{Policy: pol})
 		now := time.Now().UTC()
+		grantEmail(t, db, st, "cust", now)
 		var delivered sync.Map
 		var wg sync.WaitGroup
 		for k := range 40 {
 			wg.Go(func() {
 				id := []string{"capped", "free"}[k%2]
-				reason, err := eng.Deliver(ctx, st, "cust", id, consent.Email, now) // all in one millisecond
+				reason, err := eng.Deliver(ctx, st, "cust", id, consent.Email, req(now)) // all in one millisecond
 				if err != nil {
 					t.Error(err)
 					return
@@ -224,6 +225,48 @@ func TestDeliverConcurrent(t *testing.T) {
 		delivered.Range(func(_, v any) bool { n += int(v.(*atomic.Int64).Load()); return true })
 		if n != 5 {
 			t.Errorf("Deliver reported %d successes, want 5", n)
+		}
+	})
+}
+
+// grantEmail stores a grant of the email channel for id at t.
+func grantEmail(t testing.TB, db *redistest.DB, st *Store, id string, at time.Time) {
+	t.Helper()
+	rec := consent.EncodeRecord(consent.Record{Scope: consent.Email, State: consent.Granted, Time: at, PolicyVersion: 1, Source: consent.SourceAPI})
+	if err := db.Client.HSet(context.Background(), st.keys.consent(id), string(consent.Email), rec).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Consent and contacts are read inside the delivery's transaction: no
+// delivery without the channel, and an erased customer (no consent key)
+// gets none and no key back.
+func TestDeliverChecksConsentInTheTransaction(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		cat := testCatalog("welcome")
+		cat.Version = 1
+		c, err := actions.Validate(cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng := actions.NewEngine(func() *actions.Compiled { return c }, actions.Config{})
+		now := time.Now().UTC()
+		reason, err := eng.Deliver(ctx, st, "erased", "welcome", consent.Email, req(now))
+		if err != nil || reason != actions.ReasonNoChannelConsent {
+			t.Errorf("delivery to a customer without consent: %q, %v", reason, err)
+		}
+		if n, _ := db.Client.Exists(ctx, st.keys.contacts("erased")).Result(); n != 0 {
+			t.Error("a refused delivery created the contacts key")
+		}
+		grantEmail(t, db, st, "ok", now.Add(-time.Minute))
+		if reason, err := eng.Deliver(ctx, st, "ok", "welcome", consent.Email, req(now)); err != nil || reason != "" {
+			t.Errorf("delivery with email granted: %q, %v", reason, err)
+		}
+		got, err := st.ActionResponses(ctx)
+		if err != nil || got["welcome"].Impressions != 1 {
+			t.Errorf("responses after one delivery: %+v, %v", got, err)
 		}
 	})
 }

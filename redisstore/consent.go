@@ -23,6 +23,17 @@ func (s *Store) Records(ctx context.Context, id string) (map[consent.Scope]conse
 	if err != nil {
 		return nil, "", 0, translate("redisstore.Records", err)
 	}
+	recs := recordsOf(m)
+	head := m[fieldHead]
+	if head == "" {
+		head = consent.GenesisHash
+	}
+	seq, _ := strconv.ParseInt(m[fieldSeq], 10, 64)
+	return recs, head, seq, nil
+}
+
+// recordsOf decodes a consent hash; malformed records are left out.
+func recordsOf(m map[string]string) map[consent.Scope]consent.Record {
 	recs := make(map[consent.Scope]consent.Record, len(m))
 	for f, v := range m {
 		sc := consent.Scope(f)
@@ -33,12 +44,7 @@ func (s *Store) Records(ctx context.Context, id string) (map[consent.Scope]conse
 			recs[sc] = r
 		}
 	}
-	head := m[fieldHead]
-	if head == "" {
-		head = consent.GenesisHash
-	}
-	seq, _ := strconv.ParseInt(m[fieldSeq], 10, 64)
-	return recs, head, seq, nil
+	return recs
 }
 
 // Append runs the consent_put script: records, log entries and purges in
