@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,10 +25,17 @@ func handlePage(name string) echo.HandlerFunc {
 	}
 }
 
-// handleAsset serves the CSS and JavaScript the pages load.
-func handleAsset() echo.HandlerFunc {
+// handleAsset serves the CSS and JavaScript the pages load, and nothing
+// else: pages are served only at their routes, and the demo shop's script
+// only in demo mode.
+func handleAsset(demo bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return serveAsset(c, c.Param("file"))
+		name := c.Param("file")
+		script := strings.HasSuffix(name, ".js") || strings.HasSuffix(name, ".css")
+		if !script || name == web.DemoScript && !demo {
+			return candor.Errorf(candor.ENotFound, "No asset %q.", name)
+		}
+		return serveAsset(c, name)
 	}
 }
 

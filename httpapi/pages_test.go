@@ -46,7 +46,8 @@ func TestPagesAreServedWithTheirAssets(t *testing.T) {
 
 func TestDemoRoutesExistOnlyInDemoMode(t *testing.T) {
 	f := newFixture(t)
-	for _, r := range []struct{ method, path string }{{"GET", "/demo"}, {"POST", "/demo/session"}, {"GET", "/"}} {
+	for _, r := range []struct{ method, path string }{{"GET", "/demo"}, {"POST", "/demo/session"}, {"GET", "/"},
+		{"GET", "/assets/demo.js"}, {"GET", "/assets/demo.html"}, {"GET", "/assets/privacy.html"}} {
 		if resp, _ := f.do(t, r.method, r.path, "", "{}"); resp.StatusCode != 404 {
 			t.Errorf("%s %s without demo mode: %d, want 404", r.method, r.path, resp.StatusCode)
 		}

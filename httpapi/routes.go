@@ -94,7 +94,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/me/privacy", public, handlePage(web.PrivacyPage)},
 		{http.MethodGet, "/me/why/:decision/:item", public, handlePage(web.WhyPage)},
 		{http.MethodGet, "/console", public, handlePage(web.ConsolePage)},
-		{http.MethodGet, "/assets/:file", public, handleAsset()},
+		{http.MethodGet, "/assets/:file", public, handleAsset(s.deps.Demo != nil)},
 	}
 }
 

@@ -20,6 +20,7 @@ const (
 	PrivacyPage = "privacy.html" // /me/privacy
 	WhyPage     = "why.html"     // /me/why/{decision}/{item}
 	DemoPage    = "demo.html"    // /demo, demo mode only
+	DemoScript  = "demo.js"      // the demo page's script, also demo mode only
 	ConsolePage = "console.html" // /console
 )
 

@@ -52,6 +52,7 @@ func globalFlags() []cli.Flag {
 // config is the validated global configuration.
 type config struct {
 	Addr                string
+	AddrSet             bool // --addr or CANDOR_ADDR was given
 	Redis               redisstore.Options // the external Redis; zero when embedded
 	Namespace           string
 	LogFormat           string
@@ -77,7 +78,7 @@ type config struct {
 // setting and its environment variable.
 func loadConfig(cmd *cli.Command) (config, error) {
 	c := config{
-		Addr: cmd.String("addr"), Namespace: cmd.String("namespace"),
+		Addr: cmd.String("addr"), AddrSet: cmd.IsSet("addr"), Namespace: cmd.String("namespace"),
 		LogFormat: cmd.String("log-format"), ReadTimeout: cmd.Duration("read-timeout"),
 		WriteTimeout: cmd.Duration("write-timeout"), IdleTimeout: cmd.Duration("idle-timeout"),
 		ShutdownTimeout: cmd.Duration("shutdown-timeout"), RedisTimeout: cmd.Duration("redis-timeout"),

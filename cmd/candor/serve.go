@@ -129,6 +129,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer be.Close()
+	if be.embedded && !cfg.AddrSet {
+		cfg.Addr = demoAddr(cfg.Addr)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr / CANDOR_ADDR %s: %w", cfg.Addr, err)
@@ -164,6 +167,18 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	srv := newHTTPServer(cfg, newAPI(svc, be.store, keyring, log, shop), log)
 	return runHTTP(ctx, srv, ln, cfg.ShutdownTimeout, log)
+}
+
+// demoAddr keeps the embedded demo on this machine unless an address was
+// chosen: its demo shop hands out the demo's site and marketer keys to any
+// caller. ":8080" becomes "127.0.0.1:8080"; set --addr / CANDOR_ADDR (as
+// the Dockerfile does) to expose it.
+func demoAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // services are the domain services one server runs, built once.

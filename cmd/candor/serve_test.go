@@ -327,3 +327,11 @@ func TestKeysCommands(t *testing.T) {
 		t.Error("bad role accepted")
 	}
 }
+
+func TestEmbeddedDemoStaysOnThisMachineByDefault(t *testing.T) {
+	for in, want := range map[string]string{":8080": "127.0.0.1:8080", "0.0.0.0:9000": "0.0.0.0:9000", "[::1]:80": "[::1]:80"} {
+		if got := demoAddr(in); got != want {
+			t.Errorf("demoAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
