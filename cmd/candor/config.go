@@ -52,7 +52,7 @@ func globalFlags() []cli.Flag {
 // config is the validated global configuration.
 type config struct {
 	Addr                string
-	AddrSet             bool // --addr or CANDOR_ADDR was given
+	AddrSet             bool               // --addr or CANDOR_ADDR was given
 	Redis               redisstore.Options // the external Redis; zero when embedded
 	Namespace           string
 	LogFormat           string
