@@ -12,6 +12,10 @@ const (
 	TopicRules   = "rules"
 	TopicActions = "actions"
 	TopicCatalog = "catalog"
+	// TopicErased prefixes "erased:<unix ms>:<customer id>": a customer was
+	// erased, so every replica drops the decision records of that
+	// customer it still has queued.
+	TopicErased = "erased:"
 )
 
 // Publish announces that topic changed.

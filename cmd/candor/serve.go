@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -217,22 +219,46 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	return svc, nil
 }
 
-// decisionSweepDelay is how long after an erasure its customer's decision
-// key is deleted once more: longer than a record can wait in any
-// replica's writer (20 ms batches, 2 s write timeout).
-const decisionSweepDelay = 5 * time.Second
+// decisionSweeps are when, after an erasure, its customer's decision key is
+// deleted once more: past a record already in flight from a replica's
+// writer (20 ms batches, 2 s write timeout), and again past a writer that
+// was backed up by a slow Redis.
+var decisionSweeps = []time.Duration{5 * time.Second, 2 * time.Minute}
 
-// forgetDecisions makes sure an erasure leaves no decision behind: this
-// replica's writer drops the customer's queued records, and a sweep a few
-// seconds later removes one that another replica, or a batch already in
-// flight, wrote after the erasure.
+// decisionSweepDelay is the first sweep, which the tests wait for.
+var decisionSweepDelay = decisionSweeps[0]
+
+// forgetDecisions makes sure an erasure leaves no decision behind: every
+// replica's writer drops the customer's queued records (this one at once,
+// the others on the erased notice), and sweeps delete what a batch
+// already in flight wrote after the erasure.
 func forgetDecisions(st *redisstore.Store, w *recommend.Writer, id string, at time.Time) {
 	w.Forget(id, at)
-	time.AfterFunc(decisionSweepDelay, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = st.DeleteDecisions(ctx, id) // at worst a decision record outlives the erasure until it expires
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = st.Publish(ctx, redisstore.TopicErased+strconv.FormatInt(at.UnixMilli(), 10)+":"+id) // a lost notice leaves it to the sweeps
+	for _, d := range decisionSweeps {
+		time.AfterFunc(d, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = st.DeleteDecisions(ctx, id) // at worst a record outlives the erasure until it expires
+		})
+	}
+}
+
+// forgetErased reads an erased notice ("erased:<ms>:<id>") into the
+// writer and reports whether topic was one.
+func forgetErased(w *recommend.Writer, topic string) bool {
+	rest, ok := strings.CutPrefix(topic, redisstore.TopicErased)
+	if !ok {
+		return false
+	}
+	ms, id, ok := strings.Cut(rest, ":")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if ok && err == nil && id != "" {
+		w.Forget(id, time.UnixMilli(n))
+	}
+	return true
 }
 
 // gpcRecorder records a GPC signal off the request path; when many arrive
@@ -353,6 +379,9 @@ func connectAndWatch(ctx context.Context, st *redisstore.Store, kr *auth.Keyring
 	}
 	log.Info("Redis connected", zap.Int("api_keys", kr.Len()), zap.Int("catalog_items", cat.Load().Len()))
 	go st.Subscribe(ctx, func(topic string) {
+		if forgetErased(svc.decisions, topic) {
+			return
+		}
 		switch topic {
 		case redisstore.TopicKeys:
 			_ = kr.Reload(ctx)
