@@ -17,7 +17,9 @@ func (c *countingDecisions) AppendDecisions(_ context.Context, recs []recommend.
 	return nil
 }
 
-func (c *countingDecisions) Decision(context.Context, string, string) ([]byte, error) { return nil, nil }
+func (c *countingDecisions) Decision(context.Context, string, string) ([]byte, error) {
+	return nil, nil
+}
 
 // An erased notice from another replica makes this replica's writer drop
 // the customer's queued decisions; other topics are not taken for one.
