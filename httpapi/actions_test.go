@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/candorhq/candor/actions"
 	"github.com/candorhq/candor/auth"
@@ -105,14 +106,18 @@ func TestObservedResponsesDriveArbitration(t *testing.T) {
 	 {"id":"liked","name":"Liked","type":"content","channels":["onsite"],"value":10,"weight":1},
 	 {"id":"ignored","name":"Ignored","type":"content","channels":["onsite"],"value":10,"weight":1}]}`)
 	var evs []string
+	base := time.Now().Add(-time.Hour)
 	for i := range 40 {
-		c := fmt.Sprintf("r%d", i%8)
-		evs = append(evs, `{"customer_id":"`+c+`","type":"impression","action_id":"liked","channel":"onsite"}`,
-			`{"customer_id":"`+c+`","type":"impression","action_id":"ignored","channel":"onsite"}`)
+		c, ts := fmt.Sprintf("r%d", i%8), base.Add(time.Duration(i)*time.Second).Format(time.RFC3339)
+		evs = append(evs, `{"customer_id":"`+c+`","type":"impression","action_id":"liked","channel":"onsite","ts":"`+ts+`"}`,
+			`{"customer_id":"`+c+`","type":"impression","action_id":"ignored","channel":"onsite","ts":"`+ts+`"}`)
 		if i < 20 {
-			evs = append(evs, `{"customer_id":"`+c+`","type":"click","action_id":"liked","channel":"onsite"}`)
+			evs = append(evs, `{"customer_id":"`+c+`","type":"click","action_id":"liked","channel":"onsite","ts":"`+ts+`"}`)
 		}
 	}
+	// the same batch again, as a client retrying after a timeout would: no
+	// contact is stored twice, and nothing is counted twice
+	evs = append(evs, evs...)
 	r := f.postEvents(t, "["+strings.Join(evs, ",")+"]")
 	for i, o := range r.Outcomes {
 		if o.Status != features.Stored {

@@ -23,13 +23,6 @@ const contactsTTL = 90 * 24 * 3600
 // customers' scripts go in one pipeline. It returns, per event in input
 // order, "" when stored or the consent reason it was dropped for.
 func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention) ([]string, error) {
-	return s.ingest(ctx, evs, req, ret, true)
-}
-
-// ingest runs Ingest; count adds the impressions and clicks of actions to
-// their response counters in the same pipeline. A retry after NOSCRIPT
-// does not count again: the counters were updated in the first pass.
-func (s *Store) ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention, count bool) ([]string, error) {
 	groups, order := groupByCustomer(evs)
 	cmds := make([]*redis.Cmd, len(order))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -37,30 +30,32 @@ func (s *Store) ingest(ctx context.Context, evs []features.Routed, req consent.R
 			keys, args := s.ingestCall(id, evs, groups[id], req, ret)
 			cmds[gi] = scriptIngest.EvalSha(ctx, p, keys, args...)
 		}
-		if count {
-			s.countResponses(ctx, p, evs)
-		}
 		return nil
 	})
 	if err != nil && isNoScript(err) {
 		if lerr := s.LoadScripts(ctx); lerr != nil {
 			return nil, lerr
 		}
-		return s.ingest(ctx, evs, req, ret, false)
+		return s.Ingest(ctx, evs, req, ret)
 	}
 	if err != nil {
 		return nil, translate("redisstore.Ingest", err)
 	}
 	out := make([]string, len(evs))
+	fresh := make([]bool, len(evs)) // contacts stored for the first time
 	for gi, id := range order {
 		res, err := cmds[gi].StringSlice()
 		if err != nil || len(res) != len(groups[id]) {
 			return nil, candor.Wrap("redisstore.Ingest", candor.Errorf(candor.EInternal, "ingest script answered %d of %d events: %v", len(res), len(groups[id]), err))
 		}
 		for j, ei := range groups[id] {
-			out[ei] = res[j]
+			out[ei], fresh[ei] = res[j], res[j] == ""
+			if res[j] == "=" {
+				out[ei] = ""
+			}
 		}
 	}
+	s.countResponses(ctx, evs, fresh)
 	return out, nil
 }
 

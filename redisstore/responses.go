@@ -19,20 +19,29 @@ const (
 	fieldClicks      = "click:"
 )
 
-// countResponses adds one HINCRBY per action and event type to p for the
-// impressions and clicks among evs. The counters are totals over all
-// customers and name no one, so erasure leaves them alone.
-func (s *Store) countResponses(ctx context.Context, p redis.Pipeliner, evs []features.Routed) {
+// countResponses adds the impressions and clicks among evs that were
+// stored for the first time (fresh) to the actions' response totals, one
+// HINCRBY per action and event type in one pipeline. The totals are
+// another key than the customer's (another slot on a cluster), so they
+// are counted after the ingest script; a failure here loses counts, never
+// events. They name no one, so erasure leaves them alone.
+func (s *Store) countResponses(ctx context.Context, evs []features.Routed, fresh []bool) {
 	n := map[string]int64{}
 	for i := range evs {
 		ev := &evs[i]
-		if ev.Action != "" && (ev.Event == features.Impression || ev.Event == features.Click) {
+		if fresh[i] && ev.Action != "" && (ev.Event == features.Impression || ev.Event == features.Click) {
 			n[string(ev.Event)+":"+ev.Action]++
 		}
 	}
-	for field, by := range n {
-		p.HIncrBy(ctx, s.keys.actionResponses(), field, by)
+	if len(n) == 0 {
+		return
 	}
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for field, by := range n {
+			p.HIncrBy(ctx, s.keys.actionResponses(), field, by)
+		}
+		return nil
+	})
 }
 
 // ActionResponses implements actions.ResponseSource: the impressions and

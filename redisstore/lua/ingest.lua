@@ -3,7 +3,8 @@
 -- written. KEYS[1] consent hash, KEYS[2] contacts, KEYS[3..] feature-set
 -- keys. ARGV[5] cap, ARGV[6] contacts TTL (s), ARGV[7] number of sets, then
 -- per set: scope name and TTL (s); then per event: set index (0 = contact),
--- member, Unix second. Returns one reason per event ('' = stored).
+-- member, Unix second. Returns one reason per event ('' = stored; '=' = a
+-- contact that was already stored).
 local COUNT = 1048576 -- 2^20, see features.PackScore
 local cap = tonumber(ARGV[5])
 local nsets = tonumber(ARGV[7])
@@ -18,9 +19,11 @@ local contacts = false
 for j = first, #ARGV, 3 do
   local set, member, ts = tonumber(ARGV[j]), ARGV[j + 1], tonumber(ARGV[j + 2])
   if set == 0 then
-    redis.call('ZADD', KEYS[2], ts, member)
+    -- '=' marks a contact already recorded (a retried batch): stored, but
+    -- not counted again in the action's response totals
+    local added = redis.call('ZADD', KEYS[2], ts, member)
     contacts = true
-    out[#out + 1] = ''
+    out[#out + 1] = (added == 1) and '' or '='
   elseif why[set] ~= '' then
     out[#out + 1] = why[set]
   else
