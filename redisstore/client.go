@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"crypto/tls"
 	"strings"
 	"time"
 
@@ -13,16 +14,18 @@ import (
 // SentinelMaster chooses the deployment; zero values of the rest take the
 // documented defaults.
 type Options struct {
-	URL            string        // redis:// or rediss:// URL of one Redis (or a managed primary endpoint)
-	ClusterAddrs   []string      // host:port seeds of a Redis Cluster
-	SentinelMaster string        // master name monitored by Sentinel
-	SentinelAddrs  []string      // host:port of the Sentinels; required with SentinelMaster
-	Username       string        // ACL user for cluster and Sentinel (the URL carries its own)
-	Password       string        // password for cluster and Sentinel; overrides none in the URL
-	DialTimeout    time.Duration // default 2s
-	ReadTimeout    time.Duration // default 500ms
-	WriteTimeout   time.Duration // default 500ms
-	PoolSize       int           // default 10 per CPU (go-redis default), per node
+	URL              string        // redis:// or rediss:// URL of one Redis (or a managed primary endpoint)
+	ClusterAddrs     []string      // host:port seeds of a Redis Cluster
+	SentinelMaster   string        // master name monitored by Sentinel
+	SentinelAddrs    []string      // host:port of the Sentinels; required with SentinelMaster
+	Username         string        // ACL user for cluster and Sentinel (the URL carries its own)
+	Password         string        // password for cluster and Sentinel; overrides none in the URL
+	SentinelPassword string        // password of the Sentinels themselves, if they need one
+	TLS              bool          // TLS to cluster nodes and Sentinel-managed Redis (a URL uses rediss://)
+	DialTimeout      time.Duration // default 2s
+	ReadTimeout      time.Duration // default 500ms
+	WriteTimeout     time.Duration // default 500ms
+	PoolSize         int           // default 10 per CPU (go-redis default), per node
 }
 
 // Client creates the go-redis client opt asks for: a plain client for a
@@ -32,7 +35,7 @@ func Client(opt Options) (redis.UniversalClient, error) {
 	switch {
 	case len(opt.ClusterAddrs) > 0:
 		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs: opt.ClusterAddrs, Username: opt.Username, Password: opt.Password,
+			Addrs: opt.ClusterAddrs, Username: opt.Username, Password: opt.Password, TLSConfig: opt.tls(),
 			ContextTimeoutEnabled: true, PoolSize: opt.PoolSize,
 			DialTimeout: orDefault(opt.DialTimeout, 2*time.Second), ReadTimeout: orDefault(opt.ReadTimeout, 500*time.Millisecond),
 			WriteTimeout: orDefault(opt.WriteTimeout, 500*time.Millisecond),
@@ -43,12 +46,20 @@ func Client(opt Options) (redis.UniversalClient, error) {
 		}
 		return redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName: opt.SentinelMaster, SentinelAddrs: opt.SentinelAddrs, Username: opt.Username, Password: opt.Password,
-			ContextTimeoutEnabled: true, PoolSize: opt.PoolSize,
+			SentinelPassword: opt.SentinelPassword, TLSConfig: opt.tls(), ContextTimeoutEnabled: true, PoolSize: opt.PoolSize,
 			DialTimeout: orDefault(opt.DialTimeout, 2*time.Second), ReadTimeout: orDefault(opt.ReadTimeout, 500*time.Millisecond),
 			WriteTimeout: orDefault(opt.WriteTimeout, 500*time.Millisecond),
 		}), nil
 	}
 	return urlClient(opt)
+}
+
+// tls is the TLS configuration opt asks for, or nil.
+func (opt Options) tls() *tls.Config {
+	if !opt.TLS {
+		return nil
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12}
 }
 
 func urlClient(opt Options) (*redis.Client, error) {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/candorhq/candor"
 )
 
@@ -26,5 +28,25 @@ func TestTranslateOutages(t *testing.T) {
 	}
 	if got := candor.ErrorCode(translate("op", errors.New("ERR wrong number of arguments"))); got != candor.EInternal {
 		t.Errorf("a command error = %s, want internal", got)
+	}
+}
+
+// The cluster and Sentinel clients carry the TLS and Sentinel settings.
+func TestClientOptionsReachTheClient(t *testing.T) {
+	c, err := Client(Options{ClusterAddrs: []string{"127.0.0.1:1"}, Password: "p", TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if o := c.(*redis.ClusterClient).Options(); o.TLSConfig == nil || o.Password != "p" {
+		t.Errorf("cluster options: TLS %v, password %q", o.TLSConfig, o.Password)
+	}
+	f, err := Client(Options{SentinelMaster: "m", SentinelAddrs: []string{"127.0.0.1:1"}, SentinelPassword: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := Client(Options{SentinelMaster: "m"}); err == nil {
+		t.Error("a Sentinel master without Sentinels was accepted")
 	}
 }

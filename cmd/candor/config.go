@@ -27,6 +27,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "redis-sentinel-addrs", Usage: "comma-separated host:port of the Sentinels", Sources: cli.EnvVars("REDIS_SENTINEL_ADDRS")},
 		&cli.StringFlag{Name: "redis-username", Usage: "ACL user for REDIS_CLUSTER_ADDRS or Sentinel (a REDIS_URL carries its own)", Sources: cli.EnvVars("REDIS_USERNAME")},
 		&cli.StringFlag{Name: "redis-password", Usage: "password for REDIS_CLUSTER_ADDRS or Sentinel; set it in the environment, not on the command line", Sources: cli.EnvVars("REDIS_PASSWORD")},
+		&cli.StringFlag{Name: "redis-sentinel-password", Usage: "password of the Sentinels themselves, when they require one (the data nodes use REDIS_PASSWORD)", Sources: cli.EnvVars("REDIS_SENTINEL_PASSWORD")},
+		&cli.BoolFlag{Name: "redis-tls", Usage: "TLS to the cluster nodes or Sentinel-managed Redis (a REDIS_URL asks for TLS with rediss://)", Sources: cli.EnvVars("REDIS_TLS")},
 		&cli.StringFlag{Name: "namespace", Value: "candor", Usage: "prefix of every Redis key, so tenants and tests can share a Redis", Sources: cli.EnvVars("CANDOR_NAMESPACE")},
 		&cli.StringFlag{Name: "log-format", Value: "console", Usage: "log format: console or json", Sources: cli.EnvVars("CANDOR_LOG_FORMAT")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "log level: debug, info, warn or error", Sources: cli.EnvVars("CANDOR_LOG_LEVEL")},
@@ -121,7 +123,8 @@ func loadConfig(cmd *cli.Command) (config, error) {
 func redisOptions(cmd *cli.Command) (redisstore.Options, error) {
 	o := redisstore.Options{URL: cmd.String("redis-url"), ClusterAddrs: splitComma(cmd.String("redis-cluster-addrs")),
 		SentinelMaster: cmd.String("redis-sentinel-master"), SentinelAddrs: splitComma(cmd.String("redis-sentinel-addrs")),
-		Username: cmd.String("redis-username"), Password: cmd.String("redis-password")}
+		Username: cmd.String("redis-username"), Password: cmd.String("redis-password"),
+		SentinelPassword: cmd.String("redis-sentinel-password"), TLS: cmd.Bool("redis-tls")}
 	n := 0
 	for _, set := range []bool{o.URL != "", len(o.ClusterAddrs) > 0, o.SentinelMaster != ""} {
 		if set {
