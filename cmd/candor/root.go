@@ -21,6 +21,7 @@ func rootCommand() *cli.Command {
 			trainCommand(),
 			importCommand(),
 			evalCommand(),
+			migrateCommand(),
 		},
 	}
 }

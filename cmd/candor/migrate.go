@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/candorhq/candor/redisstore"
+)
+
+func migrateCommand() *cli.Command {
+	return &cli.Command{
+		Name: "migrate",
+		Usage: "move shared keys written before the {shared} hash tag (rulesets, action catalog, models, audit trail) " +
+			"to their current names; run once when upgrading, before the new servers start",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
+				n, err := st.MigrateShared(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.Root().Writer, "moved %d keys to their {shared} names\n", n)
+				return nil
+			})
+		},
+	}
+}
