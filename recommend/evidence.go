@@ -45,7 +45,13 @@ func decay(age, halfLife time.Duration) float64 {
 // Only sets present in st (the gated read returned only granted ones) and
 // the context are used.
 func gather(m Model, st *features.State, req *Request, w Weights) []evidence {
-	var ev []evidence
+	n := 1 + len(req.Cart)
+	if st != nil {
+		for _, set := range []consent.Scope{consent.Purchases, consent.Browsing, consent.Sensitive} {
+			n += min(len(st.Interactions[set]), w.MaxEvidence)
+		}
+	}
+	ev := make([]evidence, 0, n)
 	if st != nil {
 		ev = appendSet(ev, m, st.Interactions[consent.Purchases], req.Now, w.Purchase, w.PurchaseHalfLife, string(consent.Purchases), KindBoughtTogether, w.MaxEvidence)
 		ev = appendSet(ev, m, st.Interactions[consent.Browsing], req.Now, w.View, w.ViewHalfLife, string(consent.Browsing), KindViewedRecently, w.MaxEvidence)
