@@ -46,7 +46,7 @@ func (s *Store) ActionsDraft(ctx context.Context) (actions.Catalog, error) {
 	if err != nil {
 		return actions.Catalog{}, translate("redisstore.ActionsDraft", err)
 	}
-	return decodeActions("redisstore.ActionsDraft", b)
+	return decodeStored[actions.Catalog]("redisstore.ActionsDraft", b)
 }
 
 // PutActionsDraft implements actions.Store.
@@ -122,7 +122,7 @@ func (s *Store) ActionsVersion(ctx context.Context, n int) (actions.Catalog, err
 	if err != nil {
 		return actions.Catalog{}, translate("redisstore.ActionsVersion", err)
 	}
-	return decodeActions("redisstore.ActionsVersion", b)
+	return decodeStored[actions.Catalog]("redisstore.ActionsVersion", b)
 }
 
 // ActionsVersions implements actions.Store.
@@ -134,7 +134,7 @@ func (s *Store) ActionsVersions(ctx context.Context) ([]actions.Catalog, error) 
 	}
 	out := make([]actions.Catalog, 0, len(m))
 	for _, v := range m {
-		c, err := decodeActions(op, []byte(v))
+		c, err := decodeStored[actions.Catalog](op, []byte(v))
 		if err != nil {
 			return nil, err
 		}
@@ -147,45 +147,7 @@ func (s *Store) ActionsVersions(ctx context.Context) ([]actions.Catalog, error) 
 // ActionsAudit implements actions.Store. The audit stream is shared with
 // the rulesets' entries, which it skips.
 func (s *Store) ActionsAudit(ctx context.Context, limit int) ([]actions.AuditEntry, error) {
-	const op = "redisstore.ActionsAudit"
-	out := []actions.AuditEntry{}
-	end := "+"
-	for len(out) < limit {
-		msgs, err := s.rdb.XRevRangeN(ctx, s.keys.audit(), end, "-", auditPage).Result()
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		for _, m := range msgs {
-			if e, ok := decodeActionsAudit(m); ok && len(out) < limit {
-				out = append(out, e)
-			}
-		}
-		if len(msgs) < auditPage {
-			break
-		}
-		end = "(" + msgs[len(msgs)-1].ID
-	}
-	return out, nil
-}
-
-// decodeActionsAudit reads an actions entry of the audit stream; ok is
-// false for other kinds and for entries that do not decode.
-func decodeActionsAudit(m redis.XMessage) (actions.AuditEntry, bool) {
-	var e actions.AuditEntry
-	body, _ := m.Values["entry"].(string)
-	if m.Values["kind"] != auditKindActions || json.Unmarshal([]byte(body), &e) != nil {
-		return e, false
-	}
-	e.ID = m.ID
-	return e, true
-}
-
-func decodeActions(op string, b []byte) (actions.Catalog, error) {
-	var c actions.Catalog
-	if err := json.Unmarshal(b, &c); err != nil {
-		return actions.Catalog{}, &candor.Error{Code: candor.EInternal, Op: op, Err: err}
-	}
-	return c, nil
+	return readAudit(ctx, s, "redisstore.ActionsAudit", auditKindActions, limit, func(e *actions.AuditEntry, id string) { e.ID = id })
 }
 
 // errNotAllowed aborts a delivery that allow refused.

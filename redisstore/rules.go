@@ -35,7 +35,7 @@ func (s *Store) RulesetDraft(ctx context.Context, name string) (rules.Ruleset, e
 	if err != nil {
 		return rules.Ruleset{}, translate("redisstore.RulesetDraft", err)
 	}
-	return decodeRuleset("redisstore.RulesetDraft", b)
+	return decodeStored[rules.Ruleset]("redisstore.RulesetDraft", b)
 }
 
 // PutRulesetDraft implements rules.Store.
@@ -96,7 +96,7 @@ func (s *Store) RulesetVersion(ctx context.Context, name string, n int) (rules.R
 	if err != nil {
 		return rules.Ruleset{}, translate("redisstore.RulesetVersion", err)
 	}
-	return decodeRuleset("redisstore.RulesetVersion", b)
+	return decodeStored[rules.Ruleset]("redisstore.RulesetVersion", b)
 }
 
 // RulesetVersions implements rules.Store.
@@ -108,7 +108,7 @@ func (s *Store) RulesetVersions(ctx context.Context, name string) ([]rules.Rules
 	}
 	out := make([]rules.Ruleset, 0, len(m))
 	for _, v := range m {
-		rs, err := decodeRuleset(op, []byte(v))
+		rs, err := decodeStored[rules.Ruleset](op, []byte(v))
 		if err != nil {
 			return nil, err
 		}
@@ -118,49 +118,8 @@ func (s *Store) RulesetVersions(ctx context.Context, name string) ([]rules.Rules
 	return out, nil
 }
 
-// auditPage is how many stream entries RulesAudit reads at a time.
-const auditPage = 200
-
 // RulesAudit implements rules.Store. The audit stream is shared with other
 // kinds of entries, which it skips.
 func (s *Store) RulesAudit(ctx context.Context, limit int) ([]rules.AuditEntry, error) {
-	const op = "redisstore.RulesAudit"
-	out := []rules.AuditEntry{}
-	end := "+"
-	for len(out) < limit {
-		msgs, err := s.rdb.XRevRangeN(ctx, s.keys.audit(), end, "-", auditPage).Result()
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		for _, m := range msgs {
-			if e, ok := decodeAudit(m); ok && len(out) < limit {
-				out = append(out, e)
-			}
-		}
-		if len(msgs) < auditPage {
-			break
-		}
-		end = "(" + msgs[len(msgs)-1].ID
-	}
-	return out, nil
-}
-
-// decodeAudit reads a rules entry of the audit stream; ok is false for
-// other kinds and for entries that do not decode.
-func decodeAudit(m redis.XMessage) (rules.AuditEntry, bool) {
-	var e rules.AuditEntry
-	body, _ := m.Values["entry"].(string)
-	if m.Values["kind"] != auditKindRules || json.Unmarshal([]byte(body), &e) != nil {
-		return e, false
-	}
-	e.ID = m.ID
-	return e, true
-}
-
-func decodeRuleset(op string, b []byte) (rules.Ruleset, error) {
-	var rs rules.Ruleset
-	if err := json.Unmarshal(b, &rs); err != nil {
-		return rules.Ruleset{}, &candor.Error{Code: candor.EInternal, Op: op, Err: err}
-	}
-	return rs, nil
+	return readAudit(ctx, s, "redisstore.RulesAudit", auditKindRules, limit, func(e *rules.AuditEntry, id string) { e.ID = id })
 }
