@@ -1,10 +1,8 @@
 package actions
 
 import (
-	"fmt"
 	"strings"
 
-	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/rules"
 )
 
@@ -19,18 +17,7 @@ type Problem struct {
 
 // String renders the problem for messages: `action a1, when 1:9: ...`.
 func (p Problem) String() string {
-	var b strings.Builder
-	if p.ActionID != "" {
-		fmt.Fprintf(&b, "action %s, ", p.ActionID)
-	}
-	b.WriteString(p.Field)
-	if s := p.Pos.String(); s != "" {
-		b.WriteString(" ")
-		b.WriteString(s)
-	}
-	b.WriteString(": ")
-	b.WriteString(p.Message)
-	return b.String()
+	return rules.Describe("action", p.ActionID, p.Field, p.Pos, p.Message)
 }
 
 // Problems is every problem of one catalog. Validate returns it wrapped in
@@ -50,13 +37,5 @@ func (ps Problems) Error() string {
 // err returns nil for no problems, else an EInvalid *candor.Error that
 // wraps ps and whose message lists them.
 func (ps Problems) err() error {
-	if len(ps) == 0 {
-		return nil
-	}
-	noun := "problems"
-	if len(ps) == 1 {
-		noun = "problem"
-	}
-	msg := fmt.Sprintf("the action catalog has %d %s: %s", len(ps), noun, strings.ReplaceAll(ps.Error(), "\n", "; "))
-	return &candor.Error{Code: candor.EInvalid, Message: msg, Op: "actions.Validate", Err: ps}
+	return rules.Invalid("action catalog", "actions.Validate", len(ps), ps)
 }

@@ -31,18 +31,23 @@ type Problem struct {
 }
 
 // String renders the problem for messages: `rule r1, when 1:9: ...`.
-func (p Problem) String() string {
+func (p Problem) String() string { return Describe("rule", p.RuleID, p.Field, p.Pos, p.Message) }
+
+// Describe renders a problem of an item of a published document (a rule,
+// an action) for messages: "<kind> <id>, <field> <pos>: <message>"; the
+// "<kind> <id>, " part is left out for the document as a whole.
+func Describe(kind, id, field string, pos Pos, message string) string {
 	var b strings.Builder
-	if p.RuleID != "" {
-		fmt.Fprintf(&b, "rule %s, ", p.RuleID)
+	if id != "" {
+		fmt.Fprintf(&b, "%s %s, ", kind, id)
 	}
-	b.WriteString(p.Field)
-	if s := p.Pos.String(); s != "" {
+	b.WriteString(field)
+	if s := pos.String(); s != "" {
 		b.WriteString(" ")
 		b.WriteString(s)
 	}
 	b.WriteString(": ")
-	b.WriteString(p.Message)
+	b.WriteString(message)
 	return b.String()
 }
 
@@ -62,16 +67,21 @@ func (ps Problems) Error() string {
 
 // err returns nil for no problems, else an EInvalid *candor.Error that
 // wraps ps and whose message lists them.
-func (ps Problems) err() error {
-	if len(ps) == 0 {
+func (ps Problems) err() error { return Invalid("ruleset", "rules.Validate", len(ps), ps) }
+
+// Invalid returns nil when n is 0, else an EInvalid *candor.Error for op
+// that wraps problems and whose message counts and lists them on one line:
+// "the <what> has 2 problems: a; b".
+func Invalid(what, op string, n int, problems error) error {
+	if n == 0 {
 		return nil
 	}
 	noun := "problems"
-	if len(ps) == 1 {
+	if n == 1 {
 		noun = "problem"
 	}
-	msg := fmt.Sprintf("the ruleset has %d %s: %s", len(ps), noun, strings.ReplaceAll(ps.Error(), "\n", "; "))
-	return &candor.Error{Code: candor.EInvalid, Message: msg, Op: "rules.Validate", Err: ps}
+	msg := fmt.Sprintf("the %s has %d %s: %s", what, n, noun, strings.ReplaceAll(problems.Error(), "\n", "; "))
+	return &candor.Error{Code: candor.EInvalid, Message: msg, Op: op, Err: problems}
 }
 
 // Warning is something that does not stop a publish but that the marketer
