@@ -7,14 +7,11 @@
 package actions
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"time"
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/rules"
 )
 
 // Type is the kind of an action.
@@ -91,41 +88,13 @@ const (
 // or byte offset. It checks the shape only; Validate checks the meaning.
 func Decode(b []byte) (Catalog, error) {
 	var c Catalog
-	if len(b) > MaxDecodeBytes {
-		return c, candor.Errorf(candor.EInvalid, "an action catalog may be at most %d bytes", MaxDecodeBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Catalog{}, decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Catalog{}, candor.Errorf(candor.EInvalid, "action catalog JSON has data after the closing brace")
+	if err := rules.DecodeStrict(b, "action catalog", MaxDecodeBytes, &c); err != nil {
+		return Catalog{}, err
 	}
 	if len(c.Actions) > MaxActions {
 		return Catalog{}, candor.Errorf(candor.EInvalid, "an action catalog may hold at most %d actions, got %d", MaxActions, len(c.Actions))
 	}
 	return c, nil
-}
-
-// decodeError turns encoding/json errors into client-safe messages.
-func decodeError(err error) error {
-	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-		tim *time.ParseError
-	)
-	switch {
-	case errors.As(err, &syn):
-		return candor.Errorf(candor.EInvalid, "action catalog is not valid JSON at byte %d: %s", syn.Offset, syn.Error())
-	case errors.As(err, &typ):
-		return candor.Errorf(candor.EInvalid, "action catalog field %s must be a %s, got %s", typ.Field, typ.Type, typ.Value)
-	case errors.As(err, &tim):
-		return candor.Errorf(candor.EInvalid, "action catalog has a time that is not RFC 3339 (e.g. 2026-12-01T00:00:00Z): %q", clip(tim.Value))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return candor.Errorf(candor.EInvalid, "action catalog JSON is empty or cut short")
-	}
-	return candor.Errorf(candor.EInvalid, "action catalog JSON: %s", clip(err.Error()))
 }
 
 // clip shortens s for a message.

@@ -84,16 +84,8 @@ const (
 // or byte offset. It checks the shape only; Validate checks the meaning.
 func Decode(b []byte) (Ruleset, error) {
 	var rs Ruleset
-	if len(b) > MaxDecodeBytes {
-		return rs, candor.Errorf(candor.EInvalid, "a ruleset may be at most %d bytes", MaxDecodeBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rs); err != nil {
-		return Ruleset{}, decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Ruleset{}, candor.Errorf(candor.EInvalid, "ruleset JSON has data after the closing brace")
+	if err := DecodeStrict(b, "ruleset", MaxDecodeBytes, &rs); err != nil {
+		return Ruleset{}, err
 	}
 	if len(rs.Rules) > MaxRules {
 		return Ruleset{}, candor.Errorf(candor.EInvalid, "a ruleset may hold at most %d rules, got %d", MaxRules, len(rs.Rules))
@@ -101,8 +93,27 @@ func Decode(b []byte) (Ruleset, error) {
 	return rs, nil
 }
 
+// DecodeStrict decodes one JSON document that marketers publish (what
+// names it in messages: "ruleset", "action catalog") into v, rejecting
+// bodies over max bytes, unknown fields and trailing data. Errors are
+// EInvalid with a client-safe message naming the field or byte offset.
+func DecodeStrict(b []byte, what string, max int, v any) error {
+	if len(b) > max {
+		return candor.Errorf(candor.EInvalid, "the %s may be at most %d bytes", what, max)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(what, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return candor.Errorf(candor.EInvalid, "%s JSON has data after the closing brace", what)
+	}
+	return nil
+}
+
 // decodeError turns encoding/json errors into client-safe messages.
-func decodeError(err error) error {
+func decodeError(what string, err error) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
@@ -110,15 +121,15 @@ func decodeError(err error) error {
 	)
 	switch {
 	case errors.As(err, &syn):
-		return candor.Errorf(candor.EInvalid, "ruleset is not valid JSON at byte %d: %s", syn.Offset, syn.Error())
+		return candor.Errorf(candor.EInvalid, "%s is not valid JSON at byte %d: %s", what, syn.Offset, syn.Error())
 	case errors.As(err, &typ):
-		return candor.Errorf(candor.EInvalid, "ruleset field %s must be a %s, got %s", typ.Field, typ.Type, typ.Value)
+		return candor.Errorf(candor.EInvalid, "%s field %s must be a %s, got %s", what, typ.Field, typ.Type, typ.Value)
 	case errors.As(err, &tim):
-		return candor.Errorf(candor.EInvalid, "ruleset has a time that is not RFC 3339 (e.g. 2026-12-01T00:00:00Z): %q", tim.Value)
+		return candor.Errorf(candor.EInvalid, "%s has a time that is not RFC 3339 (e.g. 2026-12-01T00:00:00Z): %q", what, clip(tim.Value))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return candor.Errorf(candor.EInvalid, "ruleset JSON is empty or cut short")
+		return candor.Errorf(candor.EInvalid, "%s JSON is empty or cut short", what)
 	}
-	return candor.Errorf(candor.EInvalid, "ruleset JSON: %s", clip(err.Error()))
+	return candor.Errorf(candor.EInvalid, "%s JSON: %s", what, clip(err.Error()))
 }
 
 // clip shortens s for a message.
