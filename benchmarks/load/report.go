@@ -131,7 +131,8 @@ func x(v float64) string {
 	return fmt.Sprintf("%.2f×", v)
 }
 
-func levels(m map[string]int) string {
+// joinSorted renders m as "k1 v1, k2 v2" by key, each value with format.
+func joinSorted[V any](m map[string]V, format string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -139,20 +140,11 @@ func levels(m map[string]int) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+		parts[i] = k + " " + fmt.Sprintf(format, m[k])
 	}
 	return strings.Join(parts, ", ")
 }
 
-func byCommand(m map[string]float64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %.3f", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
+func levels(m map[string]int) string { return joinSorted(m, "%d") }
+
+func byCommand(m map[string]float64) string { return joinSorted(m, "%.3f") }
