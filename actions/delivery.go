@@ -68,7 +68,8 @@ const ReasonUnknownAction = "unknown_action"
 
 // Deliver records an impression of action id on ch for the customer at
 // req.Now through d, unless the customer's consent at that moment refuses
-// it (the channel, or sharing under GPC or without sale_share) or it would
+// it (the channel, sharing under GPC or without sale_share, or a feature
+// set its condition reads) or it would
 // break a cap or the contact policy: then it returns the reason and
 // records nothing. Call it when the action is actually sent; consent and
 // contacts are read inside the same optimistic transaction as the write.
@@ -89,22 +90,15 @@ func (e *Engine) Deliver(ctx context.Context, d Deliverer, customerID, id string
 }
 
 // consented returns why the consent in dec does not allow action id on
-// ch, or "": the channel must be granted, and an action that shares data
-// needs sale_share and no GPC signal.
+// ch, or "": the same consent checks Decide makes.
 func (e *Engine) consented(dec consent.Decision, id string, ch consent.Scope, gpc bool) string {
 	c := e.catalog()
 	i, ok := c.index[id]
-	switch {
-	case !ok:
+	if !ok {
 		return ReasonUnknownAction
-	case !dec.Effective(ch).Granted:
-		return ReasonNoChannelConsent
-	case c.actions[i].SharesData && gpc:
-		return ReasonGPC
-	case c.actions[i].SharesData && !dec.Effective(consent.SaleShare).Granted:
-		return ReasonNoSaleShare
 	}
-	return ""
+	reason, _ := c.actions[i].consentReason(dec.Grant(), ch, gpc)
+	return reason
 }
 
 // uniqueMember is the contacts member of an impression of action id on ch

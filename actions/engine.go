@@ -186,22 +186,37 @@ func (s *decide) check(i int) (reason, detail string) {
 		return ReasonOtherChannel, ""
 	case a.From != nil && req.Now.Before(*a.From) || a.Until != nil && !req.Now.Before(*a.Until):
 		return ReasonNotValidNow, ""
-	case !s.grant.Has(req.Channel):
-		return ReasonNoChannelConsent, s.channelReason()
-	case a.SharesData && req.GPC:
-		return ReasonGPC, ""
-	case a.SharesData && !s.grant.Has(consent.SaleShare):
-		return ReasonNoSaleShare, ""
 	}
-	for _, set := range a.cond.Sets() {
-		if !s.grant.Has(set) {
-			return ReasonNoFeatureSetConsent, string(set)
+	if reason, detail := a.consentReason(s.grant, req.Channel, req.GPC); reason != "" {
+		if reason == ReasonNoChannelConsent {
+			detail = s.channelReason()
 		}
+		return reason, detail
 	}
 	if a.cond != nil && !s.actionEnv().Holds(a.cond) {
 		return ReasonConditionFalse, ""
 	}
 	return s.c.capped(i, &s.use, s.lim, s.lmt, req.Now)
+}
+
+// consentReason returns why consent g does not allow action a on ch, in
+// this order: the channel, sharing under GPC, sharing without sale_share,
+// a feature set its condition reads (the detail); "" when it allows it.
+func (a *compiled) consentReason(g consent.Grant, ch consent.Scope, gpc bool) (reason, detail string) {
+	switch {
+	case !g.Has(ch):
+		return ReasonNoChannelConsent, ""
+	case a.SharesData && gpc:
+		return ReasonGPC, ""
+	case a.SharesData && !g.Has(consent.SaleShare):
+		return ReasonNoSaleShare, ""
+	}
+	for _, set := range a.cond.Sets() {
+		if !g.Has(set) {
+			return ReasonNoFeatureSetConsent, string(set)
+		}
+	}
+	return "", ""
 }
 
 // channelReason is the consent reason the channel is not granted.
