@@ -108,9 +108,9 @@ func TestClusterWholeServer(t *testing.T) {
 	// Decisions are written off the request path (every 20 ms): the one
 	// just made is still queued in two's writer, which the erasure tells to
 	// drop it; one of one's that was in flight is removed by the sweep
-	// decisionSweepDelay later. Either way no key of x may remain.
+	// decisionSweeps[0] later. Either way no key of x may remain.
 	mustSend(t, 200, "DELETE", two.url+"/v1/customers/x", ks.admin, "")
-	time.Sleep(decisionSweepDelay + 500*time.Millisecond) // past the sweep: nothing may come back later
+	time.Sleep(decisionSweeps[0] + 500*time.Millisecond) // past the sweep: nothing may come back later
 	for _, k := range c.Keys(t) {
 		if strings.Contains(k, "{c:x}") {
 			t.Errorf("key %s left after erasure on the cluster", k)

@@ -225,9 +225,6 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 // was backed up by a slow Redis.
 var decisionSweeps = []time.Duration{5 * time.Second, 2 * time.Minute}
 
-// decisionSweepDelay is the first sweep, which the tests wait for.
-var decisionSweepDelay = decisionSweeps[0]
-
 // forgetDecisions makes sure an erasure leaves no decision behind: every
 // replica's writer drops the customer's queued records (this one at once,
 // the others on the erased notice), and sweeps delete what a batch
