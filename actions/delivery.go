@@ -109,10 +109,10 @@ func uniqueMember(cs []features.Contact, id string, ch consent.Scope, now time.T
 	for _, c := range cs {
 		held[c.Member] = true
 	}
-	m := ContactMember(id, features.Impression, ch, now)
+	m := features.ContactMember(id, features.Impression, ch, now)
 	for held[m] {
 		now = now.Add(time.Millisecond)
-		m = ContactMember(id, features.Impression, ch, now)
+		m = features.ContactMember(id, features.Impression, ch, now)
 	}
 	return m
 }

@@ -73,7 +73,7 @@ func contacts(action string, ch consent.Scope, n int, last time.Time) []features
 	var out []features.Contact
 	for k := range n {
 		t := last.Add(-time.Duration(k) * time.Hour)
-		out = append(out, features.Contact{Member: actions.ContactMember(action, features.Impression, ch, t), Time: t.Truncate(time.Second)})
+		out = append(out, features.Contact{Member: features.ContactMember(action, features.Impression, ch, t), Time: t.Truncate(time.Second)})
 	}
 	return out
 }

@@ -39,17 +39,11 @@ type contact struct {
 	t       time.Time
 }
 
-// ContactMember returns the contacts member recording event of action on
-// channel at t: "<action>:<event>:<channel>:<unix ms>". Members without
-// the channel ("<action>:<event>:<ms>", as ingestion writes them today, or
-// the older "<action>:<ms>", an impression) are read too; their channel is
-// the action's first one.
-func ContactMember(action string, event features.EventType, channel consent.Scope, t time.Time) string {
-	return features.ContactMember(action, event, channel, t)
-}
-
-// parseContact reads a contact member from the right, since action IDs in
-// old members may hold ':'. ok is false when it has no time.
+// parseContact reads a contact member (features.ContactMember) from the
+// right, since action IDs may hold ':'. Members without the channel
+// ("<action>:<event>:<ms>", or the older "<action>:<ms>", an impression)
+// are read too; their channel is then the action's first one. ok is false
+// when it has no time.
 func parseContact(c features.Contact) (contact, bool) {
 	rest, ms, ok := cutLast(c.Member)
 	if !ok {

@@ -113,7 +113,7 @@ func actionsCustomer(items []string) *features.State {
 	for i := range 40 {
 		t := benchNow.Add(-time.Duration(i) * 23 * time.Hour)
 		ev := []features.EventType{features.Impression, features.Click, features.Dismiss}[i%3]
-		st.Contacts = append(st.Contacts, features.Contact{Member: actions.ContactMember(fmt.Sprintf("act-%03d", i*2), ev, consent.Channels[i%4], t), Time: t})
+		st.Contacts = append(st.Contacts, features.Contact{Member: features.ContactMember(fmt.Sprintf("act-%03d", i*2), ev, consent.Channels[i%4], t), Time: t})
 	}
 	return st
 }
