@@ -10,8 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/evaluation"
+	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/recommend"
 )
 
 // synthData generates rows interactions of users over items: item popularity
@@ -92,31 +98,34 @@ func BenchmarkEASEFit(b *testing.B) {
 	}
 }
 
-// BenchmarkModelScore measures one request's scoring: 50 history items over a
-// 20,000-item itemknn model (K=200), the top 20 candidates, and the exact
-// contributions of those 20.
+// BenchmarkModelScore measures one ranking by the scorer, without the
+// store: 50 purchases over a 20,000-item itemknn model (K=200), the top 20
+// items with their exact explanations (recommend.Service.Rank, as offline
+// evaluation calls it).
 func BenchmarkModelScore(b *testing.B) {
 	d := synthData(b, 40_000, 20_000, 2_000_000, 3)
 	m, err := models.Train(context.Background(), d, models.TrainOptions{Kind: models.KindItemKNN})
 	if err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(4, 5))
-	hist := make([]models.Evidence, 50)
-	for e := range hist {
-		hist[e] = models.Evidence{Item: int32(rng.IntN(2000)), Weight: 1, Source: "browsing"}
+	items := make([]catalog.Item, len(d.Items))
+	for i, id := range d.Items {
+		items[i] = catalog.Item{ID: id, Title: id, Category: []string{"c" + strconv.Itoa(i%20)}, Available: true}
 	}
-	var top []models.Candidate
-	var parts []models.Contribution
+	svc := evaluation.Ranker(m, catalog.NewSnapshot(items, nil), nil)
+	rng := rand.New(rand.NewPCG(4, 5))
+	st := &features.State{CustomerID: "c", Interactions: map[consent.Scope][]features.Interaction{}}
+	recs := map[consent.Scope]consent.Record{consent.Purchases: {Scope: consent.Purchases, State: consent.Granted, Time: time.Unix(1.7e9, 0), PolicyVersion: 1, Source: consent.SourceAPI}}
+	st.Decision = consent.Evaluate(recs, consent.Request{Now: time.Unix(1.7e9, 0), PolicyVersion: 1})
+	for k := range 50 {
+		st.Interactions[consent.Purchases] = append(st.Interactions[consent.Purchases],
+			features.Interaction{Item: d.Items[rng.IntN(2000)], Last: time.Unix(1.7e9+int64(k), 0), Count: 1})
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s := models.AcquireScorer()
-		m.Score(hist, s)
-		top = s.Top(top[:0], 20, true, nil)
-		for _, c := range top {
-			parts = s.Contributions(parts[:0], c.Item)
+		if _, err := svc.Rank(st, recommend.Request{CustomerID: "c", N: 20}); err != nil {
+			b.Fatal(err)
 		}
-		s.Release()
 	}
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }

@@ -92,7 +92,11 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 	if !ok {
 		return Routed{}, Outcome{Status: Dropped, Reason: ReasonNoFeatureSet}, false
 	}
-	return Routed{CustomerID: ev.CustomerID, Set: set, Member: ev.ItemID, Time: ev.Time}, Outcome{Set: string(set)}, true
+	r := Routed{CustomerID: ev.CustomerID, Set: set, Member: ev.ItemID, Time: ev.Time}
+	if ev.Type == Rating {
+		r.Rating = ev.Value
+	}
+	return r, Outcome{Set: string(set)}, true
 }
 
 // ProfileData is one of *Declared, *Location, *Demographics.

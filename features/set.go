@@ -1,6 +1,7 @@
 package features
 
 import (
+	"math"
 	"time"
 
 	"github.com/candorhq/candor/consent"
@@ -25,20 +26,24 @@ func KindOf(set consent.Scope) Kind {
 	return Interactions
 }
 
-// Retention bounds what Candor keeps of each feature set: at most Cap items
-// per interaction set (the most recent win) and each key expires TTL after
-// its last write.
+// Retention bounds what Candor keeps of each feature set: at most CapOf(set)
+// items per interaction set (the most recent win) and each key expires TTL
+// after its last write.
 type Retention struct {
-	Cap int
-	TTL map[consent.Scope]time.Duration
+	Cap  int                   // items per interaction set without a cap of its own
+	Caps map[consent.Scope]int // per-set caps
+	TTL  map[consent.Scope]time.Duration
 }
 
-// DefaultRetention: 500 items per set; browsing 90 days, purchases 730 days,
-// sensitive 30 days, declared 730 days, location 30 days, demographics 365 days.
+// DefaultRetention: 500 items per set but 1,000 purchases (bought and rated
+// items are never recommended again, so more of them are kept); browsing 90
+// days, purchases 730 days, sensitive 30 days, declared 730 days, location
+// 30 days, demographics 365 days.
 func DefaultRetention() Retention {
 	const day = 24 * time.Hour
 	return Retention{
-		Cap: 500,
+		Cap:  500,
+		Caps: map[consent.Scope]int{consent.Purchases: 1000},
 		TTL: map[consent.Scope]time.Duration{
 			consent.Browsing:     90 * day,
 			consent.Purchases:    730 * day,
@@ -50,6 +55,14 @@ func DefaultRetention() Retention {
 	}
 }
 
+// CapOf returns how many items set keeps.
+func (r Retention) CapOf(set consent.Scope) int {
+	if n, ok := r.Caps[set]; ok && n > 0 {
+		return n
+	}
+	return r.Cap
+}
+
 // TTLOf returns the retention of set, or 90 days for a set not configured.
 func (r Retention) TTLOf(set consent.Scope) time.Duration {
 	if d, ok := r.TTL[set]; ok && d > 0 {
@@ -58,30 +71,63 @@ func (r Retention) TTLOf(set consent.Scope) time.Duration {
 	return 90 * 24 * time.Hour
 }
 
-// countBits is how many low bits of an interaction score hold the count; the
-// high bits hold the Unix second of the last interaction. 2^20 counts and
-// seconds up to year ~2255 stay exact in a float64 (2^53).
-const countBits = 20
+// An interaction score packs three things into one ZSET score, so recency
+// ordering, capping, counts and ratings need a single key:
+//
+//	score = last·2^20 + rating·2^16 + count
+//
+// last is the Unix second of the latest interaction, rating the latest
+// rating in half stars (0 = never rated, 1..10 = 0.5..5 stars) and count
+// the number of interactions (at most MaxCount). Seconds up to year ~2255
+// stay exact in a float64 (2^53). Scores written before ratings were kept
+// (count in all 20 low bits) read the same for any count below 2^16.
+const (
+	lowBits    = 20
+	countBits  = 16
+	ratingMask = 1<<(lowBits-countBits) - 1
+)
 
 // MaxCount is the largest count an interaction score can hold.
 const MaxCount = 1<<countBits - 1
 
-// PackScore encodes the last interaction time and count as one ZSET score,
-// so recency ordering, capping and counts need a single key.
-func PackScore(last time.Time, count int) float64 {
+// MinRating and MaxRating bound a rating; ratings are kept in half stars.
+const (
+	MinRating = 0.5
+	MaxRating = 5.0
+)
+
+// PackScore encodes the last interaction time, count and latest rating (0:
+// not rated) as one ZSET score. A rating is rounded to half stars.
+func PackScore(last time.Time, count int, rating float64) float64 {
 	count = min(max(count, 0), MaxCount)
-	return float64(last.Unix())*(1<<countBits) + float64(count)
+	return float64(last.Unix())*(1<<lowBits) + float64(RatingCode(rating)<<countBits) + float64(count)
+}
+
+// RatingCode is a rating in half stars (1..10), or 0 for no rating.
+func RatingCode(rating float64) int {
+	if rating <= 0 {
+		return 0
+	}
+	return min(max(int(math.Round(rating*2)), 1), ratingMask)
 }
 
 // UnpackScore is the inverse of PackScore.
-func UnpackScore(score float64) (last time.Time, count int) {
+func UnpackScore(score float64) (last time.Time, count int, rating float64) {
 	s := int64(score)
-	return time.Unix(s>>countBits, 0).UTC(), int(s & MaxCount)
+	low := s & (1<<lowBits - 1)
+	return time.Unix(s>>lowBits, 0).UTC(), int(low & MaxCount), float64(low>>countBits) / 2
 }
 
 // Interaction is one item of an interaction feature set.
 type Interaction struct {
-	Item  string
-	Last  time.Time
-	Count int
+	Item   string
+	Last   time.Time
+	Count  int
+	Rating float64 // the latest rating, 0.5..5; 0 when the item was never rated
+}
+
+// InteractionOf decodes one member of an interaction set and its score.
+func InteractionOf(item string, score float64) Interaction {
+	last, count, rating := UnpackScore(score)
+	return Interaction{Item: item, Last: last, Count: count, Rating: rating}
 }

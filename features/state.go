@@ -47,7 +47,22 @@ type Routed struct {
 	CustomerID string
 	Set        consent.Scope // "" for a contact (an impression or click of an action)
 	Member     string        // item id, or ContactMember for a contact
+	Rating     float64       // for a rating: its value (0.5..5); else 0
 	Action     string        // for a contact: the action ID
 	Event      EventType     // for a contact: impression, click or dismiss
 	Time       time.Time
+}
+
+// SetProfile fills the profile set of st from its stored fields (the hash
+// the store keeps).
+func SetProfile(st *State, set consent.Scope, fields map[string]string) {
+	switch set {
+	case consent.Declared:
+		d := DeclaredFrom(fields)
+		st.Declared = &d
+	case consent.Location:
+		st.Location = &Location{Country: fields["country"], Region: fields["region"]}
+	case consent.Demographics:
+		st.Demographics = &Demographics{AgeBand: fields["age_band"]}
+	}
 }

@@ -211,6 +211,10 @@ func decodeBody(body []byte) (*Model, error) {
 	if !h.Kind.Valid() || h.Items < 0 || h.Categories < 0 || h.Weights < 0 || h.Params.Categories != h.Categories {
 		return nil, invalid("bad header")
 	}
+	h.Params.Scoring = h.Params.Scoring.WithDefaults() // artifacts before scoring have none
+	if err := h.Params.Scoring.Validate(); err != nil {
+		return nil, invalid("%s", candor.ErrorMessage(err))
+	}
 	m := &Model{Kind: h.Kind, Params: h.Params, Meta: h.Meta}
 	m.ids = d.strings(h.Items)
 	m.cats = d.strings(h.Categories)
@@ -307,6 +311,9 @@ func (d *decoder) bytes() []byte {
 func (d *decoder) strings(n int) []string {
 	if n > len(d.b) { // each string takes at least one byte
 		d.fail()
+		return nil
+	}
+	if n == 0 {
 		return nil
 	}
 	out := make([]string, n)

@@ -9,12 +9,13 @@ import (
 	"github.com/candorhq/candor"
 )
 
-// artifactModel returns a small model with categories and metrics.
+// artifactModel returns a small model with tuned scoring and metrics.
 func artifactModel(tb testing.TB) *Model {
 	tb.Helper()
 	d := randomData(tb, 200, 40, 8, 1)
-	cats := map[string][]string{d.Items[0]: {"shoes"}, d.Items[1]: {"shoes", "sale"}}
-	m := train(tb, d, TrainOptions{Kind: KindEASE, Lambda: 20, K: 10, Categories: cats,
+	sc := DefaultScoring()
+	sc.PurchaseHalfLife, sc.Prior, sc.Note = 90*24*time.Hour, 0.02, "validated"
+	m := train(tb, d, TrainOptions{Kind: KindEASE, Lambda: 20, K: 10, Scoring: sc,
 		Clock: func() time.Time { return time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC) }})
 	m.Meta.Metrics = map[string]float64{"ndcg_at_k": 0.4}
 	return m
@@ -78,19 +79,6 @@ func TestArtifactRefusesCorruption(t *testing.T) {
 	}
 }
 
-func TestLiveKeepsPreviousModelOnBadArtifact(t *testing.T) {
-	var live Live
-	good := artifactModel(t)
-	live.Swap(good)
-	b := encode(t, good)
-	if m, err := Decode(bytes.NewReader(b[:len(b)-5])); err == nil {
-		live.Swap(m)
-	}
-	if live.Load() != good {
-		t.Error("a truncated artifact replaced the live model")
-	}
-}
-
 func FuzzDecode(f *testing.F) {
 	f.Add(encode(f, artifactModel(f)))
 	f.Add(encode(f, train(f, pairs(f, [2]string{"u", "a"}), TrainOptions{Kind: KindPopularity})))
@@ -103,13 +91,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		// A model that decodes must score without panicking.
-		s := new(Scorer)
-		h := []Evidence{{Item: 0, Weight: 1}, {Item: int32(m.NumRows() - 1), Weight: 1}}
-		m.Score(h, s)
-		for _, c := range s.Top(nil, 5, true, nil) {
-			s.Contributions(nil, c.Item)
-		}
+		walk(t, m)
 	})
 }
 
@@ -124,12 +106,52 @@ func FuzzDecodeBody(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s := new(Scorer)
-		m.Score([]Evidence{{Item: 0, Weight: 1}, {Item: int32(m.NumRows() - 1), Weight: 1}}, s)
-		for _, c := range s.Top(nil, 5, true, nil) {
-			s.Contributions(nil, c.Item)
-		}
+		walk(t, m)
 	})
+}
+
+// walk reads everything the scorer reads of a decoded model; it must not
+// panic, and every neighbour must be an item.
+func walk(t *testing.T, m *Model) {
+	t.Helper()
+	if err := m.Scoring().Validate(); err != nil {
+		t.Fatalf("a decoded model has invalid scoring: %v", err)
+	}
+	for i := range int32(m.NumItems()) {
+		m.Popularity(i)
+		nbr, _ := m.Neighbours(i)
+		for _, j := range nbr {
+			if j < 0 || int(j) >= m.NumItems() {
+				t.Fatalf("item %d has neighbour %d outside the items", i, j)
+			}
+			m.Weight(i, j)
+		}
+		if got, ok := m.Item(m.ID(i)); !ok || got != i {
+			t.Fatalf("item %d does not look up to itself", i)
+		}
+	}
+}
+
+// TestDecodeOldArtifact reads an artifact written before the scoring was
+// part of the model: it gets the default scoring.
+func TestDecodeOldArtifact(t *testing.T) {
+	m := artifactModel(t)
+	m.Params.Scoring = Scoring{}
+	got, err := Decode(bytes.NewReader(encode(t, m)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Scoring() != DefaultScoring() {
+		t.Errorf("scoring %+v, want the defaults", got.Scoring())
+	}
+}
+
+func TestDecodeRefusesBadScoring(t *testing.T) {
+	m := artifactModel(t)
+	m.Params.Scoring.Prior = 3
+	if _, err := Decode(bytes.NewReader(encode(t, m))); candor.ErrorCode(err) != candor.EInvalid {
+		t.Fatalf("Decode = %v, want an invalid error", err)
+	}
 }
 
 func TestDecodeRefusesBadOffsets(t *testing.T) {

@@ -1,13 +1,12 @@
 package models
 
 import (
-	"context"
 	"testing"
 	"time"
 )
 
-// TestDegenerateData trains and evaluates every model on data that leaves
-// nothing to learn; none may panic or fail.
+// TestDegenerateData trains every model on data that leaves nothing to
+// learn; none may panic or fail.
 func TestDegenerateData(t *testing.T) {
 	at := time.Unix(1e9, 0)
 	tests := []struct {
@@ -35,16 +34,8 @@ func TestDegenerateData(t *testing.T) {
 			d := NewData(tt.ins, nil)
 			for _, kind := range Kinds {
 				for _, o := range []TrainOptions{{Kind: kind}, {Kind: kind, KAnon: -1, K: -1}} {
-					m := train(t, d, o)
-					s := AcquireScorer()
-					m.Score([]Evidence{{Item: 0, Weight: 1}}, s)
-					s.Top(nil, 10, true, nil)
-					s.Release()
+					walk(t, train(t, d, o))
 				}
-			}
-			ds := &Dataset{Interactions: tt.ins}
-			if _, err := Evaluate(context.Background(), EvalOptions{Dataset: ds, Scenarios: Scenarios}); err != nil {
-				t.Errorf("Evaluate: %v", err)
 			}
 		})
 	}

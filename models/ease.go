@@ -126,66 +126,121 @@ func easeRow(w *coWorker, in *interactions, h head, p []float64, k, kanon int, i
 	return w.top.row()
 }
 
-// fitEASE fits EASE on the head and returns P = (XᵀX + λI)⁻¹.
-func fitEASE(in *interactions, h head, lambda float64) ([]float64, error) {
-	if len(h.items) == 0 {
-		return nil, nil
-	}
-	g := gram(in, h)
-	if err := invertInPlace(g, lambda); err != nil {
-		return nil, err
-	}
-	return g.RawSymmetric().Data, nil
+// EASEPath fits EASE on one training set for one λ or several: the head,
+// its Gram matrix and the tail's similarity rows are computed once.
+// Validation (evaluation.Fit) fits a grid of λ on one path; Train fits one.
+type EASEPath struct {
+	d       *Data
+	in      *interactions
+	p       Params
+	h       head
+	g       []float64 // XᵀX over the head, kept for the next λ when keep
+	keep    bool
+	tail    []int32
+	sim     [][]neighbour // the tail's similarity rows, by item number
+	workers int
+	prog    func(string, int, int)
 }
 
-// easeRows fits EASE with p.Lambda on the head chosen by p.TopN and k-anonymity,
-// and returns the serving rows: EASE for head items, similarity (rescaled to
-// EASE's scale) for tail items that have users but are not in the head.
-func easeRows(ctx context.Context, in *interactions, p Params, workers int, progress func(string, int, int)) ([][]neighbour, error) {
-	h := chooseHead(in, p.TopN, p.MinSupport)
-	report(progress, "ease: inverse", 0, 1)
-	pm, err := fitEASE(in, h, p.Lambda)
+// NewEASEPath prepares EASE fits of d with o (Kind is ignored; Lambda is
+// given to each Fit), keeping the Gram matrix for several fits.
+func NewEASEPath(ctx context.Context, d *Data, o TrainOptions) (*EASEPath, error) {
+	o.Kind = KindEASE
+	p, err := o.params()
 	if err != nil {
 		return nil, err
 	}
-	report(progress, "ease: inverse", 1, 1)
-	part, err := forRows(ctx, in, h.items, workers, stage(progress, "ease: rows", len(h.items)), func(w *coWorker, i int32) []neighbour {
-		return easeRow(w, in, h, pm, p.K, p.KAnon, i)
-	})
-	if err != nil {
-		return nil, err
-	}
-	rows := make([][]neighbour, in.byItem.rows())
-	for n, i := range h.items {
-		rows[i] = part[n]
-	}
-	return rows, addTail(ctx, in, h, rows, p, workers)
+	return newEASEPath(ctx, newInteractions(d, o.weighting(d, p)), d, p, o, true)
 }
 
-// addTail fills the rows of items outside the head with item similarity,
-// scaled so that the median row maximum matches the head's.
-func addTail(ctx context.Context, in *interactions, h head, rows [][]neighbour, p Params, workers int) error {
-	var tail []int32
-	for i, pos := range h.pos {
+func newEASEPath(ctx context.Context, in *interactions, d *Data, p Params, o TrainOptions, keep bool) (*EASEPath, error) {
+	e := &EASEPath{d: d, in: in, p: p, h: chooseHead(in, p.TopN, p.MinSupport), keep: keep, workers: o.Workers, prog: o.Progress}
+	e.g = gram(in, e.h).RawSymmetric().Data
+	for i, pos := range e.h.pos {
 		if pos < 0 && in.byItem.off[i+1] > in.byItem.off[i] {
-			tail = append(tail, int32(i))
+			e.tail = append(e.tail, int32(i))
 		}
 	}
-	if len(tail) == 0 {
-		return nil
+	if len(e.tail) > 0 {
+		sim, err := similarityRows(ctx, in, e.tail, p, o.Workers, nil)
+		if err != nil {
+			return nil, err
+		}
+		e.sim = sim
 	}
-	sim, err := similarityRows(ctx, in, tail, p, workers, nil)
+	return e, nil
+}
+
+// HeadItems returns how many items EASE is fitted on.
+func (e *EASEPath) HeadItems() int { return len(e.h.items) }
+
+// Interactions returns the number of distinct (user, item) pairs fitted.
+func (e *EASEPath) Interactions() int { return e.in.pairs }
+
+// Fit returns the EASE model for λ, with the path's items and popularity.
+func (e *EASEPath) Fit(ctx context.Context, lambda float64) (*Model, error) {
+	rows, err := e.rows(ctx, lambda)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	scale := medianRowMax(rows, h.items) / max(medianRowMax(sim, tail), 1e-12)
-	for _, i := range tail {
-		for n := range sim[i] {
-			sim[i][n].w *= float32(scale)
+	p := e.p
+	p.Lambda = lambda
+	return assemble(KindEASE, p, e.d, e.in, rows), nil
+}
+
+// rows returns the serving rows for λ: EASE for head items, similarity
+// (rescaled to EASE's scale) for tail items that have users.
+func (e *EASEPath) rows(ctx context.Context, lambda float64) ([][]neighbour, error) {
+	rows := make([][]neighbour, e.in.byItem.rows())
+	if len(e.h.items) > 0 {
+		data := e.g
+		if e.keep {
+			data = slices.Clone(e.g)
 		}
-		rows[i] = sim[i]
+		g := gramFrom(data, len(e.h.items))
+		report(e.prog, "ease: inverse", 0, 1)
+		if err := invertInPlace(g, lambda); err != nil {
+			return nil, err
+		}
+		report(e.prog, "ease: inverse", 1, 1)
+		pm := g.RawSymmetric().Data
+		part, err := forRows(ctx, e.in, e.h.items, e.workers, stage(e.prog, "ease: rows", len(e.h.items)), func(w *coWorker, i int32) []neighbour {
+			return easeRow(w, e.in, e.h, pm, e.p.K, e.p.KAnon, i)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for n, i := range e.h.items {
+			rows[i] = part[n]
+		}
 	}
-	return nil
+	e.addTail(rows)
+	return rows, nil
+}
+
+// easeRows fits EASE with p.Lambda once, without keeping the Gram matrix.
+func easeRows(ctx context.Context, in *interactions, d *Data, p Params, o TrainOptions) ([][]neighbour, error) {
+	e, err := newEASEPath(ctx, in, d, p, o, false)
+	if err != nil {
+		return nil, err
+	}
+	return e.rows(ctx, p.Lambda)
+}
+
+// addTail fills the rows of items outside the head with their similarity
+// rows, scaled so that the median row maximum matches the head's.
+func (e *EASEPath) addTail(rows [][]neighbour) {
+	if len(e.tail) == 0 {
+		return
+	}
+	scale := medianRowMax(rows, e.h.items) / max(medianRowMax(e.sim, e.tail), 1e-12)
+	for _, i := range e.tail {
+		row := slices.Clone(e.sim[i])
+		for n := range row {
+			row[n].w *= float32(scale)
+		}
+		rows[i] = row
+	}
 }
 
 // medianRowMax returns the median over the given non-empty rows of their

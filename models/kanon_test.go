@@ -68,16 +68,6 @@ func TestKAnonymityOnPopularity(t *testing.T) {
 	if got := m.Popularity(item(t, m, "a")); got <= 0 {
 		t.Errorf("popularity of an item with 8 users = %v, want > 0", got)
 	}
-	p, err := CountPopularity(d, TrainOptions{Categories: map[string][]string{"e": {"solo"}, "a": {"big"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := p.Categories["solo"]; ok {
-		t.Error("a category with 4 users has a count")
-	}
-	if got := len(p.ByCategory["big"]); got != 1 {
-		t.Errorf("category big lists %d items, want 1", got)
-	}
 }
 
 // coCount returns how many users have both items.

@@ -4,11 +4,14 @@
 // flat slices), exact per-evidence scoring, versioned artifacts, the live
 // model holder, MovieLens loading and offline evaluation.
 //
-// Every model is additive: the score of item j for a history of evidence e is
+// Every model is additive: the scorer (package recommend, the only code
+// that ranks) computes the score of item j for a history of evidence e as
 //
-//	score(j) = bias(j) + Σ_e weight(e) · W[row(e)][j]
+//	score(j) = Σ_e weight(e) · W[item(e)][j] + non-personal parts
 //
 // so each score is an exact sum of named parts (DESIGN.md principle 3).
+// models fits W, the popularity and the Scoring that weighs evidence; it
+// does not rank.
 package models
 
 import (
@@ -36,17 +39,17 @@ func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 // artifact. Train fills in the defaults, so a trained model's Params are
 // complete.
 type Params struct {
-	K           int           `json:"k"`                     // neighbours kept per item
-	KAnon       int           `json:"k_anon"`                // minimum distinct users behind a count or pair weight; negative = off
-	HalfLife    time.Duration `json:"half_life"`             // recency half-life of interaction weights; 0 = no decay
-	UseValues   bool          `json:"use_values,omitempty"`  // interactions weighted by their values
-	Similarity  Similarity    `json:"similarity,omitempty"`  // itemknn and the EASE tail
-	Lambda      float64       `json:"lambda,omitempty"`      // EASE L2 regularisation
-	TopN        int           `json:"top_n,omitempty"`       // EASE head size
-	MinSupport  int           `json:"min_support,omitempty"` // fewest users of an EASE head item
-	PriorWeight float64       `json:"prior_weight"`          // bias(j) = PriorWeight · popularity(j)
-	Categories  int           `json:"categories,omitempty"`  // number of category rows
-	LambdaNote  string        `json:"lambda_note,omitempty"` // how Lambda was chosen
+	K          int           `json:"k"`                     // neighbours kept per item
+	KAnon      int           `json:"k_anon"`                // minimum distinct users behind a count or pair weight; negative = off
+	HalfLife   time.Duration `json:"half_life"`             // recency half-life of interaction weights; 0 = no decay
+	UseValues  bool          `json:"use_values,omitempty"`  // interactions weighted by their values
+	Similarity Similarity    `json:"similarity,omitempty"`  // itemknn and the EASE tail
+	Lambda     float64       `json:"lambda,omitempty"`      // EASE L2 regularisation
+	TopN       int           `json:"top_n,omitempty"`       // EASE head size
+	MinSupport int           `json:"min_support,omitempty"` // fewest users of an EASE head item
+	Categories int           `json:"categories,omitempty"`  // number of category rows (artifacts before scoring; new models have none)
+	LambdaNote string        `json:"lambda_note,omitempty"` // how Lambda was chosen
+	Scoring    Scoring       `json:"scoring"`               // how the scorer weighs evidence; see Scoring
 }
 
 // Meta describes the training run behind a model.
@@ -60,8 +63,9 @@ type Meta struct {
 }
 
 // Model is a trained model in its serving form. Rows [0, NumItems) are items;
-// rows [NumItems, NumRows) are categories (see CategoryRow), whose neighbours
-// are the category's popular items. Row r's neighbours are
+// rows [NumItems, NumRows) are categories in artifacts written before
+// declared preferences moved to the scorer (they are read and ignored).
+// Row r's neighbours are
 // nbr[offsets[r]:offsets[r+1]], sorted by item index, with weights w. Only
 // items are ever scored, so neighbour indices are always < NumItems.
 //
@@ -73,13 +77,11 @@ type Model struct {
 
 	ids     []string         // item ids, index = item number
 	index   map[string]int32 // item id → item number
-	cats    []string         // category names, row = NumItems + position
-	catRow  map[string]int32 // category name → row
+	cats    []string         // category names of old artifacts' category rows
 	pop     []float32        // per item popularity in [0, 1]; 0 = below k-anonymity
 	offsets []int32          // len NumRows+1
 	nbr     []int32
 	w       []float32
-	popular []int32 // items with popularity > 0, most popular first
 }
 
 // newModel assembles a model from its parts and builds the derived indexes.
@@ -103,31 +105,12 @@ func newModel(kind Kind, p Params, ids, cats []string, pop []float32, rows [][]n
 	return m
 }
 
-// buildIndexes builds the lookup maps and the popularity order.
+// buildIndexes builds the item lookup map.
 func (m *Model) buildIndexes() {
 	m.index = make(map[string]int32, len(m.ids))
 	for i, id := range m.ids {
 		m.index[id] = int32(i)
 	}
-	m.catRow = make(map[string]int32, len(m.cats))
-	for c, name := range m.cats {
-		m.catRow[name] = int32(len(m.ids) + c)
-	}
-	m.popular = m.popular[:0]
-	for i, p := range m.pop {
-		if p > 0 {
-			m.popular = append(m.popular, int32(i))
-		}
-	}
-	slices.SortStableFunc(m.popular, func(a, b int32) int {
-		switch {
-		case m.pop[a] > m.pop[b]:
-			return -1
-		case m.pop[a] < m.pop[b]:
-			return 1
-		}
-		return 0
-	})
 }
 
 // NumItems returns the number of items; item numbers are [0, NumItems).
@@ -148,37 +131,20 @@ func (m *Model) Item(id string) (int32, bool) {
 	return i, ok
 }
 
-// Categories returns the category names that have rows, in row order.
-func (m *Model) Categories() []string { return m.cats }
-
-// CategoryRow returns the row of a category, for use as Evidence.Item when a
-// customer declared a preference for it. Its neighbours are the category's
-// K most popular items, weighted by their Popularity (in (0, 1]).
-func (m *Model) CategoryRow(name string) (int32, bool) {
-	r, ok := m.catRow[name]
-	return r, ok
-}
-
-// RowName names a row for explanations: the item id or "category:<name>".
-func (m *Model) RowName(r int32) string {
-	if int(r) < len(m.ids) {
-		return m.ids[r]
-	}
-	return "category:" + m.cats[int(r)-len(m.ids)]
-}
-
 // Popularity returns item i's recency-decayed popularity normalised to the
 // most popular item, or 0 when fewer than k distinct users contributed.
 func (m *Model) Popularity(i int32) float64 { return float64(m.pop[i]) }
 
-// Popular returns up to n items by decreasing popularity, skipping items with
-// no k-anonymous count. It is the non-personal fallback list. The result
-// aliases the model and must not be modified.
-func (m *Model) Popular(n int) []int32 { return m.popular[:min(n, len(m.popular))] }
+// WithScoring returns a model that shares m's weights and has scoring s
+// (validation tries several on one fit).
+func (m *Model) WithScoring(s Scoring) *Model {
+	c := *m
+	c.Params.Scoring = s
+	return &c
+}
 
-// Bias returns the score part of item i that needs no evidence: the
-// popularity prior PriorWeight · popularity(i).
-func (m *Model) Bias(i int32) float64 { return m.Params.PriorWeight * float64(m.pop[i]) }
+// Scoring returns how the scorer weighs evidence for this model.
+func (m *Model) Scoring() Scoring { return m.Params.Scoring }
 
 // Neighbours returns row r's neighbour items (sorted by item number) and
 // their weights. The slices alias the model and must not be modified.

@@ -9,11 +9,10 @@ import (
 
 // Defaults of TrainOptions.
 const (
-	DefaultK           = 200   // neighbours per item
-	DefaultKAnon       = 5     // distinct users behind any count or pair weight
-	DefaultTopN        = 20000 // EASE head size
-	DefaultPriorWeight = 1e-3  // popularity prior of itemknn and EASE: a tie-breaker
-	DefaultValidation  = 4000  // most popular items used to choose λ
+	DefaultK      = 200   // neighbours per item
+	DefaultKAnon  = 5     // distinct users behind any count or pair weight
+	DefaultTopN   = 20000 // EASE head size
+	DefaultLambda = 500   // EASE λ when none is given (evaluation.Fit chooses it by validation)
 )
 
 // TrainOptions configure Train. Zero values mean the documented defaults.
@@ -41,15 +40,9 @@ type TrainOptions struct {
 	// Similarity is the item similarity of itemknn and of the EASE tail
 	// (default jaccard).
 	Similarity Similarity
-	// Lambda is EASE's L2 regularisation. 0 (default) chooses it by validation
-	// over LambdaGrid (default DefaultLambdaGrid) on a per-user split of the
-	// training data, fitted on at most ValidationItems (default 4000) of the
-	// most popular items.
-	Lambda          float64
-	LambdaGrid      []float64
-	ValidationItems int
-	// Seed seeds the validation split (default 1).
-	Seed uint64
+	// Lambda is EASE's L2 regularisation (default DefaultLambda;
+	// evaluation.Fit chooses it by validation).
+	Lambda float64
 	// TopN is the number of most popular items EASE is fitted on (default
 	// 20,000); the tail falls back to item similarity. EASE needs 8·TopN²
 	// bytes and O(TopN³) time.
@@ -58,13 +51,10 @@ type TrainOptions struct {
 	// head (default KAnon: an item with fewer users can keep no k-anonymous
 	// weight anyway); negative means 1.
 	MinSupport int
-	// PriorWeight scales the popularity prior that forms each item's bias
-	// (default 1 for popularity, 0.001 for the others: a tie-breaker that
-	// also ranks popular items first for an empty history); negative means 0.
-	PriorWeight float64
-	// Categories maps an item id to its categories (optional); each category
-	// gets a row of its popular items for declared preferences.
-	Categories map[string][]string
+	// Scoring is how the scorer will weigh evidence; training weighs
+	// interactions with the same Scoring.Weight (see Interaction.Value).
+	// Zero fields take DefaultScoring's.
+	Scoring Scoring
 	// Workers bounds the goroutines used (default GOMAXPROCS).
 	Workers int
 	// Progress, if set, is told about each stage's progress.
@@ -79,7 +69,7 @@ func (o TrainOptions) params() (Params, error) {
 		return Params{}, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn or popularity", o.Kind)
 	}
 	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, UseValues: o.UseValues, Similarity: o.Similarity,
-		Lambda: o.Lambda, TopN: o.TopN, PriorWeight: o.PriorWeight}
+		Lambda: o.Lambda, TopN: o.TopN, Scoring: o.Scoring.WithDefaults()}
 	p.K = orDefault(p.K, DefaultK)
 	p.KAnon = orDefault(p.KAnon, DefaultKAnon)
 	if p.Similarity == "" {
@@ -96,13 +86,11 @@ func (o TrainOptions) params() (Params, error) {
 	if p.MinSupport < 0 {
 		p.MinSupport = 1
 	}
-	switch {
-	case p.PriorWeight < 0:
-		p.PriorWeight = 0
-	case p.PriorWeight == 0 && o.Kind == KindPopularity:
-		p.PriorWeight = 1
-	case p.PriorWeight == 0:
-		p.PriorWeight = DefaultPriorWeight
+	if err := p.Scoring.Validate(); err != nil {
+		return Params{}, err
+	}
+	if p.Lambda == 0 {
+		p.Lambda = DefaultLambda
 	}
 	if o.Kind != KindEASE {
 		p.Lambda, p.TopN, p.MinSupport = 0, 0, 0
@@ -126,21 +114,12 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (*Model, error) {
 		return nil, err
 	}
 	start := time.Now()
-	w := o.weighting(d, p)
-	if p.Lambda == 0 && o.Kind == KindEASE {
-		if p.Lambda, p.LambdaNote, err = chooseLambda(ctx, d, p, o, w); err != nil {
-			return nil, err
-		}
-	}
-	in := newInteractions(d, w)
-	rows, err := trainRows(ctx, in, o.Kind, p, o)
+	in := newInteractions(d, o.weighting(d, p))
+	rows, err := trainRows(ctx, in, d, o.Kind, p, o)
 	if err != nil {
 		return nil, err
 	}
-	pop := countPopularity(in, p.KAnon, categoriesOf(d.Items, o.Categories))
-	names, catRows := pop.categoryRows(p.K)
-	p.Categories = len(names)
-	m := newModel(o.Kind, p, d.Items, names, pop.normalised(len(d.Items)), append(rows, catRows...))
+	m := assemble(o.Kind, p, d, in, rows)
 	clock := o.Clock
 	if clock == nil {
 		clock = time.Now
@@ -150,28 +129,22 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (*Model, error) {
 	return m, nil
 }
 
+// assemble builds the model of rows, with d's items and in's popularity.
+func assemble(kind Kind, p Params, d *Data, in *interactions, rows [][]neighbour) *Model {
+	pop := countPopularity(in, p.KAnon)
+	return newModel(kind, p, d.Items, nil, pop.normalised(len(d.Items)), rows)
+}
+
 // trainRows computes the item rows of a model of the given kind.
-func trainRows(ctx context.Context, in *interactions, kind Kind, p Params, o TrainOptions) ([][]neighbour, error) {
+func trainRows(ctx context.Context, in *interactions, d *Data, kind Kind, p Params, o TrainOptions) ([][]neighbour, error) {
 	n := in.byItem.rows()
 	switch kind {
 	case KindItemKNN:
 		return similarityRows(ctx, in, allItems(n), p, o.Workers, stage(o.Progress, "itemknn: rows", n))
 	case KindEASE:
-		return easeRows(ctx, in, p, o.Workers, o.Progress)
+		return easeRows(ctx, in, d, p, o)
 	}
 	return make([][]neighbour, n), nil
-}
-
-// CountPopularity returns the k-anonymous recency-decayed popularity of d's
-// items, overall and per category, as o (Kind ignored) configures it.
-func CountPopularity(d *Data, o TrainOptions) (*Popularity, error) {
-	o.Kind = KindPopularity
-	p, err := o.params()
-	if err != nil {
-		return nil, err
-	}
-	in := newInteractions(d, o.weighting(d, p))
-	return countPopularity(in, p.KAnon, categoriesOf(d.Items, o.Categories)), nil
 }
 
 // weighting returns how d's interactions are weighted.
@@ -181,18 +154,6 @@ func (o TrainOptions) weighting(d *Data, p Params) weighting {
 		w.now = o.Now.Unix()
 	}
 	return w
-}
-
-// categoriesOf returns per item number its categories.
-func categoriesOf(items []string, cats map[string][]string) [][]string {
-	if len(cats) == 0 {
-		return nil
-	}
-	out := make([][]string, len(items))
-	for i, id := range items {
-		out[i] = cats[id]
-	}
-	return out
 }
 
 // report calls progress if set.

@@ -27,3 +27,6 @@ func (t *Trained) Neighbours(i int32) ([]int32, []float32) { return t.M.Neighbou
 
 // Popularity returns the item's k-anonymous popularity in [0, 1].
 func (t *Trained) Popularity(i int32) float64 { return t.M.Popularity(i) }
+
+// Scoring returns the model's scoring parameters.
+func (t *Trained) Scoring() models.Scoring { return t.M.Scoring() }

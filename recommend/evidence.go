@@ -1,11 +1,11 @@
 package recommend
 
 import (
-	"math"
 	"time"
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/models"
 )
 
 // evidence is one item of the customer's granted history or the request
@@ -18,54 +18,34 @@ type evidence struct {
 	kind   string // reason kind its contributions get
 }
 
-// Weights of the evidence sources and the non-personal parts. Evidence
-// decays with age so recent interest counts more.
-type Weights struct {
-	Purchase, View, Sensitive, Context, Cart float64
-	PurchaseHalfLife, ViewHalfLife           time.Duration
-	Declared, Popularity                     float64
-	MaxEvidence                              int // most recent items per set used
-}
-
-// DefaultWeights are the scorer's defaults.
-func DefaultWeights() Weights {
-	return Weights{Purchase: 1, View: 0.4, Sensitive: 0.4, Context: 1.5, Cart: 1,
-		PurchaseHalfLife: 180 * 24 * time.Hour, ViewHalfLife: 30 * 24 * time.Hour,
-		Declared: 0.05, Popularity: 0.02, MaxEvidence: 100}
-}
-
-func decay(age, halfLife time.Duration) float64 {
-	if age <= 0 || halfLife <= 0 {
-		return 1
-	}
-	return math.Exp2(-float64(age) / float64(halfLife))
-}
-
-// gather turns the granted state and the request context into evidence.
-// Only sets present in st (the gated read returned only granted ones) and
-// the context are used.
-func gather(m Model, st *features.State, req *Request, w Weights) []evidence {
+// gather turns the granted state and the request context into evidence,
+// weighted by the model's scoring. Only sets present in st (the gated read
+// returned only granted ones) and the context are used. Recency is measured
+// from the customer's own latest interaction, never from the clock, so the
+// same history always scores the same and old histories still count.
+func gather(m Model, st *features.State, req *Request) []evidence {
+	sc := m.Scoring()
 	n := 1 + len(req.Cart)
 	if st != nil {
-		for _, set := range []consent.Scope{consent.Purchases, consent.Browsing, consent.Sensitive} {
-			n += min(len(st.Interactions[set]), w.MaxEvidence)
+		for _, set := range historySets {
+			n += min(len(st.Interactions[set]), sc.MaxEvidence)
 		}
 	}
 	ev := make([]evidence, 0, n)
 	if st != nil {
-		ev = appendSet(ev, m, st.Interactions[consent.Purchases], req.Now, w.Purchase, w.PurchaseHalfLife, string(consent.Purchases), KindBoughtTogether, w.MaxEvidence)
-		ev = appendSet(ev, m, st.Interactions[consent.Browsing], req.Now, w.View, w.ViewHalfLife, string(consent.Browsing), KindViewedRecently, w.MaxEvidence)
-		ev = appendSet(ev, m, st.Interactions[consent.Sensitive], req.Now, w.Sensitive, w.ViewHalfLife, string(consent.Sensitive), KindSensitiveHistory, w.MaxEvidence)
+		latest := latestInteraction(st)
+		ev = appendSet(ev, m, st.Interactions[consent.Purchases], latest, sc, consent.Purchases)
+		ev = appendSet(ev, m, st.Interactions[consent.Browsing], latest, sc, consent.Browsing)
+		ev = appendSet(ev, m, st.Interactions[consent.Sensitive], latest, sc, consent.Sensitive)
 	}
-	ctx := append([]string{req.ItemID}, req.Cart...)
-	for i, id := range ctx {
+	for i, id := range append([]string{req.ItemID}, req.Cart...) {
 		if id == "" {
 			continue
 		}
 		if idx, ok := m.Lookup(id); ok {
-			wt := w.Context
+			wt := sc.Context
 			if i > 0 {
-				wt = w.Cart
+				wt = sc.Cart
 			}
 			ev = append(ev, evidence{item: idx, id: id, weight: wt, set: "context", kind: KindSimilarToCurrent})
 		}
@@ -73,26 +53,45 @@ func gather(m Model, st *features.State, req *Request, w Weights) []evidence {
 	return ev
 }
 
-// appendSet adds the most recent max items of one set (stored oldest first).
-func appendSet(ev []evidence, m Model, xs []features.Interaction, now time.Time, base float64, half time.Duration, set, kind string, max int) []evidence {
-	start := 0
-	if len(xs) > max {
-		start = len(xs) - max
+// historySets are the interaction sets that are evidence, in the order
+// their evidence is gathered.
+var historySets = []consent.Scope{consent.Purchases, consent.Browsing, consent.Sensitive}
+
+// latestInteraction returns the time of the customer's most recent
+// interaction in the granted history sets.
+func latestInteraction(st *features.State) time.Time {
+	var t time.Time
+	for _, set := range historySets {
+		for _, x := range st.Interactions[set] {
+			if x.Last.After(t) {
+				t = x.Last
+			}
+		}
 	}
-	for _, x := range xs[start:] {
+	return t
+}
+
+// appendSet adds the most recent sc.MaxEvidence items of one set (stored
+// oldest first).
+func appendSet(ev []evidence, m Model, xs []features.Interaction, latest time.Time, sc models.Scoring, set consent.Scope) []evidence {
+	base, half, kind := sc.View, sc.ViewHalfLife, KindViewedRecently
+	switch set {
+	case consent.Purchases:
+		base, half, kind = sc.Purchase, sc.PurchaseHalfLife, KindBoughtTogether
+	case consent.Sensitive:
+		base, kind = sc.Sensitive, KindSensitiveHistory
+	}
+	for _, x := range xs[max(0, len(xs)-sc.MaxEvidence):] {
 		idx, ok := m.Lookup(x.Item)
 		if !ok {
 			continue
 		}
-		wt := base * decay(now.Sub(x.Last), half) * (1 + math.Log(float64(max1(x.Count))))
-		ev = append(ev, evidence{item: idx, id: x.Item, weight: wt, set: set, kind: kind})
+		k, rating := kind, 0.0
+		if set == consent.Purchases && x.Rating > 0 {
+			k, rating = KindRated, x.Rating
+		}
+		wt := sc.Weight(base, x.Count, rating) * models.Decay(latest.Sub(x.Last), half)
+		ev = append(ev, evidence{item: idx, id: x.Item, weight: wt, set: string(set), kind: k})
 	}
 	return ev
-}
-
-func max1(n int) int {
-	if n < 1 {
-		return 1
-	}
-	return n
 }

@@ -86,6 +86,8 @@ func sentence(kind string, evidence []string, cat *catalog.Snapshot) string {
 	switch kind {
 	case KindBoughtTogether:
 		return "Because you bought " + first + more
+	case KindRated:
+		return "Because you rated " + first + more
 	case KindViewedRecently:
 		return "Because you viewed " + first + more
 	case KindSensitiveHistory:

@@ -8,41 +8,51 @@ import (
 	"github.com/candorhq/candor/features"
 )
 
-// Why a candidate was removed, for the preview trace.
+// Why a candidate was removed, for the preview trace and a short list's
+// explanation.
 const (
 	DropNotInCatalog    = "not_in_catalog"
 	DropUnavailable     = "unavailable"
-	DropPurchased       = "already_purchased"
+	DropPurchased       = "already_purchased" // bought or rated
 	DropNotInterested   = "not_interested"
 	DropHiddenCategory  = "hidden_category"
 	DropSensitive       = "sensitive_not_granted"
 	DropInContext       = "in_context"
-	DropDiversity       = "diversity"
 	DropRuleFilteredOut = "rule"
 )
 
-// filterer decides what must never be shown to this customer now.
+// filterer decides what must never be shown to this customer now. It runs
+// while candidates are selected, so a list is filled from eligible items
+// only.
 type filterer struct {
-	cat              *catalog.Snapshot
-	byIndex          *popular // catalog entries by model index
-	purchased        map[string]bool
+	idx              *popular // catalog entries by model index
+	acc              *accumulator
 	feedback         features.FeedbackState
+	hiddenLower      []string
 	sensitiveAllowed bool
 	context          map[string]bool
 	replenishable    map[string]bool
 }
 
-func newFilterer(cat *catalog.Snapshot, idx *popular, st *features.State, fb features.FeedbackState, req *Request, replenishable map[string]bool) *filterer {
-	f := &filterer{cat: cat, byIndex: idx, feedback: fb, purchased: map[string]bool{}, context: map[string]bool{}, replenishable: replenishable}
+func newFilterer(m Model, idx *popular, acc *accumulator, st *features.State, fb features.FeedbackState, req *Request, replenishable map[string]bool) *filterer {
+	f := &filterer{idx: idx, acc: acc, feedback: fb, replenishable: replenishable}
 	if st != nil {
 		for _, x := range st.Interactions[consent.Purchases] {
-			f.purchased[x.Item] = true
+			if j, ok := m.Lookup(x.Item); ok {
+				acc.flag(j, flagBought)
+			}
 		}
 		f.sensitiveAllowed = st.Grant().Has(consent.Sensitive)
 	}
+	for c := range fb.HiddenCategories {
+		f.hiddenLower = append(f.hiddenLower, strings.ToLower(c))
+	}
+	if req.ItemID != "" || len(req.Cart) > 0 {
+		f.context = make(map[string]bool, 1+len(req.Cart))
+	}
 	if req.ItemID != "" {
 		f.context[req.ItemID] = true
-		if it, ok := cat.Get(req.ItemID); ok && cat.IsSensitive(it) {
+		if j, ok := m.Lookup(req.ItemID); ok && idx.sensitive[j] {
 			f.sensitiveAllowed = true // the customer is looking at it right now
 		}
 	}
@@ -54,7 +64,7 @@ func newFilterer(cat *catalog.Snapshot, idx *popular, st *features.State, fb fea
 
 // drop returns why the model's item j (id) must not be shown, or "".
 func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
-	it := f.byIndex.items[j]
+	it := f.idx.items[j]
 	switch {
 	case it == nil:
 		return DropNotInCatalog, nil
@@ -64,22 +74,19 @@ func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
 		return DropInContext, it
 	case f.feedback.NotInterested[id]:
 		return DropNotInterested, it
-	case f.hidden(it):
+	case f.hidden(j):
 		return DropHiddenCategory, it
-	case f.purchased[id] && !f.replenishable[it.TopCategory()]:
+	case f.acc.has(j, flagBought) && !f.replenishable[it.TopCategory()]:
 		return DropPurchased, it
-	case !f.sensitiveAllowed && f.byIndex.sensitive[j]:
+	case !f.sensitiveAllowed && f.idx.sensitive[j]:
 		return DropSensitive, it
 	}
 	return "", it
 }
 
-func (f *filterer) hidden(it *catalog.Item) bool {
-	if len(f.feedback.HiddenCategories) == 0 {
-		return false
-	}
-	for _, c := range it.Category {
-		if f.feedback.HiddenCategories[strings.ToLower(c)] || f.feedback.HiddenCategories[c] {
+func (f *filterer) hidden(j int32) bool {
+	for _, c := range f.hiddenLower {
+		if f.idx.inCategory(j, c) {
 			return true
 		}
 	}

@@ -1,7 +1,10 @@
-// Package recommend is the scorer: one consent-gated state read, candidates
-// and scores from the live item-to-item model using only granted feature
-// sets and the request context, filters, the marketers' rules, diversity,
-// and an exact explanation of every score as a sum of named parts.
+// Package recommend is the scorer, the only code that ranks: one
+// consent-gated state read, candidates and scores from the live
+// item-to-item model using only granted feature sets and the request
+// context, eligibility filters, the marketers' rules, and an exact
+// explanation of every score as a sum of named parts. Offline evaluation,
+// the metrics a model is published with and the privacy/utility curve rank
+// through Service.Rank, so the quality reported is the quality served.
 package recommend
 
 import (
@@ -9,6 +12,7 @@ import (
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/models"
 )
 
 // Model is the live item-to-item model as the scorer uses it. Scores are
@@ -26,6 +30,9 @@ type Model interface {
 	// Popularity returns the item's non-personal, k-anonymous popularity
 	// in [0, 1] (0 for items seen by fewer than k customers).
 	Popularity(i int32) float64
+	// Scoring returns how evidence is weighed: the model's own parameters,
+	// chosen by validation when it was trained.
+	Scoring() models.Scoring
 }
 
 // StateReader is the consent-gated read (redisstore.Store.ReadState): one

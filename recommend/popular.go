@@ -2,64 +2,76 @@ package recommend
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/candorhq/candor/catalog"
 )
 
-// popular holds the non-personal candidate lists for one model and catalog:
-// the most popular items overall and per top-level category.
+// popular is what the scorer knows per model item for one model and
+// catalog: the catalog entry, its sensitivity and lower-case categories
+// (so filtering and declared preferences are an index, not a map lookup),
+// and the items with a popularity, overall and per category, most popular
+// first (the order in which items no evidence reached compete).
 type popular struct {
-	model   Model
-	catalog *catalog.Snapshot
-	overall []int32
-	byCat   map[string][]int32
-	// items and sensitive are the catalog entry and its sensitivity per
-	// model item index (nil: not in the catalog), so that filtering a
-	// candidate is an index, not a map lookup by ID.
-	items     []*catalog.Item
+	model     Model
+	catalog   *catalog.Snapshot
+	items     []*catalog.Item // nil: not in the catalog
 	sensitive []bool
+	cats      [][]string // lower case
+	overall   []int32    // available items with popularity > 0
+	byCat     map[string][]int32
+	zero      []int32 // available items without popularity, by index
 }
-
-const popularListLen = 60
 
 func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 	n := m.NumItems()
-	p := &popular{model: m, catalog: cat, byCat: map[string][]int32{}, items: make([]*catalog.Item, n), sensitive: make([]bool, n)}
-	var all []int32
+	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), sensitive: make([]bool, n), cats: make([][]string, n), byCat: map[string][]int32{}}
 	for i := int32(0); int(i) < n; i++ {
-		if it, ok := cat.Get(m.ItemID(i)); ok {
-			p.items[i], p.sensitive[i] = it, cat.IsSensitive(it)
-		}
-		if m.Popularity(i) > 0 {
-			all = append(all, i)
-		}
-	}
-	sort.Slice(all, func(a, b int) bool {
-		pa, pb := m.Popularity(all[a]), m.Popularity(all[b])
-		if pa != pb {
-			return pa > pb
-		}
-		return all[a] < all[b]
-	})
-	for _, i := range all {
 		it, ok := cat.Get(m.ItemID(i))
-		if !ok || !it.Available {
+		if !ok {
 			continue
 		}
-		if len(p.overall) < popularListLen {
-			p.overall = append(p.overall, i)
+		p.items[i], p.sensitive[i] = it, cat.IsSensitive(it)
+		for _, c := range it.Category {
+			p.cats[i] = append(p.cats[i], strings.ToLower(c))
 		}
-		if c := it.TopCategory(); len(p.byCat[c]) < popularListLen {
+		switch {
+		case !it.Available:
+		case m.Popularity(i) > 0:
+			p.overall = append(p.overall, i)
+		default:
+			p.zero = append(p.zero, i)
+		}
+	}
+	sort.Slice(p.overall, func(a, b int) bool { // as candidates are ranked: score, then ID
+		x, y := p.overall[a], p.overall[b]
+		if px, py := m.Popularity(x), m.Popularity(y); px != py {
+			return px > py
+		}
+		return m.ItemID(x) < m.ItemID(y)
+	})
+	for _, i := range p.overall {
+		for _, c := range p.cats[i] {
 			p.byCat[c] = append(p.byCat[c], i)
 		}
 	}
 	return p
 }
 
-// popularCache keeps the lists for the live model and catalog and rebuilds
-// them when either is swapped.
+// inCategory reports whether item i is filed under category c (lower case).
+func (p *popular) inCategory(i int32, c string) bool {
+	for _, x := range p.cats[i] {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// popularCache keeps the index for the live model and catalog and rebuilds
+// it when either is swapped.
 type popularCache struct {
 	mu  sync.Mutex
 	cur atomic.Pointer[popular]

@@ -12,6 +12,7 @@ type Response struct {
 	RulesetVersion  int             `json:"ruleset_version"`
 	Fallback        Fallback        `json:"fallback"`
 	Warnings        []string        `json:"warnings,omitempty"`
+	Short           *Shortfall      `json:"short,omitempty"` // present when fewer items than asked for can be shown
 	Placement       string          `json:"placement"`
 	CustomerID      string          `json:"customer_id,omitempty"`
 	Time            string          `json:"time"`
@@ -81,6 +82,7 @@ type Fallback struct {
 // Reason kinds.
 const (
 	KindBoughtTogether     = "bought_together"
+	KindRated              = "rated"
 	KindViewedRecently     = "viewed_recently"
 	KindSensitiveHistory   = "sensitive_history"
 	KindSimilarToCurrent   = "similar_to_current"

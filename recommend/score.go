@@ -1,10 +1,9 @@
 package recommend
 
 import (
-	"sort"
+	"sync"
 
 	"github.com/candorhq/candor/catalog"
-	"sync"
 )
 
 // part is one named, exact piece of a candidate's score.
@@ -14,8 +13,8 @@ type part struct {
 	value               float64
 }
 
-// candidate is an item being considered, with its parts in the arena
-// parts[lo:hi] of its scoring.
+// candidate is an item being considered, with its personal parts in the
+// arena [lo:hi] and its non-personal parts in theirs [nlo:nhi].
 type candidate struct {
 	idx      int32
 	id       string
@@ -27,13 +26,19 @@ type candidate struct {
 }
 
 // accumulator sums neighbour weights over a dense array, touching only what
-// evidence reaches, so the cost is flat in the catalog size.
+// evidence reaches, so the cost is flat in the catalog size. It also
+// carries per-item flags of the request (bought) and the candidate slots.
 type accumulator struct {
 	score   []float64
 	mark    []bool
 	touched []int32
 	slot    []int32 // item → candidate position, -1 when not a candidate
+	flags   []uint8
+	flagged []int32
 }
+
+// Per-item flags of one request.
+const flagBought uint8 = 1
 
 var accPool sync.Pool
 
@@ -41,7 +46,7 @@ func getAcc(n int) *accumulator {
 	if a, ok := accPool.Get().(*accumulator); ok && len(a.score) == n {
 		return a
 	}
-	a := &accumulator{score: make([]float64, n), mark: make([]bool, n), slot: make([]int32, n)}
+	a := &accumulator{score: make([]float64, n), mark: make([]bool, n), slot: make([]int32, n), flags: make([]uint8, n)}
 	for i := range a.slot {
 		a.slot[i] = -1
 	}
@@ -52,7 +57,10 @@ func putAcc(a *accumulator) {
 	for _, j := range a.touched {
 		a.score[j], a.mark[j] = 0, false
 	}
-	a.touched = a.touched[:0]
+	for _, j := range a.flagged {
+		a.flags[j] = 0
+	}
+	a.touched, a.flagged = a.touched[:0], a.flagged[:0]
 	accPool.Put(a)
 }
 
@@ -64,67 +72,29 @@ func (a *accumulator) add(j int32, v float64) {
 	a.score[j] += v
 }
 
-// accumulate adds every evidence's neighbours.
-func accumulate(m Model, ev []evidence, a *accumulator) {
+func (a *accumulator) flag(j int32, f uint8) {
+	if a.flags[j] == 0 {
+		a.flagged = append(a.flagged, j)
+	}
+	a.flags[j] |= f
+}
+
+func (a *accumulator) has(j int32, f uint8) bool { return a.flags[j]&f != 0 }
+
+// accumulate adds every evidence's neighbours and returns the best
+// accumulated score (0 when nothing is positive).
+func accumulate(m Model, ev []evidence, a *accumulator) float64 {
 	for _, e := range ev {
 		nbr, w := m.Neighbours(e.item)
 		for k, j := range nbr {
 			a.add(j, e.weight*float64(w[k]))
 		}
 	}
-}
-
-// topTouched returns up to k touched items with the highest accumulated
-// score, best first (ties by index). A bounded min-heap keeps the cost at
-// O(touched · log k) rather than sorting everything the evidence reached.
-func topTouched(a *accumulator, k int) []int32 {
-	worse := func(x, y int32) bool { // x ranks below y
-		if a.score[x] != a.score[y] {
-			return a.score[x] < a.score[y]
-		}
-		return x > y
-	}
-	h := make([]int32, 0, k)
+	best := 0.0
 	for _, j := range a.touched {
-		switch {
-		case len(h) < k:
-			h = append(h, j)
-			siftUp(h, len(h)-1, worse)
-		case worse(h[0], j):
-			h[0] = j
-			siftDown(h, 0, worse)
-		}
+		best = max(best, a.score[j])
 	}
-	sort.Slice(h, func(x, y int) bool { return worse(h[y], h[x]) })
-	return h
-}
-
-func siftUp(h []int32, i int, worse func(x, y int32) bool) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !worse(h[i], h[p]) {
-			return
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
-func siftDown(h []int32, i int, worse func(x, y int32) bool) {
-	for {
-		l, m := 2*i+1, i
-		if l < len(h) && worse(h[l], h[m]) {
-			m = l
-		}
-		if r := l + 1; r < len(h) && worse(h[r], h[m]) {
-			m = r
-		}
-		if m == i {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
+	return best
 }
 
 // personalParts computes every candidate's parts from the evidence in one

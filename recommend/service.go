@@ -21,12 +21,12 @@ import (
 	"github.com/candorhq/candor/rules"
 )
 
-// Config of the scorer; zero values take the defaults.
+// Config of the scorer; zero values take the defaults. How evidence is
+// weighed is not configured here: it is part of the live model (see
+// models.Scoring). Diversity is a rule of the marketers' ruleset.
 type Config struct {
-	Weights       Weights
 	ReadBudget    time.Duration // default 25ms; past it the answer is the fallback
-	Diversity     int           // at most this many items per top category; default 3
-	Replenishable []string      // categories whose purchased items may be shown again
+	Replenishable []string      // top categories whose purchased items may be shown again
 }
 
 // Service answers recommendation requests.
@@ -63,21 +63,19 @@ type Deps struct {
 	Store     DecisionStore           // for reading decisions back; may be nil
 	OnGPC     func(customerID string) // may be nil; must not block
 	Rules     func() *rules.Compiled  // the live ruleset; nil means none
+	Now       func() time.Time        // the clock; nil means time.Now
 }
 
 // NewService returns the scorer.
 func NewService(d Deps, cfg Config) *Service {
-	if cfg.Weights == (Weights{}) {
-		cfg.Weights = DefaultWeights()
-	}
 	if cfg.ReadBudget <= 0 {
 		cfg.ReadBudget = 25 * time.Millisecond
 	}
-	if cfg.Diversity <= 0 {
-		cfg.Diversity = 3
-	}
 	s := &Service{reader: d.Reader, model: d.Model, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
-		decisions: d.Decisions, store: d.Store, onGPC: d.OnGPC, rules: d.Rules, cfg: cfg, replen: map[string]bool{}, now: time.Now}
+		decisions: d.Decisions, store: d.Store, onGPC: d.OnGPC, rules: d.Rules, cfg: cfg, replen: map[string]bool{}, now: d.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	for _, c := range cfg.Replenishable {
 		s.replen[c] = true
 	}
@@ -138,6 +136,21 @@ func (s *Service) read(ctx context.Context, req *Request) (*features.State, Fall
 	return nil, Fallback{Active: true, Reason: "store_unavailable"}
 }
 
+// Rank answers one request for a state the caller already has, exactly as
+// Recommend answers it after the gated read (with the live ruleset), and
+// records nothing. It is how offline evaluation ranks: st must hold only
+// what the customer grants, as the gated read's does.
+func (s *Service) Rank(st *features.State, req Request) (*Response, error) {
+	if err := req.Normalize(s.now()); err != nil {
+		return nil, err
+	}
+	m := s.model()
+	if m == nil {
+		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
+	}
+	return s.build(m, s.catalog(), st, Fallback{}, &req, s.ruleset(), nil), nil
+}
+
 // build scores, filters and explains.
 func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled, tr *Trace) *Response {
 	resp := &Response{DecisionID: newDecisionID(req.CustomerID), ModelVersion: m.Version(), Fallback: fb,
@@ -145,59 +158,104 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	resp.Personalization = personalization(st)
 	var ev []evidence
 	if !fb.Active {
-		ev = gather(m, st, req, s.cfg.Weights)
+		ev = gather(m, st, req)
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
-	cands, parts := s.candidates(m, cat, st, ev, req, rs, tr)
 	resp.RulesetVersion = rs.Version()
-	cands = applyRules(rs, cands, cat, st, req, tr)
-	for _, c := range s.diversify(cands, req.N) {
-		it := c.item
-		reasons, score := explain(parts.of(&c), cat)
-		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: it.Title, Category: it.Category, Score: score, Reasons: reasons, Controls: controls(it, reasons)})
+	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr)
+	resp.Items = make([]Item, 0, len(cands))
+	for k := range cands {
+		c := &cands[k]
+		reasons, score := explain(parts.of(c), cat)
+		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: c.item.Title, Category: c.item.Category, Score: score, Reasons: reasons, Controls: controls(c.item, reasons)})
 	}
-	if resp.Items == nil {
-		resp.Items = []Item{}
+	resp.Short = short
+	if tr != nil {
+		tr.Short = short
 	}
 	return resp
 }
 
-// candidates are the pool items that survive the filters, with exact parts,
-// best first.
-func (s *Service) candidates(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace) ([]candidate, candidateParts) {
+// rank returns the best n eligible candidates after the rules, with their
+// parts. Filters apply while candidates are selected; when the rules leave
+// fewer than n and more eligible items exist, it selects again from a
+// pool four times larger. A list shorter than n comes with its reason.
+func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace) ([]candidate, candidateParts, *Shortfall) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
-	accumulate(m, ev, acc)
-	pool := withPinned(s.pool(m, cat, acc, st, req), m, rs)
-	f := newFilterer(cat, s.popular.get(m, cat), st, s.feedbackOf(st), req, s.replen)
-	out := make([]candidate, 0, len(pool))
-	for _, j := range pool {
-		id := m.ItemID(j)
-		why, it := f.drop(j, id)
-		if why != "" {
-			tr.removed(id, why)
+	scale := accumulate(m, ev, acc)
+	if scale <= 0 {
+		scale = 1 // no personal evidence: the non-personal parts at face value
+	}
+	idx := s.popular.get(m, cat)
+	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
+	np := newNonPersonal(m, idx, st, req, scale)
+	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
+		tr.reset()
+		sel := &selection{m: m, acc: acc, f: f, np: np, tr: tr, want: max(want, 1)}
+		sel.run()
+		exhausted := !sel.full()
+		picks := withPinned(sel.sorted(), m, rs, acc, f, np)
+		cands, parts := candidates(m, idx, picks, acc, ev, np)
+		cands = applyRules(rs, cands, cat, st, req, tr)
+		if len(cands) >= req.N {
+			return cands[:req.N], parts, nil
+		}
+		if exhausted || want >= m.NumItems() {
+			return cands, parts, shortfall(m, cat, f, req.N, len(cands))
+		}
+	}
+}
+
+// poolSize is how many eligible candidates are selected first: n without
+// rules, more with rules, whose boosts may lift items from below the top n
+// and whose filters may remove some.
+func poolSize(n int, rs *rules.Compiled) int {
+	if rs == emptyRules || rs.Len() == 0 {
+		return n
+	}
+	return 2*n + 20
+}
+
+// withPinned adds the items the ruleset pins, so a pin can place an item
+// the evidence did not reach; the filters still apply to it.
+func withPinned(picks []pick, m Model, rs *rules.Compiled, acc *accumulator, f *filterer, np *nonPersonal) []pick {
+	for _, id := range rs.PinnedItems() {
+		j, ok := m.Lookup(id)
+		if !ok || slices.ContainsFunc(picks, func(p pick) bool { return p.j == j }) {
 			continue
 		}
-		acc.slot[j] = int32(len(out))
-		out = append(out, candidate{idx: j, id: id, item: it})
+		if why, _ := f.drop(j, id); why == "" {
+			picks = append(picks, pick{j, acc.score[j] + np.sum(j)})
+		}
+	}
+	return picks
+}
+
+// candidates gives the picks their exact parts, best first.
+func candidates(m Model, idx *popular, picks []pick, acc *accumulator, ev []evidence, np *nonPersonal) ([]candidate, candidateParts) {
+	out := make([]candidate, len(picks))
+	for k, p := range picks {
+		acc.slot[p.j] = int32(k)
+		out[k] = candidate{idx: p.j, id: m.ItemID(p.j), item: idx.items[p.j]}
 	}
 	personal, off := personalParts(m, ev, acc.slot, len(out))
-	np := make([]part, 0, 2*len(out))
+	arena := make([]part, 0, 2*len(out))
 	for k := range out {
 		c := &out[k]
 		acc.slot[c.idx] = -1
-		c.lo, c.hi, c.nlo = int(off[k]), int(off[k+1]), len(np)
-		np = s.nonPersonalParts(m, c.item, c.idx, st, req, np)
-		c.nhi = len(np)
-		c.score = sumPersonal(personal[c.lo:c.hi]) + sumParts(np[c.nlo:c.nhi])
+		c.lo, c.hi, c.nlo = int(off[k]), int(off[k+1]), len(arena)
+		arena = np.parts(c.idx, arena)
+		c.nhi = len(arena)
+		c.score = sumPersonal(personal[c.lo:c.hi]) + sumParts(arena[c.nlo:c.nhi])
 	}
-	slices.SortFunc(out, func(a, b candidate) int {
+	slices.SortStableFunc(out, func(a, b candidate) int {
 		if a.score != b.score {
 			return cmp.Compare(b.score, a.score)
 		}
 		return strings.Compare(a.id, b.id)
 	})
-	return out, candidateParts{personal: personal, ev: ev, nonPersonal: np}
+	return out, candidateParts{personal: personal, ev: ev, nonPersonal: arena}
 }
 
 // candidateParts are the arenas candidates' parts live in.
@@ -215,85 +273,6 @@ func (cp candidateParts) of(c *candidate) []part {
 	}
 	ps = append(ps, cp.nonPersonal[c.nlo:c.nhi]...)
 	return append(ps, c.extra...)
-}
-
-// pool is the best-scoring items the evidence reached plus popular items
-// (in the context or declared categories when there are any).
-func (s *Service) pool(m Model, cat *catalog.Snapshot, acc *accumulator, st *features.State, req *Request) []int32 {
-	pool := topTouched(acc, 4*req.N+40)
-	seen := make(map[int32]bool, len(pool)+popularListLen)
-	for _, j := range pool {
-		seen[j] = true
-	}
-	pop := s.popular.get(m, cat)
-	lists := [][]int32{pop.overall}
-	if req.Category != "" {
-		lists = append(lists, pop.byCat[req.Category])
-	}
-	if st != nil && st.Declared != nil {
-		for _, c := range st.Declared.Categories {
-			lists = append(lists, pop.byCat[c])
-		}
-	}
-	for _, l := range lists {
-		for _, j := range l {
-			if !seen[j] {
-				seen[j] = true
-				pool = append(pool, j)
-			}
-		}
-	}
-	return pool
-}
-
-// withPinned adds the items the ruleset pins, so a pin can place an item
-// the evidence did not reach; the filters still apply to it.
-func withPinned(pool []int32, m Model, rs *rules.Compiled) []int32 {
-	for _, id := range rs.PinnedItems() {
-		j, ok := m.Lookup(id)
-		if ok && !slices.Contains(pool, j) {
-			pool = append(pool, j)
-		}
-	}
-	return pool
-}
-
-// nonPersonalParts adds the declared-preference and popularity parts.
-func (s *Service) nonPersonalParts(m Model, it *catalog.Item, j int32, st *features.State, req *Request, arena []part) []part {
-	w := s.cfg.Weights
-	if st != nil && st.Declared != nil {
-		for _, c := range st.Declared.Categories {
-			if strings.EqualFold(c, it.TopCategory()) {
-				arena = append(arena, part{kind: KindDeclaredPreference, set: string(consent.Declared), evidence: c, value: w.Declared})
-			}
-		}
-	}
-	if p := m.Popularity(j); p > 0 {
-		kind, evidence := KindPopular, ""
-		if req.Category != "" && strings.EqualFold(req.Category, it.TopCategory()) {
-			kind, evidence = KindPopularInCategory, it.TopCategory()
-		}
-		arena = append(arena, part{kind: kind, set: "none", evidence: evidence, value: w.Popularity * p})
-	}
-	return arena
-}
-
-// diversify keeps at most cfg.Diversity items per top category, up to n.
-func (s *Service) diversify(cands []candidate, n int) []candidate {
-	per := map[string]int{}
-	out := make([]candidate, 0, n)
-	for _, c := range cands {
-		it := c.item
-		if per[it.TopCategory()] >= s.cfg.Diversity {
-			continue
-		}
-		per[it.TopCategory()]++
-		out = append(out, c)
-		if len(out) == n {
-			break
-		}
-	}
-	return out
 }
 
 func (s *Service) feedbackOf(st *features.State) features.FeedbackState {

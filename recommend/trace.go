@@ -17,12 +17,20 @@ type Trace struct {
 	Response   *Response     `json:"response"`
 	Removed    []RemovedItem `json:"removed"`
 	RuleEvents []rules.Event `json:"rule_events"`
+	Short      *Shortfall    `json:"short,omitempty"` // why the list holds fewer items than asked for
 }
 
 // RemovedItem is a candidate a filter took out.
 type RemovedItem struct {
 	ItemID string `json:"item_id"`
 	Reason string `json:"reason"`
+}
+
+// reset forgets a selection pass that is redone with a larger pool.
+func (t *Trace) reset() {
+	if t != nil {
+		t.Removed, t.RuleEvents = t.Removed[:0], t.RuleEvents[:0]
+	}
 }
 
 func (t *Trace) removed(id, why string) {

@@ -185,18 +185,11 @@ func (s *Store) decodeSet(st *features.State, set consent.Scope, data string) {
 	if data == "" && features.KindOf(set) == features.Profile {
 		return // granted, but nothing stated
 	}
-	switch set {
-	case consent.Declared:
-		d := features.DeclaredFrom(splitPairs(data))
-		st.Declared = &d
-	case consent.Location:
-		m := splitPairs(data)
-		st.Location = &features.Location{Country: m["country"], Region: m["region"]}
-	case consent.Demographics:
-		st.Demographics = &features.Demographics{AgeBand: splitPairs(data)["age_band"]}
-	default:
-		st.Interactions[set] = decodeInteractions(data)
+	if features.KindOf(set) == features.Profile {
+		features.SetProfile(st, set, splitPairs(data))
+		return
 	}
+	st.Interactions[set] = decodeInteractions(data)
 }
 
 // decodeInteractions parses "member\nscore\n..." from ZRANGE WITHSCORES,
@@ -214,8 +207,7 @@ func decodeInteractions(data string) []features.Interaction {
 		if err != nil {
 			continue
 		}
-		last, count := features.UnpackScore(f)
-		out = append(out, features.Interaction{Item: member, Last: last, Count: count})
+		out = append(out, features.InteractionOf(member, f))
 	}
 	return out
 }

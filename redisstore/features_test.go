@@ -56,7 +56,7 @@ func seedEverySet(t testing.TB, db *redistest.DB, st *Store, id string, n int) {
 			continue
 		}
 		for i := 0; i < n; i++ {
-			db.Client.ZAdd(ctx, key, redis.Z{Score: features.PackScore(t0.Add(time.Duration(i)*time.Minute), 1), Member: fmt.Sprintf("%s-item-%d", set, i)})
+			db.Client.ZAdd(ctx, key, redis.Z{Score: features.PackScore(t0.Add(time.Duration(i)*time.Minute), 1, 0), Member: fmt.Sprintf("%s-item-%d", set, i)})
 		}
 	}
 }

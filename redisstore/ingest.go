@@ -61,14 +61,14 @@ func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.R
 
 func (s *Store) ingestCall(id string, evs []features.Routed, idx []int, req consent.Request, ret features.Retention) ([]string, []any) {
 	keys := []string{s.keys.consent(id), s.keys.contacts(id)}
-	args := append(consentArgs(req), ret.Cap, contactsTTL, len(ingestSets))
+	args := append(consentArgs(req), 0, contactsTTL, len(ingestSets))
 	for _, set := range ingestSets {
 		keys = append(keys, s.keys.featureSet(id, string(set)))
-		args = append(args, string(set), seconds(ret.TTLOf(set)))
+		args = append(args, string(set), seconds(ret.TTLOf(set)), ret.CapOf(set))
 	}
 	for _, i := range idx {
 		ev := &evs[i]
-		args = append(args, setIndex(ev.Set), ev.Member, ev.Time.Unix())
+		args = append(args, setIndex(ev.Set), ev.Member, ev.Time.Unix(), features.RatingCode(ev.Rating))
 	}
 	return keys, args
 }

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,8 +43,8 @@ func TestIngestSetsTTLAndHoldsCap(t *testing.T) {
 			if features.KindOf(set) == features.Profile {
 				continue
 			}
-			if n, _ := db.Client.ZCard(ctx, key).Result(); n != int64(ret.Cap) {
-				t.Errorf("%s holds %d items, want the cap %d", set, n, ret.Cap)
+			if n, _ := db.Client.ZCard(ctx, key).Result(); n != int64(ret.CapOf(set)) {
+				t.Errorf("%s holds %d items, want the cap %d", set, n, ret.CapOf(set))
 			}
 		}
 		// the most recent items survive the cap, with counts
@@ -82,12 +84,69 @@ func TestIngestRepeatsCountAndKeepLatestTime(t *testing.T) {
 
 func TestPackScoreRoundTrip(t *testing.T) {
 	for _, c := range []int{0, 1, 77, features.MaxCount} {
-		tm := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
-		gotT, gotC := features.UnpackScore(features.PackScore(tm, c))
-		if !gotT.Equal(tm) || gotC != c {
-			t.Errorf("round trip (%v, %d) = (%v, %d)", tm, c, gotT, gotC)
+		for _, r := range []float64{0, 0.5, 3.5, 5} {
+			tm := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+			gotT, gotC, gotR := features.UnpackScore(features.PackScore(tm, c, r))
+			if !gotT.Equal(tm) || gotC != c || gotR != r {
+				t.Errorf("round trip (%v, %d, %g) = (%v, %d, %g)", tm, c, r, gotT, gotC, gotR)
+			}
 		}
 	}
+	// a score written before ratings were kept reads as unrated
+	old := float64(t0.Unix())*(1<<20) + 300
+	if _, c, r := features.UnpackScore(old); c != 300 || r != 0 {
+		t.Errorf("old score reads count %d rating %g, want 300 and 0", c, r)
+	}
+}
+
+// TestIngestMatchesMemory holds the in-memory store that offline
+// evaluation loads data through to the Lua ingestion: the same events,
+// in the same batches, give the same states (order, counts, times,
+// ratings, the cap, the gate).
+func TestIngestMatchesMemory(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "a", consent.Browsing, consent.Purchases)
+		grantOnly(t, db, st, "b", consent.Purchases)
+		mem := features.NewMemory(func(id string) consent.Decision {
+			s, _ := st.ReadState(ctx, id, req(t0))
+			return s.Decision
+		})
+		ret := features.Retention{Cap: 40, Caps: map[consent.Scope]int{consent.Purchases: 25}}
+		rng := rand.New(rand.NewPCG(3, 3))
+		for batch := 0; batch < 6; batch++ {
+			evs := make([]features.Routed, 200)
+			for i := range evs {
+				evs[i] = features.Routed{CustomerID: []string{"a", "b"}[rng.IntN(2)],
+					Set: []consent.Scope{consent.Browsing, consent.Purchases}[rng.IntN(2)], Member: fmt.Sprintf("i%d", rng.IntN(90)),
+					Time: t0.Add(time.Duration(rng.IntN(20)) * time.Minute)}
+				if rng.IntN(3) == 0 {
+					evs[i].Rating = float64(1+rng.IntN(10)) / 2
+				}
+			}
+			got, err := st.Ingest(ctx, evs, req(t0), ret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := mem.Ingest(ctx, evs, req(t0), ret)
+			if !slices.Equal(got, want) {
+				t.Fatalf("batch %d: reasons differ:\nredis  %v\nmemory %v", batch, got, want)
+			}
+		}
+		for _, id := range []string{"a", "b"} {
+			s, _ := st.ReadState(ctx, id, req(t0))
+			m := mem.State(id, s.Decision)
+			for _, set := range []consent.Scope{consent.Browsing, consent.Purchases} {
+				if !slices.Equal(s.Interactions[set], m.Interactions[set]) {
+					t.Errorf("%s %s:\nredis  %v\nmemory %v", id, set, s.Interactions[set], m.Interactions[set])
+				}
+			}
+		}
+		if n := len(mem.State("a", consent.Decision{}).Interactions[consent.Purchases]); n != 0 {
+			t.Errorf("a state without grants holds %d purchases", n)
+		}
+	})
 }
 
 func TestIngestCountsActionResponses(t *testing.T) {

@@ -212,8 +212,7 @@ func interactionsOf(zs []redis.Z) []features.Interaction {
 	out := make([]features.Interaction, len(zs))
 	for i, z := range zs {
 		m, _ := z.Member.(string)
-		last, count := features.UnpackScore(z.Score)
-		out[i] = features.Interaction{Item: m, Last: last, Count: count}
+		out[i] = features.InteractionOf(m, z.Score)
 	}
 	return out
 }

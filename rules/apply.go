@@ -56,7 +56,8 @@ type Event struct {
 
 // Effects in a trace.
 const (
-	EffectRemoved  = "removed"  // Reason: filter, exclude_purchased, limit or diversity
+	EffectRemoved  = "removed"  // Reason: filter, exclude_purchased or limit
+	EffectDeferred = "deferred" // Reason: diversity; moved to the end of the list
 	EffectPromoted = "promoted" // Value: the score added
 	EffectDemoted  = "demoted"  // Value: the score added (negative)
 	EffectPinned   = "pinned"   // Value: the slot
@@ -81,8 +82,10 @@ const (
 //     add a Part with the exact change. A boost never applies to a
 //     sensitive item.
 //  4. The candidates are sorted by score; then, in rule order, each limit
-//     keeps the best Max matches, and each diversity the best Max per
-//     category (top level) or brand.
+//     keeps the best Max matches, and each diversity keeps the best Max per
+//     category (top level) or brand in place and moves the rest, in order,
+//     to the end of the list (they backfill; a diversity never shortens a
+//     list).
 //  5. Each pin, in rule order, moves its item (or the best match) to its
 //     slot, or the next free one; pins never move sensitive items.
 //

@@ -60,6 +60,9 @@ func (c *Compiled) Ruleset() Ruleset {
 	return rs
 }
 
+// Len returns the number of rules.
+func (c *Compiled) Len() int { return len(c.rules) }
+
 // PinnedItems returns the item IDs that pin rules name. Apply can pin only
 // candidates, so the scorer should add these to its candidate pool (where
 // its own filters still apply: unavailable, purchased, not interested).

@@ -176,7 +176,7 @@ func referenceActive(cr *compiledRule, req *Request) bool {
 }
 
 func referenceCut(cr *compiledRule, in []Candidate, holds func(*compiledRule, *catalog.Item) bool) []Candidate {
-	var out []Candidate
+	var out, deferred []Candidate
 	counts := map[string]int{}
 	for _, cd := range in {
 		if !holds(cr, cd.Item) {
@@ -196,9 +196,11 @@ func referenceCut(cr *compiledRule, in []Candidate, holds func(*compiledRule, *c
 		}
 		if counts[key]++; counts[key] <= cr.Action.Max {
 			out = append(out, cd)
+		} else if cr.kind == kindDiversity {
+			deferred = append(deferred, cd)
 		}
 	}
-	return out
+	return append(out, deferred...)
 }
 
 func referencePins(active []*compiledRule, in []Candidate, holds func(*compiledRule, *catalog.Item) bool, req *Request) []Candidate {

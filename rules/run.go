@@ -13,32 +13,33 @@ import (
 // run is the scratch state of one Apply, pooled so that Apply allocates
 // next to nothing.
 type run struct {
-	c       *Compiled
-	req     *Request
-	cands   []Candidate
-	env     Env
-	vm      vm.VM
-	res     Result
-	active  [numKinds][]int // active rules by kind, in rule order
-	removes bitset          // active filters decided by facts alone
-	scores  bitset          // active boosts and buries decided by facts alone
-	slowRm  []int           // other active filters and exclusions
-	slowSc  []int           // other active boosts and buries
-	cuts    []cut           // active limits and diversities, in rule order
-	values  []operand       // request sides of comparisons, by slot
-	all     facts           // every rule matching: for rulesets with nothing per item
-	fs      []*facts        // by index in cands
-	work    []slot
-	moved   []slot
-	out     []Candidate
-	bought  purchases
-	pins    []pinned
-	taken   []int
-	tmp     []slot
-	keys    []uint64
-	envItem *catalog.Item
-	table   *factTable // the facts of the request's catalog
-	deltas  []delta
+	c        *Compiled
+	req      *Request
+	cands    []Candidate
+	env      Env
+	vm       vm.VM
+	res      Result
+	active   [numKinds][]int // active rules by kind, in rule order
+	removes  bitset          // active filters decided by facts alone
+	scores   bitset          // active boosts and buries decided by facts alone
+	slowRm   []int           // other active filters and exclusions
+	slowSc   []int           // other active boosts and buries
+	cuts     []cut           // active limits and diversities, in rule order
+	values   []operand       // request sides of comparisons, by slot
+	all      facts           // every rule matching: for rulesets with nothing per item
+	fs       []*facts        // by index in cands
+	work     []slot
+	deferred []slot // diversity: matches past its Max, in order
+	moved    []slot
+	out      []Candidate
+	bought   purchases
+	pins     []pinned
+	taken    []int
+	tmp      []slot
+	keys     []uint64
+	envItem  *catalog.Item
+	table    *factTable // the facts of the request's catalog
+	deltas   []delta
 }
 
 // slot is a candidate being worked on: its index in cands (and in

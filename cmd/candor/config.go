@@ -40,7 +40,7 @@ func globalFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "consent-max-age", Value: 395 * 24 * time.Hour, Usage: "how long a grant counts before it expires (default 395 days)", Sources: cli.EnvVars("CANDOR_CONSENT_MAX_AGE")},
 		&cli.BoolFlag{Name: "keep-on-withdrawal", Usage: "keep a feature set's data when its consent is withdrawn (by default it is deleted in the same atomic write)", Sources: cli.EnvVars("CANDOR_KEEP_ON_WITHDRAWAL")},
 		&cli.StringFlag{Name: "sensitive-categories", Value: "health,maternity,adult,religion,sexuality,politics", Usage: "comma-separated catalog categories whose items are special-category data (their events go to the sensitive feature set)", Sources: cli.EnvVars("CANDOR_SENSITIVE_CATEGORIES")},
-		&cli.IntFlag{Name: "feature-cap", Value: 500, Usage: "most recent items kept per interaction feature set", Sources: cli.EnvVars("CANDOR_FEATURE_CAP")},
+		&cli.StringFlag{Name: "feature-cap", Value: "500,purchases=1000", Usage: "most recent items kept per interaction feature set: a number for every set, and <set>=<n> for one", Sources: cli.EnvVars("CANDOR_FEATURE_CAP")},
 		&cli.StringFlag{Name: "retention", Value: "browsing=90d,purchases=730d,sensitive=30d,declared=730d,location=30d,demographics=365d", Usage: "retention TTL per feature set (set=<n>d or a Go duration)", Sources: cli.EnvVars("CANDOR_RETENTION")},
 		&cli.StringFlag{Name: "token-secret", Usage: "HS256 secret (≥ 32 bytes) for customer tokens; the embedded demo makes one when empty", Sources: cli.EnvVars("CANDOR_TOKEN_SECRET")},
 		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
@@ -105,7 +105,7 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		return c, fmt.Errorf("--log-level / CANDOR_LOG_LEVEL %q must be debug, info, warn or error", cmd.String("log-level"))
 	}
 	c.LogLevel = lvl
-	if c.Retention, err = parseRetention(cmd.String("retention"), int(cmd.Int("feature-cap"))); err != nil {
+	if c.Retention, err = parseRetention(cmd.String("retention"), cmd.String("feature-cap")); err != nil {
 		return c, err
 	}
 	c.SensitiveCategories = splitComma(cmd.String("sensitive-categories"))
@@ -202,12 +202,11 @@ func newLogger(c config) (*zap.Logger, error) {
 }
 
 // parseRetention reads "set=90d,set=720h" into a Retention.
-func parseRetention(spec string, capacity int) (features.Retention, error) {
+func parseRetention(spec, caps string) (features.Retention, error) {
 	r := features.DefaultRetention()
-	if capacity < 1 || capacity > 100000 {
-		return r, fmt.Errorf("--feature-cap / CANDOR_FEATURE_CAP must be between 1 and 100000")
+	if err := parseCaps(&r, caps); err != nil {
+		return r, err
 	}
-	r.Cap = capacity
 	for _, part := range splitComma(spec) {
 		set, val, ok := strings.Cut(part, "=")
 		d, err := parseDays(val)
@@ -217,6 +216,29 @@ func parseRetention(spec string, capacity int) (features.Retention, error) {
 		r.TTL[consent.Scope(set)] = d
 	}
 	return r, nil
+}
+
+// parseCaps reads "500,purchases=1000": a cap for every interaction set,
+// then caps of single sets.
+func parseCaps(r *features.Retention, spec string) error {
+	for _, part := range splitComma(spec) {
+		set, val, named := strings.Cut(part, "=")
+		if !named {
+			val = set
+		}
+		n, err := strconv.Atoi(val)
+		ok := err == nil && n >= 1 && n <= 100000
+		switch {
+		case !ok || named && (!consent.Scope(set).IsFeatureSet() || features.KindOf(consent.Scope(set)) != features.Interactions):
+			return fmt.Errorf("--feature-cap / CANDOR_FEATURE_CAP entry %q must be a number from 1 to 100000, or <interaction set>=<n> such as purchases=1000", part)
+		case named:
+			r.Caps[consent.Scope(set)] = n
+		default:
+			r.Cap = n
+			clear(r.Caps)
+		}
+	}
+	return nil
 }
 
 func parseDays(s string) (time.Duration, error) {

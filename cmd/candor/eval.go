@@ -5,40 +5,41 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
 
-	"github.com/candorhq/candor"
-	"github.com/candorhq/candor/models"
-	"github.com/candorhq/candor/models/evalplot"
+	"github.com/candorhq/candor/evaluation"
+	"github.com/candorhq/candor/evaluation/evalplot"
+	"github.com/candorhq/candor/movielens"
 )
 
-// evalCommand is `candor eval`: the Microsoft Recommenders MovieLens protocol
-// over Candor's models, optionally per consent scenario.
+// evalCommand is `candor eval`: models fitted as `candor train` fits them,
+// on a MovieLens directory loaded as `candor import movielens` would store
+// it, and measured through the scorer that serves them.
 func evalCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "eval",
-		Usage: "measure model quality offline on a MovieLens directory",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data", Usage: "dataset directory", Required: true},
+		Usage: "measure model quality offline on a MovieLens directory, through the same ranking the API serves",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "data", Usage: "dataset directory (ratings.csv/movies.csv or u.data/u.item)", Required: true},
+			&cli.StringFlag{Name: "holdout", Usage: "a directory of held-out ratings to score against, instead of splitting --data"},
 			&cli.StringFlag{Name: "format", Value: "auto", Usage: "auto, movielens-csv or movielens-100k"},
-			&cli.StringFlag{Name: "model", Value: "all", Usage: "ease, itemknn, popularity or all"},
 			&cli.IntFlag{Name: "k", Value: 10, Usage: "recommendation list length"},
-			&cli.FloatFlag{Name: "test-ratio", Value: 0.25, Usage: "share of each user's (or item's) ratings held out"},
+			&cli.FloatFlag{Name: "test-ratio", Value: 0.25, Usage: "share of each customer's ratings held out"},
 			&cli.UintFlag{Name: "seed", Value: 42, Usage: "split seed"},
-			&cli.StringFlag{Name: "split", Value: "user", Usage: "stratify the split per user or item"},
+			&cli.StringFlag{Name: "consent", Value: "full", Usage: "customers' consent as `candor import` would store it: full, or mix (15% none, 25% basic, 60% full)"},
+			&cli.Uint64Flag{Name: "consent-seed", Value: 1, Usage: "seed of the consent mix"},
+			&cli.IntFlag{Name: "declared-genres", Usage: "store each customer's N most rated genres as declared preferences, as `candor import` does"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per result"},
-			&cli.StringFlag{Name: "plot", Usage: "draw the privacy/utility curve to this file (.png, .svg)"},
-			&cli.StringFlag{Name: "consent-scenario", Value: "full", Usage: "full, purchases-only, declared-only, none, mix or all"},
-			&cli.IntFlag{Name: "neighbours", Usage: "neighbours kept per item (0: 200; -1: untruncated)"},
-			&cli.IntFlag{Name: "k-anon", Usage: "k-anonymity threshold (0: 5; -1: off)"},
-			&cli.FloatFlag{Name: "lambda", Usage: "EASE lambda (0: chosen by validation)"},
-			&cli.IntFlag{Name: "min-support", Usage: "fewest users of an EASE head item (0: the k-anonymity threshold)"},
+			&cli.StringFlag{Name: "plot", Usage: "draw the privacy/utility curve (nDCG per consent level) to this file (.png, .svg)"},
+			&cli.StringFlag{Name: "lists", Usage: "write every customer's list to this file (customer<TAB>item,item,...)"},
 			&cli.BoolFlag{Name: "strict", Usage: "fail on the first malformed input line"},
-		},
+		}, tuningFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return runEval(ctx, cmd, cmd.Root().Writer, cmd.Root().ErrWriter)
 		},
@@ -47,21 +48,13 @@ func evalCommand() *cli.Command {
 
 // runEval loads the data, evaluates and prints the results.
 func runEval(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) error {
-	opts, err := evalOptions(cmd)
+	e, err := evalInput(ctx, cmd, stderr)
 	if err != nil {
 		return err
 	}
-	ds, err := models.LoadDir(ctx, cmd.String("data"), models.LoadOptions{Format: models.Format(cmd.String("format")), Strict: cmd.Bool("strict")})
-	if err != nil {
-		return err
-	}
-	if ds.Skipped > 0 {
-		fmt.Fprintf(stderr, "skipped %d malformed lines, first: %s\n", ds.Skipped, strings.Join(ds.Problems[:min(3, len(ds.Problems))], "; "))
-	}
-	opts.Dataset = ds
 	bar := newStageBar(stderr)
-	opts.Progress = bar.report
-	results, err := models.Evaluate(ctx, opts)
+	e.Options.Progress = bar.report
+	results, err := evaluation.Evaluate(ctx, *e)
 	bar.finish()
 	if err != nil {
 		return err
@@ -69,36 +62,77 @@ func runEval(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) er
 	if err := printResults(stdout, results, cmd.Bool("json")); err != nil {
 		return err
 	}
+	if path := cmd.String("lists"); path != "" {
+		if err := writeLists(path, results); err != nil {
+			return err
+		}
+	}
 	if path := cmd.String("plot"); path != "" {
 		return evalplot.Curve(results, path)
 	}
 	return nil
 }
 
-// evalOptions turns the flags into evaluation options.
-func evalOptions(cmd *cli.Command) (models.EvalOptions, error) {
-	scenarios, err := models.ParseScenarios(cmd.String("consent-scenario"))
+// evalInput turns the flags and data into an evaluation.
+func evalInput(ctx context.Context, cmd *cli.Command, stderr io.Writer) (*evaluation.Eval, error) {
+	kinds, err := modelKinds(cmd, true)
 	if err != nil {
-		return models.EvalOptions{}, err
+		return nil, err
 	}
-	o := models.EvalOptions{Scenarios: scenarios, K: cmd.Int("k"), TestRatio: cmd.Float("test-ratio"),
-		Seed: uint64(cmd.Uint("seed")), Split: models.SplitBy(cmd.String("split")),
-		Train: models.TrainOptions{K: cmd.Int("neighbours"), KAnon: cmd.Int("k-anon"), Lambda: cmd.Float("lambda"),
-			MinSupport: cmd.Int("min-support")}}
-	if o.K <= 0 {
-		return o, candor.Errorf(candor.EInvalid, "--k must be positive")
+	o, err := fitOptions(cmd, kinds[0])
+	if err != nil {
+		return nil, err
 	}
-	if m := cmd.String("model"); m != "all" {
-		if !models.Kind(m).Valid() {
-			return o, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn, popularity or all", m)
+	if cmd.Int("k") <= 0 {
+		return nil, fmt.Errorf("--k must be positive")
+	}
+	ds, err := loadDataset(ctx, cmd, cmd.String("data"), stderr)
+	if err != nil {
+		return nil, err
+	}
+	imp := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("consent-seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
+	c, err := evaluation.FromDataset(ctx, ds, evaluation.DatasetOptions{Import: imp})
+	if err != nil {
+		return nil, err
+	}
+	e := &evaluation.Eval{Corpus: c, TestRatio: cmd.Float("test-ratio"), Seed: uint64(cmd.Uint("seed")), Models: kinds,
+		K: int(cmd.Int("k")), Lists: cmd.String("lists") != "", Options: o}
+	if dir := cmd.String("holdout"); dir != "" {
+		held, err := loadDataset(ctx, cmd, dir, stderr)
+		if err != nil {
+			return nil, err
 		}
-		o.Models = []models.Kind{models.Kind(m)}
+		e.Test = heldOut(held)
 	}
-	return o, nil
+	return e, nil
 }
 
-// printResults writes one JSON object per line, or a table.
-func printResults(w io.Writer, results []models.Result, asJSON bool) error {
+func loadDataset(ctx context.Context, cmd *cli.Command, dir string, stderr io.Writer) (*movielens.Dataset, error) {
+	ds, err := movielens.LoadDir(ctx, dir, movielens.LoadOptions{Format: movielens.Format(cmd.String("format")), Strict: cmd.Bool("strict")})
+	if err != nil {
+		return nil, err
+	}
+	if ds.Skipped > 0 {
+		fmt.Fprintf(stderr, "%s: skipped %d malformed lines, first: %s\n", dir, ds.Skipped, strings.Join(ds.Problems[:min(3, len(ds.Problems))], "; "))
+	}
+	return ds, nil
+}
+
+// heldOut turns a dataset's ratings into each customer's relevant items.
+func heldOut(ds *movielens.Dataset) evaluation.Relevant {
+	rel := evaluation.Relevant{}
+	for _, r := range ds.Ratings {
+		if rel[r.User] == nil {
+			rel[r.User] = map[string]bool{}
+		}
+		rel[r.User][r.Item] = true
+	}
+	return rel
+}
+
+// printResults writes one JSON object per line, or a table: every model
+// overall, then per consent level when there is more than one.
+func printResults(w io.Writer, results []evaluation.Result, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		for _, r := range results {
@@ -108,12 +142,39 @@ func printResults(w io.Writer, results []models.Result, asJSON bool) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(w, "%-11s %-15s %8s %8s %8s %8s %8s %8s\n", "model", "scenario", "ndcg", "prec", "recall", "map", "coverage", "train_s")
+	fmt.Fprintf(w, "%-11s %-9s %6s %8s %8s %8s %8s %8s %6s %8s\n", "model", "customers", "users", "ndcg", "prec", "recall", "map", "coverage", "short", "train_s")
 	for _, r := range results {
-		fmt.Fprintf(w, "%-11s %-15s %8.4f %8.4f %8.4f %8.4f %8.4f %8.2f\n", r.Model, r.Scenario,
-			r.NDCG, r.Precision, r.Recall, r.MAP, r.Coverage, r.TrainSeconds)
+		fmt.Fprintf(w, "%-11s %-9s %6d %8.4f %8.4f %8.4f %8.4f %8.4f %6d %8.2f\n", r.Model, "all", r.Metrics.Users,
+			r.Metrics.NDCG, r.Metrics.Precision, r.Metrics.Recall, r.Metrics.MAP, r.Coverage, r.Short, r.TrainSeconds)
+		for _, l := range evaluation.Levels {
+			if m, ok := r.ByLevel[l]; ok && len(r.ByLevel) > 1 {
+				fmt.Fprintf(w, "%-11s %-9s %6d %8.4f %8.4f %8.4f %8.4f\n", r.Model, l, m.Users, m.NDCG, m.Precision, m.Recall, m.MAP)
+			}
+		}
+	}
+	for _, r := range results {
+		fmt.Fprintf(w, "%s scoring: %s; %s\n", r.Model, r.Scoring.String(), r.Scoring.Note)
 	}
 	return nil
+}
+
+// writeLists writes each model's lists (the first model's when several).
+func writeLists(path string, results []evaluation.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	lists := results[0].Lists
+	custs := make([]string, 0, len(lists))
+	for c := range lists {
+		custs = append(custs, c)
+	}
+	slices.Sort(custs)
+	for _, c := range custs {
+		fmt.Fprintf(f, "%s\t%s\n", c, strings.Join(lists[c], ","))
+	}
+	return f.Close()
 }
 
 // stageBar shows one progress bar per evaluation stage on stderr.
@@ -135,6 +196,7 @@ func (s *stageBar) report(stage string, done, total int) {
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowCount(),
 			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
 	}
+	s.bar.ChangeMax(total)
 	_ = s.bar.Set(done)
 }
 

@@ -8,64 +8,41 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/candorhq/candor"
-	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/redisstore"
 )
 
-// Interaction weights for training from the store: a purchase counts more
-// than a view.
-const (
-	trainPurchaseWeight = 1.0
-	trainViewWeight     = 0.3
-)
-
-// storeData reads training data from the store, each customer through the
-// consent gate: only purchases and browsing that the customer grants today.
-// Sensitive data never enters the shared model.
-func storeData(ctx context.Context, st *redisstore.Store, cs *consent.Service) (*trainingData, error) {
-	var ins []models.Interaction
-	err := st.ScanStates(ctx, cs.Request(false), func(s *features.State) error {
-		ins = appendInteractions(ins, s.CustomerID, s.Interactions[consent.Purchases], trainPurchaseWeight)
-		ins = appendInteractions(ins, s.CustomerID, s.Interactions[consent.Browsing], trainViewWeight)
+// storeCorpus reads what a model is trained on from the store: every
+// customer through the consent gate (only what each grants today; the
+// sensitive set never enters a shared model), and the live catalog.
+func storeCorpus(ctx context.Context, st *redisstore.Store, svc *services) (*evaluation.Corpus, error) {
+	if err := svc.catalog.Reload(ctx); err != nil {
+		return nil, err
+	}
+	var states []*features.State
+	err := st.ScanStates(ctx, svc.consent.Request(false), func(s *features.State) error {
+		states = append(states, s)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	items, err := st.Items(ctx)
-	if err != nil {
-		return nil, err
-	}
-	td := &trainingData{ins: ins, ids: make([]string, len(items)), cats: make(map[string][]string, len(items))}
-	for i, it := range items {
-		td.ids[i] = it.ID
-		td.cats[it.ID] = []string{it.TopCategory()}
-	}
-	return td, nil
+	return evaluation.NewCorpus(states, svc.catalog.Load()), nil
 }
 
-// trainingData is what a model is trained on: interactions, every item
-// (so items without interactions are known), and item categories.
-type trainingData struct {
-	ins  []models.Interaction
-	ids  []string
-	cats map[string][]string
-}
-
-func (td *trainingData) data() *models.Data { return models.NewData(td.ins, td.ids) }
-
-// measured trains with o on a hold-out split first and attaches the
-// figures to the model trained on everything, so that GET /v1/models
-// shows what each version is worth. Too little data to measure is logged
-// and leaves the metrics empty; it does not stop training.
-func measured(ctx context.Context, td *trainingData, o models.TrainOptions, warn func(error)) (*models.Model, error) {
-	metrics, err := models.Holdout(ctx, td.ins, td.cats, o)
+// measured measures a model fitted with o on a hold-out split first and
+// attaches the figures to the model fitted on everything, so that GET
+// /v1/models shows what each version is worth. Too little data to measure
+// is reported through warn and leaves the metrics empty; it does not stop
+// training.
+func measured(ctx context.Context, c *evaluation.Corpus, o evaluation.Options, warn func(error)) (*models.Model, error) {
+	metrics, err := evaluation.Holdout(ctx, c, o)
 	if err != nil && ctx.Err() == nil {
 		warn(err)
 	}
-	m, err := models.Train(ctx, td.data(), o)
+	m, err := evaluation.Fit(ctx, c, o)
 	if err != nil {
 		return nil, err
 	}
@@ -73,21 +50,14 @@ func measured(ctx context.Context, td *trainingData, o models.TrainOptions, warn
 	return m, nil
 }
 
-func appendInteractions(ins []models.Interaction, user string, xs []features.Interaction, w float64) []models.Interaction {
-	for _, x := range xs {
-		ins = append(ins, models.Interaction{User: user, Item: x.Item, Value: w * float64(x.Count), Time: x.Last})
-	}
-	return ins
-}
-
-// trainAndPublish trains from the store and makes the result live on every
-// server.
+// trainAndPublish trains from the store, with parameters chosen by
+// validation, and makes the result live on every server.
 func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, kind models.Kind, log *zap.Logger) error {
-	td, err := storeData(ctx, st, svc.consent)
+	c, err := storeCorpus(ctx, st, svc)
 	if err != nil {
 		return err
 	}
-	m, err := measured(ctx, td, models.TrainOptions{Kind: kind, Categories: td.cats, UseValues: true},
+	m, err := measured(ctx, c, evaluation.Options{Train: models.TrainOptions{Kind: kind}},
 		func(err error) { log.Warn("model not measured", zap.Error(err)) })
 	if err != nil {
 		return err
@@ -96,7 +66,8 @@ func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, k
 	if err != nil {
 		return err
 	}
-	log.Info("model live", zap.String("version", v), zap.Int("items", m.NumItems()), zap.Int("interactions", len(td.ins)), zap.Float64("train_seconds", m.Meta.TrainSeconds), zap.Any("metrics", m.Meta.Metrics))
+	log.Info("model live", zap.String("version", v), zap.Int("items", m.NumItems()), zap.Int("interactions", c.Interactions()),
+		zap.Float64("train_seconds", m.Meta.TrainSeconds), zap.String("scoring", m.Scoring().String()), zap.Any("metrics", m.Meta.Metrics))
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/models"
 )
 
 // Model is a real, small item-to-item model: cosine co-occurrence over
@@ -33,6 +34,9 @@ func (m *Model) Lookup(id string) (int32, bool) {
 func (m *Model) ItemID(i int32) string                   { return m.ids[i] }
 func (m *Model) Neighbours(i int32) ([]int32, []float32) { return m.nbr[i], m.w[i] }
 func (m *Model) Popularity(i int32) float64              { return m.pop[i] }
+
+// Scoring returns the default scoring, with no recency decay.
+func (m *Model) Scoring() models.Scoring { return models.DefaultScoring() }
 
 // World is a catalog and a model over it: items in 6 categories, one of
 // them sensitive; baskets mostly within a category.

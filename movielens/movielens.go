@@ -1,4 +1,10 @@
-package models
+// Package movielens reads MovieLens datasets (ml-latest-small and the
+// other CSV releases, ml-100k) and turns them into what Candor stores: a
+// catalog of movies with their genres as categories, and rating events of
+// customers. `candor import`, `candor train --data` and `candor eval` all
+// read datasets here, so they agree on IDs: user 1 is customer u1 and
+// movie 1 is item m1.
+package movielens
 
 import (
 	"bufio"
@@ -34,33 +40,33 @@ type ItemInfo struct {
 	Genres []string
 }
 
+// Prefixes of Candor's IDs for MovieLens users and movies.
+const (
+	CustomerPrefix = "u"
+	ItemPrefix     = "m"
+)
+
+// Rating is one line of the ratings file, with Candor's IDs.
+type Rating struct {
+	User  string // CustomerPrefix + the user id
+	Item  string // ItemPrefix + the movie id
+	Value float64
+	Time  time.Time
+}
+
 // Dataset is a dataset loaded from disk.
 type Dataset struct {
-	Format       Format
-	Interactions []Interaction
-	Items        map[string]ItemInfo // from the item file, if there is one
-	Skipped      int                 // malformed lines skipped
-	Problems     []string            // the first malformed lines, as "file:line: reason"
+	Format   Format
+	Ratings  []Rating
+	Items    map[string]ItemInfo // by Candor item ID, from the item file if there is one
+	Skipped  int                 // malformed lines skipped
+	Problems []string            // the first malformed lines, as "file:line: reason"
 }
 
 // LoadOptions configure LoadDir.
 type LoadOptions struct {
 	Format Format // default auto
 	Strict bool   // the first malformed line is an error instead of being skipped
-}
-
-// Data returns the interactions indexed for training and evaluation.
-func (ds *Dataset) Data() *Data { return NewData(ds.Interactions, nil) }
-
-// Categories returns item id → genres, for TrainOptions.Categories.
-func (ds *Dataset) Categories() map[string][]string {
-	cats := make(map[string][]string, len(ds.Items))
-	for id, it := range ds.Items {
-		if len(it.Genres) > 0 {
-			cats[id] = it.Genres
-		}
-	}
-	return cats
 }
 
 // LoadDir loads a MovieLens directory. With FormatAuto it looks for
@@ -135,14 +141,14 @@ func (l *loader) file(path string, parse func([]byte) error) error {
 		if errors.Is(err, os.ErrNotExist) {
 			code = candor.EInvalid
 		}
-		return &candor.Error{Code: code, Message: "cannot open " + path, Op: "models.LoadDir", Err: err}
+		return &candor.Error{Code: code, Message: "cannot open " + path, Op: "movielens.LoadDir", Err: err}
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		if n%65536 == 0 && l.ctx.Err() != nil {
-			return candor.Wrap("models.LoadDir", l.ctx.Err())
+			return candor.Wrap("movielens.LoadDir", l.ctx.Err())
 		}
 		line := sc.Bytes()
 		if len(line) > 0 && line[len(line)-1] == '\r' {
@@ -213,7 +219,7 @@ func (l *loader) rating(f []string) error {
 	if f[0] == "" || f[1] == "" {
 		return fmt.Errorf("empty user or item id")
 	}
-	l.ds.Interactions = append(l.ds.Interactions, Interaction{User: f[0], Item: f[1], Value: v, Time: time.Unix(ts, 0).UTC()})
+	l.ds.Ratings = append(l.ds.Ratings, Rating{User: CustomerPrefix + f[0], Item: ItemPrefix + f[1], Value: v, Time: time.Unix(ts, 0).UTC()})
 	return nil
 }
 
@@ -268,7 +274,7 @@ func (l *loader) item(id, title string, genres []string) error {
 	if id == "" {
 		return fmt.Errorf("empty item id")
 	}
-	l.ds.Items[id] = ItemInfo{Title: title, Genres: genres}
+	l.ds.Items[ItemPrefix+id] = ItemInfo{Title: title, Genres: genres}
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package evalplot draws the privacy/utility curve of an offline evaluation:
-// for each model, nDCG@k under consent scenarios ordered from least to most
-// personal data. It is separate from models so that servers do not link the
-// plotting library.
+// for each model, the nDCG@k the scorer served to customers of each consent
+// level, from least to most personal data, and to all of them. It is
+// separate from evaluation so that servers do not link the plotting
+// library.
 package evalplot
 
 import (
@@ -16,13 +17,14 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/models"
 )
 
 // Curve writes the privacy/utility curve of results to path; the extension
-// (.png, .svg, .pdf) picks the format. Scenarios are placed in
-// models.Scenarios order, one line per model.
-func Curve(results []models.Result, path string) error {
+// (.png, .svg, .pdf) picks the format. Levels are placed in
+// evaluation.Levels order, then "all", one line per model.
+func Curve(results []evaluation.Result, path string) error {
 	p, err := curve(results)
 	if err != nil {
 		return err
@@ -38,7 +40,7 @@ func Curve(results []models.Result, path string) error {
 }
 
 // curve builds the plot.
-func curve(results []models.Result) (*plot.Plot, error) {
+func curve(results []evaluation.Result) (*plot.Plot, error) {
 	if len(results) == 0 {
 		return nil, candor.Errorf(candor.EInvalid, "no results to plot")
 	}
@@ -46,13 +48,9 @@ func curve(results []models.Result) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Privacy / utility"
 	p.Y.Label.Text = fmt.Sprintf("nDCG@%d", results[0].K)
-	p.X.Label.Text = "consent scenario (less → more personal data; mix: one of the others per user)"
+	p.X.Label.Text = "customers' consent level (less → more personal data)"
 	p.Y.Min = 0
-	labels := make([]string, len(scenarios))
-	for i, s := range scenarios {
-		labels[i] = string(s)
-	}
-	p.NominalX(labels...)
+	p.NominalX(scenarios...)
 	for n, kind := range kinds(results) {
 		pts := points(results, kind, scenarios)
 		line, dots, err := plotter.NewLinePoints(pts)
@@ -70,19 +68,23 @@ func curve(results []models.Result) (*plot.Plot, error) {
 	return p, nil
 }
 
-// present returns the scenarios that occur in results, in canonical order.
-func present(results []models.Result) []models.Scenario {
-	var out []models.Scenario
-	for _, s := range models.Scenarios {
-		if slices.ContainsFunc(results, func(r models.Result) bool { return r.Scenario == s }) {
-			out = append(out, s)
+// all names the point of every customer together.
+const all = "all"
+
+// present returns the levels that occur in results, in canonical order,
+// then all.
+func present(results []evaluation.Result) []string {
+	var out []string
+	for _, l := range evaluation.Levels {
+		if slices.ContainsFunc(results, func(r evaluation.Result) bool { return r.ByLevel[l].Users > 0 }) {
+			out = append(out, l)
 		}
 	}
-	return out
+	return append(out, all)
 }
 
 // kinds returns the models of results in order of first appearance.
-func kinds(results []models.Result) []models.Kind {
+func kinds(results []evaluation.Result) []models.Kind {
 	var out []models.Kind
 	for _, r := range results {
 		if !slices.Contains(out, r.Model) {
@@ -92,13 +94,17 @@ func kinds(results []models.Result) []models.Kind {
 	return out
 }
 
-// points returns one model's nDCG per scenario position.
-func points(results []models.Result, kind models.Kind, scenarios []models.Scenario) plotter.XYs {
+// points returns one model's nDCG per level position.
+func points(results []evaluation.Result, kind models.Kind, levels []string) plotter.XYs {
 	var pts plotter.XYs
-	for x, s := range scenarios {
+	for x, l := range levels {
 		for _, r := range results {
-			if r.Model == kind && r.Scenario == s {
-				pts = append(pts, plotter.XY{X: float64(x), Y: r.NDCG})
+			m, ok := r.ByLevel[l]
+			if l == all {
+				m, ok = r.Metrics, true
+			}
+			if r.Model == kind && ok && m.Users > 0 {
+				pts = append(pts, plotter.XY{X: float64(x), Y: m.NDCG})
 			}
 		}
 	}

@@ -5,15 +5,19 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/models"
 )
 
 func TestCurve(t *testing.T) {
-	var results []models.Result
-	for n, s := range models.Scenarios {
-		for m, k := range models.Kinds {
-			results = append(results, models.Result{Model: k, Scenario: s, K: 10, NDCG: 0.1 * float64(n+m)})
+	var results []evaluation.Result
+	for m, k := range models.Kinds {
+		r := evaluation.Result{Model: k, Measurement: evaluation.Measurement{K: 10, ByLevel: map[string]evaluation.Metrics{}}}
+		for n, l := range evaluation.Levels {
+			r.ByLevel[l] = evaluation.Metrics{Users: 3, NDCG: 0.1 * float64(n+m)}
 		}
+		r.Metrics = evaluation.Metrics{Users: 12, NDCG: 0.2}
+		results = append(results, r)
 	}
 	for _, name := range []string{"curve.png", "curve.svg"} {
 		path := filepath.Join(t.TempDir(), name)
@@ -31,7 +35,7 @@ func TestCurveRejectsBadInput(t *testing.T) {
 	if err := Curve(nil, filepath.Join(dir, "x.png")); err == nil {
 		t.Error("no results: want an error")
 	}
-	r := []models.Result{{Model: models.KindEASE, Scenario: models.ScenarioFull, K: 10}}
+	r := []evaluation.Result{{Model: models.KindEASE, Measurement: evaluation.Measurement{K: 10}}}
 	if err := Curve(r, filepath.Join(dir, "noext")); err == nil {
 		t.Error("no extension: want an error")
 	}

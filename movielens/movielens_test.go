@@ -1,4 +1,4 @@
-package models
+package movielens
 
 import (
 	"context"
@@ -24,10 +24,10 @@ func TestLoadMovieLensCSV(t *testing.T) {
 	if got, want := ds.Format, FormatMovieLensCSV; got != want {
 		t.Errorf("format = %q, want %q", got, want)
 	}
-	if got, want := len(ds.Interactions), 7; got != want {
+	if got, want := len(ds.Ratings), 7; got != want {
 		t.Errorf("%d interactions, want %d", got, want)
 	}
-	if got, want := ds.Interactions[0], (Interaction{User: "1", Item: "1", Value: 4, Time: time.Unix(964982703, 0).UTC()}); got != want {
+	if got, want := ds.Ratings[0], (Rating{User: "u1", Item: "m1", Value: 4, Time: time.Unix(964982703, 0).UTC()}); got != want {
 		t.Errorf("first interaction = %+v, want %+v", got, want)
 	}
 	for _, tt := range []struct {
@@ -39,7 +39,7 @@ func TestLoadMovieLensCSV(t *testing.T) {
 		{"11", `"Great Performances" Cats (1998)`, []string{"Musical"}},
 		{"13", "Nothing (2000)", nil},
 	} {
-		got := ds.Items[tt.id]
+		got := ds.Items["m"+tt.id]
 		if got.Title != tt.title || !slices.Equal(got.Genres, tt.genres) {
 			t.Errorf("item %s = %+v, want %q %q", tt.id, got, tt.title, tt.genres)
 		}
@@ -60,16 +60,16 @@ func TestLoadMovieLens100K(t *testing.T) {
 	if got, want := ds.Format, FormatMovieLens100K; got != want {
 		t.Errorf("format = %q, want %q", got, want)
 	}
-	if got, want := len(ds.Interactions), 10; got != want {
+	if got, want := len(ds.Ratings), 10; got != want {
 		t.Errorf("%d interactions, want %d", got, want)
 	}
 	if got, want := ds.Skipped, 1; got != want {
 		t.Errorf("skipped %d, want %d", got, want)
 	}
-	if got, want := ds.Items["302"].Genres, []string{"Crime", "Mystery", "Thriller"}; !slices.Equal(got, want) {
+	if got, want := ds.Items["m302"].Genres, []string{"Crime", "Mystery", "Thriller"}; !slices.Equal(got, want) {
 		t.Errorf("genres of 302 = %q, want %q", got, want)
 	}
-	if got, want := ds.Items["1533"].Title, "I Donât Want to Talk About It (De eso no se habla) (1993)"; got != want {
+	if got, want := ds.Items["m1533"].Title, "I Donât Want to Talk About It (De eso no se habla) (1993)"; got != want {
 		t.Errorf("Latin-1 title = %q, want %q", got, want)
 	}
 }
@@ -127,5 +127,54 @@ func TestSplitCSV(t *testing.T) {
 		if (err != nil) != tt.bad || !slices.Equal(got, tt.want) {
 			t.Errorf("splitCSV(%q) = %q, %v; want %q, bad=%v", tt.line, got, err, tt.want, tt.bad)
 		}
+	}
+}
+
+func TestCatalogItemsAndEvents(t *testing.T) {
+	ds := load(t, "testdata/ml-csv", LoadOptions{})
+	items := ds.CatalogItems()
+	byID := map[string][]string{}
+	for _, it := range items {
+		if err := it.Validate(); err != nil {
+			t.Errorf("item %s is not a valid catalog item: %v", it.ID, err)
+		}
+		byID[it.ID] = it.Category
+	}
+	for id, want := range map[string][]string{
+		"m1":  {"adventure", "animation", "children", "comedy", "fantasy"},
+		"m6":  {"comedy", "drama", "romance"},
+		"m13": {Uncategorized},
+	} {
+		if got, ok := byID[id]; ok && !slices.Equal(got, want) {
+			t.Errorf("categories of %s = %q, want %q", id, got, want)
+		}
+	}
+	if cats := byID["m1"]; len(cats) == 0 || cats[0] == "movies" {
+		t.Errorf("m1 categories %q: want its genres, not a shared top category", cats)
+	}
+	evs := ds.Events()
+	if len(evs) != len(ds.Ratings) {
+		t.Fatalf("%d events for %d ratings", len(evs), len(ds.Ratings))
+	}
+	if e := evs[0]; e.CustomerID != "u1" || e.ItemID != "m1" || e.Type != "rating" || e.Value != 4 {
+		t.Errorf("first event = %+v", e)
+	}
+}
+
+func TestCategoriesCapAndClean(t *testing.T) {
+	got := Categories([]string{"Sci/Fi", "Drama", "drama", "A", "B", "C", "D"})
+	if want := []string{"sci-fi", "drama", "a", "b", "c"}; !slices.Equal(got, want) {
+		t.Errorf("Categories = %q, want %q", got, want)
+	}
+}
+
+func TestDeclaredGenres(t *testing.T) {
+	ds := &Dataset{Items: map[string]ItemInfo{"m1": {Genres: []string{"Drama"}}, "m2": {Genres: []string{"Comedy", "Drama"}}, "m3": {Genres: []string{"Horror"}}},
+		Ratings: []Rating{{User: "u1", Item: "m1"}, {User: "u1", Item: "m2"}, {User: "u1", Item: "m3"}}}
+	if got, want := ds.DeclaredGenres(2)["u1"], []string{"drama", "comedy"}; !slices.Equal(got, want) {
+		t.Errorf("declared = %q, want %q", got, want)
+	}
+	if ds.DeclaredGenres(0) != nil {
+		t.Error("DeclaredGenres(0) is not nil")
 	}
 }

@@ -1,4 +1,4 @@
-package models
+package evaluation
 
 import "math"
 
@@ -8,7 +8,7 @@ import "math"
 // Lists longer than k are cut at k. A user with no relevant item scores 0.
 
 // hitsAtK returns, for the top k of rec, whether each is relevant.
-func hitsAtK(rec []int32, rel map[int32]bool, k int) []bool {
+func hitsAtK[T comparable](rec []T, rel map[T]bool, k int) []bool {
 	rec = rec[:min(len(rec), k)]
 	hits := make([]bool, len(rec))
 	for r, j := range rec {
@@ -19,7 +19,7 @@ func hitsAtK(rec []int32, rel map[int32]bool, k int) []bool {
 
 // PrecisionAtK returns the share of the k slots filled with relevant items
 // (a list shorter than k still divides by k).
-func PrecisionAtK(rec []int32, rel map[int32]bool, k int) float64 {
+func PrecisionAtK[T comparable](rec []T, rel map[T]bool, k int) float64 {
 	if k <= 0 {
 		return 0
 	}
@@ -27,7 +27,7 @@ func PrecisionAtK(rec []int32, rel map[int32]bool, k int) float64 {
 }
 
 // RecallAtK returns the share of relevant items found in the top k.
-func RecallAtK(rec []int32, rel map[int32]bool, k int) float64 {
+func RecallAtK[T comparable](rec []T, rel map[T]bool, k int) float64 {
 	if len(rel) == 0 {
 		return 0
 	}
@@ -37,7 +37,7 @@ func RecallAtK(rec []int32, rel map[int32]bool, k int) float64 {
 // NDCGAtK returns the binary-relevance nDCG of the top k: DCG = Σ over hits
 // at rank r (1-based) of 1/log2(r+1), divided by the DCG of an ideal list
 // with min(|rel|, k) hits.
-func NDCGAtK(rec []int32, rel map[int32]bool, k int) float64 {
+func NDCGAtK[T comparable](rec []T, rel map[T]bool, k int) float64 {
 	var dcg, ideal float64
 	for r, hit := range hitsAtK(rec, rel, k) {
 		if hit {
@@ -56,7 +56,7 @@ func NDCGAtK(rec []int32, rel map[int32]bool, k int) float64 {
 // APAtK returns the average precision of the top k as MS Recommenders'
 // map_at_k computes it: Σ over hits at rank r of (hits up to r)/r, divided by
 // the number of relevant items (not by min(|rel|, k)).
-func APAtK(rec []int32, rel map[int32]bool, k int) float64 {
+func APAtK[T comparable](rec []T, rel map[T]bool, k int) float64 {
 	if len(rel) == 0 {
 		return 0
 	}

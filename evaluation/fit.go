@@ -1,0 +1,135 @@
+package evaluation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/models"
+)
+
+// Options configure Fit.
+type Options struct {
+	// Train sets the model: Kind (required), K, KAnon, MinSupport, TopN,
+	// Workers. Lambda 0 means EASE's λ is chosen by validation.
+	Train models.TrainOptions
+	// Fixed holds scoring parameters given by the user, by Param name;
+	// validation chooses the others.
+	Fixed map[string]float64
+	// NoTuning takes the defaults for everything not fixed (and for λ).
+	NoTuning bool
+	// Seed seeds the validation split (default 1).
+	Seed uint64
+	// ValidationItems bounds EASE's head while validating (default 4000);
+	// ValidationUsers the customers ranked per trial (default 2000).
+	ValidationItems int
+	ValidationUsers int
+	// Progress, if set, is told about each stage's progress.
+	Progress func(stage string, done, total int)
+	// Now is the clock of requests and of the model's training time.
+	Now func() time.Time
+}
+
+// Defaults of Options.
+const (
+	DefaultValidationItems = 4000
+	DefaultValidationUsers = 2000
+	validationRatio        = 0.25
+)
+
+// DefaultLambdaGrid is the grid EASE's λ is chosen from.
+var DefaultLambdaGrid = []float64{10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400}
+
+// Fit trains a model of o.Train.Kind on the corpus with parameters chosen
+// by validation: the corpus is split per customer (75/25, o.Seed), models
+// fitted on the 75% rank the customers through the scorer, and the λ and
+// scoring with the best nDCG@10 on the 25% are kept (never the caller's
+// test data). The returned model is fitted on the whole corpus and
+// carries its scoring and how it was chosen.
+func Fit(ctx context.Context, c *Corpus, o Options) (*models.Model, error) {
+	o = o.withDefaults()
+	base, err := Fix(models.DefaultScoring(), o.Fixed)
+	if err != nil {
+		return nil, err
+	}
+	base.Note = "defaults"
+	lambda := o.Train.Lambda
+	if !o.NoTuning {
+		ch, err := choose(ctx, c, o, base)
+		if err != nil {
+			return nil, err
+		}
+		base, lambda = ch.scoring, ch.lambda
+	}
+	return train(ctx, c, o, base, lambda)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.ValidationItems <= 0 {
+		o.ValidationItems = DefaultValidationItems
+	}
+	if o.ValidationUsers <= 0 {
+		o.ValidationUsers = DefaultValidationUsers
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, int, int) {}
+	}
+	return o
+}
+
+// train fits the final model on the whole corpus.
+func train(ctx context.Context, c *Corpus, o Options, sc models.Scoring, lambda float64) (*models.Model, error) {
+	t := o.Train
+	t.Scoring, t.Lambda, t.UseValues, t.Clock = sc, lambda, true, o.Now
+	if t.Progress == nil {
+		t.Progress = o.Progress
+	}
+	m, err := models.Train(ctx, c.Data(sc), t)
+	if err != nil {
+		return nil, err
+	}
+	if lambda > 0 && o.Train.Lambda == 0 && t.Kind == models.KindEASE {
+		m.Params.LambdaNote = sc.Note
+	}
+	return m, nil
+}
+
+// choice is what validation chose.
+type choice struct {
+	scoring models.Scoring
+	lambda  float64 // EASE's λ for the whole corpus, scaled from the validation fit
+}
+
+// choose runs the validation.
+func choose(ctx context.Context, c *Corpus, o Options, base models.Scoring) (*choice, error) {
+	vtrain, vtest, err := Split(c, validationRatio, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	t := newTuner(ctx, vtrain, vtest, o)
+	if len(vtest) == 0 || vtrain.Interactions() < 2 {
+		return &choice{scoring: base, lambda: o.Train.Lambda}, nil
+	}
+	best, err := t.tune(base)
+	if err != nil {
+		return nil, err
+	}
+	ch := &choice{scoring: best.scoring}
+	if best.lambda > 0 && o.Train.Lambda == 0 {
+		ch.lambda = best.lambda * float64(c.Interactions()) / float64(vtrain.Interactions())
+	} else {
+		ch.lambda = o.Train.Lambda
+	}
+	ch.scoring.Note = fmt.Sprintf("validation nDCG@10 %.4f on %d customers (%s)", best.ndcg, t.users, t.describe(best))
+	if ctx.Err() != nil {
+		return nil, candor.Wrap("evaluation.Fit", ctx.Err())
+	}
+	return ch, nil
+}

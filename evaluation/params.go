@@ -1,0 +1,123 @@
+package evaluation
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/models"
+)
+
+// Param is one scoring parameter that validation chooses unless the user
+// fixes it (`candor train` and `candor eval` take each as a flag).
+type Param struct {
+	Name  string    // the flag name
+	Usage string    // what it means
+	Grid  []float64 // the values validation tries
+	// Refit marks parameters that change the training weights too: each
+	// value is a new fit.
+	Refit bool
+	get   func(models.Scoring) float64
+	set   func(*models.Scoring, float64)
+	// applies reports whether the data can tell its values apart.
+	applies func(*Corpus) bool
+}
+
+const day = 24 * time.Hour
+
+// Params are the scoring parameters, in the order validation tunes them.
+var Params = []Param{
+	{Name: "rating-power", Usage: "a rated item weighs (rating/5)^power (0: every rating the same)", Grid: []float64{0, 1, 2}, Refit: true,
+		get: func(s models.Scoring) float64 { return s.RatingPower }, set: func(s *models.Scoring, v float64) { s.RatingPower = v },
+		applies: func(c *Corpus) bool { return c.has(func(set consent.Scope, r float64) bool { return r > 0 && r != 5 }) }},
+	{Name: "view-weight", Usage: "weight of a viewed item against a purchased one (1)", Grid: []float64{0.1, 0.3, 1}, Refit: true,
+		get: func(s models.Scoring) float64 { return s.View }, set: func(s *models.Scoring, v float64) { s.View = v },
+		applies: func(c *Corpus) bool { return c.hasSet(consent.Browsing) && c.hasSet(consent.Purchases) }},
+	{Name: "purchase-half-life", Usage: "days after which a purchase or rating counts half, relative to the customer's latest interaction (0: no decay)",
+		Grid: []float64{0, 1095, 365, 90, 30},
+		get:  func(s models.Scoring) float64 { return float64(s.PurchaseHalfLife / day) }, set: func(s *models.Scoring, v float64) { s.PurchaseHalfLife = time.Duration(v * float64(day)) },
+		applies: func(c *Corpus) bool { return c.hasSet(consent.Purchases) }},
+	{Name: "view-half-life", Usage: "days after which a view counts half, relative to the customer's latest interaction (0: no decay)",
+		Grid: []float64{0, 90, 30, 7},
+		get:  func(s models.Scoring) float64 { return float64(s.ViewHalfLife / day) }, set: func(s *models.Scoring, v float64) { s.ViewHalfLife = time.Duration(v * float64(day)) },
+		applies: func(c *Corpus) bool { return c.hasSet(consent.Browsing) }},
+	{Name: "prior", Usage: fmt.Sprintf("popularity's share of the customer's best personal score (at most %g)", models.MaxPrior),
+		Grid: []float64{0, 0.01, 0.03, 0.1, 0.3},
+		get:  func(s models.Scoring) float64 { return s.Prior }, set: func(s *models.Scoring, v float64) { s.Prior = v },
+		applies: func(*Corpus) bool { return true }},
+	{Name: "declared", Usage: "a declared category's share of the customer's best personal score", Grid: []float64{0, 0.03, 0.1, 0.3},
+		get: func(s models.Scoring) float64 { return s.Declared }, set: func(s *models.Scoring, v float64) { s.Declared = v },
+		applies: func(c *Corpus) bool { return c.hasDeclared() }},
+	{Name: "max-evidence", Usage: "most recent items of each set used as evidence", Grid: []float64{50, 100, 200, 500, 1000},
+		get: func(s models.Scoring) float64 { return float64(s.MaxEvidence) }, set: func(s *models.Scoring, v float64) { s.MaxEvidence = int(v) },
+		applies: func(c *Corpus) bool { return c.longest() > 50 }},
+}
+
+// ParamNamed returns the parameter called name.
+func ParamNamed(name string) (Param, bool) {
+	i := slices.IndexFunc(Params, func(p Param) bool { return p.Name == name })
+	if i < 0 {
+		return Param{}, false
+	}
+	return Params[i], true
+}
+
+// Fix applies fixed values to s, checking names and the result.
+func Fix(s models.Scoring, fixed map[string]float64) (models.Scoring, error) {
+	for name, v := range fixed {
+		p, ok := ParamNamed(name)
+		if !ok {
+			names := make([]string, len(Params))
+			for i, p := range Params {
+				names[i] = p.Name
+			}
+			return s, candor.Errorf(candor.EInvalid, "unknown scoring parameter %q: use %s", name, strings.Join(names, ", "))
+		}
+		p.set(&s, v)
+	}
+	return s, s.Validate()
+}
+
+func (c *Corpus) has(f func(consent.Scope, float64) bool) bool {
+	for _, st := range c.States {
+		for _, set := range trainedSets {
+			for _, x := range st.Interactions[set] {
+				if f(set, x.Rating) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (c *Corpus) hasSet(set consent.Scope) bool {
+	for _, st := range c.States {
+		if len(st.Interactions[set]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Corpus) hasDeclared() bool {
+	for _, st := range c.States {
+		if st.Declared != nil && len(st.Declared.Categories) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Corpus) longest() int {
+	n := 0
+	for _, st := range c.States {
+		for _, xs := range st.Interactions {
+			n = max(n, len(xs))
+		}
+	}
+	return n
+}

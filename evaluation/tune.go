@@ -1,0 +1,195 @@
+package evaluation
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/candorhq/candor/models"
+)
+
+// trial is one validated setting and its score.
+type trial struct {
+	scoring models.Scoring
+	lambda  float64 // 0 for models without λ
+	ndcg    float64
+}
+
+// tuner scores settings on one validation split: models fitted on train,
+// customers ranked through the scorer, lists scored against test.
+type tuner struct {
+	ctx   context.Context
+	train *Corpus
+	test  Relevant
+	o     Options
+	users int
+	paths map[string]*models.EASEPath // EASE fits by training weights
+	fits  map[string]*models.Model    // fitted models by training weights and λ
+	seen  map[string]float64          // nDCG by setting
+	err   error
+}
+
+func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
+	t := &tuner{ctx: ctx, train: train, test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
+	t.users = len(measured(train, test, o.ValidationUsers))
+	return t
+}
+
+// tune climbs λ (EASE, unless fixed), then improves one parameter at a
+// time over its grid, twice over; a change of training weights climbs λ
+// again. Ties keep the earlier (default) value.
+func (t *tuner) tune(base models.Scoring) (trial, error) {
+	best := trial{scoring: base, lambda: t.o.Train.Lambda}
+	t.climbLambda(&best)
+	for pass := 0; pass < 2 && t.err == nil; pass++ {
+		changed := false
+		for _, p := range Params {
+			if _, fixed := t.o.Fixed[p.Name]; fixed || !p.applies(t.train) || !t.improve(&best, p) {
+				continue
+			}
+			changed = true
+			if p.Refit {
+				t.climbLambda(&best)
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	return best, t.err
+}
+
+// improve tries p's grid on best and keeps the best value; it reports
+// whether the value changed.
+func (t *tuner) improve(best *trial, p Param) bool {
+	was := p.get(best.scoring)
+	for _, v := range p.Grid {
+		sc := best.scoring
+		p.set(&sc, v)
+		if sc.Validate() != nil {
+			continue
+		}
+		if s := t.score(sc, best.lambda); s > best.ndcg {
+			best.scoring, best.ndcg = sc, s
+		}
+	}
+	return p.get(best.scoring) != was
+}
+
+// climbLambda moves λ over the grid towards better nDCG, from the current
+// λ (or the middle of the grid), for EASE when λ is not fixed.
+func (t *tuner) climbLambda(best *trial) {
+	if t.o.Train.Kind != models.KindEASE || t.o.Train.Lambda != 0 {
+		best.ndcg = t.score(best.scoring, best.lambda)
+		return
+	}
+	grid := DefaultLambdaGrid
+	at := len(grid) / 2
+	if i := slices.Index(grid, best.lambda); i >= 0 {
+		at = i
+	}
+	cur := t.score(best.scoring, grid[at])
+	for t.err == nil {
+		next, nextScore := at, cur
+		for _, c := range []int{at - 1, at + 1} {
+			if c >= 0 && c < len(grid) {
+				if s := t.score(best.scoring, grid[c]); s > nextScore {
+					next, nextScore = c, s
+				}
+			}
+		}
+		if next == at {
+			break
+		}
+		at, cur = next, nextScore
+	}
+	best.lambda, best.ndcg = grid[at], cur
+}
+
+// score returns the validation nDCG@10 of one setting (memoised).
+func (t *tuner) score(sc models.Scoring, lambda float64) float64 {
+	key := fmt.Sprintf("%s|%g", sc.String(), lambda)
+	if s, ok := t.seen[key]; ok || t.err != nil {
+		return s
+	}
+	t.o.Progress("validate: "+string(t.o.Train.Kind), len(t.seen), len(t.seen)+1)
+	m, err := t.model(sc, lambda)
+	if err != nil {
+		t.err = err
+		return 0
+	}
+	res, err := Measure(t.ctx, m, t.train, t.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
+	if err != nil {
+		t.err = err
+		return 0
+	}
+	t.seen[key] = res.Metrics.NDCG
+	return res.Metrics.NDCG
+}
+
+// model returns the validation model of a setting: one fit per training
+// weighting and λ, shared by every scoring tried on it.
+func (t *tuner) model(sc models.Scoring, lambda float64) (*models.Model, error) {
+	wkey := weightsKey(sc)
+	fkey := fmt.Sprintf("%s|%g", wkey, lambda)
+	if m, ok := t.fits[fkey]; ok {
+		return m.WithScoring(sc), nil
+	}
+	o := t.o.Train
+	o.Scoring, o.UseValues, o.Progress, o.Clock = sc, true, nil, t.o.Now
+	o.TopN = min(orDefault(o.TopN, models.DefaultTopN), t.o.ValidationItems)
+	var m *models.Model
+	var err error
+	if o.Kind == models.KindEASE {
+		m, err = t.easeFit(wkey, sc, o, lambda)
+	} else {
+		m, err = models.Train(t.ctx, t.train.Data(sc), o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.fits[fkey] = m
+	return m.WithScoring(sc), nil
+}
+
+func (t *tuner) easeFit(wkey string, sc models.Scoring, o models.TrainOptions, lambda float64) (*models.Model, error) {
+	p, ok := t.paths[wkey]
+	if !ok {
+		var err error
+		if p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o); err != nil {
+			return nil, err
+		}
+		t.paths[wkey] = p
+	}
+	if lambda == 0 {
+		lambda = models.DefaultLambda
+	}
+	return p.Fit(t.ctx, lambda)
+}
+
+// weightsKey names the training weights of a scoring.
+func weightsKey(sc models.Scoring) string {
+	return fmt.Sprintf("%g/%g/%g/%g/%g", sc.Purchase, sc.View, sc.Sensitive, sc.Rated, sc.RatingPower)
+}
+
+// describe says what a trial chose, for the model's notes.
+func (t *tuner) describe(tr trial) string {
+	var parts []string
+	if tr.lambda > 0 && t.o.Train.Kind == models.KindEASE {
+		parts = append(parts, fmt.Sprintf("λ %g on %d items", tr.lambda, min(orDefault(t.o.Train.TopN, models.DefaultTopN), t.o.ValidationItems)))
+	}
+	for _, p := range Params {
+		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) {
+			parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.scoring)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,180 @@
+package features
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/candorhq/candor/consent"
+)
+
+// Memory is an in-process Store with the semantics of the Redis one
+// (redisstore/lua/ingest.lua and put_profile.lua): the same score packing,
+// newest rating wins, the cap applied after every batch, and the
+// collection-time gate. Offline evaluation loads a dataset through it, so
+// that the states it ranks are the states the gated read would return
+// after `candor import`; the store contract test holds the two to the same
+// results. Contacts and TTLs are not kept. Safe for concurrent use.
+type Memory struct {
+	mu      sync.Mutex
+	decide  func(customerID string) consent.Decision
+	scores  map[string]map[consent.Scope]map[string]float64
+	profile map[string]map[consent.Scope]map[string]string
+}
+
+var _ Store = (*Memory)(nil)
+
+// NewMemory returns an empty store whose gate asks decide, per customer,
+// which sets are granted (as the stored consent would).
+func NewMemory(decide func(customerID string) consent.Decision) *Memory {
+	return &Memory{decide: decide, scores: map[string]map[consent.Scope]map[string]float64{},
+		profile: map[string]map[consent.Scope]map[string]string{}}
+}
+
+// Ingest stores the events whose set the customer grants; contacts are
+// accepted and not kept. It returns "" or the consent reason per event.
+func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret Retention) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, len(evs))
+	touched := map[string]map[consent.Scope]bool{}
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Set == "" {
+			continue
+		}
+		if e := m.decide(ev.CustomerID).Effective(ev.Set); !e.Granted {
+			out[i] = e.Reason
+			continue
+		}
+		m.add(ev)
+		if touched[ev.CustomerID] == nil {
+			touched[ev.CustomerID] = map[consent.Scope]bool{}
+		}
+		touched[ev.CustomerID][ev.Set] = true
+	}
+	for id, sets := range touched {
+		for set := range sets {
+			capSet(m.scores[id][set], ret.CapOf(set))
+		}
+	}
+	return out, nil
+}
+
+// add folds one event into its set, as ingest.lua does.
+func (m *Memory) add(ev *Routed) {
+	sets := m.scores[ev.CustomerID]
+	if sets == nil {
+		sets = map[consent.Scope]map[string]float64{}
+		m.scores[ev.CustomerID] = sets
+	}
+	set := sets[ev.Set]
+	if set == nil {
+		set = map[string]float64{}
+		sets[ev.Set] = set
+	}
+	old := InteractionOf(ev.Member, set[ev.Member])
+	rating := old.Rating
+	if ev.Rating > 0 && (ev.Time.Unix() >= old.Last.Unix() || rating == 0) {
+		rating = ev.Rating
+	}
+	last := old.Last
+	if ev.Time.Unix() > last.Unix() {
+		last = ev.Time
+	}
+	set[ev.Member] = PackScore(last, min(old.Count+1, MaxCount), rating)
+}
+
+// capSet keeps the cap members with the highest (score, member), as
+// ZREMRANGEBYRANK 0 -(cap+1) does.
+func capSet(set map[string]float64, limit int) {
+	if limit <= 0 || len(set) <= limit {
+		return
+	}
+	xs := sortedMembers(set)
+	for _, x := range xs[:len(xs)-limit] {
+		delete(set, x.Item)
+	}
+}
+
+type scored struct {
+	Item  string
+	Score float64
+}
+
+// sortedMembers returns a set's members in ZRANGE order: score, then member.
+func sortedMembers(set map[string]float64) []scored {
+	xs := make([]scored, 0, len(set))
+	for k, v := range set {
+		xs = append(xs, scored{k, v})
+	}
+	slices.SortFunc(xs, func(a, b scored) int {
+		if c := cmp.Compare(a.Score, b.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Item, b.Item)
+	})
+	return xs
+}
+
+// PutProfile replaces a profile set if the customer grants it.
+func (m *Memory) PutProfile(_ context.Context, id string, set consent.Scope, fields map[string]string, _ consent.Request, _ Retention) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.decide(id).Effective(set); !e.Granted {
+		return e.Reason, nil
+	}
+	if m.profile[id] == nil {
+		m.profile[id] = map[consent.Scope]map[string]string{}
+	}
+	m.profile[id][set] = fields
+	return "", nil
+}
+
+// Customers returns every customer with stored data, sorted.
+func (m *Memory) Customers() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := map[string]bool{}
+	for id := range m.scores {
+		seen[id] = true
+	}
+	for id := range m.profile {
+		seen[id] = true
+	}
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// State returns what the gated read returns for the customer under d:
+// only the sets d grants, interactions oldest first.
+func (m *Memory) State(id string, d consent.Decision) *State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := &State{CustomerID: id, Decision: d, Interactions: map[consent.Scope][]Interaction{}}
+	g := d.Grant()
+	for _, set := range consent.FeatureSets {
+		if !g.Has(set) {
+			continue
+		}
+		if KindOf(set) == Profile {
+			if f := m.profile[id][set]; len(f) > 0 {
+				SetProfile(st, set, f)
+			}
+			continue
+		}
+		xs := sortedMembers(m.scores[id][set])
+		out := make([]Interaction, len(xs))
+		for i, x := range xs {
+			out[i] = InteractionOf(x.Item, x.Score)
+		}
+		st.Interactions[set] = out
+	}
+	return st
+}

@@ -1,0 +1,202 @@
+package recommend
+
+import (
+	"strings"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+)
+
+// nonPersonal computes the parts of a score that use no history: the
+// declared preferences and popularity. Both are scaled to the customer's
+// own evidence (Scoring.Prior and Declared are shares of the best personal
+// score), so popularity never outweighs the customer's best evidence.
+type nonPersonal struct {
+	m        Model
+	idx      *popular
+	prior    float64  // Prior · scale
+	declared float64  // Declared · scale
+	cats     []string // declared categories, lower case
+	names    []string // as stated
+	category string   // the request's category, lower case
+}
+
+func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, scale float64) *nonPersonal {
+	sc := m.Scoring()
+	np := &nonPersonal{m: m, idx: idx, prior: sc.Prior * scale, declared: sc.Declared * scale, category: strings.ToLower(req.Category)}
+	if st != nil && st.Declared != nil && st.Grant().Has(consent.Declared) {
+		for _, c := range st.Declared.Categories {
+			np.cats, np.names = append(np.cats, strings.ToLower(c)), append(np.names, c)
+		}
+	}
+	return np
+}
+
+// sum returns item j's non-personal score, added in the order of parts.
+func (np *nonPersonal) sum(j int32) float64 {
+	var s float64
+	for _, c := range np.cats {
+		if np.idx.inCategory(j, c) {
+			s += np.declared
+		}
+	}
+	if p := np.m.Popularity(j); p > 0 {
+		s += np.prior * p
+	}
+	return s
+}
+
+// parts appends item j's non-personal parts to arena.
+func (np *nonPersonal) parts(j int32, arena []part) []part {
+	for k, c := range np.cats {
+		if np.idx.inCategory(j, c) {
+			arena = append(arena, part{kind: KindDeclaredPreference, set: string(consent.Declared), evidence: np.names[k], value: np.declared})
+		}
+	}
+	if p := np.m.Popularity(j); p > 0 {
+		kind, evidence := KindPopular, ""
+		if np.category != "" && np.idx.inCategory(j, np.category) {
+			kind, evidence = KindPopularInCategory, np.category
+		}
+		arena = append(arena, part{kind: kind, set: "none", evidence: evidence, value: np.prior * p})
+	}
+	return arena
+}
+
+// declaredBonus is the most the declared parts can add to one item.
+func (np *nonPersonal) declaredBonus() float64 { return np.declared * float64(len(np.cats)) }
+
+// inDeclared reports whether item j is in a declared category.
+func (np *nonPersonal) inDeclared(j int32) bool {
+	for _, c := range np.cats {
+		if np.idx.inCategory(j, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// pick is a selected item and its score.
+type pick struct {
+	j     int32
+	score float64
+}
+
+// selection keeps the want best eligible items, by score then item ID. An
+// item is checked against the filters only when it would enter, so the
+// cost is that of the evidence, not of the catalog.
+type selection struct {
+	m    Model
+	acc  *accumulator
+	f    *filterer
+	np   *nonPersonal
+	tr   *Trace
+	want int
+	h    []pick // a heap whose root is the worst kept
+}
+
+// worse reports whether x ranks below y.
+func (s *selection) worse(x, y pick) bool {
+	if x.score != y.score {
+		return x.score < y.score
+	}
+	return s.m.ItemID(x.j) > s.m.ItemID(y.j)
+}
+
+func (s *selection) full() bool { return len(s.h) == s.want }
+
+// offer considers item j with its score.
+func (s *selection) offer(j int32, score float64) {
+	x := pick{j, score}
+	if s.full() && !s.worse(s.h[0], x) {
+		return
+	}
+	id := s.m.ItemID(j)
+	if why, _ := s.f.drop(j, id); why != "" {
+		s.tr.removed(id, why)
+		return
+	}
+	if !s.full() {
+		s.h = append(s.h, x)
+		s.up(len(s.h) - 1)
+		return
+	}
+	s.h[0] = x
+	s.down(0)
+}
+
+// run selects from everything the evidence reached, then from the items
+// no evidence reached, most popular first, until none left can enter.
+func (s *selection) run() {
+	for _, j := range s.acc.touched {
+		s.offer(j, s.acc.score[j]+s.np.sum(j))
+	}
+	idx := s.np.idx
+	s.list(idx.overall, 0, true)
+	for _, c := range s.np.cats {
+		s.list(idx.byCat[c], s.np.declaredBonus(), false)
+	}
+	if !s.full() || s.h[0].score <= s.np.declaredBonus() {
+		for _, j := range idx.zero {
+			if !s.acc.mark[j] {
+				s.offer(j, s.np.sum(j))
+			}
+		}
+	}
+}
+
+// list offers the untouched items of a popularity-ordered list until no
+// later one can enter: their score is at most prior·popularity + bonus.
+// The overall list leaves items of declared categories to their own lists.
+func (s *selection) list(l []int32, bonus float64, skipDeclared bool) {
+	for _, j := range l {
+		if s.full() && s.np.prior*s.m.Popularity(j)+bonus < s.h[0].score {
+			return
+		}
+		if s.acc.mark[j] || skipDeclared && s.np.inDeclared(j) {
+			continue
+		}
+		s.offer(j, s.np.sum(j))
+	}
+}
+
+// sorted returns the kept items, best first, emptying the heap.
+func (s *selection) sorted() []pick {
+	out := make([]pick, len(s.h))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = s.h[0]
+		last := len(s.h) - 1
+		s.h[0] = s.h[last]
+		s.h = s.h[:last]
+		s.down(0)
+	}
+	return out
+}
+
+func (s *selection) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !s.worse(s.h[i], s.h[p]) {
+			return
+		}
+		s.h[i], s.h[p] = s.h[p], s.h[i]
+		i = p
+	}
+}
+
+func (s *selection) down(i int) {
+	for {
+		l, m := 2*i+1, i
+		if l < len(s.h) && s.worse(s.h[l], s.h[m]) {
+			m = l
+		}
+		if r := l + 1; r < len(s.h) && s.worse(s.h[r], s.h[m]) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		s.h[i], s.h[m] = s.h[m], s.h[i]
+		i = m
+	}
+}
