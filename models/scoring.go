@@ -35,7 +35,7 @@ type Scoring struct {
 	// Prior and Declared scale the non-personal parts to the customer's own
 	// evidence: an item's popularity part is Prior·popularity·S and a
 	// declared category's part Declared·S, where S is the best personal
-	// score among the customer's candidates (1 without personal
+	// score of an item the customer may be shown (1 without personal
 	// evidence). Prior is at most MaxPrior, so popularity never outweighs
 	// the customer's best personal evidence.
 	Prior    float64 `json:"prior"`

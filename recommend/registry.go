@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/models"
 )
 
@@ -39,17 +41,24 @@ type ModelStore interface {
 	SetLiveModel(ctx context.Context, version string) error
 	// LiveModel returns the live version and its artifact, or not_found.
 	LiveModel(ctx context.Context) (string, []byte, error)
+	// Model returns a stored version's artifact, or not_found.
+	Model(ctx context.Context, version string) ([]byte, error)
 }
 
 // Registry publishes, lists and activates model versions and holds the
 // model this server scores with.
 type Registry struct {
-	store ModelStore
-	live  atomic.Pointer[Trained]
+	store   ModelStore
+	catalog func() *catalog.Snapshot
+	live    atomic.Pointer[Trained]
 }
 
-// NewRegistry returns a registry over store with no live model.
-func NewRegistry(store ModelStore) *Registry { return &Registry{store: store} }
+// NewRegistry returns a registry over store with no live model. A model is
+// made live only if it knows the items of cat (the live catalog); nil
+// checks nothing.
+func NewRegistry(store ModelStore, cat func() *catalog.Snapshot) *Registry {
+	return &Registry{store: store, catalog: cat}
+}
 
 // Current returns the live model, or nil.
 func (r *Registry) Current() Model {
@@ -70,6 +79,11 @@ func (r *Registry) Ready(context.Context) error {
 // Publish stores m as a new version and, if activate, makes it live on every
 // server. It returns the version.
 func (r *Registry) Publish(ctx context.Context, m *models.Model, activate bool) (string, error) {
+	if activate {
+		if err := r.fits(m); err != nil {
+			return "", err
+		}
+	}
 	var buf bytes.Buffer
 	if err := m.Encode(&buf); err != nil {
 		return "", err
@@ -109,12 +123,55 @@ func (r *Registry) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Activate makes a stored version live everywhere (roll back or forward).
+// Activate makes a stored version live everywhere (roll back or forward),
+// unless its items do not match the live catalog (EConflict).
 func (r *Registry) Activate(ctx context.Context, version string) error {
+	b, err := r.store.Model(ctx, version)
+	if err != nil {
+		return err
+	}
+	m, err := models.Decode(bytes.NewReader(b))
+	if err != nil {
+		return candor.Wrap("recommend.Activate", err)
+	}
+	if err := r.fits(m); err != nil {
+		return err
+	}
 	if err := r.store.SetLiveModel(ctx, version); err != nil {
 		return err
 	}
 	return r.Reload(ctx)
+}
+
+// fits refuses a model that could not serve the live catalog: when the
+// catalog is empty, or when fewer than half of the items of the smaller of
+// the two are in both (a model trained on other item IDs serves nothing).
+func (r *Registry) fits(m *models.Model) error {
+	if r.catalog == nil || m.NumItems() == 0 {
+		return nil
+	}
+	cat := r.catalog()
+	if cat == nil || cat.Len() == 0 {
+		return candor.Errorf(candor.EConflict, "The live catalog is empty: load the catalog (PUT /v1/catalog/items or candor import) before making a model live.")
+	}
+	both := 0
+	var unknown []string
+	for i := range int32(m.NumItems()) {
+		if _, ok := cat.Get(m.ID(i)); ok {
+			both++
+		} else if len(unknown) < 3 {
+			unknown = append(unknown, m.ID(i))
+		}
+	}
+	if 2*both >= min(m.NumItems(), cat.Len()) {
+		return nil
+	}
+	var known []string
+	for _, it := range cat.Items()[:min(3, cat.Len())] {
+		known = append(known, it.ID)
+	}
+	return candor.Errorf(candor.EConflict, "The model does not match the live catalog: only %d of its %d items are among the catalog's %d (model items such as %s; catalog items such as %s). Was it trained on other item IDs?",
+		both, m.NumItems(), cat.Len(), strings.Join(unknown, ", "), strings.Join(known, ", "))
 }
 
 // List returns the stored versions, newest first, marking the live one.

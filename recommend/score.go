@@ -38,7 +38,10 @@ type accumulator struct {
 }
 
 // Per-item flags of one request.
-const flagBought uint8 = 1
+const (
+	flagBought  uint8 = 1 << iota
+	flagOffered       // offered to the current selection
+)
 
 var accPool sync.Pool
 
@@ -81,18 +84,29 @@ func (a *accumulator) flag(j int32, f uint8) {
 
 func (a *accumulator) has(j int32, f uint8) bool { return a.flags[j]&f != 0 }
 
-// accumulate adds every evidence's neighbours and returns the best
-// accumulated score (0 when nothing is positive).
-func accumulate(m Model, ev []evidence, a *accumulator) float64 {
+func (a *accumulator) unflag(j int32, f uint8) { a.flags[j] &^= f }
+
+// accumulate adds every evidence's neighbours.
+func accumulate(m Model, ev []evidence, a *accumulator) {
 	for _, e := range ev {
 		nbr, w := m.Neighbours(e.item)
 		for k, j := range nbr {
 			a.add(j, e.weight*float64(w[k]))
 		}
 	}
+}
+
+// bestEligible returns the best accumulated score of an item the customer
+// may be shown (0 when none is positive); the filters run only on items
+// that raise the best so far.
+func bestEligible(m Model, a *accumulator, f *filterer) float64 {
 	best := 0.0
 	for _, j := range a.touched {
-		best = max(best, a.score[j])
+		if a.score[j] > best {
+			if why, _ := f.drop(j, m.ItemID(j)); why == "" {
+				best = a.score[j]
+			}
+		}
 	}
 	return best
 }

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/candorhq/candor/consent"
@@ -26,7 +27,9 @@ func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, sca
 	np := &nonPersonal{m: m, idx: idx, prior: sc.Prior * scale, declared: sc.Declared * scale, category: strings.ToLower(req.Category)}
 	if st != nil && st.Declared != nil && st.Grant().Has(consent.Declared) {
 		for _, c := range st.Declared.Categories {
-			np.cats, np.names = append(np.cats, strings.ToLower(c)), append(np.names, c)
+			if lc := strings.ToLower(c); !slices.Contains(np.cats, lc) {
+				np.cats, np.names = append(np.cats, lc), append(np.names, c)
+			}
 		}
 	}
 	return np
@@ -91,8 +94,9 @@ type selection struct {
 	f    *filterer
 	np   *nonPersonal
 	tr   *Trace
-	want int
-	h    []pick // a heap whose root is the worst kept
+	want    int
+	h       []pick  // a heap whose root is the worst kept
+	offered []int32 // items already considered (an item may be in several lists)
 }
 
 // worse reports whether x ranks below y.
@@ -105,8 +109,13 @@ func (s *selection) worse(x, y pick) bool {
 
 func (s *selection) full() bool { return len(s.h) == s.want }
 
-// offer considers item j with its score.
+// offer considers item j with its score, once.
 func (s *selection) offer(j int32, score float64) {
+	if s.acc.has(j, flagOffered) {
+		return
+	}
+	s.acc.flag(j, flagOffered)
+	s.offered = append(s.offered, j)
 	x := pick{j, score}
 	if s.full() && !s.worse(s.h[0], x) {
 		return
@@ -142,6 +151,9 @@ func (s *selection) run() {
 				s.offer(j, s.np.sum(j))
 			}
 		}
+	}
+	for _, j := range s.offered {
+		s.acc.unflag(j, flagOffered)
 	}
 }
 

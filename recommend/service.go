@@ -183,12 +183,13 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace) ([]candidate, candidateParts, *Shortfall) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
-	scale := accumulate(m, ev, acc)
+	accumulate(m, ev, acc)
+	idx := s.popular.get(m, cat)
+	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
+	scale := bestEligible(m, acc, f)
 	if scale <= 0 {
 		scale = 1 // no personal evidence: the non-personal parts at face value
 	}
-	idx := s.popular.get(m, cat)
-	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
 	np := newNonPersonal(m, idx, st, req, scale)
 	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
 		tr.reset()

@@ -72,3 +72,12 @@ func (s *Store) LiveModel(ctx context.Context) (string, []byte, error) {
 	}
 	return v, b, nil
 }
+
+// Model returns a stored version's artifact.
+func (s *Store) Model(ctx context.Context, version string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, s.keys.modelKey(version)).Bytes()
+	if err == redis.Nil {
+		return nil, candor.Errorf(candor.ENotFound, "No model version %q; see GET /v1/models.", version)
+	}
+	return b, translate("redisstore.Model", err)
+}

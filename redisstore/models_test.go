@@ -31,7 +31,7 @@ func TestModelRegistry(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
 		st := New(db.Client, db.Namespace)
-		a, b := recommend.NewRegistry(st), recommend.NewRegistry(st) // two servers
+		a, b := recommend.NewRegistry(st, nil), recommend.NewRegistry(st, nil) // two servers
 		if err := b.Reload(ctx); candor.ErrorCode(err) != candor.ENotFound || b.Current() != nil {
 			t.Fatalf("empty store: %v", err)
 		}

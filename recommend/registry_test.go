@@ -1,0 +1,113 @@
+package recommend_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/recommend"
+)
+
+// memModels is an in-memory ModelStore.
+type memModels struct {
+	infos map[string]recommend.ModelInfo
+	arts  map[string][]byte
+	live  string
+}
+
+func (s *memModels) PutModel(_ context.Context, info recommend.ModelInfo, b []byte) error {
+	s.infos[info.Version], s.arts[info.Version] = info, b
+	return nil
+}
+
+func (s *memModels) ModelInfos(context.Context) ([]recommend.ModelInfo, error) {
+	var out []recommend.ModelInfo
+	for _, i := range s.infos {
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func (s *memModels) SetLiveModel(_ context.Context, v string) error {
+	if _, ok := s.arts[v]; !ok {
+		return candor.Errorf(candor.ENotFound, "no version %s", v)
+	}
+	s.live = v
+	return nil
+}
+
+func (s *memModels) LiveModel(ctx context.Context) (string, []byte, error) {
+	b, err := s.Model(ctx, s.live)
+	return s.live, b, err
+}
+
+func (s *memModels) Model(_ context.Context, v string) ([]byte, error) {
+	b, ok := s.arts[v]
+	if !ok {
+		return nil, candor.Errorf(candor.ENotFound, "no version %s", v)
+	}
+	return b, nil
+}
+
+// trainedOn trains a small itemknn model on items named prefix0..prefix9.
+func trainedOn(t *testing.T, prefix string) *models.Model {
+	t.Helper()
+	var ins []models.Interaction
+	for u := range 12 {
+		for i := range 10 {
+			if (u+i)%3 != 0 {
+				ins = append(ins, models.Interaction{User: fmt.Sprint(u), Item: fmt.Sprintf("%s%d", prefix, i), Value: 1, Time: time.Unix(1e9, 0)})
+			}
+		}
+	}
+	m, err := models.Train(context.Background(), models.NewData(ins, nil), models.TrainOptions{Kind: models.KindItemKNN, Clock: func() time.Time { return time.Unix(1e9+int64(len(prefix)), 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestRegistryRefusesModelOfOtherIDs: a model trained on raw MovieLens IDs
+// ("1", "2") cannot go live over a catalog of "m1", "m2"; it would serve
+// nothing.
+func TestRegistryRefusesModelOfOtherIDs(t *testing.T) {
+	items := make([]catalog.Item, 10)
+	for i := range items {
+		items[i] = catalog.Item{ID: fmt.Sprintf("m%d", i), Title: "t", Category: []string{"c"}, Available: true}
+	}
+	cat := catalog.NewSnapshot(items, nil)
+	st := &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
+	reg := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	ctx := context.Background()
+
+	good, err := reg.Publish(ctx, trainedOn(t, "m"), true)
+	if err != nil {
+		t.Fatalf("a model of the catalog's items: %v", err)
+	}
+	_, err = reg.Publish(ctx, trainedOn(t, ""), true)
+	if candor.ErrorCode(err) != candor.EConflict || !strings.Contains(candor.ErrorMessage(err), "only 0 of its 10 items") {
+		t.Fatalf("publishing a model of other IDs: %v, want a conflict naming the overlap", err)
+	}
+	if reg.Current().Version() != good {
+		t.Errorf("the refused model went live")
+	}
+	stored, err := reg.Publish(ctx, trainedOn(t, ""), false) // storing is allowed
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Activate(ctx, stored); candor.ErrorCode(err) != candor.EConflict {
+		t.Errorf("activating it: %v, want a conflict", err)
+	}
+	if st.live != good || reg.Current().Version() != good {
+		t.Errorf("live = %s (held %s), want %s", st.live, reg.Current().Version(), good)
+	}
+	empty := recommend.NewRegistry(st, func() *catalog.Snapshot { return catalog.NewSnapshot(nil, nil) })
+	if _, err := empty.Publish(ctx, trainedOn(t, "m"), true); candor.ErrorCode(err) != candor.EConflict || !strings.Contains(candor.ErrorMessage(err), "catalog is empty") {
+		t.Errorf("publishing over an empty catalog: %v", err)
+	}
+}

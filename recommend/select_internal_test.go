@@ -1,0 +1,114 @@
+package recommend
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/recommend/recommendtest"
+)
+
+// scored is a test model with its own scoring.
+type scored struct {
+	*recommendtest.Model
+	sc models.Scoring
+}
+
+func (s scored) Scoring() models.Scoring { return s.sc }
+
+// TestSelectionIsExact holds the selection (a bounded heap over touched
+// items, then popularity lists cut by score bounds) to a brute force that
+// scores every eligible item of the catalog.
+func TestSelectionIsExact(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(31, 31))
+	cats := []string{"kitchen", "garden", "books", "music", "toys", "health"}
+	for round := range 300 {
+		cat, base := recommendtest.World(uint64(round%7), 120)
+		sc := models.DefaultScoring()
+		sc.Prior, sc.Declared = []float64{0, 0.01, 0.3}[rng.IntN(3)], []float64{0, 0.05, 2}[rng.IntN(3)]
+		m := scored{base, sc}
+		st := randomState(rng, now, cats)
+		req := Request{CustomerID: "c", N: 1 + rng.IntN(40), Now: now}
+		if rng.IntN(3) == 0 {
+			req.ItemID = fmt.Sprintf("i%03d", rng.IntN(120))
+		}
+		svc := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat },
+			Feedback: func(map[string]string) features.FeedbackState {
+				return features.FeedbackState{HiddenCategories: map[string]bool{cats[round%5]: round%4 == 0}}
+			}}, Config{})
+		resp, err := svc.Rank(st, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(resp.Items))
+		for i, it := range resp.Items {
+			got[i] = it.ItemID
+		}
+		if want := bruteForce(svc, m, cat, st, &req); !slices.Equal(got, want) {
+			t.Fatalf("round %d (n=%d, prior %g, declared %g):\n got  %v\n want %v", round, req.N, sc.Prior, sc.Declared, got, want)
+		}
+	}
+}
+
+func randomState(rng *rand.Rand, now time.Time, cats []string) *features.State {
+	recs := map[consent.Scope]consent.Record{}
+	for _, s := range []consent.Scope{consent.Purchases, consent.Browsing, consent.Declared} {
+		if rng.IntN(4) > 0 {
+			recs[s] = consent.Record{Scope: s, State: consent.Granted, Time: now, PolicyVersion: 1, Source: consent.SourceAPI}
+		}
+	}
+	st := &features.State{CustomerID: "c", Decision: consent.Evaluate(recs, consent.Request{Now: now, PolicyVersion: 1}),
+		Interactions: map[consent.Scope][]features.Interaction{}}
+	for _, set := range []consent.Scope{consent.Purchases, consent.Browsing} {
+		if st.Grant().Has(set) {
+			for range rng.IntN(30) {
+				st.Interactions[set] = append(st.Interactions[set], features.Interaction{Item: fmt.Sprintf("i%03d", rng.IntN(120)),
+					Last: now.Add(-time.Duration(rng.IntN(1000)) * time.Hour), Count: 1 + rng.IntN(3)})
+			}
+		}
+	}
+	if st.Grant().Has(consent.Declared) {
+		st.Declared = &features.Declared{Categories: []string{cats[rng.IntN(len(cats))], strings.ToUpper(cats[rng.IntN(len(cats))])}}
+	}
+	return st
+}
+
+// bruteForce scores every eligible model item and returns the best n IDs.
+func bruteForce(s *Service, m Model, cat *catalog.Snapshot, st *features.State, req *Request) []string {
+	acc := getAcc(m.NumItems())
+	defer putAcc(acc)
+	accumulate(m, gather(m, st, req), acc)
+	idx := s.popular.get(m, cat)
+	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
+	scale := bestEligible(m, acc, f)
+	if scale <= 0 {
+		scale = 1
+	}
+	np := newNonPersonal(m, idx, st, req, scale)
+	var all []pick
+	for j := int32(0); int(j) < m.NumItems(); j++ {
+		if why, _ := f.drop(j, m.ItemID(j)); why == "" {
+			all = append(all, pick{j, acc.score[j] + np.sum(j)})
+		}
+	}
+	slices.SortFunc(all, func(a, b pick) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return strings.Compare(m.ItemID(a.j), m.ItemID(b.j))
+	})
+	var out []string
+	for _, p := range all[:min(req.N, len(all))] {
+		out = append(out, m.ItemID(p.j))
+	}
+	return out
+}
