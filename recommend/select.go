@@ -89,11 +89,11 @@ type pick struct {
 // item is checked against the filters only when it would enter, so the
 // cost is that of the evidence, not of the catalog.
 type selection struct {
-	m    Model
-	acc  *accumulator
-	f    *filterer
-	np   *nonPersonal
-	tr   *Trace
+	m       Model
+	acc     *accumulator
+	f       *filterer
+	np      *nonPersonal
+	tr      *Trace
 	want    int
 	h       []pick  // a heap whose root is the worst kept
 	offered []int32 // items already considered (an item may be in several lists)
