@@ -20,6 +20,9 @@ type Param struct {
 	// Refit marks parameters that change the training weights too: each
 	// value is a new fit.
 	Refit bool
+	// Alone marks parameters of customers without history: validation
+	// ranks the validation customers from their declared preferences only.
+	Alone bool
 	get   func(models.Scoring) float64
 	set   func(*models.Scoring, float64)
 	// applies reports whether the data can tell its values apart.
@@ -50,6 +53,10 @@ var Params = []Param{
 		applies: func(*Corpus) bool { return true }},
 	{Name: "declared", Usage: "a declared category's share of the customer's best personal score", Grid: []float64{0, 0.03, 0.1, 0.3},
 		get: func(s models.Scoring) float64 { return s.Declared }, set: func(s *models.Scoring, v float64) { s.Declared = v },
+		applies: func(c *Corpus) bool { return c.hasDeclared() }},
+	{Name: "declared-alone", Usage: "a declared category's part for a customer with no history, against 1 for the most popular item",
+		Grid: []float64{0, 0.1, 0.3, 1, 3}, Alone: true,
+		get: func(s models.Scoring) float64 { return s.DeclaredAlone }, set: func(s *models.Scoring, v float64) { s.DeclaredAlone = v },
 		applies: func(c *Corpus) bool { return c.hasDeclared() }},
 	{Name: "max-evidence", Usage: "most recent items of each set used as evidence", Grid: []float64{50, 100, 200, 500, 1000},
 		get: func(s models.Scoring) float64 { return float64(s.MaxEvidence) }, set: func(s *models.Scoring, v float64) { s.MaxEvidence = int(v) },

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/models"
 )
 
@@ -21,6 +23,7 @@ type trial struct {
 type tuner struct {
 	ctx   context.Context
 	train *Corpus
+	alone *Corpus // train's customers with only their declared preferences
 	test  Relevant
 	o     Options
 	users int
@@ -31,7 +34,7 @@ type tuner struct {
 }
 
 func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
-	t := &tuner{ctx: ctx, train: train, test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
+	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(train), test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
 	t.users = len(measured(train, test, o.ValidationUsers))
 	return t
 }
@@ -61,20 +64,42 @@ func (t *tuner) tune(base models.Scoring) (trial, error) {
 }
 
 // improve tries p's grid on best and keeps the best value; it reports
-// whether the value changed.
+// whether the value changed. A parameter of customers without history is
+// judged on them alone and leaves best's score as it is.
 func (t *tuner) improve(best *trial, p Param) bool {
 	was := p.get(best.scoring)
+	ref := best.ndcg
+	if p.Alone {
+		ref = t.scoreOn(best.scoring, best.lambda, true)
+	}
 	for _, v := range p.Grid {
 		sc := best.scoring
 		p.set(&sc, v)
 		if sc.Validate() != nil {
 			continue
 		}
-		if s := t.score(sc, best.lambda); s > best.ndcg {
-			best.scoring, best.ndcg = sc, s
+		if s := t.scoreOn(sc, best.lambda, p.Alone); s > ref {
+			best.scoring, ref = sc, s
+			if !p.Alone {
+				best.ndcg = s
+			}
 		}
 	}
 	return p.get(best.scoring) != was
+}
+
+// declaredOnly returns the customers of c who declared preferences, with
+// those alone: how customers who share nothing else are served.
+func declaredOnly(c *Corpus) *Corpus {
+	out := &Corpus{Catalog: c.Catalog}
+	for _, st := range c.States {
+		if st.Declared != nil && len(st.Declared.Categories) > 0 {
+			cp := *st
+			cp.Interactions = map[consent.Scope][]features.Interaction{}
+			out.States = append(out.States, &cp)
+		}
+	}
+	return out
 }
 
 // climbLambda moves λ over the grid towards better nDCG, from the current
@@ -109,7 +134,13 @@ func (t *tuner) climbLambda(best *trial) {
 
 // score returns the validation nDCG@10 of one setting (memoised).
 func (t *tuner) score(sc models.Scoring, lambda float64) float64 {
-	key := fmt.Sprintf("%s|%g", sc.String(), lambda)
+	return t.scoreOn(sc, lambda, false)
+}
+
+// scoreOn scores a setting on the validation customers, or on them with
+// their declared preferences alone.
+func (t *tuner) scoreOn(sc models.Scoring, lambda float64, alone bool) float64 {
+	key := fmt.Sprintf("%s|%g|%v", sc.String(), lambda, alone)
 	if s, ok := t.seen[key]; ok || t.err != nil {
 		return s
 	}
@@ -119,7 +150,11 @@ func (t *tuner) score(sc models.Scoring, lambda float64) float64 {
 		t.err = err
 		return 0
 	}
-	res, err := Measure(t.ctx, m, t.train, t.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
+	c := t.train
+	if alone {
+		c = t.alone
+	}
+	res, err := Measure(t.ctx, m, c, t.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
 	if err != nil {
 		t.err = err
 		return 0

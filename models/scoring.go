@@ -34,12 +34,16 @@ type Scoring struct {
 	ViewHalfLife     time.Duration `json:"view_half_life"`
 	// Prior and Declared scale the non-personal parts to the customer's own
 	// evidence: an item's popularity part is Prior·popularity·S and a
-	// declared category's part Declared·S, where S is the best personal
-	// score of an item the customer may be shown (1 without personal
-	// evidence). Prior is at most MaxPrior, so popularity never outweighs
-	// the customer's best personal evidence.
+	// declared category's part Declared·S, where S is the best evidence
+	// score of an item the customer may be shown. Prior is at most
+	// MaxPrior, so popularity never outweighs the customer's best evidence.
 	Prior    float64 `json:"prior"`
 	Declared float64 `json:"declared"`
+	// DeclaredAlone is a declared category's part for a customer without
+	// evidence (only declared preferences, or nothing), whose list is
+	// popularity (the most popular item's part is 1) plus DeclaredAlone
+	// per declared category of the item.
+	DeclaredAlone float64 `json:"declared_alone"`
 	// MaxEvidence is how many of the most recent items of each set are
 	// used.
 	MaxEvidence int `json:"max_evidence"`
@@ -53,7 +57,7 @@ const MaxPrior = 0.5
 // DefaultScoring is the scoring a model gets when nothing was validated.
 func DefaultScoring() Scoring {
 	return Scoring{Purchase: 1, View: 0.3, Sensitive: 0.3, Rated: 1, RatingPower: 1, Context: 1.5, Cart: 1,
-		Prior: 0.05, Declared: 0.1, MaxEvidence: 500, Note: "defaults"}
+		Prior: 0.05, Declared: 0.1, DeclaredAlone: 0.3, MaxEvidence: 500, Note: "defaults"}
 }
 
 // WithDefaults returns s with every unset (zero) weight, and a missing
@@ -82,7 +86,7 @@ func (s Scoring) Validate() error {
 		name string
 		v    float64
 	}{{"purchase", s.Purchase}, {"view", s.View}, {"sensitive", s.Sensitive}, {"rated", s.Rated}, {"rating_power", s.RatingPower},
-		{"context", s.Context}, {"cart", s.Cart}, {"prior", s.Prior}, {"declared", s.Declared}} {
+		{"context", s.Context}, {"cart", s.Cart}, {"prior", s.Prior}, {"declared", s.Declared}, {"declared_alone", s.DeclaredAlone}} {
 		if math.IsNaN(f.v) || f.v < 0 || f.v > 1e6 {
 			return candor.Errorf(candor.EInvalid, "scoring %s = %g: must be a number from 0 to 1e6", f.name, f.v)
 		}
@@ -119,8 +123,8 @@ func Decay(age, halfLife time.Duration) float64 {
 
 // String describes s in one line, for logs and notes.
 func (s Scoring) String() string {
-	return fmt.Sprintf("purchase %g, view %g, rated %g·(r/5)^%g, half-lives %s/%s, prior %g, declared %g, max evidence %d",
-		s.Purchase, s.View, s.Rated, s.RatingPower, halfLife(s.PurchaseHalfLife), halfLife(s.ViewHalfLife), s.Prior, s.Declared, s.MaxEvidence)
+	return fmt.Sprintf("purchase %g, view %g, rated %g·(r/5)^%g, half-lives %s/%s, prior %g, declared %g (alone %g), max evidence %d",
+		s.Purchase, s.View, s.Rated, s.RatingPower, halfLife(s.PurchaseHalfLife), halfLife(s.ViewHalfLife), s.Prior, s.Declared, s.DeclaredAlone, s.MaxEvidence)
 }
 
 func halfLife(d time.Duration) string {

@@ -2,9 +2,12 @@ package movielens
 
 import (
 	"cmp"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/features"
 )
@@ -118,4 +121,33 @@ func (ds *Dataset) DeclaredGenres(n int) map[string][]string {
 		out[u] = cats[:min(n, len(cats))]
 	}
 	return out
+}
+
+// Split holds out a share of every customer's ratings, as a shop's future
+// behaviour would be: per customer, their ratings in file order are
+// shuffled with a PCG seeded with seed, and the first
+// round-half-even((1−ratio)·n) go to train, the rest to test (a customer
+// with one rating keeps it in train). The parts share the item file.
+func (ds *Dataset) Split(ratio float64, seed uint64) (train, test *Dataset, err error) {
+	if !(ratio > 0 && ratio < 1) {
+		return nil, nil, candor.Errorf(candor.EInvalid, "test ratio %g must be between 0 and 1", ratio)
+	}
+	byUser := map[string][]Rating{}
+	var users []string
+	for _, r := range ds.Ratings {
+		if _, ok := byUser[r.User]; !ok {
+			users = append(users, r.User)
+		}
+		byUser[r.User] = append(byUser[r.User], r)
+	}
+	slices.Sort(users)
+	rng := rand.New(rand.NewPCG(seed, 0x63616e646f72)) // "candor"
+	train, test = &Dataset{Format: ds.Format, Items: ds.Items}, &Dataset{Format: ds.Format, Items: ds.Items}
+	for _, u := range users {
+		rs := byUser[u]
+		rng.Shuffle(len(rs), func(a, b int) { rs[a], rs[b] = rs[b], rs[a] })
+		keep := int(math.RoundToEven((1 - ratio) * float64(len(rs))))
+		train.Ratings, test.Ratings = append(train.Ratings, rs[:keep]...), append(test.Ratings, rs[keep:]...)
+	}
+	return train, test, nil
 }

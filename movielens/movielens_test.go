@@ -2,6 +2,8 @@ package movielens
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -176,5 +178,39 @@ func TestDeclaredGenres(t *testing.T) {
 	}
 	if ds.DeclaredGenres(0) != nil {
 		t.Error("DeclaredGenres(0) is not nil")
+	}
+}
+
+func TestSplitPerCustomer(t *testing.T) {
+	ds := &Dataset{}
+	for u := range 20 {
+		for i := range u + 1 {
+			ds.Ratings = append(ds.Ratings, Rating{User: fmt.Sprintf("u%d", u), Item: fmt.Sprintf("m%d", i)})
+		}
+	}
+	train, test, err := ds.Split(0.25, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(d *Dataset) map[string]int {
+		n := map[string]int{}
+		for _, r := range d.Ratings {
+			n[r.User]++
+		}
+		return n
+	}
+	tr, te := count(train), count(test)
+	for u := range 20 {
+		id := fmt.Sprintf("u%d", u)
+		if want := int(math.RoundToEven(0.75 * float64(u+1))); tr[id] != want || tr[id]+te[id] != u+1 {
+			t.Errorf("%s: %d train, %d test of %d; want %d train", id, tr[id], te[id], u+1, want)
+		}
+	}
+	again, _, _ := ds.Split(0.25, 42)
+	if !slices.Equal(again.Ratings, train.Ratings) {
+		t.Error("the same seed split differently")
+	}
+	if _, _, err := ds.Split(1, 1); err == nil {
+		t.Error("ratio 1 accepted")
 	}
 }

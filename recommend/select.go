@@ -9,22 +9,28 @@ import (
 )
 
 // nonPersonal computes the parts of a score that use no history: the
-// declared preferences and popularity. Both are scaled to the customer's
-// own evidence (Scoring.Prior and Declared are shares of the best personal
-// score), so popularity never outweighs the customer's best evidence.
+// declared preferences and popularity. With evidence they are scaled to it
+// (Scoring.Prior and Declared are shares of the best evidence score, so
+// popularity never outweighs the customer's best evidence); without, the
+// list is popularity plus Scoring.DeclaredAlone per declared category.
 type nonPersonal struct {
 	m        Model
 	idx      *popular
-	prior    float64  // Prior · scale
-	declared float64  // Declared · scale
+	prior    float64  // the popularity part of the most popular item
+	declared float64  // the part of one declared category
 	cats     []string // declared categories, lower case
 	names    []string // as stated
 	category string   // the request's category, lower case
 }
 
-func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, scale float64) *nonPersonal {
+// newNonPersonal returns the parts for a customer whose best evidence
+// score is best (0 without evidence).
+func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, best float64) *nonPersonal {
 	sc := m.Scoring()
-	np := &nonPersonal{m: m, idx: idx, prior: sc.Prior * scale, declared: sc.Declared * scale, category: strings.ToLower(req.Category)}
+	np := &nonPersonal{m: m, idx: idx, prior: 1, declared: sc.DeclaredAlone, category: strings.ToLower(req.Category)}
+	if best > 0 {
+		np.prior, np.declared = sc.Prior*best, sc.Declared*best
+	}
 	if st != nil && st.Declared != nil && st.Grant().Has(consent.Declared) {
 		for _, c := range st.Declared.Categories {
 			if lc := strings.ToLower(c); !slices.Contains(np.cats, lc) {

@@ -35,6 +35,7 @@ func TestSelectionIsExact(t *testing.T) {
 		cat, base := recommendtest.World(uint64(round%7), 120)
 		sc := models.DefaultScoring()
 		sc.Prior, sc.Declared = []float64{0, 0.01, 0.3}[rng.IntN(3)], []float64{0, 0.05, 2}[rng.IntN(3)]
+		sc.DeclaredAlone = []float64{0, 0.3, 5}[rng.IntN(3)]
 		m := scored{base, sc}
 		st := randomState(rng, now, cats)
 		req := Request{CustomerID: "c", N: 1 + rng.IntN(40), Now: now}
@@ -89,11 +90,7 @@ func bruteForce(s *Service, m Model, cat *catalog.Snapshot, st *features.State, 
 	accumulate(m, gather(m, st, req), acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
-	scale := bestEligible(m, acc, f)
-	if scale <= 0 {
-		scale = 1
-	}
-	np := newNonPersonal(m, idx, st, req, scale)
+	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
 	var all []pick
 	for j := int32(0); int(j) < m.NumItems(); j++ {
 		if why, _ := f.drop(j, m.ItemID(j)); why == "" {

@@ -186,11 +186,7 @@ func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
-	scale := bestEligible(m, acc, f)
-	if scale <= 0 {
-		scale = 1 // no personal evidence: the non-personal parts at face value
-	}
-	np := newNonPersonal(m, idx, st, req, scale)
+	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
 	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
 		tr.reset()
 		sel := &selection{m: m, acc: acc, f: f, np: np, tr: tr, want: max(want, 1)}

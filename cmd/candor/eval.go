@@ -86,25 +86,31 @@ func evalInput(ctx context.Context, cmd *cli.Command, stderr io.Writer) (*evalua
 	if cmd.Int("k") <= 0 {
 		return nil, fmt.Errorf("--k must be positive")
 	}
-	ds, err := loadDataset(ctx, cmd, cmd.String("data"), stderr)
+	train, test, err := splitData(ctx, cmd, stderr)
 	if err != nil {
 		return nil, err
 	}
 	imp := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("consent-seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
-	c, err := evaluation.FromDataset(ctx, ds, evaluation.DatasetOptions{Import: imp})
+	c, err := evaluation.FromDataset(ctx, train, evaluation.DatasetOptions{Import: imp})
 	if err != nil {
 		return nil, err
 	}
-	e := &evaluation.Eval{Corpus: c, TestRatio: cmd.Float("test-ratio"), Seed: uint64(cmd.Uint("seed")), Models: kinds,
-		K: int(cmd.Int("k")), Lists: cmd.String("lists") != "", Options: o}
+	return &evaluation.Eval{Corpus: c, Test: heldOut(test), Models: kinds, K: int(cmd.Int("k")), Lists: cmd.String("lists") != "", Options: o}, nil
+}
+
+// splitData returns the training and held-out ratings: --data and
+// --holdout, or --data split per customer before it is loaded, as a shop's
+// store would never hold the held-out part.
+func splitData(ctx context.Context, cmd *cli.Command, stderr io.Writer) (train, test *movielens.Dataset, err error) {
+	ds, err := loadDataset(ctx, cmd, cmd.String("data"), stderr)
+	if err != nil {
+		return nil, nil, err
+	}
 	if dir := cmd.String("holdout"); dir != "" {
 		held, err := loadDataset(ctx, cmd, dir, stderr)
-		if err != nil {
-			return nil, err
-		}
-		e.Test = heldOut(held)
+		return ds, held, err
 	}
-	return e, nil
+	return ds.Split(cmd.Float("test-ratio"), uint64(cmd.Uint("seed")))
 }
 
 func loadDataset(ctx context.Context, cmd *cli.Command, dir string, stderr io.Writer) (*movielens.Dataset, error) {
