@@ -1,0 +1,207 @@
+package evaluation
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/movielens"
+)
+
+// clustered returns a dataset of users in four taste groups, each rating
+// mostly the movies of its genre, so a personal model must beat
+// popularity.
+func clustered(users, movies int, seed uint64) *movielens.Dataset {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	genres := []string{"Drama", "Comedy", "Horror", "Western"}
+	ds := &movielens.Dataset{Items: map[string]movielens.ItemInfo{}}
+	for m := range movies {
+		ds.Items[fmt.Sprintf("m%d", m)] = movielens.ItemInfo{Title: fmt.Sprintf("Movie %d", m), Genres: []string{genres[m%4]}}
+	}
+	for u := range users {
+		seen := map[int]bool{}
+		for n := 10 + rng.IntN(30); len(seen) < n; {
+			m := 4*int(float64(movies/4)*rng.Float64()*rng.Float64()) + u%4
+			if rng.IntN(6) == 0 {
+				m = rng.IntN(movies)
+			}
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			ds.Ratings = append(ds.Ratings, movielens.Rating{User: fmt.Sprintf("u%d", u), Item: fmt.Sprintf("m%d", m),
+				Value: float64(1+rng.IntN(10)) / 2, Time: time.Unix(1e9+int64(rng.IntN(1e8)), 0)})
+		}
+	}
+	return ds
+}
+
+func corpus(t *testing.T, ds *movielens.Dataset, imp movielens.ImportOptions) *Corpus {
+	t.Helper()
+	c, err := FromDataset(context.Background(), ds, DatasetOptions{Import: imp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func evaluate(t *testing.T, imp movielens.ImportOptions, kinds ...models.Kind) map[models.Kind]Result {
+	t.Helper()
+	train, test, err := clustered(300, 120, 3).Split(0.25, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := Relevant{}
+	for _, r := range test.Ratings {
+		if rel[r.User] == nil {
+			rel[r.User] = map[string]bool{}
+		}
+		rel[r.User][r.Item] = true
+	}
+	res, err := Evaluate(context.Background(), Eval{Corpus: corpus(t, train, imp), Test: rel, Models: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[models.Kind]Result{}
+	for _, r := range res {
+		out[r.Model] = r
+	}
+	return out
+}
+
+func TestPersonalModelsBeatPopularity(t *testing.T) {
+	res := evaluate(t, movielens.ImportOptions{}, models.Kinds...)
+	for _, k := range []models.Kind{models.KindItemKNN, models.KindEASE} {
+		if res[k].NDCG <= res[models.KindPopularity].NDCG*1.5 {
+			t.Errorf("%s nDCG %.3f, popularity %.3f: want far better", k, res[k].NDCG, res[models.KindPopularity].NDCG)
+		}
+		if res[k].Users != 300 || res[k].Short != 0 {
+			t.Errorf("%s: %d customers, %d short lists", k, res[k].Users, res[k].Short)
+		}
+		if !strings.HasPrefix(res[k].Scoring.Note, "validation nDCG@10") {
+			t.Errorf("%s scoring note %q: want how validation chose it", k, res[k].Scoring.Note)
+		}
+	}
+	if res[models.KindEASE].Lambda <= 0 {
+		t.Errorf("EASE λ %g", res[models.KindEASE].Lambda)
+	}
+}
+
+// TestConsentLevels: with the consent mix, customers are measured per
+// level; without history every model serves the same popularity, and
+// declared preferences do better than nothing.
+func TestConsentLevels(t *testing.T) {
+	res := evaluate(t, movielens.ImportOptions{Consent: movielens.ConsentMix, DeclaredGenres: 1}, models.KindEASE, models.KindItemKNN)
+	for _, k := range []models.Kind{models.KindEASE, models.KindItemKNN} {
+		lv := res[k].ByLevel
+		if lv[LevelNone].Users == 0 || lv[LevelBasic].Users == 0 || lv[LevelFull].Users == 0 {
+			t.Fatalf("%s levels %+v", k, lv)
+		}
+		if !(lv[LevelFull].NDCG > lv[LevelBasic].NDCG && lv[LevelBasic].NDCG > lv[LevelNone].NDCG) {
+			t.Errorf("%s: full %.3f, basic %.3f, none %.3f: want more data to serve better", k, lv[LevelFull].NDCG, lv[LevelBasic].NDCG, lv[LevelNone].NDCG)
+		}
+	}
+}
+
+func TestFixedParametersAreKept(t *testing.T) {
+	c := corpus(t, clustered(120, 60, 4), movielens.ImportOptions{})
+	m, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE, Lambda: 77},
+		Fixed: map[string]float64{"prior": 0.02, "purchase-half-life": 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := m.Scoring()
+	if m.Params.Lambda != 77 || sc.Prior != 0.02 || sc.PurchaseHalfLife != 30*24*time.Hour {
+		t.Errorf("λ %g, scoring %s: the fixed values were not kept", m.Params.Lambda, sc)
+	}
+	if _, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE}, Fixed: map[string]float64{"colour": 1}}); err == nil {
+		t.Error("an unknown parameter was accepted")
+	}
+	if _, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE}, Fixed: map[string]float64{"prior": 2}}); err == nil {
+		t.Error("a prior above the maximum was accepted")
+	}
+}
+
+// TestCorpusDataIsCanonical: the same states read in another order train
+// on the same data, so a model does not depend on the store's scan order.
+func TestCorpusDataIsCanonical(t *testing.T) {
+	c := corpus(t, clustered(50, 40, 5), movielens.ImportOptions{})
+	shuffled := slices.Clone(c.States)
+	rand.New(rand.NewPCG(1, 1)).Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
+	again := NewCorpus(shuffled, c.Catalog)
+	sc := models.DefaultScoring()
+	if !reflect.DeepEqual(c.Data(sc), again.Data(sc)) {
+		t.Error("the order of states changed the training data")
+	}
+}
+
+func TestSplitCorpus(t *testing.T) {
+	c := corpus(t, clustered(60, 40, 6), movielens.ImportOptions{})
+	train, test, err := Split(c, 0.25, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Interactions()+countRelevant(test) != c.Interactions() {
+		t.Errorf("%d + %d != %d", train.Interactions(), countRelevant(test), c.Interactions())
+	}
+	for i, st := range train.States {
+		for _, x := range st.Interactions["purchases"] {
+			if test[st.CustomerID][x.Item] {
+				t.Fatalf("%s: %s both trained on and held out", st.CustomerID, x.Item)
+			}
+		}
+		if len(c.States[i].Interactions["purchases"]) == 0 {
+			t.Fatalf("the split changed the corpus it split")
+		}
+	}
+	again, _, _ := Split(c, 0.25, 9)
+	if !reflect.DeepEqual(again, train) {
+		t.Error("one seed, two splits")
+	}
+}
+
+func countRelevant(r Relevant) int {
+	n := 0
+	for _, items := range r {
+		n += len(items)
+	}
+	return n
+}
+
+func TestHoldoutMetrics(t *testing.T) {
+	c := corpus(t, clustered(120, 60, 7), movielens.ImportOptions{})
+	m, err := Holdout(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindItemKNN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"ndcg_at_10", "precision_at_10", "recall_at_10", "map_at_10", "coverage", "users_evaluated", "short_lists", "scenario.full.ndcg_at_10"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("hold-out metrics lack %s: %v", k, m)
+		}
+	}
+	if m["ndcg_at_10"] <= 0 || m["users_evaluated"] != 120 {
+		t.Errorf("metrics %v", m)
+	}
+}
+
+// TestDegenerateCorpora: nothing to learn must not panic or fail.
+func TestDegenerateCorpora(t *testing.T) {
+	for _, ds := range []*movielens.Dataset{
+		{},
+		{Ratings: []movielens.Rating{{User: "u1", Item: "m1", Value: 3, Time: time.Unix(1e9, 0)}}},
+		{Ratings: []movielens.Rating{{User: "u1", Item: "m1", Value: 3, Time: time.Unix(1e9, 0)}, {User: "u1", Item: "m2", Value: 3, Time: time.Unix(1e9, 0)}}},
+	} {
+		c := corpus(t, ds, movielens.ImportOptions{})
+		for _, kind := range models.Kinds {
+			if _, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: kind}}); err != nil {
+				t.Errorf("%s on %d ratings: %v", kind, len(ds.Ratings), err)
+			}
+		}
+	}
+}
