@@ -8,10 +8,11 @@ import (
 	"github.com/candorhq/candor/catalog"
 )
 
-// group is the parts of one kind from one feature set (and rule).
+// group is the parts of one kind from one feature set (and rule): its
+// evidence is explainer.ev[lo:lo+n].
 type group struct {
 	kind, set, ruleID string
-	ev                []evidenceValue
+	lo, n             int
 }
 
 // evidenceValue is one part of a group: its evidence (may be "") and value.
@@ -20,29 +21,35 @@ type evidenceValue struct {
 	value float64
 }
 
+// explainer turns candidates' parts into reasons, reusing its buffers from
+// one item to the next.
+type explainer struct {
+	cat    *catalog.Snapshot
+	items  int // how many items the response explains, to size the arenas
+	parts  []part
+	groups []group
+	of     []int // the group of each part
+	ev     []evidenceValue
+	ctrl   []Control
+	bodies [][2]FeedbackBody
+}
+
 // explain turns a candidate's parts into reasons whose contributions sum,
 // in the listed order, exactly to the returned score.
-func explain(ps []part, cat *catalog.Snapshot) ([]Reason, float64) {
-	groups := make([]group, 0, 4)
-	for _, p := range ps {
-		i := slices.IndexFunc(groups, func(g group) bool { return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID })
-		if i < 0 {
-			groups = append(groups, group{kind: p.kind, set: p.set, ruleID: p.ruleID})
-			i = len(groups) - 1
-		}
-		groups[i].ev = append(groups[i].ev, evidenceValue{p.evidence, p.value})
-	}
-	reasons := make([]Reason, len(groups))
-	for i := range groups {
-		g := &groups[i]
+func (x *explainer) explain(ps []part) ([]Reason, float64) {
+	x.group(ps)
+	reasons := make([]Reason, len(x.groups))
+	for i := range x.groups {
+		g := &x.groups[i]
+		ev := x.ev[g.lo : g.lo+g.n]
 		var sum float64
-		for _, e := range g.ev {
+		for _, e := range ev {
 			sum += e.value
 		}
 		// evidence by its contribution, largest first
-		slices.SortStableFunc(g.ev, func(a, b evidenceValue) int { return cmp.Compare(b.value, a.value) })
-		ids := evidenceIDs(g.ev)
-		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, cat)}
+		slices.SortStableFunc(ev, func(a, b evidenceValue) int { return cmp.Compare(b.value, a.value) })
+		ids := evidenceIDs(ev)
+		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, x.cat)}
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Contribution, a.Contribution) })
 	var score float64
@@ -50,6 +57,31 @@ func explain(ps []part, cat *catalog.Snapshot) ([]Reason, float64) {
 		score += r.Contribution
 	}
 	return reasons, score
+}
+
+// group sorts parts into groups, keeping their order within each.
+func (x *explainer) group(ps []part) {
+	x.groups, x.of = x.groups[:0], x.of[:0]
+	for _, p := range ps {
+		i := slices.IndexFunc(x.groups, func(g group) bool { return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID })
+		if i < 0 {
+			x.groups = append(x.groups, group{kind: p.kind, set: p.set, ruleID: p.ruleID})
+			i = len(x.groups) - 1
+		}
+		x.groups[i].n++
+		x.of = append(x.of, i)
+	}
+	lo := 0
+	for i := range x.groups {
+		x.groups[i].lo, lo = lo, lo+x.groups[i].n
+		x.groups[i].n = 0
+	}
+	x.ev = slices.Grow(x.ev[:0], len(ps))[:len(ps)]
+	for k, p := range ps {
+		g := &x.groups[x.of[k]]
+		x.ev[g.lo+g.n] = evidenceValue{p.evidence, p.value}
+		g.n++
+	}
 }
 
 // evidenceIDs returns the non-empty evidence of ev in order; nil if none.
@@ -106,9 +138,16 @@ func sentence(kind string, evidence []string, cat *catalog.Snapshot) string {
 	return "Popular with other shoppers"
 }
 
-// controls lists what the customer can do about an item's reasons.
-func controls(it *catalog.Item, reasons []Reason) []Control {
-	out := make([]Control, 0, 5)
+// controls lists what the customer can do about an item's reasons; the
+// controls and bodies of one response share two arenas.
+func (x *explainer) controls(it *catalog.Item, hide string, reasons []Reason) []Control {
+	if cap(x.ctrl)-len(x.ctrl) < len(reasons)+2 {
+		x.ctrl = make([]Control, 0, max(5*x.items, len(reasons)+2))
+	}
+	if len(x.bodies) == cap(x.bodies) {
+		x.bodies = make([][2]FeedbackBody, 0, max(x.items, 1))
+	}
+	start := len(x.ctrl)
 	var seen [8]string // the personal sets already given a control; few per item
 	n := 0
 	for _, r := range reasons {
@@ -119,14 +158,18 @@ func controls(it *catalog.Item, reasons []Reason) []Control {
 			seen[n] = r.FeatureSet
 			n++
 		}
-		out = append(out, StopUsing(r.FeatureSet))
+		x.ctrl = append(x.ctrl, StopUsing(r.FeatureSet))
 	}
-	cat := it.TopCategory()
-	bodies := &[2]FeedbackBody{{Kind: "not_interested", ItemID: it.ID}, {Kind: "hide_category", Category: cat}}
-	return append(out,
-		Control{Kind: "not_interested", Label: "Not interested in this item", Method: "POST", Path: "/v1/me/feedback", Body: &bodies[0]},
-		Control{Kind: "hide_category", Label: "Hide " + cat, Method: "POST", Path: "/v1/me/feedback", Body: &bodies[1]})
+	x.bodies = append(x.bodies, [2]FeedbackBody{{Kind: "not_interested", ItemID: it.ID}, {Kind: "hide_category", Category: it.TopCategory()}})
+	b := &x.bodies[len(x.bodies)-1]
+	x.ctrl = append(x.ctrl,
+		Control{Kind: "not_interested", Label: "Not interested in this item", Method: "POST", Path: "/v1/me/feedback", Body: &b[0]},
+		Control{Kind: "hide_category", Label: hide, Method: "POST", Path: "/v1/me/feedback", Body: &b[1]})
+	return x.ctrl[start:len(x.ctrl):len(x.ctrl)]
 }
+
+// HideLabel is the label of the control that hides an item's category.
+func HideLabel(category string) string { return "Hide " + category }
 
 // FeedbackBody is the body of a control that posts to /v1/me/feedback.
 type FeedbackBody struct {

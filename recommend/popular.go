@@ -20,6 +20,7 @@ type popular struct {
 	items     []*catalog.Item // nil: not in the catalog
 	sensitive []bool
 	cats      [][]string // lower case
+	hide      []string   // the label of the control hiding the item's category
 	overall   []int32    // available items with popularity > 0
 	byCat     map[string][]int32
 	zero      []int32 // available items without popularity, by index
@@ -27,13 +28,19 @@ type popular struct {
 
 func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 	n := m.NumItems()
-	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), sensitive: make([]bool, n), cats: make([][]string, n), byCat: map[string][]int32{}}
+	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), sensitive: make([]bool, n), cats: make([][]string, n),
+		hide: make([]string, n), byCat: map[string][]int32{}}
+	labels := map[string]string{}
 	for i := int32(0); int(i) < n; i++ {
 		it, ok := cat.Get(m.ItemID(i))
 		if !ok {
 			continue
 		}
 		p.items[i], p.sensitive[i] = it, cat.IsSensitive(it)
+		if _, ok := labels[it.TopCategory()]; !ok {
+			labels[it.TopCategory()] = HideLabel(it.TopCategory())
+		}
+		p.hide[i] = labels[it.TopCategory()]
 		for _, c := range it.Category {
 			p.cats[i] = append(p.cats[i], strings.ToLower(c))
 		}

@@ -35,6 +35,8 @@ type accumulator struct {
 	slot    []int32 // item → candidate position, -1 when not a candidate
 	flags   []uint8
 	flagged []int32
+	picks   []pick  // the selection's heap, reused
+	offered []int32 // the selection's offered list, reused
 }
 
 // Per-item flags of one request.

@@ -102,7 +102,13 @@ type selection struct {
 	tr      *Trace
 	want    int
 	h       []pick  // a heap whose root is the worst kept
-	offered []int32 // items already considered (an item may be in several lists)
+	offered []int32 // items of the popularity lists already offered
+}
+
+// newSelection returns a selection of want items whose buffers come from
+// the request's accumulator.
+func newSelection(m Model, acc *accumulator, f *filterer, np *nonPersonal, tr *Trace, want int) *selection {
+	return &selection{m: m, acc: acc, f: f, np: np, tr: tr, want: want, h: acc.picks[:0], offered: acc.offered[:0]}
 }
 
 // worse reports whether x ranks below y.
@@ -115,13 +121,8 @@ func (s *selection) worse(x, y pick) bool {
 
 func (s *selection) full() bool { return len(s.h) == s.want }
 
-// offer considers item j with its score, once.
+// offer considers item j with its score.
 func (s *selection) offer(j int32, score float64) {
-	if s.acc.has(j, flagOffered) {
-		return
-	}
-	s.acc.flag(j, flagOffered)
-	s.offered = append(s.offered, j)
 	x := pick{j, score}
 	if s.full() && !s.worse(s.h[0], x) {
 		return
@@ -161,6 +162,7 @@ func (s *selection) run() {
 	for _, j := range s.offered {
 		s.acc.unflag(j, flagOffered)
 	}
+	s.acc.offered = s.offered[:0]
 }
 
 // list offers the untouched items of a popularity-ordered list until no
@@ -171,15 +173,19 @@ func (s *selection) list(l []int32, bonus float64, skipDeclared bool) {
 		if s.full() && s.np.prior*s.m.Popularity(j)+bonus < s.h[0].score {
 			return
 		}
-		if s.acc.mark[j] || skipDeclared && s.np.inDeclared(j) {
+		if s.acc.mark[j] || s.acc.has(j, flagOffered) || skipDeclared && s.np.inDeclared(j) {
 			continue
 		}
+		s.acc.flag(j, flagOffered) // an item can be in several lists
+		s.offered = append(s.offered, j)
 		s.offer(j, s.np.sum(j))
 	}
 }
 
-// sorted returns the kept items, best first, emptying the heap.
+// sorted returns the kept items, best first, emptying the heap (whose
+// buffer goes back to the accumulator).
 func (s *selection) sorted() []pick {
+	defer func() { s.acc.picks = s.h[:0] }()
 	out := make([]pick, len(s.h))
 	for i := len(out) - 1; i >= 0; i-- {
 		out[i] = s.h[0]

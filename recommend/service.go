@@ -164,10 +164,14 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	resp.RulesetVersion = rs.Version()
 	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr)
 	resp.Items = make([]Item, 0, len(cands))
+	x := &explainer{cat: cat, items: len(cands)}
+	idx := s.popular.get(m, cat)
 	for k := range cands {
 		c := &cands[k]
-		reasons, score := explain(parts.of(c), cat)
-		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: c.item.Title, Category: c.item.Category, Score: score, Reasons: reasons, Controls: controls(c.item, reasons)})
+		x.parts = parts.of(c, x.parts[:0])
+		reasons, score := x.explain(x.parts)
+		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: c.item.Title, Category: c.item.Category, Score: score, Reasons: reasons,
+			Controls: x.controls(c.item, idx.hide[c.idx], reasons)})
 	}
 	resp.Short = short
 	if tr != nil {
@@ -189,7 +193,7 @@ func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []
 	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
 	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
 		tr.reset()
-		sel := &selection{m: m, acc: acc, f: f, np: np, tr: tr, want: max(want, 1)}
+		sel := newSelection(m, acc, f, np, tr, max(want, 1))
 		sel.run()
 		exhausted := !sel.full()
 		picks := withPinned(sel.sorted(), m, rs, acc, f, np)
@@ -262,9 +266,8 @@ type candidateParts struct {
 	nonPersonal []part
 }
 
-// of returns all parts of c in order: personal, non-personal, rules.
-func (cp candidateParts) of(c *candidate) []part {
-	ps := make([]part, 0, c.hi-c.lo+c.nhi-c.nlo+len(c.extra))
+// of appends all parts of c to ps in order: personal, non-personal, rules.
+func (cp candidateParts) of(c *candidate, ps []part) []part {
 	for _, p := range cp.personal[c.lo:c.hi] {
 		ps = append(ps, p.part(cp.ev))
 	}
