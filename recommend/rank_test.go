@@ -225,3 +225,32 @@ func TestPersonalListsBeatPopularity(t *testing.T) {
 		}
 	}
 }
+
+// TestReplenishableCategories: bought items of a replenishable category may
+// come back; others never.
+func TestReplenishableCategories(t *testing.T) {
+	cat, m := recommendtest.World(26, 240)
+	var bought []string
+	for k := range 10 {
+		bought = append(bought, fmt.Sprintf("i%03d", 6*k)) // kitchen
+	}
+	r := &fakeReader{states: map[string]*features.State{"c": stateWith("c", full(), bought, nil, nil)}}
+	for _, replen := range [][]string{nil, {"kitchen"}} {
+		svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
+			Catalog: func() *catalog.Snapshot { return cat }, Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} }},
+			recommend.Config{Replenishable: replen})
+		resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "c", N: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := 0
+		for _, id := range ids(resp) {
+			if slices.Contains(bought, id) {
+				again++
+			}
+		}
+		if (again > 0) != (replen != nil) {
+			t.Errorf("replenishable %v: %d bought items shown again", replen, again)
+		}
+	}
+}

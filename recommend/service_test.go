@@ -32,6 +32,7 @@ func TestContributionsSumToScore(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	r := &fakeReader{states: map[string]*features.State{}}
 	svc := newService(r, cat, m)
+	personal := 0
 	for i := 0; i < 200; i++ {
 		id := fmt.Sprintf("c%d", i)
 		r.states[id] = stateWith(id, full(), randomIDs(rng, rng.IntN(8), 240), randomIDs(rng, rng.IntN(20), 240), []string{"books"})
@@ -56,6 +57,12 @@ func TestContributionsSumToScore(t *testing.T) {
 				t.Fatalf("item %s: reasons sum %v, score %v", it.ItemID, sum, it.Score)
 			}
 		}
+		if fs := resp.Items[0].Reasons[0].FeatureSet; fs == "purchases" || fs == "browsing" || fs == "context" {
+			personal++
+		}
+	}
+	if personal < 150 {
+		t.Errorf("%d of 200 lists lead with evidence of the customer or the page; the rest with popularity", personal)
 	}
 }
 

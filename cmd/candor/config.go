@@ -46,6 +46,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
 		&cli.DurationFlag{Name: "read-budget", Value: 25 * time.Millisecond, Usage: "time the recommendation path waits for Redis before answering with the non-personal fallback", Sources: cli.EnvVars("CANDOR_READ_BUDGET")},
 		&cli.DurationFlag{Name: "decision-keep", Value: 30 * 24 * time.Hour, Usage: "how long decision records (what was shown and why) are kept", Sources: cli.EnvVars("CANDOR_DECISION_KEEP")},
+		&cli.StringFlag{Name: "replenishable-categories", Usage: "comma-separated top-level categories whose bought items may be recommended again (consumables)", Sources: cli.EnvVars("CANDOR_REPLENISHABLE_CATEGORIES")},
 		&cli.StringFlag{Name: "ruleset", Value: "default", Usage: "name of the marketers' ruleset that recommendations apply", Sources: cli.EnvVars("CANDOR_RULESET")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
@@ -68,6 +69,7 @@ type config struct {
 	ConsentMaxAge       time.Duration
 	KeepOnWithdrawal    bool
 	SensitiveCategories []string
+	Replenishable       []string
 	TokenSecret         string
 	ReadBudget          time.Duration
 	Ruleset             string
@@ -109,6 +111,7 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		return c, err
 	}
 	c.SensitiveCategories = splitComma(cmd.String("sensitive-categories"))
+	c.Replenishable = splitComma(cmd.String("replenishable-categories"))
 	c.TokenSecret, c.TokenPublicKey = cmd.String("token-secret"), cmd.String("token-public-key")
 	c.ReadBudget, c.DecisionKeep = cmd.Duration("read-budget"), cmd.Duration("decision-keep")
 	c.Ruleset = cmd.String("ruleset")

@@ -215,7 +215,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs), Rules: svc.rulesLive.Load,
-	}, recommend.Config{ReadBudget: cfg.ReadBudget})
+	}, recommend.Config{ReadBudget: cfg.ReadBudget, Replenishable: cfg.Replenishable})
 	return svc, nil
 }
 
