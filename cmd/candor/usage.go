@@ -40,7 +40,8 @@ func exitCode(err error) int {
 
 // sentence renders err for a person at a terminal: no error codes, no
 // internal operation names unless the error is internal, starting with a
-// capital and ending with a full stop.
+// capital (unless it starts with a name such as redisstore.PutModel) and
+// ending with a full stop.
 func sentence(err error) string {
 	var ue *usageError
 	s := ""
@@ -53,8 +54,10 @@ func sentence(err error) string {
 	if s == "" {
 		return "Failed."
 	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
+	if first, _, _ := strings.Cut(s, " "); !strings.ContainsAny(first, "._/") {
+		r, n := utf8.DecodeRuneInString(s)
+		s = string(unicode.ToUpper(r)) + s[n:]
+	}
 	if !strings.ContainsAny(s[len(s)-1:], ".!?") {
 		s += "."
 	}
