@@ -30,7 +30,9 @@ type itemModel struct {
 }
 
 // shelf names an item's subcategory as "category/subcategory".
-func (m itemModel) shelf() string { return categories[m.cat].name + "/" + categories[m.cat].subs[m.sub].name }
+func (m itemModel) shelf() string {
+	return categories[m.cat].name + "/" + categories[m.cat].subs[m.sub].name
+}
 
 func genCatalog(rng *rand.Rand, n, cats int) ([]catalog.Item, []itemModel) {
 	brands := make([][]string, cats)
