@@ -39,6 +39,70 @@ func TestWebPagesInBrowser(t *testing.T) {
 	t.Run("ShopLooksLikeAShop", func(t *testing.T) { testShop(t, newTab(t, browser), r.url, sess, full) })
 	t.Run("ConsoleBoostPreviewPublishRollback", func(t *testing.T) { testConsoleBoost(t, newTab(t, browser), r.url, sess, full[2]) })
 	t.Run("ConsolePrivacyUtilityChart", func(t *testing.T) { testConsoleChart(t, newTab(t, browser), r.url, sess.MarketerKey) })
+	t.Run("RulesInWordsAndBack", func(t *testing.T) { testRulesInWords(t, newTab(t, browser), r.url, sess.MarketerKey) })
+}
+
+// testRulesInWords holds the console's rule builder to its contract: what
+// it writes as a condition it reads back into the same simple conditions,
+// the ruleset API accepts it, and the rule reads as a sentence.
+func testRulesInWords(t *testing.T, ctx context.Context, base, key string) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console"), chromedp.WaitReady(chromedp.CSS("#key"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ conds, action, when, words string }{
+		{`[{"kind":"category","values":["kitchen"]}]`, `{"type":"boost","factor":1.5}`,
+			`item.category == "kitchen"`, "Show items in Kitchen higher (×1.5)."},
+		{`[{"kind":"category","values":["kitchen","home/lighting"]}]`, `{"type":"bury","factor":0.5}`,
+			`(item.category == "kitchen" || (item.category == "home" && "lighting" in item.category_path))`, "Show items in Kitchen or Home › Lighting lower (×0.5)."},
+		{`[{"kind":"brand","values":["North & Co"]},{"kind":"price","min":"10","max":"50"}]`, `{"type":"filter"}`,
+			`item.brand == "North & Co" && item.price >= 10 && item.price <= 50`, "Hide items of brand North & Co priced 10–50."},
+		{`[{"kind":"item","values":["p-00001"]},{"kind":"country","values":["DE","FR"]}]`, `{"type":"pin","slot":2}`,
+			`item.id == "p-00001" && customer.location.country in ["DE", "FR"]`, "Put the best-ranked of “p-00001” at position 2 for customers in DE or FR."},
+		{`[{"kind":"weekday","values":["saturday","sunday"]},{"kind":"favourite"}]`, `{"type":"limit","max":3}`,
+			`context.weekday in ["saturday", "sunday"] && item.category in customer.declared.favourite_categories`, "Show at most 3 items in the customer's favourite categories on Saturday or Sunday."},
+		{`[]`, `{"type":"diversity","max":2,"field":"brand"}`, ``, "Show at most 2 items per brand."},
+		{`[]`, `{"type":"exclude_purchased","lookback":"30d"}`, ``, "Hide items the customer already bought within 30 days."},
+	} {
+		js := fmt.Sprintf(`(() => { const conds = %s, when = candorRules.toWhen(conds), back = candorRules.parseWhen(when);
+			return [when, JSON.stringify(back) === JSON.stringify(conds) ? 'same' : JSON.stringify(back),
+				candorRules.describe({id: 'r', when, action: %s}, {})]; })()`, tc.conds, tc.action)
+		got := eval[[]string](t, ctx, js)
+		if got[0] != tc.when || got[1] != "same" || got[2] != tc.words {
+			t.Errorf("%s: wrote %q, read back %s, says %q; want %q, %q", tc.conds, got[0], got[1], got[2], tc.when, tc.words)
+		}
+		rule := map[string]any{"id": "r", "action": json.RawMessage(tc.action)}
+		if tc.when != "" {
+			rule["when"] = tc.when
+		}
+		body, _ := json.Marshal(map[string]any{"rules": []any{rule}})
+		if code := putDraft(t, base, key, "words", string(body)); code != 200 {
+			t.Errorf("the API refuses what the builder wrote, %s: %d", body, code)
+		}
+	}
+	if back := eval[bool](t, ctx, `candorRules.parseWhen('item.colour == 1 || item.price > 2') === null`); !back {
+		t.Error("an expression the builder cannot show must open the expression editor (parseWhen null)")
+	}
+}
+
+func putDraft(t *testing.T, base, key, name, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", base+"/v1/rulesets/"+name+"/draft", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return resp.StatusCode
+	}
+	req, _ = http.NewRequest("POST", base+"/v1/rulesets/"+name+"/validate", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func anySet(cards []shopCard, set string) bool {

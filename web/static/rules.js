@@ -172,7 +172,7 @@ const candorRules = (() => {
     switch (a.type) {
       case 'boost': s = 'Show ' + what + ' higher' + (a.factor ? ' (' + factorText(a.factor) + ')' : '') + (a.add ? ' (+' + a.add + ')' : ''); break;
       case 'bury': s = 'Show ' + what + ' lower' + (a.factor ? ' (' + factorText(a.factor) + ')' : '') + (a.add ? ' (' + a.add + ')' : ''); break;
-      case 'pin': s = 'Put ' + (a.item_id ? '“' + ((titles || {})[a.item_id] || a.item_id) + '”' : 'the best of the ' + what) + ' at position ' + a.slot; break;
+      case 'pin': s = 'Put ' + (a.item_id ? '“' + ((titles || {})[a.item_id] || a.item_id) + '”' : 'the best-ranked of ' + what) + ' at position ' + a.slot; break;
       case 'filter': s = 'Hide ' + what; break;
       case 'exclude_purchased': s = 'Hide ' + (what === 'items' ? 'items' : what) + ' the customer already bought' + (a.lookback ? ' within ' + a.lookback.replace(/d$/, ' days') : ''); break;
       case 'diversity': s = 'Show at most ' + a.max + ' ' + (what === 'items' ? 'items' : what) + ' per ' + a.field; break;
