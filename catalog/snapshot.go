@@ -83,8 +83,8 @@ func (it *Item) Validate() error {
 		return candor.Errorf(candor.EInvalid, "item %s: price must be between 0 and 1e9", it.ID)
 	case it.Currency != "" && !isCurrency(it.Currency):
 		return candor.Errorf(candor.EInvalid, "item %s: currency must be an ISO 4217 code such as EUR", it.ID)
-	case it.ImageURL != "" && !strings.HasPrefix(it.ImageURL, "https://") && !strings.HasPrefix(it.ImageURL, "http://"):
-		return candor.Errorf(candor.EInvalid, "item %s: image_url must be an http(s) URL", it.ID)
+	case it.ImageURL != "" && !validImageURL(it.ImageURL):
+		return candor.Errorf(candor.EInvalid, "item %s: image_url must be an http(s) URL or a path on this site such as /images/p1.svg", it.ID)
 	case len(it.Attributes) > 50:
 		return candor.Errorf(candor.EInvalid, "item %s: at most 50 attributes", it.ID)
 	}
@@ -94,6 +94,15 @@ func (it *Item) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validImageURL accepts http(s) URLs and paths on the shop's own site
+// ("/images/p1.svg"), not protocol-relative ones ("//host/x").
+func validImageURL(u string) bool {
+	if strings.ContainsAny(u, " \t\n\"<>\\") || len(u) > 2000 {
+		return false
+	}
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//")
 }
 
 func isCurrency(s string) bool {

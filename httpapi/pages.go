@@ -60,6 +60,9 @@ type Demo struct {
 	Customers   []DemoCustomer
 	// Token signs a short-lived customer token for a demo customer.
 	Token func(customerID string) (string, error)
+	// Picture is the generated SVG picture of a catalog item, false for
+	// an unknown item.
+	Picture func(itemID string) ([]byte, bool)
 }
 
 // DemoCustomer is one demo customer the shop offers.

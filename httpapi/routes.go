@@ -55,6 +55,8 @@ func (s *Server) routes() []route {
 		{http.MethodPut, "/v1/customers/:id/features/:set", siteAdmin, handlePutProfile(s.deps.Features)},
 
 		{http.MethodPut, "/v1/catalog/items", siteAdmin, handlePutItems(s.deps.Items, s.deps.Catalog)},
+		{http.MethodGet, "/v1/catalog/items", anyKey, handleSearchItems(s.deps.Catalog)},
+		{http.MethodGet, "/v1/catalog/facets", anyKey, handleFacets(s.deps.Catalog)},
 		{http.MethodGet, "/v1/catalog/items/:id", anyKey, handleGetItem(s.deps.Items)},
 		{http.MethodDelete, "/v1/catalog/items/:id", siteAdmin, handleDeleteItem(s.deps.Items, s.deps.Catalog)},
 		{http.MethodPost, "/v1/events", siteAdmin, handleEvents(s.deps.Features, s.events)},
@@ -108,5 +110,6 @@ func (s *Server) demoRoutes() []route {
 		{http.MethodGet, "/", public, handleDemoHome()},
 		{http.MethodGet, "/demo", public, handlePage(web.DemoPage)},
 		{http.MethodPost, "/demo/session", public, handleDemoSession(s.deps.Demo)},
+		{http.MethodGet, "/demo/images/:file", public, handleDemoPicture(s.deps.Demo)},
 	}
 }

@@ -81,6 +81,53 @@ func screenshotOnFailure(t *testing.T, tab context.Context) {
 	t.Errorf("screenshot of the failed page: %s (err %v)", name, err)
 }
 
+// screenshot saves the page as <name>.png in $TEST_OUTPUT_DIR when
+// CANDOR_SCREENSHOTS is set (to look at the pages while changing them).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("CANDOR_SCREENSHOTS") == "" {
+		return
+	}
+	dir := os.Getenv("TEST_OUTPUT_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "candor-browser-tests")
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	if err == nil {
+		_ = os.MkdirAll(dir, 0o755)
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// setViewport makes the tab width px wide (375: a phone, 1280: a laptop).
+func setViewport(t *testing.T, ctx context.Context, width int64) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 812)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// click clicks the first element matching sel once it is visible.
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+}
+
+// eval runs js in the page and returns its value.
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
 type demoSessionInfo struct {
 	SiteKey     string `json:"site_key"`
 	MarketerKey string `json:"marketer_key"`
@@ -145,6 +192,8 @@ type shopCard struct {
 	Category string `json:"category"`
 	Sets     string `json:"sets"`
 	Promoted bool   `json:"promoted"`
+	Price    string `json:"price"`
+	Picture  bool   `json:"picture"` // the picture loaded
 }
 
 func shopCards(t *testing.T, ctx context.Context, base, customer string) []shopCard {
@@ -155,8 +204,13 @@ func shopCards(t *testing.T, ctx context.Context, base, customer string) []shopC
 	if err != nil {
 		t.Fatalf("demo shop as %s: %v", customer, err)
 	}
+	err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('li.card img')].every(i => i.complete)`, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("pictures never loaded: %v", err)
+	}
 	cards, err := chromedp.Run(ctx, chromedp.Evaluate[[]shopCard](`[...document.querySelectorAll('li.card')].map(c => ({
-		item: c.dataset.item, category: c.dataset.category, sets: c.dataset.sets, promoted: !!c.querySelector('.badge')}))`))
+		item: c.dataset.item, category: c.dataset.category, sets: c.dataset.sets, promoted: !!c.querySelector('.badge'),
+		price: c.querySelector('.price')?.textContent || '', picture: (c.querySelector('img')?.naturalWidth || 0) > 0}))`))
 	if err != nil {
 		t.Fatal(err)
 	}

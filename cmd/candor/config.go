@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -20,35 +19,35 @@ import (
 // Global flags, each also read from its environment variable.
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: ":8080", Usage: "address to serve HTTP on", Sources: cli.EnvVars("CANDOR_ADDR")},
-		&cli.StringFlag{Name: "redis-url", Usage: "redis:// URL of the Redis to use; empty starts an embedded Redis with demo data", Sources: cli.EnvVars("REDIS_URL")},
-		&cli.StringFlag{Name: "redis-cluster-addrs", Usage: "comma-separated host:port seeds of a Redis Cluster (instead of REDIS_URL)", Sources: cli.EnvVars("REDIS_CLUSTER_ADDRS")},
-		&cli.StringFlag{Name: "redis-sentinel-master", Usage: "master name of a Sentinel-managed Redis (instead of REDIS_URL); needs REDIS_SENTINEL_ADDRS", Sources: cli.EnvVars("REDIS_SENTINEL_MASTER")},
-		&cli.StringFlag{Name: "redis-sentinel-addrs", Usage: "comma-separated host:port of the Sentinels", Sources: cli.EnvVars("REDIS_SENTINEL_ADDRS")},
-		&cli.StringFlag{Name: "redis-username", Usage: "ACL user for REDIS_CLUSTER_ADDRS or Sentinel (a REDIS_URL carries its own)", Sources: cli.EnvVars("REDIS_USERNAME")},
-		&cli.StringFlag{Name: "redis-password", Usage: "password for REDIS_CLUSTER_ADDRS or Sentinel; set it in the environment, not on the command line", Sources: cli.EnvVars("REDIS_PASSWORD")},
-		&cli.StringFlag{Name: "redis-sentinel-password", Usage: "password of the Sentinels themselves, when they require one (the data nodes use REDIS_PASSWORD)", Sources: cli.EnvVars("REDIS_SENTINEL_PASSWORD")},
-		&cli.BoolFlag{Name: "redis-tls", Usage: "TLS to the cluster nodes or Sentinel-managed Redis (a REDIS_URL asks for TLS with rediss://)", Sources: cli.EnvVars("REDIS_TLS")},
-		&cli.StringFlag{Name: "namespace", Value: "candor", Usage: "prefix of every Redis key, so tenants and tests can share a Redis", Sources: cli.EnvVars("CANDOR_NAMESPACE")},
-		&cli.StringFlag{Name: "log-format", Value: "console", Usage: "log format: console or json", Sources: cli.EnvVars("CANDOR_LOG_FORMAT")},
-		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "log level: debug, info, warn or error", Sources: cli.EnvVars("CANDOR_LOG_LEVEL")},
-		&cli.DurationFlag{Name: "read-timeout", Value: 5 * time.Second, Usage: "HTTP read timeout (whole request)", Sources: cli.EnvVars("CANDOR_READ_TIMEOUT")},
-		&cli.DurationFlag{Name: "write-timeout", Value: 10 * time.Second, Usage: "HTTP write timeout", Sources: cli.EnvVars("CANDOR_WRITE_TIMEOUT")},
-		&cli.DurationFlag{Name: "idle-timeout", Value: 60 * time.Second, Usage: "HTTP keep-alive idle timeout", Sources: cli.EnvVars("CANDOR_IDLE_TIMEOUT")},
-		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "how long in-flight requests may run after SIGINT/SIGTERM", Sources: cli.EnvVars("CANDOR_SHUTDOWN_TIMEOUT")},
-		&cli.DurationFlag{Name: "redis-timeout", Value: 500 * time.Millisecond, Usage: "Redis read and write timeout", Sources: cli.EnvVars("CANDOR_REDIS_TIMEOUT")},
-		&cli.DurationFlag{Name: "consent-max-age", Value: 395 * 24 * time.Hour, Usage: "how long a grant counts before it expires (default 395 days)", Sources: cli.EnvVars("CANDOR_CONSENT_MAX_AGE")},
-		&cli.BoolFlag{Name: "keep-on-withdrawal", Usage: "keep a feature set's data when its consent is withdrawn (by default it is deleted in the same atomic write)", Sources: cli.EnvVars("CANDOR_KEEP_ON_WITHDRAWAL")},
-		&cli.StringFlag{Name: "sensitive-categories", Value: "health,maternity,adult,religion,sexuality,politics", Usage: "comma-separated catalog categories whose items are special-category data (their events go to the sensitive feature set)", Sources: cli.EnvVars("CANDOR_SENSITIVE_CATEGORIES")},
-		&cli.StringFlag{Name: "feature-cap", Value: "500,purchases=1000", Usage: "most recent items kept per interaction feature set: a number for every set, and <set>=<n> for one", Sources: cli.EnvVars("CANDOR_FEATURE_CAP")},
-		&cli.StringFlag{Name: "retention", Value: "browsing=90d,purchases=730d,sensitive=30d,declared=730d,location=30d,demographics=365d", Usage: "retention TTL per feature set (set=<n>d or a Go duration)", Sources: cli.EnvVars("CANDOR_RETENTION")},
-		&cli.StringFlag{Name: "token-secret", Usage: "HS256 secret (≥ 32 bytes) for customer tokens; the embedded demo makes one when empty", Sources: cli.EnvVars("CANDOR_TOKEN_SECRET")},
-		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
-		&cli.DurationFlag{Name: "read-budget", Value: 25 * time.Millisecond, Usage: "time the recommendation path waits for Redis before answering with the non-personal fallback", Sources: cli.EnvVars("CANDOR_READ_BUDGET")},
-		&cli.DurationFlag{Name: "decision-keep", Value: 30 * 24 * time.Hour, Usage: "how long decision records (what was shown and why) are kept", Sources: cli.EnvVars("CANDOR_DECISION_KEEP")},
-		&cli.StringFlag{Name: "replenishable-categories", Usage: "comma-separated top-level categories whose bought items may be recommended again (consumables)", Sources: cli.EnvVars("CANDOR_REPLENISHABLE_CATEGORIES")},
-		&cli.StringFlag{Name: "ruleset", Value: "default", Usage: "name of the marketers' ruleset that recommendations apply", Sources: cli.EnvVars("CANDOR_RULESET")},
-		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
+		&cli.StringFlag{Name: "addr", Value: ":8080", Usage: "address to serve HTTP on", Category: catServer, Sources: cli.EnvVars("CANDOR_ADDR")},
+		&cli.StringFlag{Name: "redis-url", Usage: "redis:// URL of the Redis to use; empty starts an embedded Redis with demo data", Category: catRedis, Sources: cli.EnvVars("REDIS_URL")},
+		&cli.StringFlag{Name: "redis-cluster-addrs", Usage: "comma-separated host:port seeds of a Redis Cluster (instead of REDIS_URL)", Category: catRedis, Sources: cli.EnvVars("REDIS_CLUSTER_ADDRS")},
+		&cli.StringFlag{Name: "redis-sentinel-master", Usage: "master name of a Sentinel-managed Redis (instead of REDIS_URL); needs REDIS_SENTINEL_ADDRS", Category: catRedis, Sources: cli.EnvVars("REDIS_SENTINEL_MASTER")},
+		&cli.StringFlag{Name: "redis-sentinel-addrs", Usage: "comma-separated host:port of the Sentinels", Category: catRedis, Sources: cli.EnvVars("REDIS_SENTINEL_ADDRS")},
+		&cli.StringFlag{Name: "redis-username", Usage: "ACL user for REDIS_CLUSTER_ADDRS or Sentinel (a REDIS_URL carries its own)", Category: catRedis, Sources: cli.EnvVars("REDIS_USERNAME")},
+		&cli.StringFlag{Name: "redis-password", Usage: "password for REDIS_CLUSTER_ADDRS or Sentinel; set it in the environment, not on the command line", Category: catRedis, Sources: cli.EnvVars("REDIS_PASSWORD")},
+		&cli.StringFlag{Name: "redis-sentinel-password", Usage: "password of the Sentinels themselves, when they require one (the data nodes use REDIS_PASSWORD)", Category: catRedis, Sources: cli.EnvVars("REDIS_SENTINEL_PASSWORD")},
+		&cli.BoolFlag{Name: "redis-tls", Usage: "TLS to the cluster nodes or Sentinel-managed Redis (a REDIS_URL asks for TLS with rediss://)", Category: catRedis, Sources: cli.EnvVars("REDIS_TLS")},
+		&cli.StringFlag{Name: "namespace", Value: "candor", Usage: "prefix of every Redis key, so tenants and tests can share a Redis", Category: catRedis, Sources: cli.EnvVars("CANDOR_NAMESPACE")},
+		&cli.StringFlag{Name: "log-format", Value: "console", Usage: "log format: console or json", Category: catLogging, Sources: cli.EnvVars("CANDOR_LOG_FORMAT")},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "log level: debug, info, warn or error", Category: catLogging, Sources: cli.EnvVars("CANDOR_LOG_LEVEL")},
+		&cli.DurationFlag{Name: "read-timeout", Value: 5 * time.Second, Usage: "HTTP read timeout (whole request)", Category: catServer, Sources: cli.EnvVars("CANDOR_READ_TIMEOUT")},
+		&cli.DurationFlag{Name: "write-timeout", Value: 10 * time.Second, Usage: "HTTP write timeout", Category: catServer, Sources: cli.EnvVars("CANDOR_WRITE_TIMEOUT")},
+		&cli.DurationFlag{Name: "idle-timeout", Value: 60 * time.Second, Usage: "HTTP keep-alive idle timeout", Category: catServer, DefaultText: "1m", Sources: cli.EnvVars("CANDOR_IDLE_TIMEOUT")},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "how long in-flight requests may run after SIGINT/SIGTERM", Category: catServer, Sources: cli.EnvVars("CANDOR_SHUTDOWN_TIMEOUT")},
+		&cli.DurationFlag{Name: "redis-timeout", Value: 500 * time.Millisecond, Usage: "Redis read and write timeout", Category: catRedis, Sources: cli.EnvVars("CANDOR_REDIS_TIMEOUT")},
+		&cli.DurationFlag{Name: "consent-max-age", Value: 395 * 24 * time.Hour, Usage: "how long a grant counts before it expires", Category: catData, DefaultText: "395 days (9480h)", Sources: cli.EnvVars("CANDOR_CONSENT_MAX_AGE")},
+		&cli.BoolFlag{Name: "keep-on-withdrawal", Usage: "keep a feature set's data when its consent is withdrawn (by default it is deleted in the same atomic write)", Category: catData, Sources: cli.EnvVars("CANDOR_KEEP_ON_WITHDRAWAL")},
+		&cli.StringFlag{Name: "sensitive-categories", Value: "health,maternity,adult,religion,sexuality,politics", Usage: "comma-separated catalog categories whose items are special-category data (their events go to the sensitive feature set)", Category: catData, Sources: cli.EnvVars("CANDOR_SENSITIVE_CATEGORIES")},
+		&cli.StringFlag{Name: "feature-cap", Value: "500,purchases=1000", Usage: "most recent items kept per interaction feature set: a number for every set, and <set>=<n> for one", Category: catData, Sources: cli.EnvVars("CANDOR_FEATURE_CAP")},
+		&cli.StringFlag{Name: "retention", Value: "browsing=90d,purchases=730d,sensitive=30d,declared=730d,location=30d,demographics=365d", Usage: "retention TTL per feature set (set=<n>d or a Go duration)", Category: catData, Sources: cli.EnvVars("CANDOR_RETENTION")},
+		&cli.StringFlag{Name: "token-secret", Usage: "HS256 secret (≥ 32 bytes) for customer tokens; the embedded demo makes one when empty", Category: catServer, Sources: cli.EnvVars("CANDOR_TOKEN_SECRET")},
+		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Category: catServer, Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
+		&cli.DurationFlag{Name: "read-budget", Value: 25 * time.Millisecond, Usage: "time the recommendation path waits for Redis before answering with the non-personal fallback", Category: catServer, Sources: cli.EnvVars("CANDOR_READ_BUDGET")},
+		&cli.DurationFlag{Name: "decision-keep", Value: 30 * 24 * time.Hour, Usage: "how long decision records (what was shown and why) are kept", Category: catServer, DefaultText: "30 days (720h)", Sources: cli.EnvVars("CANDOR_DECISION_KEEP")},
+		&cli.StringFlag{Name: "replenishable-categories", Usage: "comma-separated top-level categories whose bought items may be recommended again (consumables)", Category: catData, Sources: cli.EnvVars("CANDOR_REPLENISHABLE_CATEGORIES")},
+		&cli.StringFlag{Name: "ruleset", Value: "default", Usage: "name of the marketers' ruleset that recommendations apply", Category: catServer, Sources: cli.EnvVars("CANDOR_RULESET")},
+		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Category: catData, Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
 
@@ -91,20 +90,20 @@ func loadConfig(cmd *cli.Command) (config, error) {
 	}
 	var err error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, fmt.Errorf("--addr / CANDOR_ADDR %q is not host:port (e.g. :8080)", c.Addr)
+		return c, usagef("--addr / CANDOR_ADDR %q is not host:port (e.g. :8080)", c.Addr)
 	}
 	if c.Redis, err = redisOptions(cmd); err != nil {
 		return c, err
 	}
 	if !validNamespace(c.Namespace) {
-		return c, fmt.Errorf("--namespace / CANDOR_NAMESPACE %q must be 1-64 characters of letters, digits, '_' or '-'", c.Namespace)
+		return c, usagef("--namespace / CANDOR_NAMESPACE %q must be 1-64 characters of letters, digits, '_' or '-'", c.Namespace)
 	}
 	if c.LogFormat != "console" && c.LogFormat != "json" {
-		return c, fmt.Errorf("--log-format / CANDOR_LOG_FORMAT %q must be console or json", c.LogFormat)
+		return c, usagef("--log-format / CANDOR_LOG_FORMAT %q must be console or json", c.LogFormat)
 	}
 	lvl, err := zapcore.ParseLevel(cmd.String("log-level"))
 	if err != nil {
-		return c, fmt.Errorf("--log-level / CANDOR_LOG_LEVEL %q must be debug, info, warn or error", cmd.String("log-level"))
+		return c, usagef("--log-level / CANDOR_LOG_LEVEL %q must be debug, info, warn or error", cmd.String("log-level"))
 	}
 	c.LogLevel = lvl
 	if c.Retention, err = parseRetention(cmd.String("retention"), cmd.String("feature-cap")); err != nil {
@@ -116,7 +115,7 @@ func loadConfig(cmd *cli.Command) (config, error) {
 	c.ReadBudget, c.DecisionKeep = cmd.Duration("read-budget"), cmd.Duration("decision-keep")
 	c.Ruleset = cmd.String("ruleset")
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
-		return c, fmt.Errorf("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
+		return c, usagef("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
 	}
 	return c, validateDurations(c)
 }
@@ -136,15 +135,15 @@ func redisOptions(cmd *cli.Command) (redisstore.Options, error) {
 	}
 	switch {
 	case n > 1:
-		return o, fmt.Errorf("set only one of --redis-url / REDIS_URL, --redis-cluster-addrs / REDIS_CLUSTER_ADDRS and --redis-sentinel-master / REDIS_SENTINEL_MASTER")
+		return o, usagef("set only one of --redis-url / REDIS_URL, --redis-cluster-addrs / REDIS_CLUSTER_ADDRS and --redis-sentinel-master / REDIS_SENTINEL_MASTER")
 	case o.URL != "" && !strings.HasPrefix(o.URL, "redis://") && !strings.HasPrefix(o.URL, "rediss://"):
-		return o, fmt.Errorf("--redis-url / REDIS_URL must start with redis:// or rediss://")
+		return o, usagef("--redis-url / REDIS_URL must start with redis:// or rediss://")
 	case o.SentinelMaster != "" && len(o.SentinelAddrs) == 0:
-		return o, fmt.Errorf("--redis-sentinel-master / REDIS_SENTINEL_MASTER needs --redis-sentinel-addrs / REDIS_SENTINEL_ADDRS")
+		return o, usagef("--redis-sentinel-master / REDIS_SENTINEL_MASTER needs --redis-sentinel-addrs / REDIS_SENTINEL_ADDRS")
 	}
 	for _, a := range append(slices.Clone(o.ClusterAddrs), o.SentinelAddrs...) {
 		if _, _, err := net.SplitHostPort(a); err != nil {
-			return o, fmt.Errorf("Redis address %q in REDIS_CLUSTER_ADDRS / REDIS_SENTINEL_ADDRS is not host:port", a)
+			return o, usagef("Redis address %q in REDIS_CLUSTER_ADDRS / REDIS_SENTINEL_ADDRS is not host:port", a)
 		}
 	}
 	return o, nil
@@ -171,11 +170,11 @@ func validateDurations(c config) error {
 		{"--decision-keep / CANDOR_DECISION_KEEP", c.DecisionKeep},
 	} {
 		if d.v <= 0 {
-			return fmt.Errorf("%s must be a positive duration such as 5s", d.name)
+			return usagef("%s must be a positive duration such as 5s", d.name)
 		}
 	}
 	if c.PolicyVersion < 1 {
-		return fmt.Errorf("--policy-version / CANDOR_POLICY_VERSION must be a positive integer")
+		return usagef("--policy-version / CANDOR_POLICY_VERSION must be a positive integer")
 	}
 	return nil
 }
@@ -214,7 +213,7 @@ func parseRetention(spec, caps string) (features.Retention, error) {
 		set, val, ok := strings.Cut(part, "=")
 		d, err := parseDays(val)
 		if !ok || err != nil || d <= 0 || !consent.Scope(set).IsFeatureSet() {
-			return r, fmt.Errorf("--retention / CANDOR_RETENTION entry %q must be <feature set>=<n>d, e.g. browsing=90d", part)
+			return r, usagef("--retention / CANDOR_RETENTION entry %q must be <feature set>=<n>d, e.g. browsing=90d", part)
 		}
 		r.TTL[consent.Scope(set)] = d
 	}
@@ -233,7 +232,7 @@ func parseCaps(r *features.Retention, spec string) error {
 		ok := err == nil && n >= 1 && n <= 100000
 		switch {
 		case !ok || named && (!consent.Scope(set).IsFeatureSet() || features.KindOf(consent.Scope(set)) != features.Interactions):
-			return fmt.Errorf("--feature-cap / CANDOR_FEATURE_CAP entry %q must be a number from 1 to 100000, or <interaction set>=<n> such as purchases=1000", part)
+			return usagef("--feature-cap / CANDOR_FEATURE_CAP entry %q must be a number from 1 to 100000, or <interaction set>=<n> such as purchases=1000", part)
 		case named:
 			r.Caps[consent.Scope(set)] = n
 		default:

@@ -17,7 +17,7 @@ func consentCommand() *cli.Command {
 		Usage: "inspect the consent ledger in REDIS_URL",
 		Commands: []*cli.Command{{
 			Name:  "verify",
-			Usage: "verify a customer's hash-chained consent log; exits 1 if the chain is broken",
+			Usage: "verify a customer's hash-chained consent log; exits 1 if the chain is broken or there is no log",
 			Flags: []cli.Flag{&cli.StringFlag{Name: "customer", Required: true, Usage: "customer ID"}},
 			Action: func(ctx context.Context, cmd *cli.Command) error {
 				id := cmd.String("customer")
@@ -38,6 +38,9 @@ func verifyConsent(ctx context.Context, cmd *cli.Command, st *redisstore.Store, 
 	if err != nil {
 		return err
 	}
+	if len(h.Entries) == 0 {
+		return fmt.Errorf("no consent log for %s in namespace %s: the customer never gave or refused consent here, or was erased", id, cfg.Namespace)
+	}
 	w := cmd.Root().Writer
 	for i, e := range h.Entries {
 		mark := "ok "
@@ -50,6 +53,6 @@ func verifyConsent(ctx context.Context, cmd *cli.Command, st *redisstore.Store, 
 	if !h.ChainValid {
 		return fmt.Errorf("customer %s: consent log chain broken at entry %d of %d", id, h.FirstBad, len(h.Entries))
 	}
-	fmt.Fprintf(w, "customer %s: %d entries, chain valid\n", id, len(h.Entries))
+	fmt.Fprintf(w, "customer %s: %s, chain valid\n", id, count(len(h.Entries), "entry", "entries"))
 	return nil
 }

@@ -59,6 +59,13 @@ func demoShop(svc *services, ds *demo.Dataset, keys map[auth.Role]string) *httpa
 				return "", candor.Errorf(candor.EUnavailable, "customer tokens are not HS256 on this server")
 			}
 			return auth.SignHMAC([]byte(svc.tokenSecret), id, demoTokenTTL, time.Now())
+		},
+		Picture: func(id string) ([]byte, bool) {
+			it, ok := svc.catalog.Load().Get(id)
+			if !ok {
+				return nil, false
+			}
+			return demo.Picture(it), true
 		}}
 	want := map[string]int{consent.PresetFull: 6, consent.PresetBasic: 3, consent.PresetNone: 3}
 	for _, c := range ds.Customers {

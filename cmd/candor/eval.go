@@ -8,9 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
 
 	"github.com/candorhq/candor/evaluation"
@@ -52,10 +50,10 @@ func runEval(ctx context.Context, cmd *cli.Command, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	bar := newStageBar(stderr)
-	e.Options.Progress = bar.report
+	p := newProgress(stderr)
+	e.Options.Progress = p.Report
 	results, err := evaluation.Evaluate(ctx, *e)
-	bar.finish()
+	p.Finish()
 	if err != nil {
 		return err
 	}
@@ -181,36 +179,4 @@ func writeLists(path string, results []evaluation.Result) error {
 		fmt.Fprintf(f, "%s\t%s\n", c, strings.Join(lists[c], ","))
 	}
 	return f.Close()
-}
-
-// stageBar shows one progress bar per evaluation stage on stderr.
-type stageBar struct {
-	w     io.Writer
-	stage string
-	bar   *progressbar.ProgressBar
-}
-
-func newStageBar(w io.Writer) *stageBar { return &stageBar{w: w} }
-
-// report moves the bar of stage, starting a new bar when the stage changes.
-func (s *stageBar) report(stage string, done, total int) {
-	if stage != s.stage || s.bar == nil {
-		s.finish()
-		s.stage = stage
-		s.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(s.w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%-28s", stage)),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowCount(),
-			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
-	}
-	s.bar.ChangeMax(total)
-	_ = s.bar.Set(done)
-}
-
-// finish closes the current bar.
-func (s *stageBar) finish() {
-	if s.bar != nil {
-		_ = s.bar.Finish()
-		fmt.Fprintln(s.w)
-		s.bar = nil
-	}
 }

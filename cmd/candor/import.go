@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"sort"
-	"strings"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
 
 	"github.com/candorhq/candor/catalog"
@@ -55,37 +51,27 @@ func importMovieLens(ctx context.Context, cmd *cli.Command) error {
 		if err != nil {
 			return err
 		}
-		bars := &phaseBars{w: cmd.Root().ErrWriter}
-		sum, err := movielens.Load(ctx, ds, o, &storeSink{st: st, svc: svc}, bars.report)
-		bars.finish()
+		p := newProgress(cmd.Root().ErrWriter)
+		sum, err := movielens.Load(ctx, ds, o, &storeSink{st: st, svc: svc}, p.Report)
+		p.Finish()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(cmd.Root().Writer, summary(sum, ds.Skipped))
+		fmt.Fprintln(cmd.Root().Writer, importSummary(sum, ds.Skipped))
 		return nil
 	})
 }
 
-// summary describes an import in one sentence.
-func summary(s *movielens.Summary, skipped int) string {
-	presets := make([]string, 0, len(s.Customers))
-	for p := range s.Customers {
-		presets = append(presets, p)
+// importSummary describes an import in one sentence.
+func importSummary(s *movielens.Summary, skipped int) string {
+	n := 0
+	for _, c := range s.Customers {
+		n += c
 	}
-	sort.Strings(presets)
-	var byPreset []string
-	total := 0
-	for _, p := range presets {
-		byPreset = append(byPreset, fmt.Sprintf("%d %s", s.Customers[p], p))
-		total += s.Customers[p]
-	}
-	out := fmt.Sprintf("imported %d items; %d customers (consent: %s); %d ratings, %d stored and %d dropped by the consent gate",
-		s.Items, total, strings.Join(byPreset, ", "), s.Ratings, s.Stored, s.Dropped)
+	out := "imported " + loadSummary{Items: s.Items, Customers: n, Consent: s.Customers, Events: s.Ratings, EventName: "ratings",
+		Stored: s.Stored, Dropped: s.Dropped, Skipped: skipped}.String()
 	if s.Declared > 0 {
-		out += fmt.Sprintf("; declared genres of %d customers", s.Declared)
-	}
-	if skipped > 0 {
-		out += fmt.Sprintf("; %d malformed lines skipped", skipped)
+		out += fmt.Sprintf(", declared genres of %s", count(s.Declared, "customer", "customers"))
 	}
 	return out
 }
@@ -121,29 +107,4 @@ func (s *storeSink) Collect(ctx context.Context, evs []features.Event) ([]featur
 
 func (s *storeSink) PutDeclared(ctx context.Context, customer string, d *features.Declared) error {
 	return s.svc.features.PutProfile(ctx, customer, consent.Declared, d, false)
-}
-
-// phaseBars draws one progress bar per phase.
-type phaseBars struct {
-	w     io.Writer
-	phase string
-	bar   *progressbar.ProgressBar
-}
-
-func (b *phaseBars) report(phase string, done, total int) {
-	if phase != b.phase {
-		b.finish()
-		b.phase = phase
-		b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription(phase),
-			progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6))
-	}
-	_ = b.bar.Set(done)
-}
-
-func (b *phaseBars) finish() {
-	if b.bar != nil {
-		_ = b.bar.Finish()
-		fmt.Fprintln(b.w)
-		b.bar = nil
-	}
 }

@@ -22,7 +22,7 @@ func TestImportMovieLens(t *testing.T) {
 	if err := run(context.Background(), append(base, "--consent", "mix", "testdata/ml-mini"), out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`imported (\d+) items; 30 customers \(consent: [^)]*\); 240 ratings, (\d+) stored and (\d+) dropped by the consent gate; 1 malformed lines skipped`).FindStringSubmatch(out.String())
+	m := regexp.MustCompile(`imported (\d+) items, 30 customers \(consent: [^)]*\), 240 ratings \((\d+) stored, (\d+) dropped by the consent gate\), 1 malformed line skipped`).FindStringSubmatch(out.String())
 	if m == nil || m[3] == "0" || m[2] == "0" {
 		t.Fatalf("summary: %s", out)
 	}

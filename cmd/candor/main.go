@@ -13,16 +13,18 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "candor:", err)
-		os.Exit(1)
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "candor:", sentence(err))
+		os.Exit(exitCode(err)) // 2 for a usage error, 1 for a failure
 	}
 }
 
-// run executes the command line args; tests call it directly.
+// run executes the command line args; tests call it directly. Mistakes on
+// the command line come back as a *usageError with one sentence.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	app := rootCommand()
 	app.Writer, app.ErrWriter = stdout, stderr
-	return app.Run(ctx, args)
+	return cliError(app, app.Run(ctx, args))
 }

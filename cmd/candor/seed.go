@@ -60,8 +60,12 @@ func seedDataset(ctx context.Context, st *redisstore.Store, svc *services, ds *d
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d items, %d customers, %d events (%d stored, %d dropped by the consent gate)",
-		len(ds.Items), len(ds.Customers), len(ds.Events), stored, dropped), nil
+	sum := loadSummary{Items: len(ds.Items), Customers: len(ds.Customers), Consent: map[string]int{},
+		Events: len(ds.Events), Stored: stored, Dropped: dropped}
+	for _, c := range ds.Customers {
+		sum.Consent[c.Preset]++
+	}
+	return sum.String(), nil
 }
 
 func seedCustomers(ctx context.Context, svc *services, customers []demo.Customer) error {

@@ -72,13 +72,21 @@ func serveCommand() *cli.Command {
 		Name:  "serve",
 		Usage: "serve the HTTP API (the default command)",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
+			if cmd.Args().Present() {
+				return usagef("'candor serve' takes no arguments, got %q", cmd.Args().First())
 			}
-			return serve(ctx, cfg, cmd.Root().Writer)
+			return serveAction(ctx, cmd)
 		},
 	}
+}
+
+// serveAction loads the configuration and serves until ctx ends.
+func serveAction(ctx context.Context, cmd *cli.Command) error {
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, cmd.Root().Writer)
 }
 
 // backend is the Redis the server runs on and what to release at exit.

@@ -157,7 +157,7 @@ func TestEmbeddedServerPrintsKeysAndEnforcesRoles(t *testing.T) {
 	if code, body := get(t, r.url+"/v1/models", keys[auth.RoleMarketer]); code != 200 || !regexp.MustCompile(`"ndcg_at_10":0\.[0-9]*[1-9]`).MatchString(body) {
 		t.Errorf("models lack a hold-out nDCG: %d %.400s", code, body)
 	}
-	if !regexp.MustCompile(`demo data: 2400 items, 1200 customers, \d+ events \(\d+ stored, [1-9]\d* dropped`).MatchString(r.out.String()) {
+	if !regexp.MustCompile(`demo data: 2,400 items, 1,200 customers \(consent: [\d,]+ full, [\d,]+ basic and [\d,]+ none\), [\d,]+ events \([\d,]+ stored, [1-9][\d,]* dropped`).MatchString(r.out.String()) {
 		t.Errorf("demo summary missing or nothing dropped by the gate:\n%s", r.out)
 	}
 }

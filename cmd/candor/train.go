@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
 
 	"github.com/candorhq/candor/evaluation"
@@ -93,17 +92,13 @@ func trainFromDir(ctx context.Context, cmd *cli.Command, o evaluation.Options, d
 // it through reg.
 func trainOut(ctx context.Context, cmd *cli.Command, c *evaluation.Corpus, o evaluation.Options, reg *recommend.Registry) error {
 	errw := cmd.Root().ErrWriter
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(errw), progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
-	o.Progress = func(stage string, done, total int) {
-		bar.ChangeMax(total)
-		bar.Describe(stage)
-		_ = bar.Set(done)
-	}
+	p := newProgress(errw)
+	o.Progress = p.Report
 	if !cmd.Bool("no-measure") {
 		fmt.Fprintln(errw, "measuring on a 75/25 hold-out split first (--no-measure skips it)")
 	}
 	m, err := trainMeasured(ctx, cmd, c, o)
-	_ = bar.Finish()
+	p.Finish()
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -17,7 +18,7 @@ type Config struct {
 	Seed       uint64
 	Items      int
 	Customers  int
-	Categories int // at most len(categoryNames) = 24
+	Categories int // at most len(categories) = 24
 	Days       int // history window before Now
 	Now        time.Time
 }
@@ -25,7 +26,7 @@ type Config struct {
 // DefaultConfig is the demo `go run ./cmd/candor` serves: 2,400 items in 24
 // categories, 1,200 customers, 120 days of history.
 func DefaultConfig(now time.Time) Config {
-	return Config{Seed: 1, Items: 2400, Customers: 1200, Categories: len(categoryNames), Days: 120, Now: now}
+	return Config{Seed: 1, Items: 2400, Customers: 1200, Categories: len(categories), Days: 120, Now: now}
 }
 
 // Customer is one demo customer with a consent choice and stated profile.
@@ -54,8 +55,8 @@ type taste struct {
 
 // Generate builds the data set for cfg. It is deterministic in cfg.
 func Generate(cfg Config) *Dataset {
-	cfg.Categories = min(max(cfg.Categories, 1), len(categoryNames))
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+	cfg.Categories = min(max(cfg.Categories, 1), len(categories))
+	rng := rngFor(cfg)
 	items, models := genCatalog(rng, cfg.Items, cfg.Categories)
 	ds := &Dataset{Items: items, SensitiveCategories: SensitiveCategories}
 	sampler := newSampler(models, cfg.Categories)
@@ -68,17 +69,14 @@ func Generate(cfg Config) *Dataset {
 	return ds
 }
 
+// rngFor is the random source of a data set: the same for the same seed.
+func rngFor(cfg Config) *rand.Rand { return rand.New(rand.NewPCG(cfg.Seed, 0x5eed)) }
+
 var countries = []string{"DE", "FR", "NL", "ES", "IT", "SE", "PL", "AT"}
 
 func genCustomer(rng *rand.Rand, c, cats int) (Customer, taste) {
 	cu := Customer{ID: fmt.Sprintf("c-%05d", c), Scopes: map[consent.Scope]consent.State{}}
-	var t taste
-	for n := 2 + rng.IntN(2); len(t.cats) < n; {
-		k := int(math.Min(float64(cats-1), math.Abs(rng.NormFloat64())*float64(cats)/2.5))
-		if !containsInt(t.cats, k) {
-			t.cats = append(t.cats, k)
-		}
-	}
+	t := taste{cats: tastes(rng, cats)}
 	for d := range t.style {
 		t.style[d] = rng.NormFloat64()
 	}
@@ -92,6 +90,31 @@ func genCustomer(rng *rand.Rand, c, cats int) (Customer, taste) {
 	}
 	chooseExtras(rng, &cu, t)
 	return cu, t
+}
+
+// tastes picks a customer's 2-3 favourite categories from one persona
+// (earlier personas are more common), so that what one customer buys
+// belongs together; categories at or past cats are left out.
+func tastes(rng *rand.Rand, cats int) []int {
+	var pool []int
+	for _, name := range personas[int(math.Min(float64(len(personas)-1), math.Abs(rng.NormFloat64())*float64(len(personas))/2.5))] {
+		if i := slices.IndexFunc(categories[:cats], func(c category) bool { return c.name == name }); i >= 0 {
+			pool = append(pool, i)
+		}
+	}
+	want := 2 + rng.IntN(2)
+	var out []int
+	for _, k := range rng.Perm(len(pool)) {
+		if len(out) < want {
+			out = append(out, pool[k])
+		}
+	}
+	for len(out) < min(2, cats) { // a small shop may lack the persona's categories
+		if k := rng.IntN(cats); !containsInt(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func chooseExtras(rng *rand.Rand, cu *Customer, t taste) {
@@ -109,7 +132,7 @@ func chooseExtras(rng *rand.Rand, cu *Customer, t taste) {
 	}
 	fav := make([]string, 0, 2)
 	for _, c := range t.cats[:2] {
-		fav = append(fav, categoryNames[c].name)
+		fav = append(fav, categories[c].name)
 	}
 	cu.Declared = &features.Declared{Categories: fav, PriceBand: []string{"budget", "mid", "premium"}[rng.IntN(3)]}
 	if cu.Preset == consent.PresetFull {

@@ -77,7 +77,8 @@ func genHistory(rng *rand.Rand, cfg Config, cu Customer, t taste, models []itemM
 
 func session(rng *rand.Rand, id string, at time.Time, t taste, models []itemModel, items []catalog.Item, s *sampler) []features.Event {
 	c := t.cats[rng.IntN(len(t.cats))]
-	if rng.Float64() < 0.15 {
+	browseOnly := rng.Float64() < 0.05 // now and then a look outside one's tastes, without buying
+	if browseOnly {
 		c = rng.IntN(len(s.byCat))
 	}
 	anchor := s.draw(rng, models, c, t.style)
@@ -89,15 +90,15 @@ func session(rng *rand.Rand, id string, at time.Time, t taste, models []itemMode
 	for k := rng.IntN(3); k > 0; k-- {
 		evs = append(evs, ev(features.View, s.draw(rng, models, c, t.style), 0))
 	}
-	if rng.Float64() >= 0.45 {
+	if browseOnly || rng.Float64() >= 0.45 {
 		return evs
 	}
 	evs = append(evs, ev(features.AddToCart, anchor, 0), ev(features.Purchase, anchor, 0))
 	if rng.Float64() < 0.3 {
 		evs = append(evs, ev(features.Rating, anchor, float64(3+rng.IntN(3))))
 	}
-	if rng.Float64() < 0.65 {
-		comp := models[anchor].companions[rng.IntN(len(models[anchor].companions))]
+	if comps := models[anchor].companions; len(comps) > 0 && rng.Float64() < 0.65 {
+		comp := comps[rng.IntN(len(comps))]
 		evs = append(evs, ev(features.View, comp, 0), ev(features.Purchase, comp, 0))
 	}
 	return evs

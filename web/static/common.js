@@ -75,5 +75,51 @@ const candor = (() => {
     }
   }
 
-  return { takeSecret, api, el, say, when, demoSession };
+  // The data sources a customer can allow, in shopper language.
+  const sources = {
+    browsing: 'your browsing history', purchases: 'your purchase history', declared: 'the preferences you told us',
+    location: 'your country or region', demographics: 'your age band', sensitive: 'your sensitive interests',
+  };
+  const dataScopes = Object.keys(sources);
+  const presetScopes = {
+    none: [], basic: ['declared'], full: ['browsing', 'purchases', 'declared', 'location', 'demographics'],
+  };
+
+  // effective maps each scope of a consent view to whether it is granted now.
+  function effective(view) {
+    const on = {};
+    for (const sc of view.scopes) on[sc.scope] = sc.effective === 'granted';
+    return on;
+  }
+
+  // levelOf names the preset the granted data sources match exactly, or
+  // 'custom' for a mix of the customer's own; sensitive interests, granted
+  // only one by one, do not change the level.
+  function levelOf(on) {
+    const granted = dataScopes.filter((s) => s !== 'sensitive' && on[s]).sort().join();
+    for (const [name, scopes] of Object.entries(presetScopes)) if (scopes.slice().sort().join() === granted) return name;
+    return 'custom';
+  }
+
+  // usedText says in words which sources are used: "your browsing history
+  // and the preferences you told us".
+  function usedText(on) {
+    const used = dataScopes.filter((s) => on[s]).map((s) => sources[s]);
+    if (!used.length) return 'nothing about you';
+    return used.length === 1 ? used[0] : used.slice(0, -1).join(', ') + ' and ' + used[used.length - 1];
+  }
+
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency || 'EUR' }).format(amount);
+    } catch (_) {
+      return amount.toFixed(2) + ' ' + (currency || '');
+    }
+  }
+
+  // capital returns s with a capital first letter and dashes as spaces:
+  // "baby-gear" → "Baby gear".
+  const capital = (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replaceAll('-', ' ') : s);
+
+  return { takeSecret, api, el, say, when, demoSession, sources, dataScopes, effective, levelOf, usedText, money, capital };
 })();

@@ -1,74 +1,140 @@
 // The demo shop: a storefront that calls the public API as a site would.
 // The demo-only /demo/session endpoint supplies the site key and a
-// short-lived token for the chosen demo customer.
+// short-lived token for the chosen demo customer. What a shopper sees is
+// in shopper language; the API's own words go to the developer view.
 'use strict';
 
 (() => {
   const $ = (id) => document.getElementById(id);
+  const el = candor.el;
   let session = null;
   let customer = '';
   let token = '';
+  let consentOn = {};
+  const cart = [];
+  const dev = { customer: '', level: '', used: '', withheld: '', model: '', ruleset: '', decision: '', event: '—' };
 
+  // choose signs in as a demo customer and reads their consent.
   async function choose(id) {
     const s = await candor.demoSession(id);
     customer = id;
     token = s.token;
     sessionStorage.setItem('candor.token', token);
     sessionStorage.setItem('candor.customer', id);
-    const view = await candor.api('GET', '/v1/me/consent', token);
-    const on = {};
-    for (const sc of view.scopes) on[sc.scope] = sc.effective === 'granted';
-    const level = on.browsing && on.purchases ? 'full' : on.declared ? 'basic' : 'none';
-    $('level-' + level).checked = true;
+    cart.length = 0;
+    showCart();
+    await readConsent();
   }
 
-  function card(resp, it) {
+  // readConsent shows the level and what is used, both from one consent view.
+  async function readConsent() {
+    consentOn = candor.effective(await candor.api('GET', '/v1/me/consent', token));
+    const level = candor.levelOf(consentOn);
+    for (const r of document.querySelectorAll('input[name=level]')) r.checked = r.value === level;
+    const used = candor.usedText(consentOn);
+    $('level-note').textContent = level === 'custom'
+      ? 'Your own mix, chosen in your privacy choices: we use ' + used + '.'
+      : (level === 'none' ? 'We use nothing about you.' : 'We use ' + used + '.');
+    $('level-note').dataset.level = level;
+  }
+
+  // details fetches price and picture of items, as a shop reads its own catalog.
+  async function details(ids) {
+    if (!ids.length) return {};
+    const r = await candor.api('GET', '/v1/catalog/items?ids=' + encodeURIComponent(ids.join(',')), session.site_key);
+    return Object.fromEntries(r.items.map((it) => [it.id, it]));
+  }
+
+  function card(resp, it, info) {
     const sets = [...new Set(it.reasons.map((r) => r.feature_set))];
     const promoted = it.reasons.some((r) => r.kind === 'promoted');
-    const main = it.reasons.find((r) => r.kind !== 'promoted') || it.reasons[0];
+    const main = it.reasons.find((r) => r.kind !== 'promoted' && r.kind !== 'demoted') || it.reasons[0];
     const href = '/me/why/' + encodeURIComponent(resp.decision_id) + '/' + encodeURIComponent(it.item_id);
-    return candor.el('li', { class: 'card', 'data-item': it.item_id, 'data-category': it.category.join(' '), 'data-sets': sets.join(' ') },
-      candor.el('span', { class: 'title', text: it.title }),
-      candor.el('span', { class: 'cat', text: it.category.join(' › ') }),
-      promoted ? candor.el('span', {}, candor.el('span', { class: 'badge', text: 'Promoted' })) : null,
-      candor.el('span', { class: 'reason', text: main ? main.text : '' }),
-      candor.el('a', { href, class: 'why', 'aria-label': 'Why am I seeing ' + it.title + '?', text: 'why?' }),
-      candor.el('button', { type: 'button', class: 'secondary view', 'aria-label': 'View ' + it.title, onclick: () => run(() => view(it)), text: 'View' }));
+    const img = info && info.image_url ? el('img', { src: info.image_url, alt: '', width: 200, height: 200 }) : el('div', { class: 'noimg' });
+    return el('li', { class: 'card product', 'data-item': it.item_id, 'data-category': it.category.join(' '), 'data-sets': sets.join(' ') },
+      img,
+      el('h3', { class: 'title', text: it.title }),
+      el('span', { class: 'cat', text: it.category.map(candor.capital).join(' › ') }),
+      info ? el('span', { class: 'price', text: candor.money(info.price, info.currency) }) : null,
+      promoted ? el('span', {}, el('span', { class: 'badge', text: 'Promoted' })) : null,
+      el('p', { class: 'reason', text: main ? main.text : '' }),
+      el('a', { href, class: 'why', 'aria-label': 'Why am I seeing ' + it.title + '?', text: 'Why am I seeing this?' }),
+      el('div', { class: 'buttons' },
+        el('button', { type: 'button', class: 'secondary view', 'aria-label': 'View ' + it.title, onclick: () => run(() => send('view', it)), text: 'View' }),
+        el('button', { type: 'button', class: 'add', 'aria-label': 'Add ' + it.title + ' to cart', onclick: () => run(() => send('add_to_cart', it)), text: 'Add to cart' })));
   }
 
-  // view sends a view event as the shop would; the consent gate decides
-  // whether it is stored.
-  async function view(it) {
-    const r = await candor.api('POST', '/v1/events', session.site_key, [{ customer_id: customer, type: 'view', item_id: it.item_id }]);
+  // send sends a shop event (view, add_to_cart) as the shop would; the
+  // consent gate decides whether Candor keeps it.
+  async function send(type, it) {
+    const r = await candor.api('POST', '/v1/events', session.site_key, [{ customer_id: customer, type, item_id: it.item_id }]);
     const o = r.outcomes[0];
+    dev.event = type + ' ' + it.item_id + ' → ' + o.status + (o.set ? ' (' + o.set + (o.reason ? ': ' + o.reason : '') + ')' : '');
+    if (type === 'add_to_cart') {
+      cart.push(it.title);
+      showCart();
+    }
     await refresh();
-    candor.say($('status'), o.status === 'stored'
-      ? 'Viewed “' + it.title + '”: stored in ' + customer + "'s browsing history; the suggestions below already use it."
-      : 'Viewed “' + it.title + '”: not stored (' + o.set + ' is ' + (o.reason || o.status) + ' for ' + customer + ').');
+    const did = type === 'view' ? 'You looked at “' + it.title + '”.' : 'Added “' + it.title + '” to your cart.';
+    candor.say($('status'), did + (o.status === 'stored'
+      ? ' Your suggestions below already take it into account.'
+      : ' It is not remembered for your suggestions: you chose not to share ' + (candor.sources[o.set] || 'that') + '.'));
+  }
+
+  function showCart() {
+    $('cart').textContent = cart.length ? 'Cart: ' + cart.length + (cart.length === 1 ? ' item' : ' items') : 'Cart: empty';
   }
 
   async function widget(list, params) {
     const q = new URLSearchParams(Object.assign({ customer_id: customer }, params));
     const resp = await candor.api('GET', '/v1/recommendations?' + q, session.site_key);
-    list.replaceChildren(...resp.items.map((it) => card(resp, it)));
+    const info = await details(resp.items.map((it) => it.item_id));
+    list.replaceChildren(...resp.items.map((it) => card(resp, it, info[it.item_id])));
     return resp;
   }
 
   async function refresh() {
     const main = await widget($('recs'), { n: 8, placement: 'home' });
-    const p = main.personalization;
-    $('used').textContent = 'Personalization: ' + p.level + (p.used_sets.length ? ' — uses ' + p.used_sets.join(', ') : ' — uses nothing personal') + '. Ruleset version ' + main.ruleset_version + '.';
     const top = main.items[0];
-    if (!top) { $('similar').replaceChildren(); return; }
-    $('similar-to').textContent = top.title;
-    await widget($('similar'), { n: 4, placement: 'product', item_id: top.item_id });
+    let similar = null;
+    if (top) {
+      $('similar-to').textContent = top.title;
+      similar = await widget($('similar'), { n: 4, placement: 'product', item_id: top.item_id });
+    } else {
+      $('similar').replaceChildren();
+    }
+    showDeveloper(main, similar);
+  }
+
+  // showDeveloper fills the developer view: the API's own words.
+  function showDeveloper(main, similar) {
+    const p = main.personalization;
+    Object.assign(dev, {
+      customer, level: p.level, used: p.used_sets.join(', ') || 'none',
+      withheld: p.withheld_sets.map((w) => w.set + ' (' + w.reason + ')').join(', ') || 'none',
+      model: main.model_version || 'none', ruleset: String(main.ruleset_version), decision: main.decision_id,
+      fallback: main.fallback && main.fallback.active ? 'active: ' + main.fallback.reason : 'not active',
+    });
+    const labels = { customer: 'Customer', level: 'personalization.level', used: 'Used feature sets', withheld: 'Withheld feature sets',
+      model: 'Model version', ruleset: 'Ruleset version', decision: 'Decision ID', fallback: 'Fallback', event: 'Last event' };
+    $('dev-info').replaceChildren(...Object.entries(labels).flatMap(([k, label]) => [el('dt', { text: label }), el('dd', { text: dev[k] || '—' })]));
+    const rows = [];
+    for (const resp of [main, similar]) {
+      for (const it of resp ? resp.items : []) {
+        for (const r of it.reasons) {
+          rows.push(el('tr', {}, el('td', { text: it.item_id }), el('td', { text: r.kind + (r.rule_id ? ' (rule ' + r.rule_id + ')' : '') }),
+            el('td', { text: r.feature_set }), el('td', { text: r.contribution.toFixed(4) })));
+        }
+      }
+    }
+    $('dev-reasons').tBodies[0].replaceChildren(...rows);
   }
 
   async function run(fn) {
     try {
       await fn();
     } catch (e) {
-      candor.say($('status'), e.message, false);
+      candor.say($('status'), 'Something went wrong: ' + e.message, false);
     }
   }
 
@@ -82,8 +148,10 @@
     for (const r of document.querySelectorAll('input[name=level]')) {
       r.addEventListener('change', () => run(async () => {
         await candor.api('PUT', '/v1/me/consent', token, { preset: r.value });
+        await readConsent();
         await refresh();
-        candor.say($('status'), customer + ' now has personalization level “' + r.value + '”; the suggestions below already follow it.');
+        candor.say($('status'), 'Saved: ' + (r.value === 'none' ? 'we now use nothing about you and show what is popular.'
+          : 'we now use ' + candor.usedText(consentOn) + '.') + ' The suggestions below already follow it.');
       }));
     }
   }
@@ -97,7 +165,7 @@
     }
     sessionStorage.setItem('candor.demo', '1');
     $('console-link').href = '/console#key=' + encodeURIComponent(session.marketer_key);
-    $('customer').replaceChildren(...session.customers.map((c) => candor.el('option', { value: c.id, text: c.id + ' (joined with “' + c.preset + '”)' })));
+    $('customer').replaceChildren(...session.customers.map((c) => el('option', { value: c.id, text: c.id + ' (joined with “' + c.preset + '”)' })));
     const wanted = new URLSearchParams(location.search).get('customer') || sessionStorage.getItem('candor.customer');
     if (wanted && session.customers.some((c) => c.id === wanted)) $('customer').value = wanted;
     await choose($('customer').value);

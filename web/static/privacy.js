@@ -13,23 +13,19 @@
   let token = '';
   let state = {};
 
-  function levelOf(s) {
-    if (s.browsing && s.purchases) return 'full';
-    if (s.declared) return 'basic';
-    return 'none';
-  }
-
-  function effective(view) {
-    const s = {};
-    for (const sc of view.scopes) s[sc.scope] = sc.effective === 'granted';
-    return s;
-  }
+  // How a change was made, in words.
+  const sources = {
+    preference_centre: 'you, on this page', cmp: 'you, in the shop’s cookie banner', api: 'the shop, on your behalf',
+    gpc: 'your browser’s Global Privacy Control signal', import: 'carried over from the shop’s earlier records',
+  };
 
   function render(view) {
-    state = effective(view);
+    state = candor.effective(view);
     $('who').textContent = 'Signed in as customer ' + view.customer_id + '.';
-    const lv = $('level-' + levelOf(state));
-    if (lv) lv.checked = true;
+    const level = candor.levelOf(state);
+    for (const r of document.querySelectorAll('input[name=level]')) r.checked = r.value === level;
+    $('level-note').dataset.level = level;
+    $('level-note').textContent = level === 'custom' ? 'You have chosen your own mix below: we use ' + candor.usedText(state) + '.' : '';
     for (const box of document.querySelectorAll('input[data-scope]')) box.checked = !!state[box.dataset.scope];
   }
 
@@ -59,8 +55,9 @@
     const h = await candor.api('GET', '/v1/me/consent/history', token);
     $('chain').textContent = h.chain_valid ? 'This history is tamper-evident: each entry is chained to the one before, and the chain checks out.' : 'Warning: this history failed its integrity check.';
     const rows = h.entries.slice().reverse().map((e) => candor.el('tr', {},
-      candor.el('td', { text: candor.when(e.time) }), candor.el('td', { text: names[e.scope] || e.scope }),
-      candor.el('td', { text: e.state === 'granted' ? 'allowed' : 'not allowed' }), candor.el('td', { text: e.source.replaceAll('_', ' ') })));
+      candor.el('td', { 'data-label': 'When', text: candor.when(e.time) }), candor.el('td', { 'data-label': 'What', text: names[e.scope] || e.scope }),
+      candor.el('td', { 'data-label': 'Choice', text: e.state === 'granted' ? 'allowed' : 'not allowed' }),
+      candor.el('td', { 'data-label': 'By', text: sources[e.source] || e.source.replaceAll('_', ' ') })));
     $('history').replaceChildren(...rows);
   }
 
