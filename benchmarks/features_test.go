@@ -107,7 +107,7 @@ func BenchmarkGatedRead(b *testing.B) {
 	lat := make([]time.Duration, 0, 1<<16)
 	for b.Loop() {
 		t := time.Now()
-		st, err := s.store.ReadState(ctx, "g", req)
+		st, err := s.store.ReadState(ctx, "g", req, features.ReadOptions{})
 		if err != nil || len(st.Interactions) != 3 {
 			b.Fatalf("%v %d", err, len(st.Interactions))
 		}

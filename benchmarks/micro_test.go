@@ -52,7 +52,7 @@ func presetRecords(b testing.TB, preset string, now time.Time) map[consent.Scope
 // memReader serves one fixed state, so the scorer runs without Redis.
 type memReader struct{ st *features.State }
 
-func (m memReader) ReadState(_ context.Context, id string, _ consent.Request) (*features.State, error) {
+func (m memReader) ReadState(_ context.Context, id string, _ consent.Request, _ features.ReadOptions) (*features.State, error) {
 	st := *m.st
 	st.CustomerID = id
 	return &st, nil

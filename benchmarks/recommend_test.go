@@ -191,7 +191,7 @@ func BenchmarkGatedReadOfRecWorld(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		t := time.Now()
-		if _, err := w.store.ReadState(ctx, w.customers[i%len(w.customers)], req); err != nil {
+		if _, err := w.store.ReadState(ctx, w.customers[i%len(w.customers)], req, features.ReadOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t))

@@ -19,6 +19,19 @@ type State struct {
 	Demographics *Demographics
 	Feedback     map[string]string // the customer's own controls; see the feedback work
 	Contacts     []Contact
+	// Older are the items bought or rated before the most recent ones a
+	// bounded read returned (ReadOptions.Recent), as bare IDs: never
+	// evidence, but never recommended again either. Empty after a full read.
+	Older []string
+}
+
+// ReadOptions bound what a gated read returns.
+type ReadOptions struct {
+	// Recent is how many of the most recent items of each interaction set
+	// are read with their times, counts and ratings (0: all of them). Older
+	// purchases are read as bare IDs (State.Older); older views are not
+	// read.
+	Recent int
 }
 
 // Contact is one delivered next-best-action, for contact policies.

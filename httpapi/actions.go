@@ -67,7 +67,7 @@ func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		req := nb.Request(gpcOf(c))
-		st, err := nb.Reader.ReadState(ctx, id, req)
+		st, err := nb.Reader.ReadState(ctx, id, req, features.ReadOptions{})
 		if err != nil {
 			return err
 		}
@@ -233,7 +233,7 @@ func handleDeliver(nb *NextBest) echo.HandlerFunc {
 			return err
 		}
 		req := nb.Request(gpcOf(c))
-		st, err := nb.Reader.ReadState(ctx, id, req)
+		st, err := nb.Reader.ReadState(ctx, id, req, features.ReadOptions{})
 		if err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
 			if err := candor.ValidateID("customer id", id); err != nil {
 				return err
 			}
-			st, err := nb.Reader.ReadState(ctx, id, req)
+			st, err := nb.Reader.ReadState(ctx, id, req, features.ReadOptions{})
 			if err != nil {
 				return err
 			}

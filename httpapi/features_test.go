@@ -111,7 +111,7 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 			t.Errorf("a dropped event left key %s", k)
 		}
 	}
-	st, _ := f.store.ReadState(context.Background(), "p1", f.consent.Request(false))
+	st, _ := f.store.ReadState(context.Background(), "p1", f.consent.Request(false), features.ReadOptions{})
 	if got := st.Interactions["purchases"]; len(got) != 1 || got[0].Item != "i1" {
 		t.Errorf("purchases = %+v", got)
 	}
@@ -160,7 +160,7 @@ func TestProfileSets(t *testing.T) {
 			t.Errorf("%s %s: %d %s", tt.set, tt.body, resp.StatusCode, b)
 		}
 	}
-	st, _ := f.store.ReadState(context.Background(), "q1", f.consent.Request(false))
+	st, _ := f.store.ReadState(context.Background(), "q1", f.consent.Request(false), features.ReadOptions{})
 	if st.Declared == nil || st.Declared.PriceBand != "mid" || st.Location == nil || st.Location.Region != "Bavaria" || st.Demographics != nil {
 		t.Errorf("state: declared %+v location %+v demographics %+v", st.Declared, st.Location, st.Demographics)
 	}

@@ -170,7 +170,7 @@ func TestErasureLeavesNoKey(t *testing.T) {
 	if rec, err := f.store.Erased(context.Background(), "gone"); err != nil || !strings.Contains(rec, "erased_at") || strings.Contains(rec, "gone") {
 		t.Errorf("erasure record = %q, %v", rec, err)
 	}
-	st, _ := f.store.ReadState(context.Background(), "gone", f.consent.Request(false))
+	st, _ := f.store.ReadState(context.Background(), "gone", f.consent.Request(false), features.ReadOptions{})
 	if len(st.Interactions) != 0 || st.Grant().String() != "" {
 		t.Error("state readable after erasure")
 	}
@@ -204,7 +204,7 @@ func TestFeedbackValidation(t *testing.T) {
 		}
 	}
 	f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"not_interested","item_id":"i9"}`)
-	st, _ := f.store.ReadState(context.Background(), "fb", f.consent.Request(false))
+	st, _ := f.store.ReadState(context.Background(), "fb", f.consent.Request(false), features.ReadOptions{})
 	if fs := parseFeedbackForTest(st); !fs.NotInterested["i9"] {
 		t.Errorf("not_interested not in the next read: %v", st.Feedback)
 	}

@@ -42,6 +42,11 @@ func newFilterer(m Model, idx *popular, acc *accumulator, st *features.State, fb
 				acc.flag(j, flagBought)
 			}
 		}
+		for _, id := range st.Older {
+			if j, ok := m.Lookup(id); ok {
+				acc.flag(j, flagBought)
+			}
+		}
 		f.sensitiveAllowed = st.Grant().Has(consent.Sensitive)
 	}
 	for c := range fb.HiddenCategories {

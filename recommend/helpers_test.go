@@ -17,7 +17,7 @@ type fakeReader struct {
 	reads  int
 }
 
-func (f *fakeReader) ReadState(_ context.Context, id string, req consent.Request) (*features.State, error) {
+func (f *fakeReader) ReadState(_ context.Context, id string, req consent.Request, _ features.ReadOptions) (*features.State, error) {
 	f.reads++
 	if f.err != nil {
 		return nil, f.err

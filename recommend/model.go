@@ -36,7 +36,9 @@ type Model interface {
 }
 
 // StateReader is the consent-gated read (redisstore.Store.ReadState): one
-// round trip that returns only the feature sets the customer granted.
+// round trip that returns only the feature sets the customer granted, of
+// each interaction set the o.Recent most recent items (the scorer reads as
+// many as the live model uses) and the older purchases as bare IDs.
 type StateReader interface {
-	ReadState(ctx context.Context, customerID string, req consent.Request) (*features.State, error)
+	ReadState(ctx context.Context, customerID string, req consent.Request, o features.ReadOptions) (*features.State, error)
 }

@@ -48,7 +48,7 @@ func (s *Service) PreviewRules(ctx context.Context, customers []string, n int, p
 		if err := req.Normalize(s.now()); err != nil {
 			return nil, err
 		}
-		st, fb := s.read(ctx, &req)
+		st, fb := s.read(ctx, m, &req)
 		before := s.build(m, cat, st, fb, &req, live, nil)
 		after := s.build(m, cat, st, fb, &req, draft, nil)
 		out.Customers++

@@ -254,3 +254,34 @@ func TestReplenishableCategories(t *testing.T) {
 		}
 	}
 }
+
+// TestOlderPurchasesAreExcluded: purchases older than the items a bounded
+// read returns with their scores come back as bare IDs; they are never
+// evidence, and never shown again.
+func TestOlderPurchasesAreExcluded(t *testing.T) {
+	cat, m := recommendtest.World(27, 240)
+	st := stateWith("c", full(), []string{"i001"}, nil, nil)
+	resp0, _ := newService(&fakeReader{states: map[string]*features.State{"c": st}}, cat, m).Recommend(context.Background(), recommend.Request{CustomerID: "c", N: 10})
+	st.Older = ids(resp0)[:5] // bought long ago: the five best suggestions
+	resp, err := newService(&fakeReader{states: map[string]*features.State{"c": st}}, cat, m).Recommend(context.Background(), recommend.Request{CustomerID: "c", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids(resp) {
+		if slices.Contains(st.Older, id) {
+			t.Errorf("%s was bought before and shown again", id)
+		}
+	}
+	for _, it := range resp.Items {
+		for _, r := range it.Reasons {
+			for _, e := range r.Evidence {
+				if slices.Contains(st.Older, e) {
+					t.Errorf("older purchase %s used as evidence", e)
+				}
+			}
+		}
+	}
+	if len(resp.Items) != 10 {
+		t.Errorf("%d items", len(resp.Items))
+	}
+}

@@ -97,7 +97,7 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
 	}
 	cat := s.catalog()
-	st, fb := s.read(ctx, &req)
+	st, fb := s.read(ctx, m, &req)
 	resp := s.build(m, cat, st, fb, &req, s.ruleset(), nil)
 	b, err := json.Marshal(resp)
 	if err != nil {
@@ -110,8 +110,9 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	return resp, nil
 }
 
-// read runs the gated read within the budget, through the breaker.
-func (s *Service) read(ctx context.Context, req *Request) (*features.State, Fallback) {
+// read runs the gated read within the budget, through the breaker, for
+// as much history as model m uses.
+func (s *Service) read(ctx context.Context, m Model, req *Request) (*features.State, Fallback) {
 	if req.CustomerID == "" {
 		return nil, Fallback{}
 	}
@@ -123,7 +124,7 @@ func (s *Service) read(ctx context.Context, req *Request) (*features.State, Fall
 	st, err := s.breaker.Execute(func() (*features.State, error) {
 		rctx, cancel := context.WithTimeout(ctx, s.cfg.ReadBudget)
 		defer cancel()
-		return s.reader.ReadState(rctx, req.CustomerID, creq)
+		return s.reader.ReadState(rctx, req.CustomerID, creq, features.ReadOptions{Recent: m.Scoring().MaxEvidence})
 	})
 	switch {
 	case err == nil:

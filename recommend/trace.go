@@ -67,7 +67,7 @@ func (s *Service) Preview(ctx context.Context, req Request, p *Profile, rs *rule
 	if p != nil {
 		st = p.state(req.Now)
 	} else {
-		st, fb = s.read(ctx, &req)
+		st, fb = s.read(ctx, m, &req)
 	}
 	tr := &Trace{Removed: []RemovedItem{}, RuleEvents: []rules.Event{}}
 	tr.Response = s.build(m, s.catalog(), st, fb, &req, rs, tr)

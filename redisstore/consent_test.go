@@ -47,7 +47,7 @@ func TestWithdrawalPurgesAtomically(t *testing.T) {
 		if _, err := svc.Put(ctx, "w1", withdraw, "", false); err != nil {
 			t.Fatal(err)
 		}
-		s, err := st.ReadState(ctx, "w1", svc.Request(false))
+		s, err := st.ReadState(ctx, "w1", svc.Request(false), features.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func TestKeepOnWithdrawalKeepsData(t *testing.T) {
 	if n, _ := db.Client.Exists(ctx, st.keys.featureSet("k1", "purchases")).Result(); n != 1 {
 		t.Error("data purged although KeepOnWithdrawal is set")
 	}
-	s, _ := st.ReadState(ctx, "k1", svc.Request(false))
+	s, _ := st.ReadState(ctx, "k1", svc.Request(false), features.ReadOptions{})
 	if len(s.Interactions) != 0 {
 		t.Error("kept data is still read after withdrawal")
 	}

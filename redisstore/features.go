@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,15 +17,18 @@ import (
 // ReadState is the consent-gated read: in one round trip (one EVALSHA over
 // keys that share the customer's hash tag) it reads the consent hash,
 // evaluates it in Lua, and reads only the granted feature sets, plus
-// feedback and contacts. The Go side evaluates the returned consent again
-// with consent.Evaluate and keeps a set only if both agree it is granted.
-func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Request) (*features.State, error) {
-	keys, args := s.readCall(customerID, req)
+// feedback and contacts; of each interaction set only the o.Recent most
+// recent items with their scores, and of purchases the older item IDs
+// bare (State.Older), so they are still excluded. The Go side evaluates the
+// returned consent again with consent.Evaluate and keeps a set only if both
+// agree it is granted.
+func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Request, o features.ReadOptions) (*features.State, error) {
+	keys, args := s.readCall(customerID, req, o)
 	res, err := scriptReadState.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, translate("redisstore.ReadState", err)
 	}
-	if len(res) != 5 {
+	if len(res) != 6 {
 		return nil, candor.Wrap("redisstore.ReadState", candor.Errorf(candor.EInternal, "read_state returned %d parts", len(res)))
 	}
 	return s.decodeState(customerID, req, res)
@@ -33,7 +37,7 @@ func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Re
 // readCall builds the keys and arguments of the gated read of one customer.
 // It runs on every recommendation, so the keys are cut from one string and
 // the per-set arguments are built once.
-func (s *Store) readCall(customerID string, req consent.Request) ([]string, []any) {
+func (s *Store) readCall(customerID string, req consent.Request, o features.ReadOptions) ([]string, []any) {
 	suffixes := readSuffixes
 	base := s.keys.customer(customerID)
 	var b strings.Builder
@@ -49,10 +53,13 @@ func (s *Store) readCall(customerID string, req consent.Request) ([]string, []an
 	for i, start := 0, 0; i < len(suffixes); i++ {
 		keys[i], start = all[start:ends[i]], ends[i]
 	}
-	args := make([]any, 0, 5+len(readSetArgs))
-	args = append(append(append(args, consentArgs(req)...), len(consent.FeatureSets)), readSetArgs...)
+	args := make([]any, 0, 6+len(readSetArgs))
+	args = append(append(append(args, consentArgs(req)...), len(consent.FeatureSets), max(o.Recent, 0)), readSetArgs...)
 	return keys, args
 }
+
+// purchasesIndex is the position of purchases in consent.FeatureSets.
+var purchasesIndex = slices.Index(consent.FeatureSets, consent.Purchases)
 
 // readSuffixes are the key suffixes of the gated read after the customer's
 // prefix, in the script's KEYS order: consent, feedback, contacts, then one
@@ -72,13 +79,18 @@ var readSuffixes, readSuffixBytes = func() ([]string, int) {
 }()
 
 // readSetArgs are the per-set arguments of the gated read: scope name and
-// kind ("z" sorted set, "h" hash) for every feature set.
+// kind ("z" sorted set, "x" sorted set whose older members are read too,
+// "h" hash) for every feature set. Purchases are "x": a bought item is
+// never recommended again, however long ago it was bought.
 var readSetArgs = func() []any {
 	var out []any
 	for _, set := range consent.FeatureSets {
 		kind := "z"
-		if features.KindOf(set) == features.Profile {
+		switch {
+		case features.KindOf(set) == features.Profile:
 			kind = "h"
+		case set == consent.Purchases:
+			kind = "x"
 		}
 		out = append(out, string(set), kind)
 	}
@@ -121,7 +133,7 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 	cmds := make([]*redis.Cmd, len(ids))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			keys, args := s.readCall(id, req)
+			keys, args := s.readCall(id, req, features.ReadOptions{})
 			cmds[i] = scriptReadState.EvalSha(ctx, p, keys, args...)
 		}
 		return nil
@@ -131,7 +143,7 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 	}
 	for i, c := range cmds {
 		res, err := c.Slice()
-		if err != nil || len(res) != 5 {
+		if err != nil || len(res) != 6 {
 			return translate("redisstore.ScanStates", err)
 		}
 		st, _ := s.decodeState(ids[i], req, res)
@@ -159,6 +171,11 @@ func (s *Store) decodeState(id string, req consent.Request, res []any) (*feature
 	}
 	st.Feedback = pairsToMap(res[3])
 	st.Contacts = decodeContacts(res[4])
+	if older, _ := res[5].([]any); len(older) > 0 && grant.Has(consent.Purchases) {
+		if data, ok := older[purchasesIndex].(string); ok && data != "" {
+			st.Older = strings.Split(data, "\n")
+		}
+	}
 	return st, nil
 }
 

@@ -66,7 +66,7 @@ func TestReadStateReturnsOnlyGrantedSets(t *testing.T) {
 		st := New(db.Client, db.Namespace)
 		seedEverySet(t, db, st, "c1", 3)
 		grantOnly(t, db, st, "c1", consent.Purchases, consent.Location)
-		s, err := st.ReadState(context.Background(), "c1", req(t0.Add(time.Hour)))
+		s, err := st.ReadState(context.Background(), "c1", req(t0.Add(time.Hour)), features.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestReadStateWithoutConsentReadsNothing(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		st := New(db.Client, db.Namespace)
 		seedEverySet(t, db, st, "c2", 2)
-		s, err := st.ReadState(context.Background(), "c2", req(t0))
+		s, err := st.ReadState(context.Background(), "c2", req(t0), features.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestReadStateNeverTouchesUngrantedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := monitor(t, db, func() {
-		if _, err := st.ReadState(ctx, "m1", req(t0.Add(time.Hour))); err != nil {
+		if _, err := st.ReadState(ctx, "m1", req(t0.Add(time.Hour)), features.ReadOptions{Recent: 3}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -131,7 +131,7 @@ func TestReadStateNeverTouchesUngrantedKeys(t *testing.T) {
 	}
 	grantOnly(t, db, st, "m1") // withdraw everything
 	lines = monitor(t, db, func() {
-		if _, err := st.ReadState(ctx, "m1", req(t0.Add(time.Hour))); err != nil {
+		if _, err := st.ReadState(ctx, "m1", req(t0.Add(time.Hour)), features.ReadOptions{Recent: 3}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -241,15 +241,43 @@ func TestReadStateIsOneRoundTrip(t *testing.T) {
 		}
 		h := &countingHook{}
 		c.AddHook(h)
-		s, err := st.ReadState(ctx, "r1", req(t0.Add(time.Hour)))
+		s, err := st.ReadState(ctx, "r1", req(t0.Add(time.Hour)), features.ReadOptions{Recent: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n := h.calls.Load(); n != 1 {
 			t.Errorf("ReadState made %d round trips, want 1", n)
 		}
-		if len(s.Interactions[consent.Browsing]) != 50 || s.Declared == nil {
+		if len(s.Interactions[consent.Browsing]) != 10 || s.Declared == nil {
 			t.Errorf("state incomplete: %d browsing, declared %v", len(s.Interactions[consent.Browsing]), s.Declared)
+		}
+	})
+}
+
+// TestBoundedReadKeepsEveryPurchaseExcluded: a read of the 10 most recent
+// items per set returns exactly those, with their scores, newest last, and
+// the 40 older purchases as bare IDs; older views are not read.
+func TestBoundedReadKeepsEveryPurchaseExcluded(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		st := New(db.Client, db.Namespace)
+		seedEverySet(t, db, st, "b1", 50)
+		grantOnly(t, db, st, "b1", consent.Browsing, consent.Purchases)
+		full, _ := st.ReadState(context.Background(), "b1", req(t0.Add(time.Hour)), features.ReadOptions{})
+		s, err := st.ReadState(context.Background(), "b1", req(t0.Add(time.Hour)), features.ReadOptions{Recent: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, set := range []consent.Scope{consent.Browsing, consent.Purchases} {
+			if got, want := s.Interactions[set], full.Interactions[set][40:]; !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want the 10 newest %v", set, got, want)
+			}
+		}
+		var older []string
+		for _, x := range full.Interactions[consent.Purchases][:40] {
+			older = append(older, x.Item)
+		}
+		if !slices.Equal(s.Older, older) || len(full.Older) != 0 {
+			t.Errorf("older = %v (full read %v), want the 40 older purchases", s.Older, full.Older)
 		}
 	})
 }
@@ -318,7 +346,7 @@ func flatten(m map[string]any) []any {
 func luaReasons(t *testing.T, db *redistest.DB, st *Store, id string, scopes []consent.Scope, r consent.Request) []string {
 	t.Helper()
 	keys := []string{st.keys.consent(id), st.keys.feedback(id), st.keys.contacts(id)}
-	args := append(consentArgs(r), len(scopes))
+	args := append(consentArgs(r), len(scopes), 0)
 	for _, s := range scopes {
 		keys = append(keys, st.keys.featureSet(id, string(s)))
 		args = append(args, string(s), "z")
@@ -368,7 +396,7 @@ func TestScanStatesReadsOnlyGrantedData(t *testing.T) {
 // keys.go names, in the script's order.
 func TestReadCallKeysMatchKeyNames(t *testing.T) {
 	st := New(nil, "ns-x")
-	got, args := st.readCall("cust:7", consent.Request{Now: time.Unix(100, 0), PolicyVersion: 3})
+	got, args := st.readCall("cust:7", consent.Request{Now: time.Unix(100, 0), PolicyVersion: 3}, features.ReadOptions{Recent: 40})
 	want := []string{st.keys.consent("cust:7"), st.keys.feedback("cust:7"), st.keys.contacts("cust:7")}
 	for _, set := range consent.FeatureSets {
 		want = append(want, st.keys.featureSet("cust:7", string(set)))
@@ -376,7 +404,7 @@ func TestReadCallKeysMatchKeyNames(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("keys = %q, want %q", got, want)
 	}
-	if n := 5 + 2*len(consent.FeatureSets); len(args) != n || args[4] != len(consent.FeatureSets) || args[5] != "browsing" {
+	if n := 6 + 2*len(consent.FeatureSets); len(args) != n || args[4] != len(consent.FeatureSets) || args[5] != 40 || args[6] != "browsing" {
 		t.Errorf("args = %v", args)
 	}
 }

@@ -48,7 +48,7 @@ func TestIngestSetsTTLAndHoldsCap(t *testing.T) {
 			}
 		}
 		// the most recent items survive the cap, with counts
-		s, _ := st.ReadState(ctx, "big", req(now))
+		s, _ := st.ReadState(ctx, "big", req(now), features.ReadOptions{})
 		last := s.Interactions[consent.Browsing][len(s.Interactions[consent.Browsing])-1]
 		if want := now.Add(9999 * time.Second).Truncate(time.Second); last.Item != "item-1999" || !last.Last.Equal(want) || last.Count < 1 {
 			t.Errorf("newest browsing item = %+v, want item-1999 at %v", last, want)
@@ -71,7 +71,7 @@ func TestIngestRepeatsCountAndKeepLatestTime(t *testing.T) {
 		if err != nil || why[0] != "" || why[1] != "" || why[2] != "" {
 			t.Fatalf("%v %v", why, err)
 		}
-		s, _ := st.ReadState(ctx, "r", req(t0.Add(3*time.Hour)))
+		s, _ := st.ReadState(ctx, "r", req(t0.Add(3*time.Hour)), features.ReadOptions{})
 		got := s.Interactions[consent.Browsing]
 		if len(got) != 1 || got[0].Count != 2 || !got[0].Last.Equal(later) {
 			t.Errorf("x = %+v, want count 2 at %v", got, later)
@@ -110,7 +110,7 @@ func TestIngestMatchesMemory(t *testing.T) {
 		grantOnly(t, db, st, "a", consent.Browsing, consent.Purchases)
 		grantOnly(t, db, st, "b", consent.Purchases)
 		mem := features.NewMemory(func(id string) consent.Decision {
-			s, _ := st.ReadState(ctx, id, req(t0))
+			s, _ := st.ReadState(ctx, id, req(t0), features.ReadOptions{})
 			return s.Decision
 		})
 		ret := features.Retention{Cap: 40, Caps: map[consent.Scope]int{consent.Purchases: 25}}
@@ -135,7 +135,7 @@ func TestIngestMatchesMemory(t *testing.T) {
 			}
 		}
 		for _, id := range []string{"a", "b"} {
-			s, _ := st.ReadState(ctx, id, req(t0))
+			s, _ := st.ReadState(ctx, id, req(t0), features.ReadOptions{})
 			m := mem.State(id, s.Decision)
 			for _, set := range []consent.Scope{consent.Browsing, consent.Purchases} {
 				if !slices.Equal(s.Interactions[set], m.Interactions[set]) {

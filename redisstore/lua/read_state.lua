@@ -2,31 +2,39 @@
 -- evaluates it, and then reads ONLY the granted feature sets (a key of a
 -- set that is not granted is never touched), plus feedback and contacts.
 -- KEYS[1] consent hash, KEYS[2] feedback, KEYS[3] contacts,
--- KEYS[4..] feature-set keys; ARGV[5] = number of sets, then per set its
--- scope name and kind ('z' interactions ZSET, 'h' profile HASH).
--- Returns {consent fields, reasons, sets, feedback, contacts}; a set is
--- returned packed as "member\nscore\n..." (or field\nvalue) or false when
--- it was not read.
+-- KEYS[4..] feature-set keys; ARGV[5] = number of sets, ARGV[6] = how many
+-- of the most recent items of an interaction set to read with their
+-- scores (0: all), then per set its scope name and kind ('z' interactions
+-- ZSET, 'x' interactions whose older items are read too, as bare members,
+-- 'h' profile HASH).
+-- Returns {consent fields, reasons, sets, feedback, contacts, older}; a set
+-- is returned packed as "member\nscore\n..." oldest first (or
+-- field\nvalue), or false when it was not read; older[i] is "member\n..."
+-- of an 'x' set's items before the recent ones, or false.
 local consent = redis.call('HGETALL', KEYS[1])
 local recs = {}
 for i = 1, #consent, 2 do recs[consent[i]] = consent[i + 1] end
-local n = tonumber(ARGV[5])
-local reasons, sets = {}, {}
+local n, recent = tonumber(ARGV[5]), tonumber(ARGV[6])
+local reasons, sets, older = {}, {}, {}
 for i = 1, n do
-  local scope, kind = ARGV[5 + 2 * i - 1], ARGV[5 + 2 * i]
+  local scope, kind = ARGV[6 + 2 * i - 1], ARGV[6 + 2 * i]
   local why = reason(scope, recs[scope])
   reasons[i] = why
-  sets[i] = false
+  sets[i], older[i] = false, false
   if why == '' then
-    local data
-    if kind == 'z' then
-      data = redis.call('ZRANGE', KEYS[3 + i], 0, -1, 'WITHSCORES')
+    local key = KEYS[3 + i]
+    if kind == 'h' then
+      sets[i] = table.concat(redis.call('HGETALL', key), '\n')
+    elseif recent <= 0 then
+      sets[i] = table.concat(redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), '\n')
     else
-      data = redis.call('HGETALL', KEYS[3 + i])
+      sets[i] = table.concat(redis.call('ZRANGE', key, -recent, -1, 'WITHSCORES'), '\n')
+      if kind == 'x' then
+        older[i] = table.concat(redis.call('ZRANGE', key, 0, -(recent + 1)), '\n')
+      end
     end
-    sets[i] = table.concat(data, '\n')
   end
 end
 local feedback = redis.call('HGETALL', KEYS[2])
 local contacts = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
-return {consent, reasons, sets, feedback, contacts}
+return {consent, reasons, sets, feedback, contacts, older}
