@@ -16,8 +16,10 @@ type Store interface {
 	Records(ctx context.Context, customerID string) (recs map[Scope]Record, head string, seq int64, err error)
 	// Append atomically writes the entries' records, appends the entries to
 	// the log and deletes the listed feature sets' data, if and only if the
-	// log head is still expectedHead. ok=false means someone else wrote
-	// first and nothing was written.
+	// log head is still expectedHead. In the same step, for every feature
+	// set an entry denies, it deletes what stored decisions hold of that
+	// set (their evidence), whatever purge lists. ok=false means someone
+	// else wrote first and nothing was written.
 	Append(ctx context.Context, customerID, expectedHead string, entries []Entry, purge []Scope) (ok bool, err error)
 	// Log returns every log entry, oldest first. Entries that do not parse
 	// are returned with what could be read, so VerifyChain flags them.

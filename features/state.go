@@ -23,6 +23,11 @@ type State struct {
 	// bounded read returned (ReadOptions.Recent), as bare IDs: never
 	// evidence, but never recommended again either. Empty after a full read.
 	Older []string
+	// ConsentHead is the hash of the newest consent log entry when the
+	// state was read ("" without any): decisions made from this state
+	// keep their evidence only while it is still the head (see
+	// recommend.DecisionRecord).
+	ConsentHead string
 }
 
 // ReadOptions bound what a gated read returns.

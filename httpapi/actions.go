@@ -72,8 +72,8 @@ func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
 			return err
 		}
 		d := nb.Engine.Decide(actions.Request{State: st, Channel: ch, N: n, Now: req.Now, GPC: req.GPC, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()})
-		resp := nbaResponse{DecisionID: recommend.NewDecisionID(id), Decision: d}
-		nb.record(ctx, id, resp, req.Now) // the full decision, with what was suppressed and why
+		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Decision: d}
+		nb.record(ctx, id, st.ConsentHead, resp, req.Now) // the full decision, with what was suppressed and why
 		resp.Decision = d.ForCustomer()
 		return c.JSON(http.StatusOK, resp)
 	}
@@ -81,12 +81,17 @@ func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
 
 // record keeps the marketer's trace; a failure to record does not fail the
 // answer (it is counted by the store's metrics).
-func (nb *NextBest) record(ctx context.Context, id string, r nbaResponse, now time.Time) {
+// Its personal evidence is kept apart, as a recommendation's is.
+func (nb *NextBest) record(ctx context.Context, id, head string, r nbaResponse, now time.Time) {
 	if nb.Decisions == nil {
 		return
 	}
 	b, _ := json.Marshal(r)
-	_ = nb.Decisions.AppendDecisions(ctx, []recommend.DecisionRecord{{ID: r.DecisionID, CustomerID: id, Time: now, Body: b}}, recommend.DefaultKeep)
+	rec, err := recommend.NewRecord(r.DecisionID, id, now, head, b)
+	if err != nil {
+		return
+	}
+	_ = nb.Decisions.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, recommend.DefaultKeep)
 }
 
 func handleGetActions(nb *NextBest) echo.HandlerFunc {

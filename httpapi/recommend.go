@@ -68,27 +68,38 @@ func handleRecommend(svc *recommend.Service) echo.HandlerFunc {
 	}
 }
 
-// decisionFor loads a decision, refusing a customer token another
-// customer's decision (with the same answer as for a missing one).
-func decisionAllowed(c echo.Context, id string) error {
-	p := principal(c)
-	if p.Role != auth.RoleCustomer {
-		return nil
+// decisionCustomer returns whose decision a request asks for: a customer
+// token's own, or for a key the customer_id parameter ("" for an
+// anonymous visitor's decision). The decision is then looked up among
+// that customer's records only, so another customer's decision is
+// not_found, exactly like one that does not exist.
+func decisionCustomer(c echo.Context) (string, error) {
+	q := c.QueryParams()
+	for k := range q {
+		if k != "customer_id" {
+			return "", candor.Errorf(candor.EInvalid, "unknown parameter %q: use customer_id", k)
+		}
 	}
-	subject, err := recommend.DecisionSubject(id)
-	if err != nil || subject != p.CustomerID {
-		return errNotYours
+	id := q.Get("customer_id")
+	if p := principal(c); p.Role == auth.RoleCustomer {
+		if id != "" && id != p.CustomerID {
+			return "", errNotYours
+		}
+		return p.CustomerID, nil
 	}
-	return nil
+	if id != "" {
+		return id, candor.ValidateID("customer_id", id)
+	}
+	return "", nil
 }
 
 func handleDecision(svc *recommend.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Param("decision")
-		if err := decisionAllowed(c, id); err != nil {
+		who, err := decisionCustomer(c)
+		if err != nil {
 			return err
 		}
-		d, err := svc.Decision(c.Request().Context(), id)
+		d, err := svc.Decision(c.Request().Context(), who, c.Param("decision"))
 		if err != nil {
 			return err
 		}
@@ -98,11 +109,11 @@ func handleDecision(svc *recommend.Service) echo.HandlerFunc {
 
 func handleWhy(svc *recommend.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Param("decision")
-		if err := decisionAllowed(c, id); err != nil {
+		who, err := decisionCustomer(c)
+		if err != nil {
 			return err
 		}
-		w, err := svc.Why(c.Request().Context(), id, c.Param("item"))
+		w, err := svc.Why(c.Request().Context(), who, c.Param("decision"), c.Param("item"))
 		if err != nil {
 			return err
 		}

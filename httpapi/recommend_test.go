@@ -95,7 +95,7 @@ func TestDecisionAndWhyAreRecorded(t *testing.T) {
 	cancel()
 	<-done // flushed
 	item := r.Items[0].ItemID
-	resp, b := f.send(t, "GET", "/v1/decisions/"+r.DecisionID+"/items/"+item+"/why", "", nil)
+	resp, b := f.send(t, "GET", "/v1/decisions/"+r.DecisionID+"/items/"+item+"/why?customer_id=w1", "", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("why: %d %s", resp.StatusCode, b)
 	}
@@ -108,11 +108,75 @@ func TestDecisionAndWhyAreRecorded(t *testing.T) {
 	if code, _ := f.as(t, f.token(t, "w1", time.Minute), "GET", "/v1/me/decisions/"+r.DecisionID+"/items/"+item+"/why", ""); code != 200 {
 		t.Errorf("own why: %d", code)
 	}
-	if code, _ := f.as(t, f.token(t, "other", time.Minute), "GET", "/v1/decisions/"+r.DecisionID, ""); code != 403 {
-		t.Errorf("another customer's decision: %d, want 403", code)
+	// another customer's decision is not found, as a missing one is
+	for _, path := range []string{"/v1/decisions/" + r.DecisionID, "/v1/decisions/0123456789abcdef0123456789abcdef"} {
+		if code, b := f.as(t, f.token(t, "other", time.Minute), "GET", path, ""); code != 404 || errorOf(t, b).Code != "not_found" {
+			t.Errorf("other customer's token on %s: %d %s, want 404", path, code, b)
+		}
+	}
+	if code, _ := f.as(t, f.token(t, "other", time.Minute), "GET", "/v1/decisions/"+r.DecisionID+"?customer_id=w1", ""); code != 403 {
+		t.Errorf("another customer's decision asked for by customer_id: %d, want 403", code)
+	}
+	if resp, _ := f.send(t, "GET", "/v1/decisions/"+r.DecisionID+"?customer_id=w2", "", nil); resp.StatusCode != 404 {
+		t.Errorf("a site key naming the wrong customer: %d, want 404", resp.StatusCode)
 	}
 	if code, _ := f.as(t, f.token(t, "w1", time.Minute), "GET", "/v1/decisions/"+r.DecisionID+"/items/i999/why", ""); code != 404 {
 		t.Errorf("item not in decision: %d", code)
+	}
+}
+
+// The attack of issue 20: after u4 withdrew purchases, an earlier decision
+// still said "Because you bought …" and listed the purchased items, on
+// the decision, its why page and in the export. The withdrawal must
+// reach every stored decision in the same step.
+func TestWithdrawalReachesEarlierDecisions(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.send(t, "PUT", "/v1/customers/u4/consent", `{"preset":"full"}`, nil)
+	bought := []string{"i003", "i009", "i015"}
+	for _, id := range bought {
+		f.postEvents(t, `[{"customer_id":"u4","type":"purchase","item_id":"`+id+`"}]`)
+	}
+	r := f.recs(t, "customer_id=u4&n=10")
+	cancel()
+	<-done // flushed
+	item := ""
+	for _, it := range r.Items {
+		if it.Reasons[0].Kind == recommend.KindBoughtTogether {
+			item = it.ItemID
+		}
+	}
+	if item == "" {
+		t.Fatalf("no item shown because of a purchase: %+v", r.Items)
+	}
+	tok := f.token(t, "u4", time.Minute)
+	reads := map[string]string{
+		"decision": "/v1/decisions/" + r.DecisionID,
+		"why":      "/v1/me/decisions/" + r.DecisionID + "/items/" + item + "/why",
+	}
+	if _, b := f.as(t, tok, "GET", reads["why"], ""); !strings.Contains(string(b), "Because you bought") {
+		t.Fatalf("why before the withdrawal: %s", b)
+	}
+	if code, b := f.as(t, tok, "PUT", "/v1/me/consent", `{"scopes":{"purchases":"denied"}}`); code != 200 {
+		t.Fatalf("withdraw: %d %s", code, b)
+	}
+	reads["export"] = "/v1/me/export"
+	for name, path := range reads {
+		code, b := f.as(t, tok, "GET", path, "")
+		if code != 200 {
+			t.Fatalf("%s: %d %s", name, code, b)
+		}
+		if strings.Contains(string(b), "Because you bought") {
+			t.Errorf("%s still says why from purchases: %s", name, b)
+		}
+		for _, id := range bought {
+			if strings.Contains(string(b), `"`+id+`"`) {
+				t.Errorf("%s still lists purchased item %s", name, id)
+			}
+		}
 	}
 }
 

@@ -6,22 +6,35 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/candorhq/candor"
 )
 
 // DecisionRecord is one stored decision: the response as shown, which holds
-// every item's contributions and the consent state at that moment.
+// every item's contributions and the consent state at that moment, with
+// its personal evidence kept apart by feature set (see SplitEvidence).
 type DecisionRecord struct {
 	ID         string
 	CustomerID string // "" for anonymous requests
 	Time       time.Time
-	Body       []byte // the Response as JSON
+	Body       []byte            // the decision as JSON, without personal evidence
+	Evidence   map[string][]byte // feature set → that set's evidence (SplitEvidence)
+	// ConsentHead is the consent log head the decision was made under. The
+	// store keeps Evidence only while the customer's head is still this
+	// one, so a record that waited in a queue through a withdrawal or an
+	// erasure cannot bring the evidence back.
+	ConsentHead string
 }
 
 // DecisionStore keeps decision records. Implemented by redisstore.Store.
 type DecisionStore interface {
+	// AppendDecisions writes recs, each record's Evidence only if its
+	// customer's consent log head is still its ConsentHead.
 	AppendDecisions(ctx context.Context, recs []DecisionRecord, keep time.Duration) error
-	// Decision returns the record's body, or not_found.
-	Decision(ctx context.Context, customerID, id string) ([]byte, error)
+	// Decision returns decision id of customerID ("" = anonymous) with the
+	// evidence still held; not_found when that customer has no such
+	// decision.
+	Decision(ctx context.Context, customerID, id string) (DecisionRecord, error)
 }
 
 // Writer records decisions off the request path: Record never blocks; a
@@ -102,7 +115,7 @@ func (w *Writer) Run(ctx context.Context) {
 	for {
 		select {
 		case r := <-w.queue:
-			batch = append(batch, recordOf(r))
+			batch = w.add(batch, r)
 			if len(batch) == cap(batch) {
 				batch = w.flush(batch)
 			}
@@ -119,7 +132,7 @@ func (w *Writer) drain(batch []DecisionRecord) {
 	for {
 		select {
 		case r := <-w.queue:
-			batch = append(batch, recordOf(r))
+			batch = w.add(batch, r)
 		default:
 			w.flush(batch)
 			return
@@ -142,8 +155,34 @@ func (w *Writer) flush(batch []DecisionRecord) []DecisionRecord {
 	return batch[:0]
 }
 
-func recordOf(r *Response) DecisionRecord {
-	b, _ := r.JSON()
+// add appends the record of r to batch; a response that cannot be
+// recorded is counted as failed.
+func (w *Writer) add(batch []DecisionRecord, r *Response) []DecisionRecord {
+	rec, err := recordOf(r)
+	if err != nil {
+		w.failed.Add(1)
+		return batch
+	}
+	return append(batch, rec)
+}
+
+// recordOf is the decision record of r, its personal evidence split off.
+func recordOf(r *Response) (DecisionRecord, error) {
+	b, err := r.JSON()
+	if err != nil {
+		return DecisionRecord{}, candor.Wrap("recommend.recordOf", err)
+	}
 	t, _ := time.Parse(time.RFC3339Nano, r.Time)
-	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Body: b}
+	return NewRecord(r.DecisionID, r.CustomerID, t, r.consentHead, b)
+}
+
+// NewRecord makes the record of a decision whose JSON is body, splitting
+// off its personal evidence; head is the consent log head it was made
+// under.
+func NewRecord(id, customerID string, t time.Time, head string, body []byte) (DecisionRecord, error) {
+	skeleton, ev, err := SplitEvidence(body)
+	if err != nil {
+		return DecisionRecord{}, err
+	}
+	return DecisionRecord{ID: id, CustomerID: customerID, Time: t, Body: skeleton, Evidence: ev, ConsentHead: head}, nil
 }

@@ -20,7 +20,9 @@ func (m *memDecisions) AppendDecisions(_ context.Context, recs []DecisionRecord,
 	return nil
 }
 
-func (m *memDecisions) Decision(context.Context, string, string) ([]byte, error) { return nil, nil }
+func (m *memDecisions) Decision(context.Context, string, string) (DecisionRecord, error) {
+	return DecisionRecord{}, nil
+}
 
 func (m *memDecisions) customers() []string {
 	m.mu.Lock()

@@ -17,7 +17,8 @@ type Response struct {
 	CustomerID      string          `json:"customer_id,omitempty"`
 	Time            string          `json:"time"`
 
-	encoded []byte // the JSON of the answer, made once for the client and the decision record
+	encoded     []byte // the JSON of the answer, made once for the client and the decision record
+	consentHead string // the consent log head the answer was read under ("" when none)
 }
 
 // JSON returns the response as JSON: the encoding Recommend made, shared
@@ -48,6 +49,9 @@ type Reason struct {
 	FeatureSet   string   `json:"feature_set"`        // the consent scope it used; "context" or "none" when no personal data
 	Contribution float64  `json:"contribution"`
 	RuleID       string   `json:"rule_id,omitempty"`
+	// EvidenceDeleted marks a reason of a stored decision whose feature
+	// set was withdrawn or erased since: its text and evidence are gone.
+	EvidenceDeleted bool `json:"evidence_deleted,omitempty"`
 }
 
 // Control is something the customer can do about a reason, as a ready-to-

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -154,8 +153,11 @@ func (s *Service) Rank(st *features.State, req Request) (*Response, error) {
 
 // build scores, filters and explains.
 func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled, tr *Trace) *Response {
-	resp := &Response{DecisionID: newDecisionID(req.CustomerID), ModelVersion: m.Version(), Fallback: fb,
+	resp := &Response{DecisionID: NewDecisionID(), ModelVersion: m.Version(), Fallback: fb,
 		Placement: req.Placement, CustomerID: req.CustomerID, Time: req.Now.UTC().Format(time.RFC3339Nano)}
+	if st != nil {
+		resp.consentHead = st.ConsentHead
+	}
 	resp.Personalization = personalization(st)
 	var ev []evidence
 	if !fb.Active {
@@ -323,35 +325,13 @@ func contextWarnings(m Model, cat *catalog.Snapshot, req *Request) []string {
 	return w
 }
 
-// NewDecisionID names a decision and the customer it belongs to, so the
-// record can be found (and authorized) from the ID alone.
-func NewDecisionID(customerID string) string { return newDecisionID(customerID) }
-
-func newDecisionID(customerID string) string {
-	b := make([]byte, 9)
+// NewDecisionID returns a new decision ID: 128 random bits in hex. It
+// says nothing about the customer; whose decision it is is known only from
+// where its record is stored.
+func NewDecisionID() string {
+	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	subject := "anon"
-	if customerID != "" {
-		subject = base64.RawURLEncoding.EncodeToString([]byte(customerID))
-	}
-	return subject + "." + hex.EncodeToString(b)
-}
-
-// DecisionSubject returns the customer a decision ID belongs to ("" for
-// anonymous), or an EInvalid error for a malformed ID.
-func DecisionSubject(id string) (string, error) {
-	subject, rnd, ok := strings.Cut(id, ".")
-	if !ok || len(rnd) != 18 {
-		return "", candor.Errorf(candor.EInvalid, "malformed decision id %q", id)
-	}
-	if subject == "anon" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(subject)
-	if err != nil || candor.ValidateID("customer id", string(b)) != nil {
-		return "", candor.Errorf(candor.EInvalid, "malformed decision id %q", id)
-	}
-	return string(b), nil
+	return hex.EncodeToString(b)
 }
 
 func (s *Service) ruleset() *rules.Compiled {

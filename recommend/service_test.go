@@ -2,12 +2,16 @@ package recommend_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
@@ -194,16 +198,54 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-func TestDecisionIDNamesItsSubject(t *testing.T) {
+// A decision ID is random: it names no customer, and a customer's
+// decision is found only among that customer's records.
+func TestDecisionIDsAreOpaque(t *testing.T) {
 	cat, m := recommendtest.World(8, 60)
-	svc := newService(&fakeReader{}, cat, m)
-	resp, _ := svc.Recommend(context.Background(), recommend.Request{CustomerID: "alice@example.com"})
-	if got, err := recommend.DecisionSubject(resp.DecisionID); err != nil || got != "alice@example.com" {
-		t.Errorf("DecisionSubject(%s) = %q, %v", resp.DecisionID, got, err)
-	}
-	for _, bad := range []string{"", "x", "e30.short", "!!!.0123456789abcdef01"} {
-		if _, err := recommend.DecisionSubject(bad); err == nil {
-			t.Errorf("DecisionSubject(%q) accepted", bad)
+	store := &memStore{}
+	svc := recommend.NewService(recommend.Deps{Reader: &fakeReader{}, Model: func() recommend.Model { return m },
+		Catalog: func() *catalog.Snapshot { return cat }, Request: func(gpc bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
+		Decisions: store, Store: store}, recommend.Config{})
+	a, _ := svc.Recommend(context.Background(), recommend.Request{CustomerID: "u1"})
+	b, _ := svc.Recommend(context.Background(), recommend.Request{CustomerID: "u1"})
+	for _, id := range []string{a.DecisionID, b.DecisionID} {
+		if len(id) != 32 || strings.Contains(id, ".") || strings.Contains(id, base64.RawURLEncoding.EncodeToString([]byte("u1"))) {
+			t.Errorf("decision ID %q is not 128 random bits in hex", id)
 		}
 	}
+	if a.DecisionID[:8] == b.DecisionID[:8] {
+		t.Errorf("two decisions of one customer share a prefix: %s, %s", a.DecisionID, b.DecisionID)
+	}
+	if _, err := svc.Decision(context.Background(), "u1", a.DecisionID); err != nil {
+		t.Errorf("own decision: %v", err)
+	}
+	for _, who := range []string{"u2", ""} {
+		if _, err := svc.Decision(context.Background(), who, a.DecisionID); candor.ErrorCode(err) != candor.ENotFound {
+			t.Errorf("u1's decision asked for as %q's: %v, want not_found", who, err)
+		}
+	}
+}
+
+// memStore records decisions as the writer would and finds them by
+// customer, as the Redis store does.
+type memStore struct{ recs []recommend.DecisionRecord }
+
+func (m *memStore) Record(r *recommend.Response) {
+	b, _ := r.JSON()
+	rec, _ := recommend.NewRecord(r.DecisionID, r.CustomerID, now, "", b)
+	m.recs = append(m.recs, rec)
+}
+
+func (m *memStore) AppendDecisions(_ context.Context, recs []recommend.DecisionRecord, _ time.Duration) error {
+	m.recs = append(m.recs, recs...)
+	return nil
+}
+
+func (m *memStore) Decision(_ context.Context, customerID, id string) (recommend.DecisionRecord, error) {
+	for _, r := range m.recs {
+		if r.CustomerID == customerID && r.ID == id {
+			return r, nil
+		}
+	}
+	return recommend.DecisionRecord{}, candor.Errorf(candor.ENotFound, "no decision")
 }

@@ -35,16 +35,22 @@ type ItemRef struct {
 	Title string `json:"title"`
 }
 
-// Decision returns a stored decision; the customer is read from the ID.
-func (s *Service) Decision(ctx context.Context, id string) (*Response, error) {
-	subject, err := DecisionSubject(id)
-	if err != nil {
+// Decision returns decision id of customerID ("" for an anonymous
+// visitor's) with the evidence the customer's consent still allows. A
+// decision stored for anyone else is not_found: ownership is the stored
+// record's, never read from the ID.
+func (s *Service) Decision(ctx context.Context, customerID, id string) (*Response, error) {
+	if err := candor.ValidateID("decision id", id); err != nil {
 		return nil, err
 	}
 	if s.store == nil {
 		return nil, candor.Errorf(candor.EUnavailable, "Decision records are not configured.")
 	}
-	b, err := s.store.Decision(ctx, subject, id)
+	rec, err := s.store.Decision(ctx, customerID, id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := JoinEvidence(rec.Body, rec.Evidence)
 	if err != nil {
 		return nil, err
 	}
@@ -52,12 +58,19 @@ func (s *Service) Decision(ctx context.Context, id string) (*Response, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, candor.Wrap("recommend.Decision", err)
 	}
+	if r.CustomerID != customerID || r.DecisionID != id {
+		return nil, errNoDecision(id)
+	}
 	return &r, nil
 }
 
-// Why explains one item of a stored decision.
-func (s *Service) Why(ctx context.Context, decisionID, itemID string) (*Why, error) {
-	d, err := s.Decision(ctx, decisionID)
+func errNoDecision(id string) error {
+	return candor.Errorf(candor.ENotFound, "No decision %q for this customer (decisions are kept 30 days).", id)
+}
+
+// Why explains one item of a stored decision of customerID.
+func (s *Service) Why(ctx context.Context, customerID, decisionID, itemID string) (*Why, error) {
+	d, err := s.Decision(ctx, customerID, decisionID)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,10 @@ func recordsOf(m map[string]string) map[consent.Scope]consent.Record {
 }
 
 // Append runs the consent_put script: records, log entries and purges in
-// one atomic step, guarded by the expected log head.
+// one atomic step, guarded by the expected log head. Whatever purge says,
+// a feature set an entry denies loses its evidence in every stored
+// decision in that same step (see evidence.go): a decision never repeats
+// what the customer withdrew.
 func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope) (bool, error) {
 	if len(entries) == 0 {
 		return true, nil
@@ -56,6 +59,11 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 	keys := []string{s.keys.consent(id), s.keys.consentLog(id)}
 	for _, set := range purge {
 		keys = append(keys, s.keys.featureSet(id, string(set)))
+	}
+	for _, e := range entries {
+		if e.Record.Scope.IsFeatureSet() && e.Record.State == consent.Denied {
+			keys = append(keys, s.keys.evidence(id, e.Record.Scope))
+		}
 	}
 	if expectedHead == consent.GenesisHash {
 		expectedHead = ""

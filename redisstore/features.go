@@ -157,6 +157,7 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 func (s *Store) decodeState(id string, req consent.Request, res []any) (*features.State, error) {
 	st := &features.State{CustomerID: id, Interactions: map[consent.Scope][]features.Interaction{}}
 	st.Decision = consent.Evaluate(decodeConsent(res[0]), req)
+	st.ConsentHead = consentHead(res[0])
 	grant := st.Decision.Grant()
 	packed, _ := res[2].([]any)
 	for i, set := range consent.FeatureSets {
@@ -177,6 +178,18 @@ func (s *Store) decodeState(id string, req consent.Request, res []any) (*feature
 		}
 	}
 	return st, nil
+}
+
+// consentHead returns the log head field of HGETALL output, or "".
+func consentHead(v any) string {
+	flat, _ := v.([]any)
+	for i := 0; i+1 < len(flat); i += 2 {
+		if f, _ := flat[i].(string); f == fieldHead {
+			h, _ := flat[i+1].(string)
+			return h
+		}
+	}
+	return ""
 }
 
 // decodeConsent turns HGETALL output into records. A malformed record is

@@ -62,6 +62,7 @@ func (k keys) customerKeys(id string) map[string][]string {
 		"feedback":     {k.feedback(id)},
 		"contacts":     {k.contacts(id)},
 		"decisions":    {k.decisions(id)},
+		"evidence":     k.evidenceKeys(id),
 		"rate_limits":  rl,
 	}
 }

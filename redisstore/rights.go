@@ -15,6 +15,7 @@ import (
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/recommend"
 )
 
 var scriptErase = plain("erase.lua")
@@ -179,11 +180,15 @@ func (s *Store) Export(ctx context.Context, id string) (*features.Export, error)
 	if err != nil {
 		return nil, translate("redisstore.Export", err)
 	}
-	fillExport(ex, cmds)
+	ev, err := s.evidenceByEntry(ctx, id)
+	if err != nil {
+		return nil, translate("redisstore.Export", err)
+	}
+	fillExport(ex, cmds, ev)
 	return ex, nil
 }
 
-func fillExport(ex *features.Export, cmds map[string]redis.Cmder) {
+func fillExport(ex *features.Export, cmds map[string]redis.Cmder, ev map[string]map[string][]byte) {
 	for _, set := range consent.FeatureSets {
 		switch c := cmds[string(set)].(type) {
 		case *redis.MapStringStringCmd:
@@ -202,8 +207,12 @@ func fillExport(ex *features.Export, cmds map[string]redis.Cmder) {
 		ex.Contacts = append(ex.Contacts, features.Contact{Member: m, Time: time.Unix(int64(z.Score), 0).UTC()})
 	}
 	for _, m := range cmds["decisions"].(*redis.XMessageSliceCmd).Val() {
-		if d, ok := m.Values["d"].(string); ok {
-			ex.Decisions = append(ex.Decisions, json.RawMessage(d))
+		d, ok := m.Values["d"].(string)
+		if !ok {
+			continue
+		}
+		if b, err := recommend.JoinEvidence([]byte(d), ev[m.ID]); err == nil {
+			ex.Decisions = append(ex.Decisions, json.RawMessage(b))
 		}
 	}
 }

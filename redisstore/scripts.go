@@ -40,7 +40,7 @@ func mustRead(name string) string {
 // LoadScripts loads every Lua script into Redis's script cache so the first
 // request is one EVALSHA round trip rather than EVALSHA, NOSCRIPT, EVAL.
 func (s *Store) LoadScripts(ctx context.Context) error {
-	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut} {
+	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionEvidence} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return translate("redisstore.LoadScripts", err)
 		}

@@ -17,8 +17,8 @@ func (c *countingDecisions) AppendDecisions(_ context.Context, recs []recommend.
 	return nil
 }
 
-func (c *countingDecisions) Decision(context.Context, string, string) ([]byte, error) {
-	return nil, nil
+func (c *countingDecisions) Decision(context.Context, string, string) (recommend.DecisionRecord, error) {
+	return recommend.DecisionRecord{}, nil
 }
 
 // An erased notice from another replica makes this replica's writer drop
