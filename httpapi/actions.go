@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -86,11 +87,18 @@ func (nb *NextBest) record(ctx context.Context, id, head string, r nbaResponse, 
 	if nb.Decisions == nil {
 		return
 	}
-	b, _ := json.Marshal(r)
-	rec, err := recommend.NewRecord(r.DecisionID, id, now, head, b)
+	r.Actions = slices.Clone(r.Actions)
+	lists := make([][]recommend.Reason, len(r.Actions))
+	for i := range r.Actions {
+		r.Actions[i].Reasons = slices.Clone(r.Actions[i].Reasons)
+		lists[i] = r.Actions[i].Reasons
+	}
+	docs, err := recommend.SplitReasons(lists)
 	if err != nil {
 		return
 	}
+	b, _ := json.Marshal(r)
+	rec := recommend.DecisionRecord{ID: r.DecisionID, CustomerID: id, Time: now, Body: b, Evidence: docs, ConsentHead: head}
 	_ = nb.Decisions.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, recommend.DefaultKeep)
 }
 

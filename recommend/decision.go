@@ -12,13 +12,13 @@ import (
 
 // DecisionRecord is one stored decision: the response as shown, which holds
 // every item's contributions and the consent state at that moment, with
-// its personal evidence kept apart by feature set (see SplitEvidence).
+// its personal evidence kept apart by feature set (see SplitReasons).
 type DecisionRecord struct {
 	ID         string
 	CustomerID string // "" for anonymous requests
 	Time       time.Time
 	Body       []byte            // the decision as JSON, without personal evidence
-	Evidence   map[string][]byte // feature set → that set's evidence (SplitEvidence)
+	Evidence   map[string][]byte // feature set → that set's evidence (SplitReasons)
 	// ConsentHead is the consent log head the decision was made under. The
 	// store keeps Evidence only while the customer's head is still this
 	// one, so a record that waited in a queue through a withdrawal or an
@@ -168,21 +168,10 @@ func (w *Writer) add(batch []DecisionRecord, r *Response) []DecisionRecord {
 
 // recordOf is the decision record of r, its personal evidence split off.
 func recordOf(r *Response) (DecisionRecord, error) {
-	b, err := r.JSON()
+	b, docs, err := r.recordBody()
 	if err != nil {
 		return DecisionRecord{}, candor.Wrap("recommend.recordOf", err)
 	}
 	t, _ := time.Parse(time.RFC3339Nano, r.Time)
-	return NewRecord(r.DecisionID, r.CustomerID, t, r.consentHead, b)
-}
-
-// NewRecord makes the record of a decision whose JSON is body, splitting
-// off its personal evidence; head is the consent log head it was made
-// under.
-func NewRecord(id, customerID string, t time.Time, head string, body []byte) (DecisionRecord, error) {
-	skeleton, ev, err := SplitEvidence(body)
-	if err != nil {
-		return DecisionRecord{}, err
-	}
-	return DecisionRecord{ID: id, CustomerID: customerID, Time: t, Body: skeleton, Evidence: ev, ConsentHead: head}, nil
+	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Body: b, Evidence: docs, ConsentHead: r.consentHead}, nil
 }

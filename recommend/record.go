@@ -3,6 +3,7 @@ package recommend
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,8 +19,8 @@ import (
 //
 // In the body, every reason that used a personal feature set keeps its
 // kind, feature set and contribution (so scores still sum exactly) and
-// gets a neutral text and an "evidence_ref" ("<set>:<n>"); its own text
-// and evidence go to that set's document, at position n. Reading joins
+// gets a neutral text and an EvidenceRef ("<set>:<n>"); its own text and
+// evidence go to that set's document, at position n. Reading joins
 // them back; a reason whose set's document is gone says so instead
 // (Reason.EvidenceDeleted).
 
@@ -31,56 +32,86 @@ type heldEvidence struct {
 
 // Fields of a reason in the stored JSON.
 const (
-	fieldSet      = "feature_set"
 	fieldText     = "text"
 	fieldEvidence = "evidence"
 	fieldRef      = "evidence_ref"
 	fieldDeleted  = "evidence_deleted"
 )
 
-// SplitEvidence moves the text and evidence of every reason in body (a
-// Response or any other decision as JSON) that used a personal feature
-// set into one JSON document per set. It returns the body without them
-// and the documents by set; body itself when it holds no personal
-// evidence.
-func SplitEvidence(body []byte) ([]byte, map[string][]byte, error) {
-	if !mayHoldEvidence(body) {
-		return body, nil, nil
-	}
-	v, err := decodeNumbers(body)
-	if err != nil {
-		return nil, nil, candor.Wrap("recommend.SplitEvidence", err)
-	}
-	held := map[string][]heldEvidence{}
-	walkObjects(v, func(m map[string]any) {
-		set, ok := personalReason(m)
-		if !ok {
-			return
+// SplitReasons moves the text and evidence of every reason in lists that
+// used a personal feature set into one JSON document per set, and leaves
+// in its place a neutral text and its EvidenceRef. It changes lists: pass
+// copies of what is still to be shown. It returns nil when no reason used
+// a personal set.
+func SplitReasons(lists [][]Reason) (map[string][]byte, error) {
+	var held map[string][]heldEvidence
+	for _, rs := range lists {
+		for j := range rs {
+			r := &rs[j]
+			if !consent.Scope(r.FeatureSet).IsFeatureSet() {
+				continue
+			}
+			if held == nil {
+				held = map[string][]heldEvidence{}
+			}
+			set := r.FeatureSet
+			r.EvidenceRef = set + ":" + strconv.Itoa(len(held[set]))
+			held[set] = append(held[set], heldEvidence{Text: r.Text, Evidence: r.Evidence})
+			r.Text, r.Evidence = basedOn(set), nil
 		}
-		text, _ := m[fieldText].(string)
-		h := heldEvidence{Text: text, Evidence: stringsOf(m[fieldEvidence])}
-		m[fieldRef] = set + ":" + strconv.Itoa(len(held[set]))
-		m[fieldText] = basedOn(set)
-		delete(m, fieldEvidence)
-		held[set] = append(held[set], h)
-	})
-	if len(held) == 0 {
-		return body, nil, nil
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, nil, candor.Wrap("recommend.SplitEvidence", err)
+	if held == nil {
+		return nil, nil
 	}
 	docs := make(map[string][]byte, len(held))
 	for set, hs := range held {
-		if docs[set], err = json.Marshal(hs); err != nil {
-			return nil, nil, candor.Wrap("recommend.SplitEvidence", err)
+		b, err := json.Marshal(hs)
+		if err != nil {
+			return nil, candor.Wrap("recommend.SplitReasons", err)
 		}
+		docs[set] = b
 	}
-	return out, docs, nil
+	return docs, nil
 }
 
-// JoinEvidence puts the documents SplitEvidence made back into body. A
+// recordBody returns the JSON of r as it is stored, and its personal
+// evidence by set: the answer's own bytes when no reason used a personal
+// set, else a copy with the evidence split off.
+func (r *Response) recordBody() ([]byte, map[string][]byte, error) {
+	if !r.personal() {
+		b, err := r.JSON()
+		return b, nil, err
+	}
+	cp := *r
+	cp.encoded = nil
+	cp.Items = slices.Clone(r.Items)
+	lists := make([][]Reason, len(cp.Items))
+	for i := range cp.Items {
+		cp.Items[i].Reasons = slices.Clone(cp.Items[i].Reasons)
+		lists[i] = cp.Items[i].Reasons
+	}
+	docs, err := SplitReasons(lists)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(&cp)
+	return b, docs, err
+}
+
+// personal reports whether some reason of r used a personal feature set.
+func (r *Response) personal() bool {
+	for i := range r.Items {
+		for _, rs := range r.Items[i].Reasons {
+			if consent.Scope(rs.FeatureSet).IsFeatureSet() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// JoinEvidence puts the documents SplitReasons made back into body (a
+// stored Response, or any other decision whose reasons were split). A
 // reason whose set has no document (withdrawn or erased since) keeps its
 // neutral text, says so in its text and gets "evidence_deleted": true.
 func JoinEvidence(body []byte, docs map[string][]byte) ([]byte, error) {
@@ -120,28 +151,6 @@ func restore(m map[string]any, held map[string][]heldEvidence) {
 	}
 	m[fieldText] = basedOn(set) + ". The details were deleted when that data was withdrawn or erased."
 	m[fieldDeleted] = true
-}
-
-// mayHoldEvidence is a cheap test that body names a personal feature set.
-func mayHoldEvidence(body []byte) bool {
-	for _, set := range consent.FeatureSets {
-		if bytes.Contains(body, []byte(`"`+fieldSet+`":"`+string(set)+`"`)) {
-			return true
-		}
-	}
-	return false
-}
-
-// personalReason reports whether m is a reason that used a personal
-// feature set, and which.
-func personalReason(m map[string]any) (string, bool) {
-	set, _ := m[fieldSet].(string)
-	if !consent.Scope(set).IsFeatureSet() {
-		return "", false
-	}
-	_, hasText := m[fieldText]
-	_, hasEvidence := m[fieldEvidence]
-	return set, hasText || hasEvidence
 }
 
 // basedOn is the neutral text of a reason whose evidence is kept apart.
@@ -184,13 +193,3 @@ func walkObjects(v any, f func(map[string]any)) {
 	}
 }
 
-func stringsOf(v any) []string {
-	xs, _ := v.([]any)
-	out := make([]string, 0, len(xs))
-	for _, x := range xs {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}

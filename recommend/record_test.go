@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/recommend"
@@ -23,15 +24,23 @@ func TestSplitEvidenceKeepsPersonalEvidenceApart(t *testing.T) {
 	cat, m := recommendtest.World(3, 240)
 	bought, viewed := []string{"i001", "i007", "i013"}, []string{"i020", "i021"}
 	r := &fakeReader{states: map[string]*features.State{"s1": stateWith("s1", full(), bought, viewed, []string{"books"})}}
-	resp, err := newService(r, cat, m).Recommend(context.Background(), recommend.Request{CustomerID: "s1", N: 20, ItemID: "i100"})
+	store := &memStore{}
+	w := recommend.NewWriter(store, 0, 10)
+	svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
+		Catalog: func() *catalog.Snapshot { return cat }, Request: func(gpc bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
+		Decisions: w}, recommend.Config{})
+	resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "s1", N: 20, ItemID: "i100"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w.Run(ctx) // writes what is queued
 	shown, _ := resp.JSON()
-	body, docs, err := recommend.SplitEvidence(shown)
-	if err != nil {
-		t.Fatal(err)
+	if len(store.recs) != 1 {
+		t.Fatalf("%d records written", len(store.recs))
 	}
+	body, docs := store.recs[0].Body, store.recs[0].Evidence
 	if _, ok := docs[string(consent.Purchases)]; !ok || !strings.Contains(string(shown), "Because you bought") {
 		t.Fatalf("the test decision used no purchases: %s", shown)
 	}
@@ -39,6 +48,9 @@ func TestSplitEvidenceKeepsPersonalEvidenceApart(t *testing.T) {
 		if strings.Contains(string(body), leak) {
 			t.Errorf("the stored body holds %q", leak)
 		}
+	}
+	if strings.Contains(string(shown), "evidence_ref") {
+		t.Errorf("the answer shown was changed by recording it: %s", shown)
 	}
 	tests := []struct {
 		name    string

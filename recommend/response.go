@@ -52,6 +52,9 @@ type Reason struct {
 	// EvidenceDeleted marks a reason of a stored decision whose feature
 	// set was withdrawn or erased since: its text and evidence are gone.
 	EvidenceDeleted bool `json:"evidence_deleted,omitempty"`
+	// EvidenceRef is set only in a stored record: where its text and
+	// evidence are kept apart (see SplitReasons). Never in an answer.
+	EvidenceRef string `json:"evidence_ref,omitempty"`
 }
 
 // Control is something the customer can do about a reason, as a ready-to-

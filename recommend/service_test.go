@@ -232,8 +232,7 @@ type memStore struct{ recs []recommend.DecisionRecord }
 
 func (m *memStore) Record(r *recommend.Response) {
 	b, _ := r.JSON()
-	rec, _ := recommend.NewRecord(r.DecisionID, r.CustomerID, now, "", b)
-	m.recs = append(m.recs, rec)
+	m.recs = append(m.recs, recommend.DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: now, Body: b})
 }
 
 func (m *memStore) AppendDecisions(_ context.Context, recs []recommend.DecisionRecord, _ time.Duration) error {

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -20,18 +21,23 @@ const decisionBody = `{"decision_id":"%s","customer_id":"d1","items":[{"item_id"
  {"kind":"viewed_recently","text":"Because you viewed Mug","evidence":["v1"],"feature_set":"browsing","contribution":0.5}]}]}`
 
 // record makes the stored record of decision id made under the customer's
-// current consent head.
+// current consent head, as the writer does.
 func record(t *testing.T, st *Store, id string) recommend.DecisionRecord {
 	t.Helper()
 	s, err := st.ReadState(context.Background(), "d1", req(time.Now()), features.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := recommend.NewRecord(id, "d1", time.Now(), s.ConsentHead, []byte(strings.ReplaceAll(decisionBody, "%s", id)))
-	if err != nil || len(rec.Evidence) != 2 || strings.Contains(string(rec.Body), "p1") {
-		t.Fatalf("record: %v, evidence of %d sets, body %s", err, len(rec.Evidence), rec.Body)
+	var d recommend.Response
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(decisionBody, "%s", id)), &d); err != nil {
+		t.Fatal(err)
 	}
-	return rec
+	docs, err := recommend.SplitReasons([][]recommend.Reason{d.Items[0].Reasons})
+	body, _ := json.Marshal(d)
+	if err != nil || len(docs) != 2 || strings.Contains(string(body), "p1") {
+		t.Fatalf("record: %v, evidence of %d sets, body %s", err, len(docs), body)
+	}
+	return recommend.DecisionRecord{ID: id, CustomerID: "d1", Time: time.Now(), Body: body, Evidence: docs, ConsentHead: s.ConsentHead}
 }
 
 // shown returns decision id as the why page reads it.

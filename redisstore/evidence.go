@@ -11,7 +11,7 @@ import (
 )
 
 // A decision's personal evidence lives apart from its record, one HASH
-// per feature set (see recommend.SplitEvidence and
+// per feature set (see recommend.SplitReasons and
 // lua/decision_evidence.lua), so that withdrawing a set deletes its
 // evidence from every stored decision in the consent script's atomic step
 // (see Append) and erasure deletes all of it (customerKeys).
