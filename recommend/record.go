@@ -192,4 +192,3 @@ func walkObjects(v any, f func(map[string]any)) {
 		}
 	}
 }
-
