@@ -190,6 +190,49 @@ func TestExportAndErasureAreRateLimited(t *testing.T) {
 	}
 }
 
+// The attack of issue 20: DELETE /v1/me twelve times in a row answered 200
+// twelve times (the erasure deleted its own rate counter), and erasing
+// reset the export limit too. The limits survive the erasure they limit,
+// and their keys name no customer.
+func TestRateLimitsSurviveErasure(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token(t, "rl-erase", time.Minute)
+	for i := range 10 {
+		if code, b := f.as(t, tok, "GET", "/v1/me/export", ""); code != 200 {
+			t.Fatalf("export %d: %d %s", i, code, b)
+		}
+	}
+	for i := range 12 {
+		code, b := f.as(t, tok, "DELETE", "/v1/me", "")
+		if want := 200; i >= 10 {
+			want = 429
+			if code != want || errorOf(t, b).Code != "rate_limited" {
+				t.Errorf("erasure %d: %d %s, want %d", i+1, code, b, want)
+			}
+		} else if code != want {
+			t.Fatalf("erasure %d: %d %s", i+1, code, b)
+		}
+	}
+	if code, _ := f.as(t, tok, "GET", "/v1/me/export", ""); code != 429 {
+		t.Errorf("export after erasures: %d, want 429 (the erasure reset its limit)", code)
+	}
+	limits := 0
+	for _, k := range f.db.Keys(t) {
+		if strings.Contains(k, "rl-erase") {
+			t.Errorf("key %s names the erased customer", k)
+		}
+		if strings.Contains(k, ":rl:e") {
+			limits++
+			if ttl := f.db.Client.TTL(context.Background(), k).Val(); ttl <= 0 || ttl > time.Hour {
+				t.Errorf("rate limit %s expires in %v, want within the hour", k, ttl)
+			}
+		}
+	}
+	if limits != 2 {
+		t.Errorf("%d rate-limit counters, want 2 (export, erase)", limits)
+	}
+}
+
 func TestFeedbackValidation(t *testing.T) {
 	f := newFixture(t)
 	tok := f.token(t, "fb", time.Minute)

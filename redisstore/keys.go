@@ -34,15 +34,17 @@ func (k keys) audit() string            { return k.shared() + ":audit" }
 func (k keys) customers() string        { return k.ns + ":customers" }
 func (k keys) modelKey(v string) string { return k.shared() + ":model:" + v }
 
-// rateLimit counts one customer's uses of a rate-limited action.
-func (k keys) rateLimit(id, action string) string { return k.customer(id) + ":rl:" + action }
+// rateLimit counts one customer's uses of a rate-limited action. It is
+// outside the customer's keys, so that the erasure it limits does not
+// reset it, and names the customer only by a keyed hash (see Allow).
+func (k keys) rateLimit(hash, action string) string { return k.ns + ":rl:" + action + ":" + hash }
+
+// rateLimitKey holds the secret key of the rate limits' keyed hashes.
+func (k keys) rateLimitKey() string { return k.ns + ":rl:key" }
 
 // erasures maps a salted hash of an erased customer ID to its receipt.
 func (k keys) erasures() string    { return k.ns + ":erasures" }
 func (k keys) erasureSalt() string { return k.ns + ":erasures:salt" }
-
-// rateLimitedActions are the actions that have a per-customer counter.
-var rateLimitedActions = []string{"export", "erase"}
 
 // customerKeys lists every key one customer can have, by kind. Erasure
 // deletes exactly these; a test checks by SCAN that nothing else exists.
@@ -50,10 +52,6 @@ func (k keys) customerKeys(id string) map[string][]string {
 	fs := make([]string, 0, 6)
 	for _, set := range []string{"browsing", "purchases", "declared", "location", "demographics", "sensitive"} {
 		fs = append(fs, k.featureSet(id, set))
-	}
-	rl := make([]string, 0, len(rateLimitedActions))
-	for _, a := range rateLimitedActions {
-		rl = append(rl, k.rateLimit(id, a))
 	}
 	return map[string][]string{
 		"consent":      {k.consent(id)},
@@ -63,6 +61,5 @@ func (k keys) customerKeys(id string) map[string][]string {
 		"contacts":     {k.contacts(id)},
 		"decisions":    {k.decisions(id)},
 		"evidence":     k.evidenceKeys(id),
-		"rate_limits":  rl,
 	}
 }

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -70,17 +71,31 @@ func (s *Store) recordErasure(ctx context.Context, id string, now time.Time, cou
 // ErasureHash returns the salted SHA-256 under which an erasure of id is
 // recorded. The salt is made once per namespace.
 func (s *Store) ErasureHash(ctx context.Context, id string) (string, error) {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	if err := s.rdb.SetNX(ctx, s.keys.erasureSalt(), hex.EncodeToString(b), 0).Err(); err != nil {
-		return "", translate("redisstore.ErasureHash", err)
-	}
-	salt, err := s.rdb.Get(ctx, s.keys.erasureSalt()).Result()
+	salt, err := s.secret(ctx, s.keys.erasureSalt())
 	if err != nil {
 		return "", translate("redisstore.ErasureHash", err)
 	}
 	sum := sha256.Sum256([]byte(salt + "\n" + id))
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// secret returns the random secret kept at key, made on first use (the
+// first writer wins) and never changed; it is cached once read.
+func (s *Store) secret(ctx context.Context, key string) (string, error) {
+	if v, ok := s.secrets.Load(key); ok {
+		return v.(string), nil
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	if err := s.rdb.SetNX(ctx, key, hex.EncodeToString(b), 0).Err(); err != nil {
+		return "", err
+	}
+	v, err := s.rdb.Get(ctx, key).Result()
+	if err != nil {
+		return "", err
+	}
+	s.secrets.Store(key, v)
+	return v, nil
 }
 
 // Erased returns the erasure record of id, or not_found.
@@ -94,11 +109,20 @@ func (s *Store) Erased(ctx context.Context, id string) (string, error) {
 }
 
 // Allow counts one use of a rate-limited action by a customer and reports
-// whether it is within limit uses per window.
+// whether it is within limit uses per window. The counter survives the
+// customer's erasure (it is not one of the customer's keys) and names the
+// customer only by an HMAC-SHA256 under a per-namespace secret; it
+// expires one window after its first use.
 func (s *Store) Allow(ctx context.Context, id, action string, limit int, window time.Duration) (bool, error) {
-	key := s.keys.rateLimit(id, action)
+	secret, err := s.secret(ctx, s.keys.rateLimitKey())
+	if err != nil {
+		return false, translate("redisstore.Allow", err)
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(action + "\n" + id))
+	key := s.keys.rateLimit(hex.EncodeToString(mac.Sum(nil)), action)
 	var incr *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		incr = p.Incr(ctx, key)
 		p.ExpireNX(ctx, key, window)
 		return nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,9 +32,10 @@ func Redact(u string) string {
 
 // Store implements Candor's storage interfaces on one Redis.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys keys
-	now  func() time.Time
+	rdb     redis.UniversalClient
+	keys    keys
+	now     func() time.Time
+	secrets sync.Map // key → a secret made once per namespace (see secret)
 }
 
 // New returns a Store over rdb with every key under namespace ns.
