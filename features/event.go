@@ -22,6 +22,10 @@ const (
 // Event is one interaction reported by a site. Exactly one of CustomerID and
 // AnonymousID is set.
 type Event struct {
+	// EventID, when set, makes the event idempotent: an event whose ID was
+	// already stored for its feature set (or contacts) within the set's
+	// retention is a no-op, so a client may retry a batch safely.
+	EventID     string            `json:"event_id,omitempty"`
 	CustomerID  string            `json:"customer_id,omitempty"`
 	AnonymousID string            `json:"anonymous_id,omitempty"`
 	Type        EventType         `json:"type"`

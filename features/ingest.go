@@ -71,6 +71,11 @@ func Validate(ev *Event, now time.Time, items ItemLookup) error {
 	if err := candor.ValidateID("customer_id", ev.CustomerID+ev.AnonymousID); err != nil {
 		return err
 	}
+	if ev.EventID != "" {
+		if err := candor.ValidateID("event_id", ev.EventID); err != nil {
+			return err
+		}
+	}
 	if err := validateType(ev); err != nil {
 		return err
 	}

@@ -13,15 +13,19 @@ import (
 // Memory is an in-process Store with the semantics of the Redis one
 // (redisstore/lua/ingest.lua and put_profile.lua): the same score packing,
 // newest rating wins, the cap applied after every batch, and the
-// collection-time gate. Offline evaluation loads a dataset through it, so
-// that the states it ranks are the states the gated read would return
-// after `candor import`; the store contract test holds the two to the same
-// results. Contacts and TTLs are not kept. Safe for concurrent use.
+// collection-time gate (for contacts too: their channel must be granted),
+// and a repeated event ID is a no-op. Offline evaluation loads a dataset
+// through it, so that the states it ranks are the states the gated read
+// would return after `candor import`; the store contract test holds the
+// two to the same results. Contacts and TTLs are not kept, and event IDs
+// are kept without the ID index's retention and cap (which bound only
+// memory in Redis). Safe for concurrent use.
 type Memory struct {
 	mu      sync.Mutex
 	decide  func(customerID string) consent.Decision
 	scores  map[string]map[consent.Scope]map[string]float64
 	profile map[string]map[consent.Scope]map[string]string
+	ids     map[string]bool // customer, set and event ID stored
 }
 
 var _ Store = (*Memory)(nil)
@@ -30,11 +34,12 @@ var _ Store = (*Memory)(nil)
 // which sets are granted (as the stored consent would).
 func NewMemory(decide func(customerID string) consent.Decision) *Memory {
 	return &Memory{decide: decide, scores: map[string]map[consent.Scope]map[string]float64{},
-		profile: map[string]map[consent.Scope]map[string]string{}}
+		profile: map[string]map[consent.Scope]map[string]string{}, ids: map[string]bool{}}
 }
 
-// Ingest stores the events whose set the customer grants; contacts are
-// accepted and not kept. It returns "" or the consent reason per event.
+// Ingest stores the events whose set the customer grants; contacts whose
+// channel is granted are accepted and not kept. It returns "" or the
+// consent reason per event.
 func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret Retention) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -42,11 +47,15 @@ func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret 
 	touched := map[string]map[consent.Scope]bool{}
 	for i := range evs {
 		ev := &evs[i]
-		if ev.Set == "" {
+		scope := ev.Set
+		if scope == "" {
+			scope = ev.Channel
+		}
+		if e := m.decide(ev.CustomerID).Effective(scope); !e.Granted {
+			out[i] = e.Reason
 			continue
 		}
-		if e := m.decide(ev.CustomerID).Effective(ev.Set); !e.Granted {
-			out[i] = e.Reason
+		if ev.Set == "" || m.seen(ev) {
 			continue
 		}
 		m.add(ev)
@@ -61,6 +70,20 @@ func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret 
 		}
 	}
 	return out, nil
+}
+
+// seen reports whether ev's event ID was stored in its set before, and
+// remembers it.
+func (m *Memory) seen(ev *Routed) bool {
+	if ev.EventID == "" {
+		return false
+	}
+	k := ev.CustomerID + "\x00" + string(ev.Set) + "\x00" + ev.EventID
+	if m.ids[k] {
+		return true
+	}
+	m.ids[k] = true
+	return false
 }
 
 // add folds one event into its set, as ingest.lua does.

@@ -85,18 +85,28 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 	}
 	if ev.ActionID != "" && isContact(ev.Type) {
 		member := ContactMember(ev.ActionID, ev.Type, consent.Scope(ev.Channel), ev.Time)
-		return Routed{CustomerID: ev.CustomerID, Member: member, Action: ev.ActionID, Event: ev.Type, Time: ev.Time}, Outcome{Set: "contacts"}, true
+		return Routed{CustomerID: ev.CustomerID, Channel: s.contactChannel(ev), EventID: ev.EventID, Member: member, Action: ev.ActionID,
+			Event: ev.Type, Time: ev.Time}, Outcome{Set: "contacts"}, true
 	}
 	_, sensitive := cat.Lookup(ev.ItemID)
 	set, ok := Route(ev, sensitive)
 	if !ok {
 		return Routed{}, Outcome{Status: Dropped, Reason: ReasonNoFeatureSet}, false
 	}
-	r := Routed{CustomerID: ev.CustomerID, Set: set, Member: ev.ItemID, Time: ev.Time}
+	r := Routed{CustomerID: ev.CustomerID, Set: set, EventID: ev.EventID, Member: ev.ItemID, Time: ev.Time}
 	if ev.Type == Rating {
 		r.Rating = ev.Value
 	}
 	return r, Outcome{Set: string(set)}, true
+}
+
+// contactChannel is the channel whose consent gates storing contact ev:
+// the channel it names, else onsite.
+func (s *Service) contactChannel(ev *Event) consent.Scope {
+	if ev.Channel != "" {
+		return consent.Scope(ev.Channel)
+	}
+	return consent.Onsite
 }
 
 // ProfileData is one of *Declared, *Location, *Demographics.

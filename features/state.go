@@ -64,6 +64,8 @@ func (s *State) Grant() consent.Grant { return s.Decision.Grant() }
 type Routed struct {
 	CustomerID string
 	Set        consent.Scope // "" for a contact (an impression or click of an action)
+	Channel    consent.Scope // for a contact: the channel scope that must be granted to store it
+	EventID    string        // "" or the event's ID: a repeated one is a no-op
 	Member     string        // item id, or ContactMember for a contact
 	Rating     float64       // for a rating: its value (0.5..5); else 0
 	Action     string        // for a contact: the action ID

@@ -30,13 +30,18 @@ type Options struct {
 
 // Client creates the go-redis client opt asks for: a plain client for a
 // URL, a cluster client for ClusterAddrs, a failover client for Sentinel.
-// It does not connect; use Ping.
+// It does not connect; use Ping. The client never retries a command
+// itself (MaxRetries -1, whatever a URL says): a command whose answer was
+// lost may have run, and running a script like ingest.lua twice would
+// count an event twice. The store retries only what is idempotent
+// (see retry in large.go) and makes its non-idempotent writes safe to
+// retry by their callers (see deadline.go).
 func Client(opt Options) (redis.UniversalClient, error) {
 	switch {
 	case len(opt.ClusterAddrs) > 0:
 		return redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs: opt.ClusterAddrs, Username: opt.Username, Password: opt.Password, TLSConfig: opt.tls(),
-			ContextTimeoutEnabled: true, PoolSize: opt.PoolSize,
+			ContextTimeoutEnabled: true, PoolSize: opt.PoolSize, MaxRetries: noRetries,
 			DialTimeout: orDefault(opt.DialTimeout, 2*time.Second), ReadTimeout: orDefault(opt.ReadTimeout, 500*time.Millisecond),
 			WriteTimeout: orDefault(opt.WriteTimeout, 500*time.Millisecond),
 		}), nil
@@ -46,13 +51,16 @@ func Client(opt Options) (redis.UniversalClient, error) {
 		}
 		return redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName: opt.SentinelMaster, SentinelAddrs: opt.SentinelAddrs, Username: opt.Username, Password: opt.Password,
-			SentinelPassword: opt.SentinelPassword, TLSConfig: opt.tls(), ContextTimeoutEnabled: true, PoolSize: opt.PoolSize,
+			SentinelPassword: opt.SentinelPassword, TLSConfig: opt.tls(), ContextTimeoutEnabled: true, PoolSize: opt.PoolSize, MaxRetries: noRetries,
 			DialTimeout: orDefault(opt.DialTimeout, 2*time.Second), ReadTimeout: orDefault(opt.ReadTimeout, 500*time.Millisecond),
 			WriteTimeout: orDefault(opt.WriteTimeout, 500*time.Millisecond),
 		}), nil
 	}
 	return urlClient(opt)
 }
+
+// noRetries turns go-redis's own retries off (see Client).
+const noRetries = -1
 
 // tls is the TLS configuration opt asks for, or nil.
 func (opt Options) tls() *tls.Config {
@@ -68,6 +76,7 @@ func urlClient(opt Options) (*redis.Client, error) {
 		return nil, candor.Errorf(candor.EInvalid, "REDIS_URL %q is not a redis:// URL: %v", Redact(opt.URL), err)
 	}
 	ro.ContextTimeoutEnabled = true
+	ro.MaxRetries = noRetries
 	ro.DialTimeout = orDefault(opt.DialTimeout, 2*time.Second)
 	ro.ReadTimeout = orDefault(opt.ReadTimeout, 500*time.Millisecond)
 	ro.WriteTimeout = orDefault(opt.WriteTimeout, 500*time.Millisecond)

@@ -26,7 +26,7 @@ func req(now time.Time) consent.Request {
 }
 
 // grantOnly stores granted records for scopes and denials for every other
-// feature set, as a preset would.
+// feature set, as a preset would; channels are granted only when listed.
 func grantOnly(t testing.TB, db *redistest.DB, st *Store, id string, scopes ...consent.Scope) {
 	t.Helper()
 	fields := map[string]any{}
@@ -38,6 +38,11 @@ func grantOnly(t testing.TB, db *redistest.DB, st *Store, id string, scopes ...c
 			}
 		}
 		fields[string(s)] = consent.EncodeRecord(consent.Record{Scope: s, State: state, Time: t0, PolicyVersion: 1, Source: consent.SourceAPI})
+	}
+	for _, g := range scopes {
+		if !g.IsFeatureSet() { // a channel or sale_share
+			fields[string(g)] = consent.EncodeRecord(consent.Record{Scope: g, State: consent.Granted, Time: t0, PolicyVersion: 1, Source: consent.SourceAPI})
+		}
 	}
 	if err := db.Client.HSet(context.Background(), st.keys.consent(id), fields).Err(); err != nil {
 		t.Fatal(err)

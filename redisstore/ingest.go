@@ -19,34 +19,65 @@ const contactsTTL = 90 * 24 * 3600
 
 // Ingest stores routed events under the collection-time gate: for each
 // customer one Lua script checks the stored consent and writes only events
-// whose feature set is granted at this moment; the rest leave no trace. All
-// customers' scripts go in one pipeline. It returns, per event in input
-// order, "" when stored or the consent reason it was dropped for.
+// whose feature set (or, for a contact, channel) is granted at this
+// moment; the rest leave no trace. All customers' scripts go in one
+// pipeline. It returns, per event in input order, "" when stored (now or,
+// for a repeated event ID or contact, before) or the consent reason it
+// was dropped for.
+//
+// The scripts are not idempotent, so they are never retried blindly (the
+// client has no retries, see Client): Ingest answers within the write
+// timeout, and a script that Redis starts more than half of it after it
+// was sent does nothing (see lua/ingest.lua). So EUnavailable means "not
+// stored, safe to retry"; with event IDs any retry is a no-op anyway.
 func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.writeTimeout)
+	defer cancel()
+	out, late, err := s.ingest(ctx, evs, req, ret)
+	if err == nil && late && s.recalibrate(ctx) {
+		// the scripts were judged late by a clock that has moved: they
+		// wrote nothing, so the same events go again, once
+		out, late, err = s.ingest(ctx, evs, req, ret)
+	}
+	if err == nil && late {
+		err = candor.Errorf(candor.EUnavailable, "The data store was too slow; the events were not stored. Retrying is safe.")
+	}
+	return out, err
+}
+
+// ingest runs the batch once. late reports that a script started after
+// the deadline; then nothing of its customer was written.
+func (s *Store) ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention) ([]string, bool, error) {
 	groups, order := groupByCustomer(evs)
 	cmds := make([]*redis.Cmd, len(order))
+	deadline := s.deadline()
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for gi, id := range order {
-			keys, args := s.ingestCall(id, evs, groups[id], req, ret)
+			keys, args := s.ingestCall(id, evs, groups[id], req, ret, deadline)
 			cmds[gi] = scriptIngest.EvalSha(ctx, p, keys, args...)
 		}
 		return nil
 	})
 	if err != nil && isNoScript(err) {
 		if lerr := s.LoadScripts(ctx); lerr != nil {
-			return nil, lerr
+			return nil, false, lerr
 		}
-		return s.Ingest(ctx, evs, req, ret)
+		return s.ingest(ctx, evs, req, ret)
 	}
 	if err != nil {
-		return nil, translate("redisstore.Ingest", err)
+		return nil, false, translate("redisstore.Ingest", err)
 	}
 	out := make([]string, len(evs))
 	fresh := make([]bool, len(evs)) // contacts stored for the first time
+	late := false
 	for gi, id := range order {
 		res, err := cmds[gi].StringSlice()
+		if len(res) == 1 && res[0] == "!late" {
+			late = true
+			continue
+		}
 		if err != nil || len(res) != len(groups[id]) {
-			return nil, candor.Wrap("redisstore.Ingest", candor.Errorf(candor.EInternal, "ingest script answered %d of %d events: %v", len(res), len(groups[id]), err))
+			return nil, false, candor.Wrap("redisstore.Ingest", candor.Errorf(candor.EInternal, "ingest script answered %d of %d events: %v", len(res), len(groups[id]), err))
 		}
 		for j, ei := range groups[id] {
 			out[ei], fresh[ei] = res[j], res[j] == ""
@@ -56,19 +87,19 @@ func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.R
 		}
 	}
 	s.countResponses(ctx, evs, fresh)
-	return out, nil
+	return out, late, nil
 }
 
-func (s *Store) ingestCall(id string, evs []features.Routed, idx []int, req consent.Request, ret features.Retention) ([]string, []any) {
-	keys := []string{s.keys.consent(id), s.keys.contacts(id)}
-	args := append(consentArgs(req), 0, contactsTTL, len(ingestSets))
+func (s *Store) ingestCall(id string, evs []features.Routed, idx []int, req consent.Request, ret features.Retention, deadline int64) ([]string, []any) {
+	keys := []string{s.keys.consent(id), s.keys.contacts(id), s.keys.contactIDs(id)}
+	args := append(consentArgs(req), deadline, contactsTTL, len(ingestSets))
 	for _, set := range ingestSets {
-		keys = append(keys, s.keys.featureSet(id, string(set)))
+		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)))
 		args = append(args, string(set), seconds(ret.TTLOf(set)), ret.CapOf(set))
 	}
 	for _, i := range idx {
 		ev := &evs[i]
-		args = append(args, setIndex(ev.Set), ev.Member, ev.Time.Unix(), features.RatingCode(ev.Rating))
+		args = append(args, setIndex(ev.Set), ev.Member, ev.Time.Unix(), features.RatingCode(ev.Rating), string(ev.Channel), ev.EventID)
 	}
 	return keys, args
 }

@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
@@ -60,12 +65,12 @@ func TestIngestRepeatsCountAndKeepLatestTime(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
 		st := New(db.Client, db.Namespace)
-		grantOnly(t, db, st, "r", consent.Browsing)
+		grantOnly(t, db, st, "r", consent.Browsing, consent.Onsite)
 		later, earlier := t0.Add(2*time.Hour), t0.Add(time.Hour)
 		evs := []features.Routed{
 			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: later},
-			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: earlier}, // late arrival
-			{CustomerID: "r", Member: "act-1:123", Time: later},                  // a contact
+			{CustomerID: "r", Set: consent.Browsing, Member: "x", Time: earlier},         // late arrival
+			{CustomerID: "r", Channel: consent.Onsite, Member: "act-1:123", Time: later}, // a contact
 		}
 		why, err := st.Ingest(ctx, evs, req(t0.Add(3*time.Hour)), features.DefaultRetention())
 		if err != nil || why[0] != "" || why[1] != "" || why[2] != "" {
@@ -99,6 +104,149 @@ func TestPackScoreRoundTrip(t *testing.T) {
 	}
 }
 
+// A contact (an impression, click or dismissal of an action) is stored
+// only if its channel is granted now: never for a customer without a
+// consent record (after an erasure, say), never for a channel denied.
+func TestContactsPassTheCollectionGate(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		now := time.Now()
+		grantOnly(t, db, st, "on", consent.Browsing) // no channel granted
+		contact := func(cust string, ch consent.Scope) features.Routed {
+			return features.Routed{CustomerID: cust, Channel: ch, Member: features.ContactMember("promo", features.Impression, ch, now),
+				Action: "promo", Event: features.Impression, Time: now}
+		}
+		tests := []struct {
+			ev   features.Routed
+			want string
+		}{
+			{contact("nobody", consent.Onsite), consent.ReasonNoRecord},
+			{contact("on", consent.Email), consent.ReasonNoRecord},
+		}
+		for _, tt := range tests {
+			why, err := st.Ingest(ctx, []features.Routed{tt.ev}, req(now), features.DefaultRetention())
+			if err != nil || why[0] != tt.want {
+				t.Errorf("%s on %s: %q, %v; want %q", tt.ev.CustomerID, tt.ev.Channel, why, err, tt.want)
+			}
+		}
+		if keys := db.Keys(t); slices.ContainsFunc(keys, func(k string) bool { return strings.Contains(k, "contacts") }) {
+			t.Errorf("contacts stored without consent: %v", keys)
+		}
+		if got, _ := st.ActionResponses(ctx); len(got) != 0 {
+			t.Errorf("responses counted for contacts not stored: %+v", got)
+		}
+	})
+}
+
+// An event sent again with its event ID, in the same batch or a later
+// one, is a no-op; without an ID a repeat counts.
+func TestEventIDMakesIngestIdempotent(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "e", consent.Browsing, consent.Onsite)
+		view := func(id string, at time.Time) features.Routed {
+			return features.Routed{CustomerID: "e", Set: consent.Browsing, EventID: id, Member: "i1", Time: at}
+		}
+		click := func(id string, at time.Time) features.Routed {
+			return features.Routed{CustomerID: "e", Channel: consent.Onsite, EventID: id, Member: features.ContactMember("promo", features.Click, consent.Onsite, at),
+				Action: "promo", Event: features.Click, Time: at}
+		}
+		batches := [][]features.Routed{
+			{view("v1", t0), view("v1", t0), click("c1", t0)},
+			{view("v1", t0.Add(time.Minute)), click("c1", t0.Add(time.Minute))}, // a retry, stamped later
+			{view("v2", t0), view("", t0), view("", t0)},
+		}
+		for i, b := range batches {
+			why, err := st.Ingest(ctx, b, req(t0), features.DefaultRetention())
+			if err != nil || slices.ContainsFunc(why, func(w string) bool { return w != "" }) {
+				t.Fatalf("batch %d: %q, %v", i, why, err)
+			}
+		}
+		s, _ := st.ReadState(ctx, "e", req(t0), features.ReadOptions{})
+		if got := s.Interactions[consent.Browsing]; len(got) != 1 || got[0].Count != 4 || !got[0].Last.Equal(t0) {
+			t.Errorf("browsing = %+v, want i1 counted 4 times (v1, v2 and two without ID), last at %v", got, t0)
+		}
+		if len(s.Contacts) != 1 {
+			t.Errorf("contacts = %+v, want the click once", s.Contacts)
+		}
+		if got, _ := st.ActionResponses(ctx); got["promo"].Clicks != 1 {
+			t.Errorf("responses = %+v, want one click", got)
+		}
+		ttl, _ := db.Client.TTL(ctx, st.keys.eventIDs("e", "browsing")).Result()
+		if max := features.DefaultRetention().TTLOf(consent.Browsing); ttl <= 0 || ttl > max {
+			t.Errorf("event IDs expire in %v, want within the set's retention %v", ttl, max)
+		}
+	})
+}
+
+// The attack of issue 20: with Redis paused, one view was sent; the API
+// answered 503 after 2.7 s, and when Redis resumed the event had been
+// counted 4 times, because the client retried the ingest script. Now the
+// script is sent once, and since it reaches Redis after its deadline it
+// writes nothing: the 503 meant "not stored", and the retry it invites
+// stores the event once.
+func TestPausedRedisStoresNothingLate(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		direct := New(db.Client, db.Namespace)
+		grantOnly(t, db, direct, "p", consent.Browsing)
+		proxy := redistest.NewProxy(t, db.Addr())
+		st, err := Open(Options{URL: proxy.URL(), ReadTimeout: 200 * time.Millisecond}, db.Namespace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		warm(t, st, 4) // idle connections a blind retry would use
+		now := time.Now()
+		ev := []features.Routed{{CustomerID: "p", Set: consent.Browsing, Member: "i1", Time: now}}
+		proxy.Pause()
+		if _, err := st.Ingest(ctx, ev, req(now), features.DefaultRetention()); candor.ErrorCode(err) != candor.EUnavailable {
+			t.Fatalf("ingest into a paused Redis: %v, want unavailable", err)
+		}
+		if n := proxy.Count("EVALSHA"); n != 1 {
+			t.Errorf("the ingest script was sent %d times, want once; sent %d PINGs, %d HELLOs, %d TIMEs", n, proxy.Count("PING"), proxy.Count("HELLO"), proxy.Count("TIME"))
+		}
+		proxy.Resume()
+		proxy.WaitDelivered(t)
+		count := func() int {
+			s, _ := direct.ReadState(ctx, "p", req(now), features.ReadOptions{})
+			if xs := s.Interactions[consent.Browsing]; len(xs) == 1 {
+				return xs[0].Count
+			}
+			return 0
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("after the 503 and Redis resuming, the event was counted %d times, want 0", n)
+		}
+		if _, err := st.Ingest(ctx, ev, req(now), features.DefaultRetention()); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != 1 {
+			t.Errorf("after the retry: counted %d times, want once", n)
+		}
+	})
+}
+
+// warm opens connections for n concurrent pipelines.
+func warm(t *testing.T, st *Store, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			_, err := st.rdb.Pipelined(context.Background(), func(p redis.Pipeliner) error {
+				p.Ping(context.Background())
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // TestIngestMatchesMemory holds the in-memory store that offline
 // evaluation loads data through to the Lua ingestion: the same events,
 // in the same batches, give the same states (order, counts, times,
@@ -107,7 +255,7 @@ func TestIngestMatchesMemory(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
 		st := New(db.Client, db.Namespace)
-		grantOnly(t, db, st, "a", consent.Browsing, consent.Purchases)
+		grantOnly(t, db, st, "a", consent.Browsing, consent.Purchases, consent.Onsite)
 		grantOnly(t, db, st, "b", consent.Purchases)
 		mem := features.NewMemory(func(id string) consent.Decision {
 			s, _ := st.ReadState(ctx, id, req(t0), features.ReadOptions{})
@@ -123,6 +271,13 @@ func TestIngestMatchesMemory(t *testing.T) {
 					Time: t0.Add(time.Duration(rng.IntN(20)) * time.Minute)}
 				if rng.IntN(3) == 0 {
 					evs[i].Rating = float64(1+rng.IntN(10)) / 2
+				}
+				if rng.IntN(4) == 0 { // event IDs, some repeated within and across batches
+					evs[i].EventID = fmt.Sprintf("e%d", rng.IntN(300))
+				}
+				if rng.IntN(10) == 0 { // a contact, whose channel a grants and b does not
+					evs[i].Set, evs[i].Channel, evs[i].Action, evs[i].Event = "", consent.Onsite, "promo", features.Impression
+					evs[i].Member = features.ContactMember("promo", features.Impression, consent.Onsite, evs[i].Time)
 				}
 			}
 			got, err := st.Ingest(ctx, evs, req(t0), ret)
@@ -154,8 +309,10 @@ func TestIngestCountsActionResponses(t *testing.T) {
 		ctx := context.Background()
 		st := New(db.Client, db.Namespace)
 		now := time.Now()
+		grantOnly(t, db, st, "a", consent.Email)
+		grantOnly(t, db, st, "b", consent.Email)
 		contact := func(cust, action string, ev features.EventType) features.Routed {
-			return features.Routed{CustomerID: cust, Member: features.ContactMember(action, ev, consent.Email, now), Action: action, Event: ev, Time: now}
+			return features.Routed{CustomerID: cust, Channel: consent.Email, Member: features.ContactMember(action, ev, consent.Email, now), Action: action, Event: ev, Time: now}
 		}
 		evs := []features.Routed{contact("a", "promo:x", features.Impression), contact("b", "promo:x", features.Impression),
 			contact("a", "promo:x", features.Click), contact("a", "promo:x", features.Dismiss), contact("b", "other", features.Impression)}

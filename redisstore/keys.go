@@ -19,9 +19,13 @@ func (k keys) consentLog(id string) string { return k.customer(id) + ":consent:l
 func (k keys) featureSet(id, set string) string {
 	return k.customer(id) + ":fs:" + set
 }
-func (k keys) feedback(id string) string  { return k.customer(id) + ":feedback" }
-func (k keys) contacts(id string) string  { return k.customer(id) + ":contacts" }
-func (k keys) decisions(id string) string { return k.customer(id) + ":decisions" }
+
+// eventIDs indexes the event IDs stored in a feature set (see ingest.lua).
+func (k keys) eventIDs(id, set string) string { return k.featureSet(id, set) + ":ids" }
+func (k keys) feedback(id string) string      { return k.customer(id) + ":feedback" }
+func (k keys) contactIDs(id string) string    { return k.contacts(id) + ":ids" }
+func (k keys) contacts(id string) string      { return k.customer(id) + ":contacts" }
+func (k keys) decisions(id string) string     { return k.customer(id) + ":decisions" }
 
 // customerPattern matches every key of one customer, for erasure checks.
 func (k keys) customerPattern(id string) string { return k.customer(id) + ":*" }
@@ -53,10 +57,15 @@ func (k keys) customerKeys(id string) map[string][]string {
 	for _, set := range []string{"browsing", "purchases", "declared", "location", "demographics", "sensitive"} {
 		fs = append(fs, k.featureSet(id, set))
 	}
+	ids := []string{k.contactIDs(id)}
+	for _, set := range ingestSets {
+		ids = append(ids, k.eventIDs(id, string(set)))
+	}
 	return map[string][]string{
 		"consent":      {k.consent(id)},
 		"consent_log":  {k.consentLog(id)},
 		"feature_sets": fs,
+		"event_ids":    ids,
 		"feedback":     {k.feedback(id)},
 		"contacts":     {k.contacts(id)},
 		"decisions":    {k.decisions(id)},

@@ -13,7 +13,9 @@ func Open(opt Options, ns string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(c, ns), nil
+	s := New(c, ns)
+	s.SetWriteTimeout(opt.ReadTimeout)
+	return s, nil
 }
 
 // Close closes the store's connections.

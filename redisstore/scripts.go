@@ -38,8 +38,12 @@ func mustRead(name string) string {
 }
 
 // LoadScripts loads every Lua script into Redis's script cache so the first
-// request is one EVALSHA round trip rather than EVALSHA, NOSCRIPT, EVAL.
+// request is one EVALSHA round trip rather than EVALSHA, NOSCRIPT, EVAL,
+// and measures how far Redis's clock is from ours (see deadline.go).
 func (s *Store) LoadScripts(ctx context.Context) error {
+	if _, err := s.calibrate(ctx); err != nil {
+		return err
+	}
 	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionEvidence} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return translate("redisstore.LoadScripts", err)

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,15 +33,17 @@ func Redact(u string) string {
 
 // Store implements Candor's storage interfaces on one Redis.
 type Store struct {
-	rdb     redis.UniversalClient
-	keys    keys
-	now     func() time.Time
-	secrets sync.Map // key → a secret made once per namespace (see secret)
+	rdb          redis.UniversalClient
+	keys         keys
+	now          func() time.Time
+	secrets      sync.Map      // key → a secret made once per namespace (see secret)
+	writeTimeout time.Duration // how long a write waits for Redis (see deadline.go)
+	skew         atomic.Int64  // how far Redis's clock is ahead of ours, ms
 }
 
 // New returns a Store over rdb with every key under namespace ns.
 func New(rdb redis.UniversalClient, ns string) *Store {
-	return &Store{rdb: rdb, keys: keys{ns: ns}, now: time.Now}
+	return &Store{rdb: rdb, keys: keys{ns: ns}, now: time.Now, writeTimeout: DefaultWriteTimeout}
 }
 
 // SetClock replaces the store's clock, for tests.

@@ -24,6 +24,14 @@ type DB struct {
 	Mini *miniredis.Miniredis
 }
 
+// Addr is the server's host:port.
+func (db *DB) Addr() string {
+	if db.Mini != nil {
+		return db.Mini.Addr()
+	}
+	return db.Client.Options().Addr
+}
+
 // Real reports whether the test runs against a real Redis server.
 func (db *DB) Real() bool { return db.Mini == nil }
 

@@ -1,49 +1,102 @@
--- Collection-time gate for one customer's interaction events: an event is
--- stored only if its feature set is granted now; otherwise nothing of it is
--- written. KEYS[1] consent hash, KEYS[2] contacts, KEYS[3..] feature-set
--- keys. ARGV[5] reserved (0), ARGV[6] contacts TTL (s), ARGV[7] number of sets,
--- then per set: scope name, TTL (s) and cap; then per event: set index (0 = contact),
--- member, Unix second, rating in half stars (0 = not a rating). Returns one
--- reason per event ('' = stored; '=' = a contact that was already stored).
+-- Collection-time gate for one customer's events: an event is stored only
+-- if its scope is granted now (an interaction: its feature set; a contact,
+-- i.e. an impression, click or dismissal of an action: the channel it was
+-- delivered on); otherwise nothing of it is written.
+-- KEYS[1] consent hash, KEYS[2] contacts, KEYS[3] the contacts' event IDs,
+-- then per set i: KEYS[2 + 2i] the set, KEYS[3 + 2i] its event IDs.
+-- ARGV[5] deadline (Unix ms of Redis's clock; 0 = none), ARGV[6] contacts
+-- TTL (s), ARGV[7] number of sets, then per set: scope name, TTL (s) and
+-- cap; then per event six values: set index (0 = contact), member, Unix
+-- second, rating in half stars (0 = not a rating), the scope of a contact
+-- ('' for an interaction), event ID ('' = none).
+-- Returns one reason per event: '' stored, '=' stored before (a repeated
+-- event ID, or a contact already recorded: nothing changes and it is not
+-- counted again), else the consent reason it was dropped for. Returns
+-- {'!late'} and writes nothing when the script starts after the deadline:
+-- its caller has given up and answered "not stored, safe to retry".
 -- An interaction's score is last * 2^20 + rating * 2^16 + count (see
--- features.PackScore); the newest rating wins.
-local LOW, COUNT = 1048576, 65536
+-- features.PackScore); the newest rating wins. An event ID is kept in the
+-- set's ID index for as long as the set's retention (and at most IDCAP
+-- per set), so a repeated ID within it is a no-op.
+local LOW, COUNT, IDCAP = 1048576, 65536, 10000
+local deadline = tonumber(ARGV[5])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return {'!late'} end
+end
 local nsets = tonumber(ARGV[7])
 local why, touched = {}, {}
 for i = 1, nsets do
   local scope = ARGV[7 + 3 * i - 2]
   why[i] = reason(scope, redis.call('HGET', KEYS[1], scope) or nil)
 end
+local channel = {}
+local function contactReason(scope)
+  if channel[scope] == nil then channel[scope] = reason(scope, redis.call('HGET', KEYS[1], scope) or nil) end
+  return channel[scope]
+end
+
+-- seen reports whether event id is already in ID index key; else adds it.
+local function seen(key, id)
+  if id == '' then return false end
+  if redis.call('ZSCORE', key, id) then return true end
+  redis.call('ZADD', key, NOW, id)
+  return false
+end
+
+-- add folds one interaction into set key.
+local function add(key, member, ts, code)
+  local old = tonumber(redis.call('ZSCORE', key, member) or '0')
+  local last, low = math.floor(old / LOW), old % LOW
+  local rating, count = math.floor(low / COUNT), low % COUNT
+  if code > 0 and (ts >= last or rating == 0) then rating = code end
+  if ts > last then last = ts end
+  if count < COUNT - 1 then count = count + 1 end
+  redis.call('ZADD', key, last * LOW + rating * COUNT + count, member)
+end
+
+-- trim bounds an ID index to the IDs of the last ttl seconds, at most IDCAP.
+local function trim(key, ttl)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (NOW - ttl * 1000))
+  redis.call('ZREMRANGEBYRANK', key, 0, -(IDCAP + 1))
+  redis.call('EXPIRE', key, ttl)
+end
+
 local out = {}
 local first = 8 + 3 * nsets
 local contacts = false
-for j = first, #ARGV, 4 do
+for j = first, #ARGV, 6 do
   local set, member, ts, code = tonumber(ARGV[j]), ARGV[j + 1], tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3])
+  local scope, id = ARGV[j + 4], ARGV[j + 5]
   if set == 0 then
-    -- '=' marks a contact already recorded (a retried batch): stored, but
-    -- not counted again in the action's response totals
-    local added = redis.call('ZADD', KEYS[2], ts, member)
-    contacts = true
-    out[#out + 1] = (added == 1) and '' or '='
+    local r = contactReason(scope)
+    if r ~= '' then
+      out[#out + 1] = r
+    elseif seen(KEYS[3], id) then
+      out[#out + 1] = '='
+    else
+      contacts = true
+      out[#out + 1] = (redis.call('ZADD', KEYS[2], ts, member) == 1) and '' or '='
+    end
   elseif why[set] ~= '' then
     out[#out + 1] = why[set]
+  elseif seen(KEYS[3 + 2 * set], id) then
+    out[#out + 1] = '='
   else
-    local key = KEYS[2 + set]
-    local old = tonumber(redis.call('ZSCORE', key, member) or '0')
-    local last, low = math.floor(old / LOW), old % LOW
-    local rating, count = math.floor(low / COUNT), low % COUNT
-    if code > 0 and (ts >= last or rating == 0) then rating = code end
-    if ts > last then last = ts end
-    if count < COUNT - 1 then count = count + 1 end
-    redis.call('ZADD', key, last * LOW + rating * COUNT + count, member)
+    add(KEYS[2 + 2 * set], member, ts, code)
     touched[set] = true
     out[#out + 1] = ''
   end
 end
 for set in pairs(touched) do
-  local key = KEYS[2 + set]
+  local key, ttl = KEYS[2 + 2 * set], tonumber(ARGV[7 + 3 * set - 1])
   redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[7 + 3 * set]) + 1))
-  redis.call('EXPIRE', key, tonumber(ARGV[7 + 3 * set - 1]))
+  redis.call('EXPIRE', key, ttl)
+  if redis.call('EXISTS', KEYS[3 + 2 * set]) == 1 then trim(KEYS[3 + 2 * set], ttl) end
 end
-if contacts then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[6])) end
+if contacts then
+  local ttl = tonumber(ARGV[6])
+  redis.call('EXPIRE', KEYS[2], ttl)
+  if redis.call('EXISTS', KEYS[3]) == 1 then trim(KEYS[3], ttl) end
+end
 return out
