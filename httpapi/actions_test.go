@@ -105,6 +105,9 @@ func TestObservedResponsesDriveArbitration(t *testing.T) {
 	f.publishActions(t, `{"actions":[
 	 {"id":"liked","name":"Liked","type":"content","channels":["onsite"],"value":10,"weight":1},
 	 {"id":"ignored","name":"Ignored","type":"content","channels":["onsite"],"value":10,"weight":1}]}`)
+	for i := range 8 { // contacts are stored only for a granted channel
+		f.send(t, "PUT", fmt.Sprintf("/v1/customers/r%d/consent", i), `{"preset":"basic"}`, nil)
+	}
 	var evs []string
 	base := time.Now().Add(-time.Hour)
 	for i := range 40 {
@@ -146,7 +149,7 @@ func TestObservedResponsesDriveArbitration(t *testing.T) {
 func TestContactEventChannelIsValidated(t *testing.T) {
 	f := newFixture(t)
 	f.seedWorld(t)
-	f.send(t, "PUT", "/v1/customers/c1/consent", `{"preset":"full"}`, nil)
+	f.send(t, "PUT", "/v1/customers/c1/consent", `{"preset":"full","scopes":{"email":"granted"}}`, nil)
 	r := f.postEvents(t, `[
 	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"email"},
 	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"fax"},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/candorhq/candor/auth"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 )
 
@@ -114,6 +115,56 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 	st, _ := f.store.ReadState(context.Background(), "p1", f.consent.Request(false), features.ReadOptions{})
 	if got := st.Interactions["purchases"]; len(got) != 1 || got[0].Item != "i1" {
 		t.Errorf("purchases = %+v", got)
+	}
+}
+
+// A batch sent again with its event IDs (a client retrying after a 503 or
+// a lost answer) stores nothing twice; a malformed event_id is invalid.
+func TestEventIDsMakeRetriesSafe(t *testing.T) {
+	f := newFixture(t)
+	f.seedCatalog(t)
+	f.send(t, "PUT", "/v1/customers/id1/consent", `{"preset":"full"}`, nil)
+	batch := `[{"event_id":"ev-1","customer_id":"id1","type":"view","item_id":"i1"},
+	 {"event_id":"ev-2","customer_id":"id1","type":"purchase","item_id":"i2"},
+	 {"event_id":"bad id!","customer_id":"id1","type":"view","item_id":"i1"}]`
+	for range 3 {
+		r := f.postEvents(t, batch)
+		if r.Stored != 2 || r.Invalid != 1 || !strings.Contains(r.Outcomes[2].Message, "event_id") {
+			t.Fatalf("outcomes = %+v", r.Outcomes)
+		}
+	}
+	st, _ := f.store.ReadState(context.Background(), "id1", f.consent.Request(false), features.ReadOptions{})
+	for _, set := range []consent.Scope{consent.Browsing, consent.Purchases} {
+		if got := st.Interactions[set]; len(got) != 1 || got[0].Count != 1 {
+			t.Errorf("%s = %+v, want one event counted once", set, got)
+		}
+	}
+}
+
+// The attack of issue 20: after an erasure, an impression recreated the
+// customer's contacts key (90-day TTL), and contacts were stored for a
+// customer with no consent record at all. Contacts pass the collection
+// gate: their channel must be granted now.
+func TestContactsNeedConsent(t *testing.T) {
+	f := newFixture(t)
+	f.fullLife(t, "gone")
+	tok := f.token(t, "gone", time.Minute)
+	if code, b := f.as(t, tok, "DELETE", "/v1/me", ""); code != 200 {
+		t.Fatalf("erase: %d %s", code, b)
+	}
+	f.send(t, "PUT", "/v1/customers/nochan/consent", `{"preset":"full"}`, nil) // onsite, not email
+	r := f.postEvents(t, `[{"customer_id":"gone","type":"impression","action_id":"welcome","channel":"onsite"},
+	 {"customer_id":"never","type":"click","action_id":"welcome","channel":"onsite"},
+	 {"customer_id":"nochan","type":"impression","action_id":"welcome","channel":"email"}]`)
+	for i, want := range []string{consent.ReasonNoRecord, consent.ReasonNoRecord, consent.ReasonNoRecord} {
+		if o := r.Outcomes[i]; o.Status != features.Dropped || o.Reason != want {
+			t.Errorf("event %d: %+v, want dropped %s", i, o, want)
+		}
+	}
+	for _, k := range f.db.Keys(t) {
+		if strings.Contains(k, "contacts") {
+			t.Errorf("a contact without consent left %s", k)
+		}
 	}
 }
 

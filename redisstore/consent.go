@@ -58,7 +58,7 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 	}
 	keys := []string{s.keys.consent(id), s.keys.consentLog(id)}
 	for _, set := range purge {
-		keys = append(keys, s.keys.featureSet(id, string(set)))
+		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)))
 	}
 	for _, e := range entries {
 		if e.Record.Scope.IsFeatureSet() && e.Record.State == consent.Denied {

@@ -37,7 +37,7 @@ func TestWithdrawalPurgesAtomically(t *testing.T) {
 			t.Fatal(err)
 		}
 		evs := []features.Routed{
-			{CustomerID: "w1", Set: consent.Purchases, Member: "i1", Time: now},
+			{CustomerID: "w1", Set: consent.Purchases, EventID: "e1", Member: "i1", Time: now},
 			{CustomerID: "w1", Set: consent.Browsing, Member: "i2", Time: now},
 		}
 		if why, err := st.Ingest(ctx, evs, svc.Request(false), features.DefaultRetention()); err != nil || why[0] != "" || why[1] != "" {
@@ -57,7 +57,7 @@ func TestWithdrawalPurgesAtomically(t *testing.T) {
 		if len(s.Interactions[consent.Browsing]) != 1 {
 			t.Error("browsing data lost though still granted")
 		}
-		if n, _ := db.Client.Exists(ctx, st.keys.featureSet("w1", "purchases")).Result(); n != 0 {
+		if n, _ := db.Client.Exists(ctx, st.keys.featureSet("w1", "purchases"), st.keys.eventIDs("w1", "purchases")).Result(); n != 0 {
 			t.Error("the purchases key still exists after withdrawal")
 		}
 	})

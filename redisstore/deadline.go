@@ -10,10 +10,11 @@ import (
 const DefaultWriteTimeout = 500 * time.Millisecond
 
 // A write script that is not idempotent (lua/ingest.lua) gets a deadline:
-// half the write timeout after it was sent, on Redis's own clock. If Redis
-// starts it later (it was paused, or busy), it writes nothing, so when its
-// caller has given up and answered "unavailable", nothing lands after the
-// answer. The store keeps how far Redis's clock is from this machine's
+// three quarters of the write timeout after it was sent, on Redis's own
+// clock, leaving the last quarter for the script to run and its answer to
+// arrive. If Redis starts it later (it was paused, or busy), it writes
+// nothing, so when its caller has given up and answered "unavailable",
+// nothing lands after the answer. The store keeps how far Redis's clock is from this machine's
 // (skew), measured when the scripts are loaded and again when a script is
 // judged late sooner than it could have been.
 
@@ -28,7 +29,7 @@ func (s *Store) SetWriteTimeout(d time.Duration) {
 // deadline is the Unix ms, on Redis's clock, after which a write script
 // sent now must not apply.
 func (s *Store) deadline() int64 {
-	return time.Now().Add(s.writeTimeout/2).UnixMilli() + s.skew.Load()
+	return time.Now().Add(s.writeTimeout*3/4).UnixMilli() + s.skew.Load()
 }
 
 // calibrate measures how far Redis's clock is ahead of this machine's.

@@ -27,7 +27,7 @@ const contactsTTL = 90 * 24 * 3600
 //
 // The scripts are not idempotent, so they are never retried blindly (the
 // client has no retries, see Client): Ingest answers within the write
-// timeout, and a script that Redis starts more than half of it after it
+// timeout, and a script that Redis starts more than three quarters of it after it
 // was sent does nothing (see lua/ingest.lua). So EUnavailable means "not
 // stored, safe to retry"; with event IDs any retry is a no-op anyway.
 func (s *Store) Ingest(ctx context.Context, evs []features.Routed, req consent.Request, ret features.Retention) ([]string, error) {

@@ -198,6 +198,9 @@ func TestPausedRedisStoresNothingLate(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
+		if err := st.LoadScripts(ctx); err != nil {
+			t.Fatal(err)
+		}
 		warm(t, st, 4) // idle connections a blind retry would use
 		now := time.Now()
 		ev := []features.Routed{{CustomerID: "p", Set: consent.Browsing, Member: "i1", Time: now}}
