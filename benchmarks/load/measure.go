@@ -102,6 +102,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 // server.
 func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server, *seedStats, error) {
 	b.world = newWorld(b.rdb, b.o.namespace)
+	b.world.budget = b.o.readBudget
 	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History)
 	st, _, ins, err := b.world.seed(ctx, b.o.scale, progress)
 	if err != nil {
