@@ -152,6 +152,26 @@ func (s *Service) Rank(st *features.State, req Request) (*Response, error) {
 	return s.build(m, s.catalog(), st, Fallback{}, &req, s.ruleset(), nil), nil
 }
 
+// RankIDs ranks exactly as Rank does and returns only the items, best
+// first: the same evidence, selection, scores and rules, without writing
+// the explanations, which do not change the order. Offline evaluation
+// needs only the order.
+func (s *Service) RankIDs(st *features.State, req Request) ([]string, error) {
+	if err := req.Normalize(s.now()); err != nil {
+		return nil, err
+	}
+	m := s.model()
+	if m == nil {
+		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
+	}
+	cands, _, _ := s.rank(m, s.catalog(), st, gather(m, st, &req), &req, s.ruleset(), nil)
+	out := make([]string, len(cands))
+	for i := range cands {
+		out[i] = cands[i].id
+	}
+	return out, nil
+}
+
 // build scores, filters and explains.
 func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled, tr *Trace) *Response {
 	resp := &Response{DecisionID: newDecisionID(req.CustomerID), ModelVersion: m.Version(), Fallback: fb,
