@@ -150,7 +150,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	resp.Warnings = contextWarnings(m, cat, req)
 	cands, parts := s.candidates(m, cat, st, ev, req, rs, tr)
 	resp.RulesetVersion = rs.Version()
-	cands = applyRules(rs, cands, cat, st, req, tr)
+	cands = applyRules(rs, cands, cat, st, req, tr, &resp.Warnings)
 	for _, c := range s.diversify(cands, req.N) {
 		it := c.item
 		reasons, score := explain(parts.of(&c), cat)

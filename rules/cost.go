@@ -146,7 +146,7 @@ func (l *limiter) binary(x *ast.BinaryNode) opCost {
 		return c
 	case "matches":
 		if _, ok := x.Right.(*ast.StringNode); !ok {
-			l.add(x.Right, "the pattern of matches must be a string written out, e.g. item.brand matches \"^acme\"")
+			l.add(x, "the pattern of matches must be a string written out, e.g. item.brand matches \"^acme\"")
 		}
 	}
 	return l.sum(x.Left, x.Right)
@@ -176,7 +176,7 @@ func (l *limiter) builtin(x *ast.BuiltinNode) opCost {
 	if n < 0 {
 		n = AssumedListLen
 	}
-	extra := 1 // the element itself
+	extra := loopStep
 	if x.Name == "sortBy" {
 		extra += bits.Len(uint(n)) // the sort's comparisons
 	}
@@ -190,6 +190,10 @@ func (l *limiter) builtin(x *ast.BuiltinNode) opCost {
 	}
 	return c
 }
+
+// loopStep is the operations a loop costs per element besides its body:
+// fetching the element, counting and jumping back.
+const loopStep = 3
 
 // keepsLength lists builtins whose result is a list no longer than their
 // first argument.

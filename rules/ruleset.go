@@ -65,7 +65,6 @@ var ActionTypes = []string{ActionFilter, ActionBoost, ActionBury, ActionPin, Act
 // Placements are where rules can apply; an empty Rule.Placements means all.
 var Placements = []string{"home", "product", "cart", "email"}
 
-
 // Decode reads one JSON ruleset, rejecting unknown fields, trailing data
 // and bodies over MaxDecodeBytes. Errors are EInvalid and name the field
 // or byte offset. It checks the shape only; Validate checks the meaning.

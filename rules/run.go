@@ -40,6 +40,7 @@ type run struct {
 	table   *factTable // the facts of the request's catalog
 	deltas  []delta
 	m       meter // the request's operations against its budget
+	prof    []int // backs m.perRule when the ruleset is profiled
 }
 
 // slot is a candidate being worked on: its index in cands (and in
@@ -58,9 +59,11 @@ var runPool = sync.Pool{New: func() any { return new(run) }}
 func getRun(c *Compiled, req *Request, cands []Candidate) *run {
 	r := runPool.Get().(*run)
 	r.c, r.req, r.cands = c, req, cands
-	r.m = meter{limit: budgetOf(req.Budget), perRule: r.m.perRule[:0]}
+	r.m = meter{limit: budgetOf(req.Budget)}
 	if c.profile != nil {
-		r.m.perRule = slices.Grow(r.m.perRule, len(c.rules))[:len(c.rules)]
+		r.prof = slices.Grow(r.prof[:0], len(c.rules))[:len(c.rules)]
+		clear(r.prof)
+		r.m.perRule = r.prof
 	}
 	return r
 }
@@ -80,8 +83,7 @@ func putRun(r *run) {
 	r.deltas = r.deltas[:0]
 	r.c, r.req, r.cands, r.envItem, r.table, r.res = nil, nil, nil, nil, nil, Result{}
 	r.env = Env{}
-	clear(r.m.perRule)
-	r.m = meter{perRule: r.m.perRule[:0]}
+	r.m = meter{}
 	runPool.Put(r)
 }
 

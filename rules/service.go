@@ -73,12 +73,18 @@ func (s *Service) PutDraft(ctx context.Context, name string, rs Ruleset, who str
 // warnings when it could be published, else an EInvalid error wrapping
 // Problems.
 func (s *Service) Validate(ctx context.Context, name string) ([]Warning, error) {
+	_, ws, err := s.CheckDraft(ctx, name)
+	return ws, err
+}
+
+// CheckDraft is Check of the saved draft of name: Validate with the
+// compiled draft, whose Estimate says what it would cost.
+func (s *Service) CheckDraft(ctx context.Context, name string) (*Compiled, []Warning, error) {
 	d, err := s.Draft(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	_, ws, err := s.Check(ctx, d)
-	return ws, err
+	return s.Check(ctx, d)
 }
 
 // Check validates any ruleset with the service's sample and clock, works
@@ -149,11 +155,7 @@ func (s *Service) Live(ctx context.Context, name string) (*Compiled, error) {
 // the live version stays. A concurrent publish makes it fail with
 // EConflict.
 func (s *Service) Publish(ctx context.Context, name, who string) (Ruleset, []Warning, error) {
-	d, err := s.Draft(ctx, name)
-	if err != nil {
-		return Ruleset{}, nil, err
-	}
-	c, ws, err := s.Check(ctx, d)
+	c, ws, err := s.CheckDraft(ctx, name)
 	if err != nil {
 		return Ruleset{}, nil, err
 	}
