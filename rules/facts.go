@@ -202,8 +202,11 @@ func (in *interner) id(s string) int32 {
 }
 
 // Warm computes and caches the facts of items, so that the first requests
-// after a publish or a catalog reload pay nothing for them. It is safe to
-// call concurrently with Apply.
+// after a publish or a catalog reload pay nothing for them. It spends at
+// most MaxItemCost operations per item of the catalog in all (what a
+// published version is estimated to stay under); past that it stops, and
+// requests compute the remaining facts within their own budgets. It is
+// safe to call concurrently with Apply.
 func (c *Compiled) Warm(cat *catalog.Snapshot) {
 	if cat == nil || !c.facts.needed() {
 		return
@@ -213,7 +216,10 @@ func (c *Compiled) Warm(cat *catalog.Snapshot) {
 	req := Request{Catalog: cat}
 	t := c.facts.table(cat)
 	items := cat.Items()
+	m := &meter{limit: sat(len(items) * MaxItemCost)}
 	for i := range items {
-		t.get(c, &items[i], &req, &v, &env, nil)
+		if t.get(c, &items[i], &req, &v, &env, m); m.over {
+			return
+		}
 	}
 }

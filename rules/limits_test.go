@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -186,5 +187,26 @@ func TestActionEnvBudget(t *testing.T) {
 	}
 	if held == 0 || held == 10 || !env.OverBudget() {
 		t.Errorf("%d of 10 evaluations held, over budget %v; want the first few, then refused", held, env.OverBudget())
+	}
+}
+
+// TestWarmIsBounded: warming the facts of a catalog stops after
+// MaxItemCost operations per item of the catalog, and requests compute
+// the rest.
+func TestWarmIsBounded(t *testing.T) {
+	var many []rules.Rule
+	for i := range 5 { // about 7,000 operations of facts each per item: 35,000 in all, over MaxItemCost
+		many = append(many, filter(fmt.Sprintf("costly%d", i), `any(1..1000, {# < 0}) or item.category == "books"`))
+	}
+	req := rules.Request{Placement: "home", Now: now, Catalog: shop, Budget: -1}
+	cold := compile(t, many...).Apply(req, candidates(t))
+	warmed := compile(t, many...)
+	warmed.Warm(shop)
+	res := warmed.Apply(req, candidates(t))
+	if res.Ops == 0 || res.Ops >= cold.Ops {
+		t.Errorf("a request after a bounded warm took %d operations, a cold one %d; want some facts warmed, not all", res.Ops, cold.Ops)
+	}
+	if got := ids(res.Candidates); slices.Contains(got, "book1") || len(got) != 5 {
+		t.Errorf("kept %v; want every item but book1", got)
 	}
 }
