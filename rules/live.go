@@ -8,8 +8,8 @@ import (
 )
 
 // Live holds the compiled live version of one ruleset for a server: the
-// shared versioned.Live holder, which also warms the new version's item
-// facts after a swap. Requests Load it without locks. Call Reload at
+// shared versioned.Live holder, which also warms a new version's item
+// facts before swapping it in, so that requests never meet it cold. Requests Load it without locks. Call Reload at
 // start, on every redisstore.TopicRules notice, and on a timer (a notice
 // sent while disconnected is lost).
 type Live struct {
@@ -28,7 +28,7 @@ func NewLive(st versioned.Store, name string, catalog func() *catalog.Snapshot) 
 		Version:         func(rs Ruleset) int { return rs.Version },
 		CompiledVersion: (*Compiled).Version,
 		Compile:         func(rs Ruleset, err error) (*Compiled, error) { return compileLive(name, rs, err) },
-		Swapped:         func(c *Compiled) { l.warm(c) },
+		Prepare:         func(c *Compiled) { l.warm(c) },
 	})
 	return l
 }

@@ -1,8 +1,10 @@
 // Package rules owns the marketers' rulesets: their JSON schema, the
 // conditions written in expr-lang/expr and compiled once at validation
-// time, the guard rails (consent-gated customer facts, no targeting with
-// sensitive data), applying a ruleset to scored candidates, and the
-// versions, live pointer and audit trail of published rulesets.
+// time, the limits and budgets that bound what a condition may cost (when
+// compiled, when run, per request, and estimated at publish), the guard
+// rails (consent-gated customer facts, no targeting with sensitive data),
+// and applying a ruleset to scored candidates. Drafts, versions, the live
+// pointer and the audit trail are the shared versioned mechanism's.
 package rules
 
 import (

@@ -27,8 +27,10 @@ type LiveOptions[D, C any] struct {
 	// Compile compiles what Load returned: the document, or on ENotFound
 	// what a server holds before the first publish.
 	Compile func(d D, err error) (*C, error)
-	// Swapped, when set, is called after a new version is swapped in.
-	Swapped func(*C)
+	// Prepare, when set, is called with a newly compiled version before it
+	// is swapped in, so that the first requests it serves find it ready
+	// (rulesets warm their item facts).
+	Prepare func(*C)
 }
 
 // NewLive returns a holder of the live version that holds initial until
@@ -55,9 +57,9 @@ func (l *Live[D, C]) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.cur.Store(c)
-	if l.opts.Swapped != nil {
-		l.opts.Swapped(c)
+	if l.opts.Prepare != nil {
+		l.opts.Prepare(c)
 	}
+	l.cur.Store(c)
 	return nil
 }

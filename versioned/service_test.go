@@ -119,7 +119,7 @@ func TestLifecycle(t *testing.T) {
 func accept(note) error { return nil }
 
 // TestLive: a holder swaps only when the live version changed, keeps what
-// it holds on error, and calls Swapped after a swap.
+// it holds on error, and calls Prepare before a swap.
 func TestLive(t *testing.T) {
 	svc, _ := newNotes(t)
 	ctx := context.Background()
@@ -139,7 +139,7 @@ func TestLive(t *testing.T) {
 			}
 			return &n, err
 		},
-		Swapped: func(*note) { swaps++ },
+		Prepare: func(*note) { swaps++ },
 	})
 	if err := l.Reload(ctx); err != nil || l.Load().Version != 0 {
 		t.Fatalf("Reload before any publish: %v, v%d", err, l.Load().Version)
