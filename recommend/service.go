@@ -164,7 +164,8 @@ func (s *Service) RankIDs(st *features.State, req Request) ([]string, error) {
 	if m == nil {
 		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
 	}
-	cands, _, _ := s.rank(m, s.catalog(), st, gather(m, st, &req), &req, s.ruleset(), nil)
+	var warnings []string
+	cands, _, _ := s.rank(m, s.catalog(), st, gather(m, st, &req), &req, s.ruleset(), nil, &warnings)
 	out := make([]string, len(cands))
 	for i := range cands {
 		out[i] = cands[i].id
@@ -183,7 +184,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
 	resp.RulesetVersion = rs.Version()
-	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr)
+	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr, &resp.Warnings)
 	resp.Items = make([]Item, 0, len(cands))
 	x := &explainer{cat: cat, items: len(cands)}
 	idx := s.popular.get(m, cat)
@@ -205,21 +206,23 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 // parts. Filters apply while candidates are selected; when the rules leave
 // fewer than n and more eligible items exist, it selects again from a
 // pool four times larger. A list shorter than n comes with its reason.
-func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace) ([]candidate, candidateParts, *Shortfall) {
+func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace, warnings *[]string) ([]candidate, candidateParts, *Shortfall) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
 	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
+	before := len(*warnings)
 	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
 		tr.reset()
+		*warnings = (*warnings)[:before] // a pass redone with a larger pool warns afresh
 		sel := newSelection(m, acc, f, np, tr, max(want, 1))
 		sel.run()
 		exhausted := !sel.full()
 		picks := withPinned(sel.sorted(), m, rs, acc, f, np)
 		cands, parts := candidates(m, idx, picks, acc, ev, np)
-		cands = applyRules(rs, cands, cat, st, req, tr)
+		cands = applyRules(rs, cands, cat, st, req, tr, warnings)
 		if len(cands) >= req.N {
 			return cands[:req.N], parts, nil
 		}
