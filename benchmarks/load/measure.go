@@ -83,13 +83,10 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
 	}
 	if o.capacity {
-		fmt.Fprintf(progress, "capacity search from %d requests/s\n", o.capStart)
-		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
-			settle(ctx)
-			r := b.recommendations(rate, o.capStep).run(ctx)
-			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
-			return r
-		})
+		rep.Capacity = b.capacity(ctx, "recommendations", b.recommendations, progress)
+		if !o.noRefs {
+			rep.ReadyzCapacity = b.capacity(ctx, "readyz", b.readyz, progress)
+		}
 	}
 	if err := stopProfile(); err != nil {
 		return nil, err
@@ -133,6 +130,24 @@ func (b *bench) recommendations(rate int, d time.Duration) phase {
 		path: func(seq uint64) string { return "/v1/recommendations?n=10&customer_id=" + b.customerAt(seq) }}
 }
 
+func (b *bench) readyz(rate int, d time.Duration) phase {
+	return phase{name: "readyz", base: b.base, header: b.header(), rate: rate, duration: d,
+		path: func(uint64) string { return "/readyz" }}
+}
+
+// capacity searches the highest rate of one phase that keeps p99 within
+// the limit.
+func (b *bench) capacity(ctx context.Context, name string, ph func(int, time.Duration) phase, progress io.Writer) *Capacity {
+	o := b.o
+	fmt.Fprintf(progress, "capacity search of %s from %d requests/s\n", name, o.capStart)
+	return searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
+		settle(ctx)
+		r := ph(rate, o.capStep).run(ctx)
+		fmt.Fprintf(progress, "  %s %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", name, rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
+		return r
+	})
+}
+
 // atRate runs recommendations, then /readyz, then the raw read at rate.
 func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRun {
 	run := RateRun{Rate: rate}
@@ -144,8 +159,7 @@ func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRu
 		phases = append(phases, struct {
 			dst **PhaseResult
 			ph  phase
-		}{&run.Readyz, phase{name: "readyz", base: b.base, header: b.header(), rate: rate, duration: b.o.duration,
-			path: func(uint64) string { return "/readyz" }}})
+		}{&run.Readyz, b.readyz(rate, b.o.duration)})
 		if b.world != nil {
 			phases = append(phases, struct {
 				dst **PhaseResult
