@@ -10,6 +10,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -307,7 +308,46 @@ func (s *Service) feedbackOf(st *features.State) features.FeedbackState {
 }
 
 // personalization reports which sets were used and why others were not.
+// The answer depends only on each set's reason, so it is made once per
+// combination and shared (responses never modify it).
 func personalization(st *features.State) Personalization {
+	key, ok := personalizationKey(st)
+	if !ok {
+		return makePersonalization(st)
+	}
+	if p, ok := personalizations.Load(key); ok {
+		return p.(Personalization)
+	}
+	p := makePersonalization(st)
+	personalizations.Store(key, p)
+	return p
+}
+
+// personalizations caches Personalization by personalizationKey.
+var personalizations sync.Map
+
+// reasonCodes number the reasons a set can be withheld for (0: granted).
+var reasonCodes = map[string]uint32{"": 0, consent.ReasonNoRecord: 1, consent.ReasonDenied: 2, consent.ReasonExpired: 3,
+	consent.ReasonReconsentNeeded: 4, consent.ReasonGPC: 5}
+
+// personalizationKey packs each feature set's reason in 3 bits (1<<31: no
+// state read); ok is false for a reason without a code.
+func personalizationKey(st *features.State) (uint32, bool) {
+	if st == nil {
+		return 1 << 31, true
+	}
+	var key uint32
+	for i, set := range consent.FeatureSets {
+		code, ok := reasonCodes[st.Decision.Effective(set).Reason]
+		if !ok {
+			return 0, false
+		}
+		key |= code << (3 * i)
+	}
+	return key, true
+}
+
+func makePersonalization(st *features.State) Personalization {
 	p := Personalization{Level: "none", UsedSets: []string{}, Withheld: []Withheld{}}
 	for _, set := range consent.FeatureSets {
 		if st == nil {
