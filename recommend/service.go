@@ -81,10 +81,18 @@ func NewService(d Deps, cfg Config) *Service {
 		s.replen[c] = true
 	}
 	s.breaker = gobreaker.NewCircuitBreaker[*features.State](gobreaker.Settings{
-		Name: "state-read", Timeout: 2 * time.Second, Interval: 10 * time.Second,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
+		Name: "state-read", Timeout: 2 * time.Second, Interval: 10 * time.Second, ReadyToTrip: readyToTrip,
 	})
 	return s
+}
+
+// readyToTrip opens the breaker when Redis looks down, not when it is
+// only slow now and then: five failures in a row, and at least half of the
+// reads of the last interval failed. A down Redis trips it after five
+// requests; a few reads past the budget on a busy machine among thousands
+// that were not do not turn every following request into the fallback.
+func readyToTrip(c gobreaker.Counts) bool {
+	return c.ConsecutiveFailures >= 5 && 2*c.TotalFailures >= c.Requests
 }
 
 // Recommend answers one request. Redis trouble never makes it fail: the

@@ -101,16 +101,17 @@ func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server
 	b.world = newWorld(b.rdb, b.o.namespace)
 	b.world.budget = b.o.readBudget
 	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History)
-	st, _, ins, err := b.world.seed(ctx, b.o.scale, progress)
+	st, _, _, err := b.world.seed(ctx, b.o.scale, progress)
 	if err != nil {
 		return nil, st, err
 	}
-	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn\n", st.Events, st.Seconds)
+	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn from the store (with validation)\n", st.Events, st.Seconds)
 	t := time.Now()
-	if err := b.world.train(ctx, ins); err != nil {
+	if err := b.world.train(ctx); err != nil {
 		return nil, st, err
 	}
 	st.TrainSecs = time.Since(t).Seconds()
+	fmt.Fprintf(progress, "trained in %.1f s; scoring: %s\n", st.TrainSecs, b.world.currentModel().Scoring().Note)
 	srv, err := b.world.serve(ctx)
 	if err != nil {
 		return nil, st, err
