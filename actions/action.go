@@ -11,7 +11,7 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
-	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/versioned"
 )
 
 // Type is the kind of an action.
@@ -88,7 +88,7 @@ const (
 // or byte offset. It checks the shape only; Validate checks the meaning.
 func Decode(b []byte) (Catalog, error) {
 	var c Catalog
-	if err := rules.DecodeStrict(b, "action catalog", MaxDecodeBytes, &c); err != nil {
+	if err := versioned.DecodeStrict(b, "action catalog", MaxDecodeBytes, &c); err != nil {
 		return Catalog{}, err
 	}
 	if len(c.Actions) > MaxActions {
@@ -98,10 +98,4 @@ func Decode(b []byte) (Catalog, error) {
 }
 
 // clip shortens s for a message.
-func clip(s string) string {
-	const n = 200
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
-}
+var clip = versioned.Clip

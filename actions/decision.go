@@ -63,6 +63,7 @@ const (
 	ReasonNoSaleShare         = "no_sale_share_consent"  // shares data and sale_share is not granted
 	ReasonNoFeatureSetConsent = "no_feature_set_consent" // its condition reads a set not granted; detail: the set
 	ReasonConditionFalse      = "condition_false"        // its condition does not hold for the customer
+	ReasonBudget              = "budget"                 // its condition was not evaluated: the decision's conditions took their budget (rules.DefaultBudget operations)
 	ReasonCapped              = "capped"                 // caps.max_per reached in caps.period
 	ReasonDismissed           = "dismissed_cooldown"     // dismissed within caps.cooldown_after_dismiss
 	ReasonContactPolicy       = "contact_policy"         // the channel's contact limit is reached

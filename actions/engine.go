@@ -193,7 +193,10 @@ func (s *decide) check(i int) (reason, detail string) {
 		}
 		return reason, detail
 	}
-	if a.cond != nil && !s.actionEnv().Holds(a.cond) {
+	if env := s.actionEnv(); a.cond != nil && !env.Holds(a.cond) {
+		if env.OverBudget() {
+			return ReasonBudget, ""
+		}
 		return ReasonConditionFalse, ""
 	}
 	return s.c.capped(i, &s.use, s.lim, s.lmt, req.Now)

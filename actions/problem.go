@@ -1,9 +1,8 @@
 package actions
 
 import (
-	"strings"
-
 	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/versioned"
 )
 
 // Problem is one reason a catalog cannot be published, in the style of
@@ -17,25 +16,10 @@ type Problem struct {
 
 // String renders the problem for messages: `action a1, when 1:9: ...`.
 func (p Problem) String() string {
-	return rules.Describe("action", p.ActionID, p.Field, p.Pos, p.Message)
+	return versioned.Describe("action", p.ActionID, p.Field, p.Pos, p.Message)
 }
 
 // Problems is every problem of one catalog. Validate returns it wrapped in
 // an EInvalid *candor.Error whose message lists them all; use errors.As to
 // get the list.
-type Problems []Problem
-
-// Error lists the problems, one per line.
-func (ps Problems) Error() string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.String()
-	}
-	return strings.Join(s, "\n")
-}
-
-// err returns nil for no problems, else an EInvalid *candor.Error that
-// wraps ps and whose message lists them.
-func (ps Problems) err() error {
-	return rules.Invalid("action catalog", "actions.Validate", len(ps), ps)
-}
+type Problems = versioned.Problems[Problem]

@@ -1,6 +1,10 @@
 package actions
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 )
@@ -25,16 +29,26 @@ type Simulation struct {
 // Stats. Caps count each customer's recorded contacts; decisions within
 // the simulation do not count against each other.
 func (e *Engine) Simulate(customers []*features.State, channel consent.Scope, base Request) Simulation {
+	sim, _ := e.SimulateContext(context.Background(), customers, channel, base)
+	return sim
+}
+
+// SimulateContext is Simulate that stops when ctx ends (a deadline, or the
+// client gone), with ctx's error as EUnavailable.
+func (e *Engine) SimulateContext(ctx context.Context, customers []*features.State, channel consent.Scope, base Request) (Simulation, error) {
 	c := e.catalog()
 	eng := e.WithCatalog(c) // one version for the whole run
 	sim := Simulation{Channel: channel, CatalogVersion: c.Version(), PerAction: map[string]int{},
 		NoneWhy: map[string]int{}, Suppressed: map[string]map[string]int{}}
 	for _, st := range customers[:min(len(customers), MaxSimulate)] {
+		if err := ctx.Err(); err != nil {
+			return Simulation{}, &candor.Error{Code: candor.EUnavailable, Message: fmt.Sprintf("The simulation stopped after %d customers: %v.", sim.Customers, err), Op: "actions.Simulate", Err: err}
+		}
 		req := base
 		req.State, req.Channel = st, channel
 		sim.add(eng.Decide(req))
 	}
-	return sim
+	return sim, nil
 }
 
 // add counts one decision.

@@ -25,7 +25,7 @@ func Validate(c Catalog) (*Compiled, error) {
 	var probs Problems
 	if len(c.Actions) > MaxActions {
 		probs = append(probs, Problem{Field: "actions", Message: fmt.Sprintf("a catalog may hold at most %d actions, got %d", MaxActions, len(c.Actions))})
-		return nil, probs.err()
+		return nil, probs.Err("action catalog", "actions.Validate")
 	}
 	out := &Compiled{cat: c, actions: make([]compiled, len(c.Actions)), index: make(map[string]int, len(c.Actions))}
 	for i, a := range c.Actions {
@@ -37,7 +37,7 @@ func Validate(c Catalog) (*Compiled, error) {
 		probs = append(probs, ps...)
 		out.actions[i] = ca
 	}
-	if err := probs.err(); err != nil {
+	if err := probs.Err("action catalog", "actions.Validate"); err != nil {
 		return nil, err
 	}
 	return out, nil

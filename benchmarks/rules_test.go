@@ -52,7 +52,7 @@ func BenchmarkRulesApply(b *testing.B) {
 // a new Compiled (untimed) before each run.
 func benchApply(b *testing.B, c *rules.Compiled, req rules.Request, cands []rules.Candidate, fresh func() *rules.Compiled) {
 	work := make([]rules.Candidate, len(cands))
-	kept := 0
+	kept, ops, over := 0, 0, 0
 	b.ReportAllocs()
 	for b.Loop() {
 		if fresh != nil {
@@ -61,10 +61,16 @@ func benchApply(b *testing.B, c *rules.Compiled, req rules.Request, cands []rule
 			b.StartTimer()
 		}
 		copy(work, cands)
-		kept = len(c.Apply(req, work).Candidates)
+		res := c.Apply(req, work)
+		kept, ops = len(res.Candidates), res.Ops
+		if res.OverBudget {
+			over++
+		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/apply")
 	b.ReportMetric(float64(kept), "kept")
+	b.ReportMetric(float64(ops), "rule-ops")
+	b.ReportMetric(float64(over)/float64(b.N), "over-budget/op")
 }
 
 func compileRules(b *testing.B, rs rules.Ruleset) *rules.Compiled {

@@ -72,7 +72,8 @@ type MeasureOptions struct {
 }
 
 // Measure asks the scorer, as the API would, for k items for every
-// customer of c with held-out items, and scores the lists against test.
+// customer of c with held-out items (recommend.Service.RankIDs: the API's
+// ranking without its explanations), and scores the lists against test.
 // The requests carry no context and the empty ruleset.
 func Measure(ctx context.Context, m *models.Model, c *Corpus, test Relevant, o MeasureOptions) (*Measurement, error) {
 	o = o.withDefaults()
@@ -88,14 +89,14 @@ func Measure(ctx context.Context, m *models.Model, c *Corpus, test Relevant, o M
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				resp, err := svc.Rank(custs[i], recommend.Request{CustomerID: custs[i].CustomerID, N: o.K})
+				ids, err := svc.RankIDs(custs[i], recommend.Request{CustomerID: custs[i].CustomerID, N: o.K})
 				if err != nil {
 					mu.Lock()
 					firstErr = err
 					mu.Unlock()
 					continue
 				}
-				lists[i] = itemIDs(resp)
+				lists[i] = ids
 			}
 		}()
 	}
@@ -157,14 +158,6 @@ func measured(c *Corpus, test Relevant, limit int) []*features.State {
 		picked[i] = out[i*len(out)/limit]
 	}
 	return picked
-}
-
-func itemIDs(r *recommend.Response) []string {
-	out := make([]string, len(r.Items))
-	for i, it := range r.Items {
-		out[i] = it.ItemID
-	}
-	return out
 }
 
 // score averages the metrics over all customers and per level.

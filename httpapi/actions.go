@@ -152,7 +152,9 @@ func (nb *NextBest) madeLive(c echo.Context, cat actions.Catalog, err error) err
 
 func handleValidateActions(nb *NextBest) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := nb.Service.Validate(c.Request().Context()); err != nil {
+		ctx, cancel := marketerContext(c)
+		defer cancel()
+		if err := nb.Service.Validate(ctx); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"valid": true})
@@ -284,7 +286,8 @@ func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
 		if len(in.Customers) == 0 || len(in.Customers) > 1000 {
 			return candor.Errorf(candor.EInvalid, "customers must list 1-1000 customer IDs")
 		}
-		ctx := c.Request().Context()
+		ctx, cancel := marketerContext(c)
+		defer cancel()
 		eng := nb.Engine
 		if in.Draft {
 			draft, err := nb.Service.CompileDraft(ctx)
@@ -300,11 +303,15 @@ func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
 				return err
 			}
 			st, err := nb.Reader.ReadState(ctx, id, req, features.ReadOptions{})
-			if err != nil {
+			if err := deadline(ctx, err, "simulation"); err != nil {
 				return err
 			}
 			states = append(states, st)
 		}
-		return c.JSON(http.StatusOK, eng.Simulate(states, ch, actions.Request{Now: req.Now, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()}))
+		sim, err := eng.SimulateContext(ctx, states, ch, actions.Request{Now: req.Now, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()})
+		if err := deadline(ctx, err, "simulation"); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, sim)
 	}
 }

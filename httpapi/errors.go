@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/candorhq/candor"
-	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/versioned"
 )
 
 // Transport-level codes that have no domain meaning.
@@ -53,9 +53,32 @@ type errorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	RequestID string `json:"request_id"`
-	// Problems lists every problem of an invalid ruleset, with rule IDs
-	// and positions, for tools; the message says the same in words.
-	Problems rules.Problems `json:"problems,omitempty"`
+	// Problems lists every problem of an invalid ruleset or action catalog
+	// (rules.Problems, actions.Problems), with rule or action IDs and
+	// positions, for tools; the message says the same in words.
+	Problems []problem `json:"problems,omitempty"`
+}
+
+// problem is one problem of a refused ruleset (rules.Problem) or action
+// catalog (actions.Problem): the fields of both.
+type problem struct {
+	RuleID   string        `json:"rule_id,omitempty"`
+	ActionID string        `json:"action_id,omitempty"`
+	Field    string        `json:"field"`
+	Pos      versioned.Pos `json:"pos,omitzero"`
+	Message  string        `json:"message"`
+}
+
+// problemsOf returns the problems err lists, if any.
+func problemsOf(err error) []problem {
+	var l versioned.Lister
+	if !errors.As(err, &l) {
+		return nil
+	}
+	var out []problem
+	b, _ := json.Marshal(l.List())
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // toCandor turns any error a handler or echo returns into a *candor.Error.
@@ -101,10 +124,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		c.Response().Header().Set("Retry-After", "3600") // per-customer limits count per hour
 	}
 	body := errorBody{Error: errorDetail{Code: ce.Code, Message: ce.Message, RequestID: requestID(c)}}
-	var ps rules.Problems
-	if errors.As(err, &ps) {
-		body.Error.Problems = ps
-	}
+	body.Error.Problems = problemsOf(err)
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return

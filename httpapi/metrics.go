@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/candorhq/candor/rules"
 )
 
 type httpMetrics struct {
@@ -24,7 +26,11 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	overBudget := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "candor_rules_over_budget_total",
+		Help: "Recommendation requests whose rules took their budget of operations, so that some rules were not (fully) applied.",
+	}, func() float64 { return float64(rules.OverBudgetTotal()) })
+	reg.MustRegister(m.requests, m.latency, overBudget)
 	return m
 }
 

@@ -141,7 +141,8 @@ func handleRecommendPreview(svc *recommend.Service, rs *rules.Service) echo.Hand
 		if (in.CustomerID == "") == (in.Profile == nil) {
 			return candor.Errorf(candor.EInvalid, "send either customer_id or a synthetic profile")
 		}
-		ctx := c.Request().Context()
+		ctx, cancel := marketerContext(c)
+		defer cancel()
 		var draft *rules.Compiled
 		if in.Draft != "" {
 			d, _, err := rs.CompileDraft(ctx, in.Draft)
@@ -152,7 +153,7 @@ func handleRecommendPreview(svc *recommend.Service, rs *rules.Service) echo.Hand
 		}
 		req := recommend.Request{CustomerID: in.CustomerID, N: in.N, Placement: in.Placement, ItemID: in.ItemID, Cart: in.Cart, Category: in.Category}
 		tr, err := svc.Preview(ctx, req, in.Profile, draft)
-		if err != nil {
+		if err := deadline(ctx, err, "preview"); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, tr)

@@ -49,15 +49,18 @@ func handlePutDraft(svc *rules.Service) echo.HandlerFunc {
 type validateResponse struct {
 	Valid    bool            `json:"valid"`
 	Warnings []rules.Warning `json:"warnings"`
+	Cost     *rules.Estimate `json:"cost"`
 }
 
 func handleValidate(svc *rules.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ws, err := svc.Validate(c.Request().Context(), c.Param("name"))
+		ctx, cancel := marketerContext(c)
+		defer cancel()
+		rs, ws, err := svc.CheckDraft(ctx, c.Param("name"))
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, validateResponse{Valid: true, Warnings: nonNil(ws)})
+		return c.JSON(http.StatusOK, validateResponse{Valid: true, Warnings: nonNil(ws), Cost: rs.Estimate()})
 	}
 }
 
@@ -155,6 +158,18 @@ type previewRequest struct {
 	Placement string   `json:"placement"`
 }
 
+// previewResponse is the preview of a draft and its cost: estimated as at
+// validation, and measured over the customers previewed.
+type previewResponse struct {
+	*recommend.RulesDiff
+	Cost previewCost `json:"cost"`
+}
+
+type previewCost struct {
+	Estimate *rules.Estimate `json:"estimate"`
+	Measured *rules.Measured `json:"measured"`
+}
+
 func handlePreview(svc *rules.Service, rec *recommend.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req previewRequest
@@ -164,7 +179,8 @@ func handlePreview(svc *rules.Service, rec *recommend.Service) echo.HandlerFunc 
 		if len(req.Customers) == 0 || len(req.Customers) > 200 {
 			return candor.Errorf(candor.EInvalid, "customers must list 1-200 customer IDs to preview")
 		}
-		ctx := c.Request().Context()
+		ctx, cancel := marketerContext(c)
+		defer cancel()
 		draft, ws, err := svc.CompileDraft(ctx, c.Param("name"))
 		if err != nil {
 			return err
@@ -174,10 +190,10 @@ func handlePreview(svc *rules.Service, rec *recommend.Service) echo.HandlerFunc 
 			return err
 		}
 		d, err := rec.PreviewRules(ctx, req.Customers, req.N, req.Placement, live, draft)
-		if err != nil {
+		if err := deadline(ctx, err, "preview"); err != nil {
 			return err
 		}
 		d.Warnings = nonNil(ws)
-		return c.JSON(http.StatusOK, d)
+		return c.JSON(http.StatusOK, previewResponse{RulesDiff: d, Cost: previewCost{Estimate: draft.Estimate(), Measured: draft.Measured()}})
 	}
 }

@@ -32,13 +32,15 @@ type explainer struct {
 	ev     []evidenceValue
 	ctrl   []Control
 	bodies [][2]FeedbackBody
+	rs     []Reason // the reasons of every item, one arena
+	ids    []string // their evidence
 }
 
 // explain turns a candidate's parts into reasons whose contributions sum,
 // in the listed order, exactly to the returned score.
 func (x *explainer) explain(ps []part) ([]Reason, float64) {
 	x.group(ps)
-	reasons := make([]Reason, len(x.groups))
+	reasons := x.takeReasons(len(x.groups))
 	for i := range x.groups {
 		g := &x.groups[i]
 		ev := x.ev[g.lo : g.lo+g.n]
@@ -48,7 +50,7 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 		}
 		// evidence by its contribution, largest first
 		slices.SortStableFunc(ev, func(a, b evidenceValue) int { return cmp.Compare(b.value, a.value) })
-		ids := evidenceIDs(ev)
+		ids := x.evidenceIDs(ev)
 		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, x.cat)}
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Contribution, a.Contribution) })
@@ -85,7 +87,7 @@ func (x *explainer) group(ps []part) {
 }
 
 // evidenceIDs returns the non-empty evidence of ev in order; nil if none.
-func evidenceIDs(ev []evidenceValue) []string {
+func (x *explainer) evidenceIDs(ev []evidenceValue) []string {
 	n := 0
 	for _, e := range ev {
 		if e.id != "" {
@@ -95,13 +97,26 @@ func evidenceIDs(ev []evidenceValue) []string {
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, 0, n)
+	if cap(x.ids)-len(x.ids) < n {
+		x.ids = make([]string, 0, max(n, 8*x.items))
+	}
+	start := len(x.ids)
 	for _, e := range ev {
 		if e.id != "" {
-			out = append(out, e.id)
+			x.ids = append(x.ids, e.id)
 		}
 	}
-	return out
+	return x.ids[start:len(x.ids):len(x.ids)]
+}
+
+// takeReasons returns n reasons from the response's arena.
+func (x *explainer) takeReasons(n int) []Reason {
+	if cap(x.rs)-len(x.rs) < n {
+		x.rs = make([]Reason, 0, max(n, 4*x.items))
+	}
+	start := len(x.rs)
+	x.rs = x.rs[:start+n]
+	return x.rs[start : start+n : start+n]
 }
 
 func sentence(kind string, evidence []string, cat *catalog.Snapshot) string {

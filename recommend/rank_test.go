@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -283,5 +284,25 @@ func TestOlderPurchasesAreExcluded(t *testing.T) {
 	}
 	if len(resp.Items) != 10 {
 		t.Errorf("%d items", len(resp.Items))
+	}
+}
+
+// TestRankIDsIsRank: the order offline evaluation reads is the order the
+// API returns.
+func TestRankIDsIsRank(t *testing.T) {
+	cat, m := recommendtest.World(28, 240)
+	rng := rand.New(rand.NewPCG(5, 6))
+	svc := newService(&fakeReader{}, cat, m)
+	for i := range 50 {
+		st := stateWith("c", full(), randomIDs(rng, rng.IntN(10), 240), randomIDs(rng, rng.IntN(20), 240), []string{"books"})
+		req := recommend.Request{CustomerID: "c", N: 1 + rng.IntN(40)}
+		resp, err := svc.Rank(st, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := svc.RankIDs(st, req)
+		if !slices.Equal(got, ids(resp)) {
+			t.Fatalf("request %d: RankIDs %v, Rank %v", i, got, ids(resp))
+		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 
 // applyRules runs the live ruleset over the candidates (best first) and
 // returns them in the ruleset's order. Every boost or bury becomes a part
-// of its item's score, disclosed as a promoted or demoted reason.
-func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request, tr *Trace) []candidate {
+// of its item's score, disclosed as a promoted or demoted reason. When the
+// rules ran out of their budget, the warning saying so is added to
+// warnings.
+func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request, tr *Trace, warnings *[]string) []candidate {
 	if rs == emptyRules || len(cands) == 0 {
 		return cands
 	}
@@ -23,6 +25,9 @@ func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st
 	rreq.Category, rreq.ItemID, rreq.Cart, rreq.Catalog = req.Category, req.ItemID, req.Cart, cat
 	rreq.Trace = tr != nil
 	res := rs.Apply(rreq, in)
+	if w := res.Warning(); w != "" {
+		*warnings = append(*warnings, w)
+	}
 	if tr != nil {
 		tr.RuleEvents = append(tr.RuleEvents, res.Trace...)
 	}

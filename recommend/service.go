@@ -9,6 +9,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -79,10 +80,18 @@ func NewService(d Deps, cfg Config) *Service {
 		s.replen[c] = true
 	}
 	s.breaker = gobreaker.NewCircuitBreaker[*features.State](gobreaker.Settings{
-		Name: "state-read", Timeout: 2 * time.Second, Interval: 10 * time.Second,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
+		Name: "state-read", Timeout: 2 * time.Second, Interval: 10 * time.Second, ReadyToTrip: readyToTrip,
 	})
 	return s
+}
+
+// readyToTrip opens the breaker when Redis looks down, not when it is
+// only slow now and then: five failures in a row, and at least half of the
+// reads of the last interval failed. A down Redis trips it after five
+// requests; a few reads past the budget on a busy machine among thousands
+// that were not do not turn every following request into the fallback.
+func readyToTrip(c gobreaker.Counts) bool {
+	return c.ConsecutiveFailures >= 5 && 2*c.TotalFailures >= c.Requests
 }
 
 // Recommend answers one request. Redis trouble never makes it fail: the
@@ -151,6 +160,27 @@ func (s *Service) Rank(st *features.State, req Request) (*Response, error) {
 	return s.build(m, s.catalog(), st, Fallback{}, &req, s.ruleset(), nil), nil
 }
 
+// RankIDs ranks exactly as Rank does and returns only the items, best
+// first: the same evidence, selection, scores and rules, without writing
+// the explanations, which do not change the order. Offline evaluation
+// needs only the order.
+func (s *Service) RankIDs(st *features.State, req Request) ([]string, error) {
+	if err := req.Normalize(s.now()); err != nil {
+		return nil, err
+	}
+	m := s.model()
+	if m == nil {
+		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
+	}
+	var warnings []string
+	cands, _, _ := s.rank(m, s.catalog(), st, gather(m, st, &req), &req, s.ruleset(), nil, &warnings)
+	out := make([]string, len(cands))
+	for i := range cands {
+		out[i] = cands[i].id
+	}
+	return out, nil
+}
+
 // build scores, filters and explains.
 func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb Fallback, req *Request, rs *rules.Compiled, tr *Trace) *Response {
 	resp := &Response{DecisionID: NewDecisionID(), ModelVersion: m.Version(), Fallback: fb,
@@ -165,7 +195,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
 	resp.RulesetVersion = rs.Version()
-	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr)
+	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr, &resp.Warnings)
 	resp.Items = make([]Item, 0, len(cands))
 	x := &explainer{cat: cat, items: len(cands)}
 	idx := s.popular.get(m, cat)
@@ -187,21 +217,23 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 // parts. Filters apply while candidates are selected; when the rules leave
 // fewer than n and more eligible items exist, it selects again from a
 // pool four times larger. A list shorter than n comes with its reason.
-func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace) ([]candidate, candidateParts, *Shortfall) {
+func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace, warnings *[]string) ([]candidate, candidateParts, *Shortfall) {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
 	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
+	before := len(*warnings)
 	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
 		tr.reset()
+		*warnings = (*warnings)[:before] // a pass redone with a larger pool warns afresh
 		sel := newSelection(m, acc, f, np, tr, max(want, 1))
 		sel.run()
 		exhausted := !sel.full()
 		picks := withPinned(sel.sorted(), m, rs, acc, f, np)
 		cands, parts := candidates(m, idx, picks, acc, ev, np)
-		cands = applyRules(rs, cands, cat, st, req, tr)
+		cands = applyRules(rs, cands, cat, st, req, tr, warnings)
 		if len(cands) >= req.N {
 			return cands[:req.N], parts, nil
 		}
@@ -286,7 +318,46 @@ func (s *Service) feedbackOf(st *features.State) features.FeedbackState {
 }
 
 // personalization reports which sets were used and why others were not.
+// The answer depends only on each set's reason, so it is made once per
+// combination and shared (responses never modify it).
 func personalization(st *features.State) Personalization {
+	key, ok := personalizationKey(st)
+	if !ok {
+		return makePersonalization(st)
+	}
+	if p, ok := personalizations.Load(key); ok {
+		return p.(Personalization)
+	}
+	p := makePersonalization(st)
+	personalizations.Store(key, p)
+	return p
+}
+
+// personalizations caches Personalization by personalizationKey.
+var personalizations sync.Map
+
+// reasonCodes number the reasons a set can be withheld for (0: granted).
+var reasonCodes = map[string]uint32{"": 0, consent.ReasonNoRecord: 1, consent.ReasonDenied: 2, consent.ReasonExpired: 3,
+	consent.ReasonReconsentNeeded: 4, consent.ReasonGPC: 5}
+
+// personalizationKey packs each feature set's reason in 3 bits (1<<31: no
+// state read); ok is false for a reason without a code.
+func personalizationKey(st *features.State) (uint32, bool) {
+	if st == nil {
+		return 1 << 31, true
+	}
+	var key uint32
+	for i, set := range consent.FeatureSets {
+		code, ok := reasonCodes[st.Decision.Effective(set).Reason]
+		if !ok {
+			return 0, false
+		}
+		key |= code << (3 * i)
+	}
+	return key, true
+}
+
+func makePersonalization(st *features.State) Personalization {
 	p := Personalization{Level: "none", UsedSets: []string{}, Withheld: []Withheld{}}
 	for _, set := range consent.FeatureSets {
 		if st == nil {

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,6 +19,8 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/versioned"
 )
 
 // testCatalog returns a valid catalog of email actions with the IDs given.
@@ -80,7 +83,7 @@ func TestActionsStore(t *testing.T) {
 		if e := audit[1]; e.Version != 2 || !slices.Equal(e.Diff.Added, []string{"b"}) {
 			t.Errorf("second audit entry %+v", e)
 		}
-		if rs, err := st.RulesAudit(ctx, 10); err != nil || len(rs) != 0 {
+		if rs, err := rules.NewService(st, rules.Config{}).Audit(ctx, "", 10); err != nil || len(rs) != 0 {
 			t.Errorf("RulesAudit sees %d entries, %v; want the actions' entries skipped", len(rs), err)
 		}
 		ns := db.Namespace + ":{shared}" // one hash tag: the publish MULTI writes them together
@@ -90,7 +93,7 @@ func TestActionsStore(t *testing.T) {
 				t.Errorf("%s is a %q, want %s", key, got, typ)
 			}
 		}
-		if err := st.PublishActions(ctx, actions.Catalog{Version: 2}, actions.AuditEntry{}); candor.ErrorCode(err) != candor.EConflict {
+		if err := st.PublishDoc(ctx, versioned.Ref{Kind: actions.Kind}, 2, []byte(`{"version":2}`), []byte(`{}`)); candor.ErrorCode(err) != candor.EConflict {
 			t.Errorf("publishing a stale version = %v, want conflict", err)
 		}
 	})
@@ -114,7 +117,8 @@ func TestActionsConcurrentPublish(t *testing.T) {
 			wg.Go(func() {
 				c := testCatalog(fmt.Sprintf("a%d", k))
 				c.Version = 1
-				switch err := st.PublishActions(context.Background(), c, actions.AuditEntry{Version: 1}); candor.ErrorCode(err) {
+				body, _ := json.Marshal(c)
+				switch err := st.PublishDoc(context.Background(), versioned.Ref{Kind: actions.Kind}, 1, body, []byte(`{"version":1}`)); candor.ErrorCode(err) {
 				case "":
 					wins.Add(1)
 				case candor.EConflict:

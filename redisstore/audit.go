@@ -2,32 +2,29 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/versioned"
 )
 
-// auditPage is how many stream entries readAudit reads at a time.
+// auditPage is how many stream entries Audit reads at a time.
 const auditPage = 200
 
-// readAudit returns up to limit entries of one kind from the shared audit
-// stream, newest first, each decoded from its JSON "entry" field and given
-// the stream ID by withID. Entries of other kinds, and entries that do not
-// decode, are skipped.
-func readAudit[T any](ctx context.Context, s *Store, op, kind string, limit int, withID func(*T, string)) ([]T, error) {
-	out := []T{}
+// DocAudit implements versioned.Store: it pages back through the shared audit
+// stream, keeping the entries of doc's kind (and name, when set). Entries
+// of other kinds are skipped.
+func (s *Store) DocAudit(ctx context.Context, doc versioned.Ref, limit int) ([]versioned.Record, error) {
+	out := []versioned.Record{}
 	end := "+"
 	for len(out) < limit {
 		msgs, err := s.rdb.XRevRangeN(ctx, s.keys.audit(), end, "-", auditPage).Result()
 		if err != nil {
-			return nil, translate(op, err)
+			return nil, translate("redisstore.Audit", err)
 		}
 		for _, m := range msgs {
-			if e, ok := decodeAuditEntry[T](m, kind); ok && len(out) < limit {
-				withID(&e, m.ID)
-				out = append(out, e)
+			if r, ok := auditRecord(m, doc); ok && len(out) < limit {
+				out = append(out, r)
 			}
 		}
 		if len(msgs) < auditPage {
@@ -38,22 +35,19 @@ func readAudit[T any](ctx context.Context, s *Store, op, kind string, limit int,
 	return out, nil
 }
 
-func decodeAuditEntry[T any](m redis.XMessage, kind string) (T, bool) {
-	var e T
+// auditRecord returns m when it is an entry of doc. Rulesets published
+// before the shared mechanism name themselves in a "ruleset" field.
+func auditRecord(m redis.XMessage, doc versioned.Ref) (versioned.Record, bool) {
 	body, _ := m.Values["entry"].(string)
-	if m.Values["kind"] != kind || json.Unmarshal([]byte(body), &e) != nil {
-		return e, false
+	if m.Values["kind"] != doc.Kind || body == "" {
+		return versioned.Record{}, false
 	}
-	return e, true
-}
-
-// decodeStored decodes a JSON document Candor stored; one that does not
-// decode is an internal error of op.
-func decodeStored[T any](op string, b []byte) (T, error) {
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		var zero T
-		return zero, &candor.Error{Code: candor.EInternal, Op: op, Err: err}
+	name, ok := m.Values["name"].(string)
+	if !ok {
+		name, _ = m.Values["ruleset"].(string)
 	}
-	return v, nil
+	if doc.Name != "" && name != doc.Name {
+		return versioned.Record{}, false
+	}
+	return versioned.Record{ID: m.ID, Entry: []byte(body)}, true
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/recommend"
-	"github.com/candorhq/candor/rules"
-	"github.com/candorhq/candor/rules/rulestest"
+	"github.com/candorhq/candor/versioned"
+	"github.com/candorhq/candor/versioned/versionedtest"
 )
 
 // TestStoreOnCluster holds the store to its contracts on a real
@@ -27,8 +27,8 @@ func TestStoreOnCluster(t *testing.T) {
 	t.Run("consent", func(t *testing.T) {
 		consenttest.Run(t, func(t *testing.T) consent.Store { return fresh() })
 	})
-	t.Run("rules", func(t *testing.T) {
-		rulestest.Run(t, func(t *testing.T) rules.Store { return fresh() })
+	t.Run("documents", func(t *testing.T) {
+		versionedtest.Run(t, func(t *testing.T) versioned.Store { return fresh() })
 	})
 	t.Run("actions", func(t *testing.T) {
 		svc := actions.NewService(fresh(), nil)

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,9 +56,6 @@ func (s *Store) readCall(customerID string, req consent.Request, o features.Read
 	args = append(append(append(args, consentArgs(req)...), len(consent.FeatureSets), max(o.Recent, 0)), readSetArgs...)
 	return keys, args
 }
-
-// purchasesIndex is the position of purchases in consent.FeatureSets.
-var purchasesIndex = slices.Index(consent.FeatureSets, consent.Purchases)
 
 // readSuffixes are the key suffixes of the gated read after the customer's
 // prefix, in the script's KEYS order: consent, feedback, contacts, then one
@@ -156,8 +152,10 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 
 func (s *Store) decodeState(id string, req consent.Request, res []any) (*features.State, error) {
 	st := &features.State{CustomerID: id, Interactions: map[consent.Scope][]features.Interaction{}}
-	st.Decision = consent.Evaluate(decodeConsent(res[0]), req)
-	st.ConsentHead = consentHead(res[0])
+	packedConsent, _ := res[0].(string)
+	fields := splitPairs(packedConsent)
+	st.Decision = consent.Evaluate(decodeConsent(fields), req)
+	st.ConsentHead = fields[fieldHead]
 	grant := st.Decision.Grant()
 	packed, _ := res[2].([]any)
 	for i, set := range consent.FeatureSets {
@@ -170,36 +168,21 @@ func (s *Store) decodeState(id string, req consent.Request, res []any) (*feature
 		}
 		s.decodeSet(st, set, data)
 	}
-	st.Feedback = pairsToMap(res[3])
-	st.Contacts = decodeContacts(res[4])
-	if older, _ := res[5].([]any); len(older) > 0 && grant.Has(consent.Purchases) {
-		if data, ok := older[purchasesIndex].(string); ok && data != "" {
-			st.Older = strings.Split(data, "\n")
-		}
+	feedback, _ := res[3].(string)
+	st.Feedback = splitPairs(feedback)
+	contacts, _ := res[4].(string)
+	st.Contacts = decodeContacts(contacts)
+	if older, _ := res[5].(string); older != "" && grant.Has(consent.Purchases) {
+		st.Older = strings.Split(older, "\n")
 	}
 	return st, nil
 }
 
-// consentHead returns the log head field of HGETALL output, or "".
-func consentHead(v any) string {
-	flat, _ := v.([]any)
-	for i := 0; i+1 < len(flat); i += 2 {
-		if f, _ := flat[i].(string); f == fieldHead {
-			h, _ := flat[i+1].(string)
-			return h
-		}
-	}
-	return ""
-}
-
-// decodeConsent turns HGETALL output into records. A malformed record is
-// left out, so it counts as no record (fail closed).
-func decodeConsent(v any) map[consent.Scope]consent.Record {
-	flat, _ := v.([]any)
-	recs := make(map[consent.Scope]consent.Record, len(flat)/2)
-	for i := 0; i+1 < len(flat); i += 2 {
-		f, _ := flat[i].(string)
-		val, _ := flat[i+1].(string)
+// decodeConsent turns the consent hash's fields into records. A malformed
+// record is left out, so it counts as no record (fail closed).
+func decodeConsent(fields map[string]string) map[consent.Scope]consent.Record {
+	recs := make(map[consent.Scope]consent.Record, len(fields))
+	for f, val := range fields {
 		sc := consent.Scope(f)
 		if !sc.Valid() {
 			continue
@@ -252,23 +235,13 @@ func splitPairs(data string) map[string]string {
 	return m
 }
 
-func pairsToMap(v any) map[string]string {
-	flat, _ := v.([]any)
-	m := make(map[string]string, len(flat)/2)
-	for i := 0; i+1 < len(flat); i += 2 {
-		k, _ := flat[i].(string)
-		val, _ := flat[i+1].(string)
-		m[k] = val
-	}
-	return m
-}
-
-func decodeContacts(v any) []features.Contact {
-	flat, _ := v.([]any)
-	out := make([]features.Contact, 0, len(flat)/2)
-	for i := 0; i+1 < len(flat); i += 2 {
-		m, _ := flat[i].(string)
-		sc, _ := flat[i+1].(string)
+// decodeContacts parses "member\nscore\n..." of the contacts ZSET.
+func decodeContacts(data string) []features.Contact {
+	out := make([]features.Contact, 0, strings.Count(data, "\n")/2+1)
+	for data != "" {
+		m, rest, _ := strings.Cut(data, "\n")
+		sc, rest2, _ := strings.Cut(rest, "\n")
+		data = rest2
 		sec, err := strconv.ParseFloat(sc, 64)
 		if err != nil {
 			continue

@@ -306,7 +306,7 @@ func TestLuaConsentMatchesGo(t *testing.T) {
 				r.Now = t0.Add(395 * 24 * time.Hour) // the exact boundary of the default max age
 			}
 			lua := luaReasons(t, db, st, id, scopes, r)
-			want := consent.Evaluate(decodeConsent(flatten(raw)), r)
+			want := consent.Evaluate(decodeConsent(stringsOf(raw)), r)
 			for j, s := range scopes {
 				if got := want.Effective(s).Reason; lua[j] != got {
 					t.Fatalf("case %d scope %s: lua %q, go %q; records %v request %+v", i, s, lua[j], got, raw, r)
@@ -338,10 +338,10 @@ func randomConsent(rng *rand.Rand, scopes []consent.Scope) map[string]any {
 	return m
 }
 
-func flatten(m map[string]any) []any {
-	var out []any
+func stringsOf(m map[string]any) map[string]string {
+	out := map[string]string{}
 	for k, v := range m {
-		out = append(out, k, v)
+		out[k], _ = v.(string)
 	}
 	return out
 }
@@ -360,12 +360,8 @@ func luaReasons(t *testing.T, db *redistest.DB, st *Store, id string, scopes []c
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := res[1].([]any)
-	out := make([]string, len(raw))
-	for i, v := range raw {
-		out[i], _ = v.(string)
-	}
-	return out
+	packed, _ := res[1].(string)
+	return strings.Split(packed, "\n")
 }
 
 func TestScanStatesReadsOnlyGrantedData(t *testing.T) {

@@ -1,5 +1,7 @@
 package redisstore
 
+import "github.com/candorhq/candor/versioned"
+
 // keys builds every Redis key name Candor uses. All of one customer's keys
 // share the hash tag {c:<id>} so that one Lua script may touch them all, on
 // Redis Cluster too. Shared keys that one script or MULTI writes together
@@ -37,6 +39,23 @@ func (k keys) events() string           { return k.ns + ":events" }
 func (k keys) audit() string            { return k.shared() + ":audit" }
 func (k keys) customers() string        { return k.ns + ":customers" }
 func (k keys) modelKey(v string) string { return k.shared() + ":model:" + v }
+
+// Keys of one published document (a ruleset, the action catalog), beside
+// the shared audit stream: <ns>:{shared}:<kind>[:<name>]:draft|versions|live.
+func (k keys) document(d versioned.Ref) string {
+	p := k.shared() + ":" + d.Kind
+	if d.Name != "" {
+		p += ":" + d.Name
+	}
+	return p
+}
+func (k keys) docDraft(d versioned.Ref) string    { return k.document(d) + ":draft" }    // STRING: JSON
+func (k keys) docVersions(d versioned.Ref) string { return k.document(d) + ":versions" } // HASH: version -> JSON
+func (k keys) docLive(d versioned.Ref) string     { return k.document(d) + ":live" }     // STRING: version
+
+// actionResponses counts impressions and clicks per action; written alone,
+// so it has no hash tag.
+func (k keys) actionResponses() string { return k.ns + ":actions:responses" } // HASH: "<event>:<action>" -> count
 
 // rateLimit counts one customer's uses of a rate-limited action. It is
 // outside the customer's keys, so that the erasure it limits does not

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/versioned"
 )
 
 // Keys written under the names before the {shared} tag move to the names
@@ -27,7 +28,7 @@ func TestMigrateSharedMovesOldNames(t *testing.T) {
 		if err != nil || n != 3 {
 			t.Fatalf("moved %d, %v; want 3", n, err)
 		}
-		for k, want := range map[string]string{st.keys.rulesDraft("default"): "draft", st.keys.actionsLive(): "3", st.keys.liveModel(): "v2", st.keys.audit(): "x"} {
+		for k, want := range map[string]string{st.keys.docDraft(versioned.Ref{Kind: "rules", Name: "default"}): "draft", st.keys.docLive(versioned.Ref{Kind: "actions"}): "3", st.keys.liveModel(): "v2", st.keys.audit(): "x"} {
 			if got, _ := db.Client.Get(ctx, k).Result(); got != want {
 				t.Errorf("%s = %q, want %q", k, got, want)
 			}

@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/candorhq/candor/catalog"
 )
@@ -43,6 +45,29 @@ type Result struct {
 	// item-only parts of conditions, evaluated once per item and cached,
 	// are not counted here (they count as false too).
 	Errors int
+	// Ops is the operations the request's conditions took (see
+	// Request.Budget).
+	Ops int
+	// OverBudget reports that the request's budget ran out: the rules in
+	// Cut had an evaluation refused, so they were not applied, or not to
+	// every candidate (a refused evaluation counts as false). The trace
+	// has an EffectSkipped event with SkipBudget for each.
+	OverBudget bool
+	Cut        []string // rule IDs, in rule order
+}
+
+// Warning returns, when the request's rules budget ran out, a sentence
+// for the response's warnings that names the rules it cut; else "".
+func (res *Result) Warning() string {
+	if !res.OverBudget {
+		return ""
+	}
+	ids := res.Cut
+	more := ""
+	if len(ids) > 10 {
+		ids, more = ids[:10], fmt.Sprintf(" and %d more", len(res.Cut)-10)
+	}
+	return fmt.Sprintf("the rules took more than their budget of operations, so rules %s%s were not fully applied", strings.Join(ids, ", "), more)
 }
 
 // Event is one entry of a trace.
@@ -70,6 +95,7 @@ const (
 	SkipPlacement = "placement" // not for this placement
 	SkipConsent   = "consent"   // reads a feature set the customer has not granted
 	SkipCondition = "condition" // its request-level condition is false
+	SkipBudget    = "budget"    // the request's rules budget ran out (see Result.OverBudget)
 )
 
 // Apply runs the ruleset over the candidates of one request:
@@ -101,6 +127,7 @@ func (c *Compiled) Apply(req Request, cands []Candidate) Result {
 	r.sort()
 	r.cut()
 	r.pin()
+	r.finish()
 	return r.result()
 }
 

@@ -3,12 +3,9 @@ package rules
 import (
 	"slices"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/compiler"
-	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/parser"
-	"github.com/expr-lang/expr/vm"
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
@@ -19,7 +16,7 @@ import (
 // in facts) and the request side once per request; only the operator runs
 // per candidate, natively.
 type comparison struct {
-	item, request *vm.Program
+	item, request program
 	op            string // "==", "!=" or "in"
 	itemLeft      bool   // the item side is the left operand
 	negate        bool   // under `not` / `!`
@@ -27,7 +24,7 @@ type comparison struct {
 }
 
 // asComparison returns n as a comparison when it has that shape.
-func asComparison(src string, n ast.Node, tree *parser.Tree) (comparison, bool) {
+func asComparison(src string, n ast.Node, tree *parser.Tree, lim *limiter) (comparison, bool) {
 	var c comparison
 	if u, ok := n.(*ast.UnaryNode); ok && (u.Operator == "not" || u.Operator == "!") {
 		c.negate = true
@@ -49,25 +46,12 @@ func asComparison(src string, n ast.Node, tree *parser.Tree) (comparison, bool) 
 	if c.itemLeft {
 		itemSide, reqSide = b.Left, b.Right
 	}
-	cfg := valueConfig()
-	var err1, err2 error
-	c.item, err1 = compiler.Compile(&parser.Tree{Node: itemSide, Source: tree.Source}, cfg)
-	c.request, err2 = compiler.Compile(&parser.Tree{Node: reqSide, Source: tree.Source}, cfg)
+	cfg := exprConfig(false)
+	ip, err1 := compiler.Compile(&parser.Tree{Node: itemSide, Source: tree.Source}, cfg)
+	rp, err2 := compiler.Compile(&parser.Tree{Node: reqSide, Source: tree.Source}, cfg)
+	c.item, c.request = program{p: ip, base: lim.base(itemSide)}, program{p: rp, base: lim.base(reqSide)}
 	c.op = b.Operator
 	return c, err1 == nil && err2 == nil
-}
-
-// valueConfig compiles the sides of a comparison: Env, any result.
-func valueConfig() *conf.Config {
-	cfg := conf.CreateNew()
-	for _, opt := range []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now"), expr.MaxNodes(maxNodes)} {
-		opt(cfg)
-	}
-	for name := range cfg.Disabled {
-		delete(cfg.Builtins, name)
-	}
-	cfg.Check()
-	return cfg
 }
 
 // operand is the value of one side of a comparison. Strings and string
@@ -89,12 +73,8 @@ const (
 	operandOther                     // boxed only
 )
 
-// value evaluates one side.
-func value(v *vm.VM, p *vm.Program, env *Env) operand {
-	out, err := v.Run(p, env)
-	if err != nil {
-		return operand{}
-	}
+// operandOf is the operand of a side's value.
+func operandOf(out any) operand {
 	switch x := out.(type) {
 	case string:
 		return operand{kind: operandString, str: x, boxed: out}

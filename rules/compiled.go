@@ -18,6 +18,11 @@ type Compiled struct {
 	rules []compiledRule
 	pins  []string // item IDs that pin rules name
 	facts factCache
+	// estimate is the cost estimate of a validated ruleset (Service.Check,
+	// CompileDraft); profile measures a draft's cost in previews. Both are
+	// nil for the live ruleset.
+	estimate *Estimate
+	profile  *Profile
 }
 
 // compiledRule is one rule ready to apply.
@@ -63,6 +68,10 @@ func (c *Compiled) Ruleset() Ruleset {
 // Len returns the number of rules.
 func (c *Compiled) Len() int { return len(c.rules) }
 
+// Estimate returns the ruleset's cost estimate, worked out when the
+// Service validated it; nil for a ruleset compiled otherwise.
+func (c *Compiled) Estimate() *Estimate { return c.estimate }
+
 // PinnedItems returns the item IDs that pin rules name. Apply can pin only
 // candidates, so the scorer should add these to its candidate pool (where
 // its own filters still apply: unavailable, purchased, not interested).
@@ -84,11 +93,17 @@ func (c *Compiled) index() {
 	}
 }
 
+// warnBudget bounds the operations the warnings of one validation may
+// take: enough to run every filter of a large ruleset over a 500-item
+// sample in each placement.
+const warnBudget = 20 * DefaultBudget
+
 // warnings flags rules that would filter every sample item in a placement,
 // and schedules that are already over.
 func (c *Compiled) warnings(sample []*catalog.Item, now time.Time) []Warning {
 	var ws []Warning
-	for _, r := range c.rules {
+	m := &meter{limit: warnBudget}
+	for i, r := range c.rules {
 		if r.Until != nil && !now.IsZero() && !now.Before(*r.Until) {
 			ws = append(ws, Warning{RuleID: r.ID, Message: "its schedule ended at " + r.Until.Format(time.RFC3339) + "; it never applies"})
 		}
@@ -103,19 +118,24 @@ func (c *Compiled) warnings(sample []*catalog.Item, now time.Time) []Warning {
 			ws = append(ws, Warning{RuleID: r.ID, Message: "it has no condition, so it would filter every candidate"})
 			continue
 		}
-		if p := c.filtersAll(r, sample); p != "" {
+		if p := c.filtersAll(i, sample, m); p != "" {
 			ws = append(ws, Warning{RuleID: r.ID, Message: fmt.Sprintf("it would filter every candidate of the %d sample items for placement %s", len(sample), p)})
 		}
+	}
+	if m.over {
+		ws = append(ws, Warning{Message: fmt.Sprintf("not every filter was checked against the sample items: the check took more than its %d operations", warnBudget)})
 	}
 	return ws
 }
 
-// filtersAll returns the first placement for which r matches every sample
-// item with no customer facts and no page context, or "".
-func (c *Compiled) filtersAll(r compiledRule, sample []*catalog.Item) string {
+// filtersAll returns the first placement for which rule i matches every
+// sample item with no customer facts and no page context, or "". It
+// counts its evaluations in m.
+func (c *Compiled) filtersAll(i int, sample []*catalog.Item, m *meter) string {
 	if len(sample) == 0 {
 		return ""
 	}
+	r := &c.rules[i]
 	var v vm.VM
 	var env Env
 	for _, p := range Placements {
@@ -126,39 +146,31 @@ func (c *Compiled) filtersAll(r compiledRule, sample []*catalog.Item) string {
 		all := true
 		for _, it := range sample {
 			env.setItem(it, it.Sensitive)
-			if !r.cond.holds(&v, &env) {
+			if !r.cond.holds(&v, &env, m, i) {
 				all = false
 				break
 			}
 		}
-		if all {
+		if all && !m.over {
 			return p
 		}
 	}
 	return ""
 }
 
-// holds evaluates the whole condition against env, which must hold the
-// item and the request: for validation, not for the hot path.
-func (c *condition) holds(v *vm.VM, env *Env) bool {
-	if !evalAll(v, c.item, env) || !evalAll(v, c.request, env) || !evalAll(v, c.mixed, env) {
-		return false
-	}
-	for _, cmp := range c.compare {
-		iv, rv := value(v, cmp.item, env), value(v, cmp.request, env)
-		if !cmp.holds(&iv, &rv) {
+// holds evaluates the whole condition of rule i against env, which must
+// hold the item and the request, counting in m: for validation, not for
+// the hot path.
+func (c *condition) holds(v *vm.VM, env *Env, m *meter, i int) bool {
+	for _, ps := range [][]program{c.item, c.request, c.mixed} {
+		if ok, _ := m.holds(v, env, i, ps); !ok {
 			return false
 		}
 	}
-	return true
-}
-
-// evalAll reports whether every program is true for env; a run-time error
-// (an index out of range, say) counts as false.
-func evalAll(v *vm.VM, ps []*vm.Program, env *Env) bool {
-	for _, p := range ps {
-		out, err := v.Run(p, env)
-		if b, ok := out.(bool); err != nil || !ok || !b {
+	for k := range c.compare {
+		cmp := &c.compare[k]
+		iv, rv := m.value(v, env, i, &cmp.item), m.value(v, env, i, &cmp.request)
+		if !cmp.holds(&iv, &rv) {
 			return false
 		}
 	}

@@ -14,13 +14,9 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
-	"github.com/expr-lang/expr/vm"
 
 	"github.com/candorhq/candor/consent"
 )
-
-// maxNodes bounds the size of one condition's syntax tree.
-const maxNodes = 500
 
 // condition is one compiled Rule.When. Its top-level conjuncts (a and b
 // and c) are compiled separately by what they read, so that applying a
@@ -32,7 +28,7 @@ const maxNodes = 500
 //   - comparisons read both through one operator: see comparison;
 //   - mixed conjuncts read both otherwise: evaluated per candidate.
 type condition struct {
-	item, request, mixed []*vm.Program
+	item, request, mixed []program
 	compare              []comparison
 	sets                 []consent.Scope // customer feature sets read; each must be granted
 	sensitive            bool            // reads item.sensitive
@@ -44,57 +40,84 @@ type exprProblem struct {
 	msg string
 }
 
-// compileCondition parses, type-checks, vets and compiles src. It never
-// panics: a panic in the expression library becomes a problem.
+// compileCondition parses src, checks it against the limits of one
+// condition (see limits.go), type-checks and vets it, and compiles it with
+// its loops instrumented. It never panics: a panic in the expression
+// library becomes a problem.
 func compileCondition(src string) (c condition, probs []exprProblem) {
 	if src == "" {
 		return condition{}, nil
 	}
 	if len(src) > MaxWhenLen {
-		return condition{}, []exprProblem{{msg: fmt.Sprintf("a condition may be at most %d bytes", MaxWhenLen)}}
+		return condition{}, []exprProblem{{msg: fmt.Sprintf("a condition may be at most %d bytes, this one has %d", MaxWhenLen, len(src))}}
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			c, probs = condition{}, []exprProblem{{msg: fmt.Sprintf("the condition could not be compiled: %v", r)}}
 		}
 	}()
-	cfg := newConfig()
-	tree, err := checker.ParseCheck(src, cfg)
+	cfg := exprConfig(true)
+	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
+		return condition{}, []exprProblem{fileProblem(src, err)}
+	}
+	lim := limit(src, tree.Node)
+	if len(lim.problems) > 0 {
+		return condition{}, lim.problems
+	}
+	if _, err := new(checker.Checker).PatchAndCheck(tree, cfg); err != nil {
 		return condition{}, []exprProblem{fileProblem(src, err)}
 	}
 	r := analyze(src, tree.Node)
 	if len(r.problems) > 0 {
 		return condition{}, r.problems
 	}
-	c = condition{sets: r.sets, sensitive: r.sensitive}
+	lim.instrument()
+	return compileConjuncts(src, tree, cfg, lim, r)
+}
+
+// compileConjuncts compiles each top-level conjunct of tree by what it
+// reads.
+func compileConjuncts(src string, tree *parser.Tree, cfg *conf.Config, lim *limiter, r refs) (condition, []exprProblem) {
+	c := condition{sets: r.sets, sensitive: r.sensitive}
 	for _, n := range conjuncts(tree.Node, nil) {
 		p, err := compiler.Compile(&parser.Tree{Node: n, Source: tree.Source}, cfg)
 		if err != nil {
 			return condition{}, []exprProblem{fileProblem(src, err)}
 		}
+		prog := program{p: p, base: lim.base(n)}
 		switch cr := analyze(src, n); {
 		case cr.item && cr.request:
-			if cmp, ok := asComparison(src, n, tree); ok {
+			if cmp, ok := asComparison(src, n, tree, lim); ok {
 				c.compare = append(c.compare, cmp)
 			} else {
-				c.mixed = append(c.mixed, p)
+				c.mixed = append(c.mixed, prog)
 			}
 		case cr.item:
-			c.item = append(c.item, p)
+			c.item = append(c.item, prog)
 		default:
-			c.request = append(c.request, p)
+			c.request = append(c.request, prog)
 		}
 	}
 	return c, nil
 }
 
-// newConfig is the expr configuration every condition compiles with: the
-// typed Env, a boolean result, and no now() (time comes from the request,
-// so that results can be cached per item and tested with a fixed clock).
-func newConfig() *conf.Config {
+// exprConfig is the expr configuration every condition compiles with: the
+// typed Env, a boolean result when asBool (not for the sides of a
+// comparison), the refused builtins disabled (among them now(): time comes
+// from the request, so that results can be cached per item and tested
+// with a fixed clock), MaxNodes, and the $loop function that instrumented
+// loops call.
+func exprConfig(asBool bool) *conf.Config {
 	cfg := conf.CreateNew()
-	for _, opt := range []expr.Option{expr.Env(Env{}), expr.AsBool(), expr.DisableBuiltin("now"), expr.MaxNodes(maxNodes)} {
+	opts := []expr.Option{expr.Env(Env{}), expr.MaxNodes(MaxNodes), expr.Function(loopFunc, chargeLoop)}
+	if asBool {
+		opts = append(opts, expr.AsBool())
+	}
+	for name := range refusedBuiltins {
+		opts = append(opts, expr.DisableBuiltin(name))
+	}
+	for _, opt := range opts {
 		opt(cfg)
 	}
 	for name := range cfg.Disabled {
@@ -143,8 +166,11 @@ func friendly(msg string) string {
 			msg += "; its fields are " + strings.Join(fieldsOf[n.name], ", ")
 		}
 	}
-	if msg == "unknown name now" {
+	switch {
+	case msg == "unknown name now":
 		msg = "now() is not available: use context.hour, context.weekday, or the rule's from and until"
+	case strings.Contains(msg, "exceeds maximum allowed nodes"):
+		msg = fmt.Sprintf("a condition may have at most %d parts (names, values and operators)", MaxNodes)
 	}
 	return msg
 }
@@ -208,7 +234,7 @@ func analyze(src string, n ast.Node) refs {
 	var all collector
 	ast.Walk(&n, &all)
 	var r refs
-	rooted := map[*ast.IdentifierNode]bool{}
+	rooted := instrumented(all)
 	for _, node := range all {
 		if m, ok := node.(*ast.MemberNode); ok {
 			r.member(m, rooted)
@@ -220,6 +246,7 @@ func analyze(src string, n ast.Node) refs {
 			continue
 		}
 		switch example, isRoot := roots[id.Value]; {
+		case rooted[id]:
 		case id.Value == "$env":
 			r.problems = append(r.problems, exprProblem{posAt(src, id.Location().From), "$env is not allowed; name fields directly, e.g. item.brand"})
 		case isRoot && !rooted[id]:

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"time"
 
 	"github.com/candorhq/candor/catalog"
@@ -17,6 +18,8 @@ type Env struct {
 	Context   ContextEnv  `expr:"context"`
 	Customer  CustomerEnv `expr:"customer"`
 	Placement string      `expr:"placement"` // the same as context.placement
+
+	ops int // operations of the evaluation running; see program.run
 }
 
 // ItemEnv is the candidate item.
@@ -127,6 +130,21 @@ type Request struct {
 	Catalog *catalog.Snapshot
 	// Trace asks for Result.Trace: every rule that fired or was skipped.
 	Trace bool
+	// Budget is the operations the request's conditions may take; 0 means
+	// DefaultBudget, a negative value no limit. Past it the remaining
+	// evaluations are refused (see Result.OverBudget).
+	Budget int
+}
+
+// budgetOf is the operations a request with Budget b may spend.
+func budgetOf(b int) int {
+	switch {
+	case b == 0:
+		return DefaultBudget
+	case b < 0:
+		return math.MaxInt
+	}
+	return b
 }
 
 // NewRequest returns a Request for placement at now with the grant and

@@ -12,7 +12,7 @@ import (
 // read the item: an action is chosen per customer, not per candidate item.
 // It is immutable and safe for concurrent use.
 type ActionCondition struct {
-	progs []*vm.Program
+	progs []program
 	sets  []consent.Scope
 }
 
@@ -51,26 +51,34 @@ func (c *ActionCondition) Sets() []consent.Scope {
 
 // ActionEnv evaluates action conditions for one request: the request's
 // context and granted customer facts are set once, then each condition runs
-// against them. Not safe for concurrent use; make one per request.
+// against them, all within one budget of DefaultBudget operations. Not
+// safe for concurrent use; make one per request.
 type ActionEnv struct {
 	v   vm.VM
 	env Env
+	m   meter
 }
 
 // NewActionEnv returns an evaluator for req (see NewRequest). Facts of sets
 // req.Grant lacks are left zero, as for rules.
 func NewActionEnv(req *Request) *ActionEnv {
-	e := &ActionEnv{}
+	e := &ActionEnv{m: meter{limit: budgetOf(req.Budget)}}
 	e.env.setRequest(req)
 	return e
 }
 
-// Holds reports whether c holds; a nil condition always does, a run-time
-// error counts as false. It does not check that c's sets are granted: the
-// caller must, to name the missing consent.
+// Holds reports whether c holds; a nil condition always does. A run-time
+// error counts as false, and so does every condition once the budget has
+// run out (see OverBudget). It does not check that c's sets are granted:
+// the caller must, to name the missing consent.
 func (e *ActionEnv) Holds(c *ActionCondition) bool {
 	if c == nil {
 		return true
 	}
-	return evalAll(&e.v, c.progs, &e.env)
+	ok, _ := e.m.holds(&e.v, &e.env, 0, c.progs)
+	return ok
 }
+
+// OverBudget reports whether a condition was refused because the
+// request's budget had run out.
+func (e *ActionEnv) OverBudget() bool { return e.m.over }

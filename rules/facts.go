@@ -67,8 +67,10 @@ type factTable struct {
 // as many items).
 const promoteAfter = 1024
 
-// get returns the facts of it, computing them with v and env on a miss.
-func (t *factTable) get(c *Compiled, it *catalog.Item, req *Request, v *vm.VM, env *Env) *facts {
+// get returns the facts of it, computing them with v and env on a miss and
+// counting their evaluations in m. Facts that m's budget cut short are
+// returned but not kept.
+func (t *factTable) get(c *Compiled, it *catalog.Item, req *Request, v *vm.VM, env *Env, m *meter) *facts {
 	if m := t.read.Load(); m != nil {
 		if f, ok := (*m)[it]; ok {
 			return f
@@ -84,7 +86,10 @@ func (t *factTable) get(c *Compiled, it *catalog.Item, req *Request, v *vm.VM, e
 	if ok {
 		return f
 	}
-	f = c.computeFacts(it, req.sensitive(it), v, env)
+	f, complete := c.computeFacts(it, req.sensitive(it), v, env, m)
+	if !complete {
+		return f
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.dirty == nil {
@@ -147,23 +152,25 @@ func (fc *factCache) table(snap *catalog.Snapshot) *factTable {
 	return t
 }
 
-// computeFacts evaluates every rule's item-only conjuncts for it.
-func (c *Compiled) computeFacts(it *catalog.Item, sensitive bool, v *vm.VM, env *Env) *facts {
-	f := &facts{sensitive: sensitive, brand: c.facts.names.id(it.Brand), category: c.facts.names.id(it.TopCategory())}
+// computeFacts evaluates every rule's item-only conjuncts for it, counting
+// in m; complete is false when m's budget refused an evaluation.
+func (c *Compiled) computeFacts(it *catalog.Item, sensitive bool, v *vm.VM, env *Env, m *meter) (f *facts, complete bool) {
+	f = &facts{sensitive: sensitive, brand: c.facts.names.id(it.Brand), category: c.facts.names.id(it.TopCategory())}
 	if c.facts.values > 0 {
 		f.values = make([]operand, c.facts.values)
 	}
 	env.setItem(it, sensitive)
 	for i := range c.rules {
 		cond := &c.rules[i].cond
-		if evalAll(v, cond.item, env) {
+		if ok, _ := m.holds(v, env, i, cond.item); ok {
 			f.match.set(i)
 		}
-		for _, cmp := range cond.compare {
-			f.values[cmp.slot] = value(v, cmp.item, env)
+		for k := range cond.compare {
+			cmp := &cond.compare[k]
+			f.values[cmp.slot] = m.value(v, env, i, &cmp.item)
 		}
 	}
-	return f
+	return f, m == nil || !m.over
 }
 
 // needed reports whether the ruleset has anything to know per item.
@@ -195,8 +202,11 @@ func (in *interner) id(s string) int32 {
 }
 
 // Warm computes and caches the facts of items, so that the first requests
-// after a publish or a catalog reload pay nothing for them. It is safe to
-// call concurrently with Apply.
+// after a publish or a catalog reload pay nothing for them. It spends at
+// most MaxItemCost operations per item of the catalog in all (what a
+// published version is estimated to stay under); past that it stops, and
+// requests compute the remaining facts within their own budgets. It is
+// safe to call concurrently with Apply.
 func (c *Compiled) Warm(cat *catalog.Snapshot) {
 	if cat == nil || !c.facts.needed() {
 		return
@@ -206,7 +216,10 @@ func (c *Compiled) Warm(cat *catalog.Snapshot) {
 	req := Request{Catalog: cat}
 	t := c.facts.table(cat)
 	items := cat.Items()
+	m := &meter{limit: sat(len(items) * MaxItemCost)}
 	for i := range items {
-		t.get(c, &items[i], &req, &v, &env)
+		if t.get(c, &items[i], &req, &v, &env, m); m.over {
+			return
+		}
 	}
 }

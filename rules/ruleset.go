@@ -1,18 +1,17 @@
 // Package rules owns the marketers' rulesets: their JSON schema, the
 // conditions written in expr-lang/expr and compiled once at validation
-// time, the guard rails (consent-gated customer facts, no targeting with
-// sensitive data), applying a ruleset to scored candidates, and the
-// versions, live pointer and audit trail of published rulesets.
+// time, the limits and budgets that bound what a condition may cost (when
+// compiled, when run, per request, and estimated at publish), the guard
+// rails (consent-gated customer facts, no targeting with sensitive data),
+// and applying a ruleset to scored candidates. Drafts, versions, the live
+// pointer and the audit trail are the shared versioned mechanism's.
 package rules
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"time"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/versioned"
 )
 
 // Ruleset is a named, versioned list of rules. Version, CreatedAt and
@@ -68,23 +67,12 @@ var ActionTypes = []string{ActionFilter, ActionBoost, ActionBury, ActionPin, Act
 // Placements are where rules can apply; an empty Rule.Placements means all.
 var Placements = []string{"home", "product", "cart", "email"}
 
-// Limits on a ruleset, so that one stays cheap to store, compile and apply.
-const (
-	MaxRules       = 200     // rules per ruleset
-	MaxWhenLen     = 2000    // bytes of one condition
-	MaxDescription = 500     // bytes of one description
-	MaxDecodeBytes = 1 << 20 // bytes of one JSON ruleset
-	MaxSlot        = 100     // highest pin slot (recommend.MaxN)
-	MaxFactor      = 100     // largest boost factor
-	MaxAdd         = 1e6     // largest absolute score addition
-)
-
 // Decode reads one JSON ruleset, rejecting unknown fields, trailing data
 // and bodies over MaxDecodeBytes. Errors are EInvalid and name the field
 // or byte offset. It checks the shape only; Validate checks the meaning.
 func Decode(b []byte) (Ruleset, error) {
 	var rs Ruleset
-	if err := DecodeStrict(b, "ruleset", MaxDecodeBytes, &rs); err != nil {
+	if err := versioned.DecodeStrict(b, "ruleset", MaxDecodeBytes, &rs); err != nil {
 		return Ruleset{}, err
 	}
 	if len(rs.Rules) > MaxRules {
@@ -93,50 +81,5 @@ func Decode(b []byte) (Ruleset, error) {
 	return rs, nil
 }
 
-// DecodeStrict decodes one JSON document that marketers publish (what
-// names it in messages: "ruleset", "action catalog") into v, rejecting
-// bodies over max bytes, unknown fields and trailing data. Errors are
-// EInvalid with a client-safe message naming the field or byte offset.
-func DecodeStrict(b []byte, what string, max int, v any) error {
-	if len(b) > max {
-		return candor.Errorf(candor.EInvalid, "the %s may be at most %d bytes", what, max)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(what, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return candor.Errorf(candor.EInvalid, "%s JSON has data after the closing brace", what)
-	}
-	return nil
-}
-
-// decodeError turns encoding/json errors into client-safe messages.
-func decodeError(what string, err error) error {
-	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-		tim *time.ParseError
-	)
-	switch {
-	case errors.As(err, &syn):
-		return candor.Errorf(candor.EInvalid, "%s is not valid JSON at byte %d: %s", what, syn.Offset, syn.Error())
-	case errors.As(err, &typ):
-		return candor.Errorf(candor.EInvalid, "%s field %s must be a %s, got %s", what, typ.Field, typ.Type, typ.Value)
-	case errors.As(err, &tim):
-		return candor.Errorf(candor.EInvalid, "%s has a time that is not RFC 3339 (e.g. 2026-12-01T00:00:00Z): %q", what, clip(tim.Value))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return candor.Errorf(candor.EInvalid, "%s JSON is empty or cut short", what)
-	}
-	return candor.Errorf(candor.EInvalid, "%s JSON: %s", what, clip(err.Error()))
-}
-
 // clip shortens s for a message.
-func clip(s string) string {
-	const n = 200
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
-}
+var clip = versioned.Clip

@@ -40,6 +40,8 @@ type run struct {
 	envItem  *catalog.Item
 	table    *factTable // the facts of the request's catalog
 	deltas   []delta
+	m        meter // the request's operations against its budget
+	prof     []int // backs m.perRule when the ruleset is profiled
 }
 
 // slot is a candidate being worked on: its index in cands (and in
@@ -58,6 +60,12 @@ var runPool = sync.Pool{New: func() any { return new(run) }}
 func getRun(c *Compiled, req *Request, cands []Candidate) *run {
 	r := runPool.Get().(*run)
 	r.c, r.req, r.cands = c, req, cands
+	r.m = meter{limit: budgetOf(req.Budget)}
+	if c.profile != nil {
+		r.prof = slices.Grow(r.prof[:0], len(c.rules))[:len(c.rules)]
+		clear(r.prof)
+		r.m.perRule = r.prof
+	}
 	return r
 }
 
@@ -76,6 +84,7 @@ func putRun(r *run) {
 	r.deltas = r.deltas[:0]
 	r.c, r.req, r.cands, r.envItem, r.table, r.res = nil, nil, nil, nil, nil, Result{}
 	r.env = Env{}
+	r.m = meter{}
 	runPool.Put(r)
 }
 
@@ -91,8 +100,10 @@ func (r *run) begin() {
 	}
 	for i := range r.c.rules {
 		cr := &r.c.rules[i]
-		if why := r.skip(cr); why != "" {
-			r.event(cr.ID, "", EffectSkipped, why, 0)
+		if why := r.skip(i, cr); why != "" {
+			if why != SkipBudget {
+				r.event(cr.ID, "", EffectSkipped, why, 0)
+			}
 			continue
 		}
 		r.activate(i, cr)
@@ -106,8 +117,9 @@ func (r *run) begin() {
 // facts alone decide whether it matches.
 func (r *run) activate(i int, cr *compiledRule) {
 	r.active[cr.kind] = append(r.active[cr.kind], i)
-	for _, cmp := range cr.cond.compare {
-		r.values[cmp.slot] = value(&r.vm, cmp.request, &r.env)
+	for k := range cr.cond.compare {
+		cmp := &cr.cond.compare[k]
+		r.values[cmp.slot] = r.m.value(&r.vm, &r.env, i, &cmp.request)
 	}
 	slow := len(cr.cond.mixed)+len(cr.cond.compare) > 0
 	switch cr.kind {
@@ -140,8 +152,10 @@ func (r *run) addCut(i int) {
 	c.rule, c.kept = i, 0
 }
 
-// skip returns why cr does not apply to the request at all, or "".
-func (r *run) skip(cr *compiledRule) string {
+// skip returns why rule i, cr, does not apply to the request at all, or
+// "". A rule whose request-level condition the budget refused is skipped
+// for SkipBudget, reported with the others the budget cut (see finish).
+func (r *run) skip(i int, cr *compiledRule) string {
 	now, req := r.req.Now, r.req
 	switch {
 	case cr.From != nil && now.Before(*cr.From), cr.Until != nil && !now.Before(*cr.Until):
@@ -156,25 +170,41 @@ func (r *run) skip(cr *compiledRule) string {
 			return SkipConsent
 		}
 	}
-	if !r.eval(cr.cond.request) {
+	if !r.eval(i, cr.cond.request) {
+		if r.m.cut.has(i) {
+			return SkipBudget
+		}
 		return SkipCondition
 	}
 	return ""
 }
 
-// eval runs programs against the run's env, counting run-time errors.
-func (r *run) eval(ps []*vm.Program) bool {
-	for _, p := range ps {
-		out, err := r.vm.Run(p, &r.env)
-		if err != nil {
-			r.res.Errors++
-			return false
-		}
-		if b, _ := out.(bool); !b {
-			return false
+// eval runs rule i's programs ps against the run's env within the
+// request's budget, counting run-time errors.
+func (r *run) eval(i int, ps []program) bool {
+	ok, errs := r.m.holds(&r.vm, &r.env, i, ps)
+	r.res.Errors += errs
+	return ok
+}
+
+// finish reports the request's operations and, when its budget ran out,
+// the rules it cut short, in rule order.
+func (r *run) finish() {
+	r.res.Ops = r.m.spent
+	if p := r.c.profile; p != nil {
+		p.add(r.m.perRule, r.m.spent, r.m.over)
+	}
+	if !r.m.over {
+		return
+	}
+	overBudget.Add(1)
+	r.res.OverBudget = true
+	for i := range r.c.rules {
+		if r.m.cut.has(i) {
+			r.res.Cut = append(r.res.Cut, r.c.rules[i].ID)
+			r.event(r.c.rules[i].ID, "", EffectSkipped, SkipBudget, 0)
 		}
 	}
-	return true
 }
 
 // event appends to the trace when one was asked for.
@@ -194,7 +224,7 @@ func (r *run) factsOf(it *catalog.Item) *facts {
 	if r.table == nil {
 		r.table = r.c.facts.table(r.req.Catalog)
 	}
-	return r.table.get(r.c, it, r.req, &r.vm, &r.env)
+	return r.table.get(r.c, it, r.req, &r.vm, &r.env, &r.m)
 }
 
 // matches reports whether active rule i matches the candidate in s. Hot
@@ -218,7 +248,7 @@ func (r *run) matches(i int, s *slot) bool {
 		r.envItem = it
 		r.env.setItem(it, r.sensitive(s))
 	}
-	return r.eval(cond.mixed)
+	return r.eval(i, cond.mixed)
 }
 
 // sensitive reports whether the candidate in s is a sensitive item.

@@ -48,7 +48,7 @@ func Validate(rs Ruleset, sample []*catalog.Item, now time.Time) (*Compiled, []W
 	}
 	if len(rs.Rules) > MaxRules {
 		probs = append(probs, Problem{Field: "rules", Message: fmt.Sprintf("a ruleset may hold at most %d rules, got %d", MaxRules, len(rs.Rules))})
-		return nil, nil, probs.err()
+		return nil, nil, invalid(probs)
 	}
 	c := &Compiled{rs: rs, rules: make([]compiledRule, len(rs.Rules))}
 	seen := map[string]bool{}
@@ -61,7 +61,7 @@ func Validate(rs Ruleset, sample []*catalog.Item, now time.Time) (*Compiled, []W
 		probs = append(probs, ps...)
 		c.rules[i] = cr
 	}
-	if err := probs.err(); err != nil {
+	if err := invalid(probs); err != nil {
 		return nil, nil, err
 	}
 	c.index()

@@ -209,7 +209,9 @@ func FuzzDecodeRuleset(f *testing.F) {
 }
 
 // FuzzCompileExpr: any condition compiles or is rejected with positioned
-// problems; what compiles applies without panicking.
+// problems; what compiles applies without panicking, and within its
+// budget: a request's conditions take at most the budget and one
+// evaluation more.
 func FuzzCompileExpr(f *testing.F) {
 	f.Add(`item.brand == "acme" and customer.location.country == "DE"`)
 	f.Fuzz(func(t *testing.T, when string) {
@@ -223,6 +225,9 @@ func FuzzCompileExpr(f *testing.F) {
 		}
 		req := home()
 		req.Grant = grant("declared", "location", "demographics")
-		c.Apply(req, candidates(t))
+		req.Cart = []string{"shoe1", "book1"}
+		if res := c.Apply(req, candidates(t)); res.Ops > rules.DefaultBudget+rules.MaxEvalCost {
+			t.Fatalf("Apply(%q) took %d operations", when, res.Ops)
+		}
 	})
 }

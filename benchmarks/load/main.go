@@ -64,6 +64,7 @@ type options struct {
 	apiKey     string
 	noRefs     bool
 	redisURL   string
+	readBudget time.Duration
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -92,6 +93,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.target, "target", "", "URL of a running Candor on loopback to load instead of the in-process server")
 	fs.StringVar(&o.apiKey, "api-key", "", "site API key for --target (default $CANDOR_BENCH_KEY)")
 	fs.BoolVar(&o.noRefs, "no-refs", false, "skip the /readyz and raw-read reference phases")
+	fs.DurationVar(&o.readBudget, "read-budget", 25*time.Millisecond, "the in-process server's read budget: past it a recommendation is the non-personal fallback (as --read-budget of candor serve)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

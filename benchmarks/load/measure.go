@@ -83,13 +83,10 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
 	}
 	if o.capacity {
-		fmt.Fprintf(progress, "capacity search from %d requests/s\n", o.capStart)
-		rep.Capacity = searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
-			settle(ctx)
-			r := b.recommendations(rate, o.capStep).run(ctx)
-			fmt.Fprintf(progress, "  %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
-			return r
-		})
+		rep.Capacity = b.capacity(ctx, "recommendations", b.recommendations, progress)
+		if !o.noRefs {
+			rep.ReadyzCapacity = b.capacity(ctx, "readyz", b.readyz, progress)
+		}
 	}
 	if err := stopProfile(); err != nil {
 		return nil, err
@@ -102,17 +99,19 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 // server.
 func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server, *seedStats, error) {
 	b.world = newWorld(b.rdb, b.o.namespace)
+	b.world.budget = b.o.readBudget
 	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History)
-	st, _, ins, err := b.world.seed(ctx, b.o.scale, progress)
+	st, _, _, err := b.world.seed(ctx, b.o.scale, progress)
 	if err != nil {
 		return nil, st, err
 	}
-	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn\n", st.Events, st.Seconds)
+	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn from the store (with validation)\n", st.Events, st.Seconds)
 	t := time.Now()
-	if err := b.world.train(ctx, ins); err != nil {
+	if err := b.world.train(ctx); err != nil {
 		return nil, st, err
 	}
 	st.TrainSecs = time.Since(t).Seconds()
+	fmt.Fprintf(progress, "trained in %.1f s; scoring: %s\n", st.TrainSecs, b.world.currentModel().Scoring().Note)
 	srv, err := b.world.serve(ctx)
 	if err != nil {
 		return nil, st, err
@@ -132,6 +131,24 @@ func (b *bench) recommendations(rate int, d time.Duration) phase {
 		path: func(seq uint64) string { return "/v1/recommendations?n=10&customer_id=" + b.customerAt(seq) }}
 }
 
+func (b *bench) readyz(rate int, d time.Duration) phase {
+	return phase{name: "readyz", base: b.base, header: b.header(), rate: rate, duration: d,
+		path: func(uint64) string { return "/readyz" }}
+}
+
+// capacity searches the highest rate of one phase that keeps p99 within
+// the limit.
+func (b *bench) capacity(ctx context.Context, name string, ph func(int, time.Duration) phase, progress io.Writer) *Capacity {
+	o := b.o
+	fmt.Fprintf(progress, "capacity search of %s from %d requests/s\n", name, o.capStart)
+	return searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
+		settle(ctx)
+		r := ph(rate, o.capStep).run(ctx)
+		fmt.Fprintf(progress, "  %s %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", name, rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
+		return r
+	})
+}
+
 // atRate runs recommendations, then /readyz, then the raw read at rate.
 func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRun {
 	run := RateRun{Rate: rate}
@@ -143,8 +160,7 @@ func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRu
 		phases = append(phases, struct {
 			dst **PhaseResult
 			ph  phase
-		}{&run.Readyz, phase{name: "readyz", base: b.base, header: b.header(), rate: rate, duration: b.o.duration,
-			path: func(uint64) string { return "/readyz" }}})
+		}{&run.Readyz, b.readyz(rate, b.o.duration)})
 		if b.world != nil {
 			phases = append(phases, struct {
 				dst **PhaseResult

@@ -19,7 +19,9 @@ type Report struct {
 	Seed      *seedStats `json:"seeding,omitempty"`
 	Runs      []RateRun  `json:"runs"`
 	Capacity  *Capacity  `json:"capacity,omitempty"`
-	LoadAfter string     `json:"load_average_after"`
+	// ReadyzCapacity is the same search for GET /readyz, the reference.
+	ReadyzCapacity *Capacity `json:"readyz_capacity,omitempty"`
+	LoadAfter      string    `json:"load_average_after"`
 }
 
 // Machine is where the run ran.
@@ -105,8 +107,24 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "recommendations / readyz: p50 %s, p99 %s; recommendations / raw read: p50 %s, p99 %s\n",
 			x(run.P50OverReadyz), x(run.P99OverReadyz), x(run.P50OverRawRead), x(run.P99OverRawRead))
 	}
-	if c := r.Capacity; c != nil {
-		fmt.Fprintf(w, "\n== capacity (p99 ≤ %.0f ms, no errors, no fallbacks, %.0f s steps)\n", c.LimitP99, c.StepSecs)
+	for _, c := range []struct {
+		name string
+		c    *Capacity
+	}{{"recommendations", r.Capacity}, {"readyz", r.ReadyzCapacity}} {
+		if err := c.c.write(w, c.name); err != nil {
+			return err
+		}
+	}
+	if r.Capacity != nil && r.ReadyzCapacity != nil && r.ReadyzCapacity.RPS > 0 {
+		fmt.Fprintf(w, "recommendation capacity / readyz capacity: %.0f%%\n", 100*float64(r.Capacity.RPS)/float64(r.ReadyzCapacity.RPS))
+	}
+	return nil
+}
+
+// write renders one capacity search (nothing when c is nil).
+func (c *Capacity) write(w io.Writer, name string) error {
+	if c != nil {
+		fmt.Fprintf(w, "\n== capacity of %s (p99 ≤ %.0f ms, no errors, no fallbacks, %.0f s steps)\n", name, c.LimitP99, c.StepSecs)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "target rps\tachieved\trequests\terrors\tfallbacks\tp99 ms\tpass\t")
 		for _, s := range c.Steps {
@@ -119,7 +137,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if c.Exhausted {
 			more = " (every step passed: at least this)"
 		}
-		fmt.Fprintf(w, "capacity: %d requests/s%s\n", c.RPS, more)
+		fmt.Fprintf(w, "capacity of %s: %d requests/s%s\n", name, c.RPS, more)
 	}
 	return nil
 }

@@ -32,7 +32,8 @@ func testReport() *Report {
 		Capacity: &Capacity{RPS: 2500, LimitP99: 10, StepSecs: 5, Steps: []Step{
 			{Rate: 2500, Achieved: 2500, P99: 8, Requests: 12500, Pass: true},
 			{Rate: 3000, Achieved: 2990, P99: 14, Requests: 14950}}},
-		LoadAfter: "2.00 1.00 0.50"}
+		ReadyzCapacity: &Capacity{RPS: 4000, LimitP99: 10, StepSecs: 5, Steps: []Step{{Rate: 4000, Achieved: 4000, P99: 3, Requests: 20000, Pass: true}}},
+		LoadAfter:      "2.00 1.00 0.50"}
 }
 
 func TestReportTable(t *testing.T) {
@@ -56,7 +57,9 @@ func TestReportTable(t *testing.T) {
 		"raw-read, first error: 503 boom",
 		"recommendations / readyz: p50 2.00×, p99 2.00×",
 		"recommendations / raw read: p50 1.60×, p99 1.70×",
-		"capacity: 2500 requests/s\n",
+		"capacity of recommendations: 2500 requests/s\n",
+		"capacity of readyz: 4000 requests/s\n",
+		"recommendation capacity / readyz capacity: 62%",
 		"recommendations answered with the non-personal fallback: 3 (timeout 3)",
 	} {
 		if !strings.Contains(out, want) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/recommend"
@@ -219,15 +220,21 @@ func reportProgress(out io.Writer, what string, done *atomic.Int64, total int) (
 	return func() { t.Stop(); close(quit); wg.Wait() }
 }
 
-// train fits the item-kNN model the server scores with, on the seeded
-// interactions, and makes it live.
-func (w *world) train(ctx context.Context, ins []models.Interaction) error {
-	items := w.catalog.Load().Items()
-	ids := make([]string, len(items))
-	for i := range items {
-		ids[i] = items[i].ID
+// train fits the item-kNN model the server scores with as `candor train`
+// does: every customer read from the store through the consent gate, and
+// the scoring (how many recent items are evidence, the prior, ...) chosen
+// by validation on that data. It makes the model live.
+func (w *world) train(ctx context.Context) error {
+	var states []*features.State
+	err := w.store.ScanStates(ctx, w.consent.Request(false), func(st *features.State) error {
+		states = append(states, st)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read the store: %w", err)
 	}
-	m, err := models.Train(ctx, models.NewData(ins, ids), models.TrainOptions{Kind: models.KindItemKNN})
+	c := evaluation.NewCorpus(states, w.catalog.Load())
+	m, err := evaluation.Fit(ctx, c, evaluation.Options{Train: models.TrainOptions{Kind: models.KindItemKNN}})
 	if err != nil {
 		return fmt.Errorf("train itemknn: %w", err)
 	}

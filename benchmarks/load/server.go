@@ -37,6 +37,7 @@ type world struct {
 	features *features.Service
 	model    atomic.Pointer[recommend.Trained]
 	counter  *cmdCounter
+	budget   time.Duration // the scorer's read budget (0: the server's default)
 }
 
 func newWorld(rdb redis.UniversalClient, ns string) *world {
@@ -77,7 +78,7 @@ func (w *world) serve(ctx context.Context) (*server, error) {
 	svc := recommend.NewService(recommend.Deps{
 		Reader: w.store, Model: w.currentModel, Catalog: w.catalog.Load, Request: w.consent.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: writer, Store: w.store,
-	}, recommend.Config{})
+	}, recommend.Config{ReadBudget: w.budget})
 	reg := prometheus.NewRegistry()
 	w.store.Instrument(reg)
 	api := httpapi.New(httpapi.Deps{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -192,15 +193,33 @@ func validNamespace(ns string) bool {
 }
 
 // newLogger builds the zap logger for the configured format and level.
-func newLogger(c config) (*zap.Logger, error) {
+// newLogger returns the process's logger and a function that flushes and
+// stops it. Lines below error level are buffered (flushed every second or
+// at 256 KiB, so a busy server does not make one write per request); errors
+// are written at once. The JSON format samples repeated lines (zap's
+// production sampling: the first 100 of a message each second, then every
+// 100th).
+func newLogger(c config) (*zap.Logger, func(), error) {
 	zc := zap.NewProductionConfig()
+	enc := zapcore.NewJSONEncoder(zc.EncoderConfig)
 	if c.LogFormat == "console" {
 		zc = zap.NewDevelopmentConfig()
-		zc.Development = false
-		zc.DisableStacktrace = true
+		zc.Sampling = nil
+		enc = zapcore.NewConsoleEncoder(zc.EncoderConfig)
 	}
-	zc.Level = zap.NewAtomicLevelAt(c.LogLevel)
-	return zc.Build()
+	out := zapcore.Lock(os.Stderr)
+	buf := &zapcore.BufferedWriteSyncer{WS: out, Size: 256 << 10, FlushInterval: time.Second}
+	below := zap.LevelEnablerFunc(func(l zapcore.Level) bool { return l >= c.LogLevel && l < zapcore.ErrorLevel })
+	above := zap.LevelEnablerFunc(func(l zapcore.Level) bool { return l >= c.LogLevel && l >= zapcore.ErrorLevel })
+	core := zapcore.NewTee(zapcore.NewCore(enc, buf, below), zapcore.NewCore(enc.Clone(), out, above))
+	if s := zc.Sampling; s != nil {
+		core = zapcore.NewSamplerWithOptions(core, time.Second, s.Initial, s.Thereafter)
+	}
+	opts := []zap.Option{zap.AddCaller(), zap.ErrorOutput(out)}
+	if c.LogFormat != "console" {
+		opts = append(opts, zap.AddStacktrace(zapcore.ErrorLevel))
+	}
+	return zap.New(core, opts...), func() { _ = buf.Stop() }, nil
 }
 
 // parseRetention reads "set=90d,set=720h" into a Retention.

@@ -129,11 +129,11 @@ func (b *backend) Close() {
 
 // serve runs the server until ctx ends, then drains in-flight requests.
 func serve(ctx context.Context, cfg config, out io.Writer) error {
-	log, err := newLogger(cfg)
+	log, stopLog, err := newLogger(cfg)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = log.Sync() }()
+	defer stopLog()
 	be, err := openBackend(cfg)
 	if err != nil {
 		return err

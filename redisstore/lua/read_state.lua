@@ -7,20 +7,23 @@
 -- scores (0: all), then per set its scope name and kind ('z' interactions
 -- ZSET, 'x' interactions whose older items are read too, as bare members,
 -- 'h' profile HASH).
--- Returns {consent fields, reasons, sets, feedback, contacts, older}; a set
--- is returned packed as "member\nscore\n..." oldest first (or
--- field\nvalue), or false when it was not read; older[i] is "member\n..."
--- of an 'x' set's items before the recent ones, or false.
+-- Returns {consent, reasons, sets, feedback, contacts, older}, packed as
+-- few strings as possible (each bulk string is an allocation for the
+-- client): consent "field\nvalue\n...", reasons "r1\nr2..." (one per set,
+-- '' for granted), sets an array with one entry per set: "member\nscore\n..."
+-- oldest first (or field\nvalue), or false when it was not read; feedback
+-- "field\nvalue...", contacts "member\nscore...", older "member\n..." of
+-- the 'x' set's items before the recent ones ('' when none were read).
 local consent = redis.call('HGETALL', KEYS[1])
 local recs = {}
 for i = 1, #consent, 2 do recs[consent[i]] = consent[i + 1] end
 local n, recent = tonumber(ARGV[5]), tonumber(ARGV[6])
-local reasons, sets, older = {}, {}, {}
+local reasons, sets, older = {}, {}, ''
 for i = 1, n do
   local scope, kind = ARGV[6 + 2 * i - 1], ARGV[6 + 2 * i]
   local why = reason(scope, recs[scope])
   reasons[i] = why
-  sets[i], older[i] = false, false
+  sets[i] = false
   if why == '' then
     local key = KEYS[3 + i]
     if kind == 'h' then
@@ -30,11 +33,11 @@ for i = 1, n do
     else
       sets[i] = table.concat(redis.call('ZRANGE', key, -recent, -1, 'WITHSCORES'), '\n')
       if kind == 'x' then
-        older[i] = table.concat(redis.call('ZRANGE', key, 0, -(recent + 1)), '\n')
+        older = table.concat(redis.call('ZRANGE', key, 0, -(recent + 1)), '\n')
       end
     end
   end
 end
-local feedback = redis.call('HGETALL', KEYS[2])
-local contacts = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
-return {consent, reasons, sets, feedback, contacts, older}
+local feedback = table.concat(redis.call('HGETALL', KEYS[2]), '\n')
+local contacts = table.concat(redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES'), '\n')
+return {table.concat(consent, '\n'), table.concat(reasons, '\n'), sets, feedback, contacts, older}

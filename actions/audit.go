@@ -1,37 +1,11 @@
 package actions
 
 import (
-	"context"
 	"reflect"
 	"time"
-)
 
-// Store keeps the action catalog: a mutable draft, immutable numbered
-// versions (1, 2, ...), a live pointer and audit entries in the audit
-// trail rulesets share. redisstore.Store implements it.
-//
-// Versions are never changed or deleted: a rollback publishes a new
-// version with the old actions, so the live version is always the newest.
-type Store interface {
-	// ActionsDraft returns the draft; ENotFound when none was saved.
-	ActionsDraft(ctx context.Context) (Catalog, error)
-	// PutActionsDraft saves c as the draft, replacing any.
-	PutActionsDraft(ctx context.Context, c Catalog) error
-	// PublishActions atomically stores c as version c.Version, makes it
-	// live, appends entry to the audit trail and tells every replica
-	// (redisstore.TopicActions). It fails with EConflict, changing
-	// nothing, unless the newest version is c.Version-1 (0: none).
-	PublishActions(ctx context.Context, c Catalog, entry AuditEntry) error
-	// LiveActions returns the live version; ENotFound when none.
-	LiveActions(ctx context.Context) (Catalog, error)
-	// ActionsVersion returns version n; ENotFound when none.
-	ActionsVersion(ctx context.Context, n int) (Catalog, error)
-	// ActionsVersions returns every version, oldest first.
-	ActionsVersions(ctx context.Context) ([]Catalog, error)
-	// ActionsAudit returns up to limit audit entries of the catalog,
-	// newest first.
-	ActionsAudit(ctx context.Context, limit int) ([]AuditEntry, error)
-}
+	"github.com/candorhq/candor/versioned"
+)
 
 // AuditEntry records one change of the live catalog: who made which
 // version live, when, and which actions changed.
@@ -48,13 +22,13 @@ type AuditEntry struct {
 
 // Audit actions.
 const (
-	AuditPublish  = "publish"
-	AuditRollback = "rollback"
+	AuditPublish  = versioned.AuditPublish
+	AuditRollback = versioned.AuditRollback
 )
 
 // DefaultAuditLimit is how many audit entries Audit returns when asked for
 // none or too many.
-const DefaultAuditLimit = 100
+const DefaultAuditLimit = versioned.DefaultAuditLimit
 
 // Diff names the actions added, removed and changed between two versions.
 type Diff struct {
@@ -87,4 +61,36 @@ func DiffActions(from, to []Action) Diff {
 		}
 	}
 	return d
+}
+
+// Kind is the name of the action catalog in the versioned store: its
+// keys, its audit entries and the pub/sub topic that announces a publish.
+// The catalog is the kind's one document, named "".
+const Kind = "actions"
+
+// kind is what the versioned mechanism needs to know of action catalogs.
+type kind struct{}
+
+var _ versioned.Kind[Catalog, AuditEntry] = kind{}
+
+func (kind) Name() string        { return Kind }
+func (kind) Label(string) string { return "the action catalog" }
+
+func (kind) Meta(c Catalog) versioned.Meta {
+	return versioned.Meta{Version: c.Version, CreatedAt: c.CreatedAt, Author: c.Author}
+}
+
+func (kind) WithMeta(c Catalog, m versioned.Meta) Catalog {
+	c.Version, c.CreatedAt, c.Author = m.Version, m.CreatedAt, m.Author
+	return c
+}
+
+func (kind) Entry(ch versioned.Change, before, after Catalog) AuditEntry {
+	return AuditEntry{Time: ch.Time, Who: ch.Who, Action: ch.Action, Version: ch.Version, Previous: ch.Previous,
+		RestoredFrom: ch.RestoredFrom, Diff: DiffActions(before.Actions, after.Actions)}
+}
+
+func (kind) WithID(e AuditEntry, id string) AuditEntry {
+	e.ID = id
+	return e
 }

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -13,12 +14,16 @@ import (
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/rules"
 	"github.com/candorhq/candor/rules/rulestest"
+	"github.com/candorhq/candor/versioned"
+	"github.com/candorhq/candor/versioned/versionedtest"
 )
 
-func TestRulesStoreContract(t *testing.T) {
+// TestDocumentStoreContract holds the one store of rulesets and the action
+// catalog to the versioned mechanism's contract.
+func TestDocumentStoreContract(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		var n atomic.Int64
-		rulestest.Run(t, func(t *testing.T) rules.Store {
+		versionedtest.Run(t, func(t *testing.T) versioned.Store {
 			return New(db.Client, fmt.Sprintf("%s:s%d", db.Namespace, n.Add(1)))
 		})
 	})
@@ -47,28 +52,34 @@ func TestRulesKeys(t *testing.T) {
 		if got := db.Keys(t); len(got) != 4 {
 			t.Errorf("keys %v, want exactly the four above", got)
 		}
-		audit, err := st.RulesAudit(ctx, 10)
+		audit, err := svc.Audit(ctx, "", 10)
 		if err != nil || len(audit) != 1 || audit[0].Version != 1 || audit[0].Who != "ann" {
 			t.Errorf("RulesAudit = %+v, %v; want the one publish", audit, err)
 		}
 	})
 }
 
-// TestRulesAuditPages reads past many foreign entries.
+// TestRulesAuditPages reads past many foreign entries, and reads the
+// entries of rulesets published before the shared mechanism, which name
+// the ruleset in a "ruleset" field.
 func TestRulesAuditPages(t *testing.T) {
 	ctx := context.Background()
 	db := redistest.New(t)
 	st := New(db.Client, db.Namespace)
+	promo := versioned.Ref{Kind: rules.Kind, Name: "promo"}
+	db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.audit(), Values: []any{"kind", "rules", "ruleset", "promo", "entry", `{"ruleset":"promo","version":0}`}})
+	db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.audit(), Values: []any{"kind", "rules", "ruleset", "other", "entry", `{"ruleset":"other","version":9}`}})
 	for v := 1; v <= 3; v++ {
-		rs := rulestest.Ruleset("promo", v, "a")
-		if err := st.PublishRuleset(ctx, rs, rules.AuditEntry{Ruleset: "promo", Version: v}); err != nil {
+		body, _ := json.Marshal(rulestest.Ruleset("promo", v, "a"))
+		entry, _ := json.Marshal(rules.AuditEntry{Ruleset: "promo", Version: v})
+		if err := st.PublishDoc(ctx, promo, v, body, entry); err != nil {
 			t.Fatal(err)
 		}
 		for range auditPage {
 			db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.audit(), Values: []any{"kind", "actions", "entry", "{}"}})
 		}
 	}
-	got, err := st.RulesAudit(ctx, 5)
+	got, err := rules.NewService(st, rules.Config{}).Audit(ctx, "promo", 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +87,8 @@ func TestRulesAuditPages(t *testing.T) {
 	for _, e := range got {
 		vs = append(vs, e.Version)
 	}
-	if !slices.Equal(vs, []int{3, 2, 1}) {
-		t.Errorf("versions in audit %v, want [3 2 1]", vs)
+	if !slices.Equal(vs, []int{3, 2, 1, 0}) {
+		t.Errorf("versions in audit %v, want [3 2 1 0]", vs)
 	}
 }
 
