@@ -78,6 +78,7 @@ const (
 	NoneNoChannelConsent = "no_channel_consent" // the customer has not granted the channel
 	NoneNotEligible      = "none_eligible"      // every action was suppressed before scoring
 	NoneBelowThreshold   = "below_threshold"    // some scored, none above the threshold: silence beats spam
+	NoneFallback         = "fallback"           // the customer's consent could not be read in time: no action without it
 )
 
 // Reason kinds of a Chosen action's reasons, beside recommend's
@@ -86,6 +87,13 @@ const (
 	KindResponseRate = "response_rate" // the base part: how customers respond to the action
 	KindEligibility  = "eligibility"   // a feature set the condition read; contributes 0
 )
+
+// Fallback is the decision when the customer's state could not be read
+// (the store is slow or down): no action, since every action needs its
+// channel granted, and nothing personal.
+func (e *Engine) Fallback(ch consent.Scope) Decision {
+	return Decision{Channel: ch, CatalogVersion: e.catalog().Version(), Actions: []Chosen{}, UsedSets: []string{}, NoAction: NoneFallback}
+}
 
 // ForCustomer returns d without the suppressed list: what a customer (or
 // the site serving them) may see.

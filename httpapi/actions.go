@@ -21,10 +21,13 @@ import (
 // NextBest is what the next-best-action routes need: the engine, the gated
 // read, the live model and catalog, and where decisions are recorded.
 type NextBest struct {
-	Engine    *actions.Engine
-	Service   *actions.Service
-	Reload    func(context.Context) error // makes a publish live on this replica at once
-	Reader    recommend.StateReader
+	Engine  *actions.Engine
+	Service *actions.Service
+	Reload  func(context.Context) error // makes a publish live on this replica at once
+	// Gated is the budgeted gated read next-best-actions answer from, with
+	// the recommendations' fallback (recommend.Service).
+	Gated     GatedReader
+	Reader    recommend.StateReader // for deliveries and simulations, which wait for Redis
 	Model     func() recommend.Model
 	Catalog   func() *catalog.Snapshot
 	Request   func(gpc bool) consent.Request
@@ -45,8 +48,15 @@ func (nb *NextBest) responses() map[string]actions.Observed {
 	return nb.Responses()
 }
 
+// GatedReader reads a customer within the read budget, or says why the
+// answer must do without personal data. Implemented by recommend.Service.
+type GatedReader interface {
+	ReadGated(ctx context.Context, customerID string, creq consent.Request, o features.ReadOptions) (*features.State, recommend.Fallback)
+}
+
 type nbaResponse struct {
-	DecisionID string `json:"decision_id"`
+	DecisionID string             `json:"decision_id"`
+	Fallback   recommend.Fallback `json:"fallback"`
 	actions.Decision
 }
 
@@ -68,12 +78,14 @@ func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		req := nb.Request(gpcOf(c))
-		st, err := nb.Reader.ReadState(ctx, id, req, features.ReadOptions{})
-		if err != nil {
-			return err
+		st, fb := nb.Gated.ReadGated(ctx, id, req, features.ReadOptions{})
+		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Fallback: fb}
+		if fb.Active {
+			resp.Decision = nb.Engine.Fallback(ch) // nothing personal, and Redis is not waited for again
+			return c.JSON(http.StatusOK, resp)
 		}
 		d := nb.Engine.Decide(actions.Request{State: st, Channel: ch, N: n, Now: req.Now, GPC: req.GPC, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()})
-		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Decision: d}
+		resp.Decision = d
 		nb.record(ctx, id, st.ConsentHead, resp, req.Now) // the full decision, with what was suppressed and why
 		resp.Decision = d.ForCustomer()
 		return c.JSON(http.StatusOK, resp)

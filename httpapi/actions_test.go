@@ -11,6 +11,9 @@ import (
 	"github.com/candorhq/candor/actions"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/redisstore"
 )
 
 const testActions = `{"actions":[
@@ -54,6 +57,50 @@ func TestNextBestActionsObeyChannelConsent(t *testing.T) {
 	code, b := f.marketer(t, "POST", "/v1/actions/simulate", `{"customers":["e1","e2"],"channel":"email"}`)
 	if code != 200 || !strings.Contains(string(b), "welcome") {
 		t.Errorf("simulate: %d %s", code, b)
+	}
+}
+
+// The attack of issue 20: with Redis paused, recommendations fell back
+// within 30 ms but next-best-actions answered 503 after 1.6 s. They read
+// through the same budgeted gate now and answer with a labelled
+// no_action.
+func TestNextBestActionsFallBackWhenRedisIsPaused(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, testActions)
+	f.send(t, "PUT", "/v1/customers/p1/consent", `{"preset":"full","scopes":{"email":"granted"}}`, nil)
+	proxy := redistest.NewProxy(t, f.db.Addr())
+	paused, err := redisstore.Open(redisstore.Options{URL: proxy.URL()}, f.db.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer paused.Close()
+	if err := paused.LoadScripts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gate := recommend.NewService(recommend.Deps{Reader: paused, Model: func() recommend.Model { return f.model },
+		Catalog: f.live.Load, Request: f.consent.Request}, recommend.Config{})
+	d := f.deps
+	nb := *d.NextBest
+	nb.Gated, nb.Reader = gate, paused
+	d.NextBest = &nb
+	f.serve(t, d)
+	if got := f.nba(t, "p1", "email"); len(got) != 1 {
+		t.Fatalf("before the pause: %+v", got)
+	}
+	proxy.Pause()
+	defer proxy.Resume()
+	for range 3 {
+		resp, b := f.send(t, "GET", "/v1/customers/p1/next-best-actions?channel=email", "", nil)
+		var out struct {
+			Actions  []nbaAction        `json:"actions"`
+			NoAction string             `json:"no_action"`
+			Fallback recommend.Fallback `json:"fallback"`
+		}
+		_ = json.Unmarshal(b, &out)
+		if resp.StatusCode != 200 || len(out.Actions) != 0 || out.NoAction != actions.NoneFallback || !out.Fallback.Active || out.Fallback.Reason == "" {
+			t.Fatalf("next-best-actions with Redis paused: %d %s", resp.StatusCode, b)
+		}
 	}
 }
 

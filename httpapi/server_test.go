@@ -80,6 +80,7 @@ type fixture struct {
 	store       *redisstore.Store
 	consent     *consent.Service
 	srv         *Server
+	deps        Deps
 	ts          *httptest.Server
 	keys        map[auth.Role]string
 	logs        *observer.ObservedLogs
@@ -116,13 +117,24 @@ func newFixture(t *testing.T) *fixture {
 	f.recommend = recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model }, Rules: f.rulesLive.Load,
 		Catalog: func() *catalog.Snapshot { return f.live.Load() }, Request: f.consent.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
-	f.srv = New(Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
+	f.deps = Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
 		Recommend: f.recommend, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
-		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}})
+		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}}
+	f.serve(t, f.deps)
+	return f
+}
+
+// serve makes f's server one built from d.
+func (f *fixture) serve(t *testing.T, d Deps) {
+	t.Helper()
+	if f.ts != nil {
+		f.ts.Close()
+		d.Registry = prometheus.NewRegistry()
+	}
+	f.srv = New(d)
 	f.ts = httptest.NewServer(f.srv)
 	t.Cleanup(f.ts.Close)
-	return f
 }
 
 func (f *fixture) do(t *testing.T, method, path string, role auth.Role, body string) (*http.Response, []byte) {
@@ -415,6 +427,6 @@ func openapiPath(p string) string {
 
 func (f *fixture) nextBest() *NextBest {
 	return &NextBest{Engine: actions.NewEngine(f.actionsLive.Load, actions.Config{}), Service: actions.NewService(f.store, nil),
-		Reload: f.actionsLive.Reload, Reader: f.store, Model: func() recommend.Model { return f.model },
+		Reload: f.actionsLive.Reload, Gated: f.recommend, Reader: f.store, Model: func() recommend.Model { return f.model },
 		Catalog: f.live.Load, Request: f.consent.Request, Decisions: f.store, Responses: f.responses.Load, Deliverer: f.store}
 }

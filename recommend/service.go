@@ -126,13 +126,23 @@ func (s *Service) read(ctx context.Context, m Model, req *Request) (*features.St
 	}
 	creq := s.request(req.GPC)
 	creq.Now = req.Now
-	if req.GPC && s.onGPC != nil {
-		s.onGPC(req.CustomerID)
+	return s.ReadGated(ctx, req.CustomerID, creq, features.ReadOptions{Recent: m.Scoring().MaxEvidence})
+}
+
+// ReadGated is the consent-gated read of one customer as recommendations
+// make it: within the read budget, through the circuit breaker, and with
+// a GPC signal (creq.GPC) handed to OnGPC to be recorded. When the store
+// is slow or down it returns nil and the Fallback that says why, so the
+// caller answers without personal data instead of failing. Next-best
+// actions read through it too, so both fall back alike.
+func (s *Service) ReadGated(ctx context.Context, customerID string, creq consent.Request, o features.ReadOptions) (*features.State, Fallback) {
+	if creq.GPC && s.onGPC != nil {
+		s.onGPC(customerID)
 	}
 	st, err := s.breaker.Execute(func() (*features.State, error) {
 		rctx, cancel := context.WithTimeout(ctx, s.cfg.ReadBudget)
 		defer cancel()
-		return s.reader.ReadState(rctx, req.CustomerID, creq, features.ReadOptions{Recent: m.Scoring().MaxEvidence})
+		return s.reader.ReadState(rctx, customerID, creq, o)
 	})
 	switch {
 	case err == nil:

@@ -313,7 +313,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Rules:       svc.rules,
 		RulesReload: svc.rulesLive.Reload,
 		NextBest: &httpapi.NextBest{Engine: actions.NewEngine(svc.actionsLive.Load, actions.Config{}), Service: actions.NewService(st, nil),
-			Reload: svc.actionsLive.Reload, Reader: st, Model: svc.models.Current, Catalog: svc.catalog.Load,
+			Reload: svc.actionsLive.Reload, Gated: svc.recommend, Reader: st, Model: svc.models.Current, Catalog: svc.catalog.Load,
 			Request: svc.consent.Request, Decisions: st, Responses: svc.responses.Load, Deliverer: st},
 		Consent:  svc.consent,
 		Catalog:  svc.catalog,
