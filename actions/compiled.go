@@ -59,6 +59,17 @@ func (c *Compiled) Action(id string) (Action, bool) {
 	return c.actions[i].Action, true
 }
 
+// MainChannel returns the channel an action is delivered on when an event
+// names none (its first), and whether the action is in the catalog. It
+// makes a Compiled a features.ActionCatalog.
+func (c *Compiled) MainChannel(id string) (consent.Scope, bool) {
+	i, ok := c.index[id]
+	if !ok {
+		return "", false
+	}
+	return c.actions[i].main, true
+}
+
 // ParseChannel returns the channel named s, or an EInvalid error listing
 // the channels.
 func ParseChannel(s string) (consent.Scope, error) {

@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -23,10 +24,18 @@ type Catalog interface {
 	Lookup(id string) (exists, sensitive bool)
 }
 
+// ActionCatalog tells whether an action is in the live action catalog and
+// the channel it is delivered on when an event names none. Implemented by
+// *actions.Compiled.
+type ActionCatalog interface {
+	MainChannel(id string) (consent.Scope, bool)
+}
+
 // Service ingests events and profiles.
 type Service struct {
 	store     Store
 	catalog   func() Catalog
+	actions   func() ActionCatalog
 	request   func(gpc bool) consent.Request
 	retention Retention
 	now       func() time.Time
@@ -37,6 +46,11 @@ type Service struct {
 func NewService(store Store, catalog func() Catalog, request func(gpc bool) consent.Request, ret Retention) *Service {
 	return &Service{store: store, catalog: catalog, request: request, retention: ret, now: time.Now}
 }
+
+// UseActions sets where the live action catalog is read: an impression,
+// click or dismissal names an action of it, or is invalid. Without it
+// every such event is invalid.
+func (s *Service) UseActions(live func() ActionCatalog) { s.actions = live }
 
 // Retention returns the configured retention.
 func (s *Service) Retention() Retention { return s.retention }
@@ -84,9 +98,7 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 		return Routed{}, Outcome{Status: Dropped, Reason: ReasonAnonymous}, false
 	}
 	if ev.ActionID != "" && isContact(ev.Type) {
-		member := ContactMember(ev.ActionID, ev.Type, consent.Scope(ev.Channel), ev.Time)
-		return Routed{CustomerID: ev.CustomerID, Channel: s.contactChannel(ev), EventID: ev.EventID, Member: member, Action: ev.ActionID,
-			Event: ev.Type, Time: ev.Time}, Outcome{Set: "contacts"}, true
+		return s.routeContact(ev)
 	}
 	_, sensitive := cat.Lookup(ev.ItemID)
 	set, ok := Route(ev, sensitive)
@@ -100,13 +112,26 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 	return r, Outcome{Set: string(set)}, true
 }
 
-// contactChannel is the channel whose consent gates storing contact ev:
-// the channel it names, else onsite.
-func (s *Service) contactChannel(ev *Event) consent.Scope {
-	if ev.Channel != "" {
-		return consent.Scope(ev.Channel)
+// routeContact routes an impression, click or dismissal of an action: the
+// action must be in the live catalog, and the contact is gated on the
+// channel it names or else the action's main channel.
+func (s *Service) routeContact(ev *Event) (Routed, Outcome, bool) {
+	var main consent.Scope
+	ok := false
+	if s.actions != nil {
+		main, ok = s.actions().MainChannel(ev.ActionID)
 	}
-	return consent.Onsite
+	if !ok {
+		msg := fmt.Sprintf("action_id %q is not in the live action catalog", ev.ActionID)
+		return Routed{}, Outcome{Status: Invalid, Message: msg}, false
+	}
+	ch := consent.Scope(ev.Channel)
+	if ch == "" {
+		ch = main
+	}
+	member := ContactMember(ev.ActionID, ev.Type, consent.Scope(ev.Channel), ev.Time)
+	return Routed{CustomerID: ev.CustomerID, Channel: ch, EventID: ev.EventID, Member: member, Action: ev.ActionID,
+		Event: ev.Type, Time: ev.Time}, Outcome{Set: "contacts"}, true
 }
 
 // ProfileData is one of *Declared, *Location, *Demographics.

@@ -196,13 +196,15 @@ func TestObservedResponsesDriveArbitration(t *testing.T) {
 func TestContactEventChannelIsValidated(t *testing.T) {
 	f := newFixture(t)
 	f.seedWorld(t)
+	f.publishActions(t, `{"actions":[{"id":"a","name":"A","type":"offer","channels":["email"],"value":1,"weight":1}]}`)
 	f.send(t, "PUT", "/v1/customers/c1/consent", `{"preset":"full","scopes":{"email":"granted"}}`, nil)
 	r := f.postEvents(t, `[
 	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"email"},
 	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"fax"},
 	 {"customer_id":"c1","type":"impression","channel":"email","item_id":"`+f.model.IDs()[0]+`"},
-	 {"customer_id":"c1","type":"dismiss","action_id":"bad id!"}]`)
-	want := []string{features.Stored, features.Invalid, features.Invalid, features.Invalid}
+	 {"customer_id":"c1","type":"dismiss","action_id":"bad id!"},
+	 {"customer_id":"c1","type":"impression","action_id":"made-up"}]`)
+	want := []string{features.Stored, features.Invalid, features.Invalid, features.Invalid, features.Invalid}
 	for i, o := range r.Outcomes {
 		if o.Status != want[i] {
 			t.Errorf("event %d: %+v, want %s", i, o, want[i])
@@ -210,6 +212,14 @@ func TestContactEventChannelIsValidated(t *testing.T) {
 	}
 	if !strings.Contains(r.Outcomes[1].Message, "unknown channel") {
 		t.Errorf("message for an unknown channel: %q", r.Outcomes[1].Message)
+	}
+	// the attack of issue 20: an action_id outside the live catalog was
+	// added as a field of actions:responses
+	if !strings.Contains(r.Outcomes[4].Message, "not in the live action catalog") {
+		t.Errorf("message for an unknown action: %q", r.Outcomes[4].Message)
+	}
+	if got, _ := f.store.ActionResponses(context.Background()); len(got) != 1 || got["a"].Impressions != 1 {
+		t.Errorf("responses = %+v, want one impression of a", got)
 	}
 }
 

@@ -147,6 +147,8 @@ func TestEventIDsMakeRetriesSafe(t *testing.T) {
 // gate: their channel must be granted now.
 func TestContactsNeedConsent(t *testing.T) {
 	f := newFixture(t)
+	f.publishActions(t, `{"actions":[{"id":"welcome","name":"Welcome","type":"offer","channels":["onsite"],"value":1,"weight":1},
+	 {"id":"mail","name":"Mail","type":"offer","channels":["email"],"value":1,"weight":1}]}`)
 	f.fullLife(t, "gone")
 	tok := f.token(t, "gone", time.Minute)
 	if code, b := f.as(t, tok, "DELETE", "/v1/me", ""); code != 200 {
@@ -155,8 +157,9 @@ func TestContactsNeedConsent(t *testing.T) {
 	f.send(t, "PUT", "/v1/customers/nochan/consent", `{"preset":"full"}`, nil) // onsite, not email
 	r := f.postEvents(t, `[{"customer_id":"gone","type":"impression","action_id":"welcome","channel":"onsite"},
 	 {"customer_id":"never","type":"click","action_id":"welcome","channel":"onsite"},
-	 {"customer_id":"nochan","type":"impression","action_id":"welcome","channel":"email"}]`)
-	for i, want := range []string{consent.ReasonNoRecord, consent.ReasonNoRecord, consent.ReasonNoRecord} {
+	 {"customer_id":"nochan","type":"impression","action_id":"welcome","channel":"email"},
+	 {"customer_id":"nochan","type":"impression","action_id":"mail"}]`) // the action's channel: email
+	for i, want := range []string{consent.ReasonNoRecord, consent.ReasonNoRecord, consent.ReasonNoRecord, consent.ReasonNoRecord} {
 		if o := r.Outcomes[i]; o.Status != features.Dropped || o.Reason != want {
 			t.Errorf("event %d: %+v, want dropped %s", i, o, want)
 		}

@@ -95,6 +95,9 @@ func TestPreferenceCentrePutUsesItsSource(t *testing.T) {
 func (f *fixture) fullLife(t *testing.T, id string) {
 	t.Helper()
 	f.seedCatalog(t)
+	if f.actionsLive.Load().Len() == 0 {
+		f.publishActions(t, `{"actions":[{"id":"welcome","name":"Welcome","type":"offer","channels":["onsite"],"value":1,"weight":1}]}`)
+	}
 	f.send(t, "PUT", "/v1/customers/"+id+"/consent", `{"preset":"full","scopes":{"sensitive":"granted"}}`, nil)
 	r := f.postEvents(t, fmt.Sprintf(`[{"customer_id":%[1]q,"type":"view","item_id":"i1"},{"customer_id":%[1]q,"type":"purchase","item_id":"i2"},
 	 {"customer_id":%[1]q,"type":"view","item_id":"v1"},{"customer_id":%[1]q,"type":"impression","action_id":"welcome"}]`, id))

@@ -111,6 +111,7 @@ func newFixture(t *testing.T) *fixture {
 	_, f.model = recommendtest.World(11, 240)
 	f.writer = recommend.NewWriter(f.store, 0, 1000)
 	f.actionsLive = actions.NewLive(f.store)
+	f.features.UseActions(func() features.ActionCatalog { return f.actionsLive.Load() })
 	f.responses = actions.NewResponses(f.store)
 	f.rules = rules.NewService(f.store, rules.Config{})
 	f.rulesLive = rules.NewLive(f.store, "default", f.live.Load)

@@ -218,6 +218,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	}
 	svc := &services{models: recommend.NewRegistry(st, live.Load), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
 		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
+	fs.UseActions(func() features.ActionCatalog { return svc.actionsLive.Load() })
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
