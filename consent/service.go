@@ -79,7 +79,9 @@ func (s *Service) Get(ctx context.Context, id string, gpc bool) (View, error) {
 	return View{CustomerID: id, Decision: Evaluate(recs, s.Request(gpc)), ETag: head}, nil
 }
 
-// Put applies a change. With ifMatch set, the change applies only if the log
+// Put applies a change. A change that grants sale_share with gpc set is
+// refused (EInvalid): the signal is a refusal of exactly that. With
+// ifMatch set, the change applies only if the log
 // head still equals it (else EConflict and nothing changes); without it, a
 // concurrent writer makes Put re-plan and retry until ctx ends. A change
 // that alters nothing writes nothing. Withdrawing a feature set purges its
@@ -87,6 +89,9 @@ func (s *Service) Get(ctx context.Context, id string, gpc bool) (View, error) {
 func (s *Service) Put(ctx context.Context, id string, ch Change, ifMatch string, gpc bool) (View, error) {
 	if err := ch.Validate(s.live); err != nil {
 		return View{}, err
+	}
+	if gpc && ch.Scopes[SaleShare] == Granted {
+		return View{}, candor.Errorf(candor.EInvalid, "This request carries Sec-GPC: 1, a refusal to have data sold or shared, so it cannot also grant sale_share; send the grant without the signal if that is the customer's choice.")
 	}
 	for attempt := 0; ; attempt++ {
 		v, ok, err := s.tryPut(ctx, id, ch, ifMatch, gpc)

@@ -60,7 +60,7 @@ type nbaResponse struct {
 	actions.Decision
 }
 
-func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
+func handleNextBestActions(nb *NextBest, gpc *gpcSignal) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -77,7 +77,7 @@ func handleNextBestActions(nb *NextBest) echo.HandlerFunc {
 			}
 		}
 		ctx := c.Request().Context()
-		req := nb.Request(gpcOf(c))
+		req := nb.Request(gpc.of(c, id))
 		st, fb := nb.Gated.ReadGated(ctx, id, req, features.ReadOptions{})
 		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Fallback: fb}
 		if fb.Active {
@@ -241,7 +241,7 @@ type deliverResponse struct {
 // checks consent and eligibility on a fresh gated read, then records the
 // impression only if caps and the contact policy still allow it, so that
 // concurrent senders cannot both spend the last allowed contact.
-func handleDeliver(nb *NextBest) echo.HandlerFunc {
+func handleDeliver(nb *NextBest, gpc *gpcSignal) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -259,7 +259,7 @@ func handleDeliver(nb *NextBest) echo.HandlerFunc {
 		if err := candor.ValidateID("action id", action); err != nil {
 			return err
 		}
-		req := nb.Request(gpcOf(c))
+		req := nb.Request(gpc.of(c, id))
 		st, err := nb.Reader.ReadState(ctx, id, req, features.ReadOptions{})
 		if err != nil {
 			return err

@@ -41,9 +41,6 @@ func (m *consentMetrics) count(changed []consent.Record) {
 	}
 }
 
-// gpcOf reports whether the request carries a Global Privacy Control signal.
-func gpcOf(c echo.Context) bool { return strings.TrimSpace(c.Request().Header.Get("Sec-GPC")) == "1" }
-
 // customerID returns the customer a request is about: the validated :id
 // path parameter, or the token's subject on /v1/me routes.
 func customerID(c echo.Context) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/auth"
@@ -108,6 +109,59 @@ func (f *fixture) historyHashes(t *testing.T) []string {
 		out[i] = e.Hash
 	}
 	return out
+}
+
+// The attack of issue 20: Sec-GPC: 1 on next-best-actions, deliver and
+// events was applied but not recorded, so a later request without the
+// header delivered a data-sharing action. Every route that honours GPC
+// records it, and a later delivery without the header is refused.
+func TestGPCIsRecordedOnEveryRoute(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, `{"actions":[{"id":"partner","name":"Partner deal","type":"offer","channels":["email"],"value":10,"weight":1,"shares_data":true}]}`)
+	item := f.model.IDs()[0]
+	gpc := map[string]string{"Sec-GPC": "1"}
+	tests := []struct{ customer, method, path, body string }{
+		{"g-nba", "GET", "/v1/customers/g-nba/next-best-actions?channel=email", ""},
+		{"g-deliver", "POST", "/v1/customers/g-deliver/actions/partner/deliver", `{"channel":"email"}`},
+		{"g-events", "POST", "/v1/events", `[{"customer_id":"g-events","type":"view","item_id":"` + item + `"}]`},
+		{"g-recs", "GET", "/v1/recommendations?customer_id=g-recs", ""},
+		{"g-profile", "PUT", "/v1/customers/g-profile/features/declared", `{"categories":["books"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.customer, func(t *testing.T) {
+			f.send(t, "PUT", "/v1/customers/"+tt.customer+"/consent", `{"preset":"full","scopes":{"email":"granted","sale_share":"granted"}}`, nil)
+			if resp, b := f.send(t, tt.method, tt.path, tt.body, gpc); resp.StatusCode != 200 {
+				t.Fatalf("%s %s with GPC: %d %s", tt.method, tt.path, resp.StatusCode, b)
+			}
+			_, b := f.send(t, "GET", "/v1/customers/"+tt.customer+"/consent", "", nil)
+			if v := scopeOf(decodeConsentBody(t, b), consent.SaleShare); v.Effective != consent.Denied || v.Record == nil || v.Record.Source != consent.SourceGPC {
+				t.Errorf("sale_share after GPC, asked without it: %+v", v)
+			}
+			resp, b := f.send(t, "POST", "/v1/customers/"+tt.customer+"/actions/partner/deliver", `{"channel":"email"}`, nil)
+			var out deliverResponse
+			_ = json.Unmarshal(b, &out)
+			if resp.StatusCode != 200 || out.Delivered {
+				t.Errorf("a data-sharing action delivered without the header after GPC: %d %s", resp.StatusCode, b)
+			}
+		})
+	}
+}
+
+// A grant of sale_share sent with Sec-GPC: 1 is refused with a message,
+// and stores no grant.
+func TestGPCRefusesASaleShareGrant(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token(t, "gg", time.Minute)
+	resp, b := f.send(t, "PUT", "/v1/me/consent", `{"preset":"full","scopes":{"sale_share":"granted"}}`,
+		map[string]string{"Authorization": "Bearer " + tok, "Sec-GPC": "1"})
+	if resp.StatusCode != 400 || !strings.Contains(errorOf(t, b).Message, "Sec-GPC") {
+		t.Errorf("a sale_share grant with GPC: %d %s, want 400 naming Sec-GPC", resp.StatusCode, b)
+	}
+	_, b = f.send(t, "GET", "/v1/customers/gg/consent", "", nil)
+	if v := scopeOf(decodeConsentBody(t, b), consent.SaleShare); v.Effective != consent.Denied || v.Record == nil || v.Record.State != consent.Denied {
+		t.Errorf("sale_share after the refused grant: %+v (want the GPC denial recorded)", v)
+	}
 }
 
 func TestGPCDeniesSaleShareAndIsRecordedOnce(t *testing.T) {

@@ -99,7 +99,7 @@ type eventsResponse struct {
 	Outcomes []features.Outcome `json:"outcomes"`
 }
 
-func handleEvents(svc *features.Service, m *eventMetrics) echo.HandlerFunc {
+func handleEvents(svc *features.Service, m *eventMetrics, gpc *gpcSignal) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var raw []json.RawMessage
 		if err := decodeJSON(c, &raw); err != nil {
@@ -109,7 +109,7 @@ func handleEvents(svc *features.Service, m *eventMetrics) echo.HandlerFunc {
 			return candor.Errorf(candor.EInvalid, "send a JSON array of 1-%d events, got %d", features.MaxBatch, len(raw))
 		}
 		evs, bad := decodeEvents(raw)
-		out, err := svc.Collect(c.Request().Context(), evs, gpcOf(c))
+		out, err := svc.Collect(c.Request().Context(), evs, gpc.of(c, customersOf(evs)...))
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,20 @@ func handleEvents(svc *features.Service, m *eventMetrics) echo.HandlerFunc {
 	}
 }
 
-func handlePutProfile(svc *features.Service) echo.HandlerFunc {
+// customersOf lists the customers a batch of events is about, once each.
+func customersOf(evs []features.Event) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		if ev.CustomerID != "" && !seen[ev.CustomerID] {
+			seen[ev.CustomerID] = true
+			out = append(out, ev.CustomerID)
+		}
+	}
+	return out
+}
+
+func handlePutProfile(svc *features.Service, gpc *gpcSignal) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -143,7 +156,7 @@ func handlePutProfile(svc *features.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := svc.PutProfile(c.Request().Context(), id, set, p, gpcOf(c)); err != nil {
+		if err := svc.PutProfile(c.Request().Context(), id, set, p, gpc.of(c, id)); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": features.Stored, "set": string(set)})

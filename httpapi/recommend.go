@@ -27,7 +27,7 @@ func recommendRequest(c echo.Context) (recommend.Request, error) {
 		}
 	}
 	req := recommend.Request{CustomerID: q.Get("customer_id"), AnonymousID: q.Get("anonymous_id"), Placement: q.Get("placement"),
-		ItemID: q.Get("item_id"), Category: q.Get("category"), GPC: gpcOf(c)}
+		ItemID: q.Get("item_id"), Category: q.Get("category")}
 	if s := q.Get("n"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > recommend.MaxN {
@@ -50,12 +50,13 @@ func containsString(s []string, v string) bool {
 	return false
 }
 
-func handleRecommend(svc *recommend.Service) echo.HandlerFunc {
+func handleRecommend(svc *recommend.Service, gpc *gpcSignal) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, err := recommendRequest(c)
 		if err != nil {
 			return err
 		}
+		req.GPC = gpc.of(c, req.CustomerID)
 		resp, err := svc.Recommend(c.Request().Context(), req)
 		if err != nil {
 			return err

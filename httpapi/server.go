@@ -49,6 +49,10 @@ type Deps struct {
 	RulesReload func(ctx context.Context) error
 	NextBest    *NextBest
 	Demo        *Demo // nil: not the embedded demo, no /demo routes
+	// GPC records a Sec-GPC: 1 signal about a customer in the consent log
+	// (consent.Service.RecordGPC) off the request path; it must not block.
+	// Nil: signals are honoured but not recorded.
+	GPC func(customerID string)
 }
 
 // Server is Candor's HTTP API.
@@ -60,6 +64,7 @@ type Server struct {
 	metrics *httpMetrics
 	consent *consentMetrics
 	events  *eventMetrics
+	gpc     *gpcSignal
 }
 
 // New returns the server with every route registered.
@@ -72,6 +77,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{echo: echo.New(), log: d.Logger, keyring: d.Keyring, deps: d, metrics: newHTTPMetrics(d.Registry)}
 	s.consent = newConsentMetrics(d.Registry)
+	s.gpc = &gpcSignal{record: d.GPC, count: s.consent.gpc}
 	s.events = newEventMetrics(d.Registry)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true

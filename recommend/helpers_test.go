@@ -15,10 +15,12 @@ type fakeReader struct {
 	states map[string]*features.State
 	err    error
 	reads  int
+	gpc    bool // the last read carried GPC
 }
 
 func (f *fakeReader) ReadState(_ context.Context, id string, req consent.Request, _ features.ReadOptions) (*features.State, error) {
 	f.reads++
+	f.gpc = req.GPC
 	if f.err != nil {
 		return nil, f.err
 	}

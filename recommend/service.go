@@ -38,7 +38,6 @@ type Service struct {
 	feedback  func(map[string]string) features.FeedbackState
 	decisions Recorder
 	store     DecisionStore
-	onGPC     func(customerID string)
 	rules     func() *rules.Compiled
 	cfg       Config
 	replen    map[string]bool
@@ -61,7 +60,6 @@ type Deps struct {
 	Feedback  func(map[string]string) features.FeedbackState
 	Decisions Recorder                // may be nil
 	Store     DecisionStore           // for reading decisions back; may be nil
-	OnGPC     func(customerID string) // may be nil; must not block
 	Rules     func() *rules.Compiled  // the live ruleset; nil means none
 	Now       func() time.Time        // the clock; nil means time.Now
 }
@@ -72,7 +70,7 @@ func NewService(d Deps, cfg Config) *Service {
 		cfg.ReadBudget = 25 * time.Millisecond
 	}
 	s := &Service{reader: d.Reader, model: d.Model, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
-		decisions: d.Decisions, store: d.Store, onGPC: d.OnGPC, rules: d.Rules, cfg: cfg, replen: map[string]bool{}, now: d.Now}
+		decisions: d.Decisions, store: d.Store, rules: d.Rules, cfg: cfg, replen: map[string]bool{}, now: d.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -130,15 +128,11 @@ func (s *Service) read(ctx context.Context, m Model, req *Request) (*features.St
 }
 
 // ReadGated is the consent-gated read of one customer as recommendations
-// make it: within the read budget, through the circuit breaker, and with
-// a GPC signal (creq.GPC) handed to OnGPC to be recorded. When the store
-// is slow or down it returns nil and the Fallback that says why, so the
-// caller answers without personal data instead of failing. Next-best
-// actions read through it too, so both fall back alike.
+// make it: within the read budget and through the circuit breaker. When
+// the store is slow or down it returns nil and the Fallback that says
+// why, so the caller answers without personal data instead of failing.
+// Next-best actions read through it too, so both fall back alike.
 func (s *Service) ReadGated(ctx context.Context, customerID string, creq consent.Request, o features.ReadOptions) (*features.State, Fallback) {
-	if creq.GPC && s.onGPC != nil {
-		s.onGPC(customerID)
-	}
 	st, err := s.breaker.Execute(func() (*features.State, error) {
 		rctx, cancel := context.WithTimeout(ctx, s.cfg.ReadBudget)
 		defer cancel()

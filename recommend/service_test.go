@@ -175,16 +175,15 @@ func TestAnonymousGetsContextAndPopularOnly(t *testing.T) {
 	}
 }
 
-func TestGPCIsPassedOnAndReported(t *testing.T) {
+func TestGPCIsPassedOn(t *testing.T) {
 	cat, m := recommendtest.World(7, 120)
-	var seen []string
 	r := &fakeReader{}
 	svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
-		Catalog: func() *catalog.Snapshot { return cat }, Request: func(gpc bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1, GPC: gpc} },
-		OnGPC: func(id string) { seen = append(seen, id) }}, recommend.Config{})
+		Catalog: func() *catalog.Snapshot { return cat }, Request: func(gpc bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1, GPC: gpc} }},
+		recommend.Config{})
 	_, _ = svc.Recommend(context.Background(), recommend.Request{CustomerID: "g", GPC: true})
-	if len(seen) != 1 || seen[0] != "g" {
-		t.Errorf("OnGPC calls = %v", seen)
+	if !r.gpc {
+		t.Error("the gated read did not get the GPC signal")
 	}
 }
 

@@ -223,7 +223,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
-		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, OnGPC: gpcRecorder(cs), Rules: svc.rulesLive.Load,
+		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, Rules: svc.rulesLive.Load,
 	}, recommend.Config{ReadBudget: cfg.ReadBudget, Replenishable: cfg.Replenishable})
 	return svc, nil
 }
@@ -322,6 +322,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Features: svc.features,
 		Tokens:   svc.tokens,
 		Rights:   svc.rights,
+		GPC:      gpcRecorder(svc.consent),
 		Demo:     shop,
 	})
 }
