@@ -58,10 +58,10 @@ type Deps struct {
 	Catalog   func() *catalog.Snapshot // the live catalog
 	Request   func(gpc bool) consent.Request
 	Feedback  func(map[string]string) features.FeedbackState
-	Decisions Recorder                // may be nil
-	Store     DecisionStore           // for reading decisions back; may be nil
-	Rules     func() *rules.Compiled  // the live ruleset; nil means none
-	Now       func() time.Time        // the clock; nil means time.Now
+	Decisions Recorder               // may be nil
+	Store     DecisionStore          // for reading decisions back; may be nil
+	Rules     func() *rules.Compiled // the live ruleset; nil means none
+	Now       func() time.Time       // the clock; nil means time.Now
 }
 
 // NewService returns the scorer.
