@@ -1,7 +1,6 @@
 package consent
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -47,19 +46,14 @@ func GPCChange() Change {
 	return Change{Scopes: map[Scope]State{SaleShare: Denied}, Source: SourceGPC}
 }
 
-// DecodeChange parses a Change from JSON. Unknown fields, trailing data,
+// DecodeChange parses a Change from JSON. A null document, unknown fields, trailing data,
 // wrong types, unknown presets, scopes, states or sources and malformed
 // policy versions are EInvalid errors whose message names the culprit. The
 // live policy version is checked by Validate.
 func DecodeChange(b []byte) (Change, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var w changeJSON
-	if err := dec.Decode(&w); err != nil {
+	if err := candor.DecodeJSON(b, &w); err != nil {
 		return Change{}, jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Change{}, candor.Errorf(candor.EInvalid, "the request body must hold a single JSON object")
 	}
 	return w.change()
 }
@@ -95,6 +89,10 @@ func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
+	case errors.Is(err, candor.ErrJSONNull):
+		return candor.Errorf(candor.EInvalid, "the request body is null: send a JSON object with a preset or scopes")
+	case errors.Is(err, candor.ErrJSONTrailing):
+		return candor.Errorf(candor.EInvalid, "the request body must hold a single JSON object")
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		return candor.Errorf(candor.EInvalid, "field %q has the wrong type: want %s", typeErr.Field, jsonKind(typeErr.Field))
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):

@@ -79,9 +79,14 @@ func (s *Service) Get(ctx context.Context, id string, gpc bool) (View, error) {
 	return View{CustomerID: id, Decision: Evaluate(recs, s.Request(gpc)), ETag: head}, nil
 }
 
+// MatchAny is the If-Match value that matches any existing record (RFC
+// 9110): the change applies if the customer has consent recorded at all.
+const MatchAny = "*"
+
 // Put applies a change. A change that grants sale_share with gpc set is
 // refused (EInvalid): the signal is a refusal of exactly that. With
-// ifMatch set, the change applies only if the log
+// ifMatch MatchAny, it applies only if some record exists (else
+// EConflict). With another ifMatch, the change applies only if the log
 // head still equals it (else EConflict and nothing changes); without it, a
 // concurrent writer makes Put re-plan and retry until ctx ends. A change
 // that alters nothing writes nothing. Withdrawing a feature set purges its
@@ -98,7 +103,7 @@ func (s *Service) Put(ctx context.Context, id string, ch Change, ifMatch string,
 		if err != nil || ok {
 			return v, err
 		}
-		if ifMatch != "" {
+		if ifMatch != "" && ifMatch != MatchAny {
 			return View{}, candor.Errorf(candor.EConflict, "The consent changed since ETag %q was read; read it again and retry.", ifMatch)
 		}
 		if err := backoff(ctx, attempt); err != nil {
@@ -112,7 +117,10 @@ func (s *Service) tryPut(ctx context.Context, id string, ch Change, ifMatch stri
 	if err != nil {
 		return View{}, false, err
 	}
-	if ifMatch != "" && ifMatch != head {
+	switch {
+	case ifMatch == MatchAny && head == GenesisHash:
+		return View{}, false, candor.Errorf(candor.EConflict, "If-Match: * asks for an existing consent record, and this customer has none.")
+	case ifMatch != "" && ifMatch != MatchAny && ifMatch != head:
 		return View{}, false, nil
 	}
 	req := s.Request(gpc)

@@ -56,11 +56,11 @@ func (s *Server) authenticate(c echo.Context) (Principal, error) {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="candor"`)
 		return Principal{}, candor.Errorf(candor.EUnauthorized, "Missing API key: send the header 'Authorization: Bearer YOUR_KEY'.")
 	}
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
+	scheme, tok, _ := strings.Cut(strings.TrimSpace(h), " ")
+	tok = strings.TrimSpace(tok)
+	if !strings.EqualFold(scheme, "Bearer") || tok == "" { // the scheme is case-insensitive (RFC 7235)
 		return Principal{}, candor.Errorf(candor.EUnauthorized, "The Authorization header must be 'Bearer YOUR_KEY'.")
 	}
-	tok = strings.TrimSpace(tok)
 	if auth.LooksLikeJWT(tok) {
 		return s.authenticateCustomer(tok)
 	}

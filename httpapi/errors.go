@@ -135,21 +135,17 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 // maxBodyBytes is the largest request body accepted (1 MiB).
 const maxBodyBytes = 1 << 20
 
-// decodeJSON decodes the request body into v, rejecting unknown fields,
-// trailing data and bodies over maxBodyBytes, with messages that name the
-// problem.
+// decodeJSON decodes the request body into v with candor.DecodeJSON:
+// exactly one JSON value, not null, no unknown fields, at most
+// maxBodyBytes; errors have messages that name the problem.
 func decodeJSON(c echo.Context, v any) error {
 	// The body is parsed strictly as JSON whatever its Content-Type says, so
 	// `curl -d` works as documented.
-	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, maxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+	b, err := readBody(c)
+	if err != nil {
+		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return candor.Errorf(candor.EInvalid, "The request body must hold one JSON value; found more after it.")
-	}
-	return nil
+	return jsonError(candor.DecodeJSON(b, v))
 }
 
 // jsonError explains a decoding failure in terms a person can act on.
@@ -162,6 +158,12 @@ func jsonError(err error) error {
 		tpe *time.ParseError
 	)
 	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, candor.ErrJSONNull):
+		return candor.Errorf(candor.EInvalid, "The request body is null; send a JSON document.")
+	case errors.Is(err, candor.ErrJSONTrailing):
+		return candor.Errorf(candor.EInvalid, "The request body must hold one JSON value; found more after it.")
 	case errors.As(err, &tpe):
 		return candor.Errorf(candor.EInvalid, "Times (ts) must be RFC 3339, e.g. 2026-11-25T10:00:00Z; got %s.", tpe.Value)
 	case errors.As(err, &mbe):

@@ -184,9 +184,7 @@ func decodeProfile(c echo.Context, set consent.Scope) (features.ProfileData, err
 	if err := refuseFineFields(b, set); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
+	if err := candor.DecodeJSON(b, p); err != nil {
 		return nil, jsonError(err)
 	}
 	return p, nil
@@ -215,9 +213,7 @@ func decodeEvents(raw []json.RawMessage) ([]features.Event, map[int]string) {
 	evs := make([]features.Event, len(raw))
 	bad := map[int]string{}
 	for i, r := range raw {
-		dec := json.NewDecoder(strings.NewReader(string(r)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&evs[i]); err != nil {
+		if err := candor.DecodeJSON(r, &evs[i]); err != nil {
 			evs[i] = features.Event{}
 			bad[i] = candor.ErrorMessage(jsonError(err))
 		}

@@ -123,3 +123,17 @@ func bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// singleQuery rejects a request that repeats a query parameter, on every
+// route: a repeated parameter (n=3&n=4) has no one meaning, and handlers
+// read only the first value.
+func singleQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for k, v := range c.QueryParams() {
+			if len(v) > 1 {
+				return candor.Errorf(candor.EInvalid, "Query parameter %q is given %d times; give it once.", k, len(v))
+			}
+		}
+		return next(c)
+	}
+}

@@ -18,12 +18,9 @@ var recommendParams = []string{"customer_id", "anonymous_id", "n", "placement", 
 // recommendRequest decodes the query string of GET /v1/recommendations.
 func recommendRequest(c echo.Context) (recommend.Request, error) {
 	q := c.QueryParams()
-	for k, v := range q {
+	for k := range q {
 		if !containsString(recommendParams, k) {
 			return recommend.Request{}, candor.Errorf(candor.EInvalid, "unknown parameter %q: use %s", k, strings.Join(recommendParams, ", "))
-		}
-		if len(v) > 1 {
-			return recommend.Request{}, candor.Errorf(candor.EInvalid, "parameter %q given %d times", k, len(v))
 		}
 	}
 	req := recommend.Request{CustomerID: q.Get("customer_id"), AnonymousID: q.Get("anonymous_id"), Placement: q.Get("placement"),

@@ -82,7 +82,7 @@ func New(d Deps) *Server {
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.errorHandler
-	s.echo.Use(s.requestIDMiddleware, s.accessLog, s.recoverMiddleware, bodyLimit)
+	s.echo.Use(s.requestIDMiddleware, s.accessLog, s.recoverMiddleware, bodyLimit, singleQuery)
 	for _, r := range append(s.routes(), s.demoRoutes()...) {
 		s.echo.Add(r.method, r.path, r.handler, s.authorize(r))
 	}

@@ -1,7 +1,6 @@
 package versioned
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,20 +10,16 @@ import (
 )
 
 // DecodeStrict decodes one JSON document that marketers publish (what
-// names it in messages: "ruleset", "action catalog") into v, rejecting
-// bodies over max bytes, unknown fields and trailing data. Errors are
+// names it in messages: "ruleset", "action catalog") into v with
+// candor.DecodeJSON, rejecting bodies over max bytes, null, unknown fields
+// and trailing data. Errors are
 // EInvalid with a client-safe message naming the field or byte offset.
 func DecodeStrict(b []byte, what string, max int, v any) error {
 	if len(b) > max {
 		return candor.Errorf(candor.EInvalid, "the %s may be at most %d bytes", what, max)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := candor.DecodeJSON(b, v); err != nil {
 		return decodeError(what, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return candor.Errorf(candor.EInvalid, "%s JSON has data after the closing brace", what)
 	}
 	return nil
 }
@@ -37,6 +32,10 @@ func decodeError(what string, err error) error {
 		tim *time.ParseError
 	)
 	switch {
+	case errors.Is(err, candor.ErrJSONNull):
+		return candor.Errorf(candor.EInvalid, "the %s is null; send a JSON object", what)
+	case errors.Is(err, candor.ErrJSONTrailing):
+		return candor.Errorf(candor.EInvalid, "%s JSON has data after the closing brace", what)
 	case errors.As(err, &syn):
 		return candor.Errorf(candor.EInvalid, "%s is not valid JSON at byte %d: %s", what, syn.Offset, syn.Error())
 	case errors.As(err, &typ):

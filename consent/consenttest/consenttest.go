@@ -108,6 +108,16 @@ func testStaleETag(t *testing.T, st consent.Store) {
 	if _, err := svc.Put(context.Background(), "c3", consent.Change{Preset: consent.PresetBasic}, cur.ETag, false); err != nil {
 		t.Errorf("fresh If-Match: %v", err)
 	}
+	// If-Match: * matches any existing record (RFC 9110), and no absent one
+	if _, err := svc.Put(context.Background(), "c3", consent.Change{Preset: consent.PresetFull}, consent.MatchAny, false); err != nil {
+		t.Errorf("If-Match: * on an existing record: %v", err)
+	}
+	if _, err := svc.Put(context.Background(), "c3-none", consent.Change{Preset: consent.PresetFull}, consent.MatchAny, false); candor.ErrorCode(err) != candor.EConflict {
+		t.Errorf("If-Match: * without a record: %v, want conflict", err)
+	}
+	if log, _ := st.Log(context.Background(), "c3-none"); len(log) != 0 {
+		t.Errorf("a refused If-Match: * wrote %d entries", len(log))
+	}
 }
 
 // testConcurrent: 50 conflicting PUTs on one customer; the log's chain must
