@@ -2,7 +2,6 @@ package actions
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/candorhq/candor/consent"
@@ -31,58 +30,6 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// contact is one parsed features.Contact.
-type contact struct {
-	action  string
-	event   features.EventType
-	channel consent.Scope // "" when the member does not name it
-	t       time.Time
-}
-
-// parseContact reads a contact member (features.ContactMember) from the
-// right, since action IDs may hold ':'. Members without the channel
-// ("<action>:<event>:<ms>", or the older "<action>:<ms>", an impression)
-// are read too; their channel is then the action's first one. ok is false
-// when it has no time.
-func parseContact(c features.Contact) (contact, bool) {
-	rest, ms, ok := cutLast(c.Member)
-	if !ok {
-		return contact{}, false
-	}
-	out := contact{event: features.Impression, t: c.Time}
-	if n, err := strconv.ParseInt(ms, 10, 64); err == nil {
-		out.t = time.UnixMilli(n)
-	}
-	if head, last, ok := cutLast(rest); ok && isChannel(last) {
-		if action, ev, ok := cutLast(head); ok && isContactEvent(ev) {
-			out.action, out.event, out.channel = action, features.EventType(ev), consent.Scope(last)
-			return out, true
-		}
-	}
-	if action, ev, ok := cutLast(rest); ok && isContactEvent(ev) {
-		out.action, out.event = action, features.EventType(ev)
-		return out, true
-	}
-	out.action = rest
-	return out, rest != ""
-}
-
-func cutLast(s string) (before, after string, ok bool) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return "", "", false
-	}
-	return s[:i], s[i+1:], true
-}
-
-func isChannel(s string) bool {
-	return s == string(consent.Onsite) || s == string(consent.Email) || s == string(consent.SMS) || s == string(consent.Push)
-}
-
-func isContactEvent(s string) bool {
-	return s == string(features.Impression) || s == string(features.Click) || s == string(features.Dismiss)
-}
-
 // usage is what a customer's contacts say about caps, for one request.
 type usage struct {
 	shown     []int       // per action: impressions within its caps.period
@@ -97,23 +44,23 @@ type usage struct {
 func (c *Compiled) usage(contacts []features.Contact, ch consent.Scope, lim Limit, now time.Time) usage {
 	u := usage{shown: make([]int, len(c.actions)), dismissed: make([]time.Time, len(c.actions))}
 	for _, fc := range contacts {
-		k, ok := parseContact(fc)
+		k, ok := features.ParseContact(fc)
 		if !ok {
 			continue
 		}
-		i, known := c.index[k.action]
-		if k.channel == "" && known {
-			k.channel = c.actions[i].main
+		i, known := c.index[k.Action]
+		if k.Channel == "" && known {
+			k.Channel = c.actions[i].main
 		}
 		switch {
-		case k.event == features.Dismiss && known && k.t.After(u.dismissed[i]):
-			u.dismissed[i] = k.t
-		case k.event != features.Impression:
+		case k.Event == features.Dismiss && known && k.Time.After(u.dismissed[i]):
+			u.dismissed[i] = k.Time
+		case k.Event != features.Impression:
 		default:
-			if known && k.t.After(now.Add(-c.actions[i].period)) {
+			if known && k.Time.After(now.Add(-c.actions[i].period)) {
 				u.shown[i]++
 			}
-			if k.channel == ch && k.t.After(now.Add(-lim.Period)) {
+			if k.Channel == ch && k.Time.After(now.Add(-lim.Period)) {
 				u.channel++
 			}
 		}

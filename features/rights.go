@@ -3,6 +3,7 @@ package features
 import (
 	"encoding/json"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/candorhq/candor"
@@ -60,10 +61,49 @@ type FeedbackState struct {
 	HiddenCategories map[string]bool
 }
 
-// Export is everything Candor holds about one customer (GDPR art. 15/20).
+// Export is everything Candor holds about one customer (GDPR art. 15/20),
+// in the documented schema candor-export/1 (see /openapi.json): every
+// field snake_case, every stored encoding decoded.
 type Export struct {
-	Sets      map[string]any    `json:"feature_sets"` // set → interactions or profile fields
-	Feedback  map[string]string `json:"feedback"`
-	Contacts  []Contact         `json:"contacts"`
-	Decisions []json.RawMessage `json:"decisions"`
+	// Sets maps each stored feature set to its data: for browsing,
+	// purchases and sensitive an []ExportedInteraction, for declared,
+	// location and demographics the stated profile (*Declared, *Location,
+	// *Demographics).
+	Sets      map[string]any    `json:"feature_sets"`
+	Feedback  ExportedFeedback  `json:"feedback"`
+	Contacts  []ContactRecord   `json:"contacts"`  // delivered actions, oldest first
+	Decisions []json.RawMessage `json:"decisions"` // as shown, with the evidence still held
+}
+
+// ExportedInteraction is one item of an interaction set.
+type ExportedInteraction struct {
+	ItemID          string    `json:"item_id"`
+	LastInteraction time.Time `json:"last_interaction"`
+	Count           int       `json:"count"`
+	Rating          float64   `json:"rating,omitempty"` // the latest rating in stars (0.5-5); absent when never rated
+}
+
+// ExportOf is the exported form of an interaction.
+func ExportOf(in Interaction) ExportedInteraction {
+	return ExportedInteraction{ItemID: in.Item, LastInteraction: in.Last.UTC(), Count: in.Count, Rating: in.Rating}
+}
+
+// ExportedFeedback is the feedback a customer gave, by kind.
+type ExportedFeedback struct {
+	NotInterested    []FeedbackNote `json:"not_interested"`    // item_id, at
+	HiddenCategories []FeedbackNote `json:"hidden_categories"` // category, at
+	WrongReasons     []FeedbackNote `json:"wrong_reasons"`     // item_id (when given), text, at
+}
+
+// FeedbackNote is one piece of feedback and when it was given.
+type FeedbackNote struct {
+	ItemID   string    `json:"item_id,omitempty"`
+	Category string    `json:"category,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// NewExportedFeedback returns feedback with every list empty, not null.
+func NewExportedFeedback() ExportedFeedback {
+	return ExportedFeedback{NotInterested: []FeedbackNote{}, HiddenCategories: []FeedbackNote{}, WrongReasons: []FeedbackNote{}}
 }

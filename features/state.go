@@ -1,7 +1,9 @@
 package features
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/candorhq/candor/consent"
@@ -57,6 +59,49 @@ func ContactMember(action string, event EventType, channel consent.Scope, t time
 	return action + ":" + string(event) + ":" + string(channel) + ":" + ms
 }
 
+// ContactRecord is a contacts member read back: what ContactMember wrote.
+type ContactRecord struct {
+	Action  string        `json:"action_id"`
+	Event   EventType     `json:"event"`
+	Channel consent.Scope `json:"channel,omitempty"` // "" when the member does not name it
+	Time    time.Time     `json:"time"`
+}
+
+// ParseContact reads a contacts member (ContactMember) from the right,
+// since action IDs may hold ':'. Members without the channel
+// ("<action>:<event>:<ms>", or the older "<action>:<ms>", an impression)
+// are read too, with Channel "". ok is false when it has no time.
+func ParseContact(c Contact) (ContactRecord, bool) {
+	rest, ms, ok := cutLast(c.Member)
+	if !ok {
+		return ContactRecord{}, false
+	}
+	out := ContactRecord{Event: Impression, Time: c.Time}
+	if n, err := strconv.ParseInt(ms, 10, 64); err == nil {
+		out.Time = time.UnixMilli(n).UTC()
+	}
+	if head, last, ok := cutLast(rest); ok && slices.Contains(consent.Channels, consent.Scope(last)) {
+		if action, ev, ok := cutLast(head); ok && isContact(EventType(ev)) {
+			out.Action, out.Event, out.Channel = action, EventType(ev), consent.Scope(last)
+			return out, true
+		}
+	}
+	if action, ev, ok := cutLast(rest); ok && isContact(EventType(ev)) {
+		out.Action, out.Event = action, EventType(ev)
+		return out, true
+	}
+	out.Action = rest
+	return out, rest != ""
+}
+
+func cutLast(s string) (before, after string, ok bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
 // Grant returns the grant of the state's decision: what the scorer may use.
 func (s *State) Grant() consent.Grant { return s.Decision.Grant() }
 
@@ -76,13 +121,27 @@ type Routed struct {
 // SetProfile fills the profile set of st from its stored fields (the hash
 // the store keeps).
 func SetProfile(st *State, set consent.Scope, fields map[string]string) {
+	switch p := ProfileOf(set, fields).(type) {
+	case *Declared:
+		st.Declared = p
+	case *Location:
+		st.Location = p
+	case *Demographics:
+		st.Demographics = p
+	}
+}
+
+// ProfileOf is the profile a set's stored fields hold: a *Declared,
+// *Location or *Demographics; nil for a set that is not a profile.
+func ProfileOf(set consent.Scope, fields map[string]string) ProfileData {
 	switch set {
 	case consent.Declared:
 		d := DeclaredFrom(fields)
-		st.Declared = &d
+		return &d
 	case consent.Location:
-		st.Location = &Location{Country: fields["country"], Region: fields["region"]}
+		return &Location{Country: fields["country"], Region: fields["region"]}
 	case consent.Demographics:
-		st.Demographics = &Demographics{AgeBand: fields["age_band"]}
+		return &Demographics{AgeBand: fields["age_band"]}
 	}
+	return nil
 }

@@ -27,6 +27,16 @@ type exportRecord struct {
 	recordView
 }
 
+// exportNotes explain the export's parts in words; the schema is
+// Export in /openapi.json.
+var exportNotes = map[string]string{
+	"feature_sets":    "Interaction sets (browsing, purchases, sensitive) list each item with when you last interacted with it, how often, and your latest rating in stars if you gave one; profile sets (declared, location, demographics) list what you stated.",
+	"feedback":        "Items you are not interested in, categories you hid and explanations you said were wrong, each with when.",
+	"contacts":        "Offers and messages delivered to you: the action, the event (impression, click, dismiss), the channel and when.",
+	"decisions":       "What was recommended to you in the last 30 days and why; evidence from data you withdrew since is deleted.",
+	"consent_history": "Every change of your consent; each entry is chained by hash to the one before, so a change cannot be hidden.",
+}
+
 func handleExport(svc *rights.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
@@ -39,7 +49,7 @@ func handleExport(svc *rights.Service) echo.HandlerFunc {
 		}
 		out := exportDocument{Schema: "candor-export/1", CustomerID: id, GeneratedAt: doc.GeneratedAt, Data: doc.Data,
 			History: historyOf(id, doc.History), Consent: []exportRecord{},
-			Notes: map[string]string{"feature_sets": "interaction sets list item, last time and count; profile sets list stated fields"}}
+			Notes: exportNotes}
 		for i := range doc.Consent {
 			out.Consent = append(out.Consent, exportRecord{Scope: doc.Consent[i].Scope, recordView: *viewRecord(&doc.Consent[i])})
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/candorhq/candor/auth"
@@ -125,11 +126,19 @@ func TestExportHoldsEverything(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"i1"`, `"i2"`, `"v1"`, `"kitchen"`, `"NL"`, `"35-44"`, `hc:garden`, `gift`, `welcome:`} {
+	for _, want := range []string{`"item_id":"i1"`, `"i2"`, `"v1"`, `"categories":["kitchen"]`, `"country":"NL"`, `"age_band":"35-44"`,
+		`"category":"garden"`, `"text":"I bought it as a gift"`, `"action_id":"welcome"`, `"event":"impression"`, `"last_interaction"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("export lacks %s", want)
 		}
 	}
+	// the attack of issue 20: Go field names and the store's encodings
+	for _, leak := range []string{`"Item"`, `"Last"`, `"Count"`, `"Rating"`, `"Member"`, `"Time"`, `hc:`, `ni:`, `wr:`, `welcome:impression`} {
+		if strings.Contains(string(b), leak) {
+			t.Errorf("export holds %s: %s", leak, b)
+		}
+	}
+	checkSchema(t, "Export", b)
 	if len(doc.Consent) != 7 || !doc.History.ChainValid || len(doc.Data.Sets) != 6 {
 		t.Errorf("export: %d consent records, chain %v, %d sets", len(doc.Consent), doc.History.ChainValid, len(doc.Data.Sets))
 	}
@@ -264,4 +273,25 @@ func parseFeedbackForTest(st *features.State) features.FeedbackState {
 		}
 	}
 	return fs
+}
+
+// checkSchema holds body to the schema of that name in /openapi.json, every
+// object of which lists its fields (additionalProperties false).
+func checkSchema(t *testing.T, name string, body []byte) {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openapiDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := doc.Components.Schemas[name]
+	if ref == nil {
+		t.Fatalf("no schema %s in openapi.json", name)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Value.VisitJSON(v); err != nil {
+		t.Errorf("the answer does not match schema %s: %v", name, err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +218,7 @@ func fillExport(ex *features.Export, cmds map[string]redis.Cmder, ev map[string]
 		switch c := cmds[string(set)].(type) {
 		case *redis.MapStringStringCmd:
 			if len(c.Val()) > 0 {
-				ex.Sets[string(set)] = c.Val()
+				ex.Sets[string(set)] = features.ProfileOf(set, c.Val())
 			}
 		case *redis.ZSliceCmd:
 			if len(c.Val()) > 0 {
@@ -225,11 +226,15 @@ func fillExport(ex *features.Export, cmds map[string]redis.Cmder, ev map[string]
 			}
 		}
 	}
-	ex.Feedback = cmds["feedback"].(*redis.MapStringStringCmd).Val()
+	ex.Feedback = feedbackOf(cmds["feedback"].(*redis.MapStringStringCmd).Val())
+	ex.Contacts = []features.ContactRecord{}
 	for _, z := range cmds["contacts"].(*redis.ZSliceCmd).Val() {
 		m, _ := z.Member.(string)
-		ex.Contacts = append(ex.Contacts, features.Contact{Member: m, Time: time.Unix(int64(z.Score), 0).UTC()})
+		if c, ok := features.ParseContact(features.Contact{Member: m, Time: time.Unix(int64(z.Score), 0).UTC()}); ok {
+			ex.Contacts = append(ex.Contacts, c)
+		}
 	}
+	ex.Decisions = []json.RawMessage{}
 	for _, m := range cmds["decisions"].(*redis.XMessageSliceCmd).Val() {
 		d, ok := m.Values["d"].(string)
 		if !ok {
@@ -241,11 +246,42 @@ func fillExport(ex *features.Export, cmds map[string]redis.Cmder, ev map[string]
 	}
 }
 
-func interactionsOf(zs []redis.Z) []features.Interaction {
-	out := make([]features.Interaction, len(zs))
+func interactionsOf(zs []redis.Z) []features.ExportedInteraction {
+	out := make([]features.ExportedInteraction, len(zs))
 	for i, z := range zs {
 		m, _ := z.Member.(string)
-		out[i] = features.InteractionOf(m, z.Score)
+		out[i] = features.ExportOf(features.InteractionOf(m, z.Score))
 	}
 	return out
+}
+
+// feedbackOf decodes the feedback hash (see AddFeedback) for the export,
+// each kind oldest first.
+func feedbackOf(m map[string]string) features.ExportedFeedback {
+	out := features.NewExportedFeedback()
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		switch {
+		case strings.HasPrefix(k, fbNotInterested):
+			out.NotInterested = append(out.NotInterested, features.FeedbackNote{ItemID: k[len(fbNotInterested):], At: msTime(v)})
+		case strings.HasPrefix(k, fbHideCategory):
+			out.HiddenCategories = append(out.HiddenCategories, features.FeedbackNote{Category: k[len(fbHideCategory):], At: msTime(v)})
+		case strings.HasPrefix(k, fbWrongReason):
+			item, text, _ := strings.Cut(v, "\n")
+			out.WrongReasons = append(out.WrongReasons, features.FeedbackNote{ItemID: item, Text: text, At: msTime(k[len(fbWrongReason):])})
+		}
+	}
+	for _, notes := range [][]features.FeedbackNote{out.NotInterested, out.HiddenCategories, out.WrongReasons} {
+		slices.SortStableFunc(notes, func(a, b features.FeedbackNote) int { return a.At.Compare(b.At) })
+	}
+	return out
+}
+
+// msTime reads a Unix-millisecond string; the zero time when malformed.
+func msTime(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n).UTC()
 }
