@@ -40,10 +40,9 @@ func TestDecodeJSONIsStrict(t *testing.T) {
 	}
 }
 
+// FuzzDecodeJSON: whatever the input, a nil error means a value was
+// decoded (seeds in testdata/fuzz).
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{"a":1}`, `null`, `{"a":1} 2`, `[1,2]`, `{"a":"x"}`} {
-		f.Add(s)
-	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var v map[string]any
 		if DecodeJSON([]byte(s), &v) == nil && v == nil {
