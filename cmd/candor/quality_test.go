@@ -103,6 +103,9 @@ func TestServedEqualsEvaluated(t *testing.T) {
 	for customer, items := range want {
 		code, body := get(t, srv.url+"/v1/recommendations?n=10&customer_id="+customer, key)
 		var resp struct {
+			Fallback struct {
+				Active bool `json:"active"`
+			} `json:"fallback"`
 			Items []struct {
 				ItemID  string `json:"item_id"`
 				Reasons []struct {
@@ -110,7 +113,7 @@ func TestServedEqualsEvaluated(t *testing.T) {
 				} `json:"reasons"`
 			} `json:"items"`
 		}
-		if code != 200 || json.Unmarshal([]byte(body), &resp) != nil {
+		if code != 200 || json.Unmarshal([]byte(body), &resp) != nil || resp.Fallback.Active {
 			t.Fatalf("%s: %d %s", customer, code, body)
 		}
 		var got []string

@@ -47,13 +47,15 @@ type running struct {
 var urlLine = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startServer runs the real command line on a free port and waits until
-// /readyz answers 200.
+// /readyz answers 200. Its read budget is long (a test may override it):
+// these tests check what the server answers, never how fast, and on a busy
+// machine under -race a 25 ms budget would turn answers into fallbacks.
 func startServer(t *testing.T, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{out: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- run(ctx, append([]string{"candor", "--addr", "127.0.0.1:0", "--log-format", "json", "--redis-timeout", "5s"}, args...), r.out, io.Discard)
+		r.done <- run(ctx, append([]string{"candor", "--addr", "127.0.0.1:0", "--log-format", "json", "--redis-timeout", "5s", "--read-budget", "30s"}, args...), r.out, io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()
