@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/recommend"
 )
 
@@ -21,29 +22,60 @@ const (
 
 func (k keys) anonDecisions() string { return k.ns + ":decisions:anon" }
 
-// AppendDecisions writes decision records in one pipeline: per customer a
-// capped STREAM under the customer's hash tag, trimmed to keep and expiring
-// after it; anonymous decisions go to one capped shared stream.
+// AppendDecisions writes decision records in one pipeline of one script
+// call per record (lua/decision_append.lua): per customer a capped STREAM
+// under the customer's hash tag, trimmed to keep and expiring after it,
+// with the record's personal evidence apart; anonymous decisions go to one
+// capped shared stream. A call refused with NOSCRIPT wrote nothing and is
+// sent again once the scripts are loaded.
 func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRecord, keep time.Duration) error {
 	minID := strconv.FormatInt(time.Now().Add(-keep).UnixMilli(), 10)
-	var ev []*redis.Cmd // per record with evidence, its script call
+	cmds := make([]*redis.Cmd, len(recs))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, r := range recs {
-			key, limit := s.keys.decisions(r.CustomerID), int64(decisionsPerCustomer)
-			if r.CustomerID == "" {
-				key, limit = s.keys.anonDecisions(), decisionsAnonymous
-			}
-			p.XAdd(ctx, &redis.XAddArgs{Stream: key, MinID: minID, Approx: true, Values: []any{"id", r.ID, "d", r.Body}})
-			p.XTrimMaxLenApprox(ctx, key, limit, 0)
-			p.Expire(ctx, key, keep)
-			ev = s.appendEvidence(ctx, p, ev, &r, keep)
+		for i := range recs {
+			keys, args := s.decisionCall(&recs[i], minID, keep)
+			cmds[i] = scriptDecisionAppend.EvalSha(ctx, p, keys, args...)
 		}
 		return nil
 	})
 	if err != nil && isNoScript(err) {
-		err = s.retryEvidence(ctx, recs, ev, keep)
+		err = s.retryDecisions(ctx, recs, cmds, minID, keep)
 	}
 	return translate("redisstore.AppendDecisions", err)
+}
+
+// decisionCall builds the keys and arguments of one record's append.
+func (s *Store) decisionCall(r *recommend.DecisionRecord, minID string, keep time.Duration) ([]string, []any) {
+	if r.CustomerID == "" {
+		return []string{s.keys.anonDecisions()}, []any{minID, decisionsAnonymous, keep.Milliseconds(), r.ID, r.Body, "", 0}
+	}
+	keys := []string{s.keys.decisions(r.CustomerID), s.keys.consent(r.CustomerID)}
+	args := []any{minID, decisionsPerCustomer, keep.Milliseconds(), r.ID, r.Body, r.ConsentHead, evidenceTrimAt}
+	for _, set := range consent.FeatureSets {
+		if doc, ok := r.Evidence[string(set)]; ok {
+			keys = append(keys, s.keys.evidence(r.CustomerID, set))
+			args = append(args, doc)
+		}
+	}
+	return keys, args
+}
+
+// retryDecisions sends again, with the scripts loaded, the appends that
+// failed with NOSCRIPT (they wrote nothing); cmds[i] belongs to recs[i].
+func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRecord, cmds []*redis.Cmd, minID string, keep time.Duration) error {
+	if err := s.LoadScripts(ctx); err != nil {
+		return err
+	}
+	for i, c := range cmds {
+		if c == nil || !isNoScript(c.Err()) {
+			continue
+		}
+		keys, args := s.decisionCall(&recs[i], minID, keep)
+		if err := scriptDecisionAppend.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Decision finds one decision record of a customer ("" = anonymous) in

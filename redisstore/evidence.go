@@ -2,21 +2,19 @@ package redisstore
 
 import (
 	"context"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/candorhq/candor/consent"
-	"github.com/candorhq/candor/recommend"
 )
 
 // A decision's personal evidence lives apart from its record, one HASH
 // per feature set (see recommend.SplitReasons and
-// lua/decision_evidence.lua), so that withdrawing a set deletes its
+// lua/decision_append.lua), so that withdrawing a set deletes its
 // evidence from every stored decision in the consent script's atomic step
 // (see Append) and erasure deletes all of it (customerKeys).
 
-var scriptDecisionEvidence = plain("decision_evidence.lua")
+var scriptDecisionAppend = plain("decision_append.lua")
 
 // evidenceTrimAt is how many fields an evidence hash holds before those of
 // records already trimmed from the decisions stream are removed.
@@ -35,47 +33,6 @@ func (k keys) evidenceKeys(id string) []string {
 		out = append(out, k.evidence(id, set))
 	}
 	return out
-}
-
-// appendEvidence queues the evidence script of r on p after its record's
-// XADD, when r holds evidence, and returns calls with it.
-func (s *Store) appendEvidence(ctx context.Context, p redis.Pipeliner, calls []*redis.Cmd, r *recommend.DecisionRecord, keep time.Duration) []*redis.Cmd {
-	if r.CustomerID == "" || len(r.Evidence) == 0 {
-		return append(calls, nil)
-	}
-	keys, args := s.evidenceCall(r, keep)
-	return append(calls, scriptDecisionEvidence.EvalSha(ctx, p, keys, args...))
-}
-
-func (s *Store) evidenceCall(r *recommend.DecisionRecord, keep time.Duration) ([]string, []any) {
-	keys := []string{s.keys.consent(r.CustomerID), s.keys.decisions(r.CustomerID)}
-	args := []any{r.ConsentHead, r.ID, keep.Milliseconds(), evidenceTrimAt}
-	for _, set := range consent.FeatureSets {
-		if doc, ok := r.Evidence[string(set)]; ok {
-			keys = append(keys, s.keys.evidence(r.CustomerID, set))
-			args = append(args, doc)
-		}
-	}
-	return keys, args
-}
-
-// retryEvidence runs again, with the scripts loaded, the evidence calls
-// that failed with NOSCRIPT (they wrote nothing); calls[i] belongs to
-// recs[i].
-func (s *Store) retryEvidence(ctx context.Context, recs []recommend.DecisionRecord, calls []*redis.Cmd, keep time.Duration) error {
-	if err := s.LoadScripts(ctx); err != nil {
-		return err
-	}
-	for i, c := range calls {
-		if c == nil || !isNoScript(c.Err()) {
-			continue
-		}
-		keys, args := s.evidenceCall(&recs[i], keep)
-		if err := scriptDecisionEvidence.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // evidenceOf reads the evidence every feature set still holds for the

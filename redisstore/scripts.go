@@ -44,7 +44,7 @@ func (s *Store) LoadScripts(ctx context.Context) error {
 	if _, err := s.calibrate(ctx); err != nil {
 		return err
 	}
-	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionEvidence} {
+	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionAppend} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return translate("redisstore.LoadScripts", err)
 		}
