@@ -36,7 +36,7 @@ func FromDataset(ctx context.Context, ds *movielens.Dataset, o DatasetOptions) (
 	s := &memorySink{decisions: map[string]consent.Decision{}, sensitive: o.SensitiveCategories,
 		policy: max(o.PolicyVersion, 1), now: o.Now, cat: catalog.NewSnapshot(nil, o.SensitiveCategories)}
 	s.mem = features.NewMemory(func(id string) consent.Decision { return s.decisions[id] })
-	s.svc = features.NewService(s.mem, func() features.Catalog { return s.cat }, s.request, o.Retention)
+	s.svc = features.NewService(s.mem, func() features.Catalog { return s.catalog() }, s.request, o.Retention)
 	if _, err := movielens.Load(ctx, ds, o.Import, s, nil); err != nil {
 		return nil, err
 	}
@@ -44,13 +44,14 @@ func FromDataset(ctx context.Context, ds *movielens.Dataset, o DatasetOptions) (
 	for _, id := range ds.Customers() {
 		states = append(states, s.mem.State(id, s.decisions[id]))
 	}
-	return NewCorpus(states, s.cat), nil
+	return NewCorpus(states, s.catalog()), nil
 }
 
 // memorySink is movielens.Sink over features.Memory.
 type memorySink struct {
 	items     []catalog.Item
 	cat       *catalog.Snapshot
+	stale     bool // items were added since cat was built
 	sensitive []string
 	decisions map[string]consent.Decision
 	mem       *features.Memory
@@ -63,10 +64,19 @@ func (s *memorySink) request(gpc bool) consent.Request {
 	return consent.Request{Now: s.now(), PolicyVersion: s.policy, GPC: gpc}
 }
 
+// PutItems adds items; the snapshot is built once, before the events that
+// need it (as the store's sink reloads its catalog).
 func (s *memorySink) PutItems(_ context.Context, items []catalog.Item) error {
 	s.items = append(s.items, items...)
-	s.cat = catalog.NewSnapshot(s.items, s.sensitive)
+	s.stale = true
 	return nil
+}
+
+func (s *memorySink) catalog() *catalog.Snapshot {
+	if s.stale {
+		s.cat, s.stale = catalog.NewSnapshot(s.items, s.sensitive), false
+	}
+	return s.cat
 }
 
 func (s *memorySink) PutPreset(_ context.Context, customer, preset string) error {

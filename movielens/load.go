@@ -64,7 +64,8 @@ func Load(ctx context.Context, ds *Dataset, o ImportOptions, sink Sink, progress
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	presets, err := Presets(ds.Customers(), o)
+	customers := ds.Customers()
+	presets, err := Presets(customers, o)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func Load(ctx context.Context, ds *Dataset, o ImportOptions, sink Sink, progress
 		progress("catalog", min(i+catalog.MaxBatch, len(items)), len(items))
 	}
 	sum.Items = len(items)
-	for i, c := range ds.Customers() {
+	for i, c := range customers {
 		if err := sink.PutPreset(ctx, c, presets[c]); err != nil {
 			return nil, err
 		}
@@ -87,7 +88,7 @@ func Load(ctx context.Context, ds *Dataset, o ImportOptions, sink Sink, progress
 	if err := loadRatings(ctx, ds.Events(), sink, sum, progress); err != nil {
 		return nil, err
 	}
-	return sum, loadDeclared(ctx, ds, o.DeclaredGenres, sink, sum, progress)
+	return sum, loadDeclared(ctx, ds, customers, o.DeclaredGenres, sink, sum, progress)
 }
 
 func loadRatings(ctx context.Context, evs []features.Event, sink Sink, sum *Summary, progress Progress) error {
@@ -109,9 +110,9 @@ func loadRatings(ctx context.Context, evs []features.Event, sink Sink, sum *Summ
 	return nil
 }
 
-func loadDeclared(ctx context.Context, ds *Dataset, n int, sink Sink, sum *Summary, progress Progress) error {
+func loadDeclared(ctx context.Context, ds *Dataset, customers []string, n int, sink Sink, sum *Summary, progress Progress) error {
 	declared := ds.DeclaredGenres(n)
-	for i, c := range ds.Customers() {
+	for i, c := range customers {
 		cats, ok := declared[c]
 		if !ok {
 			continue
