@@ -23,8 +23,11 @@ type Param struct {
 	// Alone marks parameters of customers without history: validation
 	// ranks the validation customers from their declared preferences only.
 	Alone bool
-	get   func(models.Scoring) float64
-	set   func(*models.Scoring, float64)
+	// Few marks parameters of customers with little history: validation
+	// ranks the validation customers from their 5 latest interactions.
+	Few bool
+	get func(models.Scoring) float64
+	set func(*models.Scoring, float64)
 	// applies reports whether the data can tell its values apart.
 	applies func(*Corpus) bool
 }
@@ -50,6 +53,10 @@ var Params = []Param{
 	{Name: "prior", Usage: fmt.Sprintf("popularity's share of the customer's best personal score (at most %g)", models.MaxPrior),
 		Grid: []float64{0, 0.01, 0.03, 0.1, 0.3},
 		get:  func(s models.Scoring) float64 { return s.Prior }, set: func(s *models.Scoring, v float64) { s.Prior = v },
+		applies: func(*Corpus) bool { return true }},
+	{Name: "prior-few", Usage: fmt.Sprintf("popularity's extra share for a customer with n items of evidence is this/n² (at most %d)", models.MaxPriorFew),
+		Grid: []float64{0, 1, 3, 10, 30, 100}, Few: true,
+		get: func(s models.Scoring) float64 { return s.PriorFew }, set: func(s *models.Scoring, v float64) { s.PriorFew = v },
 		applies: func(*Corpus) bool { return true }},
 	{Name: "declared", Usage: "a declared category's share of the customer's best personal score", Grid: []float64{0, 0.03, 0.1, 0.3},
 		get: func(s models.Scoring) float64 { return s.Declared }, set: func(s *models.Scoring, v float64) { s.Declared = v },

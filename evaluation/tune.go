@@ -24,6 +24,7 @@ type tuner struct {
 	ctx   context.Context
 	train *Corpus
 	alone *Corpus // train's customers with only their declared preferences
+	few   *Corpus // train's customers with only their latest interactions
 	test  Relevant
 	o     Options
 	users int
@@ -34,7 +35,7 @@ type tuner struct {
 }
 
 func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
-	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(train), test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
+	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(train), few: latestOnly(train), test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
 	t.users = len(measured(train, test, o.ValidationUsers))
 	return t
 }
@@ -70,9 +71,10 @@ func (t *tuner) tune(base models.Scoring, reg models.Reg) (trial, error) {
 // judged on them alone and leaves best's score as it is.
 func (t *tuner) improve(best *trial, p Param) bool {
 	was := p.get(best.scoring)
+	g := groupOf(p)
 	ref := best.ndcg
-	if p.Alone {
-		ref = t.scoreOn(best.scoring, best.reg, true)
+	if g != groupAll {
+		ref = t.scoreOn(best.scoring, best.reg, g)
 	}
 	for _, v := range p.Grid {
 		sc := best.scoring
@@ -80,14 +82,44 @@ func (t *tuner) improve(best *trial, p Param) bool {
 		if sc.Validate() != nil {
 			continue
 		}
-		if s := t.scoreOn(sc, best.reg, p.Alone); s > ref {
+		if s := t.scoreOn(sc, best.reg, g); s > ref {
 			best.scoring, ref = sc, s
-			if !p.Alone {
+			if g == groupAll {
 				best.ndcg = s
 			}
 		}
 	}
+	if g != groupAll && p.get(best.scoring) != was {
+		best.ndcg = t.score(best.scoring, best.reg) // it may move the whole group's score a little
+	}
 	return p.get(best.scoring) != was
+}
+
+// Validation groups: the customers a parameter is judged on.
+type group int
+
+const (
+	groupAll   group = iota // the validation customers as they are
+	groupAlone              // with their declared preferences alone
+	groupFew                // with their latest ColdHistoryLength interactions alone
+)
+
+func groupOf(p Param) group {
+	switch {
+	case p.Alone:
+		return groupAlone
+	case p.Few:
+		return groupFew
+	}
+	return groupAll
+}
+
+// latestOnly returns the customers of c with their latest
+// ColdHistoryLength interactions as evidence and the rest excluded, as
+// Cold's ColdHistory scenario ranks them.
+func latestOnly(c *Corpus) *Corpus {
+	states, _ := coldStates(c.States, ColdHistory, 10)
+	return &Corpus{Catalog: c.Catalog, States: states}
 }
 
 // declaredOnly returns the customers of c who declared preferences, with
@@ -169,13 +201,12 @@ func (t *tuner) climbLambda(best *trial) {
 
 // score returns the validation nDCG@10 of one setting (memoised).
 func (t *tuner) score(sc models.Scoring, reg models.Reg) float64 {
-	return t.scoreOn(sc, reg, false)
+	return t.scoreOn(sc, reg, groupAll)
 }
 
-// scoreOn scores a setting on the validation customers, or on them with
-// their declared preferences alone.
-func (t *tuner) scoreOn(sc models.Scoring, reg models.Reg, alone bool) float64 {
-	key := fmt.Sprintf("%s|%v|%v", sc.String(), reg, alone)
+// scoreOn scores a setting on a group of the validation customers.
+func (t *tuner) scoreOn(sc models.Scoring, reg models.Reg, g group) float64 {
+	key := fmt.Sprintf("%s|%v|%d", sc.String(), reg, g)
 	if s, ok := t.seen[key]; ok || t.err != nil {
 		return s
 	}
@@ -186,8 +217,11 @@ func (t *tuner) scoreOn(sc models.Scoring, reg models.Reg, alone bool) float64 {
 		return 0
 	}
 	c := t.train
-	if alone {
+	switch g {
+	case groupAlone:
 		c = t.alone
+	case groupFew:
+		c = t.few
 	}
 	res, err := Measure(t.ctx, m, c, t.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
 	if err != nil {
