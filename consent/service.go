@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -19,8 +20,11 @@ type Store interface {
 	// log head is still expectedHead. In the same step, for every feature
 	// set an entry denies, it deletes what stored decisions hold of that
 	// set (their evidence), whatever purge lists. ok=false means someone
-	// else wrote first and nothing was written.
-	Append(ctx context.Context, customerID, expectedHead string, entries []Entry, purge []Scope) (ok bool, err error)
+	// else wrote first and nothing was written. shown lists the feature
+	// sets an entry denies whose evidence, just before it was deleted,
+	// included a decision made within ShownWindow: the customer had been
+	// shown recommendations personalized with that set.
+	Append(ctx context.Context, customerID, expectedHead string, entries []Entry, purge []Scope) (ok bool, shown []Scope, err error)
 	// Log returns every log entry, oldest first. Entries that do not parse
 	// are returned with what could be read, so VerifyChain flags them.
 	Log(ctx context.Context, customerID string) ([]Entry, error)
@@ -28,11 +32,12 @@ type Store interface {
 
 // Service is the consent ledger: it reads, changes and proves consent.
 type Service struct {
-	store  Store
-	now    func() time.Time
-	live   int
-	maxAge time.Duration
-	purge  bool
+	store    Store
+	now      func() time.Time
+	live     int
+	maxAge   time.Duration
+	purge    bool
+	onChange func(View)
 }
 
 // Config of the ledger. PolicyVersion is the live policy version (≥ 1);
@@ -54,6 +59,12 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, now: cfg.Now, live: liveVersion(cfg.PolicyVersion), maxAge: cfg.MaxAge, purge: !cfg.KeepOnWithdrawal}
 }
 
+// OnChange sets the one function told of every change that was written
+// (View.Changed is not empty), on every path: Put, RecordGPC. It is for
+// counting; it must be quick and must not call back into the Service. Set
+// it before the Service is used.
+func (s *Service) OnChange(fn func(View)) { s.onChange = fn }
+
 // Request returns the evaluation request for now and a GPC signal.
 func (s *Service) Request(gpc bool) Request {
 	return Request{Now: s.now(), PolicyVersion: s.live, GPC: gpc, MaxAge: s.maxAge}
@@ -68,7 +79,19 @@ type View struct {
 	Decision   Decision
 	ETag       string // the log head; changes with every write
 	Changed    []Record
+	// Withdrawn lists the scopes this change denied that were granted
+	// before it (a first denial or a repeated one is not a withdrawal).
+	Withdrawn []Scope
+	// Shown lists the feature sets of Withdrawn that personalized a
+	// recommendation the customer was shown within ShownWindow before the
+	// change (known from the decisions' evidence the withdrawal deletes;
+	// nothing is kept for it).
+	Shown []Scope
 }
+
+// ShownWindow is how recent a personalized recommendation must be for a
+// withdrawal to count as one after being shown it (View.Shown).
+const ShownWindow = 7 * 24 * time.Hour
 
 // Get returns the customer's effective consent for a request with gpc.
 func (s *Service) Get(ctx context.Context, id string, gpc bool) (View, error) {
@@ -129,14 +152,27 @@ func (s *Service) tryPut(ctx context.Context, id string, ch Change, ifMatch stri
 		return View{CustomerID: id, Decision: Evaluate(recs, req), ETag: head}, true, nil
 	}
 	entries := Chain(head, seq+1, planned)
-	ok, err := s.store.Append(ctx, id, head, entries, s.purgeFor(planned))
+	ok, shown, err := s.store.Append(ctx, id, head, entries, s.purgeFor(planned))
 	if err != nil || !ok {
 		return View{}, false, err
 	}
+	var withdrawn []Scope
 	for _, r := range planned {
+		if old, ok := recs[r.Scope]; ok && old.State == Granted && r.State == Denied {
+			withdrawn = append(withdrawn, r.Scope)
+		}
 		recs[r.Scope] = r
 	}
-	return View{CustomerID: id, Decision: Evaluate(recs, req), ETag: entries[len(entries)-1].Hash, Changed: planned}, true, nil
+	v := View{CustomerID: id, Decision: Evaluate(recs, req), ETag: entries[len(entries)-1].Hash, Changed: planned, Withdrawn: withdrawn}
+	for _, sc := range shown {
+		if slices.Contains(withdrawn, sc) {
+			v.Shown = append(v.Shown, sc)
+		}
+	}
+	if s.onChange != nil {
+		s.onChange(v)
+	}
+	return v, true, nil
 }
 
 // purgeFor lists the feature sets whose data must go with this change.

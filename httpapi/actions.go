@@ -60,7 +60,7 @@ type nbaResponse struct {
 	actions.Decision
 }
 
-func handleNextBestActions(nb *NextBest, gpc *gpcSignal) echo.HandlerFunc {
+func handleNextBestActions(nb *NextBest, gpc *gpcSignal, m *domainMetrics) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -82,10 +82,12 @@ func handleNextBestActions(nb *NextBest, gpc *gpcSignal) echo.HandlerFunc {
 		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Fallback: fb}
 		if fb.Active {
 			resp.Decision = nb.Engine.Fallback(ch) // nothing personal, and Redis is not waited for again
+			m.nextBestAction(recommend.Level(nil), fb, resp.NoAction)
 			return c.JSON(http.StatusOK, resp)
 		}
 		d := nb.Engine.Decide(actions.Request{State: st, Channel: ch, N: n, Now: req.Now, GPC: req.GPC, Model: nb.Model(), Items: nb.Catalog(), Stats: nb.responses()})
 		resp.Decision = d
+		m.nextBestAction(recommend.Level(st), fb, d.NoAction)
 		nb.record(ctx, id, st.ConsentHead, resp, req.Now) // the full decision, with what was suppressed and why
 		resp.Decision = d.ForCustomer()
 		return c.JSON(http.StatusOK, resp)

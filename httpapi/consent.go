@@ -3,6 +3,7 @@ package httpapi
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,29 +16,41 @@ import (
 	"github.com/candorhq/candor/consent"
 )
 
+// consentMetrics count consent changes on every path that writes one
+// (consent.Service.OnChange): the consent routes, GPC signals recorded off
+// the request path, and whatever else calls the Service.
 type consentMetrics struct {
-	changes *prometheus.CounterVec
-	gpc     prometheus.Counter
+	changes     *prometheus.CounterVec
+	withdrawals *prometheus.CounterVec
+	gpc         prometheus.Counter
 }
 
 func newConsentMetrics(reg prometheus.Registerer) *consentMetrics {
 	m := &consentMetrics{
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_consent_changes_total",
-			Help: "Consent records written, by scope and direction (granted or denied).",
-		}, []string{"scope", "direction"}),
+			Help: "Consent records written, by scope, state (granted or denied) and source.",
+		}, []string{"scope", "state", "source"}),
+		withdrawals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_consent_withdrawals_total",
+			Help: "Scopes denied that were granted before, by scope and by whether the customer had been shown a recommendation personalized with that feature set in the 7 days before (shown: true, false).",
+		}, []string{"scope", "shown"}),
 		gpc: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "candor_gpc_requests_total",
 			Help: "Requests about an identified customer that carried Sec-GPC: 1.",
 		}),
 	}
-	reg.MustRegister(m.changes, m.gpc)
+	reg.MustRegister(m.changes, m.withdrawals, m.gpc)
 	return m
 }
 
-func (m *consentMetrics) count(changed []consent.Record) {
-	for _, r := range changed {
-		m.changes.WithLabelValues(string(r.Scope), string(r.State)).Inc()
+// count is the consent.Service's OnChange.
+func (m *consentMetrics) count(v consent.View) {
+	for _, r := range v.Changed {
+		m.changes.WithLabelValues(string(r.Scope), string(r.State), string(r.Source)).Inc()
+	}
+	for _, sc := range v.Withdrawn {
+		m.withdrawals.WithLabelValues(string(sc), strconv.FormatBool(slices.Contains(v.Shown, sc))).Inc()
 	}
 }
 
@@ -149,7 +162,6 @@ func handlePutConsent(svc *consent.Service, m *consentMetrics) echo.HandlerFunc 
 		if err != nil {
 			return err
 		}
-		m.count(v.Changed)
 		return writeConsent(c, v, svc.PolicyVersion())
 	}
 }

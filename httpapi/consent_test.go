@@ -189,8 +189,15 @@ func TestGPCDeniesSaleShareAndIsRecordedOnce(t *testing.T) {
 		t.Errorf("gpc entries = %d (want 1), chain_valid %v", n, h.ChainValid)
 	}
 	_, m := f.do(t, "GET", "/metrics", "", "")
-	if !strings.Contains(string(m), "candor_gpc_requests_total 2") || !strings.Contains(string(m), `candor_consent_changes_total{direction="granted",scope="sale_share"} 1`) {
-		t.Errorf("consent metrics missing:\n%s", grepLines(string(m), "candor_"))
+	for _, want := range []string{
+		"candor_gpc_requests_total 2",
+		`candor_consent_changes_total{scope="sale_share",source="api",state="granted"} 1`,
+		`candor_consent_changes_total{scope="sale_share",source="gpc",state="denied"} 1`, // the signal, recorded once
+		`candor_consent_withdrawals_total{scope="sale_share",shown="false"} 1`,
+	} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("consent metrics lack %s:\n%s", want, grepLines(string(m), "candor_consent"))
+		}
 	}
 }
 

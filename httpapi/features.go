@@ -28,8 +28,8 @@ type eventMetrics struct{ events *prometheus.CounterVec }
 func newEventMetrics(reg prometheus.Registerer) *eventMetrics {
 	m := &eventMetrics{events: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "candor_events_total",
-		Help: "Events received, by outcome (stored, dropped, invalid), feature set and drop reason.",
-	}, []string{"status", "set", "reason"})}
+		Help: "Events received, by outcome (stored, dropped, invalid), event type (\"\" when invalid), feature set and drop reason.",
+	}, []string{"status", "type", "set", "reason"})}
 	reg.MustRegister(m.events)
 	return m
 }
@@ -117,8 +117,12 @@ func handleEvents(svc *features.Service, m *eventMetrics, gpc *gpcSignal) echo.H
 			out[i] = features.Outcome{Status: features.Invalid, Message: msg}
 		}
 		resp := eventsResponse{Outcomes: out}
-		for _, o := range out {
-			m.events.WithLabelValues(o.Status, o.Set, o.Reason).Inc()
+		for i, o := range out {
+			typ := ""
+			if o.Status != features.Invalid && i < len(evs) {
+				typ = string(evs[i].Type) // validated: one of the event types
+			}
+			m.events.WithLabelValues(o.Status, typ, o.Set, o.Reason).Inc()
 			switch o.Status {
 			case features.Stored:
 				resp.Stored++

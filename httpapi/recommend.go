@@ -47,7 +47,7 @@ func containsString(s []string, v string) bool {
 	return false
 }
 
-func handleRecommend(svc *recommend.Service, gpc *gpcSignal) echo.HandlerFunc {
+func handleRecommend(svc *recommend.Service, gpc *gpcSignal, m *domainMetrics) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, err := recommendRequest(c)
 		if err != nil {
@@ -58,6 +58,7 @@ func handleRecommend(svc *recommend.Service, gpc *gpcSignal) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		m.recommendation(resp)
 		b, err := resp.JSON()
 		if err != nil {
 			return err

@@ -37,7 +37,7 @@ var exportNotes = map[string]string{
 	"consent_history": "Every change of your consent; each entry is chained by hash to the one before, so a change cannot be hidden.",
 }
 
-func handleExport(svc *rights.Service) echo.HandlerFunc {
+func handleExport(svc *rights.Service, m *domainMetrics) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -45,6 +45,7 @@ func handleExport(svc *rights.Service) echo.HandlerFunc {
 		}
 		doc, err := svc.Export(c.Request().Context(), id)
 		if err != nil {
+			m.limited("export", err)
 			return err
 		}
 		out := exportDocument{Schema: "candor-export/1", CustomerID: id, GeneratedAt: doc.GeneratedAt, Data: doc.Data,
@@ -58,7 +59,7 @@ func handleExport(svc *rights.Service) echo.HandlerFunc {
 	}
 }
 
-func handleErase(svc *rights.Service) echo.HandlerFunc {
+func handleErase(svc *rights.Service, m *domainMetrics) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -66,13 +67,15 @@ func handleErase(svc *rights.Service) echo.HandlerFunc {
 		}
 		rc, err := svc.Erase(c.Request().Context(), id)
 		if err != nil {
+			m.limited("erase", err)
 			return err
 		}
+		m.erasures.Inc()
 		return c.JSON(http.StatusOK, rc)
 	}
 }
 
-func handleFeedback(svc *rights.Service) echo.HandlerFunc {
+func handleFeedback(svc *rights.Service, m *domainMetrics) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
@@ -85,6 +88,7 @@ func handleFeedback(svc *rights.Service) echo.HandlerFunc {
 		if err := svc.Feedback(c.Request().Context(), id, fb); err != nil {
 			return err
 		}
+		m.feedbackOf(fb.Kind)
 		return c.JSON(http.StatusOK, map[string]string{"status": "recorded", "kind": string(fb.Kind)})
 	}
 }

@@ -44,14 +44,14 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/customers/:id/consent", ownData, handleGetConsent(s.deps.Consent, s.consent)},
 		{http.MethodPut, "/v1/customers/:id/consent", ownData, handlePutConsent(s.deps.Consent, s.consent)},
 		{http.MethodGet, "/v1/customers/:id/consent/history", ownData, handleConsentHistory(s.deps.Consent)},
-		{http.MethodDelete, "/v1/customers/:id", adminOnly, handleErase(s.deps.Rights)},
+		{http.MethodDelete, "/v1/customers/:id", adminOnly, handleErase(s.deps.Rights, s.domain)},
 
 		{http.MethodGet, "/v1/me/consent", customer, handleGetConsent(s.deps.Consent, s.consent)},
 		{http.MethodPut, "/v1/me/consent", customer, handlePutConsent(s.deps.Consent, s.consent)},
 		{http.MethodGet, "/v1/me/consent/history", customer, handleConsentHistory(s.deps.Consent)},
-		{http.MethodGet, "/v1/me/export", customer, handleExport(s.deps.Rights)},
-		{http.MethodDelete, "/v1/me", customer, handleErase(s.deps.Rights)},
-		{http.MethodPost, "/v1/me/feedback", customer, handleFeedback(s.deps.Rights)},
+		{http.MethodGet, "/v1/me/export", customer, handleExport(s.deps.Rights, s.domain)},
+		{http.MethodDelete, "/v1/me", customer, handleErase(s.deps.Rights, s.domain)},
+		{http.MethodPost, "/v1/me/feedback", customer, handleFeedback(s.deps.Rights, s.domain)},
 		{http.MethodPut, "/v1/customers/:id/features/:set", siteAdmin, handlePutProfile(s.deps.Features, s.gpc)},
 
 		{http.MethodPut, "/v1/catalog/items", siteAdmin, handlePutItems(s.deps.Items, s.deps.Catalog)},
@@ -61,7 +61,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/v1/catalog/items/:id", siteAdmin, handleDeleteItem(s.deps.Items, s.deps.Catalog)},
 		{http.MethodPost, "/v1/events", siteAdmin, handleEvents(s.deps.Features, s.events, s.gpc)},
 
-		{http.MethodGet, "/v1/recommendations", siteAdmin, handleRecommend(s.deps.Recommend, s.gpc)},
+		{http.MethodGet, "/v1/recommendations", siteAdmin, handleRecommend(s.deps.Recommend, s.gpc, s.domain)},
 		{http.MethodPost, "/v1/recommendations/preview", staff, handleRecommendPreview(s.deps.Recommend, s.deps.Rules)},
 		{http.MethodGet, "/v1/decisions/:decision", ownData, handleDecision(s.deps.Recommend)},
 		{http.MethodGet, "/v1/decisions/:decision/items/:item/why", ownData, handleWhy(s.deps.Recommend)},
@@ -76,7 +76,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/rulesets/:name/versions", staff, handleVersions(s.deps.Rules)},
 		{http.MethodGet, "/v1/audit", staff, handleAudit(s.deps.Rules)},
 
-		{http.MethodGet, "/v1/customers/:id/next-best-actions", siteAdmin, handleNextBestActions(s.deps.NextBest, s.gpc)},
+		{http.MethodGet, "/v1/customers/:id/next-best-actions", siteAdmin, handleNextBestActions(s.deps.NextBest, s.gpc, s.domain)},
 		{http.MethodPost, "/v1/customers/:id/actions/:action/deliver", siteAdmin, handleDeliver(s.deps.NextBest, s.gpc)},
 		{http.MethodGet, "/v1/actions", staff, handleGetActions(s.deps.NextBest)},
 		{http.MethodPut, "/v1/actions", staff, handlePutActions(s.deps.NextBest)},

@@ -48,7 +48,10 @@ type Deps struct {
 	// once (the others follow the pub/sub notice); may be nil.
 	RulesReload func(ctx context.Context) error
 	NextBest    *NextBest
-	Demo        *Demo // nil: not the embedded demo, no /demo routes
+	// Decisions is the recommendation decision writer, for its queue
+	// metrics; may be nil.
+	Decisions DecisionQueue
+	Demo      *Demo // nil: not the embedded demo, no /demo routes
 	// GPC records a Sec-GPC: 1 signal about a customer in the consent log
 	// (consent.Service.RecordGPC) off the request path; it must not block.
 	// Nil: signals are honoured but not recorded.
@@ -64,6 +67,7 @@ type Server struct {
 	metrics *httpMetrics
 	consent *consentMetrics
 	events  *eventMetrics
+	domain  *domainMetrics
 	gpc     *gpcSignal
 }
 
@@ -77,6 +81,10 @@ func New(d Deps) *Server {
 	}
 	s := &Server{echo: echo.New(), log: d.Logger, keyring: d.Keyring, deps: d, metrics: newHTTPMetrics(d.Registry)}
 	s.consent = newConsentMetrics(d.Registry)
+	if d.Consent != nil {
+		d.Consent.OnChange(s.consent.count)
+	}
+	s.domain = newDomainMetrics(d.Registry, d.Recommend, d.Decisions)
 	s.gpc = &gpcSignal{record: d.GPC, count: s.consent.gpc}
 	s.events = newEventMetrics(d.Registry)
 	s.echo.HideBanner = true

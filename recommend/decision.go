@@ -106,6 +106,9 @@ func (w *Writer) Stats() (written, dropped, failed int64) {
 	return w.written.Load(), w.dropped.Load(), w.failed.Load()
 }
 
+// Queued returns how many records wait in the queue.
+func (w *Writer) Queued() int { return len(w.queue) }
+
 // Run writes queued records in batches until ctx ends, then flushes what
 // is queued.
 func (w *Writer) Run(ctx context.Context) {

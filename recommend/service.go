@@ -409,6 +409,20 @@ func NewDecisionID() string {
 	return hex.EncodeToString(b)
 }
 
+// Live returns the versions a request would be answered with now: the
+// live model's ("" when none is loaded) and the live ruleset's (0 when
+// none).
+func (s *Service) Live() (model string, ruleset int) {
+	if m := s.model(); m != nil {
+		model = m.Version()
+	}
+	return model, s.ruleset().Version()
+}
+
+// Level returns how personal an answer read from st is: "full", "partial"
+// or "none" (nil st: nothing was read), as Response.Personalization.Level.
+func Level(st *features.State) string { return personalization(st).Level }
+
 func (s *Service) ruleset() *rules.Compiled {
 	if s.rules != nil {
 		if c := s.rules(); c != nil {

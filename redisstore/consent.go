@@ -51,18 +51,22 @@ func recordsOf(m map[string]string) map[consent.Scope]consent.Record {
 // one atomic step, guarded by the expected log head. Whatever purge says,
 // a feature set an entry denies loses its evidence in every stored
 // decision in that same step (see evidence.go): a decision never repeats
-// what the customer withdrew.
-func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope) (bool, error) {
+// what the customer withdrew. Before it goes, the script looks whether
+// that evidence includes a decision of the last consent.ShownWindow.
+func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope) (bool, []consent.Scope, error) {
 	if len(entries) == 0 {
-		return true, nil
+		return true, nil, nil
 	}
 	keys := []string{s.keys.consent(id), s.keys.consentLog(id)}
 	for _, set := range purge {
 		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)))
 	}
+	first := len(keys) + 1 // Lua counts KEYS from 1
+	var denied []consent.Scope
 	for _, e := range entries {
 		if e.Record.Scope.IsFeatureSet() && e.Record.State == consent.Denied {
 			keys = append(keys, s.keys.evidence(id, e.Record.Scope))
+			denied = append(denied, e.Record.Scope)
 		}
 	}
 	if expectedHead == consent.GenesisHash {
@@ -72,15 +76,25 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 	for _, e := range entries {
 		args = append(args, string(e.Record.Scope), consent.EncodeRecord(e.Record), e.Prev, e.Hash)
 	}
+	args = append(args, first, consent.ShownWindow.Milliseconds())
 	res, err := scriptConsentPut.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
-		return false, translate("redisstore.Append", err)
+		return false, nil, translate("redisstore.Append", err)
 	}
-	if len(res) != 2 {
-		return false, candor.Wrap("redisstore.Append", candor.Errorf(candor.EInternal, "consent_put returned %d values", len(res)))
+	if len(res) < 2 {
+		return false, nil, candor.Wrap("redisstore.Append", candor.Errorf(candor.EInternal, "consent_put returned %d values", len(res)))
 	}
 	ok, _ := res[0].(int64)
-	return ok == 1, nil
+	var shown []consent.Scope
+	if len(res) == 3 {
+		flags, _ := res[2].([]any)
+		for i, f := range flags {
+			if n, _ := f.(int64); n == 1 && i < len(denied) {
+				shown = append(shown, denied[i])
+			}
+		}
+	}
+	return ok == 1, shown, nil
 }
 
 // Log returns the consent log, oldest first. An entry whose record does not

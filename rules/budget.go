@@ -134,3 +134,12 @@ var overBudget atomic.Uint64
 // their rules budget (Result.OverBudget), for the metric
 // candor_rules_over_budget_total.
 func OverBudgetTotal() uint64 { return overBudget.Load() }
+
+// cutForCost counts rules cut short by a request's budget (Result.Cut).
+var cutForCost atomic.Uint64
+
+// SkippedForCostTotal returns how many rules this process's Apply calls
+// did not apply, or not to every candidate, because the request's budget
+// ran out (each rule of Result.Cut once per request), for the metric
+// candor_rules_skipped_for_cost_total.
+func SkippedForCostTotal() uint64 { return cutForCost.Load() }

@@ -205,6 +205,7 @@ func (r *run) finish() {
 			r.event(r.c.rules[i].ID, "", EffectSkipped, SkipBudget, 0)
 		}
 	}
+	cutForCost.Add(uint64(len(r.res.Cut)))
 }
 
 // event appends to the trace when one was asked for.

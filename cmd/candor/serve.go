@@ -310,6 +310,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Keys:        st,
 		Ready:       []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.models.Ready}},
 		Recommend:   svc.recommend,
+		Decisions:   svc.decisions,
 		Models:      svc.models,
 		Rules:       svc.rules,
 		RulesReload: svc.rulesLive.Reload,
