@@ -120,7 +120,7 @@ func newFixture(t *testing.T) *fixture {
 		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
 	f.deps = Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
-		Recommend: f.recommend, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
+		Recommend: f.recommend, Decisions: f.writer, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
 		GPC:   func(id string) { _, _ = f.consent.RecordGPC(context.Background(), id) }, // in the request, so tests need not wait
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}}
 	f.serve(t, f.deps)

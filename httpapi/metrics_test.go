@@ -1,0 +1,500 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/redisstore"
+	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/versioned"
+)
+
+// sample is one line of the /metrics exposition.
+type sample struct {
+	name   string
+	labels map[string]string
+	value  float64
+}
+
+// scrape reads f's /metrics.
+func (f *fixture) scrape(t *testing.T) []sample {
+	t.Helper()
+	resp, b := f.do(t, "GET", "/metrics", "", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d", resp.StatusCode)
+	}
+	var out []sample
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		s, err := parseSample(line)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// parseSample parses `name{k="v",...} value` (no timestamp).
+func parseSample(line string) (sample, error) {
+	s := sample{labels: map[string]string{}}
+	i := strings.IndexAny(line, "{ ")
+	if i < 0 {
+		return s, fmt.Errorf("no value")
+	}
+	s.name, line = line[:i], line[i:]
+	if line[0] == '{' {
+		line = line[1:]
+		for line[0] != '}' {
+			eq := strings.Index(line, `="`)
+			if eq < 0 {
+				return s, fmt.Errorf("bad label")
+			}
+			key, rest := line[:eq], line[eq+2:]
+			var v strings.Builder
+			j := 0
+			for ; rest[j] != '"'; j++ {
+				if rest[j] == '\\' {
+					j++
+					if rest[j] == 'n' {
+						v.WriteByte('\n')
+						continue
+					}
+				}
+				v.WriteByte(rest[j])
+			}
+			s.labels[key] = v.String()
+			line = strings.TrimPrefix(rest[j+1:], ",")
+		}
+		line = line[1:]
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(line), 64)
+	s.value = v
+	return s, err
+}
+
+// valueOf sums the samples of name whose labels include want.
+func valueOf(samples []sample, name string, want map[string]string) float64 {
+	var sum float64
+	for _, s := range samples {
+		if s.name != name {
+			continue
+		}
+		ok := true
+		for k, v := range want {
+			if s.labels[k] != v {
+				ok = false
+			}
+		}
+		if ok {
+			sum += s.value
+		}
+	}
+	return sum
+}
+
+// l makes a label set from pairs.
+func l(kv ...string) map[string]string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func TestMetricsCountEventsByTypeAndReason(t *testing.T) {
+	f := newFixture(t)
+	f.seedCatalog(t)
+	f.send(t, "PUT", "/v1/customers/ev1/consent", `{"preset":"none","scopes":{"purchases":"granted"}}`, nil)
+	f.postEvents(t, `[{"customer_id":"ev1","type":"purchase","item_id":"i1"},{"customer_id":"ev1","type":"view","item_id":"i2"},
+	 {"customer_id":"ev2","type":"view","item_id":"i2"},{"customer_id":"ev1","type":"teleport","item_id":"i1"}]`)
+	m := f.scrape(t)
+	for _, c := range []struct {
+		labels map[string]string
+		want   float64
+	}{
+		{l("status", "stored", "type", "purchase", "set", "purchases", "reason", ""), 1},
+		{l("status", "dropped", "type", "view", "set", "browsing", "reason", "denied"), 1},
+		{l("status", "dropped", "type", "view", "set", "browsing", "reason", "no_record"), 1},
+		{l("status", "invalid", "type", ""), 1}, // an unknown type is not a label value
+	} {
+		if got := valueOf(m, "candor_events_total", c.labels); got != c.want {
+			t.Errorf("candor_events_total%v = %v, want %v", c.labels, got, c.want)
+		}
+	}
+	if got := valueOf(m, "candor_consent_changes_total", l("scope", "purchases", "state", "granted", "source", "api")); got != 1 {
+		t.Errorf("purchases grants = %v, want 1", got)
+	}
+}
+
+// A withdrawal counts once, with shown="true" only when the customer had
+// been shown a recommendation personalized with the withdrawn set (its
+// decision record was written), and a first denial is no withdrawal.
+func TestMetricsCountWithdrawalsAfterPersonalizedRecommendations(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	for _, id := range []string{"w-shown", "w-not-shown"} {
+		f.send(t, "PUT", "/v1/customers/"+id+"/consent", `{"preset":"full"}`, nil)
+	}
+	f.postEvents(t, `[{"customer_id":"w-shown","type":"purchase","item_id":"i003"}]`)
+	r := f.recs(t, "customer_id=w-shown&n=5")
+	cancel()
+	<-done // the decision and its evidence are stored
+	if r.Personalization.Level != "full" || !hasReason(r, recommend.KindBoughtTogether) {
+		t.Fatalf("recommendation not personalized with purchases: %+v", r.Personalization)
+	}
+	for _, id := range []string{"w-shown", "w-not-shown"} {
+		f.send(t, "PUT", "/v1/customers/"+id+"/consent", `{"scopes":{"purchases":"denied"}}`, nil)
+	}
+	f.send(t, "PUT", "/v1/customers/w-never/consent", `{"scopes":{"purchases":"denied"}}`, nil) // never granted
+	m := f.scrape(t)
+	for _, c := range []struct {
+		shown string
+		want  float64
+	}{{"true", 1}, {"false", 1}} {
+		if got := valueOf(m, "candor_consent_withdrawals_total", l("scope", "purchases", "shown", c.shown)); got != c.want {
+			t.Errorf("purchases withdrawals shown=%s: %v, want %v", c.shown, got, c.want)
+		}
+	}
+	if got := valueOf(m, "candor_consent_changes_total", l("scope", "purchases", "state", "denied")); got != 3 {
+		t.Errorf("purchases denials = %v, want 3", got)
+	}
+	if got := valueOf(m, "candor_recommendations_total", l("personalization", "full", "fallback_reason", "", "model_version", "test-1", "ruleset_version", "0")); got != 1 {
+		t.Errorf("full recommendations = %v, want 1", got)
+	}
+	if got := valueOf(m, "candor_decision_records_written_total", nil); got < 1 {
+		t.Errorf("decision records written = %v", got)
+	}
+}
+
+func TestMetricsCountFeedbackPerModelAndRuleset(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	tok := f.token(t, "fb-m", time.Minute)
+	for _, body := range []string{`{"kind":"not_interested","item_id":"i003"}`, `{"kind":"not_interested","item_id":"i004"}`,
+		`{"kind":"wrong_reason","item_id":"i003","text":"a gift"}`, `{"kind":"hide_category","category":"garden"}`,
+		`{"kind":"remove_from_history","item_id":"i005"}`} {
+		if code, b := f.as(t, tok, "POST", "/v1/me/feedback", body); code != 200 {
+			t.Fatalf("%s: %d %s", body, code, b)
+		}
+	}
+	f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"love"}`) // refused: not counted
+	m := f.scrape(t)
+	for kind, want := range map[string]float64{"not_interested": 2, "wrong_reason": 1, "hide_category": 1, "remove_from_history": 1} {
+		if got := valueOf(m, "candor_feedback_total", l("kind", kind, "model_version", "test-1", "ruleset_version", "0")); got != want {
+			t.Errorf("feedback %s = %v, want %v", kind, got, want)
+		}
+	}
+	if got := valueOf(m, "candor_feedback_total", nil); got != 5 {
+		t.Errorf("feedback = %v, want 5", got)
+	}
+	if got := valueOf(m, "candor_model_info", l("version", "test-1")); got != 1 {
+		t.Errorf("candor_model_info{version=test-1} = %v, want 1", got)
+	}
+}
+
+func TestMetricsCountErasuresAndRateLimits(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token(t, "rl-m", time.Minute)
+	for range 11 {
+		f.as(t, tok, "DELETE", "/v1/me", "")
+	}
+	m := f.scrape(t)
+	if got := valueOf(m, "candor_erasures_total", nil); got != 10 {
+		t.Errorf("erasures = %v, want 10", got)
+	}
+	if got := valueOf(m, "candor_rate_limited_total", l("limit", "erase")); got != 1 {
+		t.Errorf("erasures refused by the limit = %v, want 1", got)
+	}
+}
+
+// With Redis paused, recommendations and next-best actions answer with the
+// fallback, and both count it with its reason.
+func TestMetricsCountFallbackWhenRedisIsPaused(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, testActions)
+	proxy := f.pausable(t)
+	proxy.Pause()
+	defer proxy.Resume()
+	for range 2 {
+		if r := f.recs(t, "customer_id=fb1&n=3"); !r.Fallback.Active {
+			t.Fatalf("not the fallback: %+v", r.Fallback)
+		}
+		f.send(t, "GET", "/v1/customers/fb1/next-best-actions?channel=email", "", nil)
+	}
+	m := f.scrape(t)
+	fellBack := func(name string) float64 {
+		var n float64
+		for _, s := range m {
+			if s.name == name && s.labels["fallback_reason"] != "" && s.labels["personalization"] == "none" {
+				n += s.value
+			}
+		}
+		return n
+	}
+	if got := fellBack("candor_recommendations_total"); got != 2 {
+		t.Errorf("fallback recommendations = %v, want 2:\n%s", got, grepLines(scrapeText(t, f), "candor_recommendations_total"))
+	}
+	if got := fellBack("candor_next_best_actions_total"); got != 2 {
+		t.Errorf("fallback next-best actions = %v, want 2", got)
+	}
+}
+
+// pausable serves f with recommendations and next-best actions reading
+// through a proxy to Redis that the test can pause.
+func (f *fixture) pausable(t *testing.T) *redistest.Proxy {
+	t.Helper()
+	proxy := redistest.NewProxy(t, f.db.Addr())
+	paused, err := redisstore.Open(redisstore.Options{URL: proxy.URL()}, f.db.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { paused.Close() })
+	if err := paused.LoadScripts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gate := recommend.NewService(recommend.Deps{Reader: paused, Model: func() recommend.Model { return f.model },
+		Catalog: f.live.Load, Request: f.consent.Request}, recommend.Config{})
+	d := f.deps
+	nb := *d.NextBest
+	nb.Gated, nb.Reader = gate, paused
+	d.NextBest, d.Recommend = &nb, gate
+	f.serve(t, d)
+	return proxy
+}
+
+func scrapeText(t *testing.T, f *fixture) string {
+	_, b := f.do(t, "GET", "/metrics", "", "")
+	return string(b)
+}
+
+func TestMetricsCountRulesSkippedForCost(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	before := valueOf(f.scrape(t), "candor_rules_skipped_for_cost_total", nil)
+	rs := rules.Ruleset{Name: "default", Version: 1, Rules: []rules.Rule{
+		{ID: "costly", When: `all(1..1000, {# > 0}) or item.price < context.hour`, Action: rules.Action{Type: rules.ActionBoost, Factor: 2}}}}
+	body, _ := json.Marshal(rs)
+	if err := f.store.PublishDoc(context.Background(), versioned.Ref{Kind: rules.Kind, Name: "default"}, 1, body, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.rulesLive.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.recs(t, "customer_id=sk1&n=5")
+	m := f.scrape(t)
+	if after := valueOf(m, "candor_rules_skipped_for_cost_total", nil); after < before+1 {
+		t.Errorf("rules skipped for cost: %v before, %v after, want at least one more", before, after)
+	}
+	if got := valueOf(m, "candor_ruleset_info", l("version", "1")); got != 1 {
+		t.Errorf("candor_ruleset_info{version=1} = %v, want 1", got)
+	}
+	if got := valueOf(m, "candor_recommendations_total", l("ruleset_version", "1")); got != 1 {
+		t.Errorf("recommendations under ruleset 1 = %v, want 1", got)
+	}
+}
+
+// A full writer queue drops the record and says so.
+func TestMetricsCountDecisionQueueAndDrops(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	w := recommend.NewWriter(f.store, 0, 1) // not running: the queue holds one record
+	svc := recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model },
+		Catalog: f.live.Load, Request: f.consent.Request, Decisions: w}, recommend.Config{})
+	d := f.deps
+	d.Recommend, d.Decisions = svc, w
+	f.serve(t, d)
+	for range 3 {
+		f.recs(t, "customer_id=q1&n=3")
+	}
+	m := f.scrape(t)
+	if got := valueOf(m, "candor_decision_queue_length", nil); got != 1 {
+		t.Errorf("queue length = %v, want 1", got)
+	}
+	if got := valueOf(m, "candor_decision_records_dropped_total", nil); got != 2 {
+		t.Errorf("records dropped = %v, want 2", got)
+	}
+}
+
+// No candor_* label value names a customer or an item the API was called
+// with: after every path that counts something, the label values are
+// scanned for each ID.
+func TestMetricsNameNoCustomerOrItem(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, testActions)
+	customers := []string{"cust-zq7", "cust-xk2", "cust-wv9"}
+	items := []string{"i003", "i009", "i015"}
+	for _, id := range customers {
+		f.send(t, "PUT", "/v1/customers/"+id+"/consent", `{"preset":"full","scopes":{"email":"granted"}}`, map[string]string{"Sec-GPC": "1"})
+		for _, it := range items {
+			f.postEvents(t, fmt.Sprintf(`[{"customer_id":%q,"type":"purchase","item_id":%q},{"customer_id":%[1]q,"type":"view","item_id":%[2]q}]`, id, it))
+		}
+		f.recs(t, "customer_id="+id+"&n=5&item_id="+items[0])
+		f.send(t, "GET", "/v1/customers/"+id+"/next-best-actions?channel=email", "", nil)
+		tok := f.token(t, id, time.Minute)
+		f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"not_interested","item_id":"`+items[1]+`"}`)
+		f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"wrong_reason","item_id":"`+items[2]+`","text":"`+id+`"}`)
+		f.as(t, tok, "PUT", "/v1/me/consent", `{"scopes":{"purchases":"denied"}}`)
+		f.as(t, tok, "GET", "/v1/me/export", "")
+		f.send(t, "GET", "/v1/catalog/items/"+items[0], "", nil)
+	}
+	f.as(t, f.token(t, customers[0], time.Minute), "DELETE", "/v1/me", "")
+	ids := append(append(slices.Clone(customers), items...), f.model.IDs()...)
+	seen := 0
+	for _, s := range f.scrape(t) {
+		if !strings.HasPrefix(s.name, "candor_") {
+			continue
+		}
+		for k, v := range s.labels {
+			seen++
+			for _, id := range ids {
+				if v != "" && strings.Contains(v, id) {
+					t.Errorf("%s{%s=%q} names %s", s.name, k, v, id)
+				}
+			}
+		}
+	}
+	if seen < 50 {
+		t.Errorf("only %d label values scanned: the paths did not count", seen)
+	}
+}
+
+// promNames are the metric names a PromQL expression uses.
+var promNames = regexp.MustCompile(`\bcandor_[a-z0-9_]+`)
+
+// issue24Metrics are registered by cmd/candor's scheduled training
+// (issue 24), not by httpapi; the dashboard and alerts use them.
+var issue24Metrics = map[string]bool{"candor_model_age_seconds": true, "candor_model_trainings_total": true}
+
+// Every metric the dashboard and the alert rules use is one the server
+// exports (its descriptor is registered, so labelled vectors count before
+// they are observed).
+func TestDashboardAndAlertsUseExportedMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.store.Instrument(f.deps.Registry) // as cmd/candor wires it
+	exported := map[string]bool{}
+	ch := make(chan *prometheus.Desc, 1024)
+	f.deps.Registry.Describe(ch)
+	close(ch)
+	fq := regexp.MustCompile(`fqName: "([^"]+)"`)
+	for d := range ch {
+		if m := fq.FindStringSubmatch(d.String()); m != nil {
+			exported[m[1]] = true
+		}
+	}
+	used := map[string][]string{} // name → files
+	for file, exprs := range map[string][]string{
+		"deploy/grafana/candor.json":   dashboardExprs(t, "../deploy/grafana/candor.json"),
+		"deploy/prometheus/alerts.yml": alertExprs(t, "../deploy/prometheus/alerts.yml"),
+	} {
+		if len(exprs) < 5 {
+			t.Errorf("%s: only %d expressions", file, len(exprs))
+		}
+		for _, e := range exprs {
+			for _, n := range promNames.FindAllString(e, -1) {
+				used[n] = append(used[n], file)
+			}
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(used)) {
+		base := n
+		for _, suf := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(n, suf); ok && exported[b] {
+				base = b
+			}
+		}
+		if !exported[base] && !issue24Metrics[base] {
+			t.Errorf("%s uses %s, which the server does not export", strings.Join(slices.Compact(used[n]), ", "), n)
+		}
+	}
+	for _, want := range []string{"candor_recommendations_total", "candor_model_age_seconds", "candor_decision_records_dropped_total"} {
+		if used[want] == nil {
+			t.Errorf("neither the dashboard nor the alerts use %s", want)
+		}
+	}
+}
+
+// dashboardExprs returns every "expr" of a Grafana dashboard, at any depth.
+func dashboardExprs(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.FromSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if e, ok := v["expr"].(string); ok {
+				out = append(out, e)
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// alertExprs returns the expr of every rule of a Prometheus rules file.
+func alertExprs(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.FromSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct {
+			Name  string `yaml:"name"`
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []string
+	for _, g := range doc.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" || r.Expr == "" {
+				t.Errorf("%s: a rule of group %s lacks alert or expr", path, g.Name)
+			}
+			out = append(out, r.Expr)
+		}
+	}
+	return out
+}
