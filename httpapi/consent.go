@@ -14,6 +14,7 @@ import (
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/trust"
 )
 
 // consentMetrics count consent changes on every path that writes one
@@ -23,10 +24,12 @@ type consentMetrics struct {
 	changes     *prometheus.CounterVec
 	withdrawals *prometheus.CounterVec
 	gpc         prometheus.Counter
+	trust       *trust.Counter // nil: not kept
 }
 
-func newConsentMetrics(reg prometheus.Registerer) *consentMetrics {
+func newConsentMetrics(reg prometheus.Registerer, tc *trust.Counter) *consentMetrics {
 	m := &consentMetrics{
+		trust: tc,
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_consent_changes_total",
 			Help: "Consent records written, by scope, state (granted or denied) and source.",
@@ -50,7 +53,9 @@ func (m *consentMetrics) count(v consent.View) {
 		m.changes.WithLabelValues(string(r.Scope), string(r.State), string(r.Source)).Inc()
 	}
 	for _, sc := range v.Withdrawn {
-		m.withdrawals.WithLabelValues(string(sc), strconv.FormatBool(slices.Contains(v.Shown, sc))).Inc()
+		shown := slices.Contains(v.Shown, sc)
+		m.withdrawals.WithLabelValues(string(sc), strconv.FormatBool(shown)).Inc()
+		m.trust.Withdrawal(shown)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/trust"
 )
 
 type httpMetrics struct {
@@ -62,10 +63,12 @@ type domainMetrics struct {
 	erasures        prometheus.Counter
 	rateLimited     *prometheus.CounterVec
 	live            func() (model string, ruleset int) // nil: no recommendation service
+	trust           *trust.Counter                     // nil: not kept
 }
 
-func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q DecisionQueue) *domainMetrics {
+func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q DecisionQueue, tc *trust.Counter) *domainMetrics {
 	m := &domainMetrics{
+		trust: tc,
 		recommendations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_recommendations_total",
 			Help: "Recommendation answers, by personalization level (full, partial, none), fallback reason (\"\" when personal data was read; store_unavailable, timeout, circuit_open), model version and ruleset version.",
@@ -123,6 +126,11 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 
 func (m *domainMetrics) recommendation(r *recommend.Response) {
 	m.recommendations.WithLabelValues(r.Personalization.Level, r.Fallback.Reason, r.ModelVersion, strconv.Itoa(r.RulesetVersion)).Inc()
+	level := r.Personalization.Level
+	if r.Fallback.Active {
+		level = "fallback"
+	}
+	m.trust.Recommendation(level, r.ModelVersion, r.RulesetVersion)
 }
 
 func (m *domainMetrics) nextBestAction(level string, fb recommend.Fallback, noAction string) {
@@ -135,6 +143,7 @@ func (m *domainMetrics) feedbackOf(kind features.FeedbackKind) {
 		model, ruleset = m.live()
 	}
 	m.feedback.WithLabelValues(string(kind), model, strconv.Itoa(ruleset)).Inc()
+	m.trust.Feedback(string(kind), model, ruleset)
 }
 
 // limited counts err when a rate limit refused the request.

@@ -17,10 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/trust"
 	"github.com/candorhq/candor/versioned"
 )
 
@@ -497,4 +499,51 @@ func alertExprs(t *testing.T, path string) []string {
 		}
 	}
 	return out
+}
+
+// The Trust panel's totals: what the metrics count is also added, per
+// hour and summed over replicas, to the store, and GET /v1/trust returns
+// it to marketers only.
+func TestTrustTotalsPerHour(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.send(t, "PUT", "/v1/customers/t1/consent", `{"preset":"full"}`, nil)
+	f.postEvents(t, `[{"customer_id":"t1","type":"purchase","item_id":"i003"}]`)
+	f.recs(t, "customer_id=t1&n=5")
+	f.recs(t, "customer_id=t2&n=5") // no consent: none
+	cancel()
+	<-done
+	tok := f.token(t, "t1", time.Minute)
+	f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"wrong_reason","item_id":"i003","text":"a gift"}`)
+	f.as(t, tok, "PUT", "/v1/me/consent", `{"scopes":{"purchases":"denied"}}`)
+	if err := f.trust.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := f.marketer(t, "GET", "/v1/trust?hours=0", ""); code != 400 {
+		t.Errorf("hours=0: %d, want 400", code)
+	}
+	if resp, _ := f.do(t, "GET", "/v1/trust", auth.RoleSite, ""); resp.StatusCode != 403 {
+		t.Errorf("a site key read the trust totals: %d", resp.StatusCode)
+	}
+	code, b := f.marketer(t, "GET", "/v1/trust?hours=2", "")
+	var out struct{ Hours []trust.Hour }
+	if err := json.Unmarshal(b, &out); err != nil || code != 200 || len(out.Hours) != 2 {
+		t.Fatalf("trust: %d %s", code, b)
+	}
+	got := map[string]int64{} // both hours: the test may cross an hour
+	for _, h := range out.Hours {
+		for k, n := range h.Counts {
+			got[k] += n
+		}
+	}
+	for field, want := range map[string]int64{"rec:full": 1, "rec:none": 1, "rec@test-1@0": 2, "feedback:wrong_reason": 1,
+		"feedback:wrong_reason@test-1@0": 1, trust.WithdrawalShown: 1} {
+		if got[field] != want {
+			t.Errorf("%s = %d, want %d (totals %v)", field, got[field], want, got)
+		}
+	}
+	checkSchema(t, "TrustTotals", b)
 }

@@ -89,6 +89,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/actions/simulate", staff, handleSimulateActions(s.deps.NextBest)},
 
 		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},
+		{http.MethodGet, "/v1/trust", staff, handleTrust(s.deps.Trust)},
 		{http.MethodPost, "/v1/models/:version/activate", adminOnly, handleActivateModel(s.deps.Models)},
 
 		// Pages: static HTML that calls the routes above; the data they

@@ -19,6 +19,7 @@ import (
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/rights"
 	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/trust"
 )
 
 // ReadyCheck is one named readiness condition; nil error means ready.
@@ -51,7 +52,10 @@ type Deps struct {
 	// Decisions is the recommendation decision writer, for its queue
 	// metrics; may be nil.
 	Decisions DecisionQueue
-	Demo      *Demo // nil: not the embedded demo, no /demo routes
+	// Trust keeps the hourly trust totals the console draws (its Run is
+	// the caller's); nil: not kept, GET /v1/trust answers 503.
+	Trust *trust.Counter
+	Demo  *Demo // nil: not the embedded demo, no /demo routes
 	// GPC records a Sec-GPC: 1 signal about a customer in the consent log
 	// (consent.Service.RecordGPC) off the request path; it must not block.
 	// Nil: signals are honoured but not recorded.
@@ -80,11 +84,11 @@ func New(d Deps) *Server {
 		d.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{echo: echo.New(), log: d.Logger, keyring: d.Keyring, deps: d, metrics: newHTTPMetrics(d.Registry)}
-	s.consent = newConsentMetrics(d.Registry)
+	s.consent = newConsentMetrics(d.Registry, d.Trust)
 	if d.Consent != nil {
 		d.Consent.OnChange(s.consent.count)
 	}
-	s.domain = newDomainMetrics(d.Registry, d.Recommend, d.Decisions)
+	s.domain = newDomainMetrics(d.Registry, d.Recommend, d.Decisions, d.Trust)
 	s.gpc = &gpcSignal{record: d.GPC, count: s.consent.gpc}
 	s.events = newEventMetrics(d.Registry)
 	s.echo.HideBanner = true

@@ -29,6 +29,7 @@ import (
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
 	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/trust"
 )
 
 var testSecret = []byte("test-secret-test-secret-test-secret")
@@ -72,6 +73,7 @@ type fixture struct {
 	rulesLive   *rules.Live
 	model       *recommendtest.Model
 	writer      *recommend.Writer
+	trust       *trust.Counter
 	recommend   *recommend.Service
 	tokens      *auth.TokenVerifier
 	db          *redistest.DB
@@ -110,6 +112,7 @@ func newFixture(t *testing.T) *fixture {
 	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
 	_, f.model = recommendtest.World(11, 240)
 	f.writer = recommend.NewWriter(f.store, 0, 1000)
+	f.trust = trust.NewCounter(f.store, nil)
 	f.actionsLive = actions.NewLive(f.store)
 	f.features.UseActions(func() features.ActionCatalog { return f.actionsLive.Load() })
 	f.responses = actions.NewResponses(f.store)
@@ -120,7 +123,7 @@ func newFixture(t *testing.T) *fixture {
 		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
 	f.deps = Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
 		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
-		Recommend: f.recommend, Decisions: f.writer, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
+		Recommend: f.recommend, Decisions: f.writer, Trust: f.trust, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
 		GPC:   func(id string) { _, _ = f.consent.RecordGPC(context.Background(), id) }, // in the request, so tests need not wait
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}}
 	f.serve(t, f.deps)

@@ -1,6 +1,10 @@
 package redisstore
 
-import "github.com/candorhq/candor/versioned"
+import (
+	"strconv"
+
+	"github.com/candorhq/candor/versioned"
+)
 
 // keys builds every Redis key name Candor uses. All of one customer's keys
 // share the hash tag {c:<id>} so that one Lua script may touch them all, on
@@ -66,6 +70,10 @@ func (k keys) rateLimit(hash, action string) string { return k.ns + ":rl:" + act
 func (k keys) rateLimitKey() string { return k.ns + ":rl:key" }
 
 // erasures maps a salted hash of an erased customer ID to its receipt.
+// trust holds one hour's trust totals (trust.Store), named by the
+// hour's Unix time; no customer is named, and it is written alone.
+func (k keys) trust(hour int64) string { return k.ns + ":trust:" + strconv.FormatInt(hour, 10) }
+
 func (k keys) erasures() string    { return k.ns + ":erasures" }
 func (k keys) erasureSalt() string { return k.ns + ":erasures:salt" }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/candorhq/candor/redisstore"
 	"github.com/candorhq/candor/rights"
 	"github.com/candorhq/candor/rules"
+	"github.com/candorhq/candor/trust"
 )
 
 // reloadRules loads the live ruleset; none published yet is fine.
@@ -172,6 +173,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	defer cancel()
 	go connectAndWatch(ctx, be.store, keyring, svc, log)
 	go svc.decisions.Run(ctx)
+	go svc.trust.Run(ctx, func(err error) { log.Warn("trust totals not stored; kept for the next try", zap.Error(err)) })
 	if !be.embedded {
 		go trainWhenConnected(ctx, be.store, svc, log)
 	}
@@ -200,6 +202,7 @@ type services struct {
 	models      *recommend.Registry
 	recommend   *recommend.Service
 	decisions   *recommend.Writer
+	trust       *trust.Counter // hourly trust totals for the console
 	tokens      *auth.TokenVerifier
 	tokenSecret string // set when tokens are HS256, for the demo token
 	rights      *rights.Service
@@ -220,6 +223,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	fs.UseActions(func() features.ActionCatalog { return svc.actionsLive.Load() })
 	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
+	svc.trust = trust.NewCounter(st, nil)
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
@@ -311,6 +315,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		Ready:       []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.models.Ready}},
 		Recommend:   svc.recommend,
 		Decisions:   svc.decisions,
+		Trust:       svc.trust,
 		Models:      svc.models,
 		Rules:       svc.rules,
 		RulesReload: svc.rulesLive.Reload,

@@ -1,0 +1,193 @@
+// Package trust keeps what the marketer console's Trust panel draws: per
+// hour, totals of recommendations by personalization level, feedback by
+// kind and withdrawals (after a personalized recommendation or not), and
+// per model and ruleset version the recommendations and feedback. Totals
+// only: nothing names a customer or an item, and an hour's totals expire
+// Keep after it. Prometheus has the same numbers per replica (see the
+// README); these are summed over replicas in the store, so the console
+// can draw them without a Prometheus.
+package trust
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Store adds to and reads hourly totals. Implemented by redisstore.Store.
+type Store interface {
+	// AddTrust adds counts to the totals of the hour that starts at hour
+	// (all of them or none) and keeps that hour's totals until Keep after
+	// it.
+	AddTrust(ctx context.Context, hour time.Time, counts map[string]int64) error
+	// Trust returns the totals of the hours that start at each of hours,
+	// in the same order; an hour without totals is an empty map.
+	Trust(ctx context.Context, hours []time.Time) ([]map[string]int64, error)
+}
+
+const (
+	// Keep is how long an hour's totals are kept.
+	Keep = 35 * 24 * time.Hour
+	// MaxHours is the most hours Hours returns.
+	MaxHours = 24 * 35
+	// FlushEvery is how often Run adds what was counted to the store.
+	FlushEvery = 10 * time.Second
+)
+
+// Counter counts in memory and adds the counts to the store every
+// FlushEvery (Run), so counting costs a request no Redis call.
+type Counter struct {
+	store Store
+	now   func() time.Time
+
+	mu      sync.Mutex
+	pending map[time.Time]map[string]int64 // hour → field → count
+}
+
+// NewCounter returns a counter over store; now is its clock (nil:
+// time.Now).
+func NewCounter(store Store, now func() time.Time) *Counter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Counter{store: store, now: now, pending: map[time.Time]map[string]int64{}}
+}
+
+// Field names. Levels are "full", "partial", "none" and "fallback";
+// versions are the model's and the ruleset's.
+func recField(level string) string     { return "rec:" + level }
+func feedbackField(kind string) string { return "feedback:" + kind }
+func byVersion(field, model string, rs int) string {
+	return field + "@" + model + "@" + strconv.Itoa(rs)
+}
+
+// Withdrawal fields: after a personalized recommendation of the withdrawn
+// set within 7 days, or not.
+const (
+	WithdrawalShown = "withdrawal:shown"
+	WithdrawalOther = "withdrawal:other"
+)
+
+// Recommendation counts one answer at level ("fallback" when the store
+// could not be read), under the model and ruleset versions it carried.
+func (c *Counter) Recommendation(level, model string, ruleset int) {
+	c.add(recField(level), byVersion("rec", model, ruleset))
+}
+
+// Feedback counts one piece of feedback of kind, under the versions live
+// when it arrived.
+func (c *Counter) Feedback(kind, model string, ruleset int) {
+	c.add(feedbackField(kind), byVersion(feedbackField(kind), model, ruleset))
+}
+
+// Withdrawal counts one withdrawal; shown reports that the customer had
+// been shown a recommendation personalized with the withdrawn set.
+func (c *Counter) Withdrawal(shown bool) {
+	if shown {
+		c.add(WithdrawalShown)
+	} else {
+		c.add(WithdrawalOther)
+	}
+}
+
+func (c *Counter) add(fields ...string) {
+	if c == nil {
+		return
+	}
+	hour := c.now().UTC().Truncate(time.Hour)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.pending[hour]
+	if m == nil {
+		m = map[string]int64{}
+		c.pending[hour] = m
+	}
+	for _, f := range fields {
+		m[f]++
+	}
+}
+
+// Run adds the counts to the store every FlushEvery until ctx ends, then
+// once more.
+func (c *Counter) Run(ctx context.Context, onErr func(error)) {
+	t := time.NewTicker(FlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := c.Flush(fctx); err != nil {
+				onErr(err)
+			}
+			return
+		case <-t.C:
+			if err := c.Flush(ctx); err != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		}
+	}
+}
+
+// Flush adds what was counted to the store. Counts whose write failed are
+// kept for the next flush (an hour's write is all or nothing).
+func (c *Counter) Flush(ctx context.Context) error {
+	c.mu.Lock()
+	batch := c.pending
+	c.pending = map[time.Time]map[string]int64{}
+	c.mu.Unlock()
+	var first error
+	for hour, counts := range batch {
+		if err := c.store.AddTrust(ctx, hour, counts); err != nil {
+			if first == nil {
+				first = err
+			}
+			c.restore(hour, counts)
+		}
+	}
+	return first
+}
+
+func (c *Counter) restore(hour time.Time, counts map[string]int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.pending[hour]
+	if m == nil {
+		m = map[string]int64{}
+		c.pending[hour] = m
+	}
+	for f, n := range counts {
+		m[f] += n
+	}
+}
+
+// Hour is one hour's totals.
+type Hour struct {
+	Start  time.Time        `json:"start"`
+	Counts map[string]int64 `json:"counts"`
+}
+
+// Hours returns the totals of the last n hours (1 to MaxHours), oldest
+// first, the current hour last. Counts not yet flushed (at most
+// FlushEvery old) are not included.
+func (c *Counter) Hours(ctx context.Context, n int) ([]Hour, error) {
+	n = min(max(n, 1), MaxHours)
+	last := c.now().UTC().Truncate(time.Hour)
+	hours := make([]time.Time, n)
+	for i := range hours {
+		hours[i] = last.Add(-time.Duration(n-1-i) * time.Hour)
+	}
+	totals, err := c.store.Trust(ctx, hours)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Hour, n)
+	for i, h := range hours {
+		out[i] = Hour{Start: h, Counts: totals[i]}
+		if out[i].Counts == nil {
+			out[i].Counts = map[string]int64{}
+		}
+	}
+	return out, nil
+}
