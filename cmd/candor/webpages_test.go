@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
@@ -39,6 +40,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 	t.Run("ShopLooksLikeAShop", func(t *testing.T) { testShop(t, newTab(t, browser), r.url, sess, full) })
 	t.Run("ConsoleBoostPreviewPublishRollback", func(t *testing.T) { testConsoleBoost(t, newTab(t, browser), r.url, sess, full[2]) })
 	t.Run("ConsolePrivacyUtilityChart", func(t *testing.T) { testConsoleChart(t, newTab(t, browser), r.url, sess.MarketerKey) })
+	t.Run("ConsoleTrustPanel", func(t *testing.T) { testConsoleTrust(t, newTab(t, browser), r.url, sess.MarketerKey) })
 	t.Run("RulesInWordsAndBack", func(t *testing.T) { testRulesInWords(t, newTab(t, browser), r.url, sess.MarketerKey) })
 }
 
@@ -493,6 +495,59 @@ func testConsoleChart(t *testing.T, ctx context.Context, base, key string) {
 	waitText(t, ctx, "#privacy-table", "0.310")
 	pageIsAccessible(t, ctx)
 	screenshot(t, ctx, "console-models-375")
+}
+
+// testConsoleTrust: the Trust panel sums GET /v1/trust's hours (answered
+// here with two days of totals) into days and draws feedback and
+// withdrawals per 1,000 suggestions, with every number in a table and per
+// model and ruleset version.
+func testConsoleTrust(t *testing.T, ctx context.Context, base, key string) {
+	now := time.Now().UTC().Truncate(time.Hour)
+	var hours []map[string]any
+	for h := 47; h >= 0; h-- {
+		counts := map[string]int{}
+		switch h {
+		case 30: // yesterday
+			counts = map[string]int{"rec:full": 800, "rec:none": 200, "feedback:not_interested": 4, "rec@ease-1@3": 1000, "feedback:not_interested@ease-1@3": 4}
+		case 0: // today
+			counts = map[string]int{"rec:full": 300, "rec:partial": 200, "rec:none": 400, "rec:fallback": 100, "feedback:wrong_reason": 3,
+				"withdrawal:shown": 2, "withdrawal:other": 1, "rec@ease-2@4": 1000, "feedback:wrong_reason@ease-2@4": 3}
+		}
+		hours = append(hours, map[string]any{"start": now.Add(-time.Duration(h) * time.Hour), "counts": counts})
+	}
+	body, _ := json.Marshal(map[string]any{"hours": hours})
+	_ = chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			go func() {
+				_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: body})
+			}()
+		}
+	})
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/v1/trust*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+key)); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#trust-table", "Trust per day")
+	rows := eval[[]string](t, ctx, `[...document.querySelectorAll('#trust-table tbody tr')].map(r => [...r.cells].slice(1).map(c => c.textContent).join(' | '))`)
+	// suggestions | personalized | not interested, wrong reason, hide, remove per 1,000 | withdrawals after personalized per 1,000 | withdrawals
+	want := []string{"1,000 | 80% | 4.0 | 0.0 | 0.0 | 0.0 | 0.0 | 0", "1,000 | 56% | 0.0 | 3.0 | 0.0 | 0.0 | 4.0 | 3"}
+	if !slices.Equal(rows, want) {
+		t.Errorf("trust days:\n%q\nwant\n%q", rows, want)
+	}
+	lines := eval[[]string](t, ctx, `[...document.querySelectorAll('#trust-chart polyline')].map(p => p.dataset.series)`)
+	if !slices.Equal(lines, []string{"not_interested", "wrong_reason", "withdrawn"}) {
+		t.Errorf("trust chart lines %v", lines)
+	}
+	waitText(t, ctx, "#trust-versions-table", "ease-2")
+	text := eval[string](t, ctx, `document.getElementById('trust-versions-table').innerText`)
+	if !strings.Contains(text, "ease-1") || !strings.Contains(text, "3.0") {
+		t.Errorf("trust per version:\n%s", text)
+	}
+	pageIsAccessible(t, ctx)
+	screenshot(t, ctx, "console-trust-375")
 }
 
 // consoleSimulate saves the test action catalog as the draft and simulates

@@ -1,7 +1,8 @@
 // The marketer console: rules built with forms (candorRules turns them
 // into the ruleset JSON), a visual preview against live, publish, version
 // history with one-click rollback; model versions with metrics in words
-// and the privacy/utility chart of the live model; the action catalog.
+// and the privacy/utility chart of the live model; the Trust panel (daily
+// feedback and withdrawals from GET /v1/trust); the action catalog.
 'use strict';
 
 (() => {
@@ -483,6 +484,114 @@
     return [svg, table];
   }
 
+  // ---- trust ----
+
+  const feedbackKinds = [['not_interested', 'Not interested'], ['wrong_reason', 'Wrong reason'], ['hide_category', 'Hide category'], ['remove_from_history', 'Remove from history']];
+  const perK = (n, d) => (d ? 1000 * n / d : null);
+  const fmtK = (v) => (v === null ? '—' : v.toFixed(1));
+
+  // trustDays sums GET /v1/trust's hours into days (24 hours each, the
+  // last ending now) and works out each day's ratios.
+  function trustDays(hours) {
+    const days = [];
+    for (let end = hours.length; end > 0; end -= 24) {
+      const c = {};
+      for (const h of hours.slice(Math.max(0, end - 24), end)) for (const [k, n] of Object.entries(h.counts)) c[k] = (c[k] || 0) + n;
+      const get = (k) => c[k] || 0;
+      const personal = get('rec:full') + get('rec:partial');
+      const recs = personal + get('rec:none') + get('rec:fallback');
+      const d = { start: hours[Math.max(0, end - 24)].start, recs, personal, withdrawals: get('withdrawal:shown') + get('withdrawal:other') };
+      for (const [k] of feedbackKinds) d[k] = perK(get('feedback:' + k), recs);
+      d.withdrawn = perK(get('withdrawal:shown'), personal);
+      d.share = recs - get('rec:fallback') ? personal / (recs - get('rec:fallback')) : null;
+      days.unshift(d);
+    }
+    return days;
+  }
+
+  // trustVersions totals recommendations and feedback per model and
+  // ruleset version over the hours (fields rec@<model>@<ruleset> and
+  // feedback:<kind>@<model>@<ruleset>).
+  function trustVersions(hours) {
+    const v = {};
+    for (const h of hours) {
+      for (const [k, n] of Object.entries(h.counts)) {
+        const at = k.indexOf('@');
+        if (at < 0) continue;
+        const what = k.slice(0, at), ver = k.slice(at + 1);
+        const row = v[ver] || (v[ver] = { recs: 0 });
+        if (what === 'rec') row.recs += n; else row[what.replace('feedback:', '')] = (row[what.replace('feedback:', '')] || 0) + n;
+      }
+    }
+    return Object.entries(v).sort(([a], [b]) => b.localeCompare(a));
+  }
+
+  const series = [
+    ['not_interested', 'Not interested', '#0a56c2', ''],
+    ['wrong_reason', 'Wrong reason', '#a3321a', '6 3'],
+    ['withdrawn', 'Withdrawals after personalized', '#1d6b2f', '2 3'],
+  ];
+
+  // trustChart draws the daily ratios per 1,000 as lines; the table
+  // beside it has every number.
+  function trustChart(days) {
+    const ns = 'http://www.w3.org/2000/svg', W = 340, H = 190, left = 34, bottom = 24, top = 8;
+    const svg = document.createElementNS(ns, 'svg');
+    const mk = (tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text) n.textContent = text; svg.append(n); return n; };
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (H + 18 * series.length));
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'Feedback and withdrawals per 1,000 suggestions, per day over the last two weeks; the table below has the numbers.');
+    const maxV = Math.max(1, ...days.flatMap((d) => series.map(([k]) => d[k] || 0)));
+    const x = (i) => left + (days.length > 1 ? i * (W - left - 8) / (days.length - 1) : 0);
+    const y = (v) => top + (H - top - bottom) * (1 - v / maxV);
+    mk('line', { x1: left, y1: y(0), x2: W - 8, y2: y(0), stroke: '#555' });
+    mk('text', { x: 0, y: y(maxV) + 10 }, maxV.toFixed(1));
+    mk('text', { x: 0, y: y(0) }, '0');
+    mk('text', { x: left, y: H - 4 }, days.length + ' days, today on the right; per 1,000');
+    series.forEach(([k, name, color, dash], s) => {
+      const pts = days.map((d, i) => (d[k] === null ? null : x(i) + ',' + y(d[k]))).filter(Boolean);
+      if (pts.length) mk('polyline', { points: pts.join(' '), fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-dasharray': dash, 'data-series': k });
+      const ly = H + 12 + 18 * s;
+      mk('line', { x1: 0, y1: ly - 4, x2: 24, y2: ly - 4, stroke: color, 'stroke-width': 2, 'stroke-dasharray': dash });
+      mk('text', { x: 30, y: ly }, name);
+    });
+    return svg;
+  }
+
+  function trustTable(days) {
+    const heads = ['Day', 'Suggestions', 'Personalized', ...feedbackKinds.map(([, n]) => n + ' per 1,000'), 'Withdrawals after personalized per 1,000', 'Withdrawals'];
+    return el('div', { class: 'table-wrap' }, el('table', { id: 'trust-table', class: 'stack' },
+      el('caption', { text: 'Trust per day' }),
+      el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, ...days.map((d) => el('tr', {}, el('th', { scope: 'row', text: new Date(d.start).toLocaleDateString() }),
+        el('td', { 'data-label': heads[1], text: d.recs.toLocaleString() }),
+        el('td', { 'data-label': heads[2], text: d.share === null ? '—' : (100 * d.share).toFixed(0) + '%' }),
+        ...feedbackKinds.map(([k], i) => el('td', { 'data-label': heads[3 + i], text: fmtK(d[k]) })),
+        el('td', { 'data-label': heads[7], text: fmtK(d.withdrawn) }),
+        el('td', { 'data-label': heads[8], text: String(d.withdrawals) }))))));
+  }
+
+  function versionsTable(rows) {
+    if (!rows.length) return el('p', { text: 'No suggestions or feedback counted in the last two weeks.' });
+    const heads = ['Model', 'Ruleset', 'Suggestions', ...feedbackKinds.map(([, n]) => n + ' per 1,000')];
+    return el('div', { class: 'table-wrap' }, el('table', { id: 'trust-versions-table', class: 'stack' },
+      el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, ...rows.map(([ver, r]) => {
+        const at = ver.lastIndexOf('@');
+        return el('tr', {}, el('th', { scope: 'row', text: ver.slice(0, at) || '—' }), el('td', { 'data-label': heads[1], text: ver.slice(at + 1) }),
+          el('td', { 'data-label': heads[2], text: r.recs.toLocaleString() }),
+          ...feedbackKinds.map(([k], i) => el('td', { 'data-label': heads[3 + i], text: fmtK(perK(r[k] || 0, r.recs)) })));
+      }))));
+  }
+
+  async function loadTrust() {
+    const hours = (await call('GET', '/v1/trust?hours=336')).hours || [];
+    const days = trustDays(hours);
+    $('trust-chart').replaceChildren(trustChart(days));
+    $('trust-days').replaceChildren(trustTable(days));
+    $('trust-versions').replaceChildren(versionsTable(trustVersions(hours)));
+  }
+
   // ---- actions (JSON) ----
 
   async function loadActions() {
@@ -523,7 +632,7 @@
     const demo = await candor.demoSession();
     if (demo && !$('sample').value) $('sample').value = demo.customers.map((c) => c.id).join(', ');
     facets = await call('GET', '/v1/catalog/facets');
-    await Promise.all([loadDraft(), loadHistory(), loadActions(), loadModels()]);
+    await Promise.all([loadDraft(), loadHistory(), loadActions(), loadModels(), loadTrust()]);
   }
 
   function wire() {
