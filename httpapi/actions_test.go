@@ -11,9 +11,7 @@ import (
 	"github.com/candorhq/candor/actions"
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/features"
-	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/recommend"
-	"github.com/candorhq/candor/redisstore"
 )
 
 const testActions = `{"actions":[
@@ -69,22 +67,7 @@ func TestNextBestActionsFallBackWhenRedisIsPaused(t *testing.T) {
 	f.seedWorld(t)
 	f.publishActions(t, testActions)
 	f.send(t, "PUT", "/v1/customers/p1/consent", `{"preset":"full","scopes":{"email":"granted"}}`, nil)
-	proxy := redistest.NewProxy(t, f.db.Addr())
-	paused, err := redisstore.Open(redisstore.Options{URL: proxy.URL()}, f.db.Namespace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer paused.Close()
-	if err := paused.LoadScripts(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	gate := recommend.NewService(recommend.Deps{Reader: paused, Model: func() recommend.Model { return f.model },
-		Catalog: f.live.Load, Request: f.consent.Request}, recommend.Config{})
-	d := f.deps
-	nb := *d.NextBest
-	nb.Gated, nb.Reader = gate, paused
-	d.NextBest = &nb
-	f.serve(t, d)
+	proxy := f.pausable(t)
 	if got := f.nba(t, "p1", "email"); len(got) != 1 {
 		t.Fatalf("before the pause: %+v", got)
 	}

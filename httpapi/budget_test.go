@@ -80,10 +80,10 @@ func TestCostlyRulesetRefusedAtPublish(t *testing.T) {
 // TestOverBudgetLiveRuleset: a live ruleset over its budget (published
 // before the limits, straight to the store) still serves every
 // recommendation, which says which rules were cut, and the metric counts.
-func TestOverBudgetLiveRuleset(t *testing.T) {
-	f := newFixture(t)
-	f.seedWorld(t)
-	f.send(t, "PUT", "/v1/customers/m1/consent", `{"preset":"full"}`, nil)
+// publishCostlyRuleset makes live, as version 1 of "default", a rule whose
+// condition takes more than a request's budget of operations.
+func (f *fixture) publishCostlyRuleset(t *testing.T) {
+	t.Helper()
 	rs := rules.Ruleset{Name: "default", Version: 1, Rules: []rules.Rule{
 		{ID: "costly", When: `all(1..1000, {# > 0}) or item.price < context.hour`, Action: rules.Action{Type: rules.ActionBoost, Factor: 2}}}}
 	body, _ := json.Marshal(rs)
@@ -93,6 +93,13 @@ func TestOverBudgetLiveRuleset(t *testing.T) {
 	if err := f.rulesLive.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestOverBudgetLiveRuleset(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.send(t, "PUT", "/v1/customers/m1/consent", `{"preset":"full"}`, nil)
+	f.publishCostlyRuleset(t)
 	r := f.recs(t, "customer_id=m1&n=5")
 	if r.RulesetVersion != 1 || len(r.Items) != 5 || !strings.Contains(strings.Join(r.Warnings, " "), "costly were not fully applied") {
 		t.Errorf("recommendation with version %d, %d items, warnings %q", r.RulesetVersion, len(r.Items), r.Warnings)

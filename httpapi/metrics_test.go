@@ -21,9 +21,7 @@ import (
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
-	"github.com/candorhq/candor/rules"
 	"github.com/candorhq/candor/trust"
-	"github.com/candorhq/candor/versioned"
 )
 
 // sample is one line of the /metrics exposition.
@@ -112,6 +110,15 @@ func valueOf(samples []sample, name string, want map[string]string) float64 {
 	return sum
 }
 
+// wantValue fails the test unless the samples of name with labels sum to
+// want.
+func wantValue(t *testing.T, m []sample, name string, labels map[string]string, want float64) {
+	t.Helper()
+	if got := valueOf(m, name, labels); got != want {
+		t.Errorf("%s%v = %v, want %v", name, labels, got, want)
+	}
+}
+
 // l makes a label set from pairs.
 func l(kv ...string) map[string]string {
 	m := map[string]string{}
@@ -137,13 +144,9 @@ func TestMetricsCountEventsByTypeAndReason(t *testing.T) {
 		{l("status", "dropped", "type", "view", "set", "browsing", "reason", "no_record"), 1},
 		{l("status", "invalid", "type", ""), 1}, // an unknown type is not a label value
 	} {
-		if got := valueOf(m, "candor_events_total", c.labels); got != c.want {
-			t.Errorf("candor_events_total%v = %v, want %v", c.labels, got, c.want)
-		}
+		wantValue(t, m, "candor_events_total", c.labels, c.want)
 	}
-	if got := valueOf(m, "candor_consent_changes_total", l("scope", "purchases", "state", "granted", "source", "api")); got != 1 {
-		t.Errorf("purchases grants = %v, want 1", got)
-	}
+	wantValue(t, m, "candor_consent_changes_total", l("scope", "purchases", "state", "granted", "source", "api"), 1)
 }
 
 // A withdrawal counts once, with shown="true" only when the customer had
@@ -174,16 +177,10 @@ func TestMetricsCountWithdrawalsAfterPersonalizedRecommendations(t *testing.T) {
 		shown string
 		want  float64
 	}{{"true", 1}, {"false", 1}} {
-		if got := valueOf(m, "candor_consent_withdrawals_total", l("scope", "purchases", "shown", c.shown)); got != c.want {
-			t.Errorf("purchases withdrawals shown=%s: %v, want %v", c.shown, got, c.want)
-		}
+		wantValue(t, m, "candor_consent_withdrawals_total", l("scope", "purchases", "shown", c.shown), c.want)
 	}
-	if got := valueOf(m, "candor_consent_changes_total", l("scope", "purchases", "state", "denied")); got != 3 {
-		t.Errorf("purchases denials = %v, want 3", got)
-	}
-	if got := valueOf(m, "candor_recommendations_total", l("personalization", "full", "fallback_reason", "", "model_version", "test-1", "ruleset_version", "0")); got != 1 {
-		t.Errorf("full recommendations = %v, want 1", got)
-	}
+	wantValue(t, m, "candor_consent_changes_total", l("scope", "purchases", "state", "denied"), 3)
+	wantValue(t, m, "candor_recommendations_total", l("personalization", "full", "fallback_reason", "", "model_version", "test-1", "ruleset_version", "0"), 1)
 	if got := valueOf(m, "candor_decision_records_written_total", nil); got < 1 {
 		t.Errorf("decision records written = %v", got)
 	}
@@ -203,16 +200,10 @@ func TestMetricsCountFeedbackPerModelAndRuleset(t *testing.T) {
 	f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"love"}`) // refused: not counted
 	m := f.scrape(t)
 	for kind, want := range map[string]float64{"not_interested": 2, "wrong_reason": 1, "hide_category": 1, "remove_from_history": 1} {
-		if got := valueOf(m, "candor_feedback_total", l("kind", kind, "model_version", "test-1", "ruleset_version", "0")); got != want {
-			t.Errorf("feedback %s = %v, want %v", kind, got, want)
-		}
+		wantValue(t, m, "candor_feedback_total", l("kind", kind, "model_version", "test-1", "ruleset_version", "0"), want)
 	}
-	if got := valueOf(m, "candor_feedback_total", nil); got != 5 {
-		t.Errorf("feedback = %v, want 5", got)
-	}
-	if got := valueOf(m, "candor_model_info", l("version", "test-1")); got != 1 {
-		t.Errorf("candor_model_info{version=test-1} = %v, want 1", got)
-	}
+	wantValue(t, m, "candor_feedback_total", nil, 5)
+	wantValue(t, m, "candor_model_info", l("version", "test-1"), 1)
 }
 
 func TestMetricsCountErasuresAndRateLimits(t *testing.T) {
@@ -222,12 +213,8 @@ func TestMetricsCountErasuresAndRateLimits(t *testing.T) {
 		f.as(t, tok, "DELETE", "/v1/me", "")
 	}
 	m := f.scrape(t)
-	if got := valueOf(m, "candor_erasures_total", nil); got != 10 {
-		t.Errorf("erasures = %v, want 10", got)
-	}
-	if got := valueOf(m, "candor_rate_limited_total", l("limit", "erase")); got != 1 {
-		t.Errorf("erasures refused by the limit = %v, want 1", got)
-	}
+	wantValue(t, m, "candor_erasures_total", nil, 10)
+	wantValue(t, m, "candor_rate_limited_total", l("limit", "erase"), 1)
 }
 
 // With Redis paused, recommendations and next-best actions answer with the
@@ -295,26 +282,14 @@ func TestMetricsCountRulesSkippedForCost(t *testing.T) {
 	f := newFixture(t)
 	f.seedWorld(t)
 	before := valueOf(f.scrape(t), "candor_rules_skipped_for_cost_total", nil)
-	rs := rules.Ruleset{Name: "default", Version: 1, Rules: []rules.Rule{
-		{ID: "costly", When: `all(1..1000, {# > 0}) or item.price < context.hour`, Action: rules.Action{Type: rules.ActionBoost, Factor: 2}}}}
-	body, _ := json.Marshal(rs)
-	if err := f.store.PublishDoc(context.Background(), versioned.Ref{Kind: rules.Kind, Name: "default"}, 1, body, []byte(`{}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.rulesLive.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	f.publishCostlyRuleset(t)
 	f.recs(t, "customer_id=sk1&n=5")
 	m := f.scrape(t)
 	if after := valueOf(m, "candor_rules_skipped_for_cost_total", nil); after < before+1 {
 		t.Errorf("rules skipped for cost: %v before, %v after, want at least one more", before, after)
 	}
-	if got := valueOf(m, "candor_ruleset_info", l("version", "1")); got != 1 {
-		t.Errorf("candor_ruleset_info{version=1} = %v, want 1", got)
-	}
-	if got := valueOf(m, "candor_recommendations_total", l("ruleset_version", "1")); got != 1 {
-		t.Errorf("recommendations under ruleset 1 = %v, want 1", got)
-	}
+	wantValue(t, m, "candor_ruleset_info", l("version", "1"), 1)
+	wantValue(t, m, "candor_recommendations_total", l("ruleset_version", "1"), 1)
 }
 
 // A full writer queue drops the record and says so.
@@ -331,12 +306,8 @@ func TestMetricsCountDecisionQueueAndDrops(t *testing.T) {
 		f.recs(t, "customer_id=q1&n=3")
 	}
 	m := f.scrape(t)
-	if got := valueOf(m, "candor_decision_queue_length", nil); got != 1 {
-		t.Errorf("queue length = %v, want 1", got)
-	}
-	if got := valueOf(m, "candor_decision_records_dropped_total", nil); got != 2 {
-		t.Errorf("records dropped = %v, want 2", got)
-	}
+	wantValue(t, m, "candor_decision_queue_length", nil, 1)
+	wantValue(t, m, "candor_decision_records_dropped_total", nil, 2)
 }
 
 // No candor_* label value names a customer or an item the API was called

@@ -98,14 +98,20 @@ func (c *Counter) add(fields ...string) {
 	hour := c.now().UTC().Truncate(time.Hour)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	m := c.bucket(hour)
+	for _, f := range fields {
+		m[f]++
+	}
+}
+
+// bucket returns the pending counts of hour; c.mu must be held.
+func (c *Counter) bucket(hour time.Time) map[string]int64 {
 	m := c.pending[hour]
 	if m == nil {
 		m = map[string]int64{}
 		c.pending[hour] = m
 	}
-	for _, f := range fields {
-		m[f]++
-	}
+	return m
 }
 
 // Run adds the counts to the store every FlushEvery until ctx ends, then
@@ -152,11 +158,7 @@ func (c *Counter) Flush(ctx context.Context) error {
 func (c *Counter) restore(hour time.Time, counts map[string]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m := c.pending[hour]
-	if m == nil {
-		m = map[string]int64{}
-		c.pending[hour] = m
-	}
+	m := c.bucket(hour)
 	for f, n := range counts {
 		m[f] += n
 	}

@@ -471,17 +471,7 @@ func testConsoleChart(t *testing.T, ctx context.Context, base, key string) {
 			"scenario.full.precision_at_10": 0.2},
 	}}}
 	body, _ := json.Marshal(models)
-	_ = chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			go func() {
-				_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
-					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: body})
-			}()
-		}
-	})
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/v1/models"}}}); err != nil {
-		t.Fatal(err)
-	}
+	answerJSON(t, ctx, "*/v1/models", body)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+key)); err != nil {
 		t.Fatal(err)
 	}
@@ -495,6 +485,23 @@ func testConsoleChart(t *testing.T, ctx context.Context, base, key string) {
 	waitText(t, ctx, "#privacy-table", "0.310")
 	pageIsAccessible(t, ctx)
 	screenshot(t, ctx, "console-models-375")
+}
+
+// answerJSON makes the tab's requests to URLs matching pattern answer 200
+// with body (JSON) instead of reaching the server.
+func answerJSON(t *testing.T, ctx context.Context, pattern string, body []byte) {
+	t.Helper()
+	_ = chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			go func() {
+				_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: body})
+			}()
+		}
+	})
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testConsoleTrust: the Trust panel sums GET /v1/trust's hours (answered
@@ -516,17 +523,7 @@ func testConsoleTrust(t *testing.T, ctx context.Context, base, key string) {
 		hours = append(hours, map[string]any{"start": now.Add(-time.Duration(h) * time.Hour), "counts": counts})
 	}
 	body, _ := json.Marshal(map[string]any{"hours": hours})
-	_ = chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			go func() {
-				_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
-					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: body})
-			}()
-		}
-	})
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/v1/trust*"}}}); err != nil {
-		t.Fatal(err)
-	}
+	answerJSON(t, ctx, "*/v1/trust*", body)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+key)); err != nil {
 		t.Fatal(err)
 	}
