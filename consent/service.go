@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -37,7 +38,7 @@ type Service struct {
 	live     int
 	maxAge   time.Duration
 	purge    bool
-	onChange func(View)
+	onChange atomic.Pointer[func(View)]
 }
 
 // Config of the ledger. PolicyVersion is the live policy version (≥ 1);
@@ -62,8 +63,9 @@ func NewService(store Store, cfg Config) *Service {
 // OnChange sets the one function told of every change that was written
 // (View.Changed is not empty), on every path: Put, RecordGPC. It is for
 // counting; it must be quick and must not call back into the Service. Set
-// it before the Service is used.
-func (s *Service) OnChange(fn func(View)) { s.onChange = fn }
+// it before the Service is used (a change written meanwhile may go
+// uncounted).
+func (s *Service) OnChange(fn func(View)) { s.onChange.Store(&fn) }
 
 // Request returns the evaluation request for now and a GPC signal.
 func (s *Service) Request(gpc bool) Request {
@@ -169,8 +171,8 @@ func (s *Service) tryPut(ctx context.Context, id string, ch Change, ifMatch stri
 			v.Shown = append(v.Shown, sc)
 		}
 	}
-	if s.onChange != nil {
-		s.onChange(v)
+	if fn := s.onChange.Load(); fn != nil && *fn != nil {
+		(*fn)(v)
 	}
 	return v, true, nil
 }

@@ -102,3 +102,30 @@ func TestTamperedLogIsReportedNotFailed(t *testing.T) {
 		}
 	})
 }
+
+// A withdrawal is a denial of what was granted: View.Withdrawn lists those
+// scopes only, and OnChange hears of every change written, GPC's too.
+func TestWithdrawnScopesAndOnChange(t *testing.T) {
+	db := redistest.New(t)
+	ctx := context.Background()
+	svc := consent.NewService(New(db.Client, db.Namespace), consent.Config{PolicyVersion: 1})
+	var heard []consent.View
+	svc.OnChange(func(v consent.View) { heard = append(heard, v) })
+	if _, err := svc.Put(ctx, "wd", consent.Change{Scopes: map[consent.Scope]consent.State{consent.Browsing: consent.Granted, consent.Email: consent.Denied}}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.Put(ctx, "wd", consent.Change{Scopes: map[consent.Scope]consent.State{consent.Browsing: consent.Denied, consent.Purchases: consent.Denied, consent.Email: consent.Denied}}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Withdrawn) != 1 || v.Withdrawn[0] != consent.Browsing || len(v.Shown) != 0 {
+		t.Errorf("withdrawn %v, shown %v; want [browsing] and none shown (no decision used it)", v.Withdrawn, v.Shown)
+	}
+	if _, err := svc.RecordGPC(ctx, "wd"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = svc.Put(ctx, "wd", consent.Change{Scopes: map[consent.Scope]consent.State{consent.Browsing: consent.Denied}}, "", false) // changes nothing
+	if len(heard) != 3 || heard[2].Changed[0].Source != consent.SourceGPC {
+		t.Errorf("OnChange heard %d changes, want 3 (grant, withdrawal, GPC)", len(heard))
+	}
+}
