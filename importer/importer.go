@@ -97,7 +97,7 @@ type Collector interface {
 // Deps are the services an import writes through: the ones the API uses.
 type Deps struct {
 	Items         ItemStore
-	Catalog       func() *catalog.Snapshot      // the live catalog
+	Catalog       func() *catalog.Snapshot    // the live catalog
 	ReloadCatalog func(context.Context) error // reads the stored catalog into Catalog
 	Consent       Ledger
 	Events        Collector

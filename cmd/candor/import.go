@@ -25,18 +25,18 @@ func importCommand() *cli.Command {
 			fileImportCommand(importer.Consent, "consent records with their original time and source, into the hash-chained ledger"),
 			fileImportCommand(importer.Events, "events (event_id, customer, type, item, time, ...) through the consent gate"),
 			{
-			Name:      "movielens",
-			Usage:     "load a MovieLens directory (ratings.csv/movies.csv or u.data/u.item) as catalog items (genres as categories) and rating events of customers u<id>",
-			ArgsUsage: "DIR",
-			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "consent", Value: "full", Usage: "customers' consent: full, or mix (a seeded spread of 15% none, 25% basic, 60% full, for privacy/utility experiments)"},
-				&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the mix"},
-				&cli.IntFlag{Name: "declared-genres", Usage: "store each customer's N most rated genres as declared preferences (0: none)"},
-				&cli.StringFlag{Name: "format", Value: "auto", Usage: "auto, movielens-csv or movielens-100k"},
-				&cli.BoolFlag{Name: "strict", Usage: "stop at the first malformed line instead of skipping it"},
-			},
-			Action: importMovieLens,
-		}},
+				Name:      "movielens",
+				Usage:     "load a MovieLens directory (ratings.csv/movies.csv or u.data/u.item) as catalog items (genres as categories) and rating events of customers u<id>",
+				ArgsUsage: "DIR",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "consent", Value: "full", Usage: "customers' consent: full, or mix (a seeded spread of 15% none, 25% basic, 60% full, for privacy/utility experiments)"},
+					&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the mix"},
+					&cli.IntFlag{Name: "declared-genres", Usage: "store each customer's N most rated genres as declared preferences (0: none)"},
+					&cli.StringFlag{Name: "format", Value: "auto", Usage: "auto, movielens-csv or movielens-100k"},
+					&cli.BoolFlag{Name: "strict", Usage: "stop at the first malformed line instead of skipping it"},
+				},
+				Action: importMovieLens,
+			}},
 	}
 }
 
