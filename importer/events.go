@@ -71,10 +71,13 @@ type pendingEvent struct {
 	line int
 }
 
-// Batching: events are gathered bufferEvents at a time, sorted by
-// customer, and sent in batches of features.MaxBatch, so that one script
-// call stores many events of one customer.
-const bufferEvents = 16 * features.MaxBatch
+// DefaultBuffer is how many events are gathered, sorted by customer, and
+// sent in batches of features.MaxBatch, so that one script call stores
+// many events of one customer: a customer's consent is read and its sets
+// trimmed once per call, which costs more than storing an event. A file in
+// time order spreads a customer's events over the whole file, so the
+// buffer is large (about 300 bytes an event).
+const DefaultBuffer = 200_000
 
 // events loads an events file.
 func (im *Importer) events(ctx context.Context, lines *lineSource, o Options, sum *Summary) error {
@@ -105,7 +108,9 @@ func (im *Importer) events(ctx context.Context, lines *lineSource, o Options, su
 	}
 	r := eventReader{im: im, sum: sum, o: o, cat: im.deps.Catalog(), seen: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	err := r.read(ctx, lines, func(buf []pendingEvent) {
-		slices.SortStableFunc(buf, func(a, b pendingEvent) int { return cmp.Compare(a.ev.CustomerID, b.ev.CustomerID) })
+		slices.SortFunc(buf, func(a, b pendingEvent) int {
+			return cmp.Or(cmp.Compare(a.ev.CustomerID, b.ev.CustomerID), cmp.Compare(a.line, b.line))
+		})
 		for len(buf) > 0 {
 			n := min(len(buf), features.MaxBatch)
 			select {
@@ -140,7 +145,7 @@ type eventReader struct {
 
 func (r *eventReader) read(ctx context.Context, lines *lineSource, flush func([]pendingEvent)) error {
 	ret := r.im.deps.Events.Retention()
-	buf := make([]pendingEvent, 0, bufferEvents)
+	buf := make([]pendingEvent, 0, r.o.Buffer)
 	for ctx.Err() == nil {
 		var l eventLine
 		n, err := lines.next(&l)

@@ -111,6 +111,9 @@ type Options struct {
 	// runs one script at a time, but while it runs one batch the next ones
 	// are parsed, sent and answered.
 	Workers int
+	// Buffer is how many events are sorted by customer before they are
+	// sent (default DefaultBuffer).
+	Buffer int
 	// Progress, when set, is called with the number of lines handled so
 	// far; it may be called from several goroutines.
 	Progress func(done int)
@@ -139,6 +142,9 @@ func (im *Importer) Import(ctx context.Context, kind Kind, r io.Reader, f Format
 	sum := &Summary{Kind: kind, DryRun: o.DryRun}
 	if o.Workers <= 0 {
 		o.Workers = 4
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
 	}
 	var s *schema
 	switch kind {

@@ -50,6 +50,7 @@ func fileImportCommand(kind importer.Kind, what string) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "auto", Usage: "jsonl, csv or auto (from the extension: .jsonl, .ndjson, .json or .csv; else from the first byte)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "check every line and print the summary without writing anything"},
 			&cli.IntFlag{Name: "workers", Value: 4, Usage: "batches written at once"},
+			&cli.IntFlag{Name: "buffer", Value: importer.DefaultBuffer, Usage: "events sorted by customer before they are written (more: fewer, larger script calls, more memory)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error { return importFile(ctx, cmd, kind) },
 	}
@@ -88,7 +89,7 @@ func importFile(ctx context.Context, cmd *cli.Command, kind importer.Kind) error
 			Consent: svc.consent, Events: svc.features})
 		p := newProgress(cmd.Root().ErrWriter)
 		p.Start(string(kind), -1)
-		sum, err := im.Import(ctx, kind, in, format, importer.Options{DryRun: cmd.Bool("dry-run"), Workers: int(cmd.Int("workers")),
+		sum, err := im.Import(ctx, kind, in, format, importer.Options{DryRun: cmd.Bool("dry-run"), Workers: int(cmd.Int("workers")), Buffer: int(cmd.Int("buffer")),
 			Progress: func(n int) { p.Report(string(kind), n, -1) }})
 		p.Finish()
 		sum.File = name
