@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -76,7 +77,7 @@ func importFile(ctx context.Context, cmd *cli.Command, kind importer.Kind) error
 	if err != nil {
 		return usagef("--format: %v", err)
 	}
-	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
+	return withStoreTimeout(ctx, cmd, 5*time.Second, func(ctx context.Context, st *redisstore.Store) error {
 		cfg, _ := loadConfig(cmd)
 		svc, err := newServices(cfg, st)
 		if err != nil {
