@@ -23,8 +23,8 @@ func newClock() *clock {
 	c.ms.Store(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC).UnixMilli())
 	return c
 }
-func (c *clock) Now() time.Time          { return time.UnixMilli(c.ms.Load()).UTC() }
-func (c *clock) Add(d time.Duration)     { c.ms.Add(d.Milliseconds()) }
+func (c *clock) Now() time.Time      { return time.UnixMilli(c.ms.Load()).UTC() }
+func (c *clock) Add(d time.Duration) { c.ms.Add(d.Milliseconds()) }
 
 func replica(t *testing.T, st *redisstore.Store, c *clock, train func(context.Context) error, token string) *retrain.Scheduler {
 	t.Helper()
