@@ -8,11 +8,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Keys of scheduled training: a lock, touched alone, and when the last
-// scheduled training began.
-func (k keys) lock(name string) string { return k.ns + ":lock:" + name }
-func (k keys) lastTraining() string    { return k.ns + ":train:last" }
-
 var (
 	scriptLockExtend  = plain("lock_extend.lua")
 	scriptLockRelease = plain("lock_release.lua")
