@@ -1,12 +1,10 @@
 package importer
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
 	"io"
-	"slices"
 	"sync"
 	"time"
 
@@ -108,17 +106,12 @@ func (im *Importer) events(ctx context.Context, lines *lineSource, o Options, su
 	}
 	r := eventReader{im: im, sum: sum, o: o, cat: im.deps.Catalog(), seen: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	err := r.read(ctx, lines, func(buf []pendingEvent) {
-		slices.SortFunc(buf, func(a, b pendingEvent) int {
-			return cmp.Or(cmp.Compare(a.ev.CustomerID, b.ev.CustomerID), cmp.Compare(a.line, b.line))
-		})
-		for len(buf) > 0 {
-			n := min(len(buf), features.MaxBatch)
+		for _, b := range byCustomer(buf, features.MaxBatch) {
 			select {
-			case work <- slices.Clone(buf[:n]):
+			case work <- b:
 			case <-ctx.Done():
 				return
 			}
-			buf = buf[n:]
 		}
 	})
 	close(work)
@@ -130,6 +123,34 @@ func (im *Importer) events(ctx context.Context, lines *lineSource, o Options, su
 		return cause
 	}
 	return err
+}
+
+// byCustomer cuts buf into batches of at most size events in which each
+// customer's events are together, in file order.
+func byCustomer(buf []pendingEvent, size int) [][]pendingEvent {
+	at := make(map[string][]int32, len(buf)/4)
+	var order []string
+	for i := range buf {
+		id := buf[i].ev.CustomerID
+		if _, ok := at[id]; !ok {
+			order = append(order, id)
+		}
+		at[id] = append(at[id], int32(i))
+	}
+	var out [][]pendingEvent
+	b := make([]pendingEvent, 0, size)
+	for _, id := range order {
+		for _, i := range at[id] {
+			b = append(b, buf[i])
+			if len(b) == size {
+				out, b = append(out, b), make([]pendingEvent, 0, size)
+			}
+		}
+	}
+	if len(b) > 0 {
+		out = append(out, b)
+	}
+	return out
 }
 
 // eventReader decodes events, refuses repeated event IDs and those too old

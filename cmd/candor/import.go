@@ -50,7 +50,7 @@ func fileImportCommand(kind importer.Kind, what string) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "auto", Usage: "jsonl, csv or auto (from the extension: .jsonl, .ndjson, .json or .csv; else from the first byte)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "check every line and print the summary without writing anything"},
-			&cli.IntFlag{Name: "workers", Value: 4, Usage: "batches written at once"},
+			&cli.IntFlag{Name: "workers", Value: importer.DefaultWorkers, Usage: "batches written at once"},
 			&cli.IntFlag{Name: "buffer", Value: importer.DefaultBuffer, Usage: "events sorted by customer before they are written (more: fewer, larger script calls, more memory)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error { return importFile(ctx, cmd, kind) },
