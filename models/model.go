@@ -58,7 +58,11 @@ type Params struct {
 
 // Meta describes the training run behind a model.
 type Meta struct {
-	TrainedAt    time.Time          `json:"trained_at"`
+	TrainedAt time.Time `json:"trained_at"`
+	// DataReadAt is when the training data began to be read from the
+	// store: nothing erased or withdrawn before it is in the model. Zero
+	// for a model not trained from the store (or before it was recorded).
+	DataReadAt   time.Time          `json:"data_read_at,omitzero"`
 	Users        int                `json:"users"`
 	Items        int                `json:"items"`
 	Interactions int                `json:"interactions"`
