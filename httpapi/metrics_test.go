@@ -4,18 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/candorhq/candor/auth"
 	"github.com/candorhq/candor/internal/redistest"
@@ -352,124 +345,6 @@ func TestMetricsNameNoCustomerOrItem(t *testing.T) {
 	if seen < 50 {
 		t.Errorf("only %d label values scanned: the paths did not count", seen)
 	}
-}
-
-// promNames are the metric names a PromQL expression uses.
-var promNames = regexp.MustCompile(`\bcandor_[a-z0-9_]+`)
-
-// issue24Metrics are registered by cmd/candor's scheduled training
-// (issue 24), not by httpapi; the dashboard and alerts use them.
-var issue24Metrics = map[string]bool{"candor_model_age_seconds": true, "candor_model_trainings_total": true}
-
-// Every metric the dashboard and the alert rules use is one the server
-// exports (its descriptor is registered, so labelled vectors count before
-// they are observed).
-func TestDashboardAndAlertsUseExportedMetrics(t *testing.T) {
-	f := newFixture(t)
-	f.store.Instrument(f.deps.Registry) // as cmd/candor wires it
-	exported := map[string]bool{}
-	ch := make(chan *prometheus.Desc, 1024)
-	f.deps.Registry.Describe(ch)
-	close(ch)
-	fq := regexp.MustCompile(`fqName: "([^"]+)"`)
-	for d := range ch {
-		if m := fq.FindStringSubmatch(d.String()); m != nil {
-			exported[m[1]] = true
-		}
-	}
-	used := map[string][]string{} // name → files
-	for file, exprs := range map[string][]string{
-		"deploy/grafana/candor.json":   dashboardExprs(t, "../deploy/grafana/candor.json"),
-		"deploy/prometheus/alerts.yml": alertExprs(t, "../deploy/prometheus/alerts.yml"),
-	} {
-		if len(exprs) < 5 {
-			t.Errorf("%s: only %d expressions", file, len(exprs))
-		}
-		for _, e := range exprs {
-			for _, n := range promNames.FindAllString(e, -1) {
-				used[n] = append(used[n], file)
-			}
-		}
-	}
-	for _, n := range slices.Sorted(maps.Keys(used)) {
-		base := n
-		for _, suf := range []string{"_bucket", "_sum", "_count"} {
-			if b, ok := strings.CutSuffix(n, suf); ok && exported[b] {
-				base = b
-			}
-		}
-		if !exported[base] && !issue24Metrics[base] {
-			t.Errorf("%s uses %s, which the server does not export", strings.Join(slices.Compact(used[n]), ", "), n)
-		}
-	}
-	for _, want := range []string{"candor_recommendations_total", "candor_model_age_seconds", "candor_decision_records_dropped_total"} {
-		if used[want] == nil {
-			t.Errorf("neither the dashboard nor the alerts use %s", want)
-		}
-	}
-}
-
-// dashboardExprs returns every "expr" of a Grafana dashboard, at any depth.
-func dashboardExprs(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.FromSlash(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if e, ok := v["expr"].(string); ok {
-				out = append(out, e)
-			}
-			for _, x := range v {
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(doc)
-	return out
-}
-
-// alertExprs returns the expr of every rule of a Prometheus rules file.
-func alertExprs(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.FromSlash(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Alert string `yaml:"alert"`
-				Expr  string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []string
-	for _, g := range doc.Groups {
-		for _, r := range g.Rules {
-			if r.Alert == "" || r.Expr == "" {
-				t.Errorf("%s: a rule of group %s lacks alert or expr", path, g.Name)
-			}
-			out = append(out, r.Expr)
-		}
-	}
-	return out
 }
 
 // The Trust panel's totals: what the metrics count is also added, per

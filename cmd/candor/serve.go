@@ -325,10 +325,21 @@ func newTokenVerifier(cfg config) (*auth.TokenVerifier, error) {
 
 // newAPI builds the HTTP handler; shop is nil outside the embedded demo.
 func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger, shop *httpapi.Demo) http.Handler {
+	return newAPIOn(newRegistry(svc, st), svc, st, kr, log, shop)
+}
+
+// newRegistry returns the registry /metrics serves, with the metrics kept
+// outside httpapi: Go, process, Redis calls, scheduled training.
+func newRegistry(svc *services, st *redisstore.Store) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.Instrument(reg)
 	reg.MustRegister(svc.training)
+	return reg
+}
+
+// newAPIOn is newAPI with the registry httpapi adds its metrics to.
+func newAPIOn(reg *prometheus.Registry, svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logger, shop *httpapi.Demo) http.Handler {
 	return httpapi.New(httpapi.Deps{
 		Logger:      log,
 		Registry:    reg,
