@@ -21,7 +21,9 @@ type Report struct {
 	Capacity  *Capacity  `json:"capacity,omitempty"`
 	// ReadyzCapacity is the same search for GET /readyz, the reference.
 	ReadyzCapacity *Capacity `json:"readyz_capacity,omitempty"`
-	LoadAfter      string    `json:"load_average_after"`
+	// Footprint is the namespace's Redis memory after the run, by kind.
+	Footprint *Footprint `json:"footprint,omitempty"`
+	LoadAfter string     `json:"load_average_after"`
 }
 
 // Machine is where the run ran.
@@ -99,6 +101,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		} else if p.ServerCallsPerReq > 0 {
 			fmt.Fprintf(w, "recommendations, Redis commands per request (INFO commandstats, server-wide; no client-side count against --target): %.2f\n", p.ServerCallsPerReq)
 		}
+		if p := run.Recommend; p.RedisMemoryPerReq != nil {
+			fmt.Fprintf(w, "recommendations, Redis memory per request: %+.0f bytes (INFO used_memory before the phase and after its decision records were written, server-wide)\n", *p.RedisMemoryPerReq)
+		}
 		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
 			if p != nil && p.FirstError != "" {
 				fmt.Fprintf(w, "%s, first error: %s\n", p.Name, p.FirstError)
@@ -118,7 +123,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Capacity != nil && r.ReadyzCapacity != nil && r.ReadyzCapacity.RPS > 0 {
 		fmt.Fprintf(w, "recommendation capacity / readyz capacity: %.0f%%\n", 100*float64(r.Capacity.RPS)/float64(r.ReadyzCapacity.RPS))
 	}
-	return nil
+	return r.Footprint.write(w, r.Namespace)
 }
 
 // write renders one capacity search (nothing when c is nil).
