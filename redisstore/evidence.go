@@ -8,17 +8,11 @@ import (
 	"github.com/candorhq/candor/consent"
 )
 
-// A decision's personal evidence lives apart from its record, one HASH
-// per feature set (see recommend.SplitReasons and
-// lua/decision_append.lua), so that withdrawing a set deletes its
-// evidence from every stored decision in the consent script's atomic step
-// (see Append) and erasure deletes all of it (customerKeys).
-
-var scriptDecisionAppend = plain("decision_append.lua")
-
-// evidenceTrimAt is how many fields an evidence hash holds before those of
-// records already trimmed from the decisions stream are removed.
-const evidenceTrimAt = decisionsPerCustomer + decisionsPerCustomer/4
+// Decision records of the JSON format from before kept their personal
+// evidence in one HASH per feature set: stream entry ID → that set's
+// evidence (see recommend.JoinEvidence). Nothing writes them any more;
+// they are read with their records, deleted by a withdrawal of their set
+// (see Append) and by erasure (customerKeys), and expire with the records.
 
 // evidence is the HASH of one feature set's evidence of a customer's
 // decisions: stream entry ID → evidence.

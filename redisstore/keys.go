@@ -27,7 +27,6 @@ func (k keys) eventIDs(id, set string) string { return k.featureSet(id, set) + "
 func (k keys) feedback(id string) string      { return k.customer(id) + ":feedback" }
 func (k keys) contactIDs(id string) string    { return k.contacts(id) + ":ids" }
 func (k keys) contacts(id string) string      { return k.customer(id) + ":contacts" }
-func (k keys) decisions(id string) string     { return k.customer(id) + ":decisions" }
 
 // customerPattern matches every key of one customer, for erasure checks.
 func (k keys) customerPattern(id string) string { return k.customer(id) + ":*" }
@@ -87,7 +86,7 @@ func (k keys) customerKeys(id string) map[string][]string {
 		"event_ids":    ids,
 		"feedback":     {k.feedback(id)},
 		"contacts":     {k.contacts(id)},
-		"decisions":    {k.decisions(id)},
+		"decisions":    {k.decisions(id), k.legacyDecisions(id)},
 		"evidence":     k.evidenceKeys(id),
 	}
 }

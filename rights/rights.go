@@ -5,6 +5,7 @@ package rights
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -24,6 +25,13 @@ type Store interface {
 	Allow(ctx context.Context, id, action string, limit int, window time.Duration) (bool, error)
 }
 
+// Decisions lists the decisions stored for a customer as they were shown,
+// oldest first. Implemented by recommend.Service, which reads them with
+// the live catalog.
+type Decisions interface {
+	DecisionsOf(ctx context.Context, customerID string) ([]json.RawMessage, error)
+}
+
 // Limits on export and erasure requests per customer.
 const (
 	RateLimit  = 10
@@ -36,6 +44,7 @@ type Service struct {
 	consent    *consent.Service
 	now        func() time.Time
 	afterErase func(id string, at time.Time)
+	decisions  Decisions
 }
 
 // NewService returns the rights service.
@@ -48,6 +57,10 @@ func NewService(store Store, cs *consent.Service) *Service {
 // customer's decision records still queued for writing, and to sweep
 // once more for one already in flight.
 func (s *Service) AfterErase(fn func(id string, at time.Time)) { s.afterErase = fn }
+
+// UseDecisions sets where the export reads the customer's decisions; without
+// it the export holds the store's (none).
+func (s *Service) UseDecisions(d Decisions) { s.decisions = d }
 
 // Document is the export: everything Candor holds about one customer.
 type Document struct {
@@ -74,6 +87,11 @@ func (s *Service) Export(ctx context.Context, id string) (*Document, error) {
 	data, err := s.store.Export(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if s.decisions != nil {
+		if data.Decisions, err = s.decisions.DecisionsOf(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	doc := &Document{CustomerID: id, GeneratedAt: s.now().UTC(), History: h, Data: data}
 	for _, e := range v.Decision.Scopes {

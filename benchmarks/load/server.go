@@ -74,7 +74,7 @@ func (w *world) serve(ctx context.Context) (*server, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	writer := recommend.NewWriter(w.store, 0, 10000)
+	writer := recommend.NewWriter(w.store, recommend.Retention{}, 10000)
 	w.writer = writer
 	go writer.Run(ctx)
 	svc := recommend.NewService(recommend.Deps{

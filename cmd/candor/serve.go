@@ -200,6 +200,7 @@ type services struct {
 	models      *recommend.Registry
 	recommend   *recommend.Service
 	decisions   *recommend.Writer
+	retention   recommend.Retention // of decision records
 	tokens      *auth.TokenVerifier
 	tokenSecret string // set when tokens are HS256, for the demo token
 	rights      *rights.Service
@@ -219,12 +220,14 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	svc := &services{models: recommend.NewRegistry(st, live.Load), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
 		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	fs.UseActions(func() features.ActionCatalog { return svc.actionsLive.Load() })
-	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
+	svc.retention = cfg.decisionRetention()
+	svc.decisions = recommend.NewWriter(st, svc.retention, 10000)
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, Rules: svc.rulesLive.Load,
 	}, recommend.Config{ReadBudget: cfg.ReadBudget, Replenishable: cfg.Replenishable})
+	svc.rights.UseDecisions(svc.recommend)
 	return svc, nil
 }
 
@@ -315,7 +318,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 		RulesReload: svc.rulesLive.Reload,
 		NextBest: &httpapi.NextBest{Engine: actions.NewEngine(svc.actionsLive.Load, actions.Config{}), Service: actions.NewService(st, nil),
 			Reload: svc.actionsLive.Reload, Gated: svc.recommend, Reader: st, Model: svc.models.Current, Catalog: svc.catalog.Load,
-			Request: svc.consent.Request, Decisions: st, Responses: svc.responses.Load, Deliverer: st},
+			Request: svc.consent.Request, Decisions: st, Retention: svc.retention, Responses: svc.responses.Load, Deliverer: st},
 		Consent:  svc.consent,
 		Catalog:  svc.catalog,
 		Items:    st,

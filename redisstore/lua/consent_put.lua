@@ -1,11 +1,17 @@
 -- Applies a consent change atomically: the new records, their hash-chained
--- log entries, and the purge of withdrawn feature sets, all or nothing, and
+-- log entries, the purge of withdrawn feature sets, and the withdrawn sets'
+-- evidence stripped from every stored decision record, all or nothing, and
 -- only if the log head is still the one the caller planned against
 -- (optimistic concurrency; the caller retries or answers 409).
--- KEYS[1] consent hash, KEYS[2] consent log stream, KEYS[3..] keys to purge.
+-- KEYS[1] consent hash, KEYS[2] consent log stream, KEYS[3] decisions list,
+-- KEYS[4..] keys to purge.
 -- ARGV[1] expected head hash ('' = no log yet), ARGV[2] seq of the first new
 -- entry, ARGV[3] number of changes, then per change: scope, encoded record,
--- previous hash, entry hash.
+-- previous hash, entry hash; then the tags of the evidence sections to strip
+-- from every decision record, one byte each ('' = none).
+-- A decision record is `version:1 time:8 idlen:1 id section*`, a section
+-- `tag:1 len:uvarint payload` (see recommend/record.go); a record of
+-- another version is left as it is, and what cannot be parsed is dropped.
 -- Returns {1, new head} or {0, actual head} on a conflict.
 local head = redis.call('HGET', KEYS[1], '_head') or ''
 if head ~= ARGV[1] then return {0, head} end
@@ -19,5 +25,41 @@ for i = 0, n - 1 do
   last = ARGV[b + 3]
 end
 if n > 0 then redis.call('HSET', KEYS[1], '_head', last, '_seq', seq + n - 1) end
-for k = 3, #KEYS do redis.call('DEL', KEYS[k]) end
+for k = 4, #KEYS do redis.call('DEL', KEYS[k]) end
+
+-- stripped returns record r without the sections whose tag is in drop.
+local function stripped(r, drop)
+  if #r < 10 or string.byte(r, 1) ~= 1 then return r end
+  local idlen = string.byte(r, 10)
+  if idlen >= 128 then idlen = idlen - 128 end
+  local pos = 11 + idlen
+  local parts = {string.sub(r, 1, pos - 1)}
+  while pos <= #r do
+    local tag, len, shift, p = string.byte(r, pos), 0, 1, pos + 1
+    while true do
+      local c = string.byte(r, p)
+      if not c then return table.concat(parts) end
+      p = p + 1
+      len = len + (c % 128) * shift
+      if c < 128 then break end
+      shift = shift * 128
+    end
+    local stop = p + len - 1
+    if stop > #r then return table.concat(parts) end
+    if not drop[tag] then parts[#parts + 1] = string.sub(r, pos, stop) end
+    pos = stop + 1
+  end
+  return table.concat(parts)
+end
+
+local tags = ARGV[4 + 4 * n] or ''
+if tags ~= '' then
+  local drop = {}
+  for i = 1, #tags do drop[string.byte(tags, i)] = true end
+  local recs = redis.call('LRANGE', KEYS[3], 0, -1)
+  for i, r in ipairs(recs) do
+    local s = stripped(r, drop)
+    if s ~= r then redis.call('LSET', KEYS[3], i - 1, s) end
+  end
+end
 return {1, last}

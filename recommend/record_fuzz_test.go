@@ -1,0 +1,59 @@
+package recommend
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
+)
+
+// FuzzDecodeRecord feeds the record decoder what Redis might hold: any
+// bytes. It must never panic; what it refuses it refuses as an internal
+// error with a message; what it accepts encodes again to a record that
+// decodes to the same answer. Seeds (testdata/fuzz/FuzzDecodeRecord) are
+// real records of every kind, truncated and altered ones, and JSON.
+func FuzzDecodeRecord(f *testing.F) {
+	cat := catalog.NewSnapshot([]catalog.Item{{ID: "i001", Title: "Kettle", Category: []string{"kitchen"}, Available: true}}, nil)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = StripEvidence(b, consent.FeatureSets...)
+		_, _ = RecordID(b)
+		resp, doc, err := decodeStored(DecisionRecord{ID: "x", CustomerID: "c1", Record: b}, cat)
+		if err != nil {
+			if candor.ErrorCode(err) != candor.EInternal || candor.ErrorMessage(err) == "" {
+				t.Fatalf("refused with %v", err)
+			}
+			return
+		}
+		if resp == nil {
+			if !json.Valid(doc) {
+				t.Fatalf("JSON record decoded to %q", doc)
+			}
+			return
+		}
+		first, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range resp.Items {
+			for _, r := range it.Reasons {
+				if r.EvidenceDeleted {
+					return // its evidence is gone: encoding it again stores none
+				}
+			}
+		}
+		rec, ev, err := EncodeRecord(resp)
+		if err != nil {
+			t.Fatalf("decoded %s, which does not encode: %v", first, err)
+		}
+		again, _, err := decodeStored(DecisionRecord{ID: "x", CustomerID: "c1", Record: append(rec, ev...)}, cat)
+		if err != nil {
+			t.Fatalf("re-encoded %s does not decode: %v", first, err)
+		}
+		if second, _ := json.Marshal(again); !bytes.Equal(first, second) {
+			t.Fatalf("decoded\n%s\nre-encoded and decoded\n%s", first, second)
+		}
+	})
+}
