@@ -4,14 +4,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	mbits "math/bits"
 )
 
 // The primitives of the compact decision record (see record.go): unsigned
 // and signed varints, strings, and float64s. A string is written once: as
 // an index into a fixed dictionary, else as a literal the first time and
 // as an index into the strings seen so far in the same part of the record
-// after that. A float64 is written without its trailing zero bytes the
-// first time, and as an index into the floats seen so far after that.
+// after that. A literal shares up to 7 leading bytes with the literal
+// before it (item IDs of one shop mostly share a prefix): it is written
+// as 2·(8·suffix length + shared bytes)+1 followed by the suffix. A
+// float64 is written without its trailing zero bytes, or as its xor with
+// the float before it of the same kind (floats of one kind mostly share
+// their sign, exponent and first bits), or as an index into the floats
+// seen so far.
 
 // dictionary holds the strings records repeat (feature sets, reason kinds,
 // consent reasons, causes, placements): each is written as its index.
@@ -39,7 +45,10 @@ var dictIndex = func() map[string]uint64 {
 type encoder struct {
 	b      []byte
 	seen   map[string]uint64 // strings written as literals → their index (after the dictionary's)
+	last   string            // the last literal written
 	floats map[uint64]uint64 // bits of floats written → their index
+	prev   [slots]uint64     // the last float of each slot
+	has    [slots]bool
 }
 
 func (e *encoder) byte(c byte)      { e.b = append(e.b, c) }
@@ -69,17 +78,39 @@ func (e *encoder) str(s string) {
 		e.seen = map[string]uint64{}
 	}
 	e.seen[s] = uint64(len(dictionary) + len(e.seen))
-	e.uvarint(uint64(len(s))<<1 | 1)
-	e.b = append(e.b, s...)
+	shared := 0
+	for shared < maxShared && shared < len(s) && shared < len(e.last) && s[shared] == e.last[shared] {
+		shared++
+	}
+	e.uvarint(uint64((len(s)-shared)<<3|shared)<<1 | 1)
+	e.b = append(e.b, s[shared:]...)
+	e.last = s
 }
 
-// floatRef is the float code of a float written before: its index follows.
-const floatRef = 9
+// maxShared is the most leading bytes a literal shares with the one before.
+const maxShared = 7
 
-// floatCode returns how f is written: floatRef when it was written before
-// (with its index), else how many bytes it takes (see floatBytes).
-func (e *encoder) floatCode(f float64) (code int, ref uint64) {
+// How a float is written, in four bits of the byte before it:
+//
+//	0-8    its first code bytes (big-endian bits; the rest are zero bytes)
+//	9      as a float written before: its index among them follows
+//	10-15  as its xor with the last float of its slot (a reason pair):
+//	       the xor's code-9 leading zero bytes are left out, the rest follow
+//
+// Every float not written as a reference joins the floats written before,
+// and every float becomes the last of its slot.
+const (
+	floatRef = 9
+	floatXor = 9 // code - floatXor = leading zero bytes left out
+	slots    = 16
+)
+
+// floatCode returns how f, in slot, is written, and the index of a
+// reference or the bits of an xor.
+func (e *encoder) floatCode(f float64, slot int) (code int, arg uint64) {
 	bits := math.Float64bits(f)
+	prev, had := e.prev[slot], e.has[slot]
+	e.prev[slot], e.has[slot] = bits, true
 	if i, ok := e.floats[bits]; ok {
 		return floatRef, i
 	}
@@ -87,31 +118,36 @@ func (e *encoder) floatCode(f float64) (code int, ref uint64) {
 		e.floats = map[uint64]uint64{}
 	}
 	e.floats[bits] = uint64(len(e.floats))
-	return floatBytes(f), 0
-}
-
-// float writes f as floatCode said.
-func (e *encoder) float(f float64, code int, ref uint64) {
-	if code == floatRef {
-		e.uvarint(ref)
-		return
+	code = floatBytes(f)
+	if had {
+		x := bits ^ prev
+		if lz := min(mbits.LeadingZeros64(x)/8, 6); lz > 0 && 8-lz < code {
+			return floatXor + lz, x
+		}
 	}
-	bits := math.Float64bits(f)
-	for i := range code {
-		e.b = append(e.b, byte(bits>>(56-8*i)))
-	}
+	return code, bits
 }
 
 // floatBytes is how many leading bytes of f's big-endian bits are not
 // trailing zeros: 0 for +0, 2 for 3.0 or 0.5, 8 for most scores.
 func floatBytes(f float64) int {
-	bits := math.Float64bits(f)
-	n := 8
-	for n > 0 && bits&0xff == 0 {
-		bits >>= 8
-		n--
+	return 8 - mbits.TrailingZeros64(math.Float64bits(f))/8
+}
+
+// float writes a float as floatCode said.
+func (e *encoder) float(code int, arg uint64) {
+	switch {
+	case code == floatRef:
+		e.uvarint(arg)
+	case code > floatXor:
+		for i := code - floatXor; i < 8; i++ {
+			e.b = append(e.b, byte(arg>>(56-8*i)))
+		}
+	default:
+		for i := range code {
+			e.b = append(e.b, byte(arg>>(56-8*i)))
+		}
 	}
-	return n
 }
 
 // errCorrupt is every decoding failure: the bytes are not a record this
@@ -125,6 +161,16 @@ type decoder struct {
 	err    error
 	seen   []string  // literals read so far
 	floats []float64 // floats read so far
+	prev   [slots]uint64
+	has    [slots]bool
+}
+
+// last is the last literal read.
+func (d *decoder) last() string {
+	if len(d.seen) == 0 {
+		return ""
+	}
+	return d.seen[len(d.seen)-1]
 }
 
 func (d *decoder) fail() { d.err, d.b = errCorrupt, nil }
@@ -192,11 +238,13 @@ func (d *decoder) str() string {
 		d.fail()
 		return ""
 	}
-	if v>>1 > uint64(len(d.b)) {
+	shared, n := int(v>>1&maxShared), v>>4
+	prev := d.last()
+	if n > uint64(len(d.b)) || shared > len(prev) {
 		d.fail()
 		return ""
 	}
-	s := string(d.raw(int(v >> 1)))
+	s := prev[:shared] + string(d.raw(int(n)))
 	d.seen = append(d.seen, s)
 	return s
 }
@@ -214,26 +262,40 @@ func (d *decoder) strs() []string {
 	return out
 }
 
-// float reads a float written with code.
-func (d *decoder) float(code int) float64 {
-	if code == floatRef {
+// float reads a float of slot written with code.
+func (d *decoder) float(code, slot int) float64 {
+	var bits uint64
+	switch {
+	case code == floatRef:
 		i := d.uvarint()
 		if i >= uint64(len(d.floats)) {
 			d.fail()
 			return 0
 		}
-		return d.floats[i]
+		bits = math.Float64bits(d.floats[i])
+	case code > floatXor:
+		if !d.has[slot] {
+			d.fail()
+			return 0
+		}
+		lz := code - floatXor
+		for i, c := range d.raw(8 - lz) {
+			bits |= uint64(c) << (56 - 8*(i+lz))
+		}
+		bits ^= d.prev[slot]
+	default:
+		for i, c := range d.raw(code) {
+			bits |= uint64(c) << (56 - 8*i)
+		}
 	}
-	if code > 8 {
+	f := math.Float64frombits(bits)
+	if math.IsNaN(f) || math.IsInf(f, 0) { // no answer holds one: JSON cannot
 		d.fail()
 		return 0
 	}
-	p := d.raw(code)
-	var bits uint64
-	for i, c := range p {
-		bits |= uint64(c) << (56 - 8*i)
+	if code != floatRef {
+		d.floats = append(d.floats, f)
 	}
-	f := math.Float64frombits(bits)
-	d.floats = append(d.floats, f)
+	d.prev[slot], d.has[slot] = bits, true
 	return f
 }

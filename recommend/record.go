@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"maps"
+	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -262,9 +264,11 @@ func encodeBody(e *encoder, r *Response) (map[consent.Scope]*heldLists, error) {
 				held = map[consent.Scope]*heldLists{}
 			}
 			if held[set] == nil {
-				held[set] = &heldLists{index: map[string]int{}}
+				held[set] = &heldLists{}
 			}
-			held[set].add(rs.Evidence)
+			if !held[set].add(rs.Evidence) {
+				return nil, candor.Errorf(candor.EInternal, "a reason names evidence %v twice", rs.Evidence)
+			}
 		}
 	}
 	return held, nil
@@ -279,7 +283,8 @@ const (
 
 // A reason starts with one byte: its kind and feature set as a pair of
 // reasonPairs (pairLiteral: both follow as strings) in the high four bits,
-// and in the low four its contribution's float code (see floatCode). A
+// and in the low four its contribution's float code (see floatCode; the
+// pair is its slot). A
 // rule ID follows for the rules' pairs and for literal pairs, then the
 // contribution, then (unless its set is personal: see heldLists) its
 // evidence for the pairs that carry some and for literal pairs.
@@ -309,7 +314,7 @@ func pairOf(r *Reason) int {
 
 func encodeReason(e *encoder, r *Reason) {
 	p := pairOf(r)
-	code, ref := e.floatCode(r.Contribution)
+	code, arg := e.floatCode(r.Contribution, p)
 	e.byte(byte(p<<4 | code))
 	if p == pairLiteral {
 		e.str(r.Kind)
@@ -318,7 +323,7 @@ func encodeReason(e *encoder, r *Reason) {
 	if p == pairLiteral || reasonPairs[p].rule {
 		e.str(r.RuleID)
 	}
-	e.float(r.Contribution, code, ref)
+	e.float(code, arg)
 	if (p == pairLiteral || reasonPairs[p].carry) && !consent.Scope(r.FeatureSet).IsFeatureSet() {
 		e.strs(r.Evidence)
 	}
@@ -340,15 +345,28 @@ func decodeReason(d *decoder) Reason {
 		d.fail()
 		return r
 	}
-	r.Contribution = d.float(code)
+	r.Contribution = d.float(code, p)
 	if (p == pairLiteral || reasonPairs[p].carry) && !consent.Scope(r.FeatureSet).IsFeatureSet() {
 		r.Evidence = d.strs()
 	}
 	return r
 }
 
+// Personalization is written as its level, then either 1 + 2·codes, where
+// codes holds for each of recordSets, three bits each, 0 when it was used
+// or 1 + its position in withheldReasons, when used and withheld sets are
+// exactly recordSets in that order (every answer's are); or 0 and the
+// lists themselves.
+var withheldReasons = []string{consent.ReasonNoRecord, consent.ReasonDenied, consent.ReasonExpired,
+	consent.ReasonReconsentNeeded, consent.ReasonGPC, "not_read"}
+
 func encodePersonalization(e *encoder, p *Personalization) {
 	e.str(p.Level)
+	if codes, ok := packPersonalization(p); ok {
+		e.uvarint(codes<<1 | 1)
+		return
+	}
+	e.uvarint(0)
 	e.strs(p.UsedSets)
 	e.count(len(p.Withheld))
 	for _, w := range p.Withheld {
@@ -357,8 +375,50 @@ func encodePersonalization(e *encoder, p *Personalization) {
 	}
 }
 
+// packPersonalization returns the codes of p; ok is false when p is not
+// exactly what they stand for.
+func packPersonalization(p *Personalization) (codes uint64, ok bool) {
+	for i, set := range recordSets {
+		code := uint64(0)
+		if !slices.Contains(p.UsedSets, string(set)) {
+			k := slices.IndexFunc(p.Withheld, func(w Withheld) bool { return w.Set == string(set) })
+			if k < 0 {
+				return 0, false
+			}
+			r := slices.Index(withheldReasons, p.Withheld[k].Reason)
+			if r < 0 {
+				return 0, false
+			}
+			code = uint64(r + 1)
+		}
+		codes |= code << (3 * i)
+	}
+	back := unpackPersonalization(p.Level, codes)
+	return codes, slices.Equal(back.UsedSets, p.UsedSets) && slices.Equal(back.Withheld, p.Withheld)
+}
+
+func unpackPersonalization(level string, codes uint64) Personalization {
+	p := Personalization{Level: level, UsedSets: []string{}, Withheld: []Withheld{}}
+	for i, set := range recordSets {
+		switch code := codes >> (3 * i) & 7; {
+		case code == 0:
+			p.UsedSets = append(p.UsedSets, string(set))
+		case int(code) <= len(withheldReasons):
+			p.Withheld = append(p.Withheld, Withheld{Set: string(set), Reason: withheldReasons[code-1]})
+		}
+	}
+	return p
+}
+
 func decodePersonalization(d *decoder) Personalization {
-	p := Personalization{Level: d.str(), UsedSets: d.strs(), Withheld: make([]Withheld, d.count())}
+	level := d.str()
+	if v := d.uvarint(); v&1 == 1 {
+		if v>>1 >= 1<<(3*len(recordSets)) {
+			d.fail()
+		}
+		return unpackPersonalization(level, v>>1)
+	}
+	p := Personalization{Level: level, UsedSets: d.strs(), Withheld: make([]Withheld, d.count())}
 	if p.UsedSets == nil {
 		p.UsedSets = []string{}
 	}
@@ -396,62 +456,91 @@ func decodeShort(d *decoder) *Shortfall {
 }
 
 // heldLists is the evidence of one feature set's reasons in a record: each
-// distinct ID once, and per reason the positions of its IDs.
+// distinct ID once, sorted (so that neighbours share their prefixes); per
+// reason how many IDs it names; then the positions of those IDs in that
+// order, each in as few bits as the number of IDs needs, packed most
+// significant bit first and padded to a byte.
 type heldLists struct {
-	ids   []string
-	index map[string]int
-	lists [][]int
+	lists [][]string
 }
 
-func (h *heldLists) add(evidence []string) {
-	l := make([]int, len(evidence))
-	for i, id := range evidence {
-		k, ok := h.index[id]
-		if !ok {
-			k = len(h.ids)
-			h.index[id] = k
-			h.ids = append(h.ids, id)
-		}
-		l[i] = k
+// add adds one reason's evidence; false when it names an ID twice.
+func (h *heldLists) add(evidence []string) bool {
+	sorted := slices.Clone(evidence)
+	slices.Sort(sorted)
+	if len(slices.Compact(sorted)) != len(evidence) {
+		return false
 	}
-	h.lists = append(h.lists, l)
+	h.lists = append(h.lists, evidence)
+	return true
 }
 
 func (h *heldLists) encode() []byte {
+	var ids []string
+	for _, l := range h.lists {
+		ids = append(ids, l...)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	e := &encoder{}
-	e.strs(h.ids)
+	e.strs(ids)
 	for _, l := range h.lists {
 		e.count(len(l))
-		for _, k := range l {
-			e.count(k)
+	}
+	w := refBits(len(ids))
+	var acc uint64
+	n := 0
+	for _, l := range h.lists {
+		for _, id := range l {
+			k, _ := slices.BinarySearch(ids, id)
+			acc = acc<<w | uint64(k)
+			for n += w; n >= 8; n -= 8 {
+				e.byte(byte(acc >> (n - 8)))
+			}
 		}
+	}
+	if n > 0 {
+		e.byte(byte(acc << (8 - n)))
 	}
 	return e.b
 }
+
+// refBits is how many bits a position among n IDs takes.
+func refBits(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
 // decodeHeld reads a set's section: the evidence of its n reasons.
 func decodeHeld(b []byte, n int) ([][]string, error) {
 	d := &decoder{b: b}
 	ids := d.strs()
-	out := make([][]string, 0, min(n, len(b)))
+	counts := make([]int, 0, min(n, len(b)))
+	total := 0
 	for range n {
-		l := d.count()
-		ev := make([]string, 0, l)
-		for range l {
-			k := d.uvarint()
-			if k >= uint64(len(ids)) {
-				d.fail()
-				break
-			}
-			ev = append(ev, ids[k])
+		c := d.uvarint()
+		if c > uint64(len(ids)) { // a reason names each ID once at most
+			return nil, errCorrupt
 		}
-		if len(ev) == 0 {
-			ev = nil
-		}
-		out = append(out, ev)
+		counts = append(counts, int(c))
+		total += int(c)
 	}
-	if d.err != nil || len(d.b) != 0 {
+	w := refBits(len(ids))
+	if d.err != nil || len(d.b) != (total*w+7)/8 || total > 0 && len(ids) == 0 {
 		return nil, errCorrupt
+	}
+	out := make([][]string, len(counts))
+	var acc uint64
+	have, pos := 0, 0
+	for i, c := range counts {
+		for range c {
+			for have < w {
+				acc, have, pos = acc<<8|uint64(d.b[pos]), have+8, pos+1
+			}
+			k := int(acc>>(have-w)) & (1<<w - 1)
+			have -= w
+			if k >= len(ids) {
+				return nil, errCorrupt
+			}
+			out[i] = append(out[i], ids[k])
+		}
 	}
 	return out, nil
 }
@@ -496,6 +585,9 @@ func decodeCompact(p parsed, customerID string, cat *catalog.Snapshot) (*Respons
 	x := &explainer{cat: cat, items: len(r.Items)}
 	for i := range r.Items {
 		explainStored(x, &r.Items[i])
+		if math.IsInf(r.Items[i].Score, 0) {
+			return nil, errCorrupt
+		}
 	}
 	return r, nil
 }

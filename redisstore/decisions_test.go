@@ -260,3 +260,72 @@ func TestDecisionRetention(t *testing.T) {
 		}
 	})
 }
+
+// The withdrawal script strips a record's evidence sections exactly as
+// recommend.StripEvidence does, for records of every shape: evidence of
+// several sets, sections longer than 127 bytes (a two-byte length), and
+// records without any.
+func TestWithdrawalStripsAsGoDoes(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull, Scopes: map[consent.Scope]consent.State{consent.Sensitive: consent.Granted}}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		s, err := st.ReadState(ctx, "d1", req(time.Now()), features.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets := []string{"browsing", "purchases", "declared", "sensitive", "none"}
+		kinds := map[string]string{"browsing": recommend.KindViewedRecently, "purchases": recommend.KindBoughtTogether,
+			"declared": recommend.KindDeclaredPreference, "sensitive": recommend.KindSensitiveHistory, "none": recommend.KindPopular}
+		var stored [][]byte
+		for n := range 12 {
+			d := recommend.Response{DecisionID: "r" + strings.Repeat("x", n), Time: time.Now().UTC().Format(time.RFC3339Nano),
+				Personalization: recommend.Personalization{UsedSets: []string{}, Withheld: []recommend.Withheld{}}}
+			for i := range n {
+				set := sets[(i*7+n)%len(sets)]
+				var ev []string
+				if set != "none" {
+					for j := range 1 + (i*n)%60 {
+						ev = append(ev, "item-"+strings.Repeat("z", j%5)+string(rune('a'+j%26))+string(rune('a'+j/26)))
+					}
+				}
+				d.Items = append(d.Items, recommend.Item{ItemID: "i" + string(rune('a'+i)), Reasons: []recommend.Reason{
+					{Kind: kinds[set], FeatureSet: set, Evidence: ev, Contribution: float64(i) + 0.1}}})
+			}
+			rec, ev, err := recommend.EncodeRecord(&d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{{ID: d.DecisionID, CustomerID: "d1", Record: rec, Evidence: ev, ConsentHead: s.ConsentHead}}, recommend.Retention{}); err != nil {
+				t.Fatal(err)
+			}
+			stored = append([][]byte{append(rec, ev...)}, stored...) // newest first, as the list
+		}
+		for _, set := range []consent.Scope{consent.Browsing, consent.Sensitive, consent.Purchases, consent.Declared} {
+			withdraw := consent.Change{Scopes: map[consent.Scope]consent.State{set: consent.Denied}}
+			if _, err := svc.Put(ctx, "d1", withdraw, "", false); err != nil {
+				t.Fatal(err)
+			}
+			held, err := db.Client.LRange(ctx, st.keys.decisions("d1"), 0, -1).Result()
+			if err != nil || len(held) != len(stored) {
+				t.Fatalf("%d records held, %v", len(held), err)
+			}
+			for i := range stored {
+				if stored[i], err = recommend.StripEvidence(stored[i], set); err != nil {
+					t.Fatal(err)
+				}
+				if held[i] != string(stored[i]) {
+					t.Errorf("after withdrawing %s, record %d is\n%q\nwant\n%q", set, i, held[i], stored[i])
+				}
+			}
+		}
+		for _, h := range stored {
+			if bytes.Contains(h, []byte("item-")) {
+				t.Errorf("evidence left after every set was withdrawn: %q", h)
+			}
+		}
+	})
+}

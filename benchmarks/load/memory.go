@@ -74,7 +74,7 @@ func keyKind(ns, key string) string {
 	if !ok {
 		return kindShared
 	}
-	if rest == "decisions:anon" {
+	if strings.HasPrefix(rest, "decisions:anon") {
 		return kindAnon
 	}
 	if !strings.HasPrefix(rest, "{c:") {
@@ -88,7 +88,7 @@ func keyKind(ns, key string) string {
 		return kindConsent
 	case strings.HasPrefix(suffix, "fs:"):
 		return kindFeatures
-	case suffix == "decisions", strings.HasPrefix(suffix, "evidence:"):
+	case strings.HasPrefix(suffix, "decisions"), strings.HasPrefix(suffix, "evidence:"):
 		return kindDecisions
 	}
 	return kindOther
