@@ -70,6 +70,9 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		b.order = append(b.order, c.id)
 	}
 	rng.Shuffle(len(b.order), func(i, j int) { b.order[i], b.order[j] = b.order[j], b.order[i] })
+	if a := o.scale.Active; a > 0 {
+		b.order = b.order[:a]
+	}
 
 	stopProfile, err := startProfile(o.cpuprofile)
 	if err != nil {

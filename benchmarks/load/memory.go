@@ -216,6 +216,10 @@ func (fp *Footprint) write(w io.Writer, ns string) error {
 		return err
 	}
 	fmt.Fprintf(w, "per customer (every per-customer key / %d customers): %.0f bytes\n", fp.Customers, fp.PerCustomer)
+	if d := fp.Kinds[kindDecisions]; d.Keys > 0 {
+		fmt.Fprintf(w, "per customer holding decisions (%d): %.0f bytes of decision keys, %.1f records\n",
+			d.Keys, float64(d.Bytes)/float64(d.Keys), float64(d.Entries)/float64(d.Keys))
+	}
 	if fp.Written > 0 || fp.Dropped > 0 || fp.Failed > 0 {
 		fmt.Fprintf(w, "decision records: %d written by the server (%d dropped, %d failed); decision keys' memory per record written: %.0f bytes\n",
 			fp.Written, fp.Dropped, fp.Failed, fp.BytesPerWritten)

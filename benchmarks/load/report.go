@@ -74,6 +74,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "machine: %d CPUs%s, %s, Redis %s; load average at start %s, at end %s\n",
 		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.Go, r.Machine.Redis, r.Machine.LoadStart, r.LoadAfter)
 	fmt.Fprintf(w, "data: %d items, %d customers, history %d (seed %d)", r.Scale.Items, r.Scale.Customers, r.Scale.History, r.Scale.Seed)
+	if r.Scale.Active > 0 {
+		fmt.Fprintf(w, "; requests for %d of them", r.Scale.Active)
+	}
 	if s := r.Seed; s != nil {
 		fmt.Fprintf(w, "; seeded %d events in %.1f s, consent %s; trained in %.1f s", s.Events, s.Seconds, levels(s.ByLevel), s.TrainSecs)
 	}
