@@ -3,6 +3,7 @@ package recommend
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/candorhq/candor"
@@ -56,4 +57,34 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("decoded\n%s\nre-encoded and decoded\n%s", first, second)
 		}
 	})
+}
+
+// The evidence of a set round-trips whatever the number of distinct IDs,
+// so whatever the width of a position (0 to 7 bits here).
+func TestHeldEvidenceRoundTrip(t *testing.T) {
+	for n := 1; n <= 130; n++ {
+		var ids []string
+		for i := range n {
+			ids = append(ids, string(rune('A'+i%26))+string(rune('a'+i/26)))
+		}
+		lists := [][]string{ids, ids[n/2:], nil, {ids[n-1]}, slices.Compact([]string{ids[n-1], ids[0]})}
+		h := &heldLists{}
+		for _, l := range lists {
+			if !h.add(l) {
+				t.Fatalf("n=%d: %v refused", n, l)
+			}
+		}
+		got, err := decodeHeld(h.encode(), len(lists))
+		if err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		for i := range lists {
+			if !slices.Equal(got[i], lists[i]) {
+				t.Fatalf("n=%d, list %d: got %v, want %v", n, i, got[i], lists[i])
+			}
+		}
+	}
+	if (&heldLists{}).add([]string{"a", "b", "a"}) {
+		t.Errorf("a reason naming an ID twice was accepted")
+	}
 }

@@ -109,7 +109,7 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	if err != nil {
 		return nil, candor.Wrap("recommend.Recommend", err)
 	}
-	resp.encoded = b // the record and the answer are the same bytes
+	resp.encoded = b // made once: the handler writes these bytes
 	if s.decisions != nil {
 		s.decisions.Record(resp)
 	}

@@ -96,7 +96,7 @@ func (s *Service) DecisionsOf(ctx context.Context, customerID string) ([]json.Ra
 }
 
 func errNoDecision(id string) error {
-	return candor.Errorf(candor.ENotFound, "No decision %q for this customer (decisions are kept 30 days).", id)
+	return candor.Errorf(candor.ENotFound, "No decision %q for this customer (only the newest decisions are kept, for a limited time).", id)
 }
 
 // Why explains one item of a stored decision of customerID.

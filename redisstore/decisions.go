@@ -134,7 +134,7 @@ func (s *Store) legacyDecision(ctx context.Context, customerID, id string) (reco
 			return rec, translate("redisstore.Decision", err)
 		}
 	}
-	return recommend.DecisionRecord{}, candor.Errorf(candor.ENotFound, "No decision %q for this customer (decisions are kept 30 days).", id)
+	return recommend.DecisionRecord{}, candor.Errorf(candor.ENotFound, "No decision %q for this customer (only the newest decisions are kept, for a limited time).", id)
 }
 
 // Decisions returns every decision record held for a customer, oldest
