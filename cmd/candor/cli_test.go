@@ -42,6 +42,7 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"consent", "verify"}, `--customer: required by candor consent verify; see 'candor consent verify --help'.`},
 		{[]string{"eval", "--data", "x", "-k", "ten"}, `--k "ten" is not a whole number.`},
 		{[]string{"--namespace", "a b"}, `--namespace / CANDOR_NAMESPACE "a b" must be 1-64 characters`},
+		{[]string{"--decision-cap", "0"}, `--decision-cap / CANDOR_DECISION_CAP and --decision-cap-anonymous / CANDOR_DECISION_CAP_ANONYMOUS must be positive integers`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := &syncBuffer{}
