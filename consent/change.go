@@ -22,11 +22,19 @@ import (
 // Per-scope values override the preset. An empty Source means SourceAPI. A
 // zero PolicyVersion (JSON: absent or "") means the live version; in JSON it
 // is a string of digits.
+//
+// Time and Expiry are not part of the JSON form: only programs set them. A
+// zero Time means the change happens now; a Time in the past makes it
+// history, recorded with that time (a consent-management platform's records
+// migrated by `candor import consent`; see PlanFor). Expiry, when set, is
+// when the grants it records lapse.
 type Change struct {
 	Preset        string
 	Scopes        map[Scope]State
 	Source        Source
 	PolicyVersion int
+	Time          time.Time
+	Expiry        time.Time
 }
 
 // changeJSON is the wire form of Change.
@@ -177,6 +185,24 @@ func (c Change) check() error {
 	if c.PolicyVersion < 0 || c.PolicyVersion > MaxPolicyVersion {
 		return candor.Errorf(candor.EInvalid, "policy_version %d is out of range", c.PolicyVersion)
 	}
+	return c.checkTimes()
+}
+
+// checkTimes validates Time and Expiry: within the range a record can
+// carry, and an expiry after the time.
+func (c Change) checkTimes() error {
+	if !c.Time.IsZero() && !timeInRange(c.Time) {
+		return candor.Errorf(candor.EInvalid, "time %s is out of range (1970 to 9999)", c.Time.Format(time.RFC3339))
+	}
+	if c.Expiry.IsZero() {
+		return nil
+	}
+	if !timeInRange(c.Expiry) {
+		return candor.Errorf(candor.EInvalid, "expires %s is out of range (1970 to 9999)", c.Expiry.Format(time.RFC3339))
+	}
+	if !c.Time.IsZero() && !c.Expiry.After(c.Time) {
+		return candor.Errorf(candor.EInvalid, "expires %s is not after time %s", c.Expiry.Format(time.RFC3339), c.Time.Format(time.RFC3339))
+	}
 	return nil
 }
 
@@ -195,15 +221,30 @@ func Plan(current map[Scope]Record, ch Change, now time.Time, live int) []Record
 // the wanted state, the change's policy version and source and, for a grant,
 // still counts (not expired), so planning the same change again right after
 // applying it yields nothing. New records carry Time = req.Now at millisecond
-// precision in UTC, no Expiry, ch.Source (default SourceAPI) and
-// ch.PolicyVersion (default the live version). ch must have passed Validate;
-// PlanFor skips what Validate would reject.
+// precision in UTC, ch.Expiry (none by default), ch.Source (default
+// SourceAPI) and ch.PolicyVersion (default the live version). ch must have
+// passed Validate; PlanFor skips what Validate would reject.
+//
+// A change with a Time is history and is planned at that time instead:
+// a scope whose stored record is as recent or more recent is left alone (a
+// later answer is never overwritten by an earlier one, so importing the same
+// history twice, or a history that overlaps what is stored, writes each
+// answer once); a scope whose stored record is older is rewritten unless
+// the record would say the same, where a grant given again counts as new
+// (its age counts from the later time) and a denial given again does not.
 func PlanFor(current map[Scope]Record, ch Change, req Request) []Record {
 	want := ch.desired()
+	at := req.Now
+	if !ch.Time.IsZero() {
+		at = ch.Time
+	}
 	base := Record{
-		Time:          time.UnixMilli(req.Now.UnixMilli()).UTC(),
+		Time:          time.UnixMilli(at.UnixMilli()).UTC(),
 		PolicyVersion: ch.version(req.PolicyVersion),
 		Source:        ch.source(),
+	}
+	if !ch.Expiry.IsZero() {
+		base.Expiry = time.UnixMilli(ch.Expiry.UnixMilli()).UTC()
 	}
 	var out []Record
 	for _, s := range AllScopes {
@@ -211,7 +252,13 @@ func PlanFor(current map[Scope]Record, ch Change, req Request) []Record {
 		if !ok {
 			continue
 		}
-		if cur, ok := current[s]; ok && unchanged(cur, st, base, req) {
+		cur, ok := current[s]
+		switch {
+		case ok && !ch.Time.IsZero() && !cur.Time.Before(base.Time):
+			continue // history older than (or as old as) what is stored
+		case ok && !ch.Time.IsZero() && sameAnswer(cur, st, base) && st == Denied:
+			continue
+		case ok && ch.Time.IsZero() && unchanged(cur, st, base, req):
 			continue
 		}
 		r := base
@@ -251,6 +298,11 @@ func (c Change) version(live int) int {
 }
 
 func unchanged(cur Record, st State, base Record, req Request) bool {
-	same := cur.State == st && cur.PolicyVersion == base.PolicyVersion && cur.Source == base.Source
-	return same && (st != Granted || !expired(cur, req))
+	return sameAnswer(cur, st, base) && (st != Granted || !expired(cur, req))
+}
+
+// sameAnswer reports whether cur records st with base's policy version,
+// source and expiry.
+func sameAnswer(cur Record, st State, base Record) bool {
+	return cur.State == st && cur.PolicyVersion == base.PolicyVersion && cur.Source == base.Source && cur.Expiry.Equal(base.Expiry)
 }

@@ -223,6 +223,77 @@ func TestPlanForRenewsByConfiguredMaxAge(t *testing.T) {
 	}
 }
 
+// TestPlanHistory: a change with a Time is recorded at that time; a later
+// stored answer is never overwritten by an earlier one, and planning the
+// same history again writes nothing, however it interleaves.
+func TestPlanHistory(t *testing.T) {
+	t1, t2, t3 := t0.Add(-72*time.Hour), t0.Add(-48*time.Hour), t0.Add(-24*time.Hour)
+	history := []Change{
+		{Preset: PresetFull, Source: SourceCMP, Time: t1},
+		{Scopes: map[Scope]State{Browsing: Denied}, Source: SourceCMP, Time: t2},
+		{Scopes: map[Scope]State{Browsing: Granted}, Source: SourceCMP, Time: t3, Expiry: t0.Add(24 * time.Hour)},
+	}
+	var stored map[Scope]Record
+	var wrote []Record
+	for _, ch := range history {
+		got := Plan(stored, ch, t0, 1)
+		for _, r := range got {
+			if !r.Time.Equal(ch.Time) {
+				t.Errorf("%s recorded at %v, want the change's time %v", r.Scope, r.Time, ch.Time)
+			}
+		}
+		stored, wrote = apply(stored, got), append(wrote, got...)
+	}
+	if len(wrote) != len(presetScopes)+2 {
+		t.Errorf("history wrote %d records, want %d", len(wrote), len(presetScopes)+2)
+	}
+	if b := stored[Browsing]; b.State != Granted || !b.Expiry.Equal(t0.Add(24*time.Hour)) {
+		t.Errorf("browsing = %+v, want the last answer with its expiry", b)
+	}
+	for i, ch := range history {
+		if again := Plan(stored, ch, t0.Add(time.Hour), 1); len(again) != 0 {
+			t.Errorf("change %d planned again: %v, want nothing", i, scopesOf(again))
+		}
+	}
+	tests := []struct {
+		name string
+		ch   Change
+		want []Scope
+	}{
+		{"later identical denial", Change{Scopes: map[Scope]State{Sensitive: Denied}, Source: SourceCMP, Time: t0}, nil},
+		{"later identical grant renews", Change{Scopes: map[Scope]State{Declared: Granted}, Source: SourceCMP, Time: t0}, []Scope{Declared}},
+		{"later answer from another source", Change{Scopes: map[Scope]State{Sensitive: Denied}, Source: SourceImport, Time: t0}, []Scope{Sensitive}},
+		{"earlier answer", Change{Scopes: map[Scope]State{Declared: Denied}, Source: SourceCMP, Time: t1.Add(-time.Hour)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := scopesOf(Plan(stored, tt.ch, t0.Add(time.Hour), 1)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Plan wrote %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestChangeTimesValidate(t *testing.T) {
+	for _, tc := range []struct {
+		ch   Change
+		want string
+	}{
+		{Change{Preset: PresetFull, Time: t0, Expiry: t0}, "is not after time"},
+		{Change{Preset: PresetFull, Time: time.Unix(0, 0)}, "out of range"},
+		{Change{Preset: PresetFull, Expiry: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "out of range"},
+	} {
+		err := tc.ch.Validate(1)
+		wantCode(t, err, candor.EInvalid)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want %q", tc.ch, err, tc.want)
+		}
+	}
+	if err := (Change{Preset: PresetFull, Time: t0, Expiry: t0.Add(time.Hour)}).Validate(1); err != nil {
+		t.Errorf("valid times: %v", err)
+	}
+}
+
 // FuzzDecodeChange checks that DecodeChange never panics, that its errors are
 // EInvalid, and that what it accepts survives a JSON round trip.
 func FuzzDecodeChange(f *testing.F) {

@@ -90,10 +90,14 @@ const MatchAny = "*"
 // head still equals it (else EConflict and nothing changes); without it, a
 // concurrent writer makes Put re-plan and retry until ctx ends. A change
 // that alters nothing writes nothing. Withdrawing a feature set purges its
-// data in the same atomic write (unless KeepOnWithdrawal).
+// data in the same atomic write (unless KeepOnWithdrawal). A change with a
+// Time (history, see PlanFor) must not be in the future (EInvalid).
 func (s *Service) Put(ctx context.Context, id string, ch Change, ifMatch string, gpc bool) (View, error) {
 	if err := ch.Validate(s.live); err != nil {
 		return View{}, err
+	}
+	if ch.Time.After(s.now()) {
+		return View{}, candor.Errorf(candor.EInvalid, "time %s is in the future", ch.Time.UTC().Format(time.RFC3339))
 	}
 	if gpc && ch.Scopes[SaleShare] == Granted {
 		return View{}, candor.Errorf(candor.EInvalid, "This request carries Sec-GPC: 1, a refusal to have data sold or shared, so it cannot also grant sale_share; send the grant without the signal if that is the customer's choice.")

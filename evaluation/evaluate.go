@@ -21,6 +21,7 @@ type Eval struct {
 	Models    []models.Kind // default every kind
 	K         int           // list length, default 10
 	Lists     bool          // keep every customer's list
+	Cold      bool          // measure the cold-start scenarios too (Cold)
 	Options   Options       // of Fit (Train.Kind is set per model)
 }
 
@@ -35,6 +36,8 @@ type Result struct {
 	Weights      int            `json:"weights"`
 	Neighbours   int            `json:"neighbours"`
 	KAnon        int            `json:"k_anon"`
+	// Cold is the model on the cold-start scenarios (see Cold), when asked.
+	Cold map[string]Metrics `json:"cold,omitempty"`
 }
 
 // Evaluate fits and measures each model.
@@ -67,8 +70,14 @@ func Evaluate(ctx context.Context, e Eval) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Result{Model: kind, Measurement: *ms, TrainSeconds: m.Meta.TrainSeconds, Lambda: m.Params.Lambda,
-			Scoring: m.Scoring(), Weights: m.NumWeights(), Neighbours: m.Params.K, KAnon: m.Params.KAnon})
+		r := Result{Model: kind, Measurement: *ms, TrainSeconds: m.Meta.TrainSeconds, Lambda: m.Params.Lambda,
+			Scoring: m.Scoring(), Weights: m.NumWeights(), Neighbours: m.Params.K, KAnon: m.Params.KAnon}
+		if e.Cold {
+			if r.Cold, err = Cold(ctx, m, train, test, MeasureOptions{K: e.K, Workers: o.Train.Workers, Now: o.Now}); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }

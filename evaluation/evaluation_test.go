@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/movielens"
 )
@@ -202,6 +203,47 @@ func TestDegenerateCorpora(t *testing.T) {
 			if _, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: kind}}); err != nil {
 				t.Errorf("%s on %d ratings: %v", kind, len(ds.Ratings), err)
 			}
+		}
+	}
+}
+
+// TestColdStartBeatsPopularity: a customer with 5 interactions, with only
+// declared preferences, or with only the item they are viewing is served
+// better than popularity, and every scenario excludes the whole history.
+func TestColdStartBeatsPopularity(t *testing.T) {
+	train, test, err := clustered(300, 120, 3).Split(0.25, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := Relevant{}
+	for _, r := range test.Ratings {
+		if rel[r.User] == nil {
+			rel[r.User] = map[string]bool{}
+		}
+		rel[r.User][r.Item] = true
+	}
+	c := corpus(t, train, movielens.ImportOptions{DeclaredGenres: 1})
+	res, err := Evaluate(context.Background(), Eval{Corpus: c, Test: rel, Models: []models.Kind{models.KindEASE}, Cold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold := res[0].Cold
+	pop := cold[ColdPopularity]
+	if pop.Users != 300 {
+		t.Fatalf("popularity scenario measured %d customers, want 300", pop.Users)
+	}
+	for _, sc := range []string{ColdHistory, ColdDeclared, ColdContext} {
+		if cold[sc].Users != 300 || cold[sc].NDCG <= pop.NDCG {
+			t.Errorf("%s: nDCG %.4f over %d customers, popularity %.4f: want better, over all 300", sc, cold[sc].NDCG, cold[sc].Users, pop.NDCG)
+		}
+	}
+	if res[0].NDCG <= cold[ColdHistory].NDCG {
+		t.Errorf("whole histories %.4f, 5 interactions %.4f: want more history to serve better", res[0].NDCG, cold[ColdHistory].NDCG)
+	}
+	states, reqs := coldStates(c.States, ColdContext, 10)
+	for i, st := range states {
+		if n := len(st.Interactions[consent.Purchases]) + len(st.Interactions[consent.Browsing]); n != 0 || reqs[i].ItemID == "" || !slices.Contains(st.Older, reqs[i].ItemID) {
+			t.Fatalf("context scenario of %s: %d interactions, viewing %q, excluded %v", st.CustomerID, n, reqs[i].ItemID, st.Older)
 		}
 	}
 }

@@ -14,8 +14,8 @@ type Options struct {
 	// Train sets the model: Kind (required), K, KAnon, MinSupport, TopN,
 	// Workers. Lambda 0 means EASE's λ is chosen by validation.
 	Train models.TrainOptions
-	// Fixed holds scoring parameters given by the user, by Param name;
-	// validation chooses the others.
+	// Fixed holds scoring parameters (Params) and EASE fit parameters
+	// (RegParams) given by the user, by name; validation chooses the others.
 	Fixed map[string]float64
 	// NoTuning takes the defaults for everything not fixed (and for λ).
 	NoTuning bool
@@ -54,15 +54,15 @@ func Fit(ctx context.Context, c *Corpus, o Options) (*models.Model, error) {
 		return nil, err
 	}
 	base.Note = "defaults"
-	lambda := o.Train.Lambda
+	reg := fixReg(models.Reg{Lambda: o.Train.Lambda}, o.Fixed)
 	if !o.NoTuning {
-		ch, err := choose(ctx, c, o, base)
+		ch, err := choose(ctx, c, o, base, reg)
 		if err != nil {
 			return nil, err
 		}
-		base, lambda = ch.scoring, ch.lambda
+		base, reg = ch.scoring, ch.reg
 	}
-	return train(ctx, c, o, base, lambda)
+	return train(ctx, c, o, base, reg)
 }
 
 func (o Options) withDefaults() Options {
@@ -85,9 +85,10 @@ func (o Options) withDefaults() Options {
 }
 
 // train fits the final model on the whole corpus.
-func train(ctx context.Context, c *Corpus, o Options, sc models.Scoring, lambda float64) (*models.Model, error) {
+func train(ctx context.Context, c *Corpus, o Options, sc models.Scoring, reg models.Reg) (*models.Model, error) {
 	t := o.Train
-	t.Scoring, t.Lambda, t.UseValues, t.Clock = sc, lambda, true, o.Now
+	t.Scoring, t.UseValues, t.Clock = sc, true, o.Now
+	t.Lambda, t.Dropout, t.PopPower, t.FreeDiagonal, t.UserNorm = reg.Lambda, reg.Dropout, reg.PopPower, reg.FreeDiagonal, reg.UserNorm
 	if t.Progress == nil {
 		t.Progress = o.Progress
 	}
@@ -95,7 +96,7 @@ func train(ctx context.Context, c *Corpus, o Options, sc models.Scoring, lambda 
 	if err != nil {
 		return nil, err
 	}
-	if lambda > 0 && o.Train.Lambda == 0 && t.Kind == models.KindEASE {
+	if reg.Lambda > 0 && o.Train.Lambda == 0 && t.Kind == models.KindEASE {
 		m.Params.LambdaNote = sc.Note
 	}
 	return m, nil
@@ -104,28 +105,28 @@ func train(ctx context.Context, c *Corpus, o Options, sc models.Scoring, lambda 
 // choice is what validation chose.
 type choice struct {
 	scoring models.Scoring
-	lambda  float64 // EASE's λ for the whole corpus, scaled from the validation fit
+	reg     models.Reg // EASE's fit; λ for the whole corpus, scaled from the validation fit
 }
 
-// choose runs the validation.
-func choose(ctx context.Context, c *Corpus, o Options, base models.Scoring) (*choice, error) {
+// choose runs the validation from the scoring base and the fit reg.
+func choose(ctx context.Context, c *Corpus, o Options, base models.Scoring, reg models.Reg) (*choice, error) {
 	vtrain, vtest, err := Split(c, validationRatio, o.Seed)
 	if err != nil {
 		return nil, err
 	}
 	t := newTuner(ctx, vtrain, vtest, o)
 	if len(vtest) == 0 || vtrain.Interactions() < 2 {
-		return &choice{scoring: base, lambda: o.Train.Lambda}, nil
+		return &choice{scoring: base, reg: reg}, nil
 	}
-	best, err := t.tune(base)
+	best, err := t.tune(base, reg)
 	if err != nil {
 		return nil, err
 	}
-	ch := &choice{scoring: best.scoring}
-	if best.lambda > 0 && o.Train.Lambda == 0 {
-		ch.lambda = best.lambda * float64(c.Interactions()) / float64(vtrain.Interactions())
+	ch := &choice{scoring: best.scoring, reg: best.reg}
+	if best.reg.Lambda > 0 && o.Train.Lambda == 0 {
+		ch.reg.Lambda = best.reg.Lambda * float64(c.Interactions()) / float64(vtrain.Interactions())
 	} else {
-		ch.lambda = o.Train.Lambda
+		ch.reg.Lambda = o.Train.Lambda
 	}
 	ch.scoring.Note = fmt.Sprintf("validation nDCG@10 %.4f on %d customers (%s)", best.ndcg, t.users, t.describe(best))
 	if ctx.Err() != nil {

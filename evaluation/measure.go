@@ -79,17 +79,31 @@ func Measure(ctx context.Context, m *models.Model, c *Corpus, test Relevant, o M
 	o = o.withDefaults()
 	svc := Ranker(m, c.Catalog, o.Now)
 	custs := measured(c, test, o.Customers)
-	lists := make([][]string, len(custs))
+	reqs := make([]recommend.Request, len(custs))
+	for i, st := range custs {
+		reqs[i] = recommend.Request{CustomerID: st.CustomerID, N: o.K}
+	}
+	lists, err := rankAll(ctx, svc, custs, reqs, o.Workers)
+	if err != nil {
+		return nil, err
+	}
+	return score(custs, lists, test, c.Catalog, o), nil
+}
+
+// rankAll ranks every state with its request on workers goroutines
+// (recommend.Service.RankIDs: the API's ranking without its explanations).
+func rankAll(ctx context.Context, svc *recommend.Service, states []*features.State, reqs []recommend.Request, workers int) ([][]string, error) {
+	lists := make([][]string, len(states))
 	var firstErr error
 	var mu sync.Mutex
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range o.Workers {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				ids, err := svc.RankIDs(custs[i], recommend.Request{CustomerID: custs[i].CustomerID, N: o.K})
+				ids, err := svc.RankIDs(states[i], reqs[i])
 				if err != nil {
 					mu.Lock()
 					firstErr = err
@@ -100,7 +114,7 @@ func Measure(ctx context.Context, m *models.Model, c *Corpus, test Relevant, o M
 			}
 		}()
 	}
-	for i := range custs {
+	for i := range states {
 		if ctx.Err() != nil {
 			break
 		}
@@ -111,10 +125,7 @@ func Measure(ctx context.Context, m *models.Model, c *Corpus, test Relevant, o M
 	if err := ctx.Err(); err != nil {
 		return nil, candor.Wrap("evaluation.Measure", err)
 	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return score(custs, lists, test, c.Catalog, o), nil
+	return lists, firstErr
 }
 
 // Ranker returns the scorer serving m over cat, as the server builds it,

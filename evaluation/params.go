@@ -23,8 +23,11 @@ type Param struct {
 	// Alone marks parameters of customers without history: validation
 	// ranks the validation customers from their declared preferences only.
 	Alone bool
-	get   func(models.Scoring) float64
-	set   func(*models.Scoring, float64)
+	// Few marks parameters of customers with little history: validation
+	// ranks the validation customers from their 5 latest interactions.
+	Few bool
+	get func(models.Scoring) float64
+	set func(*models.Scoring, float64)
 	// applies reports whether the data can tell its values apart.
 	applies func(*Corpus) bool
 }
@@ -51,6 +54,10 @@ var Params = []Param{
 		Grid: []float64{0, 0.01, 0.03, 0.1, 0.3},
 		get:  func(s models.Scoring) float64 { return s.Prior }, set: func(s *models.Scoring, v float64) { s.Prior = v },
 		applies: func(*Corpus) bool { return true }},
+	{Name: "prior-few", Usage: fmt.Sprintf("popularity's extra share for a customer with n items of evidence is this/n² (at most %d)", models.MaxPriorFew),
+		Grid: []float64{0, 1, 3, 10, 30, 100}, Few: true,
+		get: func(s models.Scoring) float64 { return s.PriorFew }, set: func(s *models.Scoring, v float64) { s.PriorFew = v },
+		applies: func(*Corpus) bool { return true }},
 	{Name: "declared", Usage: "a declared category's share of the customer's best personal score", Grid: []float64{0, 0.03, 0.1, 0.3},
 		get: func(s models.Scoring) float64 { return s.Declared }, set: func(s *models.Scoring, v float64) { s.Declared = v },
 		applies: func(c *Corpus) bool { return c.hasDeclared() }},
@@ -61,6 +68,58 @@ var Params = []Param{
 	{Name: "max-evidence", Usage: "most recent items of each set used as evidence", Grid: []float64{50, 100, 200, 500, 1000},
 		get: func(s models.Scoring) float64 { return float64(s.MaxEvidence) }, set: func(s *models.Scoring, v float64) { s.MaxEvidence = int(v) },
 		applies: func(c *Corpus) bool { return c.longest() > 50 }},
+}
+
+// RegParam is one parameter of an EASE fit besides λ that validation
+// chooses unless the user fixes it (a flag of `candor train` and `eval`).
+type RegParam struct {
+	Name  string
+	Usage string
+	// Grid is what validation tries; a parameter without a grid keeps its
+	// default (0) unless fixed: it was measured and did not pay.
+	Grid []float64
+	// Gram marks parameters that change the Gram matrix: each value is a
+	// new path, not only a new inverse.
+	Gram bool
+	get  func(models.Reg) float64
+	set  func(*models.Reg, float64)
+}
+
+// RegParams are EASE's fit parameters besides λ, in the order validation
+// tunes them; each change climbs λ again.
+var RegParams = []RegParam{
+	{Name: "free-diagonal", Usage: "1: EASE in DLAE's closed form B = I − PΛ, without the zero-diagonal constraint; 0: with it (EASE, EDLAE)",
+		Grid: []float64{0, 1},
+		get: func(r models.Reg) float64 {
+			if r.FreeDiagonal {
+				return 1
+			}
+			return 0
+		},
+		set: func(r *models.Reg, v float64) { r.FreeDiagonal = v != 0 }},
+	{Name: "dropout", Usage: fmt.Sprintf("EASE's dropout emphasis p (DLAE/EDLAE): an item's weights are penalised by p/(1−p) of its own count as well as λ (0 to %g)", models.MaxDropout),
+		Grid: []float64{0, 0.1, 0.25, 0.5},
+		get:  func(r models.Reg) float64 { return r.Dropout }, set: func(r *models.Reg, v float64) { r.Dropout = v }},
+	{Name: "user-norm", Usage: fmt.Sprintf("each customer's pairs in EASE's XᵀX weigh (their items)^−norm, so the longest histories do not dominate (0 to %g)", models.MaxUserNorm),
+		Grid: []float64{0, 0.25, 0.5}, Gram: true,
+		get: func(r models.Reg) float64 { return r.UserNorm }, set: func(r *models.Reg, v float64) { r.UserNorm = v }},
+	{Name: "pop-power", Usage: fmt.Sprintf("every EASE weight towards an item times (its customers / the median item's)^−power (−%g to %g; not validated: it lowered nDCG@10 on ml-latest-small)", models.MaxPopPower, models.MaxPopPower),
+		get: func(r models.Reg) float64 { return r.PopPower }, set: func(r *models.Reg, v float64) { r.PopPower = v }},
+}
+
+// fixReg returns r with the fixed values of RegParams.
+func fixReg(r models.Reg, fixed map[string]float64) models.Reg {
+	for _, p := range RegParams {
+		if v, ok := fixed[p.Name]; ok {
+			p.set(&r, v)
+		}
+	}
+	return r
+}
+
+// isReg reports whether name is one of RegParams.
+func isReg(name string) bool {
+	return slices.ContainsFunc(RegParams, func(p RegParam) bool { return p.Name == name })
 }
 
 // ParamNamed returns the parameter called name.
@@ -75,15 +134,31 @@ func ParamNamed(name string) (Param, bool) {
 // Fix applies fixed values to s, checking names and the result.
 func Fix(s models.Scoring, fixed map[string]float64) (models.Scoring, error) {
 	for name, v := range fixed {
+		if isReg(name) {
+			continue
+		}
 		p, ok := ParamNamed(name)
 		if !ok {
-			names := make([]string, len(Params))
-			for i, p := range Params {
-				names[i] = p.Name
+			names := make([]string, 0, len(Params)+len(RegParams))
+			for _, p := range Params {
+				names = append(names, p.Name)
+			}
+			for _, p := range RegParams {
+				names = append(names, p.Name)
 			}
 			return s, candor.Errorf(candor.EInvalid, "unknown scoring parameter %q: use %s", name, strings.Join(names, ", "))
 		}
 		p.set(&s, v)
+	}
+	r := fixReg(models.Reg{}, fixed)
+	if r.Dropout < 0 || r.Dropout > models.MaxDropout {
+		return s, candor.Errorf(candor.EInvalid, "dropout %g: must be between 0 and %g", r.Dropout, models.MaxDropout)
+	}
+	if r.UserNorm < 0 || r.UserNorm > models.MaxUserNorm {
+		return s, candor.Errorf(candor.EInvalid, "user-norm %g: must be between 0 and %g", r.UserNorm, models.MaxUserNorm)
+	}
+	if r.PopPower < -models.MaxPopPower || r.PopPower > models.MaxPopPower {
+		return s, candor.Errorf(candor.EInvalid, "pop-power %g: must be between %g and %g", r.PopPower, -models.MaxPopPower, models.MaxPopPower)
 	}
 	return s, s.Validate()
 }

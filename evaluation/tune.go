@@ -14,7 +14,7 @@ import (
 // trial is one validated setting and its score.
 type trial struct {
 	scoring models.Scoring
-	lambda  float64 // 0 for models without λ
+	reg     models.Reg // EASE's fit; zero for other models
 	ndcg    float64
 }
 
@@ -24,6 +24,7 @@ type tuner struct {
 	ctx   context.Context
 	train *Corpus
 	alone *Corpus // train's customers with only their declared preferences
+	few   *Corpus // train's customers with only their latest interactions
 	test  Relevant
 	o     Options
 	users int
@@ -34,17 +35,19 @@ type tuner struct {
 }
 
 func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
-	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(train), test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
+	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(train), few: latestOnly(train), test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
 	t.users = len(measured(train, test, o.ValidationUsers))
 	return t
 }
 
-// tune climbs λ (EASE, unless fixed), then improves one parameter at a
-// time over its grid, twice over; a change of training weights climbs λ
-// again. Ties keep the earlier (default) value.
-func (t *tuner) tune(base models.Scoring) (trial, error) {
-	best := trial{scoring: base, lambda: t.o.Train.Lambda}
+// tune climbs λ (EASE, unless fixed), then EASE's other fit parameters,
+// then improves one scoring parameter at a time over its grid, twice over;
+// a change of training weights climbs λ again. Ties keep the earlier
+// (default) value.
+func (t *tuner) tune(base models.Scoring, reg models.Reg) (trial, error) {
+	best := trial{scoring: base, reg: reg}
 	t.climbLambda(&best)
+	t.improveReg(&best)
 	for pass := 0; pass < 2 && t.err == nil; pass++ {
 		changed := false
 		for _, p := range Params {
@@ -68,9 +71,10 @@ func (t *tuner) tune(base models.Scoring) (trial, error) {
 // judged on them alone and leaves best's score as it is.
 func (t *tuner) improve(best *trial, p Param) bool {
 	was := p.get(best.scoring)
+	g := groupOf(p)
 	ref := best.ndcg
-	if p.Alone {
-		ref = t.scoreOn(best.scoring, best.lambda, true)
+	if g != groupAll {
+		ref = t.scoreOn(best.scoring, best.reg, g)
 	}
 	for _, v := range p.Grid {
 		sc := best.scoring
@@ -78,14 +82,44 @@ func (t *tuner) improve(best *trial, p Param) bool {
 		if sc.Validate() != nil {
 			continue
 		}
-		if s := t.scoreOn(sc, best.lambda, p.Alone); s > ref {
+		if s := t.scoreOn(sc, best.reg, g); s > ref {
 			best.scoring, ref = sc, s
-			if !p.Alone {
+			if g == groupAll {
 				best.ndcg = s
 			}
 		}
 	}
+	if g != groupAll && p.get(best.scoring) != was {
+		best.ndcg = t.score(best.scoring, best.reg) // it may move the whole group's score a little
+	}
 	return p.get(best.scoring) != was
+}
+
+// Validation groups: the customers a parameter is judged on.
+type group int
+
+const (
+	groupAll   group = iota // the validation customers as they are
+	groupAlone              // with their declared preferences alone
+	groupFew                // with their latest ColdHistoryLength interactions alone
+)
+
+func groupOf(p Param) group {
+	switch {
+	case p.Alone:
+		return groupAlone
+	case p.Few:
+		return groupFew
+	}
+	return groupAll
+}
+
+// latestOnly returns the customers of c with their latest
+// ColdHistoryLength interactions as evidence and the rest excluded, as
+// Cold's ColdHistory scenario ranks them.
+func latestOnly(c *Corpus) *Corpus {
+	states, _ := coldStates(c.States, ColdHistory, 10)
+	return &Corpus{Catalog: c.Catalog, States: states}
 }
 
 // declaredOnly returns the customers of c who declared preferences, with
@@ -102,24 +136,57 @@ func declaredOnly(c *Corpus) *Corpus {
 	return out
 }
 
+// improveReg tries each of EASE's fit parameters that is not fixed over
+// its grid, keeping the best value (a change climbs λ again), twice over:
+// the parameters interact.
+func (t *tuner) improveReg(best *trial) {
+	if t.o.Train.Kind != models.KindEASE {
+		return
+	}
+	for pass := 0; pass < 2 && t.err == nil; pass++ {
+		changed := false
+		for _, p := range RegParams {
+			if _, fixed := t.o.Fixed[p.Name]; fixed || len(p.Grid) == 0 {
+				continue
+			}
+			was := p.get(best.reg)
+			for _, v := range p.Grid {
+				r := best.reg
+				p.set(&r, v)
+				if s := t.score(best.scoring, r); s > best.ndcg {
+					best.reg, best.ndcg = r, s
+				}
+			}
+			if p.get(best.reg) != was {
+				changed = true
+				t.climbLambda(best)
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
 // climbLambda moves λ over the grid towards better nDCG, from the current
 // λ (or the middle of the grid), for EASE when λ is not fixed.
 func (t *tuner) climbLambda(best *trial) {
 	if t.o.Train.Kind != models.KindEASE || t.o.Train.Lambda != 0 {
-		best.ndcg = t.score(best.scoring, best.lambda)
+		best.ndcg = t.score(best.scoring, best.reg)
 		return
 	}
 	grid := DefaultLambdaGrid
 	at := len(grid) / 2
-	if i := slices.Index(grid, best.lambda); i >= 0 {
+	if i := slices.Index(grid, best.reg.Lambda); i >= 0 {
 		at = i
 	}
-	cur := t.score(best.scoring, grid[at])
+	with := func(i int) models.Reg { r := best.reg; r.Lambda = grid[i]; return r }
+	cur := t.score(best.scoring, with(at))
 	for t.err == nil {
 		next, nextScore := at, cur
 		for _, c := range []int{at - 1, at + 1} {
 			if c >= 0 && c < len(grid) {
-				if s := t.score(best.scoring, grid[c]); s > nextScore {
+				if s := t.score(best.scoring, with(c)); s > nextScore {
 					next, nextScore = c, s
 				}
 			}
@@ -129,30 +196,32 @@ func (t *tuner) climbLambda(best *trial) {
 		}
 		at, cur = next, nextScore
 	}
-	best.lambda, best.ndcg = grid[at], cur
+	best.reg, best.ndcg = with(at), cur
 }
 
 // score returns the validation nDCG@10 of one setting (memoised).
-func (t *tuner) score(sc models.Scoring, lambda float64) float64 {
-	return t.scoreOn(sc, lambda, false)
+func (t *tuner) score(sc models.Scoring, reg models.Reg) float64 {
+	return t.scoreOn(sc, reg, groupAll)
 }
 
-// scoreOn scores a setting on the validation customers, or on them with
-// their declared preferences alone.
-func (t *tuner) scoreOn(sc models.Scoring, lambda float64, alone bool) float64 {
-	key := fmt.Sprintf("%s|%g|%v", sc.String(), lambda, alone)
+// scoreOn scores a setting on a group of the validation customers.
+func (t *tuner) scoreOn(sc models.Scoring, reg models.Reg, g group) float64 {
+	key := fmt.Sprintf("%s|%v|%d", sc.String(), reg, g)
 	if s, ok := t.seen[key]; ok || t.err != nil {
 		return s
 	}
 	t.o.Progress("validate: "+string(t.o.Train.Kind), len(t.seen), len(t.seen)+1)
-	m, err := t.model(sc, lambda)
+	m, err := t.model(sc, reg)
 	if err != nil {
 		t.err = err
 		return 0
 	}
 	c := t.train
-	if alone {
+	switch g {
+	case groupAlone:
 		c = t.alone
+	case groupFew:
+		c = t.few
 	}
 	res, err := Measure(t.ctx, m, c, t.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
 	if err != nil {
@@ -164,10 +233,10 @@ func (t *tuner) scoreOn(sc models.Scoring, lambda float64, alone bool) float64 {
 }
 
 // model returns the validation model of a setting: one fit per training
-// weighting and λ, shared by every scoring tried on it.
-func (t *tuner) model(sc models.Scoring, lambda float64) (*models.Model, error) {
+// weighting and EASE fit, shared by every scoring tried on it.
+func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) {
 	wkey := weightsKey(sc)
-	fkey := fmt.Sprintf("%s|%g", wkey, lambda)
+	fkey := fmt.Sprintf("%s|%v", wkey, reg)
 	if m, ok := t.fits[fkey]; ok {
 		return m.WithScoring(sc), nil
 	}
@@ -177,7 +246,7 @@ func (t *tuner) model(sc models.Scoring, lambda float64) (*models.Model, error) 
 	var m *models.Model
 	var err error
 	if o.Kind == models.KindEASE {
-		m, err = t.easeFit(wkey, sc, o, lambda)
+		m, err = t.easeFit(sc, o, reg)
 	} else {
 		m, err = models.Train(t.ctx, t.train.Data(sc), o)
 	}
@@ -188,19 +257,21 @@ func (t *tuner) model(sc models.Scoring, lambda float64) (*models.Model, error) 
 	return m.WithScoring(sc), nil
 }
 
-func (t *tuner) easeFit(wkey string, sc models.Scoring, o models.TrainOptions, lambda float64) (*models.Model, error) {
-	p, ok := t.paths[wkey]
+func (t *tuner) easeFit(sc models.Scoring, o models.TrainOptions, reg models.Reg) (*models.Model, error) {
+	pkey := fmt.Sprintf("%s|%g", weightsKey(sc), reg.UserNorm)
+	p, ok := t.paths[pkey]
 	if !ok {
 		var err error
+		o.UserNorm = reg.UserNorm
 		if p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o); err != nil {
 			return nil, err
 		}
-		t.paths[wkey] = p
+		t.paths[pkey] = p
 	}
-	if lambda == 0 {
-		lambda = models.DefaultLambda
+	if reg.Lambda == 0 {
+		reg.Lambda = models.DefaultLambda
 	}
-	return p.Fit(t.ctx, lambda)
+	return p.Fit(t.ctx, reg)
 }
 
 // weightsKey names the training weights of a scoring.
@@ -211,8 +282,13 @@ func weightsKey(sc models.Scoring) string {
 // describe says what a trial chose, for the model's notes.
 func (t *tuner) describe(tr trial) string {
 	var parts []string
-	if tr.lambda > 0 && t.o.Train.Kind == models.KindEASE {
-		parts = append(parts, fmt.Sprintf("λ %g on %d items", tr.lambda, min(orDefault(t.o.Train.TopN, models.DefaultTopN), t.o.ValidationItems)))
+	if tr.reg.Lambda > 0 && t.o.Train.Kind == models.KindEASE {
+		parts = append(parts, fmt.Sprintf("λ %g on %d items", tr.reg.Lambda, min(orDefault(t.o.Train.TopN, models.DefaultTopN), t.o.ValidationItems)))
+		for _, p := range RegParams {
+			if _, fixed := t.o.Fixed[p.Name]; !fixed && len(p.Grid) > 0 {
+				parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.reg)))
+			}
+		}
 	}
 	for _, p := range Params {
 		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) {

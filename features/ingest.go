@@ -16,6 +16,9 @@ type Outcome struct {
 	Reason  string `json:"reason,omitempty"`  // why dropped: a consent reason, "anonymous", "no_feature_set"
 	Message string `json:"message,omitempty"` // why invalid
 	Set     string `json:"set,omitempty"`     // the feature set it fed
+	// Repeat marks a stored event that had been stored before (its event
+	// ID seen): nothing changed. The API answers it as stored.
+	Repeat bool `json:"-"`
 }
 
 // Outcome statuses.

@@ -17,15 +17,17 @@ import (
 // and a repeated event ID is a no-op. Offline evaluation loads a dataset
 // through it, so that the states it ranks are the states the gated read
 // would return after `candor import`; the store contract test holds the
-// two to the same results. Contacts and TTLs are not kept, and event IDs
+// two to the same results. Contacts are remembered only to answer a repeat
+// as Redis does, TTLs are not kept, and event IDs
 // are kept without the ID index's retention and cap (which bound only
 // memory in Redis). Safe for concurrent use.
 type Memory struct {
-	mu      sync.Mutex
-	decide  func(customerID string) consent.Decision
-	scores  map[string]map[consent.Scope]map[string]float64
-	profile map[string]map[consent.Scope]map[string]string
-	ids     map[string]bool // customer, set and event ID stored
+	mu       sync.Mutex
+	decide   func(customerID string) consent.Decision
+	scores   map[string]map[consent.Scope]map[string]float64
+	profile  map[string]map[consent.Scope]map[string]string
+	ids      map[string]bool // customer, set (or channel) and event ID stored
+	contacts map[string]bool // customer and contact member recorded
 }
 
 var _ Store = (*Memory)(nil)
@@ -34,12 +36,12 @@ var _ Store = (*Memory)(nil)
 // which sets are granted (as the stored consent would).
 func NewMemory(decide func(customerID string) consent.Decision) *Memory {
 	return &Memory{decide: decide, scores: map[string]map[consent.Scope]map[string]float64{},
-		profile: map[string]map[consent.Scope]map[string]string{}, ids: map[string]bool{}}
+		profile: map[string]map[consent.Scope]map[string]string{}, ids: map[string]bool{}, contacts: map[string]bool{}}
 }
 
 // Ingest stores the events whose set the customer grants; contacts whose
-// channel is granted are accepted and not kept. It returns "" or the
-// consent reason per event.
+// channel is granted are accepted and not kept. It returns "",
+// StoredBefore (a repeated event ID) or the consent reason per event.
 func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret Retention) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -55,7 +57,17 @@ func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret 
 			out[i] = e.Reason
 			continue
 		}
-		if ev.Set == "" || m.seen(ev) {
+		if ev.Set == "" {
+			k := ev.CustomerID + "\x00" + ev.Member
+			if m.seen(ev) || m.contacts[k] {
+				out[i] = StoredBefore
+			} else {
+				m.contacts[k] = true
+			}
+			continue
+		}
+		if m.seen(ev) {
+			out[i] = StoredBefore
 			continue
 		}
 		m.add(ev)
@@ -78,7 +90,7 @@ func (m *Memory) seen(ev *Routed) bool {
 	if ev.EventID == "" {
 		return false
 	}
-	k := ev.CustomerID + "\x00" + string(ev.Set) + "\x00" + ev.EventID
+	k := ev.CustomerID + "\x00" + string(ev.Set) + "\x00" + ev.EventID // Set is "" for a contact: one index per customer, as in Redis
 	if m.ids[k] {
 		return true
 	}

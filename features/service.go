@@ -13,7 +13,9 @@ import (
 // Implemented by redisstore.Store.
 type Store interface {
 	// Ingest stores routed events whose set is granted now, atomically per
-	// customer; it returns per event "" (stored) or the consent reason.
+	// customer; it returns per event "" (stored), StoredBefore (its event ID
+	// was stored before, or the contact already recorded: nothing changed)
+	// or the consent reason.
 	Ingest(ctx context.Context, evs []Routed, req consent.Request, ret Retention) ([]string, error)
 	// PutProfile replaces a profile set if granted; "" or the reason.
 	PutProfile(ctx context.Context, id string, set consent.Scope, fields map[string]string, req consent.Request, ret Retention) (string, error)
@@ -30,6 +32,10 @@ type Catalog interface {
 type ActionCatalog interface {
 	MainChannel(id string) (consent.Scope, bool)
 }
+
+// StoredBefore is what Store.Ingest answers for an event that was stored
+// before: a repeated event ID, or a contact already recorded.
+const StoredBefore = "="
 
 // Service ingests events and profiles.
 type Service struct {
@@ -82,7 +88,11 @@ func (s *Service) Collect(ctx context.Context, evs []Event, gpc bool) ([]Outcome
 	}
 	for j, i := range pos {
 		out[i].Status = Stored
-		if why[j] != "" {
+		switch why[j] {
+		case "":
+		case StoredBefore:
+			out[i].Repeat = true
+		default:
 			out[i].Status, out[i].Reason = Dropped, why[j]
 		}
 	}

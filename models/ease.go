@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
@@ -42,8 +43,10 @@ func chooseHead(in *interactions, topN, minUsers int) head {
 }
 
 // gram returns XᵀX over the head items (upper triangle filled), X holding
-// the recency weights.
-func gram(in *interactions, h head) *mat.SymDense {
+// the interaction weights, each customer's row scaled by |u|^(−userNorm/2)
+// so that a customer with |u| items adds |u|^−userNorm per pair: with
+// userNorm > 0 the longest histories no longer dominate the co-occurrences.
+func gram(in *interactions, h head, userNorm float64) *mat.SymDense {
 	n := len(h.items)
 	g := mat.NewSymDense(max(n, 1), nil)
 	raw := g.RawSymmetric()
@@ -52,9 +55,13 @@ func gram(in *interactions, h head) *mat.SymDense {
 	for u := range in.byUser.rows() {
 		ps, ws = ps[:0], ws[:0]
 		items, w := in.byUser.row(int32(u))
+		un := 1.0
+		if userNorm != 0 && len(items) > 0 {
+			un = math.Pow(float64(len(items)), -userNorm/2)
+		}
 		for k, i := range items {
 			if p := h.pos[i]; p >= 0 {
-				ps, ws = append(ps, p), append(ws, float64(w[k]))
+				ps, ws = append(ps, p), append(ws, float64(w[k])*un)
 			}
 		}
 		for a, pa := range ps {
@@ -72,19 +79,26 @@ func gram(in *interactions, h head) *mat.SymDense {
 	return g
 }
 
-// invertInPlace replaces the symmetric positive definite g + λI by its
-// inverse P, both triangles filled, using gonum's Cholesky (Potrf, Potri).
-func invertInPlace(g *mat.SymDense, lambda float64) error {
+// invertInPlace replaces the symmetric positive definite g + Λ by its
+// inverse P, both triangles filled, using gonum's Cholesky (Potrf, Potri),
+// and returns Λ's diagonal. Λ = λI + p/(1−p)·diag(g): EASE's L2 penalty
+// plus, with dropout p > 0, the dropout emphasis of Steck's DLAE and
+// EDLAE (NeurIPS 2020), which penalises each item's weights in proportion
+// to its own weight in XᵀX.
+func invertInPlace(g *mat.SymDense, lambda, dropout float64) ([]float64, error) {
 	raw := g.RawSymmetric()
+	emph := dropout / (1 - dropout)
+	reg := make([]float64, raw.N)
 	for i := range raw.N {
-		raw.Data[i*raw.Stride+i] += lambda
+		reg[i] = lambda + emph*raw.Data[i*raw.Stride+i]
+		raw.Data[i*raw.Stride+i] += reg[i]
 	}
 	t, ok := lapack64.Potrf(raw)
 	if !ok {
-		return candor.Errorf(candor.EInvalid, "EASE: XᵀX + %g·I is not positive definite; use a larger lambda", lambda)
+		return nil, candor.Errorf(candor.EInvalid, "EASE: XᵀX + %g·I is not positive definite; use a larger lambda", lambda)
 	}
 	if _, ok := lapack64.Potri(t); !ok {
-		return candor.Errorf(candor.EInternal, "EASE: the Cholesky inverse failed")
+		return nil, candor.Errorf(candor.EInternal, "EASE: the Cholesky inverse failed")
 	}
 	if raw.Uplo != blas.Upper {
 		panic("models: gram must be upper")
@@ -94,25 +108,40 @@ func invertInPlace(g *mat.SymDense, lambda float64) error {
 			raw.Data[j*raw.Stride+i] = raw.Data[i*raw.Stride+j]
 		}
 	}
-	return nil
+	return reg, nil
 }
 
-// easeWeight returns B[i][j] = −P[i][j] / P[j][j] for head positions i ≠ j.
-func easeWeight(p []float64, n int, i, j int32) float64 {
-	return -p[int(i)*n+int(j)] / p[int(j)*n+int(j)]
+// inverse is P = (XᵀX + Λ)⁻¹ for one λ and dropout, and Λ's diagonal.
+type inverse struct {
+	lambda, dropout float64
+	p, reg          []float64
+	n               int
 }
 
-// easeRow returns the serving row of head item i: its top k EASE weights
+// weight returns the serving weight B[i][j] for head positions i ≠ j:
+// −P[i][j] / P[j][j] under EASE's zero-diagonal constraint (EASE, EDLAE),
+// or −P[i][j]·Λ[j][j] without it (DLAE: B = I − PΛ, whose diagonal, an
+// item's weight towards itself, is never used because an item already
+// interacted with is never shown).
+func (v *inverse) weight(free bool, i, j int32) float64 {
+	if free {
+		return -v.p[int(i)*v.n+int(j)] * v.reg[j]
+	}
+	return -v.p[int(i)*v.n+int(j)] / v.p[int(j)*v.n+int(j)]
+}
+
+// easeRow returns the serving row of head item i: its top k weights
 // B[i][j] among head items j shared with i by at least kanon users (all head
-// items when kanon < 0, the untruncated, unprotected reference).
-func easeRow(w *coWorker, in *interactions, h head, p []float64, k, kanon int, i int32) []neighbour {
-	n := len(h.items)
+// items when kanon < 0, the untruncated, unprotected reference). Each
+// weight towards j is multiplied by scale[j] (the popularity
+// normalisation) before the top k are chosen.
+func easeRow(w *coWorker, in *interactions, h head, v *inverse, free bool, scale []float64, k, kanon int, i int32) []neighbour {
 	pi := h.pos[i]
 	w.top.reset(k)
 	if kanon < 0 {
 		for pj, j := range h.items {
 			if j != i {
-				w.top.offer(neighbour{item: j, w: float32(easeWeight(p, n, pi, int32(pj)))})
+				w.top.offer(neighbour{item: j, w: float32(v.weight(free, pi, int32(pj)) * scale[j])})
 			}
 		}
 		return w.top.row()
@@ -120,10 +149,37 @@ func easeRow(w *coWorker, in *interactions, h head, p []float64, k, kanon int, i
 	w.accumulate(in, i)
 	for _, j := range w.touched {
 		if pj := h.pos[j]; pj >= 0 && j != i && int(w.cnt[j]) >= max(kanon, 1) {
-			w.top.offer(neighbour{item: j, w: float32(easeWeight(p, n, pi, pj))})
+			w.top.offer(neighbour{item: j, w: float32(v.weight(free, pi, pj) * scale[j])})
 		}
 	}
 	return w.top.row()
+}
+
+// popScale returns per item (users / the median item's users)^−power, the
+// popularity normalisation of the weights towards it (1 for every item
+// when power is 0).
+func popScale(in *interactions, power float64) []float64 {
+	n := in.byItem.rows()
+	scale := make([]float64, n)
+	users := make([]float64, 0, n)
+	for i := range n {
+		if u := in.byItem.off[i+1] - in.byItem.off[i]; u > 0 {
+			users = append(users, float64(u))
+		}
+	}
+	slices.Sort(users)
+	median := 1.0
+	if len(users) > 0 {
+		median = users[len(users)/2]
+	}
+	for i := range scale {
+		u := float64(in.byItem.off[i+1] - in.byItem.off[i])
+		scale[i] = 1
+		if power != 0 && u > 0 {
+			scale[i] = math.Pow(u/median, -power)
+		}
+	}
+	return scale
 }
 
 // EASEPath fits EASE on one training set for one λ or several: the head,
@@ -140,6 +196,7 @@ type EASEPath struct {
 	sim     [][]neighbour // the tail's similarity rows, by item number
 	workers int
 	prog    func(string, int, int)
+	inv     *inverse // the last inverse, for fits that differ only after it
 }
 
 // NewEASEPath prepares EASE fits of d with o (Kind is ignored; Lambda is
@@ -155,7 +212,7 @@ func NewEASEPath(ctx context.Context, d *Data, o TrainOptions) (*EASEPath, error
 
 func newEASEPath(ctx context.Context, in *interactions, d *Data, p Params, o TrainOptions, keep bool) (*EASEPath, error) {
 	e := &EASEPath{d: d, in: in, p: p, h: chooseHead(in, p.TopN, p.MinSupport), keep: keep, workers: o.Workers, prog: o.Progress}
-	e.g = gram(in, e.h).RawSymmetric().Data
+	e.g = gram(in, e.h, p.UserNorm).RawSymmetric().Data
 	for i, pos := range e.h.pos {
 		if pos < 0 && in.byItem.off[i+1] > in.byItem.off[i] {
 			e.tail = append(e.tail, int32(i))
@@ -177,35 +234,46 @@ func (e *EASEPath) HeadItems() int { return len(e.h.items) }
 // Interactions returns the number of distinct (user, item) pairs fitted.
 func (e *EASEPath) Interactions() int { return e.in.pairs }
 
-// Fit returns the EASE model for λ, with the path's items and popularity.
-func (e *EASEPath) Fit(ctx context.Context, lambda float64) (*Model, error) {
-	rows, err := e.rows(ctx, lambda)
+// Reg is what distinguishes EASE fits on one path (one Gram matrix).
+type Reg struct {
+	Lambda       float64 // L2 penalty λ
+	Dropout      float64 // dropout emphasis p (see TrainOptions.Dropout)
+	FreeDiagonal bool    // DLAE's closed form instead of the zero-diagonal constraint (see TrainOptions.FreeDiagonal)
+	PopPower     float64 // popularity normalisation (see TrainOptions.PopPower)
+	// UserNorm is the path's (see TrainOptions.UserNorm): a path is one
+	// Gram matrix, so Fit refuses another value.
+	UserNorm float64
+}
+
+// Fit returns the EASE model for r, with the path's items and popularity.
+func (e *EASEPath) Fit(ctx context.Context, r Reg) (*Model, error) {
+	if r.Lambda < 0 || r.Dropout < 0 || r.Dropout > MaxDropout || math.Abs(r.PopPower) > MaxPopPower {
+		return nil, candor.Errorf(candor.EInvalid, "EASE: λ %g, dropout %g or popularity power %g out of range", r.Lambda, r.Dropout, r.PopPower)
+	}
+	if r.UserNorm != e.p.UserNorm {
+		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix has user normalisation %g, not %g", e.p.UserNorm, r.UserNorm)
+	}
+	rows, err := e.rows(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	p := e.p
-	p.Lambda = lambda
+	p.Lambda, p.Dropout, p.FreeDiagonal, p.PopPower = r.Lambda, r.Dropout, r.FreeDiagonal, r.PopPower
 	return assemble(KindEASE, p, e.d, e.in, rows), nil
 }
 
-// rows returns the serving rows for λ: EASE for head items, similarity
+// rows returns the serving rows for r: EASE for head items, similarity
 // (rescaled to EASE's scale) for tail items that have users.
-func (e *EASEPath) rows(ctx context.Context, lambda float64) ([][]neighbour, error) {
+func (e *EASEPath) rows(ctx context.Context, r Reg) ([][]neighbour, error) {
 	rows := make([][]neighbour, e.in.byItem.rows())
+	scale := popScale(e.in, r.PopPower)
 	if len(e.h.items) > 0 {
-		data := e.g
-		if e.keep {
-			data = slices.Clone(e.g)
-		}
-		g := gramFrom(data, len(e.h.items))
-		report(e.prog, "ease: inverse", 0, 1)
-		if err := invertInPlace(g, lambda); err != nil {
+		v, err := e.inverse(r)
+		if err != nil {
 			return nil, err
 		}
-		report(e.prog, "ease: inverse", 1, 1)
-		pm := g.RawSymmetric().Data
 		part, err := forRows(ctx, e.in, e.h.items, e.workers, stage(e.prog, "ease: rows", len(e.h.items)), func(w *coWorker, i int32) []neighbour {
-			return easeRow(w, e.in, e.h, pm, e.p.K, e.p.KAnon, i)
+			return easeRow(w, e.in, e.h, v, r.FreeDiagonal, scale, e.p.K, e.p.KAnon, i)
 		})
 		if err != nil {
 			return nil, err
@@ -214,22 +282,49 @@ func (e *EASEPath) rows(ctx context.Context, lambda float64) ([][]neighbour, err
 			rows[i] = part[n]
 		}
 	}
-	e.addTail(rows)
+	e.addTail(rows, scale)
 	return rows, nil
 }
 
-// easeRows fits EASE with p.Lambda once, without keeping the Gram matrix.
+// inverse returns P for r's λ and dropout, reusing the path's last one
+// when only the diagonal or the popularity power changed.
+func (e *EASEPath) inverse(r Reg) (*inverse, error) {
+	if v := e.inv; v != nil && v.lambda == r.Lambda && v.dropout == r.Dropout {
+		return v, nil
+	}
+	data := e.g
+	if e.keep {
+		data = slices.Clone(e.g)
+	}
+	g := gramFrom(data, len(e.h.items))
+	report(e.prog, "ease: inverse", 0, 1)
+	reg, err := invertInPlace(g, r.Lambda, r.Dropout)
+	if err != nil {
+		return nil, err
+	}
+	report(e.prog, "ease: inverse", 1, 1)
+	v := &inverse{lambda: r.Lambda, dropout: r.Dropout, p: g.RawSymmetric().Data, reg: reg, n: len(e.h.items)}
+	if e.keep {
+		e.inv = v
+	}
+	return v, nil
+}
+
+// easeRows fits EASE with p's regularisation once, without keeping the
+// Gram matrix.
 func easeRows(ctx context.Context, in *interactions, d *Data, p Params, o TrainOptions) ([][]neighbour, error) {
 	e, err := newEASEPath(ctx, in, d, p, o, false)
 	if err != nil {
 		return nil, err
 	}
-	return e.rows(ctx, p.Lambda)
+	return e.rows(ctx, Reg{Lambda: p.Lambda, Dropout: p.Dropout, FreeDiagonal: p.FreeDiagonal, PopPower: p.PopPower, UserNorm: p.UserNorm})
 }
 
 // addTail fills the rows of items outside the head with their similarity
-// rows, scaled so that the median row maximum matches the head's.
-func (e *EASEPath) addTail(rows [][]neighbour) {
+// rows, scaled so that the median row maximum matches the head's, and each
+// weight towards j by pop[j] (the popularity normalisation, applied after
+// the similarity's own top K).
+func (e *EASEPath) addTail(rows [][]neighbour, pop []float64) {
 	if len(e.tail) == 0 {
 		return
 	}
@@ -237,7 +332,7 @@ func (e *EASEPath) addTail(rows [][]neighbour) {
 	for _, i := range e.tail {
 		row := slices.Clone(e.sim[i])
 		for n := range row {
-			row[n].w *= float32(scale)
+			row[n].w = float32(float64(row[n].w) * scale * pop[row[n].item])
 		}
 		rows[i] = row
 	}

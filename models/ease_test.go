@@ -1,42 +1,121 @@
 package models
 
 import (
+	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 )
 
 // TestEASEMatchesClosedForm compares the untruncated, unprotected serving
-// form with B = I − P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹ computed densely.
+// form with the closed forms computed densely: P = (XᵀX + Λ)⁻¹ with
+// Λ = λI + p/(1−p)·diag(XᵀX), X's rows scaled by |u|^(−userNorm/2);
+// B = I − P·diag(1/diag(P)) (EASE, EDLAE) or B = I − PΛ (DLAE); every
+// weight towards j times (users_j / median users)^−popPower.
 func TestEASEMatchesClosedForm(t *testing.T) {
 	d := randomData(t, 60, 25, 6, 1)
-	const lambda = 3.0
-	m := train(t, d, TrainOptions{Kind: KindEASE, K: -1, KAnon: -1, Lambda: lambda})
+	for _, tc := range []struct {
+		name string
+		o    TrainOptions
+	}{
+		{"ease", TrainOptions{Lambda: 3}},
+		{"edlae", TrainOptions{Lambda: 3, Dropout: 0.25}},
+		{"dlae", TrainOptions{Lambda: 3, Dropout: 0.25, FreeDiagonal: true}},
+		{"dlae without dropout", TrainOptions{Lambda: 3, FreeDiagonal: true}},
+		{"user normalised", TrainOptions{Lambda: 0.5, UserNorm: 0.5}},
+		{"popularity normalised", TrainOptions{Lambda: 3, PopPower: 0.3}},
+		{"all", TrainOptions{Lambda: 1, Dropout: 0.1, FreeDiagonal: true, UserNorm: 0.25, PopPower: -0.2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			o.Kind, o.K, o.KAnon = KindEASE, -1, -1
+			m := train(t, d, o)
+			want := denseEASE(t, d, o)
+			for i := range want {
+				for j := range want[i] {
+					got := m.Weight(item(t, m, d.Items[i]), item(t, m, d.Items[j]))
+					if math.Abs(got-want[i][j]) > 1e-5*math.Max(1, math.Abs(want[i][j])) {
+						t.Fatalf("B[%d][%d] = %v, want %v", i, j, got, want[i][j])
+					}
+				}
+			}
+			if m.Params.Dropout != o.Dropout || m.Params.FreeDiagonal != o.FreeDiagonal || m.Params.UserNorm != o.UserNorm || m.Params.PopPower != o.PopPower {
+				t.Errorf("Params = %+v, want the options' dropout, diagonal, user and popularity normalisation", m.Params)
+			}
+		})
+	}
+}
+
+// denseEASE computes the serving weights of o on d densely (i ≠ j; the
+// diagonal is 0, as a model never weighs an item towards itself).
+func denseEASE(t *testing.T, d *Data, o TrainOptions) [][]float64 {
+	t.Helper()
 	n := len(d.Items)
 	x := mat.NewDense(d.Users, n, nil)
+	seen := map[[2]int32]bool{}
+	perUser := make([]float64, d.Users)
+	users := make([]float64, n)
 	for _, r := range d.Rows {
-		x.Set(int(r.User), int(r.Item), 1)
+		if k := [2]int32{r.User, r.Item}; !seen[k] {
+			seen[k] = true
+			perUser[r.User]++
+			users[r.Item]++
+		}
+	}
+	for _, r := range d.Rows {
+		x.Set(int(r.User), int(r.Item), math.Pow(perUser[r.User], -o.UserNorm/2))
 	}
 	var g, p mat.Dense
 	g.Mul(x.T(), x)
+	reg := make([]float64, n)
 	for i := range n {
-		g.Set(i, i, g.At(i, i)+lambda)
+		reg[i] = o.Lambda + o.Dropout/(1-o.Dropout)*g.At(i, i)
+		g.Set(i, i, g.At(i, i)+reg[i])
 	}
 	if err := p.Inverse(&g); err != nil {
 		t.Fatal(err)
 	}
+	sorted := slices.Clone(users)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	b := make([][]float64, n)
 	for i := range n {
+		b[i] = make([]float64, n)
 		for j := range n {
-			want := 0.0
-			if i != j {
-				want = -p.At(i, j) / p.At(j, j)
+			switch {
+			case i == j:
+			case o.FreeDiagonal:
+				b[i][j] = -p.At(i, j) * reg[j]
+			default:
+				b[i][j] = -p.At(i, j) / p.At(j, j)
 			}
-			got := m.Weight(item(t, m, d.Items[i]), item(t, m, d.Items[j]))
-			if math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
-				t.Fatalf("B[%d][%d] = %v, want %v", i, j, got, want)
-			}
+			b[i][j] *= math.Pow(users[j]/median, -o.PopPower)
 		}
+	}
+	return b
+}
+
+func TestEASEOptionsOutOfRange(t *testing.T) {
+	d := randomData(t, 20, 10, 4, 3)
+	for _, o := range []TrainOptions{
+		{Dropout: -0.1}, {Dropout: 0.95}, {UserNorm: -1}, {UserNorm: 2}, {PopPower: 1.5}, {PopPower: -2},
+	} {
+		o.Kind = KindEASE
+		if _, err := Train(context.Background(), d, o); err == nil {
+			t.Errorf("Train(%+v) accepted an out-of-range option", o)
+		}
+	}
+	path, err := NewEASEPath(context.Background(), d, TrainOptions{UserNorm: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := path.Fit(context.Background(), Reg{Lambda: 10}); err == nil {
+		t.Error("a path with user normalisation 0.5 fitted a Reg with 0")
+	}
+	if _, err := path.Fit(context.Background(), Reg{Lambda: 10, UserNorm: 0.5, Dropout: 0.2}); err != nil {
+		t.Errorf("Fit with the path's user normalisation: %v", err)
 	}
 }
 

@@ -39,6 +39,12 @@ type Scoring struct {
 	// MaxPrior, so popularity never outweighs the customer's best evidence.
 	Prior    float64 `json:"prior"`
 	Declared float64 `json:"declared"`
+	// PriorFew adds PriorFew/n² to the popularity share of a customer whose
+	// evidence is n items: with a few items, their neighbours are a noisy
+	// guess and popularity is the better part of the answer; with many,
+	// the term vanishes. Popularity can outweigh the best evidence only
+	// while n² < PriorFew/(1 − Prior). At most MaxPriorFew.
+	PriorFew float64 `json:"prior_few,omitempty"`
 	// DeclaredAlone is a declared category's part for a customer without
 	// evidence (only declared preferences, or nothing), whose list is
 	// popularity (the most popular item's part is 1) plus DeclaredAlone
@@ -51,8 +57,11 @@ type Scoring struct {
 	Note string `json:"note,omitempty"`
 }
 
-// MaxPrior bounds Scoring.Prior.
-const MaxPrior = 0.5
+// MaxPrior bounds Scoring.Prior, MaxPriorFew Scoring.PriorFew.
+const (
+	MaxPrior    = 0.5
+	MaxPriorFew = 100
+)
 
 // DefaultScoring is the scoring a model gets when nothing was validated.
 func DefaultScoring() Scoring {
@@ -86,7 +95,7 @@ func (s Scoring) Validate() error {
 		name string
 		v    float64
 	}{{"purchase", s.Purchase}, {"view", s.View}, {"sensitive", s.Sensitive}, {"rated", s.Rated}, {"rating_power", s.RatingPower},
-		{"context", s.Context}, {"cart", s.Cart}, {"prior", s.Prior}, {"declared", s.Declared}, {"declared_alone", s.DeclaredAlone}} {
+		{"context", s.Context}, {"cart", s.Cart}, {"prior", s.Prior}, {"prior_few", s.PriorFew}, {"declared", s.Declared}, {"declared_alone", s.DeclaredAlone}} {
 		if math.IsNaN(f.v) || f.v < 0 || f.v > 1e6 {
 			return candor.Errorf(candor.EInvalid, "scoring %s = %g: must be a number from 0 to 1e6", f.name, f.v)
 		}
@@ -94,6 +103,8 @@ func (s Scoring) Validate() error {
 	switch {
 	case s.Prior > MaxPrior:
 		return candor.Errorf(candor.EInvalid, "scoring prior = %g: at most %g, so that popularity never outweighs a customer's own evidence", s.Prior, MaxPrior)
+	case s.PriorFew > MaxPriorFew:
+		return candor.Errorf(candor.EInvalid, "scoring prior_few = %g: at most %d", s.PriorFew, MaxPriorFew)
 	case s.PurchaseHalfLife < 0 || s.ViewHalfLife < 0:
 		return candor.Errorf(candor.EInvalid, "scoring half-lives must not be negative")
 	case s.MaxEvidence < 1 || s.MaxEvidence > 10000:
@@ -123,8 +134,8 @@ func Decay(age, halfLife time.Duration) float64 {
 
 // String describes s in one line, for logs and notes.
 func (s Scoring) String() string {
-	return fmt.Sprintf("purchase %g, view %g, rated %g·(r/5)^%g, half-lives %s/%s, prior %g, declared %g (alone %g), max evidence %d",
-		s.Purchase, s.View, s.Rated, s.RatingPower, halfLife(s.PurchaseHalfLife), halfLife(s.ViewHalfLife), s.Prior, s.Declared, s.DeclaredAlone, s.MaxEvidence)
+	return fmt.Sprintf("purchase %g, view %g, rated %g·(r/5)^%g, half-lives %s/%s, prior %g (+%g/n²), declared %g (alone %g), max evidence %d",
+		s.Purchase, s.View, s.Rated, s.RatingPower, halfLife(s.PurchaseHalfLife), halfLife(s.ViewHalfLife), s.Prior, s.PriorFew, s.Declared, s.DeclaredAlone, s.MaxEvidence)
 }
 
 func halfLife(d time.Duration) string {

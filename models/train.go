@@ -13,6 +13,9 @@ const (
 	DefaultKAnon  = 5     // distinct users behind any count or pair weight
 	DefaultTopN   = 20000 // EASE head size
 	DefaultLambda = 500   // EASE λ when none is given (evaluation.Fit chooses it by validation)
+	MaxDropout    = 0.9   // largest EASE dropout emphasis
+	MaxPopPower   = 1.0   // largest magnitude of the popularity power
+	MaxUserNorm   = 1.0   // largest EASE user normalisation
 )
 
 // TrainOptions configure Train. Zero values mean the documented defaults.
@@ -43,6 +46,22 @@ type TrainOptions struct {
 	// Lambda is EASE's L2 regularisation (default DefaultLambda;
 	// evaluation.Fit chooses it by validation).
 	Lambda float64
+	// Dropout is EASE's dropout emphasis p in [0, 0.9] (Steck 2020, EDLAE):
+	// the regulariser becomes λI + p/(1−p)·diag(XᵀX), which shrinks the
+	// weights of popular items' evidence more (default 0: plain EASE).
+	Dropout float64
+	// PopPower scales every weight towards item j by (users_j / the median
+	// item's users)^−PopPower: positive values lift rarer items, negative
+	// ones popular items (default 0). It is a constant per item, so scores
+	// stay exact sums of named parts.
+	PopPower float64
+	// FreeDiagonal fits EASE without its zero-diagonal constraint, in
+	// DLAE's closed form B = I − PΛ (default false: EASE's B = I − P·diag(P)⁻¹).
+	FreeDiagonal bool
+	// UserNorm weighs each customer's pairs in EASE's XᵀX by |u|^−UserNorm,
+	// |u| their number of items, so that the longest histories do not
+	// dominate the co-occurrences (default 0; at most MaxUserNorm).
+	UserNorm float64
 	// TopN is the number of most popular items EASE is fitted on (default
 	// 20,000); the tail falls back to item similarity. EASE needs 8·TopN²
 	// bytes and O(TopN³) time.
@@ -69,7 +88,7 @@ func (o TrainOptions) params() (Params, error) {
 		return Params{}, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn or popularity", o.Kind)
 	}
 	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, UseValues: o.UseValues, Similarity: o.Similarity,
-		Lambda: o.Lambda, TopN: o.TopN, Scoring: o.Scoring.WithDefaults()}
+		Lambda: o.Lambda, Dropout: o.Dropout, PopPower: o.PopPower, FreeDiagonal: o.FreeDiagonal, UserNorm: o.UserNorm, TopN: o.TopN, Scoring: o.Scoring.WithDefaults()}
 	p.K = orDefault(p.K, DefaultK)
 	p.KAnon = orDefault(p.KAnon, DefaultKAnon)
 	if p.Similarity == "" {
@@ -80,6 +99,15 @@ func (o TrainOptions) params() (Params, error) {
 	}
 	if p.Lambda < 0 || o.HalfLife < 0 {
 		return Params{}, candor.Errorf(candor.EInvalid, "lambda and half-life must not be negative")
+	}
+	if p.Dropout < 0 || p.Dropout > MaxDropout {
+		return Params{}, candor.Errorf(candor.EInvalid, "dropout must be between 0 and %g", MaxDropout)
+	}
+	if p.UserNorm < 0 || p.UserNorm > MaxUserNorm {
+		return Params{}, candor.Errorf(candor.EInvalid, "user normalisation must be between 0 and %g", MaxUserNorm)
+	}
+	if p.PopPower < -MaxPopPower || p.PopPower > MaxPopPower {
+		return Params{}, candor.Errorf(candor.EInvalid, "popularity power must be between %g and %g", -MaxPopPower, MaxPopPower)
 	}
 	p.TopN = orDefault(p.TopN, DefaultTopN)
 	p.MinSupport = orDefault(o.MinSupport, max(p.KAnon, 1))
@@ -93,7 +121,7 @@ func (o TrainOptions) params() (Params, error) {
 		p.Lambda = DefaultLambda
 	}
 	if o.Kind != KindEASE {
-		p.Lambda, p.TopN, p.MinSupport = 0, 0, 0
+		p.Lambda, p.Dropout, p.PopPower, p.FreeDiagonal, p.UserNorm, p.TopN, p.MinSupport = 0, 0, 0, false, 0, 0, 0
 	}
 	return p, nil
 }

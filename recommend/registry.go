@@ -21,6 +21,7 @@ type ModelInfo struct {
 	Version      string             `json:"version"`
 	Kind         string             `json:"kind"`
 	TrainedAt    time.Time          `json:"trained_at"`
+	DataReadAt   time.Time          `json:"data_read_at,omitzero"` // when its training data was read (models.Meta.DataReadAt)
 	Users        int                `json:"users"`
 	Items        int                `json:"items"`
 	Interactions int                `json:"interactions"`
@@ -51,6 +52,8 @@ type Registry struct {
 	store   ModelStore
 	catalog func() *catalog.Snapshot
 	live    atomic.Pointer[Trained]
+	maxAge  time.Duration // 0: models never retire
+	now     func() time.Time
 }
 
 // NewRegistry returns a registry over store with no live model. A model is
@@ -60,15 +63,47 @@ func NewRegistry(store ModelStore, cat func() *catalog.Snapshot) *Registry {
 	return &Registry{store: store, catalog: cat}
 }
 
-// Current returns the live model, or nil.
-func (r *Registry) Current() Model {
-	if t := r.live.Load(); t != nil {
-		return t
-	}
-	return nil
+// RetireAfter bounds how long a model's data may be used: once its data
+// is older than maxAge (DataOf), Current no longer returns it, whatever
+// the live pointer says, so an erased customer's data leaves what this
+// server scores with by maxAge after the erasure at the latest. Call it
+// before serving; 0 turns it off (the default).
+func (r *Registry) RetireAfter(maxAge time.Duration, now func() time.Time) {
+	r.maxAge, r.now = maxAge, now
 }
 
-// Ready reports whether a model is loaded.
+// MaxAge is the bound set by RetireAfter (0: none).
+func (r *Registry) MaxAge() time.Duration { return r.maxAge }
+
+// DataOf is when m's training data was read: Meta.DataReadAt, or for a
+// model that does not record it, its training time.
+func DataOf(m *models.Model) time.Time {
+	if !m.Meta.DataReadAt.IsZero() {
+		return m.Meta.DataReadAt
+	}
+	return m.Meta.TrainedAt
+}
+
+// Current returns the live model, or nil when there is none or it is
+// older than RetireAfter allows.
+func (r *Registry) Current() Model {
+	t := r.live.Load()
+	if t == nil || r.retired(t) {
+		return nil
+	}
+	return t
+}
+
+// Loaded returns the live model this server holds, retired or not (for
+// its age and metadata), or nil.
+func (r *Registry) Loaded() *Trained { return r.live.Load() }
+
+func (r *Registry) retired(t *Trained) bool {
+	return r.maxAge > 0 && r.now().Sub(DataOf(t.M)) >= r.maxAge
+}
+
+// Ready reports whether a model is loaded. A retired one still counts:
+// the server answers everything but recommendations, and says why.
 func (r *Registry) Ready(context.Context) error {
 	if r.live.Load() == nil {
 		return candor.Errorf(candor.EUnavailable, "no model loaded yet")
@@ -89,7 +124,7 @@ func (r *Registry) Publish(ctx context.Context, m *models.Model, activate bool) 
 		return "", err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	info := ModelInfo{Kind: string(m.Kind), TrainedAt: m.Meta.TrainedAt.UTC(), Users: m.Meta.Users, Items: m.Meta.Items,
+	info := ModelInfo{Kind: string(m.Kind), TrainedAt: m.Meta.TrainedAt.UTC(), DataReadAt: m.Meta.DataReadAt.UTC(), Users: m.Meta.Users, Items: m.Meta.Items,
 		Interactions: m.Meta.Interactions, TrainSeconds: m.Meta.TrainSeconds, Metrics: m.Meta.Metrics, Bytes: buf.Len(), SHA256: hex.EncodeToString(sum[:])}
 	info.Version = fmt.Sprintf("%s-%s-%s", m.Kind, info.TrainedAt.Format("20060102T150405"), info.SHA256[:8])
 	if err := r.store.PutModel(ctx, info, buf.Bytes()); err != nil {
@@ -124,7 +159,8 @@ func (r *Registry) Reload(ctx context.Context) error {
 }
 
 // Activate makes a stored version live everywhere (roll back or forward),
-// unless its items do not match the live catalog (EConflict).
+// unless its items do not match the live catalog or its data is older than
+// RetireAfter allows (EConflict).
 func (r *Registry) Activate(ctx context.Context, version string) error {
 	b, err := r.store.Model(ctx, version)
 	if err != nil {
@@ -136,6 +172,10 @@ func (r *Registry) Activate(ctx context.Context, version string) error {
 	}
 	if err := r.fits(m); err != nil {
 		return err
+	}
+	if r.retired(&Trained{M: m}) {
+		return candor.Errorf(candor.EConflict, "Model %s was trained on data read at %s, more than the maximum model age (%s) ago; train a new one.",
+			version, DataOf(m).UTC().Format(time.RFC3339), r.maxAge)
 	}
 	if err := r.store.SetLiveModel(ctx, version); err != nil {
 		return err

@@ -111,3 +111,39 @@ func TestRegistryRefusesModelOfOtherIDs(t *testing.T) {
 		t.Errorf("publishing over an empty catalog: %v", err)
 	}
 }
+
+// TestRegistryRetiresOldModels: a model whose data is older than the
+// maximum age is no longer served (whatever the live pointer says) and
+// cannot be made live again; its data read time is listed.
+func TestRegistryRetiresOldModels(t *testing.T) {
+	items := make([]catalog.Item, 10)
+	for i := range items {
+		items[i] = catalog.Item{ID: fmt.Sprintf("m%d", i), Title: "t", Category: []string{"c"}, Available: true}
+	}
+	cat := catalog.NewSnapshot(items, nil)
+	st := &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
+	reg := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	read := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	now := read.Add(time.Hour)
+	reg.RetireAfter(24*time.Hour, func() time.Time { return now })
+	ctx := context.Background()
+	m := trainedOn(t, "m")
+	m.Meta.DataReadAt = read
+	v, err := reg.Publish(ctx, m, true)
+	if err != nil || reg.Current() == nil {
+		t.Fatalf("a fresh model: %v, current %v", err, reg.Current())
+	}
+	if infos, _ := reg.List(ctx); len(infos) != 1 || !infos[0].DataReadAt.Equal(read) {
+		t.Errorf("List = %+v, want data read at %v", infos, read)
+	}
+	now = read.Add(24 * time.Hour)
+	if cur := reg.Current(); cur != nil {
+		t.Errorf("a model whose data is 24 h old still serves with a 24 h maximum age: %s", cur.Version())
+	}
+	if reg.Loaded() == nil || reg.Ready(ctx) != nil {
+		t.Error("a retired model is no longer held or the server not ready")
+	}
+	if err := reg.Activate(ctx, v); candor.ErrorCode(err) != candor.EConflict || !strings.Contains(candor.ErrorMessage(err), "maximum model age") {
+		t.Errorf("activating it again: %v, want a conflict", err)
+	}
+}

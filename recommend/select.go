@@ -10,9 +10,11 @@ import (
 
 // nonPersonal computes the parts of a score that use no history: the
 // declared preferences and popularity. With evidence they are scaled to it
-// (Scoring.Prior and Declared are shares of the best evidence score, so
-// popularity never outweighs the customer's best evidence); without, the
-// list is popularity plus Scoring.DeclaredAlone per declared category.
+// (Scoring.Prior and Declared are shares of the best evidence score, and
+// PriorFew/n² more for popularity when the evidence is n items, so
+// popularity outweighs the customer's best evidence only while the
+// evidence is a few items); without, the list is popularity plus
+// Scoring.DeclaredAlone per declared category.
 type nonPersonal struct {
 	m        Model
 	idx      *popular
@@ -24,12 +26,13 @@ type nonPersonal struct {
 }
 
 // newNonPersonal returns the parts for a customer whose best evidence
-// score is best (0 without evidence).
-func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, best float64) *nonPersonal {
+// score is best (0 without evidence), from n evidence items.
+func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, best float64, n int) *nonPersonal {
 	sc := m.Scoring()
 	np := &nonPersonal{m: m, idx: idx, prior: 1, declared: sc.DeclaredAlone, category: strings.ToLower(req.Category)}
 	if best > 0 {
-		np.prior, np.declared = sc.Prior*best, sc.Declared*best
+		nf := float64(max(n, 1))
+		np.prior, np.declared = (sc.Prior+sc.PriorFew/(nf*nf))*best, sc.Declared*best
 	}
 	if st != nil && st.Declared != nil && st.Grant().Has(consent.Declared) {
 		for _, c := range st.Declared.Categories {

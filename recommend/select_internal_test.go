@@ -3,6 +3,7 @@ package recommend
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -36,6 +37,7 @@ func TestSelectionIsExact(t *testing.T) {
 		sc := models.DefaultScoring()
 		sc.Prior, sc.Declared = []float64{0, 0.01, 0.3}[rng.IntN(3)], []float64{0, 0.05, 2}[rng.IntN(3)]
 		sc.DeclaredAlone = []float64{0, 0.3, 5}[rng.IntN(3)]
+		sc.PriorFew = []float64{0, 1, 100}[rng.IntN(3)]
 		m := scored{base, sc}
 		st := randomState(rng, now, cats)
 		req := Request{CustomerID: "c", N: 1 + rng.IntN(40), Now: now}
@@ -55,7 +57,16 @@ func TestSelectionIsExact(t *testing.T) {
 			got[i] = it.ItemID
 		}
 		if want := bruteForce(svc, m, cat, st, &req); !slices.Equal(got, want) {
-			t.Fatalf("round %d (n=%d, prior %g, declared %g):\n got  %v\n want %v", round, req.N, sc.Prior, sc.Declared, got, want)
+			t.Fatalf("round %d (n=%d, prior %g +%g/n², declared %g):\n got  %v\n want %v", round, req.N, sc.Prior, sc.PriorFew, sc.Declared, got, want)
+		}
+		for _, it := range resp.Items {
+			sum := 0.0
+			for _, r := range it.Reasons {
+				sum += r.Contribution
+			}
+			if math.Abs(sum-it.Score) > 1e-9*max(1, math.Abs(it.Score)) {
+				t.Fatalf("round %d: %s scores %v, its reasons sum to %v", round, it.ItemID, it.Score, sum)
+			}
 		}
 	}
 }
@@ -87,10 +98,11 @@ func randomState(rng *rand.Rand, now time.Time, cats []string) *features.State {
 func bruteForce(s *Service, m Model, cat *catalog.Snapshot, st *features.State, req *Request) []string {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
-	accumulate(m, gather(m, st, req), acc)
+	ev := gather(m, st, req)
+	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
-	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
+	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f), len(ev))
 	var all []pick
 	for j := int32(0); int(j) < m.NumItems(); j++ {
 		if why, _ := f.drop(j, m.ItemID(j)); why == "" {

@@ -227,7 +227,7 @@ func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
-	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f))
+	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f), len(ev))
 	before := len(*warnings)
 	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
 		tr.reset()

@@ -16,11 +16,24 @@ func (s *Store) PutItems(ctx context.Context, items []catalog.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
+	if err := s.StoreItems(ctx, items); err != nil {
+		return err
+	}
+	return s.AnnounceCatalog(ctx)
+}
+
+// StoreItems upserts items as PutItems does without announcing them: an
+// import writes many batches and announces once (every server reloads the
+// whole catalog on a notice).
+func (s *Store) StoreItems(ctx context.Context, items []catalog.Item) error {
+	if len(items) == 0 {
+		return nil
+	}
 	args := make([]any, 0, 2*len(items))
 	for i := range items {
 		b, err := json.Marshal(&items[i])
 		if err != nil {
-			return candor.Wrap("redisstore.PutItems", err)
+			return candor.Wrap("redisstore.StoreItems", err)
 		}
 		args = append(args, items[i].ID, b)
 	}
@@ -28,11 +41,11 @@ func (s *Store) PutItems(ctx context.Context, items []catalog.Item) error {
 		p.HSet(ctx, s.keys.catalog(), args...)
 		return nil
 	})
-	if err != nil {
-		return translate("redisstore.PutItems", err)
-	}
-	return s.Publish(ctx, TopicCatalog)
+	return translate("redisstore.StoreItems", err)
 }
+
+// AnnounceCatalog tells every server that the catalog changed.
+func (s *Store) AnnounceCatalog(ctx context.Context) error { return s.Publish(ctx, TopicCatalog) }
 
 // GetItem returns one catalog item or not_found.
 func (s *Store) GetItem(ctx context.Context, id string) (catalog.Item, error) {

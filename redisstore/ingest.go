@@ -21,9 +21,9 @@ const contactsTTL = 90 * 24 * 3600
 // customer one Lua script checks the stored consent and writes only events
 // whose feature set (or, for a contact, channel) is granted at this
 // moment; the rest leave no trace. All customers' scripts go in one
-// pipeline. It returns, per event in input order, "" when stored (now or,
-// for a repeated event ID or contact, before) or the consent reason it
-// was dropped for.
+// pipeline. It returns, per event in input order, "" when stored,
+// features.StoredBefore when stored before (a repeated event ID, or a
+// contact already recorded) or the consent reason it was dropped for.
 //
 // The scripts are not idempotent, so they are never retried blindly (the
 // client has no retries, see Client): Ingest answers within the write
@@ -80,10 +80,7 @@ func (s *Store) ingest(ctx context.Context, evs []features.Routed, req consent.R
 			return nil, false, candor.Wrap("redisstore.Ingest", candor.Errorf(candor.EInternal, "ingest script answered %d of %d events: %v", len(res), len(groups[id]), err))
 		}
 		for j, ei := range groups[id] {
-			out[ei], fresh[ei] = res[j], res[j] == ""
-			if res[j] == "=" {
-				out[ei] = ""
-			}
+			out[ei], fresh[ei] = res[j], res[j] == "" // ingest.lua answers '=', features.StoredBefore, for a repeat
 		}
 	}
 	s.countResponses(ctx, evs, fresh)

@@ -68,6 +68,12 @@ func (k keys) rateLimitKey() string { return k.ns + ":rl:key" }
 func (k keys) erasures() string    { return k.ns + ":erasures" }
 func (k keys) erasureSalt() string { return k.ns + ":erasures:salt" }
 
+// Scheduled training: a lock (STRING: the holder's token, with a lease)
+// and when the last scheduled training began (STRING: Unix ms); each is
+// touched alone.
+func (k keys) lock(name string) string { return k.ns + ":lock:" + name }
+func (k keys) lastTraining() string    { return k.ns + ":train:last" }
+
 // customerKeys lists every key one customer can have, by kind. Erasure
 // deletes exactly these; a test checks by SCAN that nothing else exists.
 func (k keys) customerKeys(id string) map[string][]string {

@@ -6,6 +6,7 @@ package rights
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -40,11 +41,12 @@ const (
 
 // Service carries out customers' rights.
 type Service struct {
-	store      Store
-	consent    *consent.Service
-	now        func() time.Time
-	afterErase func(id string, at time.Time)
-	decisions  Decisions
+	store       Store
+	consent     *consent.Service
+	now         func() time.Time
+	afterErase  func(id string, at time.Time)
+	modelMaxAge time.Duration
+	decisions   Decisions
 }
 
 // NewService returns the rights service.
@@ -61,6 +63,11 @@ func (s *Service) AfterErase(fn func(id string, at time.Time)) { s.afterErase = 
 // UseDecisions sets where the export reads the customer's decisions; without
 // it the export holds the store's (none).
 func (s *Service) UseDecisions(d Decisions) { s.decisions = d }
+
+// ModelsWithin states the bound the server keeps on models: no model
+// whose data was read longer than maxAge ago is served or kept, so an
+// erasure's receipt can say by when the data leaves every model.
+func (s *Service) ModelsWithin(maxAge time.Duration) { s.modelMaxAge = maxAge }
 
 // Document is the export: everything Candor holds about one customer.
 type Document struct {
@@ -102,12 +109,14 @@ func (s *Service) Export(ctx context.Context, id string) (*Document, error) {
 	return doc, nil
 }
 
-// Receipt proves an erasure.
+// Receipt proves an erasure. ModelsBy, when the server bounds the age of
+// its models, is when the customer's data has left every model.
 type Receipt struct {
 	CustomerID string         `json:"customer_id"`
 	ErasedAt   time.Time      `json:"erased_at"`
 	Deleted    map[string]int `json:"deleted_keys"`
 	Models     string         `json:"models"`
+	ModelsBy   *time.Time     `json:"models_by,omitempty"`
 }
 
 // Erase deletes everything the customer has in the store.
@@ -123,8 +132,14 @@ func (s *Service) Erase(ctx context.Context, id string) (Receipt, error) {
 	if s.afterErase != nil {
 		s.afterErase(id, now)
 	}
-	return Receipt{CustomerID: id, ErasedAt: now, Deleted: counts,
-		Models: "Models are trained only from the store, so this customer's data leaves the recommendation model at its next training."}, nil
+	r := Receipt{CustomerID: id, ErasedAt: now, Deleted: counts,
+		Models: "Models are trained only from the store, so this customer's data leaves the recommendation model at its next training."}
+	if s.modelMaxAge > 0 {
+		by := now.Add(s.modelMaxAge).Add(time.Second - 1).Truncate(time.Second) // rounded up: a bound
+		r.ModelsBy = &by
+		r.Models = "Your data leaves every model by " + by.Format(time.RFC3339) + ": models are trained only from the store, which no longer holds it, and no model whose data is older than " + days(s.modelMaxAge) + " is used or kept."
+	}
+	return r, nil
 }
 
 // Feedback records feedback; it takes effect on the next request.
@@ -144,4 +159,22 @@ func (s *Service) limit(ctx context.Context, id, action string) error {
 		return candor.Errorf(candor.ERateLimited, "At most %d %s requests per hour; try again later.", RateLimit, action)
 	}
 	return nil
+}
+
+// days is a duration for people: "7 days", "36 hours", "90 minutes".
+func days(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	}
+	return plural(int(d.Round(time.Minute)/time.Minute), "minute")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }

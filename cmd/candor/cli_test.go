@@ -34,7 +34,9 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"--addr", "127.0.0.1:0", "bogus"}, `Unknown command "bogus"`},
 		{[]string{"serve", "now"}, `'candor serve' takes no arguments, got "now"`},
 		{[]string{"help", "trian"}, `(did you mean "train"?)`},
-		{[]string{"import", "csv", "DIR"}, `Unknown import format "csv"; the supported formats are: movielens (load a MovieLens directory (ratings.csv/movies.csv or u.data/u.item)`},
+		{[]string{"import", "csv", "DIR"}, `Unknown import kind "csv"; the kinds are: items (load catalog items`},
+		{[]string{"import", "event", "x.csv"}, `Unknown import kind "event" (did you mean "events"?)`},
+		{[]string{"import", "events", "a", "b"}, `'candor import events' takes one file, or - for standard input`},
 		{[]string{"keys", "crate"}, `Unknown command "crate" of candor keys (did you mean "create"?); the commands are create, list and revoke`},
 		{[]string{"--read-timeout", "banana"}, `--read-timeout / CANDOR_READ_TIMEOUT "banana" is not a duration such as 500ms, 5s, 1m or 720h.`},
 		{[]string{"--policy-version", "x"}, `--policy-version / CANDOR_POLICY_VERSION "x" is not a whole number.`},
@@ -43,6 +45,9 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"eval", "--data", "x", "-k", "ten"}, `--k "ten" is not a whole number.`},
 		{[]string{"--namespace", "a b"}, `--namespace / CANDOR_NAMESPACE "a b" must be 1-64 characters`},
 		{[]string{"--decision-cap", "0"}, `--decision-cap / CANDOR_DECISION_CAP and --decision-cap-anonymous / CANDOR_DECISION_CAP_ANONYMOUS must be positive integers`},
+		{[]string{"--train-every", "10s"}, `--train-every / CANDOR_TRAIN_EVERY must be at least 1m (or 0, off)`},
+		{[]string{"--train-every", "1h", "--max-model-age", "90m"}, `--max-model-age / CANDOR_MAX_MODEL_AGE (1h30m0s) must be at least twice --train-every / CANDOR_TRAIN_EVERY (1h0m0s)`},
+		{[]string{"train", "--every", "1h", "--data", "x"}, `--every trains from the store, not from --data`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := &syncBuffer{}

@@ -51,6 +51,8 @@ func globalFlags() []cli.Flag {
 		&cli.IntFlag{Name: "decision-cap-anonymous", Value: recommend.DefaultAnonymous, Usage: "most decision records kept for anonymous visitors, all together (the newest)", Category: catServer, Sources: cli.EnvVars("CANDOR_DECISION_CAP_ANONYMOUS")},
 		&cli.StringFlag{Name: "replenishable-categories", Usage: "comma-separated top-level categories whose bought items may be recommended again (consumables)", Category: catData, Sources: cli.EnvVars("CANDOR_REPLENISHABLE_CATEGORIES")},
 		&cli.StringFlag{Name: "ruleset", Value: "default", Usage: "name of the marketers' ruleset that recommendations apply", Category: catServer, Sources: cli.EnvVars("CANDOR_RULESET")},
+		&cli.DurationFlag{Name: "train-every", Usage: "retrain the live model's kind from the store this often, one replica at a time (at least 1m; off on a real Redis, 10m in the embedded demo)", Category: catServer, DefaultText: "off", Sources: cli.EnvVars("CANDOR_TRAIN_EVERY")},
+		&cli.DurationFlag{Name: "max-model-age", Usage: "stop serving a model whose data was read longer ago than this, and delete stored versions that old, so an erased customer's data leaves every model within it (at least twice --train-every)", Category: catData, DefaultText: "7 days (168h) with --train-every or train --every, else off", Sources: cli.EnvVars("CANDOR_MAX_MODEL_AGE")},
 		&cli.IntFlag{Name: "policy-version", Value: 1, Usage: "live privacy-policy version; grants under older versions need re-consent", Category: catData, Sources: cli.EnvVars("CANDOR_POLICY_VERSION")},
 	}
 }
@@ -81,6 +83,35 @@ type config struct {
 	DecisionCapAnon     int // anonymous visitors, all together
 	TokenPublicKey      string
 	Retention           features.Retention
+	TrainEvery          time.Duration // scheduled training; 0: off
+	TrainEverySet       bool          // --train-every or CANDOR_TRAIN_EVERY was given
+	MaxModelAge         time.Duration // 0: models never retire
+}
+
+// Scheduled training defaults.
+const (
+	defaultMaxModelAge = 7 * 24 * time.Hour
+	demoTrainEvery     = 10 * time.Minute
+)
+
+// scheduleTraining sets the training interval (0: none) and, unless it
+// was given, the maximum model age that goes with it, and checks them:
+// the maximum age must leave room for a failed training to be retried
+// before the live model retires.
+func (c *config) scheduleTraining(every time.Duration, flag string) error {
+	c.TrainEvery = every
+	if every > 0 && c.MaxModelAge == 0 {
+		c.MaxModelAge = defaultMaxModelAge
+	}
+	switch {
+	case every < 0 || every > 0 && every < time.Minute:
+		return usagef("%s must be at least 1m (or 0, off)", flag)
+	case c.MaxModelAge < 0 || c.MaxModelAge > 0 && c.MaxModelAge < time.Minute:
+		return usagef("--max-model-age / CANDOR_MAX_MODEL_AGE must be at least 1m (or 0, off)")
+	case every > 0 && c.MaxModelAge < 2*every:
+		return usagef("--max-model-age / CANDOR_MAX_MODEL_AGE (%s) must be at least twice %s (%s), so that a failed training is retried before the live model retires", c.MaxModelAge, flag, every)
+	}
+	return nil
 }
 
 // loadConfig reads and validates the global flags; an error names the
@@ -123,6 +154,10 @@ func loadConfig(cmd *cli.Command) (config, error) {
 	c.DecisionCap, c.DecisionCapAnon = int(cmd.Int("decision-cap")), int(cmd.Int("decision-cap-anonymous"))
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		return c, usagef("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
+	}
+	c.MaxModelAge, c.TrainEverySet = cmd.Duration("max-model-age"), cmd.IsSet("train-every")
+	if err := c.scheduleTraining(cmd.Duration("train-every"), "--train-every / CANDOR_TRAIN_EVERY"); err != nil {
+		return c, err
 	}
 	return c, validateDurations(c)
 }

@@ -37,6 +37,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "plot", Usage: "draw the privacy/utility curve (nDCG per consent level) to this file (.png, .svg)"},
 			&cli.StringFlag{Name: "lists", Usage: "write every customer's list to this file (customer<TAB>item,item,...)"},
 			&cli.BoolFlag{Name: "strict", Usage: "fail on the first malformed input line"},
+			&cli.BoolFlag{Name: "cold", Usage: "also measure every customer cold: from nothing (popularity), their 5 latest interactions, their declared preferences alone, or the item they view alone"},
 		}, tuningFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return runEval(ctx, cmd, cmd.Root().Writer, cmd.Root().ErrWriter)
@@ -93,7 +94,7 @@ func evalInput(ctx context.Context, cmd *cli.Command, stderr io.Writer) (*evalua
 	if err != nil {
 		return nil, err
 	}
-	return &evaluation.Eval{Corpus: c, Test: heldOut(test), Models: kinds, K: int(cmd.Int("k")), Lists: cmd.String("lists") != "", Options: o}, nil
+	return &evaluation.Eval{Corpus: c, Test: heldOut(test), Models: kinds, K: int(cmd.Int("k")), Lists: cmd.String("lists") != "", Cold: cmd.Bool("cold"), Options: o}, nil
 }
 
 // splitData returns the training and held-out ratings: --data and
@@ -153,6 +154,11 @@ func printResults(w io.Writer, results []evaluation.Result, asJSON bool) error {
 		for _, l := range evaluation.Levels {
 			if m, ok := r.ByLevel[l]; ok && len(r.ByLevel) > 1 {
 				fmt.Fprintf(w, "%-11s %-9s %6d %8.4f %8.4f %8.4f %8.4f\n", r.Model, l, m.Users, m.NDCG, m.Precision, m.Recall, m.MAP)
+			}
+		}
+		for _, sc := range evaluation.ColdScenarios {
+			if m, ok := r.Cold[sc]; ok {
+				fmt.Fprintf(w, "%-11s %-9s %6d %8.4f %8.4f %8.4f %8.4f\n", r.Model, "cold:"+sc, m.Users, m.NDCG, m.Precision, m.Recall, m.MAP)
 			}
 		}
 	}

@@ -34,6 +34,13 @@ func keysCommand() *cli.Command {
 
 // withStore opens the configured Redis for a one-shot command.
 func withStore(ctx context.Context, cmd *cli.Command, f func(context.Context, *redisstore.Store) error) error {
+	return withStoreTimeout(ctx, cmd, 0, f)
+}
+
+// withStoreTimeout is withStore with a Redis timeout of at least atLeast:
+// a batch job is on no one's request path, and a write the busy server
+// takes long for is better waited for than retried.
+func withStoreTimeout(ctx context.Context, cmd *cli.Command, atLeast time.Duration, f func(context.Context, *redisstore.Store) error) error {
 	cfg, err := loadConfig(cmd)
 	if err != nil {
 		return err
@@ -42,7 +49,7 @@ func withStore(ctx context.Context, cmd *cli.Command, f func(context.Context, *r
 		return fmt.Errorf("%s needs REDIS_URL (or REDIS_CLUSTER_ADDRS or REDIS_SENTINEL_MASTER): the embedded Redis lives only inside 'candor serve'", cmd.FullName())
 	}
 	opt := cfg.Redis
-	opt.ReadTimeout, opt.WriteTimeout = cfg.RedisTimeout, cfg.RedisTimeout
+	opt.ReadTimeout, opt.WriteTimeout = max(cfg.RedisTimeout, atLeast), max(cfg.RedisTimeout, atLeast)
 	st, err := redisstore.Open(opt, cfg.Namespace)
 	if err != nil {
 		return err

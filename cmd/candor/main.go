@@ -24,7 +24,12 @@ func main() {
 // run executes the command line args; tests call it directly. Mistakes on
 // the command line come back as a *usageError with one sentence.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWithInput(ctx, args, nil, stdout, stderr)
+}
+
+// runWithInput is run with stdin as standard input (nil: the process's).
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	app := rootCommand()
-	app.Writer, app.ErrWriter = stdout, stderr
+	app.Reader, app.Writer, app.ErrWriter = stdin, stdout, stderr
 	return cliError(app, app.Run(ctx, args))
 }

@@ -16,20 +16,23 @@ import (
 
 // storeCorpus reads what a model is trained on from the store: every
 // customer through the consent gate (only what each grants today; the
-// sensitive set never enters a shared model), and the live catalog.
-func storeCorpus(ctx context.Context, st *redisstore.Store, svc *services) (*evaluation.Corpus, error) {
+// sensitive set never enters a shared model), and the live catalog. It
+// returns when the reading began: whatever was erased or withdrawn before
+// that is not in the corpus (models.Meta.DataReadAt).
+func storeCorpus(ctx context.Context, st *redisstore.Store, svc *services) (*evaluation.Corpus, time.Time, error) {
 	if err := svc.catalog.Reload(ctx); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
+	readAt := time.Now().UTC()
 	var states []*features.State
 	err := st.ScanStates(ctx, svc.consent.Request(false), func(s *features.State) error {
 		states = append(states, s)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return evaluation.NewCorpus(states, svc.catalog.Load()), nil
+	return evaluation.NewCorpus(states, svc.catalog.Load()), readAt, nil
 }
 
 // measured measures a model fitted with o on a hold-out split first and
@@ -53,7 +56,7 @@ func measured(ctx context.Context, c *evaluation.Corpus, o evaluation.Options, w
 // trainAndPublish trains from the store, with parameters chosen by
 // validation, and makes the result live on every server.
 func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, kind models.Kind, log *zap.Logger) error {
-	c, err := storeCorpus(ctx, st, svc)
+	c, readAt, err := storeCorpus(ctx, st, svc)
 	if err != nil {
 		return err
 	}
@@ -62,11 +65,12 @@ func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, k
 	if err != nil {
 		return err
 	}
+	m.Meta.DataReadAt = readAt
 	v, err := svc.models.Publish(ctx, m, true)
 	if err != nil {
 		return err
 	}
-	log.Info("model live", zap.String("version", v), zap.Int("items", m.NumItems()), zap.Int("interactions", c.Interactions()),
+	log.Info("model live", zap.String("version", v), zap.Time("data_read_at", readAt), zap.Int("items", m.NumItems()), zap.Int("interactions", c.Interactions()),
 		zap.Float64("train_seconds", m.Meta.TrainSeconds), zap.String("scoring", m.Scoring().String()), zap.Any("metrics", m.Meta.Metrics))
 	return nil
 }

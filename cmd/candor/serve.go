@@ -150,6 +150,12 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	if be.embedded && cfg.TokenSecret == "" && cfg.TokenPublicKey == "" {
 		cfg.TokenSecret = randomSecret()
 	}
+	if be.embedded && !cfg.TrainEverySet {
+		if err := cfg.scheduleTraining(demoTrainEvery, "--train-every / CANDOR_TRAIN_EVERY"); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	svc, err := newServices(cfg, be.store)
 	if err != nil {
 		ln.Close()
@@ -174,6 +180,15 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	go svc.decisions.Run(ctx)
 	if !be.embedded {
 		go trainWhenConnected(ctx, be.store, svc, log)
+	}
+	if cfg.TrainEvery > 0 {
+		sch, err := newScheduler(be.store, svc, cfg, log, nil)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("scheduled training", zap.Duration("every", cfg.TrainEvery), zap.Duration("max_model_age", cfg.MaxModelAge))
+		go sch.Run(ctx, svc.training.report(log, cfg.MaxModelAge))
 	}
 	srv := newHTTPServer(cfg, newAPI(svc, be.store, keyring, log, shop), log)
 	return runHTTP(ctx, srv, ln, cfg.ShutdownTimeout, log)
@@ -207,6 +222,7 @@ type services struct {
 	consent     *consent.Service
 	catalog     *catalog.Live
 	features    *features.Service
+	training    *trainingMetrics
 }
 
 func newServices(cfg config, st *redisstore.Store) (*services, error) {
@@ -220,6 +236,11 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	svc := &services{models: recommend.NewRegistry(st, live.Load), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
 		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	fs.UseActions(func() features.ActionCatalog { return svc.actionsLive.Load() })
+	if cfg.MaxModelAge > 0 {
+		svc.models.RetireAfter(cfg.MaxModelAge, time.Now)
+		svc.rights.ModelsWithin(cfg.MaxModelAge)
+	}
+	svc.training = newTrainingMetrics(svc.models)
 	svc.retention = cfg.decisionRetention()
 	svc.decisions = recommend.NewWriter(st, svc.retention, 10000)
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
@@ -306,6 +327,7 @@ func newAPI(svc *services, st *redisstore.Store, kr *auth.Keyring, log *zap.Logg
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.Instrument(reg)
+	reg.MustRegister(svc.training)
 	return httpapi.New(httpapi.Deps{
 		Logger:      log,
 		Registry:    reg,

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v3"
+	"go.uber.org/zap"
 
 	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/movielens"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
+	"github.com/candorhq/candor/retrain"
 )
 
 func trainCommand() *cli.Command {
@@ -24,6 +27,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "write the artifact to this file instead of publishing it to Redis"},
 			&cli.BoolFlag{Name: "no-activate", Usage: "store the new version without making it live"},
 			&cli.BoolFlag{Name: "no-measure", Usage: "skip the hold-out measurement (nDCG@10 etc. shown by GET /v1/models), which fits the model once more"},
+			&cli.DurationFlag{Name: "every", Usage: "keep running and train from the store this often (at least 1m), one process at a time among workers and servers with --train-every; stops on SIGINT/SIGTERM"},
 		}, tuningFlags()...),
 		Action: trainAction,
 	}
@@ -42,7 +46,13 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 		if cmd.Bool("from-store") {
 			return fmt.Errorf("--from-store and --data %s: choose one source", dir)
 		}
+		if cmd.IsSet("every") {
+			return usagef("--every trains from the store, not from --data")
+		}
 		return trainFromDir(ctx, cmd, o, dir)
+	}
+	if cmd.IsSet("every") {
+		return trainEvery(ctx, cmd, o)
 	}
 	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 		cfg, _ := loadConfig(cmd)
@@ -50,16 +60,64 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 		if err != nil {
 			return err
 		}
-		c, err := storeCorpus(ctx, st, svc)
+		c, readAt, err := storeCorpus(ctx, st, svc)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.Root().ErrWriter, "training %s on %d interactions of %d customers (read through the consent gate)\n", o.Train.Kind, c.Interactions(), len(c.States))
-		return trainOut(ctx, cmd, c, o, svc.models)
+		return trainOut(ctx, cmd, c, readAt, o, svc.models)
+	})
+}
+
+// trainEvery is `candor train --every`: a worker that trains from the
+// store on schedule, with the flags given, sharing the schedule and the
+// lock with servers run with --train-every.
+func trainEvery(ctx context.Context, cmd *cli.Command, o evaluation.Options) error {
+	if cmd.String("out") != "" {
+		return usagef("--every publishes to the store; it cannot write --out")
+	}
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	if err := cfg.scheduleTraining(cmd.Duration("every"), "--every"); err != nil {
+		return err
+	}
+	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
+		svc, err := newServices(cfg, st)
+		if err != nil {
+			return err
+		}
+		log, stop, err := newLogger(cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		train := func(ctx context.Context) error {
+			c, readAt, err := storeCorpus(ctx, st, svc)
+			if err != nil {
+				return err
+			}
+			if err := trainOut(ctx, cmd, c, readAt, o, svc.models); err != nil {
+				return err
+			}
+			pruneModels(ctx, st, cfg.MaxModelAge, log)
+			return nil
+		}
+		sch, err := retrain.New(st, train, retrain.Config{Every: cfg.TrainEvery})
+		if err != nil {
+			return err
+		}
+		report := svc.training.report(log, cfg.MaxModelAge)
+		log.Info("training on schedule", zap.Duration("every", cfg.TrainEvery), zap.String("model", string(o.Train.Kind)), zap.Duration("max_model_age", cfg.MaxModelAge))
+		report(sch.Tick(ctx))
+		sch.Run(ctx, report)
+		return nil
 	})
 }
 
 func trainFromDir(ctx context.Context, cmd *cli.Command, o evaluation.Options, dir string) error {
+	readAt := time.Now().UTC()
 	ds, err := movielens.LoadDir(ctx, dir, movielens.LoadOptions{})
 	if err != nil {
 		return err
@@ -72,7 +130,7 @@ func trainFromDir(ctx context.Context, cmd *cli.Command, o evaluation.Options, d
 		return err
 	}
 	if cmd.String("out") != "" {
-		return trainOut(ctx, cmd, c, o, nil)
+		return trainOut(ctx, cmd, c, readAt, o, nil)
 	}
 	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 		cfg, _ := loadConfig(cmd)
@@ -83,14 +141,14 @@ func trainFromDir(ctx context.Context, cmd *cli.Command, o evaluation.Options, d
 		if err := svc.catalog.Reload(ctx); err != nil {
 			return err
 		}
-		return trainOut(ctx, cmd, c, o, svc.models)
+		return trainOut(ctx, cmd, c, readAt, o, svc.models)
 	})
 }
 
 // trainOut measures the model on a hold-out split, trains it on all the
-// data with a progress bar, and writes the artifact to --out or publishes
-// it through reg.
-func trainOut(ctx context.Context, cmd *cli.Command, c *evaluation.Corpus, o evaluation.Options, reg *recommend.Registry) error {
+// data (read at readAt) with a progress bar, and writes the artifact to
+// --out or publishes it through reg.
+func trainOut(ctx context.Context, cmd *cli.Command, c *evaluation.Corpus, readAt time.Time, o evaluation.Options, reg *recommend.Registry) error {
 	errw := cmd.Root().ErrWriter
 	p := newProgress(errw)
 	o.Progress = p.Report
@@ -102,6 +160,7 @@ func trainOut(ctx context.Context, cmd *cli.Command, c *evaluation.Corpus, o eva
 	if err != nil {
 		return err
 	}
+	m.Meta.DataReadAt = readAt
 	w := cmd.Root().Writer
 	if out := cmd.String("out"); out != "" {
 		f, err := os.Create(out)

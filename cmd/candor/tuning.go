@@ -21,6 +21,9 @@ func tuningFlags() []cli.Flag {
 		&cli.IntFlag{Name: "min-support", Usage: "fewest customers of an item EASE is fitted on (0: the k-anonymity threshold)"},
 		&cli.BoolFlag{Name: "no-tuning", Usage: "take the defaults for λ and every scoring parameter not given, instead of validating"},
 	}
+	for _, p := range evaluation.RegParams {
+		flags = append(flags, &cli.FloatFlag{Name: p.Name, Usage: p.Usage + " (unset: chosen by validation)"})
+	}
 	for _, p := range evaluation.Params {
 		flags = append(flags, &cli.FloatFlag{Name: p.Name, Usage: p.Usage + " (unset: chosen by validation)"})
 	}
@@ -34,6 +37,11 @@ func fitOptions(cmd *cli.Command, kind models.Kind) (evaluation.Options, error) 
 		Lambda: cmd.Float("lambda"), MinSupport: int(cmd.Int("min-support"))}, NoTuning: cmd.Bool("no-tuning"), Fixed: map[string]float64{}}
 	if o.Train.Lambda < 0 {
 		return o, fmt.Errorf("--lambda %g: must not be negative", o.Train.Lambda)
+	}
+	for _, p := range evaluation.RegParams {
+		if cmd.IsSet(p.Name) {
+			o.Fixed[p.Name] = cmd.Float(p.Name)
+		}
 	}
 	for _, p := range evaluation.Params {
 		if cmd.IsSet(p.Name) {

@@ -228,7 +228,7 @@ func unknownCommand(parent *cli.Command, name string) error {
 		where = " of " + parent.FullName()
 	}
 	if parent.Name == "import" {
-		return usagef("unknown import format %q%s; the supported formats are: %s", name, didYouMean(name, names), strings.Join(described, "; "))
+		return usagef("unknown import kind %q%s; the kinds are: %s", name, didYouMean(name, names), strings.Join(described, "; "))
 	}
 	return usagef("unknown command %q%s%s; the commands are %s (see '%s --help')", name, where, didYouMean(name, names), joinAnd(names), parent.FullName())
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("EmptyCustomer", func(t *testing.T) { testEmpty(t, newStore(t)) })
 	t.Run("PutGetHistory", func(t *testing.T) { testPutGetHistory(t, newStore(t)) })
 	t.Run("IdempotentPut", func(t *testing.T) { testIdempotent(t, newStore(t)) })
+	t.Run("HistoryKeepsItsTime", func(t *testing.T) { testHistory(t, newStore(t)) })
 	t.Run("StaleETagConflicts", func(t *testing.T) { testStaleETag(t, newStore(t)) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("RandomChangesFoldToState", func(t *testing.T) { testProperty(t, newStore(t)) })
@@ -88,6 +89,42 @@ func testIdempotent(t *testing.T, st consent.Store) {
 	log, _ := st.Log(context.Background(), "c2")
 	if len(log) != len(first.Changed) {
 		t.Errorf("log has %d entries, want %d", len(log), len(first.Changed))
+	}
+}
+
+// testHistory: changes with their original times (an imported history)
+// are logged with those times, the chain verifies, applying the same
+// history again logs nothing, and a time in the future is refused.
+func testHistory(t *testing.T, st consent.Store) {
+	svc := service(st)
+	ctx := context.Background()
+	t1, t2 := t0.Add(-48*time.Hour), t0.Add(-24*time.Hour)
+	history := []consent.Change{
+		{Preset: consent.PresetFull, Source: consent.SourceCMP, Time: t1},
+		{Scopes: map[consent.Scope]consent.State{consent.Browsing: consent.Denied}, Source: consent.SourceCMP, Time: t2, PolicyVersion: 1},
+	}
+	for _, ch := range history {
+		mustPut(t, svc, "h1", ch)
+	}
+	h, err := svc.History(ctx, "h1")
+	if err != nil || !h.ChainValid || len(h.Entries) == 0 {
+		t.Fatalf("History = %+v, %v", h, err)
+	}
+	last := h.Entries[len(h.Entries)-1].Record
+	if !h.Entries[0].Record.Time.Equal(t1) || last.Scope != consent.Browsing || !last.Time.Equal(t2) || last.Source != consent.SourceCMP {
+		t.Errorf("logged %+v ... %+v, want the original times and source", h.Entries[0].Record, last)
+	}
+	for _, ch := range history {
+		if v := mustPut(t, svc, "h1", ch); len(v.Changed) != 0 {
+			t.Errorf("history applied again changed %d records", len(v.Changed))
+		}
+	}
+	if again, _ := st.Log(ctx, "h1"); len(again) != len(h.Entries) {
+		t.Errorf("log grew from %d to %d entries on the second import", len(h.Entries), len(again))
+	}
+	_, err = svc.Put(ctx, "h2", consent.Change{Preset: consent.PresetFull, Time: t0.Add(time.Minute)}, "", false)
+	if candor.ErrorCode(err) != candor.EInvalid {
+		t.Errorf("a change in the future: %v, want invalid", err)
 	}
 }
 

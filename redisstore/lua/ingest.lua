@@ -39,9 +39,7 @@ end
 -- seen reports whether event id is already in ID index key; else adds it.
 local function seen(key, id)
   if id == '' then return false end
-  if redis.call('ZSCORE', key, id) then return true end
-  redis.call('ZADD', key, NOW, id)
-  return false
+  return redis.call('ZADD', key, 'NX', NOW, id) == 0
 end
 
 -- add folds one interaction into set key.

@@ -436,7 +436,8 @@
     return el('div', { class: 'version' + (m.live ? ' live' : ''), 'data-model': m.version },
       el('h3', {}, (m.kind || 'model') + ' model ', m.live ? el('span', { class: 'live-badge', text: 'Live' }) : null),
       el('p', { text: 'Trained ' + candor.when(m.trained_at) + ' on ' + m.interactions.toLocaleString() + ' interactions of ' +
-        m.users.toLocaleString() + ' customers with ' + m.items.toLocaleString() + ' items.' }),
+        m.users.toLocaleString() + ' customers with ' + m.items.toLocaleString() + ' items' +
+        (m.data_read_at ? ', as the store held them ' + candor.when(m.data_read_at) : '') + '.' }),
       ...metricLines(m.metrics),
       el('p', { class: 'muted', text: 'Version ' + m.version }));
   }

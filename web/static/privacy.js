@@ -82,10 +82,11 @@
 
   async function erase() {
     try {
-      await candor.api('DELETE', '/v1/me', token);
+      const receipt = await candor.api('DELETE', '/v1/me', token);
       sessionStorage.removeItem('candor.token');
       $('centre').hidden = true;
-      candor.say($('status'), 'Erased. Everything we held about you is deleted; we keep only a receipt that it was done.');
+      const models = receipt && receipt.models_by ? ' It leaves every recommendation model by ' + candor.when(receipt.models_by) + '.' : '';
+      candor.say($('status'), 'Erased. Everything we held about you is deleted; we keep only a receipt that it was done.' + models);
     } catch (e) {
       candor.say($('data-status'), 'Erasure failed: ' + e.message, false);
     }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/candorhq/candor/models"
+	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/redisstore"
+	"github.com/candorhq/candor/retrain"
+)
+
+// trainingMetrics count scheduled trainings and expose the live model's
+// age.
+type trainingMetrics struct {
+	runs *prometheus.CounterVec
+	reg  *recommend.Registry
+	now  func() time.Time
+}
+
+func newTrainingMetrics(reg *recommend.Registry) *trainingMetrics {
+	return &trainingMetrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "candor_model_trainings_total",
+			Help: "Scheduled trainings by result: trained (published), failed (the live model stays).",
+		}, []string{"result"}),
+		reg: reg, now: time.Now,
+	}
+}
+
+var modelAgeDesc = prometheus.NewDesc("candor_model_age_seconds",
+	"Age of the data of the model this server holds: now minus when its training data was read from the store.", nil, nil)
+
+// Describe and Collect make the metrics one prometheus.Collector; the age
+// is left out while no model is loaded.
+func (m *trainingMetrics) Describe(ch chan<- *prometheus.Desc) {
+	m.runs.Describe(ch)
+	ch <- modelAgeDesc
+}
+
+func (m *trainingMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.runs.Collect(ch)
+	if t := m.reg.Loaded(); t != nil {
+		ch <- prometheus.MustNewConstMetric(modelAgeDesc, prometheus.GaugeValue, m.now().Sub(recommend.DataOf(t.M)).Seconds())
+	}
+}
+
+// report counts and logs what one scheduled check did.
+func (m *trainingMetrics) report(log *zap.Logger, maxAge time.Duration) func(retrain.Outcome, error) {
+	return func(o retrain.Outcome, err error) {
+		switch o {
+		case retrain.Trained:
+			m.runs.WithLabelValues(string(o)).Inc()
+		case retrain.Failed:
+			m.runs.WithLabelValues(string(o)).Inc()
+			fields := []zap.Field{zap.Error(err)}
+			if t := m.reg.Loaded(); t != nil {
+				fields = append(fields, zap.String("live_model", t.Ver), zap.Time("data_read_at", recommend.DataOf(t.M)))
+				if maxAge > 0 {
+					fields = append(fields, zap.Time("retires_at", recommend.DataOf(t.M).Add(maxAge)))
+				}
+			}
+			log.Error("scheduled training failed; the live model stays", fields...)
+		}
+	}
+}
+
+// newScheduler trains the live model's kind (item-kNN when there is none)
+// with the training path every server runs for its first model, every
+// cfg.TrainEvery, on one replica at a time.
+// now is the scheduler's clock (nil: time.Now).
+func newScheduler(st *redisstore.Store, svc *services, cfg config, log *zap.Logger, now func() time.Time) (*retrain.Scheduler, error) {
+	train := func(ctx context.Context) error {
+		kind := models.KindItemKNN
+		if t := svc.models.Loaded(); t != nil {
+			kind = t.M.Kind
+		}
+		if err := trainAndPublish(ctx, st, svc, kind, log); err != nil {
+			return err
+		}
+		pruneModels(ctx, st, cfg.MaxModelAge, log)
+		return nil
+	}
+	fresh := func() time.Time {
+		if t := svc.models.Loaded(); t != nil {
+			return recommend.DataOf(t.M)
+		}
+		return time.Time{}
+	}
+	return retrain.New(st, train, retrain.Config{Every: cfg.TrainEvery, Fresh: fresh, Now: now})
+}
+
+// pruneModels deletes the stored versions whose data is older than maxAge
+// (never the live one), so that no stored model can be made live again
+// with an erased customer's data. It is best effort: a version it misses
+// is deleted by the next training, and Activate refuses it meanwhile.
+func pruneModels(ctx context.Context, st *redisstore.Store, maxAge time.Duration, log *zap.Logger) {
+	if maxAge <= 0 {
+		return
+	}
+	infos, err := st.ModelInfos(ctx)
+	if err != nil {
+		log.Warn("listing models to delete the old ones", zap.Error(err))
+		return
+	}
+	var old []string
+	for _, in := range infos {
+		read := in.DataReadAt
+		if read.IsZero() {
+			read = in.TrainedAt
+		}
+		if time.Since(read) >= maxAge {
+			old = append(old, in.Version)
+		}
+	}
+	n, err := st.DeleteModels(ctx, old...)
+	if err != nil {
+		log.Warn("deleting old models", zap.Error(err))
+	}
+	if n > 0 {
+		log.Info("deleted models older than --max-model-age", zap.Int("versions", n), zap.Duration("max_model_age", maxAge))
+	}
+}
