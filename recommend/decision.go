@@ -232,6 +232,9 @@ func decodeStored(rec DecisionRecord, cat *catalog.Snapshot) (resp *Response, do
 		doc, err := joinJSON(rec.ID, p.body, docs)
 		return nil, doc, err
 	}
+	if cat == nil {
+		cat = noCatalog
+	}
 	resp, err = decodeCompact(p, rec.CustomerID, cat)
 	if err != nil {
 		return nil, nil, errUnreadable(rec.ID, err)
@@ -251,6 +254,9 @@ func joinJSON(id string, body []byte, docs map[string][]byte) ([]byte, error) {
 	}
 	return doc, nil
 }
+
+// noCatalog names no item: every item shows its ID.
+var noCatalog = catalog.NewSnapshot(nil, nil)
 
 // errUnreadable is the error of a stored record that does not decode.
 func errUnreadable(id string, err error) error {

@@ -88,3 +88,19 @@ func TestHeldEvidenceRoundTrip(t *testing.T) {
 		t.Errorf("a reason naming an ID twice was accepted")
 	}
 }
+
+// Every personal feature set has its evidence section, so a new set
+// cannot put personal evidence in a record's body.
+func TestEveryFeatureSetHasAnEvidenceSection(t *testing.T) {
+	tags := map[byte]bool{}
+	for _, set := range consent.FeatureSets {
+		tag, ok := EvidenceTag(set)
+		if !ok || tags[tag] {
+			t.Errorf("%s: tag %#x, ok %v", set, tag, ok)
+		}
+		tags[tag] = true
+	}
+	if _, ok := EvidenceTag("context"); ok {
+		t.Errorf("context has an evidence section")
+	}
+}

@@ -45,10 +45,16 @@ func encodeBody(e *encoder, r *Response) (map[consent.Scope]*heldLists, error) {
 	if r.Short != nil {
 		encodeShort(e, r.Short)
 	}
-	e.count(len(r.Items))
+	return encodeItems(e, r.Items)
+}
+
+// encodeItems writes items and returns the evidence of their personal
+// reasons by feature set.
+func encodeItems(e *encoder, items []Item) (map[consent.Scope]*heldLists, error) {
+	e.count(len(items))
 	var held map[consent.Scope]*heldLists
-	for i := range r.Items {
-		it := &r.Items[i]
+	for i := range items {
+		it := &items[i]
 		e.str(it.ItemID)
 		e.count(len(it.Reasons))
 		for j := range it.Reasons {
