@@ -24,14 +24,6 @@ var _ recommend.DecisionStore = (*Store)(nil)
 
 var scriptDecisionAppend = plain("decision_append.lua")
 
-// Keys of decision records.
-func (k keys) decisions(id string) string { return k.customer(id) + ":decisions:v2" }
-func (k keys) anonDecisions() string      { return k.ns + ":decisions:anon:v2" }
-
-// Keys of decision records of the JSON format from before.
-func (k keys) legacyDecisions(id string) string { return k.customer(id) + ":decisions" }
-func (k keys) legacyAnonDecisions() string      { return k.ns + ":decisions:anon" }
-
 // legacyScan is the most JSON records one lookup reads from a legacy
 // stream (the old anonymous cap).
 const legacyScan = 10000

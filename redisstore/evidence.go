@@ -14,21 +14,6 @@ import (
 // they are read with their records, deleted by a withdrawal of their set
 // (see Append) and by erasure (customerKeys), and expire with the records.
 
-// evidence is the HASH of one feature set's evidence of a customer's
-// decisions: stream entry ID → evidence.
-func (k keys) evidence(id string, set consent.Scope) string {
-	return k.customer(id) + ":evidence:" + string(set)
-}
-
-// evidenceKeys lists the evidence hashes of every feature set.
-func (k keys) evidenceKeys(id string) []string {
-	out := make([]string, 0, len(consent.FeatureSets))
-	for _, set := range consent.FeatureSets {
-		out = append(out, k.evidence(id, set))
-	}
-	return out
-}
-
 // evidenceOf reads the evidence every feature set still holds for the
 // decision stored at stream entry sid.
 func (s *Store) evidenceOf(ctx context.Context, customerID, sid string) (map[string][]byte, error) {
