@@ -98,7 +98,7 @@ func BenchmarkRecommendHandlerDecisions(b *testing.B) {
 	w := newRecWorld(b, 10000, 300)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	writer := recommend.NewWriter(w.store, 0, 10000)
+	writer := recommend.NewWriter(w.store, recommend.Retention{}, 10000)
 	go writer.Run(ctx)
 	svc := recommend.NewService(recommend.Deps{Reader: w.store, Model: func() recommend.Model { return w.model }, Catalog: w.catalog.Load,
 		Request: w.consent.Request, Feedback: redisstore.ParseFeedback, Decisions: writer, Store: w.store}, recommend.Config{})

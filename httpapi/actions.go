@@ -32,6 +32,9 @@ type NextBest struct {
 	Catalog   func() *catalog.Snapshot
 	Request   func(gpc bool) consent.Request
 	Decisions recommend.DecisionStore
+	// Retention is what Decisions keeps (--decision-keep, --decision-cap);
+	// zero fields take the defaults.
+	Retention recommend.Retention
 	// Responses returns the observed impressions and clicks per action
 	// (actions.Responses.Load); nil means none observed.
 	Responses func() map[string]actions.Observed
@@ -112,8 +115,11 @@ func (nb *NextBest) record(ctx context.Context, id, head string, r nbaResponse, 
 		return
 	}
 	b, _ := json.Marshal(r)
-	rec := recommend.DecisionRecord{ID: r.DecisionID, CustomerID: id, Time: now, Body: b, Evidence: docs, ConsentHead: head}
-	_ = nb.Decisions.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, recommend.DefaultKeep)
+	rec, err := recommend.JSONRecord(r.DecisionID, id, head, now, b, docs)
+	if err != nil {
+		return
+	}
+	_ = nb.Decisions.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, nb.Retention)
 }
 
 func handleGetActions(nb *NextBest) echo.HandlerFunc {

@@ -289,7 +289,7 @@ func TestMetricsCountRulesSkippedForCost(t *testing.T) {
 func TestMetricsCountDecisionQueueAndDrops(t *testing.T) {
 	f := newFixture(t)
 	f.seedWorld(t)
-	w := recommend.NewWriter(f.store, 0, 1) // not running: the queue holds one record
+	w := recommend.NewWriter(f.store, recommend.Retention{}, 1) // not running: the queue holds one record
 	svc := recommend.NewService(recommend.Deps{Reader: f.store, Model: func() recommend.Model { return f.model },
 		Catalog: f.live.Load, Request: f.consent.Request, Decisions: w}, recommend.Config{})
 	d := f.deps

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -103,6 +104,15 @@ func TestDecisionAndWhyAreRecorded(t *testing.T) {
 	_ = json.Unmarshal(b, &w)
 	if w.ItemID != item || w.Summary == "" || len(w.Controls) < 2 || len(w.DataUsed) == 0 {
 		t.Errorf("why = %s", b)
+	}
+	// the decision read back is the answer as it was shown
+	resp, b = f.send(t, "GET", "/v1/decisions/"+r.DecisionID+"?customer_id=w1", "", nil)
+	var d recommend.Response
+	if err := json.Unmarshal(b, &d); resp.StatusCode != 200 || err != nil || !reflect.DeepEqual(d, r) {
+		t.Errorf("decision read back: %d %s, shown %+v", resp.StatusCode, b, r)
+	}
+	if w.Title != r.Items[0].Title || !reflect.DeepEqual(w.Reasons, r.Items[0].Reasons) || !reflect.DeepEqual(w.Controls, r.Items[0].Controls) || w.Score != r.Items[0].Score {
+		t.Errorf("why %+v differs from the item shown %+v", w, r.Items[0])
 	}
 	// the customer's own token may open it; another customer's may not
 	if code, _ := f.as(t, f.token(t, "w1", time.Minute), "GET", "/v1/me/decisions/"+r.DecisionID+"/items/"+item+"/why", ""); code != 200 {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -117,10 +118,26 @@ func (f *fixture) fullLife(t *testing.T, id string) {
 
 func TestExportHoldsEverything(t *testing.T) {
 	f := newFixture(t)
+	f.seedWorld(t)
 	f.fullLife(t, "ex")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	_, shown := f.send(t, "GET", "/v1/recommendations?customer_id=ex&n=3", "", nil)
+	cancel()
+	<-done // the decision record is written
 	code, b := f.as(t, f.token(t, "ex", time.Minute), "GET", "/v1/me/export", "")
 	if code != 200 {
 		t.Fatalf("%d %s", code, b)
+	}
+	var decisions struct {
+		Data struct {
+			Decisions []json.RawMessage `json:"decisions"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(b, &decisions)
+	if d := decisions.Data.Decisions; len(d) != 1 || !bytes.Equal(d[0], shown) {
+		t.Errorf("export decisions %s, want the one shown %s", d, shown)
 	}
 	var doc exportDocument
 	if err := json.Unmarshal(b, &doc); err != nil {

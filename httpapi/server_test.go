@@ -111,7 +111,7 @@ func newFixture(t *testing.T) *fixture {
 	f.live = catalog.NewLive(f.store, catalog.DefaultSensitiveCategories)
 	f.features = features.NewService(f.store, func() features.Catalog { return f.live.Load() }, f.consent.Request, features.DefaultRetention())
 	_, f.model = recommendtest.World(11, 240)
-	f.writer = recommend.NewWriter(f.store, 0, 1000)
+	f.writer = recommend.NewWriter(f.store, recommend.Retention{}, 1000)
 	f.trust = trust.NewCounter(f.store, nil)
 	f.actionsLive = actions.NewLive(f.store)
 	f.features.UseActions(func() features.ActionCatalog { return f.actionsLive.Load() })
@@ -122,12 +122,20 @@ func newFixture(t *testing.T) *fixture {
 		Catalog: func() *catalog.Snapshot { return f.live.Load() }, Request: f.consent.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: f.writer, Store: f.store}, recommend.Config{})
 	f.deps = Deps{Logger: zap.New(core), Registry: prometheus.NewRegistry(), Keyring: kr, Keys: store, Consent: f.consent,
-		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: rights.NewService(f.store, f.consent),
+		Catalog: f.live, Items: f.store, Features: f.features, Tokens: f.tokens, Rights: f.rights(),
 		Recommend: f.recommend, Decisions: f.writer, Trust: f.trust, Rules: f.rules, RulesReload: f.rulesLive.Reload, NextBest: f.nextBest(),
 		GPC:   func(id string) { _, _ = f.consent.RecordGPC(context.Background(), id) }, // in the request, so tests need not wait
 		Ready: []ReadyCheck{{Name: "redis", Check: func(context.Context) error { return nil }}}}
 	f.serve(t, f.deps)
 	return f
+}
+
+// rights is the rights service as the server wires it: the export shows
+// decisions through the scorer.
+func (f *fixture) rights() *rights.Service {
+	r := rights.NewService(f.store, f.consent)
+	r.UseDecisions(f.recommend)
+	return r
 }
 
 // serve makes f's server one built from d.

@@ -2,39 +2,80 @@ package recommend
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
 )
 
-// DecisionRecord is one stored decision: the response as shown, which holds
-// every item's contributions and the consent state at that moment, with
-// its personal evidence kept apart by feature set (see SplitReasons).
+// DecisionRecord is one decision record (see EncodeRecord): what was
+// shown and why, with its personal evidence apart.
 type DecisionRecord struct {
 	ID         string
 	CustomerID string // "" for anonymous requests
 	Time       time.Time
-	Body       []byte            // the decision as JSON, without personal evidence
-	Evidence   map[string][]byte // feature set → that set's evidence (SplitReasons)
-	// ConsentHead is the consent log head the decision was made under. The
-	// store keeps Evidence only while the customer's head is still this
-	// one, so a record that waited in a queue through a withdrawal or an
-	// erasure cannot bring the evidence back.
+	// Record is the record without its personal evidence, and Evidence
+	// that evidence: sections the store appends to Record only while the
+	// customer's consent log head is still ConsentHead, so that a record
+	// that waited in a queue through a withdrawal or an erasure cannot
+	// bring the evidence back. Read back, Record is the record as stored,
+	// with the evidence sections still held, and Evidence is nil.
+	Record      []byte
+	Evidence    []byte
 	ConsentHead string
+	// Legacy is set only for a record read from before the compact format:
+	// Record is then the decision's JSON, and Legacy the evidence documents
+	// by feature set still held for it (see JoinEvidence).
+	Legacy map[string][]byte
+}
+
+// Retention is how long and how many decision records are kept. They
+// answer "why am I seeing this?" and the customer's export; the defaults
+// keep what that needs and no more.
+type Retention struct {
+	Keep        time.Duration // how long a record is kept; default 30 days
+	PerCustomer int           // the most records kept per customer, newest first; default 50
+	Anonymous   int           // the most records of anonymous visitors kept, all together; default 10,000
+}
+
+// Retention defaults.
+const (
+	DefaultKeep        = 30 * 24 * time.Hour
+	DefaultPerCustomer = 50
+	DefaultAnonymous   = 10000
+)
+
+// WithDefaults returns r with every zero field set to its default.
+func (r Retention) WithDefaults() Retention {
+	if r.Keep <= 0 {
+		r.Keep = DefaultKeep
+	}
+	if r.PerCustomer <= 0 {
+		r.PerCustomer = DefaultPerCustomer
+	}
+	if r.Anonymous <= 0 {
+		r.Anonymous = DefaultAnonymous
+	}
+	return r
 }
 
 // DecisionStore keeps decision records. Implemented by redisstore.Store.
 type DecisionStore interface {
 	// AppendDecisions writes recs, each record's Evidence only if its
-	// customer's consent log head is still its ConsentHead.
-	AppendDecisions(ctx context.Context, recs []DecisionRecord, keep time.Duration) error
-	// Decision returns decision id of customerID ("" = anonymous) with the
-	// evidence still held; not_found when that customer has no such
-	// decision.
+	// customer's consent log head is still its ConsentHead, and keeps only
+	// what ret allows, with at most one command per record.
+	AppendDecisions(ctx context.Context, recs []DecisionRecord, ret Retention) error
+	// Decision returns the record of decision id of customerID ("" =
+	// anonymous) with the evidence still held; not_found when that
+	// customer has no such decision.
 	Decision(ctx context.Context, customerID, id string) (DecisionRecord, error)
+	// Decisions returns every record held for customerID, oldest first.
+	Decisions(ctx context.Context, customerID string) ([]DecisionRecord, error)
 }
 
 // Writer records decisions off the request path: Record never blocks; a
@@ -42,7 +83,7 @@ type DecisionStore interface {
 // the record is dropped and counted.
 type Writer struct {
 	store   DecisionStore
-	keep    time.Duration
+	ret     Retention
 	queue   chan *Response
 	dropped atomic.Int64
 	written atomic.Int64
@@ -56,15 +97,10 @@ type Writer struct {
 // any record waits in the queue.
 const forgetFor = time.Minute
 
-// DefaultKeep is how long decision records are kept.
-const DefaultKeep = 30 * 24 * time.Hour
-
-// NewWriter returns a writer with a queue of size records.
-func NewWriter(store DecisionStore, keep time.Duration, size int) *Writer {
-	if keep <= 0 {
-		keep = DefaultKeep
-	}
-	return &Writer{store: store, keep: keep, queue: make(chan *Response, size), erased: map[string]time.Time{}}
+// NewWriter returns a writer with a queue of size records that keeps
+// what ret allows (zero fields: the defaults).
+func NewWriter(store DecisionStore, ret Retention, size int) *Writer {
+	return &Writer{store: store, ret: ret.WithDefaults(), queue: make(chan *Response, size), erased: map[string]time.Time{}}
 }
 
 // Forget drops the records of customer id made up to now that are still
@@ -150,7 +186,7 @@ func (w *Writer) flush(batch []DecisionRecord) []DecisionRecord {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := w.store.AppendDecisions(ctx, batch, w.keep); err != nil {
+	if err := w.store.AppendDecisions(ctx, batch, w.ret); err != nil {
 		w.failed.Add(int64(len(batch)))
 	} else {
 		w.written.Add(int64(len(batch)))
@@ -169,12 +205,64 @@ func (w *Writer) add(batch []DecisionRecord, r *Response) []DecisionRecord {
 	return append(batch, rec)
 }
 
-// recordOf is the decision record of r, its personal evidence split off.
+// recordOf is the decision record of r, its personal evidence apart.
 func recordOf(r *Response) (DecisionRecord, error) {
-	b, docs, err := r.recordBody()
+	rec, ev, err := EncodeRecord(r)
 	if err != nil {
 		return DecisionRecord{}, candor.Wrap("recommend.recordOf", err)
 	}
 	t, _ := time.Parse(time.RFC3339Nano, r.Time)
-	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Body: b, Evidence: docs, ConsentHead: r.consentHead}, nil
+	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Record: rec, Evidence: ev, ConsentHead: r.consentHead}, nil
+}
+
+// decodeStored returns stored decision rec as shown, with the titles and
+// categories of cat: a recommendation as resp, a decision of another kind
+// as its JSON.
+func decodeStored(rec DecisionRecord, cat *catalog.Snapshot) (resp *Response, doc []byte, err error) {
+	if rec.Legacy != nil || len(rec.Record) > 0 && rec.Record[0] == '{' {
+		doc, err := joinJSON(rec.ID, rec.Record, rec.Legacy)
+		return nil, doc, err
+	}
+	p, err := parseRecord(rec.Record)
+	if err != nil {
+		return nil, nil, errUnreadable(rec.ID, err)
+	}
+	if p.bodyTag == tagJSON {
+		docs := make(map[string][]byte, len(p.evidence))
+		for set, sec := range p.evidence {
+			docs[string(set)] = sec
+		}
+		doc, err := joinJSON(rec.ID, p.body, docs)
+		return nil, doc, err
+	}
+	if cat == nil {
+		cat = noCatalog
+	}
+	resp, err = decodeCompact(p, rec.CustomerID, cat)
+	if err != nil {
+		return nil, nil, errUnreadable(rec.ID, err)
+	}
+	return resp, nil, nil
+}
+
+// joinJSON is a JSON record with its evidence joined back (see
+// JoinEvidence), checked to be one JSON object.
+func joinJSON(id string, body []byte, docs map[string][]byte) ([]byte, error) {
+	doc, err := JoinEvidence(body, docs)
+	if err == nil && (!json.Valid(doc) || doc[0] != '{') {
+		err = errCorrupt
+	}
+	if err != nil {
+		return nil, errUnreadable(id, err)
+	}
+	return doc, nil
+}
+
+// noCatalog names no item: every item shows its ID.
+var noCatalog = catalog.NewSnapshot(nil, nil)
+
+// errUnreadable is the error of a stored record that does not decode.
+func errUnreadable(id string, err error) error {
+	return &candor.Error{Code: candor.EInternal, Op: "recommend.decodeStored", Err: err,
+		Message: fmt.Sprintf("Decision %q is stored in a format this version of Candor cannot read; it cannot be shown.", id)}
 }

@@ -13,7 +13,7 @@ type memDecisions struct {
 	recs []DecisionRecord
 }
 
-func (m *memDecisions) AppendDecisions(_ context.Context, recs []DecisionRecord, _ time.Duration) error {
+func (m *memDecisions) AppendDecisions(_ context.Context, recs []DecisionRecord, _ Retention) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recs = append(m.recs, recs...)
@@ -23,6 +23,8 @@ func (m *memDecisions) AppendDecisions(_ context.Context, recs []DecisionRecord,
 func (m *memDecisions) Decision(context.Context, string, string) (DecisionRecord, error) {
 	return DecisionRecord{}, nil
 }
+
+func (m *memDecisions) Decisions(context.Context, string) ([]DecisionRecord, error) { return nil, nil }
 
 func (m *memDecisions) customers() []string {
 	m.mu.Lock()
@@ -38,7 +40,7 @@ func (m *memDecisions) customers() []string {
 // made after it is (new activity), as are other customers'.
 func TestWriterForgetsErasedCustomers(t *testing.T) {
 	store := &memDecisions{}
-	w := NewWriter(store, 0, 10)
+	w := NewWriter(store, Retention{}, 10)
 	at := func(hm string) string { return "2026-11-25T" + hm + ":00Z" }
 	w.Record(&Response{DecisionID: "d1", CustomerID: "gone", Time: at("10:00")})
 	w.Record(&Response{DecisionID: "d2", CustomerID: "kept", Time: at("10:00")})

@@ -153,9 +153,11 @@ func sentence(kind string, evidence []string, cat *catalog.Snapshot) string {
 	return "Popular with other shoppers"
 }
 
-// controls lists what the customer can do about an item's reasons; the
-// controls and bodies of one response share two arenas.
-func (x *explainer) controls(it *catalog.Item, hide string, reasons []Reason) []Control {
+// controls lists what the customer can do about item id's reasons: stop
+// using each personal set, not interested, and hide its top category
+// (labelled hide; none when hide is "", for an item no longer in the
+// catalog). The controls and bodies of one response share two arenas.
+func (x *explainer) controls(id, top, hide string, reasons []Reason) []Control {
 	if cap(x.ctrl)-len(x.ctrl) < len(reasons)+2 {
 		x.ctrl = make([]Control, 0, max(5*x.items, len(reasons)+2))
 	}
@@ -175,11 +177,12 @@ func (x *explainer) controls(it *catalog.Item, hide string, reasons []Reason) []
 		}
 		x.ctrl = append(x.ctrl, StopUsing(r.FeatureSet))
 	}
-	x.bodies = append(x.bodies, [2]FeedbackBody{{Kind: "not_interested", ItemID: it.ID}, {Kind: "hide_category", Category: it.TopCategory()}})
+	x.bodies = append(x.bodies, [2]FeedbackBody{{Kind: "not_interested", ItemID: id}, {Kind: "hide_category", Category: top}})
 	b := &x.bodies[len(x.bodies)-1]
-	x.ctrl = append(x.ctrl,
-		Control{Kind: "not_interested", Label: "Not interested in this item", Method: "POST", Path: "/v1/me/feedback", Body: &b[0]},
-		Control{Kind: "hide_category", Label: hide, Method: "POST", Path: "/v1/me/feedback", Body: &b[1]})
+	x.ctrl = append(x.ctrl, Control{Kind: "not_interested", Label: "Not interested in this item", Method: "POST", Path: "/v1/me/feedback", Body: &b[0]})
+	if hide != "" {
+		x.ctrl = append(x.ctrl, Control{Kind: "hide_category", Label: hide, Method: "POST", Path: "/v1/me/feedback", Body: &b[1]})
+	}
 	return x.ctrl[start:len(x.ctrl):len(x.ctrl)]
 }
 

@@ -1,194 +1,216 @@
 package recommend
 
 import (
-	"bytes"
-	"encoding/json"
+	"encoding/binary"
+	"encoding/hex"
 	"slices"
-	"strconv"
-	"strings"
+	"time"
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
 )
 
-// A stored decision keeps its personal evidence apart from its body, one
-// document per feature set, so that withdrawing a set (or erasing the
-// customer) deletes that set's evidence from every stored decision in the
-// same atomic step as the set's data (see redisstore.Store.Append): no
-// decision record can repeat data that is gone.
+// A decision record keeps what is needed to show later exactly what was
+// shown and why, and nothing that can be read again: the decision ID and
+// time, model and ruleset versions, placement, personalization, fallback,
+// warnings, shortfall, and per item its ID and its reasons (kind, feature
+// set, rule, contribution, evidence). Titles, categories, reason texts,
+// controls and scores are not stored: titles and categories come from the
+// live catalog when the record is read (an item no longer in it shows its
+// ID), texts and controls are made from the reasons by the code that made
+// them for the answer, and a score is the sum of its reasons in order.
 //
-// In the body, every reason that used a personal feature set keeps its
-// kind, feature set and contribution (so scores still sum exactly) and
-// gets a neutral text and an EvidenceRef ("<set>:<n>"); its own text and
-// evidence go to that set's document, at position n. Reading joins
-// them back; a reason whose set's document is gone says so instead
-// (Reason.EvidenceDeleted).
-
-// heldEvidence is the part of one reason kept apart from the body.
-type heldEvidence struct {
-	Text     string   `json:"text"`
-	Evidence []string `json:"evidence,omitempty"`
-}
-
-// Fields of a reason in the stored JSON.
+// The evidence of a reason that used a personal feature set is kept in a
+// section of its own per set, so that withdrawing the set (or erasing the
+// customer) deletes it from every stored record in the same atomic step
+// as the set's data (consent_put.lua strips the set's sections): no record
+// can repeat data that is gone, and such a reason then says its evidence
+// was deleted.
+//
+// The bytes, as one element of the customer's decisions list in Redis:
+//
+//	record  = version:1 time:8 id section*
+//	version = 0x01
+//	time    = the decision's time, ns since the Unix epoch, big-endian
+//	id      = n:1 bytes:n; n = 0x80|16 when bytes are the 32 lower-case
+//	          hex digits of the ID decoded (every ID NewDecisionID makes)
+//	section = tag:1 len:uvarint payload:len
+//
+// A record holds one body section, first: tagBody (a recommendation, see
+// encodeBody) or tagJSON (a decision of another kind, such as next-best
+// actions, as JSON whose evidence SplitReasons moved to sections); then at
+// most one section per personal feature set, tag tagEvidence+k for
+// recordSets[k]. The store's scripts know only this framing: they read the
+// time to trim by age, and drop evidence sections by tag.
 const (
-	fieldText     = "text"
-	fieldEvidence = "evidence"
-	fieldRef      = "evidence_ref"
-	fieldDeleted  = "evidence_deleted"
+	recordVersion = 0x01
+	tagBody       = 0x01
+	tagJSON       = 0x02
+	tagEvidence   = 0x10
+	hexID         = 0x80
+	headerTime    = 1 // offset of the time
+	headerID      = 9 // offset of the ID
 )
 
-// SplitReasons moves the text and evidence of every reason in lists that
-// used a personal feature set into one JSON document per set, and leaves
-// in its place a neutral text and its EvidenceRef. It changes lists: pass
-// copies of what is still to be shown. It returns nil when no reason used
-// a personal set.
-func SplitReasons(lists [][]Reason) (map[string][]byte, error) {
-	var held map[string][]heldEvidence
-	for _, rs := range lists {
-		for j := range rs {
-			r := &rs[j]
-			if !consent.Scope(r.FeatureSet).IsFeatureSet() {
-				continue
-			}
-			if held == nil {
-				held = map[string][]heldEvidence{}
-			}
-			set := r.FeatureSet
-			r.EvidenceRef = set + ":" + strconv.Itoa(len(held[set]))
-			held[set] = append(held[set], heldEvidence{Text: r.Text, Evidence: r.Evidence})
-			r.Text, r.Evidence = basedOn(set), nil
+// recordSets are the personal feature sets whose evidence a record keeps
+// apart, by their section tag's offset. Part of the format: append only.
+var recordSets = []consent.Scope{consent.Browsing, consent.Purchases, consent.Declared, consent.Location, consent.Demographics, consent.Sensitive}
+
+// EvidenceTag is the tag of the sections holding feature set set's
+// evidence; ok is false for a scope that is not a feature set.
+func EvidenceTag(set consent.Scope) (tag byte, ok bool) {
+	for k, s := range recordSets {
+		if s == set {
+			return tagEvidence + byte(k), true
 		}
 	}
-	if held == nil {
-		return nil, nil
-	}
-	docs := make(map[string][]byte, len(held))
-	for set, hs := range held {
-		b, err := json.Marshal(hs)
-		if err != nil {
-			return nil, candor.Wrap("recommend.SplitReasons", err)
-		}
-		docs[set] = b
-	}
-	return docs, nil
+	return 0, false
 }
 
-// recordBody returns the JSON of r as it is stored, and its personal
-// evidence by set: the answer's own bytes when no reason used a personal
-// set, else a copy with the evidence split off.
-func (r *Response) recordBody() ([]byte, map[string][]byte, error) {
-	if !r.personal() {
-		b, err := r.JSON()
-		return b, nil, err
+// evidenceSet is the feature set of an evidence section's tag.
+func evidenceSet(tag byte) (consent.Scope, bool) {
+	if tag < tagEvidence || int(tag-tagEvidence) >= len(recordSets) {
+		return "", false
 	}
-	cp := *r
-	cp.encoded = nil
-	cp.Items = slices.Clone(r.Items)
-	lists := make([][]Reason, len(cp.Items))
-	for i := range cp.Items {
-		cp.Items[i].Reasons = slices.Clone(cp.Items[i].Reasons)
-		lists[i] = cp.Items[i].Reasons
+	return recordSets[tag-tagEvidence], true
+}
+
+// recordHeader writes version, time and ID.
+func recordHeader(e *encoder, id string, t time.Time) error {
+	e.byte(recordVersion)
+	e.b = binary.BigEndian.AppendUint64(e.b, uint64(t.UnixNano()))
+	if raw, err := hex.DecodeString(id); err == nil && len(raw) == 16 && hex.EncodeToString(raw) == id {
+		e.byte(hexID | 16)
+		e.raw(raw)
+		return nil
 	}
-	docs, err := SplitReasons(lists)
+	if len(id) >= hexID {
+		return candor.Errorf(candor.EInternal, "decision id %q cannot be recorded", id)
+	}
+	e.byte(byte(len(id)))
+	e.raw([]byte(id))
+	return nil
+}
+
+// section appends a section with payload p.
+func section(b []byte, tag byte, p []byte) []byte {
+	b = append(b, tag)
+	b = binary.AppendUvarint(b, uint64(len(p)))
+	return append(b, p...)
+}
+
+// RecordID returns the decision ID of stored record b; ok is false when
+// b is not a record of this format.
+func RecordID(b []byte) (id string, ok bool) {
+	if len(b) <= headerID || b[0] != recordVersion {
+		return "", false
+	}
+	n := int(b[headerID])
+	p := b[headerID+1:]
+	if n&hexID != 0 {
+		n &^= hexID
+		if n > len(p) {
+			return "", false
+		}
+		return hex.EncodeToString(p[:n]), true
+	}
+	if n > len(p) {
+		return "", false
+	}
+	return string(p[:n]), true
+}
+
+// parsed is a record split into its parts.
+type parsed struct {
+	id       string
+	time     time.Time
+	bodyTag  byte
+	body     []byte
+	evidence map[consent.Scope][]byte // feature set → its section, for those still held
+}
+
+// parseRecord checks the framing of b and splits it.
+func parseRecord(b []byte) (parsed, error) {
+	var p parsed
+	id, ok := RecordID(b)
+	if !ok {
+		return p, errCorrupt
+	}
+	p.id = id
+	ns := int64(binary.BigEndian.Uint64(b[headerTime:headerID]))
+	p.time = time.Unix(0, ns).UTC()
+	d := decoder{b: b[headerID+1+int(b[headerID]&^hexID):]}
+	for len(d.b) > 0 && d.err == nil {
+		tag := d.byte()
+		payload := d.raw(d.count())
+		switch set, isEvidence := evidenceSet(tag); {
+		case d.err != nil:
+		case p.bodyTag == 0 && (tag == tagBody || tag == tagJSON):
+			p.bodyTag, p.body = tag, payload
+		case isEvidence && p.bodyTag != 0 && p.evidence[set] == nil:
+			if p.evidence == nil {
+				p.evidence = map[consent.Scope][]byte{}
+			}
+			p.evidence[set] = payload
+		default:
+			d.fail()
+		}
+	}
+	if d.err != nil || p.bodyTag == 0 {
+		return p, errCorrupt
+	}
+	return p, nil
+}
+
+// StripEvidence returns record without the evidence sections of sets: in
+// Go, what consent_put.lua does to every stored record when the sets are
+// withdrawn (a test holds the two together).
+func StripEvidence(record []byte, sets ...consent.Scope) ([]byte, error) {
+	if _, err := parseRecord(record); err != nil {
+		return nil, err
+	}
+	drop := map[byte]bool{}
+	for _, set := range sets {
+		if tag, ok := EvidenceTag(set); ok {
+			drop[tag] = true
+		}
+	}
+	start := headerID + 1 + int(record[headerID]&^hexID)
+	out := slices.Clone(record[:start])
+	d := decoder{b: record[start:]}
+	for len(d.b) > 0 {
+		rest := d.b
+		tag := d.byte()
+		d.raw(d.count())
+		if !drop[tag] {
+			out = append(out, rest[:len(rest)-len(d.b)]...)
+		}
+	}
+	return out, nil
+}
+
+// EncodeRecord returns the stored record of answer r without its personal
+// evidence, and that evidence as sections to append to it (nil when no
+// reason used a personal set).
+func EncodeRecord(r *Response) (record, evidence []byte, err error) {
+	t, err := time.Parse(time.RFC3339Nano, r.Time)
+	if err != nil {
+		return nil, nil, candor.Wrap("recommend.EncodeRecord", err)
+	}
+	e := &encoder{b: make([]byte, 0, 64+40*len(r.Items))}
+	if err := recordHeader(e, r.DecisionID, t); err != nil {
+		return nil, nil, err
+	}
+	var body encoder
+	held, err := encodeBody(&body, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := json.Marshal(&cp)
-	return b, docs, err
-}
-
-// personal reports whether some reason of r used a personal feature set.
-func (r *Response) personal() bool {
-	for i := range r.Items {
-		for _, rs := range r.Items[i].Reasons {
-			if consent.Scope(rs.FeatureSet).IsFeatureSet() {
-				return true
-			}
+	e.b = section(e.b, tagBody, body.b)
+	for k, set := range recordSets {
+		if h := held[set]; h != nil {
+			evidence = section(evidence, tagEvidence+byte(k), h.encode())
 		}
 	}
-	return false
-}
-
-// JoinEvidence puts the documents SplitReasons made back into body (a
-// stored Response, or any other decision whose reasons were split). A
-// reason whose set has no document (withdrawn or erased since) keeps its
-// neutral text, says so in its text and gets "evidence_deleted": true.
-func JoinEvidence(body []byte, docs map[string][]byte) ([]byte, error) {
-	if !bytes.Contains(body, []byte(`"`+fieldRef+`"`)) {
-		return body, nil
-	}
-	v, err := decodeNumbers(body)
-	if err != nil {
-		return nil, candor.Wrap("recommend.JoinEvidence", err)
-	}
-	held := map[string][]heldEvidence{}
-	for set, doc := range docs {
-		var hs []heldEvidence
-		if json.Unmarshal(doc, &hs) == nil {
-			held[set] = hs
-		}
-	}
-	walkObjects(v, func(m map[string]any) { restore(m, held) })
-	return json.Marshal(v)
-}
-
-// restore fills one reason from held, or marks its evidence deleted.
-func restore(m map[string]any, held map[string][]heldEvidence) {
-	ref, ok := m[fieldRef].(string)
-	if !ok {
-		return
-	}
-	delete(m, fieldRef)
-	set, pos, _ := strings.Cut(ref, ":")
-	n, err := strconv.Atoi(pos)
-	if hs := held[set]; err == nil && n >= 0 && n < len(hs) {
-		m[fieldText] = hs[n].Text
-		if len(hs[n].Evidence) > 0 {
-			m[fieldEvidence] = hs[n].Evidence
-		}
-		return
-	}
-	m[fieldText] = basedOn(set) + ". The details were deleted when that data was withdrawn or erased."
-	m[fieldDeleted] = true
-}
-
-// basedOn is the neutral text of a reason whose evidence is kept apart.
-func basedOn(set string) string {
-	switch consent.Scope(set) {
-	case consent.Purchases:
-		return "Based on your purchase history"
-	case consent.Browsing:
-		return "Based on your browsing history"
-	case consent.Declared:
-		return "Based on the preferences you stated"
-	case consent.Sensitive:
-		return "Based on sensitive data you allowed us to use"
-	}
-	return "Based on your " + set + " data"
-}
-
-// decodeNumbers decodes JSON keeping numbers as written, so that a body
-// re-encoded after a split or join has exactly the scores it had.
-func decodeNumbers(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
-}
-
-// walkObjects calls f on every JSON object in v, depth first.
-func walkObjects(v any, f func(map[string]any)) {
-	switch x := v.(type) {
-	case map[string]any:
-		f(x)
-		for _, e := range x {
-			walkObjects(e, f)
-		}
-	case []any:
-		for _, e := range x {
-			walkObjects(e, f)
-		}
-	}
+	return e.b, evidence, nil
 }

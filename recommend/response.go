@@ -3,7 +3,7 @@ package recommend
 import "encoding/json"
 
 // Response is what GET /v1/recommendations returns, and what a decision
-// record keeps.
+// record shows again (see EncodeRecord).
 type Response struct {
 	DecisionID      string          `json:"decision_id"`
 	Items           []Item          `json:"items"`
@@ -17,12 +17,12 @@ type Response struct {
 	CustomerID      string          `json:"customer_id,omitempty"`
 	Time            string          `json:"time"`
 
-	encoded     []byte // the JSON of the answer, made once for the client and the decision record
+	encoded     []byte // the JSON of the answer, made once for the client
 	consentHead string // the consent log head the answer was read under ("" when none)
 }
 
-// JSON returns the response as JSON: the encoding Recommend made, shared
-// by the HTTP answer and the decision record, or a fresh one.
+// JSON returns the response as JSON: the encoding Recommend made for the
+// HTTP answer, or a fresh one.
 func (r *Response) JSON() ([]byte, error) {
 	if r.encoded != nil {
 		return r.encoded, nil
@@ -52,7 +52,8 @@ type Reason struct {
 	// EvidenceDeleted marks a reason of a stored decision whose feature
 	// set was withdrawn or erased since: its text and evidence are gone.
 	EvidenceDeleted bool `json:"evidence_deleted,omitempty"`
-	// EvidenceRef is set only in a stored record: where its text and
+	// EvidenceRef is set only in a stored JSON record (next-best actions,
+	// records from before the compact format): where its text and
 	// evidence are kept apart (see SplitReasons). Never in an answer.
 	EvidenceRef string `json:"evidence_ref,omitempty"`
 }

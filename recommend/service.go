@@ -109,7 +109,7 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	if err != nil {
 		return nil, candor.Wrap("recommend.Recommend", err)
 	}
-	resp.encoded = b // the record and the answer are the same bytes
+	resp.encoded = b // made once: the handler writes these bytes
 	if s.decisions != nil {
 		s.decisions.Record(resp)
 	}
@@ -208,7 +208,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 		x.parts = parts.of(c, x.parts[:0])
 		reasons, score := x.explain(x.parts)
 		resp.Items = append(resp.Items, Item{ItemID: c.id, Title: c.item.Title, Category: c.item.Category, Score: score, Reasons: reasons,
-			Controls: x.controls(c.item, idx.hide[c.idx], reasons)})
+			Controls: x.controls(c.id, c.item.TopCategory(), idx.hide[c.idx], reasons)})
 	}
 	resp.Short = short
 	if tr != nil {

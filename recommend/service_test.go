@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/catalog"
@@ -226,16 +226,23 @@ func TestDecisionIDsAreOpaque(t *testing.T) {
 }
 
 // memStore records decisions as the writer would and finds them by
-// customer, as the Redis store does.
+// customer, as the Redis store does; a record's evidence is kept (no
+// consent change in these tests).
 type memStore struct{ recs []recommend.DecisionRecord }
 
 func (m *memStore) Record(r *recommend.Response) {
-	b, _ := r.JSON()
-	m.recs = append(m.recs, recommend.DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: now, Body: b})
+	rec, ev, err := recommend.EncodeRecord(r)
+	if err != nil {
+		panic(err)
+	}
+	m.recs = append(m.recs, recommend.DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: now, Record: append(rec, ev...)})
 }
 
-func (m *memStore) AppendDecisions(_ context.Context, recs []recommend.DecisionRecord, _ time.Duration) error {
-	m.recs = append(m.recs, recs...)
+func (m *memStore) AppendDecisions(_ context.Context, recs []recommend.DecisionRecord, _ recommend.Retention) error {
+	for _, r := range recs {
+		r.Record, r.Evidence = append(slices.Clip(r.Record), r.Evidence...), nil
+		m.recs = append(m.recs, r)
+	}
 	return nil
 }
 
@@ -246,4 +253,14 @@ func (m *memStore) Decision(_ context.Context, customerID, id string) (recommend
 		}
 	}
 	return recommend.DecisionRecord{}, candor.Errorf(candor.ENotFound, "no decision")
+}
+
+func (m *memStore) Decisions(_ context.Context, customerID string) ([]recommend.DecisionRecord, error) {
+	var out []recommend.DecisionRecord
+	for _, r := range m.recs {
+		if r.CustomerID == customerID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

@@ -16,6 +16,8 @@ type Shortfall struct {
 	Returned  int            `json:"returned"`
 	Excluded  map[string]int `json:"excluded"` // why items could not be shown → how many
 	Message   string         `json:"message"`
+
+	catalogSize int // the catalog size Message names, for the decision record
 }
 
 // NotInModel counts catalog items the live model does not know yet.
@@ -23,7 +25,7 @@ const NotInModel = "not_in_model"
 
 // shortfall counts, over the whole catalog, why items could not be shown.
 func shortfall(m Model, cat *catalog.Snapshot, f *filterer, n, got int) *Shortfall {
-	sh := &Shortfall{Requested: n, Returned: got, Excluded: map[string]int{}}
+	sh := &Shortfall{Requested: n, Returned: got, Excluded: map[string]int{}, catalogSize: cat.Len()}
 	inModel, eligible := 0, 0
 	for j := int32(0); int(j) < m.NumItems(); j++ {
 		why, it := f.drop(j, m.ItemID(j))

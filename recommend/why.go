@@ -36,9 +36,10 @@ type ItemRef struct {
 }
 
 // Decision returns decision id of customerID ("" for an anonymous
-// visitor's) with the evidence the customer's consent still allows. A
-// decision stored for anyone else is not_found: ownership is the stored
-// record's, never read from the ID.
+// visitor's) as it was shown, with the evidence the customer's consent
+// still allows and the titles of the live catalog. A decision stored for
+// anyone else is not_found: ownership is the stored record's, never read
+// from the ID.
 func (s *Service) Decision(ctx context.Context, customerID, id string) (*Response, error) {
 	if err := candor.ValidateID("decision id", id); err != nil {
 		return nil, err
@@ -50,22 +51,52 @@ func (s *Service) Decision(ctx context.Context, customerID, id string) (*Respons
 	if err != nil {
 		return nil, err
 	}
-	b, err := JoinEvidence(rec.Body, rec.Evidence)
+	rec.CustomerID = customerID
+	resp, doc, err := decodeStored(rec, s.catalog())
 	if err != nil {
 		return nil, err
 	}
-	var r Response
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, candor.Wrap("recommend.Decision", err)
+	if resp == nil {
+		resp = &Response{}
+		if err := json.Unmarshal(doc, resp); err != nil {
+			return nil, errUnreadable(id, err)
+		}
 	}
-	if r.CustomerID != customerID || r.DecisionID != id {
+	if resp.CustomerID != customerID || resp.DecisionID != id {
 		return nil, errNoDecision(id)
 	}
-	return &r, nil
+	return resp, nil
+}
+
+// DecisionsOf returns every decision held for customerID, oldest first,
+// as GET /v1/decisions/{id} shows them (recommendations) or as they were
+// answered (next-best actions), for the customer's export. A record that
+// cannot be read is left out.
+func (s *Service) DecisionsOf(ctx context.Context, customerID string) ([]json.RawMessage, error) {
+	out := []json.RawMessage{}
+	if s.store == nil {
+		return out, nil
+	}
+	recs, err := s.store.Decisions(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	cat := s.catalog()
+	for _, rec := range recs {
+		rec.CustomerID = customerID
+		resp, doc, err := decodeStored(rec, cat)
+		if err == nil && resp != nil {
+			doc, err = json.Marshal(resp)
+		}
+		if err == nil {
+			out = append(out, doc)
+		}
+	}
+	return out, nil
 }
 
 func errNoDecision(id string) error {
-	return candor.Errorf(candor.ENotFound, "No decision %q for this customer (decisions are kept 30 days).", id)
+	return candor.Errorf(candor.ENotFound, "No decision %q for this customer (only the newest decisions are kept, for a limited time).", id)
 }
 
 // Why explains one item of a stored decision of customerID.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/recommend"
 )
 
 var _ consent.Store = (*Store)(nil)
@@ -50,22 +51,26 @@ func recordsOf(m map[string]string) map[consent.Scope]consent.Record {
 // Append runs the consent_put script: records, log entries and purges in
 // one atomic step, guarded by the expected log head. Whatever purge says,
 // a feature set an entry denies loses its evidence in every stored
-// decision in that same step (see evidence.go): a decision never repeats
-// what the customer withdrew. Before it goes, the script looks whether
-// that evidence includes a decision of the last consent.ShownWindow.
+// decision in that same step (its sections of every record, and the
+// evidence hash of records from before; see decisions.go): a decision
+// never repeats what the customer withdrew. Before it goes, the script
+// looks whether that evidence includes a decision of the last
+// consent.ShownWindow; those sets are returned.
 func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope) (bool, []consent.Scope, error) {
 	if len(entries) == 0 {
 		return true, nil, nil
 	}
-	keys := []string{s.keys.consent(id), s.keys.consentLog(id)}
+	keys := []string{s.keys.consent(id), s.keys.consentLog(id), s.keys.decisions(id)}
 	for _, set := range purge {
 		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)))
 	}
 	first := len(keys) + 1 // Lua counts KEYS from 1
+	var strip []byte
 	var denied []consent.Scope
 	for _, e := range entries {
-		if e.Record.Scope.IsFeatureSet() && e.Record.State == consent.Denied {
+		if tag, ok := recommend.EvidenceTag(e.Record.Scope); ok && e.Record.State == consent.Denied {
 			keys = append(keys, s.keys.evidence(id, e.Record.Scope))
+			strip = append(strip, tag)
 			denied = append(denied, e.Record.Scope)
 		}
 	}
@@ -76,7 +81,7 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 	for _, e := range entries {
 		args = append(args, string(e.Record.Scope), consent.EncodeRecord(e.Record), e.Prev, e.Hash)
 	}
-	args = append(args, first, consent.ShownWindow.Milliseconds())
+	args = append(args, strip, first, consent.ShownWindow.Milliseconds())
 	res, err := scriptConsentPut.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return false, nil, translate("redisstore.Append", err)

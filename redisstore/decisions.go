@@ -2,67 +2,71 @@ package redisstore
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/candorhq/candor"
-	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/recommend"
 )
 
 var _ recommend.DecisionStore = (*Store)(nil)
 
-// Caps of the decision streams.
-const (
-	decisionsPerCustomer = 500
-	decisionsAnonymous   = 10000
-)
+// Decision records (recommend.EncodeRecord) live in one LIST per customer,
+// newest first, under the customer's hash tag, and anonymous visitors'
+// in one shared LIST; each record holds its personal evidence in sections
+// that a withdrawal strips (lua/consent_put.lua). Records of the JSON
+// format from before live in STREAMs at the old names, their evidence in
+// HASHes (evidence.go): they are read, and reached by withdrawal and
+// erasure, until they expire; nothing writes them any more.
 
-func (k keys) anonDecisions() string { return k.ns + ":decisions:anon" }
+var scriptDecisionAppend = plain("decision_append.lua")
+
+// legacyScan is the most JSON records one lookup reads from a legacy
+// stream (the old anonymous cap).
+const legacyScan = 10000
+
+// page is how many records one LRANGE of a lookup reads: every record of
+// a customer at the default cap, the newest of the anonymous list.
+const page = 500
 
 // AppendDecisions writes decision records in one pipeline of one script
-// call per record (lua/decision_append.lua): per customer a capped STREAM
-// under the customer's hash tag, trimmed to keep and expiring after it,
-// with the record's personal evidence apart; anonymous decisions go to one
-// capped shared stream. A call refused with NOSCRIPT wrote nothing and is
-// sent again once the scripts are loaded.
-func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRecord, keep time.Duration) error {
-	minID := strconv.FormatInt(time.Now().Add(-keep).UnixMilli(), 10)
+// call per record (lua/decision_append.lua): the record at the head of its
+// customer's list (or the anonymous one), its evidence only under the
+// consent head it was made under, the list trimmed to ret's count and
+// age and expiring after ret.Keep. A call refused with NOSCRIPT wrote
+// nothing and is sent again once the scripts are loaded.
+func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRecord, ret recommend.Retention) error {
+	ret = ret.WithDefaults()
+	oldest := strconv.FormatInt(time.Now().Add(-ret.Keep).UnixMilli(), 10)
 	cmds := make([]*redis.Cmd, len(recs))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range recs {
-			keys, args := s.decisionCall(&recs[i], minID, keep)
+			keys, args := s.decisionCall(&recs[i], oldest, ret)
 			cmds[i] = scriptDecisionAppend.EvalSha(ctx, p, keys, args...)
 		}
 		return nil
 	})
 	if err != nil && isNoScript(err) {
-		err = s.retryDecisions(ctx, recs, cmds, minID, keep)
+		err = s.retryDecisions(ctx, recs, cmds, oldest, ret)
 	}
 	return translate("redisstore.AppendDecisions", err)
 }
 
 // decisionCall builds the keys and arguments of one record's append.
-func (s *Store) decisionCall(r *recommend.DecisionRecord, minID string, keep time.Duration) ([]string, []any) {
+func (s *Store) decisionCall(r *recommend.DecisionRecord, oldest string, ret recommend.Retention) ([]string, []any) {
 	if r.CustomerID == "" {
-		return []string{s.keys.anonDecisions()}, []any{minID, decisionsAnonymous, keep.Milliseconds(), r.ID, r.Body, "", 0}
+		return []string{s.keys.anonDecisions()}, []any{oldest, ret.Anonymous, ret.Keep.Milliseconds(), r.Record, "", ""}
 	}
-	keys := []string{s.keys.decisions(r.CustomerID), s.keys.consent(r.CustomerID)}
-	args := []any{minID, decisionsPerCustomer, keep.Milliseconds(), r.ID, r.Body, r.ConsentHead, evidenceTrimAt}
-	for _, set := range consent.FeatureSets {
-		if doc, ok := r.Evidence[string(set)]; ok {
-			keys = append(keys, s.keys.evidence(r.CustomerID, set))
-			args = append(args, doc)
-		}
-	}
-	return keys, args
+	return []string{s.keys.decisions(r.CustomerID), s.keys.consent(r.CustomerID)},
+		[]any{oldest, ret.PerCustomer, ret.Keep.Milliseconds(), r.Record, r.Evidence, r.ConsentHead}
 }
 
 // retryDecisions sends again, with the scripts loaded, the appends that
 // failed with NOSCRIPT (they wrote nothing); cmds[i] belongs to recs[i].
-func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRecord, cmds []*redis.Cmd, minID string, keep time.Duration) error {
+func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRecord, cmds []*redis.Cmd, oldest string, ret recommend.Retention) error {
 	if err := s.LoadScripts(ctx); err != nil {
 		return err
 	}
@@ -70,7 +74,7 @@ func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRec
 		if c == nil || !isNoScript(c.Err()) {
 			continue
 		}
-		keys, args := s.decisionCall(&recs[i], minID, keep)
+		keys, args := s.decisionCall(&recs[i], oldest, ret)
 		if err := scriptDecisionAppend.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 			return err
 		}
@@ -78,28 +82,87 @@ func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRec
 	return nil
 }
 
-// Decision finds one decision record of a customer ("" = anonymous) in
-// that customer's stream, with the evidence still held for it.
+// Decision finds one decision record of a customer ("" = anonymous) among
+// that customer's records, newest first, with the evidence still held.
 func (s *Store) Decision(ctx context.Context, customerID, id string) (recommend.DecisionRecord, error) {
 	key := s.keys.decisions(customerID)
 	if customerID == "" {
 		key = s.keys.anonDecisions()
 	}
-	msgs, err := s.rdb.XRevRangeN(ctx, key, "+", "-", decisionsAnonymous).Result()
+	for start := int64(0); ; start += page {
+		recs, err := s.rdb.LRange(ctx, key, start, start+page-1).Result()
+		if err != nil {
+			return recommend.DecisionRecord{}, translate("redisstore.Decision", err)
+		}
+		for _, r := range recs {
+			if got, ok := recommend.RecordID([]byte(r)); ok && got == id {
+				return recommend.DecisionRecord{ID: id, CustomerID: customerID, Record: []byte(r)}, nil
+			}
+		}
+		if len(recs) < page {
+			break
+		}
+	}
+	return s.legacyDecision(ctx, customerID, id)
+}
+
+// legacyDecision finds a JSON record from before the compact format.
+func (s *Store) legacyDecision(ctx context.Context, customerID, id string) (recommend.DecisionRecord, error) {
+	key := s.keys.legacyDecisions(customerID)
+	if customerID == "" {
+		key = s.keys.legacyAnonDecisions()
+	}
+	msgs, err := s.rdb.XRevRangeN(ctx, key, "+", "-", legacyScan).Result()
 	if err != nil {
 		return recommend.DecisionRecord{}, translate("redisstore.Decision", err)
 	}
 	for _, m := range msgs {
 		if m.Values["id"] == id {
 			d, _ := m.Values["d"].(string)
-			rec := recommend.DecisionRecord{ID: id, CustomerID: customerID, Body: []byte(d)}
+			rec := recommend.DecisionRecord{ID: id, CustomerID: customerID, Record: []byte(d), Legacy: map[string][]byte{}}
 			if customerID != "" {
-				rec.Evidence, err = s.evidenceOf(ctx, customerID, m.ID)
+				rec.Legacy, err = s.evidenceOf(ctx, customerID, m.ID)
 			}
 			return rec, translate("redisstore.Decision", err)
 		}
 	}
-	return recommend.DecisionRecord{}, candor.Errorf(candor.ENotFound, "No decision %q for this customer (decisions are kept 30 days).", id)
+	return recommend.DecisionRecord{}, candor.Errorf(candor.ENotFound, "No decision %q for this customer (only the newest decisions are kept, for a limited time).", id)
+}
+
+// Decisions returns every decision record held for a customer, oldest
+// first: those of the JSON format from before, then the compact ones.
+func (s *Store) Decisions(ctx context.Context, customerID string) ([]recommend.DecisionRecord, error) {
+	var list *redis.StringSliceCmd
+	var legacy *redis.XMessageSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		list = p.LRange(ctx, s.keys.decisions(customerID), 0, -1)
+		legacy = p.XRange(ctx, s.keys.legacyDecisions(customerID), "-", "+")
+		return nil
+	})
+	if err != nil {
+		return nil, translate("redisstore.Decisions", err)
+	}
+	var out []recommend.DecisionRecord
+	if msgs := legacy.Val(); len(msgs) > 0 {
+		ev, err := s.evidenceByEntry(ctx, customerID)
+		if err != nil {
+			return nil, translate("redisstore.Decisions", err)
+		}
+		for _, m := range msgs {
+			id, _ := m.Values["id"].(string)
+			d, _ := m.Values["d"].(string)
+			held := ev[m.ID]
+			if held == nil {
+				held = map[string][]byte{}
+			}
+			out = append(out, recommend.DecisionRecord{ID: id, CustomerID: customerID, Record: []byte(d), Legacy: held})
+		}
+	}
+	for _, r := range slices.Backward(list.Val()) {
+		id, _ := recommend.RecordID([]byte(r))
+		out = append(out, recommend.DecisionRecord{ID: id, CustomerID: customerID, Record: []byte(r)})
+	}
+	return out, nil
 }
 
 // DeleteDecisions removes a customer's decision records and their
@@ -107,6 +170,6 @@ func (s *Store) Decision(ctx context.Context, customerID, id string) (recommend.
 // sweep for a record that was already on its way from a writer's queue
 // when the erasure ran.
 func (s *Store) DeleteDecisions(ctx context.Context, customerID string) error {
-	keys := append([]string{s.keys.decisions(customerID)}, s.keys.evidenceKeys(customerID)...)
+	keys := append([]string{s.keys.decisions(customerID), s.keys.legacyDecisions(customerID)}, s.keys.evidenceKeys(customerID)...)
 	return translate("redisstore.DeleteDecisions", s.rdb.Del(ctx, keys...).Err())
 }

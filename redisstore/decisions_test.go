@@ -1,13 +1,17 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
@@ -15,10 +19,15 @@ import (
 )
 
 // decisionBody is a decision with one reason from purchases and one from
-// browsing, as the scorer writes it.
+// browsing, as the scorer answers it.
 const decisionBody = `{"decision_id":"%s","customer_id":"d1","items":[{"item_id":"i9","score":1.5,"reasons":[
  {"kind":"bought_together","text":"Because you bought Kettle and 1 more","evidence":["p1","p2"],"feature_set":"purchases","contribution":1},
- {"kind":"viewed_recently","text":"Because you viewed Mug","evidence":["v1"],"feature_set":"browsing","contribution":0.5}]}]}`
+ {"kind":"viewed_recently","text":"Because you viewed Mug","evidence":["v1"],"feature_set":"browsing","contribution":0.5}]}],
+ "personalization":{"level":"full","used_sets":["browsing","purchases"],"withheld_sets":[]},"time":"2026-11-25T10:00:00.123456789Z"}`
+
+// decisionCatalog names the items of decisionBody.
+var decisionCatalog = catalog.NewSnapshot([]catalog.Item{{ID: "i9", Title: "Teapot", Category: []string{"kitchen"}},
+	{ID: "p1", Title: "Kettle"}, {ID: "p2", Title: "Cup"}, {ID: "v1", Title: "Mug"}}, nil)
 
 // record makes the stored record of decision id made under the customer's
 // current consent head, as the writer does.
@@ -32,31 +41,34 @@ func record(t *testing.T, st *Store, id string) recommend.DecisionRecord {
 	if err := json.Unmarshal([]byte(strings.ReplaceAll(decisionBody, "%s", id)), &d); err != nil {
 		t.Fatal(err)
 	}
-	docs, err := recommend.SplitReasons([][]recommend.Reason{d.Items[0].Reasons})
-	body, _ := json.Marshal(d)
-	if err != nil || len(docs) != 2 || strings.Contains(string(body), "p1") {
-		t.Fatalf("record: %v, evidence of %d sets, body %s", err, len(docs), body)
+	d.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	rec, ev, err := recommend.EncodeRecord(&d)
+	if err != nil || len(ev) == 0 || bytes.Contains(rec, []byte("p1")) || bytes.Contains(rec, []byte("v1")) {
+		t.Fatalf("record: %v, evidence %q, record %q", err, ev, rec)
 	}
-	return recommend.DecisionRecord{ID: id, CustomerID: "d1", Time: time.Now(), Body: body, Evidence: docs, ConsentHead: s.ConsentHead}
+	return recommend.DecisionRecord{ID: id, CustomerID: "d1", Time: time.Now(), Record: rec, Evidence: ev, ConsentHead: s.ConsentHead}
+}
+
+// reader reads decisions back as the why page and the export do.
+func reader(st *Store) *recommend.Service {
+	return recommend.NewService(recommend.Deps{Store: st, Catalog: func() *catalog.Snapshot { return decisionCatalog }}, recommend.Config{})
 }
 
 // shown returns decision id as the why page reads it.
 func shown(t *testing.T, st *Store, id string) string {
 	t.Helper()
-	rec, err := st.Decision(context.Background(), "d1", id)
+	d, err := reader(st).Decision(context.Background(), "d1", id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := recommend.JoinEvidence(rec.Body, rec.Evidence)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := json.Marshal(d)
 	return string(b)
 }
 
 // Withdrawing purchases deletes its evidence from every stored decision in
-// the consent change's own step; a record made before the withdrawal and
-// written after it (queued in a writer) cannot bring it back.
+// the consent change's own step (the bytes are gone from Redis, exactly
+// as recommend.StripEvidence says); a record made before the withdrawal
+// and written after it (queued in a writer) cannot bring it back.
 func TestWithdrawalReachesStoredDecisions(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
@@ -66,17 +78,17 @@ func TestWithdrawalReachesStoredDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 		written, queued := record(t, st, "dec1"), record(t, st, "dec2")
-		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{written}, time.Hour); err != nil {
+		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{written}, recommend.Retention{Keep: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
-		if got := shown(t, st, "dec1"); !strings.Contains(got, "Because you bought") || !strings.Contains(got, `"p1"`) {
+		if got := shown(t, st, "dec1"); !strings.Contains(got, "Because you bought Kettle and 1 more") || !strings.Contains(got, `"p1"`) {
 			t.Fatalf("before the withdrawal: %s", got)
 		}
 		withdraw := consent.Change{Scopes: map[consent.Scope]consent.State{consent.Purchases: consent.Denied}}
 		if _, err := svc.Put(ctx, "d1", withdraw, "", false); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{queued}, time.Hour); err != nil {
+		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{queued}, recommend.Retention{Keep: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{"dec1", "dec2"} {
@@ -85,14 +97,27 @@ func TestWithdrawalReachesStoredDecisions(t *testing.T) {
 				t.Errorf("%s after the withdrawal: %s", id, got)
 			}
 		}
-		if got := shown(t, st, "dec1"); !strings.Contains(got, `"v1"`) {
+		if got := shown(t, st, "dec1"); !strings.Contains(got, `"v1"`) || !strings.Contains(got, "Because you viewed Mug") {
 			t.Errorf("browsing evidence lost though browsing is still granted: %s", got)
 		}
-		ex, err := st.Export(ctx, "d1")
-		if err != nil {
-			t.Fatal(err)
+		held, err := db.Client.LRange(ctx, st.keys.decisions("d1"), 0, -1).Result()
+		if err != nil || len(held) != 2 {
+			t.Fatalf("%d records held: %v", len(held), err)
 		}
-		for _, d := range ex.Decisions {
+		want, _ := recommend.StripEvidence(append(written.Record, written.Evidence...), consent.Purchases)
+		if held[1] != string(want) {
+			t.Errorf("the withdrawal left\n%q\nwant\n%q", held[1], want)
+		}
+		for _, h := range held {
+			if strings.Contains(h, "p1") || strings.Contains(h, "p2") {
+				t.Errorf("a stored record still holds withdrawn evidence: %q", h)
+			}
+		}
+		ex, err := reader(st).DecisionsOf(ctx, "d1")
+		if err != nil || len(ex) != 2 {
+			t.Fatalf("export: %d decisions, %v", len(ex), err)
+		}
+		for _, d := range ex {
 			if strings.Contains(string(d), `"p1"`) {
 				t.Errorf("the export repeats withdrawn evidence: %s", d)
 			}
@@ -105,8 +130,11 @@ func TestDecisionIsFoundOnlyForItsCustomer(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
 		st := New(db.Client, db.Namespace)
-		rec := recommend.DecisionRecord{ID: "dx", CustomerID: "d1", Time: time.Now(), Body: []byte(`{"decision_id":"dx"}`)}
-		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, time.Hour); err != nil {
+		rec, err := recommend.JSONRecord("dx", "d1", "", time.Now(), []byte(`{"decision_id":"dx"}`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, recommend.Retention{Keep: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Decision(ctx, "d1", "dx"); err != nil {
@@ -115,6 +143,188 @@ func TestDecisionIsFoundOnlyForItsCustomer(t *testing.T) {
 		for _, who := range []string{"d2", ""} {
 			if _, err := st.Decision(ctx, who, "dx"); candor.ErrorCode(err) != candor.ENotFound {
 				t.Errorf("as %q: %v, want not_found", who, err)
+			}
+		}
+	})
+}
+
+// A record of the JSON format from before (a STREAM entry, its evidence
+// in per-set HASHes), still in Redis after an upgrade, is read as it was
+// shown, is in the export, and a withdrawal still reaches its evidence.
+func TestOldFormatDecisionIsRead(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		var d recommend.Response
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(decisionBody, "%s", "old1")), &d); err != nil {
+			t.Fatal(err)
+		}
+		d.Items[0].Title = "Teapot"
+		asShown, _ := json.Marshal(&d)
+		docs, err := recommend.SplitReasons([][]recommend.Reason{d.Items[0].Reasons})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(&d)
+		// as the previous version wrote it: XADD id/d, evidence by entry ID
+		sid, err := db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.legacyDecisions("d1"), Values: []any{"id", "old1", "d", body}}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for set, doc := range docs {
+			db.Client.HSet(ctx, st.keys.evidence("d1", consent.Scope(set)), sid, doc)
+		}
+		anon, _ := json.Marshal(recommend.Response{DecisionID: "old2", Items: []recommend.Item{}})
+		db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.legacyAnonDecisions(), Values: []any{"id", "old2", "d", anon}})
+
+		got, err := reader(st).Decision(ctx, "d1", "old1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(got); !bytes.Equal(b, asShown) {
+			t.Errorf("old record read as\n%s\nshown as\n%s", b, asShown)
+		}
+		if a, err := reader(st).Decision(ctx, "", "old2"); err != nil || a.DecisionID != "old2" {
+			t.Errorf("old anonymous record: %+v, %v", a, err)
+		}
+		if ex, err := reader(st).DecisionsOf(ctx, "d1"); err != nil || len(ex) != 1 || !strings.Contains(string(ex[0]), `"p1"`) {
+			t.Errorf("export of the old record: %s, %v", ex, err)
+		}
+		withdraw := consent.Change{Scopes: map[consent.Scope]consent.State{consent.Purchases: consent.Denied}}
+		if _, err := svc.Put(ctx, "d1", withdraw, "", false); err != nil {
+			t.Fatal(err)
+		}
+		if got := shown(t, st, "old1"); strings.Contains(got, `"p1"`) || !strings.Contains(got, `"evidence_deleted":true`) || !strings.Contains(got, `"v1"`) {
+			t.Errorf("old record after the withdrawal: %s", got)
+		}
+		// A new record next to the old one: both are read.
+		rec := record(t, st, "new1")
+		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{rec}, recommend.Retention{}); err != nil {
+			t.Fatal(err)
+		}
+		if ex, err := reader(st).DecisionsOf(ctx, "d1"); err != nil || len(ex) != 2 || !strings.Contains(string(ex[0]), "old1") || !strings.Contains(string(ex[1]), "new1") {
+			t.Errorf("export of old and new records: %s, %v", ex, err)
+		}
+	})
+}
+
+// Records are kept as the retention says: the newest per customer up to
+// its cap, anonymous ones up to theirs, none older than Keep, and the key
+// expires Keep after the last record.
+func TestDecisionRetention(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		ret := recommend.Retention{Keep: time.Hour, PerCustomer: 3, Anonymous: 2}
+		at := func(id, customer string, t0 time.Time) recommend.DecisionRecord {
+			b, _ := json.Marshal(map[string]string{"decision_id": id, "customer_id": customer})
+			r, err := recommend.JSONRecord(id, customer, "", t0, b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		now := time.Now()
+		var recs []recommend.DecisionRecord
+		recs = append(recs, at("old", "c1", now.Add(-2*time.Hour)), at("a1", "", now), at("a2", "", now), at("a3", "", now))
+		for _, id := range []string{"r1", "r2", "r3", "r4"} {
+			recs = append(recs, at(id, "c1", now))
+		}
+		if err := st.AppendDecisions(ctx, recs, ret); err != nil {
+			t.Fatal(err)
+		}
+		for who, want := range map[string][]string{"c1": {"r2", "r3", "r4"}, "": {"a2", "a3"}} {
+			var got []string
+			for _, id := range []string{"old", "r1", "r2", "r3", "r4", "a1", "a2", "a3"} {
+				if _, err := st.Decision(ctx, who, id); err == nil {
+					got = append(got, id)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%q keeps %v, want %v", who, got, want)
+			}
+		}
+		// the oldest record is trimmed by age even when under the cap
+		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{at("old2", "c2", now.Add(-2*time.Hour)), at("new", "c2", now)}, ret); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Decision(ctx, "c2", "old2"); candor.ErrorCode(err) != candor.ENotFound {
+			t.Errorf("a record older than Keep is still held: %v", err)
+		}
+		if ttl := db.Client.PTTL(ctx, st.keys.decisions("c2")).Val(); ttl <= 0 || ttl > time.Hour {
+			t.Errorf("decisions TTL %v, want ≤ 1h", ttl)
+		}
+	})
+}
+
+// The withdrawal script strips a record's evidence sections exactly as
+// recommend.StripEvidence does, for records of every shape: evidence of
+// several sets, sections longer than 127 bytes (a two-byte length), and
+// records without any.
+func TestWithdrawalStripsAsGoDoes(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull, Scopes: map[consent.Scope]consent.State{consent.Sensitive: consent.Granted}}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		s, err := st.ReadState(ctx, "d1", req(time.Now()), features.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets := []string{"browsing", "purchases", "declared", "sensitive", "none"}
+		kinds := map[string]string{"browsing": recommend.KindViewedRecently, "purchases": recommend.KindBoughtTogether,
+			"declared": recommend.KindDeclaredPreference, "sensitive": recommend.KindSensitiveHistory, "none": recommend.KindPopular}
+		var stored [][]byte
+		for n := range 12 {
+			d := recommend.Response{DecisionID: "r" + strings.Repeat("x", n), Time: time.Now().UTC().Format(time.RFC3339Nano),
+				Personalization: recommend.Personalization{UsedSets: []string{}, Withheld: []recommend.Withheld{}}}
+			for i := range n {
+				set := sets[(i*7+n)%len(sets)]
+				var ev []string
+				if set != "none" {
+					for j := range 1 + (i*n)%60 {
+						ev = append(ev, "item-"+strings.Repeat("z", j%5)+string(rune('a'+j%26))+string(rune('a'+j/26)))
+					}
+				}
+				d.Items = append(d.Items, recommend.Item{ItemID: "i" + string(rune('a'+i)), Reasons: []recommend.Reason{
+					{Kind: kinds[set], FeatureSet: set, Evidence: ev, Contribution: float64(i) + 0.1}}})
+			}
+			rec, ev, err := recommend.EncodeRecord(&d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{{ID: d.DecisionID, CustomerID: "d1", Record: rec, Evidence: ev, ConsentHead: s.ConsentHead}}, recommend.Retention{}); err != nil {
+				t.Fatal(err)
+			}
+			stored = append([][]byte{append(rec, ev...)}, stored...) // newest first, as the list
+		}
+		for _, set := range []consent.Scope{consent.Browsing, consent.Sensitive, consent.Purchases, consent.Declared} {
+			withdraw := consent.Change{Scopes: map[consent.Scope]consent.State{set: consent.Denied}}
+			if _, err := svc.Put(ctx, "d1", withdraw, "", false); err != nil {
+				t.Fatal(err)
+			}
+			held, err := db.Client.LRange(ctx, st.keys.decisions("d1"), 0, -1).Result()
+			if err != nil || len(held) != len(stored) {
+				t.Fatalf("%d records held, %v", len(held), err)
+			}
+			for i := range stored {
+				if stored[i], err = recommend.StripEvidence(stored[i], set); err != nil {
+					t.Fatal(err)
+				}
+				if held[i] != string(stored[i]) {
+					t.Errorf("after withdrawing %s, record %d is\n%q\nwant\n%q", set, i, held[i], stored[i])
+				}
+			}
+		}
+		for _, h := range stored {
+			if bytes.Contains(h, []byte("item-")) {
+				t.Errorf("evidence left after every set was withdrawn: %q", h)
 			}
 		}
 	})

@@ -8,32 +8,11 @@ import (
 	"github.com/candorhq/candor/consent"
 )
 
-// A decision's personal evidence lives apart from its record, one HASH
-// per feature set (see recommend.SplitReasons and
-// lua/decision_append.lua), so that withdrawing a set deletes its
-// evidence from every stored decision in the consent script's atomic step
-// (see Append) and erasure deletes all of it (customerKeys).
-
-var scriptDecisionAppend = plain("decision_append.lua")
-
-// evidenceTrimAt is how many fields an evidence hash holds before those of
-// records already trimmed from the decisions stream are removed.
-const evidenceTrimAt = decisionsPerCustomer + decisionsPerCustomer/4
-
-// evidence is the HASH of one feature set's evidence of a customer's
-// decisions: stream entry ID → evidence.
-func (k keys) evidence(id string, set consent.Scope) string {
-	return k.customer(id) + ":evidence:" + string(set)
-}
-
-// evidenceKeys lists the evidence hashes of every feature set.
-func (k keys) evidenceKeys(id string) []string {
-	out := make([]string, 0, len(consent.FeatureSets))
-	for _, set := range consent.FeatureSets {
-		out = append(out, k.evidence(id, set))
-	}
-	return out
-}
+// Decision records of the JSON format from before kept their personal
+// evidence in one HASH per feature set: stream entry ID → that set's
+// evidence (see recommend.JoinEvidence). Nothing writes them any more;
+// they are read with their records, deleted by a withdrawal of their set
+// (see Append) and by erasure (customerKeys), and expire with the records.
 
 // evidenceOf reads the evidence every feature set still holds for the
 // decision stored at stream entry sid.

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"strconv"
 
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/versioned"
 )
 
@@ -31,7 +32,28 @@ func (k keys) eventIDs(id, set string) string { return k.featureSet(id, set) + "
 func (k keys) feedback(id string) string      { return k.customer(id) + ":feedback" }
 func (k keys) contactIDs(id string) string    { return k.contacts(id) + ":ids" }
 func (k keys) contacts(id string) string      { return k.customer(id) + ":contacts" }
-func (k keys) decisions(id string) string     { return k.customer(id) + ":decisions" }
+
+// Decision records (LISTs, newest first; see decisions.go), a customer's
+// and anonymous visitors'.
+func (k keys) decisions(id string) string { return k.customer(id) + ":decisions:v2" }
+func (k keys) anonDecisions() string      { return k.ns + ":decisions:anon:v2" }
+
+// Decision records of the JSON format before (STREAMs), and their evidence
+// per feature set (HASHes: stream entry ID → evidence); see evidence.go.
+func (k keys) legacyDecisions(id string) string { return k.customer(id) + ":decisions" }
+func (k keys) legacyAnonDecisions() string      { return k.ns + ":decisions:anon" }
+func (k keys) evidence(id string, set consent.Scope) string {
+	return k.customer(id) + ":evidence:" + string(set)
+}
+
+// evidenceKeys lists the legacy evidence hashes of every feature set.
+func (k keys) evidenceKeys(id string) []string {
+	out := make([]string, 0, len(consent.FeatureSets))
+	for _, set := range consent.FeatureSets {
+		out = append(out, k.evidence(id, set))
+	}
+	return out
+}
 
 // customerPattern matches every key of one customer, for erasure checks.
 func (k keys) customerPattern(id string) string { return k.customer(id) + ":*" }
@@ -101,7 +123,7 @@ func (k keys) customerKeys(id string) map[string][]string {
 		"event_ids":    ids,
 		"feedback":     {k.feedback(id)},
 		"contacts":     {k.contacts(id)},
-		"decisions":    {k.decisions(id)},
+		"decisions":    {k.decisions(id), k.legacyDecisions(id)},
 		"evidence":     k.evidenceKeys(id),
 	}
 }

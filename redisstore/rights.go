@@ -17,7 +17,6 @@ import (
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
-	"github.com/candorhq/candor/recommend"
 )
 
 var scriptErase = plain("erase.lua")
@@ -199,21 +198,19 @@ func (s *Store) Export(ctx context.Context, id string) (*features.Export, error)
 		}
 		cmds["feedback"] = p.HGetAll(ctx, s.keys.feedback(id))
 		cmds["contacts"] = p.ZRangeWithScores(ctx, s.keys.contacts(id), 0, -1)
-		cmds["decisions"] = p.XRange(ctx, s.keys.decisions(id), "-", "+")
 		return nil
 	})
 	if err != nil {
 		return nil, translate("redisstore.Export", err)
 	}
-	ev, err := s.evidenceByEntry(ctx, id)
-	if err != nil {
-		return nil, translate("redisstore.Export", err)
-	}
-	fillExport(ex, cmds, ev)
+	fillExport(ex, cmds)
 	return ex, nil
 }
 
-func fillExport(ex *features.Export, cmds map[string]redis.Cmder, ev map[string]map[string][]byte) {
+// fillExport fills ex from what Export read. Decisions are left empty:
+// showing them needs the catalog (see recommend.Service.DecisionsOf,
+// which rights.Service adds).
+func fillExport(ex *features.Export, cmds map[string]redis.Cmder) {
 	for _, set := range consent.FeatureSets {
 		switch c := cmds[string(set)].(type) {
 		case *redis.MapStringStringCmd:
@@ -235,15 +232,6 @@ func fillExport(ex *features.Export, cmds map[string]redis.Cmder, ev map[string]
 		}
 	}
 	ex.Decisions = []json.RawMessage{}
-	for _, m := range cmds["decisions"].(*redis.XMessageSliceCmd).Val() {
-		d, ok := m.Values["d"].(string)
-		if !ok {
-			continue
-		}
-		if b, err := recommend.JoinEvidence([]byte(d), ev[m.ID]); err == nil {
-			ex.Decisions = append(ex.Decisions, json.RawMessage(b))
-		}
-	}
 }
 
 func interactionsOf(zs []redis.Z) []features.ExportedInteraction {

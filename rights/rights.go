@@ -5,6 +5,7 @@ package rights
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -25,6 +26,13 @@ type Store interface {
 	Allow(ctx context.Context, id, action string, limit int, window time.Duration) (bool, error)
 }
 
+// Decisions lists the decisions stored for a customer as they were shown,
+// oldest first. Implemented by recommend.Service, which reads them with
+// the live catalog.
+type Decisions interface {
+	DecisionsOf(ctx context.Context, customerID string) ([]json.RawMessage, error)
+}
+
 // Limits on export and erasure requests per customer.
 const (
 	RateLimit  = 10
@@ -38,6 +46,7 @@ type Service struct {
 	now         func() time.Time
 	afterErase  func(id string, at time.Time)
 	modelMaxAge time.Duration
+	decisions   Decisions
 }
 
 // NewService returns the rights service.
@@ -50,6 +59,10 @@ func NewService(store Store, cs *consent.Service) *Service {
 // customer's decision records still queued for writing, and to sweep
 // once more for one already in flight.
 func (s *Service) AfterErase(fn func(id string, at time.Time)) { s.afterErase = fn }
+
+// UseDecisions sets where the export reads the customer's decisions; without
+// it the export holds the store's (none).
+func (s *Service) UseDecisions(d Decisions) { s.decisions = d }
 
 // ModelsWithin states the bound the server keeps on models: no model
 // whose data was read longer than maxAge ago is served or kept, so an
@@ -81,6 +94,11 @@ func (s *Service) Export(ctx context.Context, id string) (*Document, error) {
 	data, err := s.store.Export(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if s.decisions != nil {
+		if data.Decisions, err = s.decisions.DecisionsOf(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	doc := &Document{CustomerID: id, GeneratedAt: s.now().UTC(), History: h, Data: data}
 	for _, e := range v.Decision.Scopes {

@@ -94,6 +94,11 @@ type PhaseResult struct {
 	// microseconds: on a shared machine these are steadier than latency.
 	CPUPerReq      float64 `json:"process_cpu_us_per_req,omitempty"`
 	RedisCPUPerReq float64 `json:"redis_cpu_us_per_req,omitempty"`
+	// RedisMemoryPerReq is the growth of the Redis server's used_memory
+	// (INFO memory, server-wide) from before the phase to after the
+	// decision writer wrote what it queued, per request; nil when the
+	// server does not report it.
+	RedisMemoryPerReq *float64 `json:"redis_memory_bytes_per_req,omitempty"`
 
 	samples []sample
 }

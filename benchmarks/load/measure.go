@@ -70,6 +70,9 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		b.order = append(b.order, c.id)
 	}
 	rng.Shuffle(len(b.order), func(i, j int) { b.order[i], b.order[j] = b.order[j], b.order[i] })
+	if a := o.scale.Active; a > 0 {
+		b.order = b.order[:a]
+	}
 
 	stopProfile, err := startProfile(o.cpuprofile)
 	if err != nil {
@@ -90,6 +93,15 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	}
 	if err := stopProfile(); err != nil {
 		return nil, err
+	}
+	if b.world != nil {
+		b.world.flushed(ctx)
+	}
+	if rep.Footprint, err = footprint(ctx, rdb, o.namespace, o.scale.Customers); err != nil {
+		return nil, fmt.Errorf("memory of namespace %s: %w", o.namespace, err)
+	}
+	if rep.Footprint != nil && b.world != nil {
+		rep.Footprint.setWriter(b.world.writer.Stats())
 	}
 	rep.LoadAfter = loadAverage()
 	return rep, ctx.Err()
@@ -181,6 +193,7 @@ func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRu
 
 // measured runs p and adds the Redis commands and allocations per request.
 func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
+	mem0, memOK := usedMemory(ctx, b.rdb)
 	calls0, callsErr := serverCalls(ctx, b.rdb)
 	var before counts
 	if b.world != nil {
@@ -193,7 +206,7 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	cpu1, rcpu1 := processCPU(), redisCPU(ctx, b.rdb)
 	runtime.ReadMemStats(&m1)
 	if b.world != nil {
-		time.Sleep(50 * time.Millisecond) // let the decision writer flush what this phase queued
+		b.world.flushed(ctx) // the decision records this phase queued are in Redis
 		r.CommandsPerReq, r.RoundTripsPerReq, r.ByCommand = perRequest(before, b.world.counter.snapshot(), r.Requests)
 	}
 	// Read after the client-side snapshot, so the harness's INFO calls are
@@ -201,6 +214,10 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	if calls1, err := serverCalls(ctx, b.rdb); err == nil && callsErr == nil && r.Requests > 0 {
 		// Minus the two INFO calls of the harness itself.
 		r.ServerCallsPerReq = float64(calls1-calls0-1) / float64(r.Requests)
+	}
+	if mem1, ok := usedMemory(ctx, b.rdb); ok && memOK && r.Requests > 0 {
+		per := float64(mem1-mem0) / float64(r.Requests)
+		r.RedisMemoryPerReq = &per
 	}
 	if r.Requests > 0 {
 		r.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(r.Requests)

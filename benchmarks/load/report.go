@@ -21,7 +21,9 @@ type Report struct {
 	Capacity  *Capacity  `json:"capacity,omitempty"`
 	// ReadyzCapacity is the same search for GET /readyz, the reference.
 	ReadyzCapacity *Capacity `json:"readyz_capacity,omitempty"`
-	LoadAfter      string    `json:"load_average_after"`
+	// Footprint is the namespace's Redis memory after the run, by kind.
+	Footprint *Footprint `json:"footprint,omitempty"`
+	LoadAfter string     `json:"load_average_after"`
 }
 
 // Machine is where the run ran.
@@ -72,6 +74,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "machine: %d CPUs%s, %s, Redis %s; load average at start %s, at end %s\n",
 		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.Go, r.Machine.Redis, r.Machine.LoadStart, r.LoadAfter)
 	fmt.Fprintf(w, "data: %d items, %d customers, history %d (seed %d)", r.Scale.Items, r.Scale.Customers, r.Scale.History, r.Scale.Seed)
+	if r.Scale.Active > 0 {
+		fmt.Fprintf(w, "; requests for %d of them", r.Scale.Active)
+	}
 	if s := r.Seed; s != nil {
 		fmt.Fprintf(w, "; seeded %d events in %.1f s, consent %s; trained in %.1f s", s.Events, s.Seconds, levels(s.ByLevel), s.TrainSecs)
 	}
@@ -99,6 +104,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		} else if p.ServerCallsPerReq > 0 {
 			fmt.Fprintf(w, "recommendations, Redis commands per request (INFO commandstats, server-wide; no client-side count against --target): %.2f\n", p.ServerCallsPerReq)
 		}
+		if p := run.Recommend; p.RedisMemoryPerReq != nil {
+			fmt.Fprintf(w, "recommendations, Redis memory per request: %+.0f bytes (INFO used_memory before the phase and after its decision records were written, server-wide)\n", *p.RedisMemoryPerReq)
+		}
 		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
 			if p != nil && p.FirstError != "" {
 				fmt.Fprintf(w, "%s, first error: %s\n", p.Name, p.FirstError)
@@ -118,7 +126,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Capacity != nil && r.ReadyzCapacity != nil && r.ReadyzCapacity.RPS > 0 {
 		fmt.Fprintf(w, "recommendation capacity / readyz capacity: %.0f%%\n", 100*float64(r.Capacity.RPS)/float64(r.ReadyzCapacity.RPS))
 	}
-	return nil
+	return r.Footprint.write(w, r.Namespace)
 }
 
 // write renders one capacity search (nothing when c is nil).

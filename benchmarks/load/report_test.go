@@ -22,6 +22,8 @@ func testReport() *Report {
 		rec.samples = append(rec.samples, sample{at: at, latency: time.Duration(500+i%100*10) * time.Microsecond})
 		ready.samples = append(ready.samples, sample{at: at, latency: 300 * time.Microsecond})
 	}
+	perReq := 412.0
+	rec.RedisMemoryPerReq = &perReq
 	run := RateRun{Rate: 1000, Recommend: rec, Readyz: ready, RawRead: raw, LoadAverage: "1.00 0.90 0.80"}
 	run.ratios()
 	return &Report{Started: "2026-11-25T10:00:00Z", Target: "in-process", Namespace: "bench-test",
@@ -33,7 +35,9 @@ func testReport() *Report {
 			{Rate: 2500, Achieved: 2500, P99: 8, Requests: 12500, Pass: true},
 			{Rate: 3000, Achieved: 2990, P99: 14, Requests: 14950}}},
 		ReadyzCapacity: &Capacity{RPS: 4000, LimitP99: 10, StepSecs: 5, Steps: []Step{{Rate: 4000, Achieved: 4000, P99: 3, Requests: 20000, Pass: true}}},
-		LoadAfter:      "2.00 1.00 0.50"}
+		Footprint: &Footprint{Customers: 100000, Kinds: map[string]KeyKind{kindDecisions: {Keys: 50000, Bytes: 60000000, Entries: 150000},
+			kindFeatures: {Keys: 150000, Bytes: 70000000}}, Written: 160000, BytesPerRecord: 400, BytesPerWritten: 375, PerCustomer: 1300},
+		LoadAfter: "2.00 1.00 0.50"}
 }
 
 func TestReportTable(t *testing.T) {
@@ -61,6 +65,12 @@ func TestReportTable(t *testing.T) {
 		"capacity of readyz: 4000 requests/s\n",
 		"recommendation capacity / readyz capacity: 62%",
 		"recommendations answered with the non-personal fallback: 3 (timeout 3)",
+		"recommendations, Redis memory per request: +412 bytes",
+		"== Redis memory of namespace bench-test after the run",
+		"decisions 50000 60000000 600 150000 400",
+		"features 150000 70000000 700 - -",
+		"per customer (every per-customer key / 100000 customers): 1300 bytes",
+		"160000 written by the server (0 dropped, 0 failed); decision keys' memory per record written: 375 bytes",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)

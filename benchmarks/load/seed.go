@@ -25,6 +25,7 @@ type scale struct {
 	Customers int    `json:"customers"`
 	History   int    `json:"history"` // mean events per customer with full consent
 	Seed      uint64 `json:"seed"`
+	Active    int    `json:"active,omitempty"` // requests go to this many of the customers (0: all)
 }
 
 // Consent mix of the generated customers: 20% none, 30% basic, 50% full.

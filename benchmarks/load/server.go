@@ -37,7 +37,8 @@ type world struct {
 	features *features.Service
 	model    atomic.Pointer[recommend.Trained]
 	counter  *cmdCounter
-	budget   time.Duration // the scorer's read budget (0: the server's default)
+	writer   *recommend.Writer // the scorer's decision writer, once serving
+	budget   time.Duration     // the scorer's read budget (0: the server's default)
 }
 
 func newWorld(rdb redis.UniversalClient, ns string) *world {
@@ -73,7 +74,8 @@ func (w *world) serve(ctx context.Context) (*server, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	writer := recommend.NewWriter(w.store, 0, 10000)
+	writer := recommend.NewWriter(w.store, recommend.Retention{}, 10000)
+	w.writer = writer
 	go writer.Run(ctx)
 	svc := recommend.NewService(recommend.Deps{
 		Reader: w.store, Model: w.currentModel, Catalog: w.catalog.Load, Request: w.consent.Request,
@@ -104,6 +106,24 @@ func (s *server) Close() {
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
 	s.stop()
+}
+
+// flushed waits until the decision writer has handled every record
+// queued so far: its counts stop moving for 100 ms (at most 10 s).
+func (w *world) flushed(ctx context.Context) {
+	if w.writer == nil {
+		return
+	}
+	total := func() int64 { a, b, c := w.writer.Stats(); return a + b + c }
+	last, still := total(), 0
+	for i := 0; i < 500 && still < 5 && ctx.Err() == nil; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if n := total(); n != last {
+			last, still = n, 0
+		} else {
+			still++
+		}
+	}
 }
 
 func (w *world) currentModel() recommend.Model {

@@ -76,6 +76,9 @@ func TestSmoke(t *testing.T) {
 	if rep.Seed == nil || rep.Seed.Customers != 200 || rep.Seed.Items != 300 || rep.Seed.Events == 0 {
 		t.Errorf("seeding summary = %+v", rep.Seed)
 	}
+	if os.Getenv("REDIS_URL") != "" { // miniredis has no INFO memory nor MEMORY USAGE … SAMPLES
+		checkFootprint(t, &rep)
+	}
 	f, err := os.Open(pngPath)
 	if err != nil {
 		t.Fatalf("PNG not written: %v", err)
@@ -92,6 +95,27 @@ func TestSmoke(t *testing.T) {
 	defer rdb.Close()
 	if keys, err := rdb.Keys(context.Background(), ns+":*").Result(); err != nil || len(keys) != 0 {
 		t.Errorf("namespace %s left %d keys behind (%v)", ns, len(keys), err)
+	}
+}
+
+// checkFootprint holds the memory report to what the run wrote: every
+// decision record the server wrote is held (no customer reached the cap),
+// and the decision keys take memory.
+func checkFootprint(t *testing.T, rep *Report) {
+	t.Helper()
+	if rep.Runs[0].Recommend.RedisMemoryPerReq == nil {
+		t.Errorf("no Redis memory per request")
+	}
+	fp := rep.Footprint
+	if fp == nil {
+		t.Fatal("no footprint")
+	}
+	d := fp.Kinds[kindDecisions]
+	if fp.Written == 0 || fp.Dropped != 0 || fp.Failed != 0 || d.Entries != fp.Written-int64(rep.Runs[0].Recommend.Requests-rep.Runs[0].Recommend.Codes["200"]) {
+		t.Errorf("decisions written %d (dropped %d, failed %d), held %d", fp.Written, fp.Dropped, fp.Failed, d.Entries)
+	}
+	if d.Bytes <= 0 || fp.BytesPerRecord <= 0 || fp.PerCustomer <= 0 || fp.Kinds[kindFeatures].Bytes <= 0 || fp.Kinds[kindConsent].Keys != 2*fp.Customers {
+		t.Errorf("footprint %+v", fp)
 	}
 }
 

@@ -44,6 +44,7 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"consent", "verify"}, `--customer: required by candor consent verify; see 'candor consent verify --help'.`},
 		{[]string{"eval", "--data", "x", "-k", "ten"}, `--k "ten" is not a whole number.`},
 		{[]string{"--namespace", "a b"}, `--namespace / CANDOR_NAMESPACE "a b" must be 1-64 characters`},
+		{[]string{"--decision-cap", "0"}, `--decision-cap / CANDOR_DECISION_CAP and --decision-cap-anonymous / CANDOR_DECISION_CAP_ANONYMOUS must be positive integers`},
 		{[]string{"--train-every", "10s"}, `--train-every / CANDOR_TRAIN_EVERY must be at least 1m (or 0, off)`},
 		{[]string{"--train-every", "1h", "--max-model-age", "90m"}, `--max-model-age / CANDOR_MAX_MODEL_AGE (1h30m0s) must be at least twice --train-every / CANDOR_TRAIN_EVERY (1h0m0s)`},
 		{[]string{"train", "--every", "1h", "--data", "x"}, `--every trains from the store, not from --data`},

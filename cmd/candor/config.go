@@ -14,6 +14,7 @@ import (
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/redisstore"
 )
 
@@ -46,6 +47,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "token-public-key", Usage: "PEM file with the RSA or Ed25519 public key for RS256/EdDSA customer tokens (instead of a secret)", Category: catServer, Sources: cli.EnvVars("CANDOR_TOKEN_PUBLIC_KEY")},
 		&cli.DurationFlag{Name: "read-budget", Value: 25 * time.Millisecond, Usage: "time the recommendation path waits for Redis before answering with the non-personal fallback", Category: catServer, Sources: cli.EnvVars("CANDOR_READ_BUDGET")},
 		&cli.DurationFlag{Name: "decision-keep", Value: 30 * 24 * time.Hour, Usage: "how long decision records (what was shown and why) are kept", Category: catServer, DefaultText: "30 days (720h)", Sources: cli.EnvVars("CANDOR_DECISION_KEEP")},
+		&cli.IntFlag{Name: "decision-cap", Value: recommend.DefaultPerCustomer, Usage: "most decision records kept per customer (the newest), for the \"why\" page and the export", Category: catServer, Sources: cli.EnvVars("CANDOR_DECISION_CAP")},
+		&cli.IntFlag{Name: "decision-cap-anonymous", Value: recommend.DefaultAnonymous, Usage: "most decision records kept for anonymous visitors, all together (the newest)", Category: catServer, Sources: cli.EnvVars("CANDOR_DECISION_CAP_ANONYMOUS")},
 		&cli.StringFlag{Name: "replenishable-categories", Usage: "comma-separated top-level categories whose bought items may be recommended again (consumables)", Category: catData, Sources: cli.EnvVars("CANDOR_REPLENISHABLE_CATEGORIES")},
 		&cli.StringFlag{Name: "ruleset", Value: "default", Usage: "name of the marketers' ruleset that recommendations apply", Category: catServer, Sources: cli.EnvVars("CANDOR_RULESET")},
 		&cli.DurationFlag{Name: "train-every", Usage: "retrain the live model's kind from the store this often, one replica at a time (at least 1m; off on a real Redis, 10m in the embedded demo)", Category: catServer, DefaultText: "off", Sources: cli.EnvVars("CANDOR_TRAIN_EVERY")},
@@ -76,6 +79,8 @@ type config struct {
 	ReadBudget          time.Duration
 	Ruleset             string
 	DecisionKeep        time.Duration
+	DecisionCap         int // per customer
+	DecisionCapAnon     int // anonymous visitors, all together
 	TokenPublicKey      string
 	Retention           features.Retention
 	TrainEvery          time.Duration // scheduled training; 0: off
@@ -146,6 +151,7 @@ func loadConfig(cmd *cli.Command) (config, error) {
 	c.TokenSecret, c.TokenPublicKey = cmd.String("token-secret"), cmd.String("token-public-key")
 	c.ReadBudget, c.DecisionKeep = cmd.Duration("read-budget"), cmd.Duration("decision-keep")
 	c.Ruleset = cmd.String("ruleset")
+	c.DecisionCap, c.DecisionCapAnon = int(cmd.Int("decision-cap")), int(cmd.Int("decision-cap-anonymous"))
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		return c, usagef("--token-secret / CANDOR_TOKEN_SECRET must be at least 32 bytes")
 	}
@@ -212,7 +218,15 @@ func validateDurations(c config) error {
 	if c.PolicyVersion < 1 {
 		return usagef("--policy-version / CANDOR_POLICY_VERSION must be a positive integer")
 	}
+	if c.DecisionCap < 1 || c.DecisionCapAnon < 1 {
+		return usagef("--decision-cap / CANDOR_DECISION_CAP and --decision-cap-anonymous / CANDOR_DECISION_CAP_ANONYMOUS must be positive integers")
+	}
 	return nil
+}
+
+// decisionRetention is how long and how many decision records are kept.
+func (c config) decisionRetention() recommend.Retention {
+	return recommend.Retention{Keep: c.DecisionKeep, PerCustomer: c.DecisionCap, Anonymous: c.DecisionCapAnon}
 }
 
 func validNamespace(ns string) bool {

@@ -10,7 +10,7 @@ import (
 
 type countingDecisions struct{ customers []string }
 
-func (c *countingDecisions) AppendDecisions(_ context.Context, recs []recommend.DecisionRecord, _ time.Duration) error {
+func (c *countingDecisions) AppendDecisions(_ context.Context, recs []recommend.DecisionRecord, _ recommend.Retention) error {
 	for _, r := range recs {
 		c.customers = append(c.customers, r.CustomerID)
 	}
@@ -21,11 +21,15 @@ func (c *countingDecisions) Decision(context.Context, string, string) (recommend
 	return recommend.DecisionRecord{}, nil
 }
 
+func (c *countingDecisions) Decisions(context.Context, string) ([]recommend.DecisionRecord, error) {
+	return nil, nil
+}
+
 // An erased notice from another replica makes this replica's writer drop
 // the customer's queued decisions; other topics are not taken for one.
 func TestErasedNoticeDropsQueuedDecisions(t *testing.T) {
 	store := &countingDecisions{}
-	w := recommend.NewWriter(store, 0, 10)
+	w := recommend.NewWriter(store, recommend.Retention{}, 10)
 	made := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	w.Record(&recommend.Response{CustomerID: "c:1", Time: made.Format(time.RFC3339Nano)})
 	w.Record(&recommend.Response{CustomerID: "other", Time: made.Format(time.RFC3339Nano)})

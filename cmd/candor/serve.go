@@ -217,7 +217,8 @@ type services struct {
 	models      *recommend.Registry
 	recommend   *recommend.Service
 	decisions   *recommend.Writer
-	trust       *trust.Counter // hourly trust totals for the console
+	trust       *trust.Counter      // hourly trust totals for the console
+	retention   recommend.Retention // of decision records
 	tokens      *auth.TokenVerifier
 	tokenSecret string // set when tokens are HS256, for the demo token
 	rights      *rights.Service
@@ -243,13 +244,15 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 		svc.rights.ModelsWithin(cfg.MaxModelAge)
 	}
 	svc.training = newTrainingMetrics(svc.models)
-	svc.decisions = recommend.NewWriter(st, cfg.DecisionKeep, 10000)
+	svc.retention = cfg.decisionRetention()
+	svc.decisions = recommend.NewWriter(st, svc.retention, 10000)
 	svc.trust = trust.NewCounter(st, nil)
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
 		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, Rules: svc.rulesLive.Load,
 	}, recommend.Config{ReadBudget: cfg.ReadBudget, Replenishable: cfg.Replenishable})
+	svc.rights.UseDecisions(svc.recommend)
 	return svc, nil
 }
 
@@ -354,7 +357,7 @@ func newAPIOn(reg *prometheus.Registry, svc *services, st *redisstore.Store, kr 
 		RulesReload: svc.rulesLive.Reload,
 		NextBest: &httpapi.NextBest{Engine: actions.NewEngine(svc.actionsLive.Load, actions.Config{}), Service: actions.NewService(st, nil),
 			Reload: svc.actionsLive.Reload, Gated: svc.recommend, Reader: st, Model: svc.models.Current, Catalog: svc.catalog.Load,
-			Request: svc.consent.Request, Decisions: st, Responses: svc.responses.Load, Deliverer: st},
+			Request: svc.consent.Request, Decisions: st, Retention: svc.retention, Responses: svc.responses.Load, Deliverer: st},
 		Consent:  svc.consent,
 		Catalog:  svc.catalog,
 		Items:    st,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -335,5 +336,47 @@ func TestEmbeddedDemoStaysOnThisMachineByDefault(t *testing.T) {
 		if got := demoAddr(in); got != want {
 			t.Errorf("demoAddr(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The retention of decision records is a setting: with --decision-cap 2
+// a customer's third decision pushes out the first, and anonymous
+// visitors' records have their own cap.
+func TestDecisionCapsAreSettings(t *testing.T) {
+	r := startServer(t, "--redis-url", "", "--decision-cap", "2", "--decision-cap-anonymous", "1")
+	key := demoKeys(t, r.out.String())[auth.RoleSite]
+	decide := func(query string) string {
+		code, body := get(t, r.url+"/v1/recommendations?n=3&"+query, key)
+		var d struct {
+			DecisionID string `json:"decision_id"`
+		}
+		if err := json.Unmarshal([]byte(body), &d); code != 200 || err != nil {
+			t.Fatalf("%s: %d %s", query, code, body)
+		}
+		return d.DecisionID
+	}
+	found := func(id, who string) int {
+		code, _ := get(t, r.url+"/v1/decisions/"+id+"?customer_id="+who, key)
+		return code
+	}
+	var mine []string
+	for range 3 {
+		mine = append(mine, decide("customer_id=cap1"))
+	}
+	anon := []string{decide("anonymous_id=a1"), decide("anonymous_id=a2")}
+	// written off the request path: wait until the newest are there
+	for deadline := time.Now().Add(10 * time.Second); found(mine[2], "cap1") != 200 || found(anon[1], "") != 200; {
+		if time.Now().After(deadline) {
+			t.Fatal("decisions not written in 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i, want := range []int{404, 200, 200} {
+		if got := found(mine[i], "cap1"); got != want {
+			t.Errorf("decision %d of 3 with a cap of 2: %d, want %d", i+1, got, want)
+		}
+	}
+	if got := found(anon[0], ""); got != 404 {
+		t.Errorf("first of 2 anonymous decisions with a cap of 1: %d, want 404", got)
 	}
 }

@@ -1,46 +1,49 @@
 -- Appends one decision record, all in one command (the writer sends one per
--- record, pipelined, off the request path): the record into its capped
--- stream, and its personal evidence apart from it, one HASH per feature
--- set, field = the record's stream entry ID, value = that set's evidence
--- (JSON). The evidence is written only if the customer's consent log head
--- is still the one the decision was made under, so a record that waited in
--- a writer's queue through a withdrawal (consent_put deletes the withdrawn
--- set's evidence hash with its data) or an erasure cannot bring it back.
--- KEYS[1] the decisions stream, KEYS[2] the consent hash (absent for an
--- anonymous record), KEYS[3..] evidence hashes. ARGV[1] the oldest entry
--- ID to keep (ms), ARGV[2] the most entries kept, ARGV[3] TTL (ms),
--- ARGV[4] the decision ID, ARGV[5] the record, ARGV[6] the expected log
--- head, ARGV[7] how many fields an evidence hash holds before those of
--- records trimmed from the stream are removed, ARGV[8..] per evidence
--- hash the set's evidence.
+-- record, pipelined, off the request path): the record at the head of its
+-- LIST (newest first), trimmed to the most records kept and to the oldest
+-- time kept, with the TTL renewed. A LIST, not a STREAM: Redis gives every
+-- stream a 4 KB node as soon as it has one entry, and most customers hold
+-- a few records; a list grows by its records' bytes.
+-- A record is `version:1 time:8 id section*` (see recommend/record.go); the
+-- script reads only the time (ns since the Unix epoch, big-endian) of the
+-- oldest record to trim by age. The record's personal evidence (sections,
+-- one per feature set) is appended to it only if the customer's consent log
+-- head is still the one the decision was made under, so a record that waited
+-- in a writer's queue through a withdrawal (consent_put strips the withdrawn
+-- set's sections from every stored record) or an erasure cannot bring it
+-- back.
+-- KEYS[1] the decisions list, KEYS[2] the consent hash (absent for an
+-- anonymous record). ARGV[1] the oldest time kept (ms since the Unix
+-- epoch), ARGV[2] the most records kept, ARGV[3] TTL (ms), ARGV[4] the
+-- record without its evidence, ARGV[5] its evidence sections ('' = none),
+-- ARGV[6] the expected log head.
 -- Returns 1 when the evidence was written (or there was none), 0 when the
 -- head changed and only the record was. Touches no other key.
-local sid = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'id', ARGV[4], 'd', ARGV[5])
-if redis.call('XLEN', KEYS[1]) > tonumber(ARGV[2]) then
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2])
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-if #KEYS < 3 then return 1 end
-if ARGV[6] == '' or (redis.call('HGET', KEYS[2], '_head') or '') ~= ARGV[6] then return 0 end
 
--- before reports whether stream ID a sorts before stream ID b.
-local function before(a, b)
-  local am, as = string.match(a, '^(%d+)-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-  if not am or not bm then return false end
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
-  return am < bm or (am == bm and as < bs)
+-- millis returns the time of record r in ms, or nil when r is not a record.
+local function millis(r)
+  if #r < 9 or string.byte(r, 1) ~= 1 then return nil end
+  local ns = 0
+  for i = 2, 9 do ns = ns * 256 + string.byte(r, i) end
+  return ns / 1e6
 end
 
-local first = nil
-for i = 3, #KEYS do
-  redis.call('HSET', KEYS[i], sid, ARGV[5 + i])
-  redis.call('PEXPIRE', KEYS[i], ARGV[3])
-  if redis.call('HLEN', KEYS[i]) > tonumber(ARGV[7]) then
-    first = first or redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
-    for _, f in ipairs(redis.call('HKEYS', KEYS[i])) do
-      if before(f, first) then redis.call('HDEL', KEYS[i], f) end
-    end
+local rec, written = ARGV[4], 1
+if ARGV[5] ~= '' then
+  if #KEYS >= 2 and ARGV[6] ~= '' and (redis.call('HGET', KEYS[2], '_head') or '') == ARGV[6] then
+    rec = rec .. ARGV[5]
+  else
+    written = 0
   end
 end
-return 1
+redis.call('LPUSH', KEYS[1], rec)
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local oldest = tonumber(ARGV[1])
+while true do
+  local last = redis.call('LINDEX', KEYS[1], -1)
+  local t = last and millis(last)
+  if not t or t >= oldest then break end
+  redis.call('RPOP', KEYS[1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return written
