@@ -52,7 +52,9 @@ func corpus(t *testing.T, ds *movielens.Dataset, imp movielens.ImportOptions) *C
 	return c
 }
 
-func evaluate(t *testing.T, imp movielens.ImportOptions, kinds ...models.Kind) map[models.Kind]Result {
+// clusteredSplit splits the clustered test data per customer 75/25 and
+// returns the training part and the held-out items.
+func clusteredSplit(t *testing.T) (*movielens.Dataset, Relevant) {
 	t.Helper()
 	train, test, err := clustered(300, 120, 3).Split(0.25, 42)
 	if err != nil {
@@ -65,6 +67,12 @@ func evaluate(t *testing.T, imp movielens.ImportOptions, kinds ...models.Kind) m
 		}
 		rel[r.User][r.Item] = true
 	}
+	return train, rel
+}
+
+func evaluate(t *testing.T, imp movielens.ImportOptions, kinds ...models.Kind) map[models.Kind]Result {
+	t.Helper()
+	train, rel := clusteredSplit(t)
 	res, err := Evaluate(context.Background(), Eval{Corpus: corpus(t, train, imp), Test: rel, Models: kinds})
 	if err != nil {
 		t.Fatal(err)
@@ -211,17 +219,7 @@ func TestDegenerateCorpora(t *testing.T) {
 // declared preferences, or with only the item they are viewing is served
 // better than popularity, and every scenario excludes the whole history.
 func TestColdStartBeatsPopularity(t *testing.T) {
-	train, test, err := clustered(300, 120, 3).Split(0.25, 42)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := Relevant{}
-	for _, r := range test.Ratings {
-		if rel[r.User] == nil {
-			rel[r.User] = map[string]bool{}
-		}
-		rel[r.User][r.Item] = true
-	}
+	train, rel := clusteredSplit(t)
 	c := corpus(t, train, movielens.ImportOptions{DeclaredGenres: 1})
 	res, err := Evaluate(context.Background(), Eval{Corpus: c, Test: rel, Models: []models.Kind{models.KindEASE}, Cold: true})
 	if err != nil {

@@ -150,15 +150,8 @@ func Fix(s models.Scoring, fixed map[string]float64) (models.Scoring, error) {
 		}
 		p.set(&s, v)
 	}
-	r := fixReg(models.Reg{}, fixed)
-	if r.Dropout < 0 || r.Dropout > models.MaxDropout {
-		return s, candor.Errorf(candor.EInvalid, "dropout %g: must be between 0 and %g", r.Dropout, models.MaxDropout)
-	}
-	if r.UserNorm < 0 || r.UserNorm > models.MaxUserNorm {
-		return s, candor.Errorf(candor.EInvalid, "user-norm %g: must be between 0 and %g", r.UserNorm, models.MaxUserNorm)
-	}
-	if r.PopPower < -models.MaxPopPower || r.PopPower > models.MaxPopPower {
-		return s, candor.Errorf(candor.EInvalid, "pop-power %g: must be between %g and %g", r.PopPower, -models.MaxPopPower, models.MaxPopPower)
+	if err := fixReg(models.Reg{}, fixed).Validate(); err != nil {
+		return s, err
 	}
 	return s, s.Validate()
 }

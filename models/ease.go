@@ -245,10 +245,26 @@ type Reg struct {
 	UserNorm float64
 }
 
+// Validate checks r's ranges; errors are EInvalid and name the value as
+// its flag does (dropout, user-norm, pop-power).
+func (r Reg) Validate() error {
+	switch {
+	case r.Lambda < 0:
+		return candor.Errorf(candor.EInvalid, "lambda %g: must not be negative", r.Lambda)
+	case r.Dropout < 0 || r.Dropout > MaxDropout:
+		return candor.Errorf(candor.EInvalid, "dropout %g: must be between 0 and %g", r.Dropout, MaxDropout)
+	case r.UserNorm < 0 || r.UserNorm > MaxUserNorm:
+		return candor.Errorf(candor.EInvalid, "user-norm %g: must be between 0 and %g", r.UserNorm, MaxUserNorm)
+	case r.PopPower < -MaxPopPower || r.PopPower > MaxPopPower:
+		return candor.Errorf(candor.EInvalid, "pop-power %g: must be between %g and %g", r.PopPower, -MaxPopPower, MaxPopPower)
+	}
+	return nil
+}
+
 // Fit returns the EASE model for r, with the path's items and popularity.
 func (e *EASEPath) Fit(ctx context.Context, r Reg) (*Model, error) {
-	if r.Lambda < 0 || r.Dropout < 0 || r.Dropout > MaxDropout || math.Abs(r.PopPower) > MaxPopPower {
-		return nil, candor.Errorf(candor.EInvalid, "EASE: λ %g, dropout %g or popularity power %g out of range", r.Lambda, r.Dropout, r.PopPower)
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
 	if r.UserNorm != e.p.UserNorm {
 		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix has user normalisation %g, not %g", e.p.UserNorm, r.UserNorm)

@@ -100,14 +100,8 @@ func (o TrainOptions) params() (Params, error) {
 	if p.Lambda < 0 || o.HalfLife < 0 {
 		return Params{}, candor.Errorf(candor.EInvalid, "lambda and half-life must not be negative")
 	}
-	if p.Dropout < 0 || p.Dropout > MaxDropout {
-		return Params{}, candor.Errorf(candor.EInvalid, "dropout must be between 0 and %g", MaxDropout)
-	}
-	if p.UserNorm < 0 || p.UserNorm > MaxUserNorm {
-		return Params{}, candor.Errorf(candor.EInvalid, "user normalisation must be between 0 and %g", MaxUserNorm)
-	}
-	if p.PopPower < -MaxPopPower || p.PopPower > MaxPopPower {
-		return Params{}, candor.Errorf(candor.EInvalid, "popularity power must be between %g and %g", -MaxPopPower, MaxPopPower)
+	if err := (Reg{Dropout: p.Dropout, UserNorm: p.UserNorm, PopPower: p.PopPower}).Validate(); err != nil {
+		return Params{}, err
 	}
 	p.TopN = orDefault(p.TopN, DefaultTopN)
 	p.MinSupport = orDefault(o.MinSupport, max(p.KAnon, 1))
