@@ -131,7 +131,7 @@
     return p;
   }
 
-  const times = (n) => (n === 0 ? 'not yet' : n === 1 ? 'once' : n === 2 ? 'twice' : n + ' times');
+  const times = (n) => (n === 1 ? 'once' : n === 2 ? 'twice' : n + ' times');
   const pct = (x) => (x * 100).toFixed(2).replace(/\.?0+$/, '') + '%';
   const num = (x) => String(Math.round(x * 10000) / 10000);
 
@@ -163,7 +163,7 @@
     const p = w.score_parts;
     const rows = [
       ['Value to the shop', num(p.value) + (p.weight !== 1 ? ' × weight ' + num(p.weight) : ''), p.value],
-      ['Response rate', pct(p.response_rate) + ' (' + p.clicks + ' of ' + p.impressions + ' shoppers shown it took it up, counted with a cautious start)', p.response_rate],
+      ['Response rate', pct(p.response_rate) + (p.impressions ? ' (' + p.clicks + ' of ' + p.impressions + ' times shown it was taken up, counted with a cautious start)' : ' (not shown to anyone yet: a cautious starting guess)'), p.response_rate],
       ['How well it suits you', p.affinity_from === 'history' ? num(p.affinity) + ', from what you bought or looked at'
         : p.affinity_from === 'category' ? num(p.affinity) + ', from how popular ' + candor.capital(w.category) + ' is with other shoppers' : '0: nothing about it matched you', p.affinity],
       ['Chance you take it up', num(p.propensity) + ' = response rate + ' + num(p.affinity_weight) + ' × suitability × (1 − response rate)', p.propensity],
@@ -176,9 +176,9 @@
     const c = w.contacts;
     const noun = typeWords[w.type] || 'offer';
     const out = [];
-    if (c.cap) out.push('Before this, you had seen this ' + noun + ' ' + times(c.shown) + ' in the last ' + period(c.cap.period) + '; the limit is ' + c.cap.max + '.');
+    if (c.cap) out.push((c.shown ? 'Before this, you had seen this ' + noun + ' ' + times(c.shown) : 'You had not seen this ' + noun) + ' in the last ' + period(c.cap.period) + '; the limit is ' + c.cap.max + '.');
     else out.push('This ' + noun + ' has no limit of its own.');
-    if (c.channel_limit) out.push('The shop had contacted you ' + channelWords[w.channel] + ' ' + times(c.channel_shown) + ' in the last ' + period(c.channel_limit.period) + '; the limit is ' + c.channel_limit.max + '.');
+    if (c.channel_limit) out.push((c.channel_shown ? 'The shop had contacted you ' + channelWords[w.channel] + ' ' + times(c.channel_shown) : 'The shop had not contacted you ' + channelWords[w.channel]) + ' in the last ' + period(c.channel_limit.period) + '; the limit is ' + c.channel_limit.max + '.');
     if (c.cooldown_after_dismiss) out.push('If you are not interested, we will not show it again for ' + period(c.cooldown_after_dismiss) + '.');
     return out.map((t) => el('li', { text: t }));
   }
