@@ -66,7 +66,7 @@
       body.replaceChildren(el('p', { class: 'empty', text: emptyText(ch, resp) }));
       return { ch, resp, a: null };
     }
-    const main = a.reasons.find((r) => r.kind !== 'eligibility') || a.reasons[0];
+    const main = a.reasons.find((r) => r.kind !== 'eligibility' && r.kind !== 'response_rate') || a.reasons[0]; // the reason about the shopper first
     const href = '/me/why/' + encodeURIComponent(resp.decision_id) + '/actions/' + encodeURIComponent(a.action_id);
     body.replaceChildren(
       el('p', { class: 'offer', text: a.name }),

@@ -187,7 +187,7 @@
     why = w;
     document.title = 'Why am I seeing ' + w.name + '?';
     $('title').textContent = w.name;
-    const main = w.reasons.find((r) => r.kind !== 'eligibility') || w.reasons[0];
+    const main = w.reasons.find((r) => r.kind !== 'eligibility' && r.kind !== 'response_rate') || w.reasons[0];
     $('summary').textContent = 'Chosen for you ' + channelWords[w.channel] + (w.shown_at ? ' on ' + candor.when(w.shown_at) : '') + '. ' + (main ? main.text + '.' : '');
     $('promoted').textContent = '';
     $('score-parts').replaceChildren(...scoreParts(w));
