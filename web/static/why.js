@@ -139,7 +139,7 @@
   function actionLabel(c, w) {
     const scope = Object.keys((c.body && c.body.scopes) || {})[0];
     switch (c.kind) {
-      case 'dismiss': return 'Not interested in ' + (typeWords[w.type] === 'offer' ? 'offers' : typeWords[w.type] + 's') + ' like this';
+      case 'dismiss': return 'Not interested in this ' + (typeWords[w.type] || 'offer'); // holds back this action, for its cooldown
       case 'unsubscribe': return w.channel === 'onsite' ? 'Don’t show me offers on the site' : 'Don’t contact me ' + channelWords[w.channel];
       case 'stop_using': return 'Stop using ' + (candor.sources[scope] || scope);
       case 'stop_sharing': return 'Don’t share my data with partners';
