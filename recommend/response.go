@@ -1,6 +1,10 @@
 package recommend
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	gojson "github.com/goccy/go-json"
+)
 
 // Response is what GET /v1/recommendations returns, and what a decision
 // record shows again (see EncodeRecord).
@@ -29,6 +33,11 @@ func (r *Response) JSON() ([]byte, error) {
 	}
 	return json.Marshal(r)
 }
+
+// encodeAnswer is the JSON of an answer, as encoding/json writes it
+// (TestAnswerJSONIsEncodingJSON) at a fraction of its cost: it is made on
+// every request.
+func encodeAnswer(r *Response) ([]byte, error) { return gojson.Marshal(r) }
 
 // Item is one recommended item. Score is exactly the sum of its reasons'
 // contributions, in the order listed.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -105,7 +104,7 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	cat := s.catalog()
 	st, fb := s.read(ctx, m, &req)
 	resp := s.build(m, cat, st, fb, &req, s.ruleset(), nil)
-	b, err := json.Marshal(resp)
+	b, err := encodeAnswer(resp)
 	if err != nil {
 		return nil, candor.Wrap("recommend.Recommend", err)
 	}
