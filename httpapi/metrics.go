@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -63,7 +64,8 @@ type domainMetrics struct {
 	erasures        prometheus.Counter
 	rateLimited     *prometheus.CounterVec
 	live            func() (model string, ruleset int) // nil: no recommendation service
-	trust           *trust.Counter                     // nil: not kept
+	decision        func(ctx context.Context, customer, id string) (*recommend.Response, error)
+	trust           *trust.Counter // nil: not kept
 }
 
 func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q DecisionQueue, tc *trust.Counter) *domainMetrics {
@@ -79,7 +81,7 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 		}, []string{"personalization", "fallback_reason", "no_action"}),
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_feedback_total",
-			Help: "Customer feedback recorded, by kind (not_interested, wrong_reason, hide_category, remove_from_history) and the model and ruleset versions live when it arrived.",
+			Help: "Customer feedback recorded, by kind (not_interested, wrong_reason, hide_category, remove_from_history) and the model and ruleset versions of the decision it names (decision_id), or, without one or once that decision is no longer kept, those live when it arrived.",
 		}, []string{"kind", "model_version", "ruleset_version"}),
 		erasures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "candor_erasures_total",
@@ -96,7 +98,7 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 			Help: "Rules not applied, or not to every candidate, because their request's budget of operations ran out (each cut rule once per request).",
 		}, func() float64 { return float64(rules.SkippedForCostTotal()) }))
 	if rec != nil {
-		m.live = rec.Live
+		m.live, m.decision = rec.Live, rec.Decision
 		reg.MustRegister(liveCollector{live: rec.Live})
 	}
 	if q != nil {
@@ -137,10 +139,18 @@ func (m *domainMetrics) nextBestAction(level string, fb recommend.Fallback, noAc
 	m.nextBest.WithLabelValues(level, fb.Reason, noAction).Inc()
 }
 
-func (m *domainMetrics) feedbackOf(kind features.FeedbackKind) {
+// feedbackOf counts feedback of kind from customer: under the model and
+// ruleset versions of the decision it names when that decision is still
+// held, else under the versions live now.
+func (m *domainMetrics) feedbackOf(ctx context.Context, kind features.FeedbackKind, customer, decision string) {
 	model, ruleset := "", 0
 	if m.live != nil {
 		model, ruleset = m.live()
+	}
+	if decision != "" && m.decision != nil {
+		if r, err := m.decision(ctx, customer, decision); err == nil {
+			model, ruleset = r.ModelVersion, r.RulesetVersion
+		}
 	}
 	m.feedback.WithLabelValues(string(kind), model, strconv.Itoa(ruleset)).Inc()
 	m.trust.Feedback(string(kind), model, ruleset)

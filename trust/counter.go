@@ -75,8 +75,8 @@ func (c *Counter) Recommendation(level, model string, ruleset int) {
 	c.add(recField(level), byVersion("rec", model, ruleset))
 }
 
-// Feedback counts one piece of feedback of kind, under the versions live
-// when it arrived.
+// Feedback counts one piece of feedback of kind, under the versions of
+// the decision it is about (those live when it arrived when it names none).
 func (c *Counter) Feedback(kind, model string, ruleset int) {
 	c.add(feedbackField(kind), byVersion(feedbackField(kind), model, ruleset))
 }
