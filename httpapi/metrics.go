@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/rules"
@@ -97,6 +98,9 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 			Name: "candor_rules_skipped_for_cost_total",
 			Help: "Rules not applied, or not to every candidate, because their request's budget of operations ran out (each cut rule once per request).",
 		}, func() float64 { return float64(rules.SkippedForCostTotal()) }))
+	if tc != nil {
+		reg.MustRegister(customersCollector{tc})
+	}
 	if rec != nil {
 		m.live, m.decision = rec.Live, rec.Decision
 		reg.MustRegister(liveCollector{live: rec.Live})
@@ -182,4 +186,30 @@ func (c liveCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(modelInfoDesc, prometheus.GaugeValue, 1, model)
 	}
 	ch <- prometheus.MustNewConstMetric(rulesetInfoDesc, prometheus.GaugeValue, 1, strconv.Itoa(ruleset))
+}
+
+// customersCollector exports the counts of customers, summed over every
+// replica in the store, as the trust counter last read them (every
+// trust.FlushEvery): every replica exports the same figure, so aggregate
+// with max, not sum. Absent until first read.
+type customersCollector struct{ tc *trust.Counter }
+
+var (
+	customersDesc = prometheus.NewDesc("candor_consent_customers",
+		"Customers with a consent record, by the personalization level their recorded choices allow (full, partial, none), over every replica (aggregate with max).", []string{"level"}, nil)
+	shownDesc = prometheus.NewDesc("candor_customers_shown_personalized",
+		"Distinct customers shown a personalized recommendation (whose decision record was stored) in the last 7 days, over every replica (aggregate with max).", nil, nil)
+)
+
+func (customersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- customersDesc; ch <- shownDesc }
+
+func (c customersCollector) Collect(ch chan<- prometheus.Metric) {
+	cs, ok := c.tc.Last()
+	if !ok {
+		return
+	}
+	for _, l := range consent.Levels {
+		ch <- prometheus.MustNewConstMetric(customersDesc, prometheus.GaugeValue, float64(cs.Levels[l]), l)
+	}
+	ch <- prometheus.MustNewConstMetric(shownDesc, prometheus.GaugeValue, float64(cs.Shown))
 }
