@@ -182,3 +182,35 @@ func TestCustomersShownFollowDecisions(t *testing.T) {
 		}
 	})
 }
+
+// Recounting rebuilds the count per level from the stored records, after
+// it drifted (here: a customer's kept level lost, and the counts reset).
+func TestRecountLevels(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		for id, p := range map[string]string{"r1": consent.PresetFull, "r2": consent.PresetFull, "r3": consent.PresetBasic, "r4": consent.PresetNone} {
+			if _, err := svc.Put(ctx, id, consent.Change{Preset: p}, "", false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := map[string]int64{"full": 2, "partial": 1, "none": 1}
+		if got := levels(t, st); !maps.Equal(got, want) {
+			t.Fatalf("levels %v, want %v", got, want)
+		}
+		db.Client.HDel(ctx, st.keys.consent("r2"), fieldLevel)
+		db.Client.Del(ctx, st.keys.customerLevels())
+		got, err := st.RecountLevels(ctx)
+		if err != nil || got.Fixed != 1 || !maps.Equal(levels(t, st), want) || got.Levels["full"] != 2 {
+			t.Errorf("recount: %+v, %v; levels %v, want %v", got, err, levels(t, st), want)
+		}
+		// a change after the recount moves the rebuilt counts
+		if _, err := svc.Put(ctx, "r2", consent.Change{Preset: consent.PresetNone}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		if got := levels(t, st); !maps.Equal(got, map[string]int64{"full": 1, "partial": 1, "none": 2}) {
+			t.Errorf("after a change: %v", got)
+		}
+	})
+}
