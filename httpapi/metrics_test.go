@@ -444,3 +444,58 @@ func TestFeedbackCreditedToTheDecisionsVersions(t *testing.T) {
 		t.Errorf("trust totals by version: %v", got)
 	}
 }
+
+// The counts of customers move when their events happen, through the API:
+// a consent change moves the customer's level, a personalized
+// recommendation (once its decision is stored) counts the customer as
+// shown, again only once, and an erasure takes the customer out of both.
+// GET /v1/trust has them at once; /metrics once the trust counter has
+// read them (Snapshot, every trust.FlushEvery in a server).
+func TestCustomerCountsMoveWithTheirEvents(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	customers := func() trust.Customers {
+		t.Helper()
+		code, b := f.marketer(t, "GET", "/v1/trust?hours=1", "")
+		var out struct{ Customers trust.Customers }
+		if err := json.Unmarshal(b, &out); err != nil || code != 200 {
+			t.Fatalf("trust: %d %s", code, b)
+		}
+		checkSchema(t, "TrustTotals", b)
+		return out.Customers
+	}
+	wantCustomers := func(step string, full, partial, none, shown int64) {
+		t.Helper()
+		got := customers()
+		if got.Levels["full"] != full || got.Levels["partial"] != partial || got.Levels["none"] != none || got.Shown != shown {
+			t.Errorf("%s: customers %+v, want full %d, partial %d, none %d, shown %d", step, got, full, partial, none, shown)
+		}
+	}
+	wantCustomers("before", 0, 0, 0, 0)
+	f.send(t, "PUT", "/v1/customers/k1/consent", `{"preset":"full"}`, nil)
+	f.send(t, "PUT", "/v1/customers/k2/consent", `{"preset":"none"}`, nil)
+	f.send(t, "PUT", "/v1/customers/k1/consent", `{"preset":"full"}`, nil) // the same again
+	wantCustomers("consent", 1, 0, 1, 0)
+	f.postEvents(t, `[{"customer_id":"k1","type":"purchase","item_id":"i003"}]`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.recs(t, "customer_id=k1&n=5")
+	f.recs(t, "customer_id=k1&n=5")
+	f.recs(t, "customer_id=k2&n=5") // not personalized
+	cancel()
+	<-done
+	wantCustomers("recommended", 1, 0, 1, 1)
+	f.send(t, "PUT", "/v1/customers/k1/consent", `{"scopes":{"browsing":"denied"}}`, nil)
+	wantCustomers("withdrawn", 0, 1, 1, 1)
+	if err := f.trust.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m := f.scrape(t)
+	wantValue(t, m, "candor_consent_customers", l("level", "partial"), 1)
+	wantValue(t, m, "candor_consent_customers", l("level", "none"), 1)
+	wantValue(t, m, "candor_consent_customers", l("level", "full"), 0)
+	wantValue(t, m, "candor_customers_shown_personalized", nil, 1)
+	f.send(t, "DELETE", "/v1/customers/k1", "", map[string]string{"Authorization": "Bearer " + f.keys[auth.RoleAdmin]})
+	wantCustomers("erased", 0, 0, 1, 0)
+}

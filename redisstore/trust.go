@@ -60,8 +60,12 @@ func (s *Store) SetTrust(ctx context.Context, hour time.Time, values map[string]
 		return nil
 	}
 	key := s.keys.trust(hour.Unix())
+	fields := make(map[string]any, len(values))
+	for f, v := range values {
+		fields[f] = v
+	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, values)
+		p.HSet(ctx, key, fields)
 		p.PExpireAt(ctx, key, hour.Add(trust.Keep))
 		return nil
 	})
