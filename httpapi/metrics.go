@@ -152,8 +152,8 @@ func (m *domainMetrics) feedbackOf(ctx context.Context, kind features.FeedbackKi
 		model, ruleset = m.live()
 	}
 	if decision != "" && m.decision != nil {
-		if r, err := m.decision(ctx, customer, decision); err == nil {
-			model, ruleset = r.ModelVersion, r.RulesetVersion
+		if r, err := m.decision(ctx, customer, decision); err == nil && r.ModelVersion != "" {
+			model, ruleset = r.ModelVersion, r.RulesetVersion // a recommendation's, not a next-best action's
 		}
 	}
 	m.feedback.WithLabelValues(string(kind), model, strconv.Itoa(ruleset)).Inc()
