@@ -42,6 +42,51 @@ type Chosen struct {
 	Controls []recommend.Control `json:"controls"`
 	Items    []string            `json:"items,omitempty"`
 	Category string              `json:"category,omitempty"`
+	Parts    ScoreParts          `json:"score_parts"`
+	Contacts Contacts            `json:"contacts"`
+}
+
+// ScoreParts are the factors of a chosen action's score as Decide used
+// them: Score = Propensity × Value × Weight (up to rounding; the reasons
+// sum to Score exactly), where
+//
+//	Propensity = ResponseRate + AffinityWeight × Affinity × (1 − ResponseRate)
+//
+// A page that shows "value × response rate × affinity" shows these
+// numbers, never its own.
+type ScoreParts struct {
+	Value          float64 `json:"value"`
+	Weight         float64 `json:"weight"`        // Action.EffectiveWeight
+	ResponseRate   float64 `json:"response_rate"` // (clicks + PriorClicks) / (impressions + PriorImpressions)
+	Impressions    int64   `json:"impressions"`   // observed over all customers when decided
+	Clicks         int64   `json:"clicks"`
+	Affinity       float64 `json:"affinity"`                // in [0, 1]; 0 when none
+	AffinityFrom   string  `json:"affinity_from,omitempty"` // AffinityHistory or AffinityCategory; "" when none
+	AffinityWeight float64 `json:"affinity_weight"`         // Config.AffinityWeight
+	Propensity     float64 `json:"propensity"`
+}
+
+// Where an action's affinity came from.
+const (
+	AffinityHistory  = "history"  // the customer's granted purchases and browsing, through the model's neighbours
+	AffinityCategory = "category" // the popularity of the action's category with all shoppers
+)
+
+// Contacts is the contact-policy state an action was chosen under: how
+// often the customer had been shown it, and anything on its channel,
+// before this decision, beside the limits.
+type Contacts struct {
+	Shown                int          `json:"shown"`                   // impressions of this action within Cap's period; 0 without a cap
+	Cap                  *PeriodLimit `json:"cap,omitempty"`           // caps.max_per per caps.period; nil: no cap
+	ChannelShown         int          `json:"channel_shown"`           // impressions on the channel within ChannelLimit's period
+	ChannelLimit         *PeriodLimit `json:"channel_limit,omitempty"` // the channel's contact policy; nil: not limited
+	CooldownAfterDismiss string       `json:"cooldown_after_dismiss,omitempty"`
+}
+
+// PeriodLimit is at most Max per Period ("7d", "24h").
+type PeriodLimit struct {
+	Max    int    `json:"max"`
+	Period string `json:"period"`
 }
 
 // Suppressed is an action that was not shown, and why: for the marketer's

@@ -1,7 +1,9 @@
 package actions_test
 
 import (
+	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -285,9 +287,18 @@ func TestPartsSumExactly(t *testing.T) {
 			if sum != a.Score {
 				t.Fatalf("%s: reasons sum to %v, score %v", a.ActionID, sum, a.Score)
 			}
+			p := a.Parts
+			if f := p.Propensity * p.Value * p.Weight; math.Abs(f-a.Score) > 1e-9*math.Max(1, a.Score) {
+				t.Fatalf("%s: score parts %+v give %v, score %v", a.ActionID, p, f, a.Score)
+			}
+			if want := p.ResponseRate + p.AffinityWeight*p.Affinity*(1-p.ResponseRate); p.Propensity != want || p.Affinity < 0 || p.Affinity > 1 {
+				t.Fatalf("%s: propensity %v, want rate + λ·affinity·(1 − rate) = %v", a.ActionID, p.Propensity, want)
+			}
+			sawBonus["from:"+p.AffinityFrom] = true
 		}
 	}
-	for _, kind := range []string{actions.KindResponseRate, "bought_together", "viewed_recently", "popular_in_category", actions.KindEligibility} {
+	for _, kind := range []string{actions.KindResponseRate, "bought_together", "viewed_recently", "popular_in_category", actions.KindEligibility,
+		"from:" + actions.AffinityHistory, "from:" + actions.AffinityCategory, "from:"} {
 		if !sawBonus[kind] {
 			t.Errorf("no reason of kind %s seen", kind)
 		}
@@ -318,6 +329,64 @@ func TestScoreParts(t *testing.T) {
 	}
 	if r := d.Actions[0].Reasons[0]; r.Kind != actions.KindResponseRate || r.FeatureSet != "none" {
 		t.Errorf("first reason %+v, want the response rate", r)
+	}
+	wantParts := actions.ScoreParts{Value: 50, Weight: 2, ResponseRate: (9.0 + 1) / (80 + 20), Impressions: 80, Clicks: 9,
+		AffinityWeight: actions.DefaultAffinityWeight, Propensity: (9.0 + 1) / (80 + 20)}
+	if got := d.Actions[0].Parts; got != wantParts {
+		t.Errorf("score parts %+v, want %+v", got, wantParts)
+	}
+	if got, want := e.ResponseRate(stats["a"]), wantParts.ResponseRate; got != want {
+		t.Errorf("ResponseRate %v, want %v", got, want)
+	}
+}
+
+// TestContactsState: a chosen action says how often the customer had
+// seen it and anything on its channel, beside the limits it was held to.
+func TestContactsState(t *testing.T) {
+	a := action("a")
+	a.Caps = actions.Caps{MaxPer: 3, Period: "7d", CooldownAfterDismiss: "14d"}
+	b := action("b") // no cap
+	st := stateWith(full, false)
+	st.Contacts = append(contacts("a", consent.Email, 2, now.Add(-24*time.Hour)), contacts("c", consent.Email, 1, now.Add(-time.Hour))...)
+	c := compile(t, a, b)
+	e := actions.NewEngine(func() *actions.Compiled { return c }, actions.Config{Policy: actions.Policy{consent.Email: {Max: 10, Period: 7 * 24 * time.Hour}}})
+	d := e.Decide(actions.Request{State: st, Channel: consent.Email, N: 2, Now: now})
+	if len(d.Actions) != 2 {
+		t.Fatalf("decision %+v", d)
+	}
+	for _, tc := range []struct {
+		got, want actions.Contacts
+	}{
+		{d.Actions[0].Contacts, actions.Contacts{Shown: 2, Cap: &actions.PeriodLimit{Max: 3, Period: "7d"}, ChannelShown: 3,
+			ChannelLimit: &actions.PeriodLimit{Max: 10, Period: "7d"}, CooldownAfterDismiss: "14d"}},
+		{d.Actions[1].Contacts, actions.Contacts{ChannelShown: 3, ChannelLimit: &actions.PeriodLimit{Max: 10, Period: "7d"}}},
+	} {
+		if !reflect.DeepEqual(tc.got, tc.want) {
+			t.Errorf("contacts %+v (cap %+v, channel %+v), want %+v", tc.got, tc.got.Cap, tc.got.ChannelLimit, tc.want)
+		}
+	}
+}
+
+// TestDismissControl: an action a dismissal holds back offers the
+// control that records one, first; one without a cooldown does not.
+func TestDismissControl(t *testing.T) {
+	a := action("a")
+	a.Caps.CooldownAfterDismiss = "30d"
+	d := engine(t, a, action("b")).Decide(actions.Request{State: stateWith(full, false), Channel: consent.Email, N: 2, Now: now})
+	if len(d.Actions) != 2 {
+		t.Fatalf("decision %+v", d)
+	}
+	c := d.Actions[0].Controls[0]
+	if c.Kind != actions.ControlDismiss || c.Method != "POST" || c.Path != "/v1/me/actions/a/dismiss" || c.Label != "Not interested in this offer" {
+		t.Errorf("first control %+v, want the dismissal of a", c)
+	}
+	if !reflect.DeepEqual(c.Body, map[string]any{"channel": "email"}) {
+		t.Errorf("dismiss body %v", c.Body)
+	}
+	for _, c := range d.Actions[1].Controls {
+		if c.Kind == actions.ControlDismiss {
+			t.Errorf("b has no cooldown_after_dismiss but offers %+v", c)
+		}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,16 +84,16 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	b.ReportMetric(float64(events.Load())/time.Since(start).Seconds(), "events/s")
 }
 
-// gatedFixture: a customer with 200 items in each of 3 granted sets.
-func gatedFixture(b *testing.B) (*stack, consent.Request) {
+// gatedFixture: a customer with n items in each of 3 granted sets.
+func gatedFixture(b *testing.B, n int) (*stack, consent.Request) {
 	s := newStack(b)
 	ctx := context.Background()
 	_, _ = s.consent.Put(ctx, "g", consent.Change{Preset: consent.PresetFull, Scopes: map[consent.Scope]consent.State{consent.Sensitive: consent.Granted}}, "", false)
 	req := s.consent.Request(false)
 	var evs []features.Routed
 	for _, set := range []consent.Scope{consent.Browsing, consent.Purchases, consent.Sensitive} {
-		for i := 0; i < 200; i++ {
-			evs = append(evs, features.Routed{CustomerID: "g", Set: set, Member: fmt.Sprintf("%s-%d", set, i), Time: time.Now()})
+		for i := 0; i < n; i++ {
+			evs = append(evs, features.Routed{CustomerID: "g", Set: set, Member: fmt.Sprintf("%s-%d", set, i), Time: time.Now().Add(-time.Duration(i) * time.Minute)})
 		}
 	}
 	if _, err := s.store.Ingest(ctx, evs, req, features.DefaultRetention()); err != nil {
@@ -100,26 +102,69 @@ func gatedFixture(b *testing.B) (*stack, consent.Request) {
 	return s, req
 }
 
-// BenchmarkGatedRead is the consent-gated read of one customer.
+// BenchmarkGatedRead is the consent-gated read of one customer as the
+// scorer asks for it (the 500 most recent items of each set), at history
+// 50 and 500 per interaction set, through the sets' packed copies (as
+// ingest leaves them) and without them (the sets themselves, as before
+// the copies; also what a set whose copy was deleted costs until its next
+// event). On real Redis it reports the server's CPU per read
+// (redis-µs/op, from INFO commandstats), which a busy client machine does
+// not move.
 func BenchmarkGatedRead(b *testing.B) {
-	s, req := gatedFixture(b)
-	ctx := context.Background()
-	lat := make([]time.Duration, 0, 1<<16)
-	for b.Loop() {
-		t := time.Now()
-		st, err := s.store.ReadState(ctx, "g", req, features.ReadOptions{})
-		if err != nil || len(st.Interactions) != 3 {
-			b.Fatalf("%v %d", err, len(st.Interactions))
+	for _, n := range []int{50, 500} {
+		for _, copies := range []bool{true, false} {
+			b.Run(fmt.Sprintf("history=%d/packed=%v", n, copies), func(b *testing.B) {
+				s, req := gatedFixture(b, n)
+				ctx := context.Background()
+				if !copies {
+					for _, set := range []string{"browsing", "purchases", "sensitive"} {
+						s.db.Client.Del(ctx, s.db.Namespace+":{c:g}:fs:"+set+":p")
+					}
+				}
+				before := evalUsec(b, s)
+				lat := make([]time.Duration, 0, 1<<16)
+				for b.Loop() {
+					t := time.Now()
+					st, err := s.store.ReadState(ctx, "g", req, features.ReadOptions{Recent: 500})
+					if err != nil || len(st.Interactions) != 3 || len(st.Interactions[consent.Browsing]) != n {
+						b.Fatalf("%v %d", err, len(st.Interactions))
+					}
+					lat = append(lat, time.Since(t))
+				}
+				if after := evalUsec(b, s); after >= 0 && before >= 0 {
+					b.ReportMetric((after-before)/float64(len(lat)), "redis-µs/op")
+				}
+				percentiles(b, lat)
+			})
 		}
-		lat = append(lat, time.Since(t))
 	}
-	percentiles(b, lat)
+}
+
+// evalUsec is the Redis server's total µs in EVALSHA so far, or -1 where
+// it does not say (miniredis).
+func evalUsec(b *testing.B, s *stack) float64 {
+	b.Helper()
+	info, err := s.db.Client.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_evalsha:"); ok {
+			for _, f := range strings.Split(rest, ",") {
+				if v, ok := strings.CutPrefix(f, "usec="); ok {
+					u, _ := strconv.ParseFloat(v, 64)
+					return u
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // BenchmarkPlainPipelinedRead reads the same keys with no consent check:
 // the baseline the gated read is compared with.
 func BenchmarkPlainPipelinedRead(b *testing.B) {
-	s, _ := gatedFixture(b)
+	s, _ := gatedFixture(b, 200)
 	ctx := context.Background()
 	ns := s.db.Namespace + ":{c:g}"
 	var mu sync.Mutex

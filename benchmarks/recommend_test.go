@@ -23,6 +23,7 @@ import (
 
 // recWorld seeds items, customers with 50-200 history items each (full
 // consent), trains itemknn, and serves recommendations over HTTP.
+// newRecWorldOf seeds a given mean history instead.
 type recWorld struct {
 	*stack
 	svc       *recommend.Service
@@ -32,6 +33,14 @@ type recWorld struct {
 }
 
 func newRecWorld(b *testing.B, nItems, nCustomers int) *recWorld {
+	return newRecWorldOf(b, nItems, nCustomers, 0)
+}
+
+// newRecWorldOf: with history > 0, each customer has between history/2
+// and 3·history/2 events (one in four a purchase) drawn from a cluster of
+// max(300, 2·history) items, as the load harness seeds them; 0 is
+// newRecWorld's 50-200 from 300.
+func newRecWorldOf(b *testing.B, nItems, nCustomers, history int) *recWorld {
 	b.Helper()
 	s := newStack(b)
 	ctx := context.Background()
@@ -45,8 +54,12 @@ func newRecWorld(b *testing.B, nItems, nCustomers int) *recWorld {
 		_, _ = s.consent.Put(ctx, id, consent.Change{Preset: consent.PresetFull}, "", false)
 		base := rng.IntN(nItems)
 		var evs []features.Routed
-		for k := 0; k < 50+rng.IntN(151); k++ {
-			item := fmt.Sprintf("i%d", (base+rng.IntN(300))%nItems)
+		events, width := 50+rng.IntN(151), 300
+		if history > 0 {
+			events, width = history/2+rng.IntN(history+1), max(300, 2*history)
+		}
+		for k := 0; k < events; k++ {
+			item := fmt.Sprintf("i%d", (base+rng.IntN(width))%nItems)
 			set := consent.Browsing
 			if k%4 == 0 {
 				set = consent.Purchases
@@ -157,28 +170,33 @@ func BenchmarkRawGatedKeysRead(b *testing.B) {
 }
 
 // BenchmarkRecommendHandler: the request through echo in process without a
-// network client, so allocations are the server's own.
+// network client, so allocations are the server's own; at the mean history
+// of the load harness's runs (50 and 500 events per customer).
 func BenchmarkRecommendHandler(b *testing.B) {
-	w := newRecWorld(b, 10000, 300)
-	kr := auth.NewKeyring(w.store)
-	_ = kr.Reload(context.Background())
-	h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: w.svc, Catalog: w.catalog, Items: w.store})
-	lat := make([]time.Duration, 0, 1<<16)
-	i := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest("GET", "/v1/recommendations?n=10&customer_id="+w.customers[i%len(w.customers)], nil)
-		req.Header.Set("Authorization", "Bearer "+w.siteKey)
-		rec := httptest.NewRecorder()
-		t := time.Now()
-		h.ServeHTTP(rec, req)
-		lat = append(lat, time.Since(t))
-		if rec.Code != 200 {
-			b.Fatalf("status %d", rec.Code)
-		}
-		i++
+	for _, history := range []int{50, 500} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			w := newRecWorldOf(b, 10000, 300, history)
+			kr := auth.NewKeyring(w.store)
+			_ = kr.Reload(context.Background())
+			h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: w.svc, Catalog: w.catalog, Items: w.store})
+			lat := make([]time.Duration, 0, 1<<16)
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "/v1/recommendations?n=10&customer_id="+w.customers[i%len(w.customers)], nil)
+				req.Header.Set("Authorization", "Bearer "+w.siteKey)
+				rec := httptest.NewRecorder()
+				t := time.Now()
+				h.ServeHTTP(rec, req)
+				lat = append(lat, time.Since(t))
+				if rec.Code != 200 {
+					b.Fatalf("status %d", rec.Code)
+				}
+				i++
+			}
+			percentiles(b, lat)
+		})
 	}
-	percentiles(b, lat)
 }
 
 // BenchmarkGatedReadOfRecWorld: the gated read alone for the same customers.

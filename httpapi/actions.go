@@ -41,6 +41,9 @@ type NextBest struct {
 	// Deliverer records deliveries atomically against caps; required by
 	// the deliver route.
 	Deliverer actions.Deliverer
+	// Observed reads the response counts from the store for
+	// GET /v1/actions/responses; nil means the counts Responses holds.
+	Observed actions.ResponseSource
 }
 
 // responses returns the observed response counts, never nil.
@@ -59,6 +62,7 @@ type GatedReader interface {
 
 type nbaResponse struct {
 	DecisionID string             `json:"decision_id"`
+	Time       string             `json:"time"` // when decided; the why page shows it
 	Fallback   recommend.Fallback `json:"fallback"`
 	actions.Decision
 }
@@ -82,7 +86,7 @@ func handleNextBestActions(nb *NextBest, gpc *gpcSignal, m *domainMetrics) echo.
 		ctx := c.Request().Context()
 		req := nb.Request(gpc.of(c, id))
 		st, fb := nb.Gated.ReadGated(ctx, id, req, features.ReadOptions{})
-		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Fallback: fb}
+		resp := nbaResponse{DecisionID: recommend.NewDecisionID(), Time: req.Now.UTC().Format(time.RFC3339Nano), Fallback: fb}
 		if fb.Active {
 			resp.Decision = nb.Engine.Fallback(ch) // nothing personal, and Redis is not waited for again
 			m.nextBestAction(recommend.Level(nil), fb, resp.NoAction)
@@ -333,5 +337,111 @@ func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
 			return err
 		}
 		return c.JSON(http.StatusOK, sim)
+	}
+}
+
+// DecisionDocuments reads a customer's stored decisions as they were
+// answered. Implemented by recommend.Service.
+type DecisionDocuments interface {
+	DecisionDocument(ctx context.Context, customerID, id string) (json.RawMessage, error)
+}
+
+// handleActionWhy explains one action of a stored next-best-action
+// decision, from the record (what was answered then), not from the
+// catalog now.
+func handleActionWhy(docs DecisionDocuments) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		who, err := decisionCustomer(c)
+		if err != nil {
+			return err
+		}
+		id, action := c.Param("decision"), c.Param("action")
+		if err := candor.ValidateID("action id", action); err != nil {
+			return err
+		}
+		doc, err := docs.DecisionDocument(c.Request().Context(), who, id)
+		if err != nil {
+			return err
+		}
+		w, err := actions.Explain(doc, id, action)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, w)
+	}
+}
+
+type dismissRequest struct {
+	Channel string `json:"channel"`
+}
+
+type dismissResponse struct {
+	Status   string        `json:"status"` // stored, or dropped (the channel is not granted: the action is not shown there anyway)
+	Reason   string        `json:"reason,omitempty"`
+	ActionID string        `json:"action_id"`
+	Channel  consent.Scope `json:"channel"`
+}
+
+// handleDismissAction records a customer's own dismissal of an action on
+// a channel: the dismiss contact a site would send to POST /v1/events,
+// through the same collection gate, so the action's
+// caps.cooldown_after_dismiss holds it back from the next decision.
+func handleDismissAction(fs *features.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := customerID(c)
+		if err != nil {
+			return err
+		}
+		var in dismissRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		ch, err := actions.ParseChannel(in.Channel)
+		if err != nil {
+			return err
+		}
+		action := c.Param("action")
+		if err := candor.ValidateID("action id", action); err != nil {
+			return err
+		}
+		ev := features.Event{CustomerID: id, Type: features.Dismiss, ActionID: action, Channel: string(ch)}
+		out, err := fs.Collect(c.Request().Context(), []features.Event{ev}, false)
+		if err != nil {
+			return err
+		}
+		if o := out[0]; o.Status == features.Invalid {
+			return candor.Errorf(candor.EInvalid, "%s", o.Message)
+		}
+		return c.JSON(http.StatusOK, dismissResponse{Status: out[0].Status, Reason: out[0].Reason, ActionID: action, Channel: ch})
+	}
+}
+
+// actionResponse is one action's observed responses and the response
+// rate arbitration scores it with.
+type actionResponse struct {
+	Impressions  int64   `json:"impressions"`
+	Clicks       int64   `json:"clicks"`
+	ResponseRate float64 `json:"response_rate"` // actions.Engine.ResponseRate: smoothed with the prior
+}
+
+// handleActionResponses reports the observed impressions and clicks of
+// every action with the response rate each is scored with, read from the
+// store now (decisions use the counts of the last refresh).
+func handleActionResponses(nb *NextBest) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		obs := nb.responses()
+		if nb.Observed != nil {
+			var err error
+			if obs, err = nb.Observed.ActionResponses(c.Request().Context()); err != nil {
+				return err
+			}
+		}
+		out := make(map[string]actionResponse, len(obs))
+		for id, o := range obs {
+			out[id] = actionResponse{Impressions: o.Impressions, Clicks: o.Clicks, ResponseRate: nb.Engine.ResponseRate(o)}
+		}
+		cfg := nb.Engine.Config()
+		return c.JSON(http.StatusOK, map[string]any{"actions": out, "prior_clicks": cfg.PriorClicks, "prior_impressions": cfg.PriorImpressions,
+			"unobserved_rate": nb.Engine.ResponseRate(actions.Observed{})})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -303,5 +305,103 @@ func TestDeliverHoldsContactPolicyUnderConcurrency(t *testing.T) {
 	}
 	if resp, _ := f.send(t, "POST", "/v1/customers/d1/actions/welcome/deliver", `{"channel":"fax"}`, nil); resp.StatusCode != 400 {
 		t.Errorf("unknown channel: %d", resp.StatusCode)
+	}
+}
+
+// TestActionWhyShowsTheAnswer: the why of an action is the chosen action
+// exactly as the answer gave it (score parts, contacts, reasons,
+// controls), to the customer's token and the site's key only; the
+// dismiss control it offers holds the action back on the next decision.
+func TestActionWhyShowsTheAnswer(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	f.publishActions(t, `{"actions":[
+	 {"id":"card","name":"Partner card","type":"offer","channels":["email"],"value":40,"shares_data":true,"when":"customer.location.country != \"\"",
+	  "caps":{"max_per":3,"period":"7d","cooldown_after_dismiss":"30d"}},
+	 {"id":"tips","name":"Tips","type":"content","channels":["email"],"value":1}]}`)
+	f.send(t, "PUT", "/v1/customers/y1/consent", `{"preset":"full","scopes":{"email":"granted","sale_share":"granted"}}`, nil)
+	f.send(t, "PUT", "/v1/customers/y1/features/location", `{"country":"DE"}`, nil)
+	if code, b := f.send(t, "POST", "/v1/customers/y1/actions/card/deliver", `{"channel":"email"}`, nil); code.StatusCode != 200 || !strings.Contains(string(b), `"delivered":true`) {
+		t.Fatalf("deliver: %d %s", code.StatusCode, b)
+	}
+	resp, b := f.send(t, "GET", "/v1/customers/y1/next-best-actions?channel=email&n=1", "", nil)
+	var answer struct {
+		DecisionID string            `json:"decision_id"`
+		Time       string            `json:"time"`
+		Actions    []json.RawMessage `json:"actions"`
+	}
+	if err := json.Unmarshal(b, &answer); err != nil || resp.StatusCode != 200 || len(answer.Actions) != 1 || answer.Time == "" {
+		t.Fatalf("next-best-actions: %d %s", resp.StatusCode, b)
+	}
+	var chosen actions.Chosen
+	_ = json.Unmarshal(answer.Actions[0], &chosen)
+	if chosen.ActionID != "card" || chosen.Contacts.Shown != 1 || chosen.Contacts.Cap == nil || chosen.Contacts.ChannelShown != 1 || chosen.Parts.Value != 40 {
+		t.Fatalf("chosen %s", answer.Actions[0])
+	}
+	tok := f.token(t, "y1", time.Minute)
+	path := "/v1/me/decisions/" + answer.DecisionID + "/actions/card/why"
+	code, wb := f.as(t, tok, "GET", path, "")
+	var why actions.Why
+	if err := json.Unmarshal(wb, &why); err != nil || code != 200 {
+		t.Fatalf("why: %d %s", code, wb)
+	}
+	if !reflect.DeepEqual(why.Chosen, chosen) || why.ShownAt != answer.Time || !slices.Equal(why.UsedSets, []string{"location"}) {
+		t.Errorf("why %s\nwant the answer's action %s", wb, answer.Actions[0])
+	}
+	for _, tc := range []struct {
+		cred, path string
+		want       int
+	}{
+		{f.keys[auth.RoleSite], "/v1/decisions/" + answer.DecisionID + "/actions/card/why?customer_id=y1", 200},
+		{f.keys[auth.RoleSite], "/v1/decisions/" + answer.DecisionID + "/actions/tips/why?customer_id=y1", 404}, // not shown
+		{f.keys[auth.RoleSite], "/v1/decisions/" + answer.DecisionID + "/actions/card/why?customer_id=other", 404},
+		{f.token(t, "other", time.Minute), path, 404},
+		{f.keys[auth.RoleMarketer], "/v1/decisions/" + answer.DecisionID + "/actions/card/why?customer_id=y1", 403},
+		{tok, "/v1/me/decisions/" + answer.DecisionID + "/actions/bad%20id/why", 400},
+	} {
+		if code, b := f.as(t, tc.cred, "GET", tc.path, ""); code != tc.want {
+			t.Errorf("GET %s: %d %s, want %d", tc.path, code, b, tc.want)
+		}
+	}
+
+	var dismiss *recommend.Control
+	for i, c := range why.Controls {
+		if c.Kind == actions.ControlDismiss {
+			dismiss = &why.Controls[i]
+		}
+	}
+	if dismiss == nil {
+		t.Fatalf("no dismiss control in %+v", why.Controls)
+	}
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/me/actions/nothing/dismiss", `{"channel":"email"}`},
+		{dismiss.Path, `{"channel":"fax"}`},
+		{dismiss.Path, `{"channel":"email","extra":1}`},
+	} {
+		if code, b := f.as(t, tok, "POST", tc.path, tc.body); code != 400 {
+			t.Errorf("POST %s %s: %d %s, want 400", tc.path, tc.body, code, b)
+		}
+	}
+	if code, b := f.as(t, tok, dismiss.Method, dismiss.Path, toJSON(dismiss.Body)); code != 200 || !strings.Contains(string(b), `"status":"stored"`) {
+		t.Fatalf("dismiss: %d %s", code, b)
+	}
+	if got := f.nba(t, "y1", "email"); len(got) != 1 || got[0].ActionID != "tips" {
+		t.Errorf("after the dismissal: %+v, want only tips", got)
+	}
+
+	code, rb := f.marketer(t, "GET", "/v1/actions/responses", "")
+	var rs struct {
+		Actions map[string]struct {
+			Impressions  int64   `json:"impressions"`
+			ResponseRate float64 `json:"response_rate"`
+		} `json:"actions"`
+		Unobserved float64 `json:"unobserved_rate"`
+	}
+	if err := json.Unmarshal(rb, &rs); err != nil || code != 200 || rs.Actions["card"].Impressions != 1 ||
+		rs.Actions["card"].ResponseRate != 1.0/21 || rs.Unobserved != 1.0/20 {
+		t.Errorf("responses: %d %s", code, rb)
+	}
+	if resp, _ := f.send(t, "GET", "/v1/actions/responses", "", nil); resp.StatusCode != 403 {
+		t.Errorf("responses with the site key: %d, want 403", resp.StatusCode)
 	}
 }

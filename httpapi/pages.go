@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/web"
 )
 
@@ -104,6 +105,34 @@ func handleDemoSession(d *Demo) echo.HandlerFunc {
 		}
 		out.CustomerID, out.Token = in.CustomerID, tok
 		return c.JSON(http.StatusOK, out)
+	}
+}
+
+type demoGPCResponse struct {
+	CustomerID string `json:"customer_id"`
+	Recorded   bool   `json:"recorded"` // false when the signal was already recorded
+}
+
+// handleDemoGPC is the demo shop's Global Privacy Control toggle. A
+// page's script cannot send Sec-GPC (browsers reserve Sec- headers), so
+// the shop's back end forwards the signal for a demo customer as it
+// would forward the header its browser sent: recorded as the sale_share
+// denial GPC implies, as every route does with Sec-GPC: 1.
+func handleDemoGPC(d *Demo, cs *consent.Service, m *consentMetrics) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var in demoSessionRequest
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(d.Customers, func(dc DemoCustomer) bool { return dc.ID == in.CustomerID }) {
+			return candor.Errorf(candor.ENotFound, "%q is not one of the demo shop's customers.", in.CustomerID)
+		}
+		m.gpc.Inc()
+		changed, err := cs.RecordGPC(c.Request().Context(), in.CustomerID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, demoGPCResponse{CustomerID: in.CustomerID, Recorded: changed})
 	}
 }
 

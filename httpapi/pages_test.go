@@ -46,7 +46,7 @@ func TestPagesAreServedWithTheirAssets(t *testing.T) {
 
 func TestDemoRoutesExistOnlyInDemoMode(t *testing.T) {
 	f := newFixture(t)
-	for _, r := range []struct{ method, path string }{{"GET", "/demo"}, {"POST", "/demo/session"}, {"GET", "/"},
+	for _, r := range []struct{ method, path string }{{"GET", "/demo"}, {"POST", "/demo/session"}, {"POST", "/demo/gpc"}, {"GET", "/"},
 		{"GET", "/assets/demo.js"}, {"GET", "/assets/demo.html"}, {"GET", "/assets/privacy.html"}} {
 		if resp, _ := f.do(t, r.method, r.path, "", "{}"); resp.StatusCode != 404 {
 			t.Errorf("%s %s without demo mode: %d, want 404", r.method, r.path, resp.StatusCode)
@@ -121,5 +121,27 @@ func TestDemoSessionSignsTokensForDemoCustomersOnly(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/demo" {
 		t.Errorf("/ in demo mode: %d at %s, want the demo shop", resp.StatusCode, resp.Request.URL.Path)
+	}
+}
+
+// TestDemoGPCRecordsTheSignal: the demo shop's GPC toggle records, for a
+// demo customer only, the sale_share denial Sec-GPC: 1 records, once.
+func TestDemoGPCRecordsTheSignal(t *testing.T) {
+	f := newFixture(t)
+	ts := demoServer(t, f)
+	f.send(t, "PUT", "/v1/customers/d1/consent", `{"preset":"full","scopes":{"sale_share":"granted"}}`, nil)
+	for i, want := range []string{`"recorded":true`, `"recorded":false`} {
+		if code, b := post(t, ts.URL+"/demo/gpc", `{"customer_id":"d1"}`, ""); code != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("toggle %d: %d %s, want %s", i, code, b, want)
+		}
+	}
+	_, b := f.send(t, "GET", "/v1/customers/d1/consent", "", nil)
+	if !strings.Contains(string(b), `"scope":"sale_share","effective":"denied","reason":"denied","record":{"state":"denied"`) || !strings.Contains(string(b), `"source":"gpc"`) {
+		t.Errorf("sale_share after the toggle: %s", b)
+	}
+	for _, body := range []string{`{"customer_id":"c-99999"}`, `{}`} {
+		if code, _ := post(t, ts.URL+"/demo/gpc", body, ""); code != 404 {
+			t.Errorf("GPC for %s: %d, want 404", body, code)
+		}
 	}
 }

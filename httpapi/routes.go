@@ -66,6 +66,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/decisions/:decision", ownData, handleDecision(s.deps.Recommend)},
 		{http.MethodGet, "/v1/decisions/:decision/items/:item/why", ownData, handleWhy(s.deps.Recommend)},
 		{http.MethodGet, "/v1/me/decisions/:decision/items/:item/why", customer, handleWhy(s.deps.Recommend)},
+		{http.MethodGet, "/v1/decisions/:decision/actions/:action/why", ownData, handleActionWhy(s.deps.Recommend)},
+		{http.MethodGet, "/v1/me/decisions/:decision/actions/:action/why", customer, handleActionWhy(s.deps.Recommend)},
 
 		{http.MethodGet, "/v1/rulesets/:name/draft", staff, handleGetDraft(s.deps.Rules)},
 		{http.MethodPut, "/v1/rulesets/:name/draft", staff, handlePutDraft(s.deps.Rules)},
@@ -78,6 +80,7 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/v1/customers/:id/next-best-actions", siteAdmin, handleNextBestActions(s.deps.NextBest, s.gpc, s.domain)},
 		{http.MethodPost, "/v1/customers/:id/actions/:action/deliver", siteAdmin, handleDeliver(s.deps.NextBest, s.gpc)},
+		{http.MethodPost, "/v1/me/actions/:action/dismiss", customer, handleDismissAction(s.deps.Features)},
 		{http.MethodGet, "/v1/actions", staff, handleGetActions(s.deps.NextBest)},
 		{http.MethodPut, "/v1/actions", staff, handlePutActions(s.deps.NextBest)},
 		{http.MethodPost, "/v1/actions/validate", staff, handleValidateActions(s.deps.NextBest)},
@@ -87,6 +90,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/actions/versions/:version", staff, handleActionVersion(s.deps.NextBest)},
 		{http.MethodGet, "/v1/actions/audit", staff, handleActionAudit(s.deps.NextBest)},
 		{http.MethodPost, "/v1/actions/simulate", staff, handleSimulateActions(s.deps.NextBest)},
+		{http.MethodGet, "/v1/actions/responses", staff, handleActionResponses(s.deps.NextBest)},
 
 		{http.MethodGet, "/v1/models", staff, handleListModels(s.deps.Models)},
 		{http.MethodGet, "/v1/trust", staff, handleTrust(s.deps.Trust)},
@@ -96,6 +100,7 @@ func (s *Server) routes() []route {
 		// show has the auth of those routes.
 		{http.MethodGet, "/me/privacy", public, handlePage(web.PrivacyPage)},
 		{http.MethodGet, "/me/why/:decision/:item", public, handlePage(web.WhyPage)},
+		{http.MethodGet, "/me/why/:decision/actions/:action", public, handlePage(web.WhyPage)},
 		{http.MethodGet, "/console", public, handlePage(web.ConsolePage)},
 		{http.MethodGet, "/assets/:file", public, handleAsset(s.deps.Demo != nil)},
 	}
@@ -111,6 +116,7 @@ func (s *Server) demoRoutes() []route {
 		{http.MethodGet, "/", public, handleDemoHome()},
 		{http.MethodGet, "/demo", public, handlePage(web.DemoPage)},
 		{http.MethodPost, "/demo/session", public, handleDemoSession(s.deps.Demo)},
+		{http.MethodPost, "/demo/gpc", public, handleDemoGPC(s.deps.Demo, s.deps.Consent, s.consent)},
 		{http.MethodGet, "/demo/images/:file", public, handleDemoPicture(s.deps.Demo)},
 	}
 }

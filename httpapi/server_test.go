@@ -441,5 +441,6 @@ func openapiPath(p string) string {
 func (f *fixture) nextBest() *NextBest {
 	return &NextBest{Engine: actions.NewEngine(f.actionsLive.Load, actions.Config{}), Service: actions.NewService(f.store, nil),
 		Reload: f.actionsLive.Reload, Gated: f.recommend, Reader: f.store, Model: func() recommend.Model { return f.model },
-		Catalog: f.live.Load, Request: f.consent.Request, Decisions: f.store, Responses: f.responses.Load, Deliverer: f.store}
+		Catalog: f.live.Load, Request: f.consent.Request, Decisions: f.store, Responses: f.responses.Load, Deliverer: f.store,
+		Observed: f.store}
 }

@@ -15,10 +15,12 @@ type group struct {
 	lo, n             int
 }
 
-// evidenceValue is one part of a group: its evidence (may be "") and value.
+// evidenceValue is one part of a group: its evidence (may be "") and value,
+// and its position among the group's parts.
 type evidenceValue struct {
 	id    string
 	value float64
+	at    int32
 }
 
 // explainer turns candidates' parts into reasons, reusing its buffers from
@@ -48,8 +50,14 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 		for _, e := range ev {
 			sum += e.value
 		}
-		// evidence by its contribution, largest first
-		slices.SortStableFunc(ev, func(a, b evidenceValue) int { return cmp.Compare(b.value, a.value) })
+		// evidence by its contribution, largest first; ties in gathering
+		// order (what a stable sort gives, at pdqsort's cost)
+		slices.SortFunc(ev, func(a, b evidenceValue) int {
+			if c := cmp.Compare(b.value, a.value); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.at, b.at)
+		})
 		ids := x.evidenceIDs(ev)
 		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, x.cat)}
 	}
@@ -81,7 +89,7 @@ func (x *explainer) group(ps []part) {
 	x.ev = slices.Grow(x.ev[:0], len(ps))[:len(ps)]
 	for k, p := range ps {
 		g := &x.groups[x.of[k]]
-		x.ev[g.lo+g.n] = evidenceValue{p.evidence, p.value}
+		x.ev[g.lo+g.n] = evidenceValue{p.evidence, p.value, int32(g.n)}
 		g.n++
 	}
 }

@@ -18,26 +18,36 @@ import (
 // significant bit first and padded to a byte.
 type heldLists struct {
 	lists [][]string
+	ids   []string         // the distinct IDs, as first named
+	index map[string]int32 // ID → the last list naming it (1-based), then its position in sorted ids
 }
 
 // add adds one reason's evidence; false when it names an ID twice.
 func (h *heldLists) add(evidence []string) bool {
-	sorted := slices.Clone(evidence)
-	slices.Sort(sorted)
-	if len(slices.Compact(sorted)) != len(evidence) {
-		return false
+	if h.index == nil {
+		h.index = make(map[string]int32, len(evidence))
+	}
+	n := int32(len(h.lists) + 1)
+	for _, id := range evidence {
+		last, ok := h.index[id]
+		if ok && last == n {
+			return false
+		}
+		if !ok {
+			h.ids = append(h.ids, id)
+		}
+		h.index[id] = n
 	}
 	h.lists = append(h.lists, evidence)
 	return true
 }
 
 func (h *heldLists) encode() []byte {
-	var ids []string
-	for _, l := range h.lists {
-		ids = append(ids, l...)
-	}
+	ids := h.ids
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	for k, id := range ids {
+		h.index[id] = int32(k)
+	}
 	e := &encoder{}
 	e.strs(ids)
 	for _, l := range h.lists {
@@ -48,8 +58,7 @@ func (h *heldLists) encode() []byte {
 	n := 0
 	for _, l := range h.lists {
 		for _, id := range l {
-			k, _ := slices.BinarySearch(ids, id)
-			acc = acc<<w | uint64(k)
+			acc = acc<<w | uint64(h.index[id])
 			for n += w; n >= 8; n -= 8 {
 				e.byte(byte(acc >> (n - 8)))
 			}

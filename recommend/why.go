@@ -95,6 +95,30 @@ func (s *Service) DecisionsOf(ctx context.Context, customerID string) ([]json.Ra
 	return out, nil
 }
 
+// DecisionDocument returns decision id of customerID as DecisionsOf shows
+// it: a recommendation as Decision shows it, any other decision (a
+// next-best-action answer) as it was answered, with the evidence the
+// customer's consent still allows. A decision stored for anyone else is
+// not_found.
+func (s *Service) DecisionDocument(ctx context.Context, customerID, id string) (json.RawMessage, error) {
+	if err := candor.ValidateID("decision id", id); err != nil {
+		return nil, err
+	}
+	if s.store == nil {
+		return nil, candor.Errorf(candor.EUnavailable, "Decision records are not configured.")
+	}
+	rec, err := s.store.Decision(ctx, customerID, id)
+	if err != nil {
+		return nil, err
+	}
+	rec.CustomerID = customerID
+	resp, doc, err := decodeStored(rec, s.catalog())
+	if err != nil || resp == nil {
+		return doc, err
+	}
+	return json.Marshal(resp)
+}
+
 func errNoDecision(id string) error {
 	return candor.Errorf(candor.ENotFound, "No decision %q for this customer (only the newest decisions are kept, for a limited time).", id)
 }

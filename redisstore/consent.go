@@ -74,7 +74,7 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 	}
 	keys := []string{s.keys.consent(id), s.keys.consentLog(id), s.keys.decisions(id)}
 	for _, set := range purge {
-		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)))
+		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)), s.keys.packedSet(id, string(set)))
 	}
 	first := len(keys) + 1 // Lua counts KEYS from 1
 	var strip []byte

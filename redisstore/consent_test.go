@@ -57,8 +57,11 @@ func TestWithdrawalPurgesAtomically(t *testing.T) {
 		if len(s.Interactions[consent.Browsing]) != 1 {
 			t.Error("browsing data lost though still granted")
 		}
-		if n, _ := db.Client.Exists(ctx, st.keys.featureSet("w1", "purchases"), st.keys.eventIDs("w1", "purchases")).Result(); n != 0 {
-			t.Error("the purchases key still exists after withdrawal")
+		if left, _ := db.Client.Keys(ctx, st.keys.featureSet("w1", "purchases")+"*").Result(); len(left) != 0 {
+			t.Errorf("purchases keys still exist after withdrawal: %q", left)
+		}
+		if n, _ := db.Client.Exists(ctx, st.keys.packedSet("w1", "browsing")).Result(); n != 1 {
+			t.Error("the browsing set's packed copy is gone though browsing is still granted")
 		}
 	})
 }

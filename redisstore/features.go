@@ -1,7 +1,9 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +32,7 @@ func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Re
 	if len(res) != 6 {
 		return nil, candor.Wrap("redisstore.ReadState", candor.Errorf(candor.EInternal, "read_state returned %d parts", len(res)))
 	}
-	return s.decodeState(customerID, req, res)
+	return s.decodeState(customerID, req, res, o.Recent)
 }
 
 // readCall builds the keys and arguments of the gated read of one customer.
@@ -58,13 +60,17 @@ func (s *Store) readCall(customerID string, req consent.Request, o features.Read
 }
 
 // readSuffixes are the key suffixes of the gated read after the customer's
-// prefix, in the script's KEYS order: consent, feedback, contacts, then one
-// per feature set (as keys.go builds them).
+// prefix, in the script's KEYS order: consent, feedback, contacts, one per
+// feature set, then one per feature set for its packed copy (as keys.go
+// builds them; a profile set has none, and the script never touches it).
 var readSuffixes, readSuffixBytes = func() ([]string, int) {
 	k := keys{}
 	out := []string{k.consent(""), k.feedback(""), k.contacts("")}
 	for _, set := range consent.FeatureSets {
 		out = append(out, k.featureSet("", string(set)))
+	}
+	for _, set := range consent.FeatureSets {
+		out = append(out, k.packedSet("", string(set)))
 	}
 	n := 0
 	for i, full := range out {
@@ -142,7 +148,7 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 		if err != nil || len(res) != 6 {
 			return translate("redisstore.ScanStates", err)
 		}
-		st, _ := s.decodeState(ids[i], req, res)
+		st, _ := s.decodeState(ids[i], req, res, 0)
 		if err := fn(st); err != nil {
 			return err
 		}
@@ -150,7 +156,7 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 	return nil
 }
 
-func (s *Store) decodeState(id string, req consent.Request, res []any) (*features.State, error) {
+func (s *Store) decodeState(id string, req consent.Request, res []any, recent int) (*features.State, error) {
 	st := &features.State{CustomerID: id, Interactions: map[consent.Scope][]features.Interaction{}}
 	packedConsent, _ := res[0].(string)
 	fields := splitPairs(packedConsent)
@@ -166,14 +172,14 @@ func (s *Store) decodeState(id string, req consent.Request, res []any) (*feature
 		if !ok {
 			continue // Lua did not read it (it judged the set not granted)
 		}
-		s.decodeSet(st, set, data)
+		s.decodeSet(st, set, data, recent)
 	}
 	feedback, _ := res[3].(string)
 	st.Feedback = splitPairs(feedback)
 	contacts, _ := res[4].(string)
 	st.Contacts = decodeContacts(contacts)
 	if older, _ := res[5].(string); older != "" && grant.Has(consent.Purchases) {
-		st.Older = strings.Split(older, "\n")
+		st.Older = append(st.Older, strings.Split(older, "\n")...)
 	}
 	return st, nil
 }
@@ -194,7 +200,7 @@ func decodeConsent(fields map[string]string) map[consent.Scope]consent.Record {
 	return recs
 }
 
-func (s *Store) decodeSet(st *features.State, set consent.Scope, data string) {
+func (s *Store) decodeSet(st *features.State, set consent.Scope, data string, recent int) {
 	if data == "" && features.KindOf(set) == features.Profile {
 		return // granted, but nothing stated
 	}
@@ -202,7 +208,21 @@ func (s *Store) decodeSet(st *features.State, set consent.Scope, data string) {
 		features.SetProfile(st, set, splitPairs(data))
 		return
 	}
-	st.Interactions[set] = decodeInteractions(data)
+	if !strings.HasPrefix(data, "\n") {
+		st.Interactions[set] = decodeInteractions(data)
+		return
+	}
+	all := decodePacked(data)
+	cut := 0
+	if recent > 0 {
+		cut = max(len(all)-recent, 0)
+	}
+	if set == consent.Purchases { // what read_state.lua's 'x' kind reads bare
+		for _, x := range all[:cut] {
+			st.Older = append(st.Older, x.Item)
+		}
+	}
+	st.Interactions[set] = all[cut:]
 }
 
 // decodeInteractions parses "member\nscore\n..." from ZRANGE WITHSCORES,
@@ -221,6 +241,43 @@ func decodeInteractions(data string) []features.Interaction {
 			continue
 		}
 		out = append(out, features.InteractionOf(member, f))
+	}
+	return out
+}
+
+// decodePacked parses a packed copy ("\nmember\tscore" per member, in no
+// order; see ingest.lua) into the order ZRANGE gives: by score, then by
+// member. The copy is nearly in that order already (changed members move
+// to its end), which the sort is quick on.
+func decodePacked(data string) []features.Interaction {
+	type entry struct {
+		member string
+		score  float64
+	}
+	es := make([]entry, 0, strings.Count(data, "\n"))
+	for data != "" {
+		member, rest, _ := strings.Cut(data[1:], "\t") // past the entry's '\n'
+		score := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			score, data = rest[:i], rest[i:]
+		} else {
+			data = ""
+		}
+		f, err := strconv.ParseFloat(score, 64)
+		if err != nil || member == "" {
+			continue
+		}
+		es = append(es, entry{member, f})
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := cmp.Compare(a.score, b.score); c != 0 {
+			return c
+		}
+		return strings.Compare(a.member, b.member)
+	})
+	out := make([]features.Interaction, len(es))
+	for i, e := range es {
+		out[i] = features.InteractionOf(e.member, e.score)
 	}
 	return out
 }

@@ -119,6 +119,9 @@ func TestReadStateNeverTouchesUngrantedKeys(t *testing.T) {
 	st := New(db.Client, db.Namespace)
 	ctx := context.Background()
 	seedEverySet(t, db, st, "m1", 5)
+	for _, set := range ingestSets { // and their packed copies (any content)
+		db.Client.Set(ctx, st.keys.packedSet("m1", string(set)), "\nx\t1", 0)
+	}
 	grantOnly(t, db, st, "m1", consent.Purchases)
 	if err := st.LoadScripts(ctx); err != nil {
 		t.Fatal(err)
@@ -128,10 +131,11 @@ func TestReadStateNeverTouchesUngrantedKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	assertTouched(t, lines, st.keys.featureSet("m1", "purchases"), true)
+	assertTouched(t, lines, st.keys.packedSet("m1", "purchases")+`"`, true)
 	for _, set := range consent.FeatureSets {
 		if set != consent.Purchases {
 			assertTouched(t, lines, st.keys.featureSet("m1", string(set))+`"`, false)
+			assertTouched(t, lines, st.keys.packedSet("m1", string(set))+`"`, false)
 		}
 	}
 	grantOnly(t, db, st, "m1") // withdraw everything
@@ -356,6 +360,9 @@ func luaReasons(t *testing.T, db *redistest.DB, st *Store, id string, scopes []c
 		keys = append(keys, st.keys.featureSet(id, string(s)))
 		args = append(args, string(s), "z")
 	}
+	for _, s := range scopes {
+		keys = append(keys, st.keys.packedSet(id, string(s)))
+	}
 	res, err := scriptReadState.Run(context.Background(), db.Client, keys, args...).Slice()
 	if err != nil {
 		t.Fatal(err)
@@ -401,6 +408,9 @@ func TestReadCallKeysMatchKeyNames(t *testing.T) {
 	want := []string{st.keys.consent("cust:7"), st.keys.feedback("cust:7"), st.keys.contacts("cust:7")}
 	for _, set := range consent.FeatureSets {
 		want = append(want, st.keys.featureSet("cust:7", string(set)))
+	}
+	for _, set := range consent.FeatureSets {
+		want = append(want, st.keys.packedSet("cust:7", string(set)))
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("keys = %q, want %q", got, want)

@@ -91,7 +91,7 @@ func (s *Store) ingestCall(id string, evs []features.Routed, idx []int, req cons
 	keys := []string{s.keys.consent(id), s.keys.contacts(id), s.keys.contactIDs(id)}
 	args := append(consentArgs(req), deadline, contactsTTL, len(ingestSets))
 	for _, set := range ingestSets {
-		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)))
+		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)), s.keys.packedSet(id, string(set)))
 		args = append(args, string(set), seconds(ret.TTLOf(set)), ret.CapOf(set))
 	}
 	for _, i := range idx {

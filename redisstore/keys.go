@@ -29,9 +29,13 @@ func (k keys) featureSet(id, set string) string {
 
 // eventIDs indexes the event IDs stored in a feature set (see ingest.lua).
 func (k keys) eventIDs(id, set string) string { return k.featureSet(id, set) + ":ids" }
-func (k keys) feedback(id string) string      { return k.customer(id) + ":feedback" }
-func (k keys) contactIDs(id string) string    { return k.contacts(id) + ":ids" }
-func (k keys) contacts(id string) string      { return k.customer(id) + ":contacts" }
+
+// packedSet is an interaction set's packed copy (STRING), which the gated
+// read returns in one piece; see lua/ingest.lua.
+func (k keys) packedSet(id, set string) string { return k.featureSet(id, set) + ":p" }
+func (k keys) feedback(id string) string       { return k.customer(id) + ":feedback" }
+func (k keys) contactIDs(id string) string     { return k.contacts(id) + ":ids" }
+func (k keys) contacts(id string) string       { return k.customer(id) + ":contacts" }
 
 // Decision records (LISTs, newest first; see decisions.go), a customer's
 // and anonymous visitors'.
@@ -117,14 +121,17 @@ func (k keys) customerKeys(id string) map[string][]string {
 		fs = append(fs, k.featureSet(id, set))
 	}
 	ids := []string{k.contactIDs(id)}
+	packed := make([]string, 0, len(ingestSets))
 	for _, set := range ingestSets {
 		ids = append(ids, k.eventIDs(id, string(set)))
+		packed = append(packed, k.packedSet(id, string(set)))
 	}
 	return map[string][]string{
 		"consent":      {k.consent(id)},
 		"consent_log":  {k.consentLog(id)},
 		"feature_sets": fs,
 		"event_ids":    ids,
+		"packed_sets":  packed,
 		"feedback":     {k.feedback(id)},
 		"contacts":     {k.contacts(id)},
 		"decisions":    {k.decisions(id), k.legacyDecisions(id)},

@@ -176,6 +176,7 @@ func (s *Store) AddFeedback(ctx context.Context, id string, fb features.Feedback
 		case features.RemoveFromHistory:
 			for _, set := range ingestSets {
 				p.ZRem(ctx, s.keys.featureSet(id, string(set)), fb.ItemID)
+				p.Del(ctx, s.keys.packedSet(id, string(set))) // the next ingest packs it anew
 			}
 			return nil
 		}

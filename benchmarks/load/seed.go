@@ -45,8 +45,10 @@ func levelOf(rng *rand.Rand) string {
 const categories = 24
 
 // clusterWidth is the span of item ids one customer's history is drawn from,
-// so item-item neighbours carry signal.
-const clusterWidth = 300
+// so item-item neighbours carry signal: 300, or twice the mean history when
+// that is longer, so that long histories hold that many distinct items
+// (at --history 500 the views approach the per-set cap of 500).
+func clusterWidth(history int) int { return max(300, 2*history) }
 
 // seedStats is what seeding wrote and how long it took.
 type seedStats struct {
@@ -96,7 +98,7 @@ func history(sc scale, i int, id string, items []string, now time.Time) []featur
 		if k%4 == 0 {
 			set = consent.Purchases
 		}
-		evs[k] = features.Routed{CustomerID: id, Set: set, Member: items[(base+rng.IntN(clusterWidth))%len(items)],
+		evs[k] = features.Routed{CustomerID: id, Set: set, Member: items[(base+rng.IntN(clusterWidth(sc.History)))%len(items)],
 			Time: now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)}
 	}
 	return evs
@@ -133,12 +135,14 @@ func (w *world) seed(ctx context.Context, sc scale, progress io.Writer) (*seedSt
 	var ins []models.Interaction
 	now := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
-	const batch = 100
+	// About 5,000 events per pipelined ingest (100 customers at history
+	// 50), so that long histories do not queue seconds of work in Redis.
+	batch := max(1, min(100, 5000/max(sc.History, 1)))
 	next := atomic.Int64{}
 	for range 8 {
 		g.Go(func() error {
 			for {
-				lo := int(next.Add(batch)) - batch
+				lo := int(next.Add(int64(batch))) - batch
 				if lo >= len(custs) {
 					return nil
 				}

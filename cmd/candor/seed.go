@@ -38,8 +38,9 @@ func seedCommand() *cli.Command {
 
 // seedDemo writes the generated demo data set through the same services
 // the API uses, so the collection gate applies: events of customers who did
-// not consent are dropped, as they would be in production. It returns a
-// one-line summary.
+// not consent are dropped, as they would be in production. It publishes
+// the demo action catalog unless one is live. It returns a one-line
+// summary.
 func seedDemo(ctx context.Context, st *redisstore.Store, svc *services, now time.Time) (string, error) {
 	return seedDataset(ctx, st, svc, demo.Generate(demo.DefaultConfig(now)))
 }
@@ -65,7 +66,11 @@ func seedDataset(ctx context.Context, st *redisstore.Store, svc *services, ds *d
 	for _, c := range ds.Customers {
 		sum.Consent[c.Preset]++
 	}
-	return sum.String(), nil
+	acts, err := seedActions(ctx, st, svc, ds)
+	if err != nil {
+		return "", fmt.Errorf("demo action catalog: %w", err)
+	}
+	return sum.String() + "; " + acts, nil
 }
 
 func seedCustomers(ctx context.Context, svc *services, customers []demo.Customer) error {

@@ -42,6 +42,9 @@ func TestWebPagesInBrowser(t *testing.T) {
 	t.Run("ConsolePrivacyUtilityChart", func(t *testing.T) { testConsoleChart(t, newTab(t, browser), r.url, sess.MarketerKey) })
 	t.Run("ConsoleTrustPanel", func(t *testing.T) { testConsoleTrust(t, newTab(t, browser), r.url, sess.MarketerKey) })
 	t.Run("RulesInWordsAndBack", func(t *testing.T) { testRulesInWords(t, newTab(t, browser), r.url, sess.MarketerKey) })
+	t.Run("ActionWhyDeclineChannel", func(t *testing.T) { testActionDeclineChannel(t, newTab(t, browser), r.url, sess, "c-00003") })
+	t.Run("ActionGPCRemovesSharingOffer", func(t *testing.T) { testActionGPC(t, newTab(t, browser), r.url, sess, "c-00008") })
+	t.Run("ConsoleActionsSimulate", func(t *testing.T) { testConsoleActions(t, newTab(t, browser), r.url, sess) })
 }
 
 // testRulesInWords holds the console's rule builder to its contract: what
@@ -565,15 +568,18 @@ func consoleSimulate(t *testing.T, ctx context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	click(t, ctx, "#actions-h ~ details > summary")
 	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#actions"), string(catalog)), chromedp.Click(chromedp.CSS("#save-actions")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#status", "Action catalog draft saved")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#simulate"))); err != nil {
+	err = chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#channel"), "email"), chromedp.Evaluate[chromedp.Void](`document.getElementById('sim-draft').checked = true`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, "#simulation", "Of 12 sample customers on email")
+	click(t, ctx, "#simulate")
+	waitText(t, ctx, "#simulation", "Of 12 customers on email with the draft")
 	waitText(t, ctx, "#simulation-table", "partner-card")
 }
 

@@ -89,6 +89,15 @@ func genCustomer(rng *rand.Rand, c, cats int) (Customer, taste) {
 		cu.Preset = consent.PresetFull
 	}
 	chooseExtras(rng, &cu, t)
+	if cu.Preset == consent.PresetFull && c%4 == 0 {
+		// Every fourth customer who chose full personalization also said
+		// yes to email, push and partner offers, so the demo's channels
+		// and its data-sharing offer have customers to show (drawn without
+		// the random source, so the rest of the shop stays as it was).
+		for _, s := range []consent.Scope{consent.Email, consent.Push, consent.SaleShare} {
+			cu.Scopes[s] = consent.Granted
+		}
+	}
 	return cu, t
 }
 

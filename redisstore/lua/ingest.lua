@@ -3,7 +3,8 @@
 -- i.e. an impression, click or dismissal of an action: the channel it was
 -- delivered on); otherwise nothing of it is written.
 -- KEYS[1] consent hash, KEYS[2] contacts, KEYS[3] the contacts' event IDs,
--- then per set i: KEYS[2 + 2i] the set, KEYS[3 + 2i] its event IDs.
+-- then per set i: KEYS[1 + 3i] the set, KEYS[2 + 3i] its event IDs,
+-- KEYS[3 + 3i] its packed copy.
 -- ARGV[5] deadline (Unix ms of Redis's clock; 0 = none), ARGV[6] contacts
 -- TTL (s), ARGV[7] number of sets, then per set: scope name, TTL (s) and
 -- cap; then per event six values: set index (0 = contact), member, Unix
@@ -18,6 +19,13 @@
 -- features.PackScore); the newest rating wins. An event ID is kept in the
 -- set's ID index for as long as the set's retention (and at most IDCAP
 -- per set), so a repeated ID within it is a no-op.
+-- The packed copy of a set is what the gated read returns in one string
+-- (read_state.lua): every member once, as '\n' member '\t' score, in no
+-- particular order. It holds exactly the set's members and scores: this
+-- script updates it in place for the members it adds or trims (or writes
+-- it anew from the set when it has no copy yet or changes many members);
+-- whatever else changes a set deletes the copy (the read then reads the
+-- set itself). Member IDs hold no '\n' or '\t' (candor.ValidateID).
 local LOW, COUNT, IDCAP = 1048576, 65536, 10000
 local deadline = tonumber(ARGV[5])
 if deadline > 0 then
@@ -42,15 +50,51 @@ local function seen(key, id)
   return redis.call('ZADD', key, 'NX', NOW, id) == 0
 end
 
+-- changed[set] lists the members added or rescored, then their scores.
+local changed = {}
+
 -- add folds one interaction into set key.
-local function add(key, member, ts, code)
+local function add(set, key, member, ts, code)
   local old = tonumber(redis.call('ZSCORE', key, member) or '0')
   local last, low = math.floor(old / LOW), old % LOW
   local rating, count = math.floor(low / COUNT), low % COUNT
   if code > 0 and (ts >= last or rating == 0) then rating = code end
   if ts > last then last = ts end
   if count < COUNT - 1 then count = count + 1 end
-  redis.call('ZADD', key, last * LOW + rating * COUNT + count, member)
+  local score = last * LOW + rating * COUNT + count
+  redis.call('ZADD', key, score, member)
+  local c = changed[set] or {}
+  c[#c + 1] = member
+  c[#c + 1] = string.format('%.0f', score)
+  changed[set] = c
+end
+
+-- drop removes member's entry from packed copy p.
+local function drop(p, member)
+  local i, j = string.find(p, '\n' .. member .. '\t', 1, true)
+  if not i then return p end
+  local k = string.find(p, '\n', j + 1, true)
+  if k then return string.sub(p, 1, i - 1) .. string.sub(p, k) end
+  return string.sub(p, 1, i - 1)
+end
+
+-- pack writes set key's packed copy pkey anew, or updates it in place for
+-- the members of c (added or rescored) and gone (trimmed).
+local function pack(key, pkey, c, gone, ttl)
+  local p = redis.call('GET', pkey)
+  if p and #c / 2 + #gone <= 64 then
+    for i = 1, #c, 2 do p = drop(p, c[i]) .. '\n' .. c[i] .. '\t' .. c[i + 1] end
+    for _, m in ipairs(gone) do p = drop(p, m) end
+  else
+    local zs, parts = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}
+    for i = 1, #zs, 2 do parts[#parts + 1] = '\n' .. zs[i] .. '\t' .. zs[i + 1] end
+    p = table.concat(parts)
+  end
+  if p == '' then
+    redis.call('DEL', pkey)
+  else
+    redis.call('SET', pkey, p, 'EX', ttl)
+  end
 end
 
 -- trim bounds an ID index to the IDs of the last ttl seconds, at most IDCAP.
@@ -78,19 +122,24 @@ for j = first, #ARGV, 6 do
     end
   elseif why[set] ~= '' then
     out[#out + 1] = why[set]
-  elseif seen(KEYS[3 + 2 * set], id) then
+  elseif seen(KEYS[2 + 3 * set], id) then
     out[#out + 1] = '='
   else
-    add(KEYS[2 + 2 * set], member, ts, code)
+    add(set, KEYS[1 + 3 * set], member, ts, code)
     touched[set] = true
     out[#out + 1] = ''
   end
 end
 for set in pairs(touched) do
-  local key, ttl = KEYS[2 + 2 * set], tonumber(ARGV[7 + 3 * set - 1])
-  redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[7 + 3 * set]) + 1))
+  local key, ttl = KEYS[1 + 3 * set], tonumber(ARGV[7 + 3 * set - 1])
+  local over, gone = redis.call('ZCARD', key) - tonumber(ARGV[7 + 3 * set]), {}
+  if over > 0 then
+    gone = redis.call('ZRANGE', key, 0, over - 1)
+    redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
+  end
   redis.call('EXPIRE', key, ttl)
-  if redis.call('EXISTS', KEYS[3 + 2 * set]) == 1 then trim(KEYS[3 + 2 * set], ttl) end
+  pack(key, KEYS[3 + 3 * set], changed[set], gone, ttl)
+  if redis.call('EXISTS', KEYS[2 + 3 * set]) == 1 then trim(KEYS[2 + 3 * set], ttl) end
 end
 if contacts then
   local ttl = tonumber(ARGV[6])

@@ -2,7 +2,9 @@
 -- evaluates it, and then reads ONLY the granted feature sets (a key of a
 -- set that is not granted is never touched), plus feedback and contacts.
 -- KEYS[1] consent hash, KEYS[2] feedback, KEYS[3] contacts,
--- KEYS[4..] feature-set keys; ARGV[5] = number of sets, ARGV[6] = how many
+-- KEYS[4..3+n] feature-set keys, KEYS[4+n..3+2n] their packed copies
+-- (see ingest.lua; only interaction sets have one); ARGV[5] = number of
+-- sets n, ARGV[6] = how many
 -- of the most recent items of an interaction set to read with their
 -- scores (0: all), then per set its scope name and kind ('z' interactions
 -- ZSET, 'x' interactions whose older items are read too, as bare members,
@@ -10,8 +12,10 @@
 -- Returns {consent, reasons, sets, feedback, contacts, older}, packed as
 -- few strings as possible (each bulk string is an allocation for the
 -- client): consent "field\nvalue\n...", reasons "r1\nr2..." (one per set,
--- '' for granted), sets an array with one entry per set: "member\nscore\n..."
--- oldest first (or field\nvalue), or false when it was not read; feedback
+-- '' for granted), sets an array with one entry per set: an interaction
+-- set's packed copy as stored ("\nmember\tscore..." of every member; the
+-- caller orders and bounds it), or without one "member\nscore\n..." oldest
+-- first, a profile's "field\nvalue...", or false when it was not read; feedback
 -- "field\nvalue...", contacts "member\nscore...", older "member\n..." of
 -- the 'x' set's items before the recent ones ('' when none were read).
 local consent = redis.call('HGETALL', KEYS[1])
@@ -26,7 +30,10 @@ for i = 1, n do
   sets[i] = false
   if why == '' then
     local key = KEYS[3 + i]
-    if kind == 'h' then
+    local packed = kind ~= 'h' and redis.call('GET', KEYS[3 + n + i])
+    if packed then
+      sets[i] = packed
+    elseif kind == 'h' then
       sets[i] = table.concat(redis.call('HGETALL', key), '\n')
     elseif recent <= 0 then
       sets[i] = table.concat(redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), '\n')

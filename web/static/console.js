@@ -3,7 +3,8 @@
 // history with one-click rollback; model versions with metrics in words
 // and the privacy/utility chart of the live model; the Trust panel (daily
 // feedback, withdrawals and customers per consent level from GET
-// /v1/trust); the action catalog.
+// /v1/trust); the live action catalog with observed response rates, its
+// simulation, and its JSON draft.
 'use strict';
 
 (() => {
@@ -640,16 +641,76 @@
     candor.say($('status'), 'Action catalog draft saved.');
   }
 
-  const counts = (m) => Object.entries(m || {}).map(([k, n]) => k.replaceAll('_', ' ') + ' ' + n).join(', ');
+  // The words of the API's reasons, for the simulation.
+  const why = {
+    no_channel_consent: 'the channel is not allowed', gpc: 'Global Privacy Control', no_sale_share_consent: 'sharing not allowed',
+    no_feature_set_consent: 'its data not allowed', condition_false: 'not eligible', capped: 'its limit reached', dismissed_cooldown: 'dismissed',
+    contact_policy: 'channel limit reached', below_threshold: 'score too low', outranked: 'another action scored higher', not_valid_now: 'not running now',
+    budget: 'condition not evaluated (budget)', no_actions: 'no action for this channel', none_eligible: 'none eligible', fallback: 'store unavailable',
+  };
+  const counts = (m) => Object.entries(m || {}).map(([k, n]) => (why[k] || k.replaceAll('_', ' ')) + ': ' + n).join(', ');
+  const pct = (x) => (x * 100).toFixed(2).replace(/\.?0+$/, '') + '%';
+  let liveActions = [];
+
+  // loadLiveActions shows the live catalog with each action's observed
+  // responses and the response rate arbitration uses.
+  async function loadLiveActions() {
+    const vs = (await call('GET', '/v1/actions/versions')).versions;
+    const live = vs.find((v) => v.live);
+    if (!live) {
+      liveActions = [];
+      $('live-actions-state').textContent = 'Nothing published yet: no customer gets an action.';
+      $('live-actions').tBodies[0].replaceChildren();
+      return;
+    }
+    const [cat, resp] = await Promise.all([call('GET', '/v1/actions/versions/' + live.version), call('GET', '/v1/actions/responses')]);
+    liveActions = cat.actions;
+    $('live-actions-state').textContent = 'Version ' + live.version + ', published ' + candor.when(live.created_at) + ' by ' + live.author + ': ' + cat.actions.length + ' actions.';
+    const rows = cat.actions.map((a) => {
+      const o = resp.actions[a.id] || { impressions: 0, clicks: 0, response_rate: resp.unobserved_rate };
+      const caps = a.caps || {};
+      const limits = [caps.max_per ? caps.max_per + ' per ' + caps.period : '', caps.cooldown_after_dismiss ? 'not for ' + caps.cooldown_after_dismiss + ' after a dismissal' : ''].filter(Boolean).join('; ') || 'none';
+      return el('tr', { 'data-action': a.id },
+        el('th', { scope: 'row', 'data-label': 'Action' }, el('span', { text: a.name }), el('span', { class: 'muted', text: ' (' + a.id + ', ' + a.type + ')' })),
+        el('td', { 'data-label': 'Channels', text: a.channels.join(', ') }),
+        el('td', { 'data-label': 'For whom', text: (a.when || 'everyone who allows the channel') + (a.shares_data ? '; shares data: needs sale_share, never under GPC' : '') }),
+        el('td', { 'data-label': 'Value', text: String(a.value) + (a.weight && a.weight !== 1 ? ' × ' + a.weight : '') }),
+        el('td', { 'data-label': 'Limits', text: limits }),
+        el('td', { 'data-label': 'Shown', class: 'impressions', text: String(o.impressions) }),
+        el('td', { 'data-label': 'Taken up', class: 'clicks', text: String(o.clicks) }),
+        el('td', { 'data-label': 'Response rate used', class: 'rate', 'data-value': String(o.response_rate), text: pct(o.response_rate) }));
+    });
+    $('live-actions').tBodies[0].replaceChildren(...rows);
+  }
+
+  async function loadActions() {
+    try {
+      const c = await call('GET', '/v1/actions');
+      $('actions').value = JSON.stringify({ actions: c.actions || [] }, null, 2);
+    } catch (e) {
+      if (e.status !== 404) throw e;
+      $('actions').value = JSON.stringify({ actions: [] }, null, 2);
+    }
+  }
+
+  async function saveActions() {
+    await call('PUT', '/v1/actions', $('actions').value);
+    candor.say($('status'), 'Action catalog draft saved.');
+  }
 
   async function simulate() {
-    const s = await call('POST', '/v1/actions/simulate', { customers: sample(), channel: $('channel').value, draft: true });
+    const customers = $('sim-customers').value.split(',').map((s) => s.trim()).filter(Boolean);
+    const s = await call('POST', '/v1/actions/simulate', { customers, channel: $('channel').value, draft: $('sim-draft').checked });
+    const names = Object.fromEntries(liveActions.map((a) => [a.id, a.name]));
     const ids = [...new Set([...Object.keys(s.per_action || {}), ...Object.keys(s.suppressed || {})])].sort();
-    const rows = ids.map((id) => el('tr', {}, el('th', { scope: 'row', text: id }), el('td', { 'data-label': 'Would get it', text: String((s.per_action || {})[id] || 0) }),
+    const rows = ids.map((id) => el('tr', { 'data-action': id }, el('th', { scope: 'row', 'data-label': 'Action', text: names[id] ? names[id] + ' (' + id + ')' : id }),
+      el('td', { 'data-label': 'Would get it', class: 'gets', text: String((s.per_action || {})[id] || 0) }),
       el('td', { 'data-label': 'Held back, and why', text: counts((s.suppressed || {})[id]) || '—' })));
+    const version = s.catalog_version ? 'version ' + s.catalog_version : 'the draft';
     $('simulation').replaceChildren(
-      el('p', { text: 'Of ' + s.customers + ' sample customers on ' + s.channel + ', ' + s.none + ' would get no action' + (s.none ? ' (' + counts(s.none_why) + ')' : '') + '.' }),
+      el('p', { class: 'panel', id: 'simulation-summary', text: 'Of ' + s.customers + ' customers on ' + s.channel + ' with ' + version + ', ' + (s.customers - s.none) + ' would get an action and ' + s.none + ' none' + (s.none ? ' (' + counts(s.none_why) + ')' : '') + '.' }),
       el('div', { class: 'table-wrap' }, el('table', { id: 'simulation-table', class: 'stack' }, el('thead', {}, el('tr', {}, ...['Action', 'Would get it', 'Held back, and why'].map((h) => el('th', { scope: 'col', text: h })))), el('tbody', {}, ...rows))));
+    candor.say($('status'), 'Simulated ' + s.customers + ' customers on ' + s.channel + '.');
   }
 
   // ---- start ----
@@ -662,13 +723,15 @@
     $('console').hidden = false;
     const demo = await candor.demoSession();
     if (demo && !$('sample').value) $('sample').value = demo.customers.map((c) => c.id).join(', ');
+    if (demo && !$('sim-customers').value) $('sim-customers').value = demo.customers.map((c) => c.id).join(', ');
     facets = await call('GET', '/v1/catalog/facets');
-    await Promise.all([loadDraft(), loadHistory(), loadActions(), loadModels(), loadTrust()]);
+    await Promise.all([loadDraft(), loadHistory(), loadActions(), loadLiveActions(), loadModels(), loadTrust()]);
   }
 
   function wire() {
     $('key-form').addEventListener('submit', (e) => { e.preventDefault(); run(() => useKey($('key').value.trim())); });
     $('actions-form').addEventListener('submit', (e) => e.preventDefault());
+    $('simulate-form').addEventListener('submit', (e) => { e.preventDefault(); run(simulate); });
     $('rule-type').replaceChildren(...Object.entries(R.types).map(([v, t]) => el('option', { value: v, text: t })));
     $('cond-add').append(...Object.entries(R.kinds).map(([v, k]) => el('option', { value: v, text: k.label })));
     $('cond-add').addEventListener('change', () => { addCond($('cond-add').value); $('cond-add').value = ''; });
@@ -685,7 +748,8 @@
     on('preview', preview);
     on('load-actions', loadActions);
     on('save-actions', saveActions);
-    on('publish-actions', async () => { await call('POST', '/v1/actions/publish'); candor.say($('status'), 'Action catalog published; it is live now.'); });
+    on('publish-actions', async () => { await call('POST', '/v1/actions/publish'); await loadLiveActions(); candor.say($('status'), 'Action catalog published; it is live now.'); });
+    on('reload-live-actions', loadLiveActions);
     on('simulate', simulate);
   }
 

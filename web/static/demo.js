@@ -12,6 +12,8 @@
   let token = '';
   let consentOn = {};
   const cart = [];
+  const channels = ['onsite', 'email', 'push'];
+  let nbas = []; // the last next-best-action answers, one per channel
   const dev = { customer: '', level: '', used: '', withheld: '', model: '', ruleset: '', decision: '', event: '—' };
 
   // choose signs in as a demo customer and reads their consent.
@@ -23,7 +25,69 @@
     sessionStorage.setItem('candor.customer', id);
     cart.length = 0;
     showCart();
+    if ($('gpc').checked) await sendGPC();
     await readConsent();
+  }
+
+  // sendGPC passes the browser's Global Privacy Control on, as the shop's
+  // back end forwards the Sec-GPC header (a page's script cannot send it).
+  async function sendGPC() {
+    return candor.api('POST', '/demo/gpc', '', { customer_id: customer });
+  }
+
+  // What a slot says when there is no action, in shopper language.
+  const noneText = {
+    onsite: { no_channel_consent: 'You have not allowed offers on the site.' },
+    email: { no_channel_consent: 'You have not allowed the shop to email you, so there is no email.' },
+    push: { no_channel_consent: 'You have not allowed push notifications, so there is none.' },
+  };
+
+  function emptyText(ch, resp) {
+    if (resp.fallback && resp.fallback.active) return 'Nothing right now: the shop could not check your choices in time, so it sends nothing.';
+    return (noneText[ch] || {})[resp.no_action] || 'Nothing for you right now.';
+  }
+
+  // slot shows one channel's next-best action. The onsite banner is
+  // really shown, so the shop records its delivery first (the caps and
+  // the contact policy count it); email and push are only previews.
+  async function slot(ch) {
+    const q = new URLSearchParams({ channel: ch, n: '1' });
+    const resp = await candor.api('GET', '/v1/customers/' + encodeURIComponent(customer) + '/next-best-actions?' + q, session.site_key);
+    let a = resp.actions[0];
+    if (a && ch === 'onsite') {
+      const d = await candor.api('POST', '/v1/customers/' + encodeURIComponent(customer) + '/actions/' + encodeURIComponent(a.action_id) + '/deliver', session.site_key, { channel: ch });
+      if (!d.delivered) a = null;
+    }
+    const node = $('slot-' + ch);
+    node.dataset.action = a ? a.action_id : '';
+    node.dataset.noAction = a ? '' : resp.no_action || '';
+    const body = node.querySelector('.slot-body');
+    if (!a) {
+      body.replaceChildren(el('p', { class: 'empty', text: emptyText(ch, resp) }));
+      return { ch, resp, a: null };
+    }
+    const main = a.reasons.find((r) => r.kind !== 'eligibility' && r.kind !== 'response_rate') || a.reasons[0]; // the reason about the shopper first
+    const href = '/me/why/' + encodeURIComponent(resp.decision_id) + '/actions/' + encodeURIComponent(a.action_id);
+    body.replaceChildren(
+      el('p', { class: 'offer', text: a.name }),
+      el('p', { class: 'reason', text: main ? main.text : '' }),
+      el('div', { class: 'buttons' },
+        ch === 'onsite' ? el('button', { type: 'button', class: 'take', 'aria-label': 'Take the offer: ' + a.name, onclick: () => run(() => take(a)), text: 'Take the offer' }) : null,
+        el('a', { href, class: 'why', 'aria-label': 'Why am I seeing “' + a.name + '”?', text: 'Why?' })));
+    return { ch, resp, a };
+  }
+
+  // take reports a click on the banner, as the shop would: the action's
+  // observed response rate counts it.
+  async function take(a) {
+    await candor.api('POST', '/v1/events', session.site_key, [{ customer_id: customer, type: 'click', action_id: a.action_id, channel: 'onsite' }]);
+    candor.say($('status'), 'Thanks! The shop counts that you took “' + a.name + '”.');
+  }
+
+  async function actions() {
+    nbas = [];
+    for (const ch of channels) nbas.push(await slot(ch));
+    showActions();
   }
 
   // readConsent shows the level and what is used, both from one consent view.
@@ -130,6 +194,18 @@
     $('dev-reasons').tBodies[0].replaceChildren(...rows);
   }
 
+  // showActions fills the developer view's table of the chosen actions
+  // with the score parts exactly as the API answered them.
+  function showActions() {
+    const rows = nbas.filter((n) => n.a).map(({ ch, a }) => {
+      const p = a.score_parts;
+      return el('tr', { 'data-action': a.action_id }, el('td', { text: ch }), el('td', { text: a.action_id }),
+        el('td', { text: p.value + ' × ' + p.weight }), el('td', { text: String(p.response_rate) }),
+        el('td', { text: p.affinity + (p.affinity_from ? ' (' + p.affinity_from + ')' : '') }), el('td', { text: String(a.score) }));
+    });
+    $('dev-actions').tBodies[0].replaceChildren(...rows);
+  }
+
   async function run(fn) {
     try {
       await fn();
@@ -142,6 +218,7 @@
     $('who-form').addEventListener('submit', (e) => e.preventDefault());
     $('customer').addEventListener('change', () => run(async () => {
       await choose($('customer').value);
+      await actions();
       await refresh();
       candor.say($('status'), 'Now shopping as ' + customer + '.');
     }));
@@ -149,6 +226,7 @@
       r.addEventListener('change', () => run(async () => {
         await candor.api('PUT', '/v1/me/consent', token, { preset: r.value });
         await readConsent();
+        await actions();
         await refresh();
         candor.say($('status'), 'Saved: ' + (r.value === 'none' ? 'we now use nothing about you and show what is popular.'
           : 'we now use ' + candor.usedText(consentOn) + '.') + ' The suggestions below already follow it.');
@@ -156,8 +234,22 @@
     }
   }
 
+  async function toggleGPC() {
+    sessionStorage.setItem('candor.gpc', $('gpc').checked ? '1' : '');
+    if ($('gpc').checked) {
+      await sendGPC();
+      await readConsent();
+      await actions();
+      candor.say($('status'), 'Your browser now sends Global Privacy Control: the shop passed it on, and offers that share your data with partners are gone.');
+      return;
+    }
+    candor.say($('status'), 'Your browser no longer sends Global Privacy Control. The no to sharing it recorded stays until you say yes in your privacy choices.');
+  }
+
   async function start() {
     wire();
+    $('gpc').checked = sessionStorage.getItem('candor.gpc') === '1';
+    $('gpc').addEventListener('change', () => run(toggleGPC));
     session = await candor.demoSession();
     if (!session) {
       candor.say($('status'), 'The demo shop is only available when Candor runs in demo mode (go run ./cmd/candor without REDIS_URL).', false);
@@ -169,6 +261,7 @@
     const wanted = new URLSearchParams(location.search).get('customer') || sessionStorage.getItem('candor.customer');
     if (wanted && session.customers.some((c) => c.id === wanted)) $('customer').value = wanted;
     await choose($('customer').value);
+    await actions();
     await refresh();
   }
 

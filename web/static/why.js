@@ -1,6 +1,8 @@
-// "Why am I seeing this?": one decision's explanation for one item, in a
-// shopper's words, with one-tap controls that call the API the
-// explanation names and then say what they did.
+// "Why am I seeing this?": one decision's explanation for one item, or
+// for one next-best action (its score parts, contact-policy state and
+// controls, exactly as the decision answered them), in a shopper's words,
+// with one-tap controls that call the API the explanation names and then
+// say what they did.
 'use strict';
 
 (() => {
@@ -118,17 +120,125 @@
     $('why').hidden = false;
   }
 
+  // ---- next-best actions ----
+
+  const channelWords = { onsite: 'on the site', email: 'by email', sms: 'by text message', push: 'by push notification' };
+  const typeWords = { offer: 'offer', content: 'content', service: 'message', recommendation: 'suggestion' };
+
+  // period says "7d" or "24h" in words: "7 days", "day".
+  function period(p) {
+    const m = /^(\d+)d$/.exec(p || '');
+    if (m) return m[1] === '1' ? 'day' : m[1] + ' days';
+    const h = /^(\d+)h0m0s$/.exec(p || '');
+    if (h) return h[1] === '24' ? 'day' : h[1] + ' hours';
+    return p;
+  }
+
+  const times = (n) => (n === 1 ? 'once' : n === 2 ? 'twice' : n + ' times');
+  const pct = (x) => (x * 100).toFixed(2).replace(/\.?0+$/, '') + '%';
+  const num = (x) => String(Math.round(x * 10000) / 10000);
+
+  // actionLabel is a control's button text in the shopper's words.
+  function actionLabel(c, w) {
+    const scope = Object.keys((c.body && c.body.scopes) || {})[0];
+    switch (c.kind) {
+      case 'dismiss': return 'Not interested in this ' + (typeWords[w.type] || 'offer'); // holds back this action, for its cooldown
+      case 'unsubscribe': return w.channel === 'onsite' ? 'Don’t show me offers on the site' : 'Don’t contact me ' + channelWords[w.channel];
+      case 'stop_using': return 'Stop using ' + (candor.sources[scope] || scope);
+      case 'stop_sharing': return 'Don’t share my data with partners';
+    }
+    return c.label;
+  }
+
+  function actionDone(c, w) {
+    const scope = Object.keys((c.body && c.body.scopes) || {})[0];
+    switch (c.kind) {
+      case 'dismiss': return 'Done: we will not show you “' + w.name + '” for ' + period(w.contacts.cooldown_after_dismiss) + '.';
+      case 'unsubscribe': return 'Done: the shop will not contact you ' + channelWords[w.channel] + ' any more.';
+      case 'stop_using': return 'Done: we no longer use ' + (candor.sources[scope] || scope) + ', and what we stored for it is deleted.';
+      case 'stop_sharing': return 'Done: the shop will not share your data with partners.';
+    }
+    return 'Done: ' + c.label + '.';
+  }
+
+  // scoreParts shows the factors of the score exactly as the API gave them.
+  function scoreParts(w) {
+    const p = w.score_parts;
+    const rows = [
+      ['Value to the shop', num(p.value) + (p.weight !== 1 ? ' × weight ' + num(p.weight) : ''), p.value],
+      ['Response rate', pct(p.response_rate) + (p.impressions ? ' (' + p.clicks + ' of ' + p.impressions + ' times shown it was taken up, counted with a cautious start)' : ' (not shown to anyone yet: a cautious starting guess)'), p.response_rate],
+      ['How well it suits you', p.affinity_from === 'history' ? num(p.affinity) + ', from what you bought or looked at'
+        : p.affinity_from === 'category' ? num(p.affinity) + ', from how popular ' + candor.capital(w.category) + ' is with other shoppers' : '0: nothing about it matched you', p.affinity],
+      ['Chance you take it up', num(p.propensity) + ' = response rate + ' + num(p.affinity_weight) + ' × suitability × (1 − response rate)', p.propensity],
+      ['Score', num(w.score) + ' = chance × value' + (p.weight !== 1 ? ' × weight' : ''), w.score],
+    ];
+    return rows.flatMap(([k, v, raw]) => [el('dt', { text: k }), el('dd', { 'data-value': String(raw), text: v })]);
+  }
+
+  function contactLines(w) {
+    const c = w.contacts;
+    const noun = typeWords[w.type] || 'offer';
+    const out = [];
+    if (c.cap) out.push((c.shown ? 'Before this, you had seen this ' + noun + ' ' + times(c.shown) : 'You had not seen this ' + noun) + ' in the last ' + period(c.cap.period) + '; the limit is ' + c.cap.max + '.');
+    else out.push('This ' + noun + ' has no limit of its own.');
+    if (c.channel_limit) out.push((c.channel_shown ? 'The shop had contacted you ' + channelWords[w.channel] + ' ' + times(c.channel_shown) : 'The shop had not contacted you ' + channelWords[w.channel]) + ' in the last ' + period(c.channel_limit.period) + '; the limit is ' + c.channel_limit.max + '.');
+    if (c.cooldown_after_dismiss) out.push('If you are not interested, we will not show it again for ' + period(c.cooldown_after_dismiss) + '.');
+    return out.map((t) => el('li', { text: t }));
+  }
+
+  function renderAction(w) {
+    why = w;
+    document.title = 'Why am I seeing ' + w.name + '?';
+    $('title').textContent = w.name;
+    const main = w.reasons.find((r) => r.kind !== 'eligibility' && r.kind !== 'response_rate') || w.reasons[0];
+    $('summary').textContent = 'Chosen for you ' + channelWords[w.channel] + (w.shown_at ? ' on ' + candor.when(w.shown_at) : '') + '. ' + (main ? main.text + '.' : '');
+    $('promoted').textContent = '';
+    $('score-parts').replaceChildren(...scoreParts(w));
+    $('contacts').replaceChildren(...contactLines(w));
+    const used = w.used_sets.map((s) => candor.sources[s] || s);
+    $('data-used').replaceChildren(...w.reasons.map((r) => el('li', { 'data-set': r.feature_set }, el('strong', { text: r.text }),
+      el('span', { class: 'how', text: r.feature_set === 'none' ? 'Nothing about you.' : 'From ' + (candor.sources[r.feature_set] || r.feature_set) + '.' }))),
+    el('li', { text: used.length ? 'In all we used ' + used.join(', ') + '.' : 'We used nothing about you.' }));
+    $('controls').replaceChildren(...w.controls.map((c) => {
+      const b = el('button', { type: 'button', 'data-kind': c.kind, text: actionLabel(c, w) });
+      const scope = Object.keys((c.body && c.body.scopes) || {})[0];
+      if (scope) b.dataset.scope = scope;
+      if (c.kind === 'dismiss') b.classList.add('secondary');
+      b.addEventListener('click', () => actOn(c, b, actionLabel(c, w), actionDone(c, w)));
+      return b;
+    }));
+    $('action-why').hidden = false;
+    $('why').hidden = false;
+  }
+
+  async function actOn(c, button, label, said) {
+    try {
+      await candor.api(c.method, c.path, token, c.body);
+      button.disabled = true;
+      button.classList.add('done');
+      button.textContent = '✓ ' + label;
+      candor.say($('status'), said + ' This applies from your next page.');
+    } catch (e) {
+      candor.say($('status'), 'That did not work: ' + e.message, false);
+    }
+  }
+
   async function start() {
     token = candor.takeSecret('token');
     if (sessionStorage.getItem('candor.demo')) $('shop-link').hidden = false;
     const parts = location.pathname.split('/');
     const decision = decodeURIComponent(parts[3] || ''), item = decodeURIComponent(parts[4] || '');
+    const action = parts[4] === 'actions' ? decodeURIComponent(parts[5] || '') : '';
     if (!token) {
       $('title').textContent = 'Please sign in';
       candor.say($('status'), 'Open this page from the “why?” link in your shop.', false);
       return;
     }
     try {
+      if (action) {
+        renderAction(await candor.api('GET', '/v1/me/decisions/' + encodeURIComponent(decision) + '/actions/' + encodeURIComponent(action) + '/why', token));
+        return;
+      }
       render(await candor.api('GET', '/v1/me/decisions/' + encodeURIComponent(decision) + '/items/' + encodeURIComponent(item) + '/why', token));
     } catch (e) {
       $('title').textContent = 'We could not load this explanation';

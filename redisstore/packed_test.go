@@ -1,0 +1,134 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/internal/redistest"
+)
+
+// TestPackedCopyMirrorsTheSet drives one customer's interaction sets
+// through random ingests (repeats, out-of-order times, ratings, batches
+// small enough to update the packed copy in place and large enough to
+// write it anew, trims at a small cap) and removals from history, and
+// after every step holds each packed copy to its set exactly, and the
+// gated read through the copies to the read of the sets themselves, for
+// full and bounded reads.
+func TestPackedCopyMirrorsTheSet(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		const id = "pk1"
+		sets := []consent.Scope{consent.Browsing, consent.Purchases, consent.Sensitive}
+		grantOnly(t, db, st, id, sets...)
+		ret := features.Retention{Cap: 25, Caps: map[consent.Scope]int{consent.Purchases: 40}, TTL: features.DefaultRetention().TTL}
+		rng := rand.New(rand.NewPCG(7, 9))
+		for step := range 150 {
+			if rng.IntN(12) == 0 {
+				item := fmt.Sprintf("it-%d", rng.IntN(60))
+				if err := st.AddFeedback(ctx, id, features.Feedback{Kind: features.RemoveFromHistory, ItemID: item}, t0); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				ingestRandom(t, st, id, sets, ret, rng)
+			}
+			for _, set := range sets {
+				assertPackedMatches(t, db, st, id, set, step)
+			}
+			for _, recent := range []int{0, 3, 10} {
+				assertPackedReadMatches(t, db, st, id, sets, recent, step)
+			}
+		}
+	})
+}
+
+// ingestRandom ingests 1-4 events, or now and then 80 (more than the
+// script updates in place), over 60 items, with times that go back and
+// forth and some ratings.
+func ingestRandom(t *testing.T, st *Store, id string, sets []consent.Scope, ret features.Retention, rng *rand.Rand) {
+	t.Helper()
+	n := 1 + rng.IntN(4)
+	if rng.IntN(10) == 0 {
+		n = 80
+	}
+	evs := make([]features.Routed, n)
+	for i := range evs {
+		evs[i] = features.Routed{CustomerID: id, Set: sets[rng.IntN(len(sets))], Member: fmt.Sprintf("it-%d", rng.IntN(60)),
+			Time: t0.Add(-time.Duration(rng.IntN(500)) * time.Hour)}
+		if rng.IntN(3) == 0 {
+			evs[i].Rating = float64(1+rng.IntN(10)) / 2
+		}
+	}
+	out, err := st.Ingest(context.Background(), evs, req(t0.Add(time.Hour)), ret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, why := range out {
+		if why != "" && why != features.StoredBefore {
+			t.Fatalf("event %d dropped: %s", i, why)
+		}
+	}
+}
+
+// assertPackedMatches: a set's packed copy, when there is one, holds
+// exactly its members and scores.
+func assertPackedMatches(t *testing.T, db *redistest.DB, st *Store, id string, set consent.Scope, step int) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := db.Client.Get(ctx, st.keys.packedSet(id, string(set))).Result()
+	if err != nil {
+		return // no copy: the read reads the set
+	}
+	zs, err := db.Client.ZRangeWithScores(ctx, st.keys.featureSet(id, string(set)), 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]features.Interaction, len(zs))
+	for i, z := range zs {
+		want[i] = features.InteractionOf(z.Member.(string), z.Score)
+	}
+	if got := decodePacked(p); !slices.Equal(got, want) {
+		t.Fatalf("step %d %s: packed copy %v, set %v", step, set, got, want)
+	}
+}
+
+// assertPackedReadMatches: the gated read through the packed copies
+// returns what it returns without them (the copies set aside).
+func assertPackedReadMatches(t *testing.T, db *redistest.DB, st *Store, id string, sets []consent.Scope, recent int, step int) {
+	t.Helper()
+	ctx := context.Background()
+	o := features.ReadOptions{Recent: recent}
+	got, err := st.ReadState(ctx, id, req(t0.Add(time.Hour)), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved []string
+	for _, set := range sets {
+		k := st.keys.packedSet(id, string(set))
+		if db.Client.Exists(ctx, k).Val() == 1 {
+			db.Client.Rename(ctx, k, k+":aside")
+			moved = append(moved, k)
+		}
+	}
+	want, err := st.ReadState(ctx, id, req(t0.Add(time.Hour)), o)
+	for _, k := range moved {
+		db.Client.Rename(ctx, k+":aside", k)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range sets {
+		if !slices.Equal(got.Interactions[set], want.Interactions[set]) {
+			t.Fatalf("step %d recent %d %s: read %v, without the copy %v", step, recent, set, got.Interactions[set], want.Interactions[set])
+		}
+	}
+	if !slices.Equal(got.Older, want.Older) {
+		t.Fatalf("step %d recent %d: older %v, without the copy %v", step, recent, got.Older, want.Older)
+	}
+}
