@@ -2,6 +2,7 @@ package consent
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync/atomic"
@@ -24,8 +25,13 @@ type Store interface {
 	// else wrote first and nothing was written. shown lists the feature
 	// sets an entry denies whose evidence, just before it was deleted,
 	// included a decision made within ShownWindow: the customer had been
-	// shown recommendations personalized with that set.
-	Append(ctx context.Context, customerID, expectedHead string, entries []Entry, purge []Scope) (ok bool, shown []Scope, err error)
+	// shown recommendations personalized with that set. level is the
+	// RecordedLevel of the records once the entries are written: the
+	// store keeps it with the records, in the same step, and moves the
+	// customer in its count of customers per level from the level kept
+	// before (none counted, for a first record) to level, so that writing
+	// the same level again counts nothing.
+	Append(ctx context.Context, customerID, expectedHead string, entries []Entry, purge []Scope, level string) (ok bool, shown []Scope, err error)
 	// Log returns every log entry, oldest first. Entries that do not parse
 	// are returned with what could be read, so VerifyChain flags them.
 	Log(ctx context.Context, customerID string) ([]Entry, error)
@@ -158,7 +164,12 @@ func (s *Service) tryPut(ctx context.Context, id string, ch Change, ifMatch stri
 		return View{CustomerID: id, Decision: Evaluate(recs, req), ETag: head}, true, nil
 	}
 	entries := Chain(head, seq+1, planned)
-	ok, shown, err := s.store.Append(ctx, id, head, entries, s.purgeFor(planned))
+	after := make(map[Scope]Record, len(recs)+len(planned))
+	maps.Copy(after, recs)
+	for _, r := range planned {
+		after[r.Scope] = r
+	}
+	ok, shown, err := s.store.Append(ctx, id, head, entries, s.purgeFor(planned), RecordedLevel(after))
 	if err != nil || !ok {
 		return View{}, false, err
 	}

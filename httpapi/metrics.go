@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/recommend"
 	"github.com/candorhq/candor/rules"
@@ -63,7 +65,8 @@ type domainMetrics struct {
 	erasures        prometheus.Counter
 	rateLimited     *prometheus.CounterVec
 	live            func() (model string, ruleset int) // nil: no recommendation service
-	trust           *trust.Counter                     // nil: not kept
+	decision        func(ctx context.Context, customer, id string) (*recommend.Response, error)
+	trust           *trust.Counter // nil: not kept
 }
 
 func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q DecisionQueue, tc *trust.Counter) *domainMetrics {
@@ -79,7 +82,7 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 		}, []string{"personalization", "fallback_reason", "no_action"}),
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_feedback_total",
-			Help: "Customer feedback recorded, by kind (not_interested, wrong_reason, hide_category, remove_from_history) and the model and ruleset versions live when it arrived.",
+			Help: "Customer feedback recorded, by kind (not_interested, wrong_reason, hide_category, remove_from_history) and the model and ruleset versions of the decision it names (decision_id), or, without one or once that decision is no longer kept, those live when it arrived.",
 		}, []string{"kind", "model_version", "ruleset_version"}),
 		erasures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "candor_erasures_total",
@@ -95,8 +98,11 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 			Name: "candor_rules_skipped_for_cost_total",
 			Help: "Rules not applied, or not to every candidate, because their request's budget of operations ran out (each cut rule once per request).",
 		}, func() float64 { return float64(rules.SkippedForCostTotal()) }))
+	if tc != nil {
+		reg.MustRegister(customersCollector{tc})
+	}
 	if rec != nil {
-		m.live = rec.Live
+		m.live, m.decision = rec.Live, rec.Decision
 		reg.MustRegister(liveCollector{live: rec.Live})
 	}
 	if q != nil {
@@ -137,10 +143,18 @@ func (m *domainMetrics) nextBestAction(level string, fb recommend.Fallback, noAc
 	m.nextBest.WithLabelValues(level, fb.Reason, noAction).Inc()
 }
 
-func (m *domainMetrics) feedbackOf(kind features.FeedbackKind) {
+// feedbackOf counts feedback of kind from customer: under the model and
+// ruleset versions of the decision it names when that decision is still
+// held, else under the versions live now.
+func (m *domainMetrics) feedbackOf(ctx context.Context, kind features.FeedbackKind, customer, decision string) {
 	model, ruleset := "", 0
 	if m.live != nil {
 		model, ruleset = m.live()
+	}
+	if decision != "" && m.decision != nil {
+		if r, err := m.decision(ctx, customer, decision); err == nil && r.ModelVersion != "" {
+			model, ruleset = r.ModelVersion, r.RulesetVersion // a recommendation's, not a next-best action's
+		}
 	}
 	m.feedback.WithLabelValues(string(kind), model, strconv.Itoa(ruleset)).Inc()
 	m.trust.Feedback(string(kind), model, ruleset)
@@ -172,4 +186,30 @@ func (c liveCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(modelInfoDesc, prometheus.GaugeValue, 1, model)
 	}
 	ch <- prometheus.MustNewConstMetric(rulesetInfoDesc, prometheus.GaugeValue, 1, strconv.Itoa(ruleset))
+}
+
+// customersCollector exports the counts of customers, summed over every
+// replica in the store, as the trust counter last read them (every
+// trust.FlushEvery): every replica exports the same figure, so aggregate
+// with max, not sum. Absent until first read.
+type customersCollector struct{ tc *trust.Counter }
+
+var (
+	customersDesc = prometheus.NewDesc("candor_consent_customers",
+		"Customers with a consent record, by the personalization level their recorded choices allow (full, partial, none), over every replica (aggregate with max).", []string{"level"}, nil)
+	shownDesc = prometheus.NewDesc("candor_customers_shown_personalized",
+		"Distinct customers shown a personalized recommendation (whose decision record was stored) in the last 7 days, over every replica (aggregate with max).", nil, nil)
+)
+
+func (customersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- customersDesc; ch <- shownDesc }
+
+func (c customersCollector) Collect(ch chan<- prometheus.Metric) {
+	cs, ok := c.tc.Last()
+	if !ok {
+		return
+	}
+	for _, l := range consent.Levels {
+		ch <- prometheus.MustNewConstMetric(customersDesc, prometheus.GaugeValue, float64(cs.Levels[l]), l)
+	}
+	ch <- prometheus.MustNewConstMetric(shownDesc, prometheus.GaugeValue, float64(cs.Shown))
 }

@@ -393,3 +393,109 @@ func TestTrustTotalsPerHour(t *testing.T) {
 	}
 	checkSchema(t, "TrustTotals", b)
 }
+
+// Feedback that names a decision is credited to the model and ruleset
+// versions that decision was made with, not to those live when it
+// arrives; without one, or naming one no longer kept, to the live ones.
+func TestFeedbackCreditedToTheDecisionsVersions(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.send(t, "PUT", "/v1/customers/fb-d/consent", `{"preset":"full"}`, nil)
+	r := f.recs(t, "customer_id=fb-d&n=5")
+	cancel()
+	<-done // the decision is stored
+	f.marketer(t, "PUT", "/v1/rulesets/default/draft", `{"rules":[{"id":"toys","when":"item.category == \"toys\"","action":{"type":"boost","add":10}}]}`)
+	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/publish", ""); code != 200 || r.RulesetVersion != 0 {
+		t.Fatalf("publish: %d %s (decision made under ruleset %d)", code, b, r.RulesetVersion)
+	}
+	tok := f.token(t, "fb-d", time.Minute)
+	for _, body := range []string{
+		`{"kind":"not_interested","item_id":"` + r.Items[0].ItemID + `","decision_id":"` + r.DecisionID + `"}`, // ruleset 0
+		`{"kind":"not_interested","item_id":"` + r.Items[1].ItemID + `"}`,                                      // live: 1
+		`{"kind":"not_interested","item_id":"i004","decision_id":"0123456789abcdef0123456789abcdef"}`,          // not kept: live
+	} {
+		if code, b := f.as(t, tok, "POST", "/v1/me/feedback", body); code != 200 {
+			t.Fatalf("%s: %d %s", body, code, b)
+		}
+	}
+	if code, _ := f.as(t, tok, "POST", "/v1/me/feedback", `{"kind":"not_interested","item_id":"i004","decision_id":"no/such"}`); code != 400 {
+		t.Errorf("a malformed decision_id: %d, want 400", code)
+	}
+	m := f.scrape(t)
+	wantValue(t, m, "candor_feedback_total", l("kind", "not_interested", "model_version", "test-1", "ruleset_version", "0"), 1)
+	wantValue(t, m, "candor_feedback_total", l("kind", "not_interested", "model_version", "test-1", "ruleset_version", "1"), 2)
+	if err := f.trust.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hours, err := f.trust.Hours(context.Background(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, h := range hours {
+		for k, n := range h.Counts {
+			got[k] += n
+		}
+	}
+	if got["feedback:not_interested@test-1@0"] != 1 || got["feedback:not_interested@test-1@1"] != 2 {
+		t.Errorf("trust totals by version: %v", got)
+	}
+}
+
+// The counts of customers move when their events happen, through the API:
+// a consent change moves the customer's level, a personalized
+// recommendation (once its decision is stored) counts the customer as
+// shown, again only once, and an erasure takes the customer out of both.
+// GET /v1/trust has them at once; /metrics once the trust counter has
+// read them (Snapshot, every trust.FlushEvery in a server).
+func TestCustomerCountsMoveWithTheirEvents(t *testing.T) {
+	f := newFixture(t)
+	f.seedWorld(t)
+	customers := func() trust.Customers {
+		t.Helper()
+		code, b := f.marketer(t, "GET", "/v1/trust?hours=1", "")
+		var out struct{ Customers trust.Customers }
+		if err := json.Unmarshal(b, &out); err != nil || code != 200 {
+			t.Fatalf("trust: %d %s", code, b)
+		}
+		checkSchema(t, "TrustTotals", b)
+		return out.Customers
+	}
+	wantCustomers := func(step string, full, partial, none, shown int64) {
+		t.Helper()
+		got := customers()
+		if got.Levels["full"] != full || got.Levels["partial"] != partial || got.Levels["none"] != none || got.Shown != shown {
+			t.Errorf("%s: customers %+v, want full %d, partial %d, none %d, shown %d", step, got, full, partial, none, shown)
+		}
+	}
+	wantCustomers("before", 0, 0, 0, 0)
+	f.send(t, "PUT", "/v1/customers/k1/consent", `{"preset":"full"}`, nil)
+	f.send(t, "PUT", "/v1/customers/k2/consent", `{"preset":"none"}`, nil)
+	f.send(t, "PUT", "/v1/customers/k1/consent", `{"preset":"full"}`, nil) // the same again
+	wantCustomers("consent", 1, 0, 1, 0)
+	f.postEvents(t, `[{"customer_id":"k1","type":"purchase","item_id":"i003"}]`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.writer.Run(ctx); close(done) }()
+	f.recs(t, "customer_id=k1&n=5")
+	f.recs(t, "customer_id=k1&n=5")
+	f.recs(t, "customer_id=k2&n=5") // not personalized
+	cancel()
+	<-done
+	wantCustomers("recommended", 1, 0, 1, 1)
+	f.send(t, "PUT", "/v1/customers/k1/consent", `{"scopes":{"browsing":"denied"}}`, nil)
+	wantCustomers("withdrawn", 0, 1, 1, 1)
+	if err := f.trust.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m := f.scrape(t)
+	wantValue(t, m, "candor_consent_customers", l("level", "partial"), 1)
+	wantValue(t, m, "candor_consent_customers", l("level", "none"), 1)
+	wantValue(t, m, "candor_consent_customers", l("level", "full"), 0)
+	wantValue(t, m, "candor_customers_shown_personalized", nil, 1)
+	f.send(t, "DELETE", "/v1/customers/k1", "", map[string]string{"Authorization": "Bearer " + f.keys[auth.RoleAdmin]})
+	wantCustomers("erased", 0, 0, 1, 0)
+}

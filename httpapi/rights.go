@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/rights"
@@ -75,20 +76,33 @@ func handleErase(svc *rights.Service, m *domainMetrics) echo.HandlerFunc {
 	}
 }
 
+// feedbackRequest is feedback with, optionally, the decision it is
+// about: it is credited to that decision's model and ruleset versions.
+type feedbackRequest struct {
+	features.Feedback
+	DecisionID string `json:"decision_id,omitempty"`
+}
+
 func handleFeedback(svc *rights.Service, m *domainMetrics) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := customerID(c)
 		if err != nil {
 			return err
 		}
-		var fb features.Feedback
-		if err := decodeJSON(c, &fb); err != nil {
+		var req feedbackRequest
+		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
+		if req.DecisionID != "" {
+			if err := candor.ValidateID("decision_id", req.DecisionID); err != nil {
+				return err
+			}
+		}
+		fb := req.Feedback
 		if err := svc.Feedback(c.Request().Context(), id, fb); err != nil {
 			return err
 		}
-		m.feedbackOf(fb.Kind)
+		m.feedbackOf(c.Request().Context(), fb.Kind, id, req.DecisionID)
 		return c.JSON(http.StatusOK, map[string]string{"status": "recorded", "kind": string(fb.Kind)})
 	}
 }

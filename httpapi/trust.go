@@ -11,7 +11,8 @@ import (
 )
 
 // handleTrust answers GET /v1/trust?hours=N: the hourly trust totals of
-// the last N hours (default 336, two weeks), summed over replicas.
+// the last N hours (default 336, two weeks), summed over replicas, and
+// the counts of customers now.
 func handleTrust(tc *trust.Counter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for k := range c.QueryParams() {
@@ -34,6 +35,10 @@ func handleTrust(tc *trust.Counter) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"hours": hours})
+		cs, err := tc.Customers(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"hours": hours, "customers": cs})
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/catalog"
+	"github.com/candorhq/candor/consent"
 )
 
 // DecisionRecord is one decision record (see EncodeRecord): what was
@@ -28,6 +29,9 @@ type DecisionRecord struct {
 	Record      []byte
 	Evidence    []byte
 	ConsentHead string
+	// Personalized reports that the answer used some of the customer's
+	// feature sets, for the count of customers shown one (trust).
+	Personalized bool
 	// Legacy is set only for a record read from before the compact format:
 	// Record is then the decision's JSON, and Legacy the evidence documents
 	// by feature set still held for it (see JoinEvidence).
@@ -212,7 +216,8 @@ func recordOf(r *Response) (DecisionRecord, error) {
 		return DecisionRecord{}, candor.Wrap("recommend.recordOf", err)
 	}
 	t, _ := time.Parse(time.RFC3339Nano, r.Time)
-	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Record: rec, Evidence: ev, ConsentHead: r.consentHead}, nil
+	personal := r.CustomerID != "" && !r.Fallback.Active && r.Personalization.Level != consent.LevelNone
+	return DecisionRecord{ID: r.DecisionID, CustomerID: r.CustomerID, Time: t, Record: rec, Evidence: ev, ConsentHead: r.consentHead, Personalized: personal}, nil
 }
 
 // decodeStored returns stored decision rec as shown, with the titles and

@@ -374,12 +374,8 @@ func makePersonalization(st *features.State) Personalization {
 			p.Withheld = append(p.Withheld, Withheld{Set: string(set), Reason: e.Reason})
 		}
 	}
-	switch n := len(p.UsedSets); {
-	case n == 0:
-	case st.Grant().Has(consent.Browsing) && st.Grant().Has(consent.Purchases) && st.Grant().Has(consent.Declared):
-		p.Level = "full"
-	default:
-		p.Level = "partial"
+	if st != nil {
+		p.Level = st.Grant().Level()
 	}
 	return p
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/recommend"
+	"github.com/candorhq/candor/trust"
 	"github.com/candorhq/candor/versioned"
 	"github.com/candorhq/candor/versioned/versionedtest"
 )
@@ -88,8 +89,22 @@ func testCustomersOnCluster(t *testing.T, st *Store) {
 	if _, err := st.Export(ctx, "k0"); err != nil {
 		t.Errorf("Export on a cluster: %v", err)
 	}
+	shown := []recommend.DecisionRecord{shownRecord(t, "d0", "k0", time.Now(), true), shownRecord(t, "d1", "k1", time.Now(), true)}
+	if err := st.AppendDecisions(ctx, shown, recommend.Retention{}); err != nil {
+		t.Fatalf("AppendDecisions on a cluster: %v", err)
+	}
+	counts := trust.NewCounter(st, nil)
+	if cs, err := counts.Customers(ctx); err != nil || cs.Levels["full"] != customers/2 || cs.Levels["partial"] != customers/2 || cs.Shown != 2 {
+		t.Errorf("counts of customers on a cluster: %+v, %v", cs, err)
+	}
 	if _, err := st.Erase(ctx, "k0", time.Now()); err != nil {
 		t.Fatalf("Erase on a cluster: %v", err)
+	}
+	if cs, err := counts.Customers(ctx); err != nil || cs.Levels["full"] != customers/2-1 || cs.Shown != 1 || st.CountsFailed() != 0 {
+		t.Errorf("counts of customers after an erasure on a cluster: %+v, %v (%d moves lost)", cs, err, st.CountsFailed())
+	}
+	if r, err := st.RecountLevels(ctx); err != nil || r.Fixed != 0 || r.Levels["full"] != customers/2-1 || r.Levels["partial"] != customers/2 {
+		t.Errorf("recount on a cluster: %+v, %v", r, err)
 	}
 	if _, err := st.Erased(ctx, "k0"); err != nil {
 		t.Errorf("no erasure receipt: %v", err)

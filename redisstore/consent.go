@@ -11,10 +11,19 @@ import (
 
 var _ consent.Store = (*Store)(nil)
 
-// Meta fields of the consent hash, beside one field per scope.
+// Meta fields of the consent hash, beside one field per scope: the log
+// head and its seq; the customer's consent level as counted in the
+// shared count per level (consent.RecordedLevel, written by
+// consent_put.lua); and the hour (since the Unix epoch) the customer was
+// last shown a personalized answer, as counted in the hourly trust totals
+// (trust.CustomersShown, written by decision_append.lua). Both counted
+// values live in the customer's own keys, so erasure takes them with the
+// rest and tells the counts to forget the customer.
 const (
-	fieldHead = "_head"
-	fieldSeq  = "_seq"
+	fieldHead  = "_head"
+	fieldSeq   = "_seq"
+	fieldLevel = "_level"
+	fieldShown = "_shown"
 )
 
 // Records returns the stored consent records, the log head and its seq.
@@ -55,8 +64,11 @@ func recordsOf(m map[string]string) map[consent.Scope]consent.Record {
 // evidence hash of records from before; see decisions.go): a decision
 // never repeats what the customer withdrew. Before it goes, the script
 // looks whether that evidence includes a decision of the last
-// consent.ShownWindow; those sets are returned.
-func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope) (bool, []consent.Scope, error) {
+// consent.ShownWindow; those sets are returned. The customer's level is
+// kept in the consent hash in that step too; the shared count per level
+// (another slot on Redis Cluster) moves right after, by what the script
+// says the level was (see moveLevel).
+func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []consent.Entry, purge []consent.Scope, level string) (bool, []consent.Scope, error) {
 	if len(entries) == 0 {
 		return true, nil, nil
 	}
@@ -81,7 +93,7 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 	for _, e := range entries {
 		args = append(args, string(e.Record.Scope), consent.EncodeRecord(e.Record), e.Prev, e.Hash)
 	}
-	args = append(args, strip, first, consent.ShownWindow.Milliseconds())
+	args = append(args, strip, first, consent.ShownWindow.Milliseconds(), level)
 	res, err := scriptConsentPut.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return false, nil, translate("redisstore.Append", err)
@@ -90,8 +102,13 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 		return false, nil, candor.Wrap("redisstore.Append", candor.Errorf(candor.EInternal, "consent_put returned %d values", len(res)))
 	}
 	ok, _ := res[0].(int64)
+	if ok == 1 && len(res) == 4 {
+		if was, _ := res[3].(string); was != level && level != "" {
+			s.moveLevel(ctx, was, level)
+		}
+	}
 	var shown []consent.Scope
-	if len(res) == 3 {
+	if len(res) >= 3 {
 		flags, _ := res[2].([]any)
 		for i, f := range flags {
 			if n, _ := f.(int64); n == 1 && i < len(denied) {

@@ -37,7 +37,10 @@ const page = 500
 // customer's list (or the anonymous one), its evidence only under the
 // consent head it was made under, the list trimmed to ret's count and
 // age and expiring after ret.Keep. A call refused with NOSCRIPT wrote
-// nothing and is sent again once the scripts are loaded.
+// nothing and is sent again once the scripts are loaded. A personalized
+// record moves its customer to the record's hour in the count of
+// customers per latest personalized hour (trust.CustomersShown), once
+// the pipeline is done (see moveShown).
 func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRecord, ret recommend.Retention) error {
 	ret = ret.WithDefaults()
 	oldest := strconv.FormatInt(time.Now().Add(-ret.Keep).UnixMilli(), 10)
@@ -52,16 +55,47 @@ func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRe
 	if err != nil && isNoScript(err) {
 		err = s.retryDecisions(ctx, recs, cmds, oldest, ret)
 	}
+	s.moveShown(ctx, shownMoves(cmds))
 	return translate("redisstore.AppendDecisions", err)
+}
+
+// shownMoves sums what the appends report of their customers' latest
+// personalized hour ({written, from, to}; to -1 when it did not move)
+// into deltas per hour.
+func shownMoves(cmds []*redis.Cmd) map[int64]int64 {
+	var deltas map[int64]int64
+	for _, c := range cmds {
+		res, err := c.Slice()
+		if err != nil || len(res) != 3 {
+			continue
+		}
+		from, _ := res[1].(int64)
+		to, _ := res[2].(int64)
+		if to < 0 {
+			continue
+		}
+		if deltas == nil {
+			deltas = map[int64]int64{}
+		}
+		deltas[to]++
+		if from >= 0 {
+			deltas[from]--
+		}
+	}
+	return deltas
 }
 
 // decisionCall builds the keys and arguments of one record's append.
 func (s *Store) decisionCall(r *recommend.DecisionRecord, oldest string, ret recommend.Retention) ([]string, []any) {
 	if r.CustomerID == "" {
-		return []string{s.keys.anonDecisions()}, []any{oldest, ret.Anonymous, ret.Keep.Milliseconds(), r.Record, "", ""}
+		return []string{s.keys.anonDecisions()}, []any{oldest, ret.Anonymous, ret.Keep.Milliseconds(), r.Record, "", "", ""}
+	}
+	personal := ""
+	if r.Personalized {
+		personal = "1"
 	}
 	return []string{s.keys.decisions(r.CustomerID), s.keys.consent(r.CustomerID)},
-		[]any{oldest, ret.PerCustomer, ret.Keep.Milliseconds(), r.Record, r.Evidence, r.ConsentHead}
+		[]any{oldest, ret.PerCustomer, ret.Keep.Milliseconds(), r.Record, r.Evidence, r.ConsentHead, personal}
 }
 
 // retryDecisions sends again, with the scripts loaded, the appends that
@@ -75,7 +109,8 @@ func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRec
 			continue
 		}
 		keys, args := s.decisionCall(&recs[i], oldest, ret)
-		if err := scriptDecisionAppend.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		cmds[i] = scriptDecisionAppend.Run(ctx, s.rdb, keys, args...)
+		if err := cmds[i].Err(); err != nil {
 			return err
 		}
 	}

@@ -100,6 +100,10 @@ func (k keys) rateLimitKey() string { return k.ns + ":rl:key" }
 // hour's Unix time; no customer is named, and it is written alone.
 func (k keys) trust(hour int64) string { return k.ns + ":trust:" + strconv.FormatInt(hour, 10) }
 
+// customerLevels counts customers per consent level (HASH: level →
+// count); no customer is named, and it is written alone.
+func (k keys) customerLevels() string { return k.ns + ":trust:levels" }
+
 func (k keys) erasures() string    { return k.ns + ":erasures" }
 func (k keys) erasureSalt() string { return k.ns + ":erasures:salt" }
 

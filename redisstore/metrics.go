@@ -16,7 +16,10 @@ func (s *Store) Instrument(reg prometheus.Registerer) {
 		Help:    "Redis round-trip latency by command (pipelines as 'pipeline').",
 		Buckets: []float64{.0001, .00025, .0005, .001, .002, .005, .01, .025, .05, .1, .5},
 	}, []string{"cmd"})
-	reg.MustRegister(h)
+	reg.MustRegister(h, prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "candor_customer_counts_failed_total",
+		Help: "Moves of the shared counts of customers (per consent level, shown a personalized recommendation) lost to store errors: the level counts stay off until `candor consent recount`, the shown count until the hour leaves the 7-day window.",
+	}, func() float64 { return float64(s.CountsFailed()) }))
 	s.rdb.AddHook(latencyHook{h: h})
 }
 

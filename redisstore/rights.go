@@ -23,7 +23,9 @@ var scriptErase = plain("erase.lua")
 
 // Erase deletes every key of the customer atomically and keeps only an
 // erasure record under a salted hash of the ID (no personal data). It
-// returns how many keys of each kind were deleted.
+// returns how many keys of each kind were deleted. The customer's level
+// and latest personalized hour, read in that step, then leave the shared
+// counts of customers.
 func (s *Store) Erase(ctx context.Context, id string, now time.Time) (map[string]int, error) {
 	var keys, kinds []string
 	byKind := s.keys.customerKeys(id)
@@ -32,19 +34,34 @@ func (s *Store) Erase(ctx context.Context, id string, now time.Time) (map[string
 			keys, kinds = append(keys, k), append(kinds, kind)
 		}
 	}
-	args := make([]any, len(kinds))
+	args := make([]any, len(kinds), len(kinds)+3)
 	for i, k := range kinds {
 		args[i] = k
 	}
+	args = append(args, slices.Index(keys, s.keys.consent(id))+1, fieldLevel, fieldShown)
 	res, err := scriptErase.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, translate("redisstore.Erase", err)
 	}
+	var deleted, read []any
+	if len(res) == 2 {
+		deleted, _ = res[0].([]any)
+		read, _ = res[1].([]any)
+	}
 	counts := map[string]int{}
-	for i := 0; i+1 < len(res); i += 2 {
-		k, _ := res[i].(string)
-		n, _ := res[i+1].(int64)
+	for i := 0; i+1 < len(deleted); i += 2 {
+		k, _ := deleted[i].(string)
+		n, _ := deleted[i+1].(int64)
 		counts[k] = int(n)
+	}
+	if len(read) == 2 {
+		if level, _ := read[0].(string); level != "" {
+			s.moveLevel(ctx, level, "")
+		}
+		if v, _ := read[1].(string); v != "" {
+			h, _ := strconv.ParseInt(v, 10, 64)
+			s.moveShown(ctx, map[int64]int64{h: -1})
+		}
 	}
 	return counts, s.recordErasure(ctx, id, now, counts)
 }

@@ -39,6 +39,7 @@ type Store struct {
 	secrets      sync.Map      // key → a secret made once per namespace (see secret)
 	writeTimeout time.Duration // how long a write waits for Redis (see deadline.go)
 	skew         atomic.Int64  // how far Redis's clock is ahead of ours, ms
+	countsFailed atomic.Int64  // moves of the counts of customers lost (see moveLevel)
 }
 
 // New returns a Store over rdb with every key under namespace ns.

@@ -13,6 +13,7 @@ import (
 type memStore struct {
 	fail   int
 	totals map[time.Time]map[string]int64
+	levels map[string]int64
 }
 
 func (m *memStore) AddTrust(_ context.Context, hour time.Time, counts map[string]int64) error {
@@ -28,6 +29,26 @@ func (m *memStore) AddTrust(_ context.Context, hour time.Time, counts map[string
 	}
 	return nil
 }
+
+func (m *memStore) SetTrust(_ context.Context, hour time.Time, values map[string]int64) error {
+	if m.totals[hour] == nil {
+		m.totals[hour] = map[string]int64{}
+	}
+	for f, n := range values {
+		m.totals[hour][f] = n
+	}
+	return nil
+}
+
+func (m *memStore) TrustField(_ context.Context, hours []time.Time, field string) ([]int64, error) {
+	out := make([]int64, len(hours))
+	for i, h := range hours {
+		out[i] = m.totals[h][field]
+	}
+	return out, nil
+}
+
+func (m *memStore) CustomerLevels(context.Context) (map[string]int64, error) { return m.levels, nil }
 
 func (m *memStore) Trust(_ context.Context, hours []time.Time) ([]map[string]int64, error) {
 	out := make([]map[string]int64, len(hours))
@@ -84,4 +105,34 @@ func TestNilCounterCountsNothing(t *testing.T) {
 	var c *trust.Counter
 	c.Recommendation("full", "m", 1) // must not panic: servers without totals pass nil
 	c.Withdrawal(false)
+}
+
+// The customers shown a personalized answer in the window are the sum of
+// the hours' counts of customers whose latest such answer was in that
+// hour, over the window's hours only; a snapshot keeps them, and the
+// levels, in the current hour for the console's past days and for Last.
+func TestCustomersShownSumsTheWindowsHours(t *testing.T) {
+	now := time.Date(2026, 3, 8, 9, 30, 0, 0, time.UTC)
+	hour := now.Truncate(time.Hour)
+	st := &memStore{totals: map[time.Time]map[string]int64{
+		hour:                                     {trust.CustomersShown: 2},
+		hour.Add(-trust.ShownWindow + time.Hour): {trust.CustomersShown: 3},  // the window's first hour
+		hour.Add(-trust.ShownWindow):             {trust.CustomersShown: 5},  // before it
+		hour.Add(-time.Hour):                     {trust.CustomersShown: -1}, // one moved on from it
+	}, levels: map[string]int64{"full": 4, "none": 1}}
+	c := trust.NewCounter(st, func() time.Time { return now })
+	if _, ok := c.Last(); ok {
+		t.Error("Last before any snapshot")
+	}
+	if err := c.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.Last()
+	if !ok || got.Shown != 4 || got.Levels["full"] != 4 || got.Levels["partial"] != 0 || got.Levels["none"] != 1 || len(got.Levels) != 3 {
+		t.Errorf("customers = %+v, %v; want 4 shown, full 4, partial 0, none 1", got, ok)
+	}
+	snap := st.totals[hour]
+	if snap[trust.SnapshotShown] != 4 || snap[trust.SnapshotLevel("full")] != 4 || snap[trust.CustomersShown] != 2 {
+		t.Errorf("snapshot fields: %v", snap)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/candorhq/candor"
+	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/redisstore"
 )
 
@@ -26,6 +27,20 @@ func consentCommand() *cli.Command {
 				}
 				return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 					return verifyConsent(ctx, cmd, st, id)
+				})
+			},
+		}, {
+			Name:  "recount",
+			Usage: "rebuild the count of customers per consent level (GET /v1/trust, candor_consent_customers) from the stored consent records, after an upgrade or when the metric candor_customer_counts_failed_total moved",
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				return withStoreTimeout(ctx, cmd, 30*time.Second, func(ctx context.Context, st *redisstore.Store) error {
+					r, err := st.RecountLevels(ctx)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.Root().Writer, "customers per consent level: full %d, partial %d, none %d (%s fixed)\n",
+						r.Levels[consent.LevelFull], r.Levels[consent.LevelPartial], r.Levels[consent.LevelNone], count(r.Fixed, "customer", "customers"))
+					return nil
 				})
 			},
 		}},

@@ -35,3 +35,24 @@ func TestConsentVerifyCommand(t *testing.T) {
 		t.Errorf("tampered log: err = %v, want broken at entry 1", err)
 	}
 }
+
+// `candor consent recount` rebuilds the count of customers per level.
+func TestConsentRecountCommand(t *testing.T) {
+	db := redistest.New(t)
+	ctx := context.Background()
+	svc := consent.NewService(redisstore.New(db.Client, db.Namespace), consent.Config{PolicyVersion: 1})
+	for id, p := range map[string]string{"n1": consent.PresetFull, "n2": consent.PresetNone} {
+		if _, err := svc.Put(ctx, id, consent.Change{Preset: p}, "", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Client.Del(ctx, db.Namespace+":trust:levels")
+	out := &syncBuffer{}
+	args := []string{"candor", "--redis-url", redisURL(db), "--namespace", db.Namespace, "consent", "recount"}
+	if err := run(ctx, args, out, io.Discard); err != nil || !strings.Contains(out.String(), "full 1, partial 0, none 1 (0 customers fixed)") {
+		t.Fatalf("recount: %v\n%s", err, out)
+	}
+	if got := db.Client.HGetAll(ctx, db.Namespace+":trust:levels").Val(); got["full"] != "1" || got["none"] != "1" {
+		t.Errorf("levels after recount: %v", got)
+	}
+}

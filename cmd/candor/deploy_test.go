@@ -70,7 +70,8 @@ func TestDashboardAndAlertsUseExportedMetrics(t *testing.T) {
 			t.Errorf("%s uses %s, which the server does not export", strings.Join(slices.Compact(used[n]), ", "), n)
 		}
 	}
-	for _, want := range []string{"candor_recommendations_total", "candor_model_age_seconds", "candor_decision_records_dropped_total"} {
+	for _, want := range []string{"candor_recommendations_total", "candor_model_age_seconds", "candor_decision_records_dropped_total",
+		"candor_model_training_duration_seconds_bucket", "candor_consent_customers", "candor_customers_shown_personalized", "candor_customer_counts_failed_total"} {
 		if used[want] == nil {
 			t.Errorf("neither the dashboard nor the alerts use %s", want)
 		}

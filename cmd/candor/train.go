@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v3"
 	"go.uber.org/zap"
 
@@ -28,6 +32,7 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-activate", Usage: "store the new version without making it live"},
 			&cli.BoolFlag{Name: "no-measure", Usage: "skip the hold-out measurement (nDCG@10 etc. shown by GET /v1/models), which fits the model once more"},
 			&cli.DurationFlag{Name: "every", Usage: "keep running and train from the store this often (at least 1m), one process at a time among workers and servers with --train-every; stops on SIGINT/SIGTERM"},
+			&cli.StringFlag{Name: "metrics-addr", Usage: "with --every, serve the worker's Prometheus metrics (trainings, their duration, the model's age, Redis calls) at http://`ADDR`/metrics, e.g. :9464; default: none"},
 		}, tuningFlags()...),
 		Action: trainAction,
 	}
@@ -49,10 +54,16 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 		if cmd.IsSet("every") {
 			return usagef("--every trains from the store, not from --data")
 		}
+		if cmd.IsSet("metrics-addr") {
+			return usagef("--metrics-addr is for the --every worker")
+		}
 		return trainFromDir(ctx, cmd, o, dir)
 	}
 	if cmd.IsSet("every") {
 		return trainEvery(ctx, cmd, o)
+	}
+	if cmd.IsSet("metrics-addr") {
+		return usagef("--metrics-addr is for the --every worker")
 	}
 	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 		cfg, _ := loadConfig(cmd)
@@ -104,7 +115,13 @@ func trainEvery(ctx context.Context, cmd *cli.Command, o evaluation.Options) err
 			pruneModels(ctx, st, cfg.MaxModelAge, log)
 			return nil
 		}
-		sch, err := retrain.New(st, train, retrain.Config{Every: cfg.TrainEvery})
+		sch, err := retrain.New(st, svc.training.timed(train), retrain.Config{Every: cfg.TrainEvery})
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		metrics, err := serveWorkerMetrics(ctx, cmd, newRegistry(svc, st), cfg, log)
 		if err != nil {
 			return err
 		}
@@ -112,8 +129,28 @@ func trainEvery(ctx context.Context, cmd *cli.Command, o evaluation.Options) err
 		log.Info("training on schedule", zap.Duration("every", cfg.TrainEvery), zap.String("model", string(o.Train.Kind)), zap.Duration("max_model_age", cfg.MaxModelAge))
 		report(sch.Tick(ctx))
 		sch.Run(ctx, report)
-		return nil
+		cancel()
+		return metrics()
 	})
+}
+
+// serveWorkerMetrics serves reg at --metrics-addr/metrics until ctx ends
+// (nothing without the flag); wait returns once the listener is closed.
+func serveWorkerMetrics(ctx context.Context, cmd *cli.Command, reg *prometheus.Registry, cfg config, log *zap.Logger) (wait func() error, err error) {
+	addr := cmd.String("metrics-addr")
+	if addr == "" {
+		return func() error { return nil }, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	fmt.Fprintf(cmd.Root().ErrWriter, "metrics on http://%s/metrics\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- runHTTP(ctx, newHTTPServer(cfg, mux, log), ln, 5*time.Second, log) }()
+	return func() error { return <-errc }, nil
 }
 
 func trainFromDir(ctx context.Context, cmd *cli.Command, o evaluation.Options, dir string) error {

@@ -13,12 +13,13 @@ import (
 	"github.com/candorhq/candor/retrain"
 )
 
-// trainingMetrics count scheduled trainings and expose the live model's
-// age.
+// trainingMetrics count scheduled trainings, time them and expose the
+// live model's age.
 type trainingMetrics struct {
-	runs *prometheus.CounterVec
-	reg  *recommend.Registry
-	now  func() time.Time
+	runs     *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	reg      *recommend.Registry
+	now      func() time.Time
 }
 
 func newTrainingMetrics(reg *recommend.Registry) *trainingMetrics {
@@ -27,7 +28,28 @@ func newTrainingMetrics(reg *recommend.Registry) *trainingMetrics {
 			Name: "candor_model_trainings_total",
 			Help: "Scheduled trainings by result: trained (published), failed (the live model stays).",
 		}, []string{"result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "candor_model_training_duration_seconds",
+			Help:    "How long scheduled trainings took, from reading the store to publishing (or failing), by result: trained, failed.",
+			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 2400, 3600},
+		}, []string{"result"}),
 		reg: reg, now: time.Now,
+	}
+}
+
+// timed returns train observing how long each run took, under its result
+// (the same results Tick reports: trained, or failed with any error,
+// the lock lost included).
+func (m *trainingMetrics) timed(train func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		start := time.Now()
+		err := train(ctx)
+		result := retrain.Trained
+		if err != nil {
+			result = retrain.Failed
+		}
+		m.duration.WithLabelValues(string(result)).Observe(time.Since(start).Seconds())
+		return err
 	}
 }
 
@@ -38,11 +60,13 @@ var modelAgeDesc = prometheus.NewDesc("candor_model_age_seconds",
 // is left out while no model is loaded.
 func (m *trainingMetrics) Describe(ch chan<- *prometheus.Desc) {
 	m.runs.Describe(ch)
+	m.duration.Describe(ch)
 	ch <- modelAgeDesc
 }
 
 func (m *trainingMetrics) Collect(ch chan<- prometheus.Metric) {
 	m.runs.Collect(ch)
+	m.duration.Collect(ch)
 	if t := m.reg.Loaded(); t != nil {
 		ch <- prometheus.MustNewConstMetric(modelAgeDesc, prometheus.GaugeValue, m.now().Sub(recommend.DataOf(t.M)).Seconds())
 	}
@@ -90,7 +114,7 @@ func newScheduler(st *redisstore.Store, svc *services, cfg config, log *zap.Logg
 		}
 		return time.Time{}
 	}
-	return retrain.New(st, train, retrain.Config{Every: cfg.TrainEvery, Fresh: fresh, Now: now})
+	return retrain.New(st, svc.training.timed(train), retrain.Config{Every: cfg.TrainEvery, Fresh: fresh, Now: now})
 }
 
 // pruneModels deletes the stored versions whose data is older than maxAge

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,7 +205,8 @@ func TestModelsShowWhenTheirDataWasRead(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{"candor_model_age_seconds ", `candor_model_trainings_total{result="trained"} 1`} {
+	for _, want := range []string{"candor_model_age_seconds ", `candor_model_trainings_total{result="trained"} 1`,
+		`candor_model_training_duration_seconds_count{result="trained"} 1`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
@@ -282,18 +284,32 @@ func TestRequestsDoNotWaitForTraining(t *testing.T) {
 }
 
 // TestTrainEveryWorker: `candor train --every` trains at once, then on
-// schedule, until it is stopped.
+// schedule, until it is stopped; with --metrics-addr, its /metrics counts
+// and times the training.
 func TestTrainEveryWorker(t *testing.T) {
 	s := newShop(t)
 	live := s.svc.models.Loaded().Ver
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out, errOut := &syncBuffer{}, &syncBuffer{}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{"candor", "--redis-url", redisURL(s.db), "--namespace", s.db.Namespace, "--log-level", "error",
-			"train", "--every", "1m", "--model", "itemknn", "--no-measure", "--no-tuning"}, out, io.Discard)
+			"train", "--every", "1m", "--model", "itemknn", "--no-measure", "--no-tuning", "--metrics-addr", "127.0.0.1:0"}, out, errOut)
 	}()
+	addr := regexp.MustCompile(`metrics on (http://\S+/metrics)`)
+	waitFor(t, func() bool { return addr.MatchString(errOut.String()) })
+	url := addr.FindStringSubmatch(errOut.String())[1]
 	waitFor(t, func() bool { return strings.Contains(out.String(), "published model") })
+	waitFor(t, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `candor_model_training_duration_seconds_count{result="trained"} 1`) &&
+			strings.Contains(string(b), `candor_model_trainings_total{result="trained"} 1`)
+	})
 	cancel()
 	if err := <-errc; err != nil {
 		t.Errorf("worker: %v", err)

@@ -517,25 +517,35 @@ func testConsoleTrust(t *testing.T, ctx context.Context, base, key string) {
 	for h := 47; h >= 0; h-- {
 		counts := map[string]int{}
 		switch h {
+		case 31: // yesterday, an older snapshot of the customers
+			counts = map[string]int{"snapshot:customers_shown": 900, "snapshot:customers:full": 1}
 		case 30: // yesterday
-			counts = map[string]int{"rec:full": 800, "rec:none": 200, "feedback:not_interested": 4, "rec@ease-1@3": 1000, "feedback:not_interested@ease-1@3": 4}
+			counts = map[string]int{"rec:full": 800, "rec:none": 200, "feedback:not_interested": 4, "rec@ease-1@3": 1000, "feedback:not_interested@ease-1@3": 4,
+				"withdrawal:shown": 1, "customers_shown": 7,
+				"snapshot:customers_shown": 500, "snapshot:customers:full": 600, "snapshot:customers:partial": 300, "snapshot:customers:none": 100}
 		case 0: // today
 			counts = map[string]int{"rec:full": 300, "rec:partial": 200, "rec:none": 400, "rec:fallback": 100, "feedback:wrong_reason": 3,
 				"withdrawal:shown": 2, "withdrawal:other": 1, "rec@ease-2@4": 1000, "feedback:wrong_reason@ease-2@4": 3}
 		}
 		hours = append(hours, map[string]any{"start": now.Add(-time.Duration(h) * time.Hour), "counts": counts})
 	}
-	body, _ := json.Marshal(map[string]any{"hours": hours})
+	customers := map[string]any{"levels": map[string]int{"full": 700, "partial": 200, "none": 100}, "shown_personalized": 400}
+	body, _ := json.Marshal(map[string]any{"hours": hours, "customers": customers})
 	answerJSON(t, ctx, "*/v1/trust*", body)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/console#key="+key)); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, "#trust-table", "Trust per day")
 	rows := eval[[]string](t, ctx, `[...document.querySelectorAll('#trust-table tbody tr')].map(r => [...r.cells].slice(1).map(c => c.textContent).join(' | '))`)
-	// suggestions | personalized | not interested, wrong reason, hide, remove per 1,000 | withdrawals after personalized per 1,000 | withdrawals
-	want := []string{"1,000 | 80% | 4.0 | 0.0 | 0.0 | 0.0 | 0.0 | 0", "1,000 | 56% | 0.0 | 3.0 | 0.0 | 0.0 | 4.0 | 3"}
+	// suggestions | personalized | customers per level | not interested, wrong reason, hide, remove per 1,000 |
+	// withdrawals after personalized per 1,000 customers shown | withdrawals
+	want := []string{"1,000 | 80% | 60% · 30% · 10% | 4.0 | 0.0 | 0.0 | 0.0 | 2.0 | 1", "1,000 | 56% | 70% · 20% · 10% | 0.0 | 3.0 | 0.0 | 0.0 | 5.0 | 3"}
 	if !slices.Equal(rows, want) {
 		t.Errorf("trust days:\n%q\nwant\n%q", rows, want)
+	}
+	if now := eval[string](t, ctx, `document.getElementById('trust-customers').textContent`); !strings.Contains(now, "1,000 — full 700 (70%), partial 200 (20%), none 100 (10%)") ||
+		!strings.Contains(now, "last 7 days: 400 customers") {
+		t.Errorf("customers now: %q", now)
 	}
 	lines := eval[[]string](t, ctx, `[...document.querySelectorAll('#trust-chart polyline')].map(p => p.dataset.series)`)
 	if !slices.Equal(lines, []string{"not_interested", "wrong_reason", "withdrawn"}) {

@@ -10,13 +10,18 @@
 -- previous hash, entry hash; then the tags of the evidence sections to strip
 -- from every decision record, one byte each ('' = none); then the KEYS
 -- index of the first evidence hash of records from before (one per tag, in
--- the tags' order, among the keys to purge) and the window (ms).
+-- the tags' order, among the keys to purge), the window (ms), and the
+-- customer's personalization level once the changes are written ('' =
+-- keep none), kept in the consent hash's _level field.
 -- A decision record is `version:1 time:8 idlen:1 id section*`, a section
 -- `tag:1 len:uvarint payload` (see recommend/record.go); a record of
 -- another version is left as it is, and what cannot be parsed is dropped.
--- Returns {1, new head, shown} or {0, actual head} on a conflict; shown has
--- per tag 1 when a decision made within the window before now held that
--- set's evidence (it reads only what it then strips or deletes), else 0.
+-- Returns {1, new head, shown, level before} or {0, actual head} on a
+-- conflict; shown has per tag 1 when a decision made within the window
+-- before now held that set's evidence (it reads only what it then strips
+-- or deletes), else 0; level before is the _level the hash held ('' =
+-- none), which the caller moves the customer from in the shared count of
+-- customers per level (a key of another slot, so not written here).
 local head = redis.call('HGET', KEYS[1], '_head') or ''
 if head ~= ARGV[1] then return {0, head} end
 local seq, n = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -29,6 +34,11 @@ for i = 0, n - 1 do
   last = ARGV[b + 3]
 end
 if n > 0 then redis.call('HSET', KEYS[1], '_head', last, '_seq', seq + n - 1) end
+local level, was = ARGV[7 + 4 * n] or '', ''
+if level ~= '' then
+  was = redis.call('HGET', KEYS[1], '_level') or ''
+  if was ~= level then redis.call('HSET', KEYS[1], '_level', level) end
+end
 local tags = ARGV[4 + 4 * n] or ''
 local first, window = tonumber(ARGV[5 + 4 * n]), tonumber(ARGV[6 + 4 * n])
 local since
@@ -99,4 +109,4 @@ if tags ~= '' then
     end
   end
 end
-return {1, last, shown}
+return {1, last, shown, was}

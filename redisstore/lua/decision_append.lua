@@ -16,9 +16,18 @@
 -- anonymous record). ARGV[1] the oldest time kept (ms since the Unix
 -- epoch), ARGV[2] the most records kept, ARGV[3] TTL (ms), ARGV[4] the
 -- record without its evidence, ARGV[5] its evidence sections ('' = none),
--- ARGV[6] the expected log head.
--- Returns 1 when the evidence was written (or there was none), 0 when the
--- head changed and only the record was. Touches no other key.
+-- ARGV[6] the expected log head, ARGV[7] '1' when the answer was
+-- personalized.
+-- A personalized record also keeps, in the consent hash's _shown field,
+-- the hour (since the Unix epoch, from the record's time) the customer was
+-- last shown a personalized answer, if the customer still has a consent
+-- log (an erased one has none, and gets no field back). The field only
+-- moves forward.
+-- Returns {written, from, to}: written 1 when the evidence was written (or
+-- there was none), 0 when the head changed and only the record was; from
+-- and to the hours _shown moved between (-1 when it was unset; to is -1
+-- when it did not move), for the caller to move the customer in the shared
+-- count of customers per latest personalized hour. Touches no other key.
 
 -- millis returns the time of record r in ms, or nil when r is not a record.
 local function millis(r)
@@ -46,4 +55,16 @@ while true do
   redis.call('RPOP', KEYS[1])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return written
+local from, to = -1, -1
+if ARGV[7] == '1' and #KEYS >= 2 and redis.call('HEXISTS', KEYS[2], '_head') == 1 then
+  local t = millis(ARGV[4])
+  if t then
+    local h = math.floor(t / 3600000)
+    local p = tonumber(redis.call('HGET', KEYS[2], '_shown') or '')
+    if not p or h > p then
+      redis.call('HSET', KEYS[2], '_shown', h)
+      from, to = p or -1, h
+    end
+  end
+end
+return {written, from, to}

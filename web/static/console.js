@@ -2,8 +2,9 @@
 // into the ruleset JSON), a visual preview against live, publish, version
 // history with one-click rollback; model versions with metrics in words
 // and the privacy/utility chart of the live model; the Trust panel (daily
-// feedback and withdrawals from GET /v1/trust); the live action catalog
-// with observed response rates, its simulation, and its JSON draft.
+// feedback, withdrawals and customers per consent level from GET
+// /v1/trust); the live action catalog with observed response rates, its
+// simulation, and its JSON draft.
 'use strict';
 
 (() => {
@@ -492,23 +493,48 @@
   const perK = (n, d) => (d ? 1000 * n / d : null);
   const fmtK = (v) => (v === null ? '—' : v.toFixed(1));
 
+  const levels = ['full', 'partial', 'none'];
+
   // trustDays sums GET /v1/trust's hours into days (24 hours each, the
-  // last ending now) and works out each day's ratios.
-  function trustDays(hours) {
+  // last ending now) and works out each day's ratios. Fields starting
+  // "snapshot:" are counts of customers as read in that hour: a day takes
+  // its latest; today takes the counts of now (customers).
+  function trustDays(hours, customers) {
     const days = [];
     for (let end = hours.length; end > 0; end -= 24) {
-      const c = {};
-      for (const h of hours.slice(Math.max(0, end - 24), end)) for (const [k, n] of Object.entries(h.counts)) c[k] = (c[k] || 0) + n;
+      const c = {}, snap = {};
+      for (const h of hours.slice(Math.max(0, end - 24), end)) {
+        for (const [k, n] of Object.entries(h.counts)) {
+          if (k.startsWith('snapshot:')) snap[k.slice(9)] = n; else c[k] = (c[k] || 0) + n;
+        }
+      }
+      if (end === hours.length && customers) {
+        snap.customers_shown = customers.shown_personalized;
+        for (const l of levels) snap['customers:' + l] = (customers.levels || {})[l] || 0;
+      }
       const get = (k) => c[k] || 0;
       const personal = get('rec:full') + get('rec:partial');
       const recs = personal + get('rec:none') + get('rec:fallback');
       const d = { start: hours[Math.max(0, end - 24)].start, recs, personal, withdrawals: get('withdrawal:shown') + get('withdrawal:other') };
       for (const [k] of feedbackKinds) d[k] = perK(get('feedback:' + k), recs);
-      d.withdrawn = perK(get('withdrawal:shown'), personal);
+      d.withdrawn = snap.customers_shown === undefined ? null : perK(get('withdrawal:shown'), snap.customers_shown);
       d.share = recs - get('rec:fallback') ? personal / (recs - get('rec:fallback')) : null;
+      const counted = levels.reduce((a, l) => a + (snap['customers:' + l] || 0), 0);
+      d.levels = counted ? levels.map((l) => (snap['customers:' + l] || 0) / counted) : null;
       days.unshift(d);
     }
     return days;
+  }
+
+  // customersNow says how many customers are at each consent level and
+  // were shown personalized suggestions in the last 7 days.
+  function customersNow(cs) {
+    if (!cs) return el('p', { text: 'No counts of customers.' });
+    const lv = cs.levels || {}, counted = levels.reduce((a, l) => a + (lv[l] || 0), 0);
+    const pct = (n) => (counted ? ' (' + (100 * n / counted).toFixed(0) + '%)' : '');
+    return el('p', { id: 'trust-customers', text: 'Customers with a consent record now: ' + counted.toLocaleString() + ' — full ' + (lv.full || 0).toLocaleString() + pct(lv.full || 0) +
+      ', partial ' + (lv.partial || 0).toLocaleString() + pct(lv.partial || 0) + ', none ' + (lv.none || 0).toLocaleString() + pct(lv.none || 0) +
+      '. Shown personalized suggestions in the last 7 days: ' + (cs.shown_personalized || 0).toLocaleString() + ' customers.' });
   }
 
   // trustVersions totals recommendations and feedback per model and
@@ -531,7 +557,7 @@
   const series = [
     ['not_interested', 'Not interested', '#0a56c2', ''],
     ['wrong_reason', 'Wrong reason', '#a3321a', '6 3'],
-    ['withdrawn', 'Withdrawals after personalized', '#1d6b2f', '2 3'],
+    ['withdrawn', 'Withdrawals per 1,000 customers shown personalized', '#1d6b2f', '2 3'],
   ];
 
   // trustChart draws the daily ratios per 1,000 as lines; the table
@@ -542,7 +568,7 @@
     const mk = (tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text) n.textContent = text; svg.append(n); return n; };
     svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (H + 18 * series.length));
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'Feedback and withdrawals per 1,000 suggestions, per day over the last two weeks; the table below has the numbers.');
+    svg.setAttribute('aria-label', 'Feedback per 1,000 suggestions and withdrawals per 1,000 customers shown personalized suggestions in the 7 days before, per day over the last two weeks; the table below has the numbers.');
     const maxV = Math.max(1, ...days.flatMap((d) => series.map(([k]) => d[k] || 0)));
     const x = (i) => left + (days.length > 1 ? i * (W - left - 8) / (days.length - 1) : 0);
     const y = (v) => top + (H - top - bottom) * (1 - v / maxV);
@@ -561,16 +587,18 @@
   }
 
   function trustTable(days) {
-    const heads = ['Day', 'Suggestions', 'Personalized', ...feedbackKinds.map(([, n]) => n + ' per 1,000'), 'Withdrawals after personalized per 1,000', 'Withdrawals'];
+    const heads = ['Day', 'Suggestions', 'Personalized', 'Customers full · partial · none', ...feedbackKinds.map(([, n]) => n + ' per 1,000'),
+      'Withdrawals after personalized per 1,000 customers shown', 'Withdrawals'];
     return el('div', { class: 'table-wrap' }, el('table', { id: 'trust-table', class: 'stack' },
       el('caption', { text: 'Trust per day' }),
       el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, ...days.map((d) => el('tr', {}, el('th', { scope: 'row', text: new Date(d.start).toLocaleDateString() }),
         el('td', { 'data-label': heads[1], text: d.recs.toLocaleString() }),
         el('td', { 'data-label': heads[2], text: d.share === null ? '—' : (100 * d.share).toFixed(0) + '%' }),
-        ...feedbackKinds.map(([k], i) => el('td', { 'data-label': heads[3 + i], text: fmtK(d[k]) })),
-        el('td', { 'data-label': heads[7], text: fmtK(d.withdrawn) }),
-        el('td', { 'data-label': heads[8], text: String(d.withdrawals) }))))));
+        el('td', { 'data-label': heads[3], text: d.levels === null ? '—' : d.levels.map((v) => (100 * v).toFixed(0) + '%').join(' · ') }),
+        ...feedbackKinds.map(([k], i) => el('td', { 'data-label': heads[4 + i], text: fmtK(d[k]) })),
+        el('td', { 'data-label': heads[8], text: fmtK(d.withdrawn) }),
+        el('td', { 'data-label': heads[9], text: String(d.withdrawals) }))))));
   }
 
   function versionsTable(rows) {
@@ -587,8 +615,10 @@
   }
 
   async function loadTrust() {
-    const hours = (await call('GET', '/v1/trust?hours=336')).hours || [];
-    const days = trustDays(hours);
+    const t = await call('GET', '/v1/trust?hours=336');
+    const hours = t.hours || [];
+    const days = trustDays(hours, t.customers);
+    $('trust-now').replaceChildren(customersNow(t.customers));
     $('trust-chart').replaceChildren(trustChart(days));
     $('trust-days').replaceChildren(trustTable(days));
     $('trust-versions').replaceChildren(versionsTable(trustVersions(hours)));

@@ -82,7 +82,10 @@
 
   async function act(c, button) {
     try {
-      await candor.api(c.method, c.path, token, c.body);
+      // feedback names the decision it is about, so that it is credited
+      // to the model and ruleset that made it
+      const body = c.path === '/v1/me/feedback' ? Object.assign({}, c.body, { decision_id: why.decision_id }) : c.body;
+      await candor.api(c.method, c.path, token, body);
       button.disabled = true;
       button.classList.add('done');
       button.textContent = '✓ ' + label(c);
