@@ -130,29 +130,49 @@ func (v *inverse) weight(free bool, i, j int32) float64 {
 	return -v.p[int(i)*v.n+int(j)] / v.p[int(j)*v.n+int(j)]
 }
 
-// easeRow returns the serving row of head item i: its top k weights
-// B[i][j] among head items j shared with i by at least kanon users (all head
-// items when kanon < 0, the untruncated, unprotected reference). Each
+// easeRow returns the serving row of head item i (head position pi): its
+// top k weights B[i][j] towards the head items near it (every other head
+// item when all is set, the untruncated, unprotected reference). Each
 // weight towards j is multiplied by scale[j] (the popularity
 // normalisation) before the top k are chosen.
-func easeRow(w *coWorker, in *interactions, h head, v *inverse, free bool, scale []float64, k, kanon int, i int32) []neighbour {
-	pi := h.pos[i]
-	w.top.reset(k)
-	if kanon < 0 {
+func easeRow(top *topK, h head, v *inverse, free, all bool, near []int32, scale []float64, k int, pi int32) []neighbour {
+	i := h.items[pi]
+	top.reset(k)
+	if all {
 		for pj, j := range h.items {
 			if j != i {
-				w.top.offer(neighbour{item: j, w: float32(v.weight(free, pi, int32(pj)) * scale[j])})
+				top.offer(neighbour{item: j, w: float32(v.weight(free, pi, int32(pj)) * scale[j])})
 			}
 		}
-		return w.top.row()
+		return top.row()
 	}
+	for _, pj := range near {
+		j := h.items[pj]
+		top.offer(neighbour{item: j, w: float32(v.weight(free, pi, pj) * scale[j])})
+	}
+	return top.row()
+}
+
+// headNeighbours returns, for head item i, the head positions of the
+// items that share at least kanon users with it (the only EASE weights a
+// k-anonymous row may keep), and its top k similarity neighbours among
+// items outside the head (the blend's weights towards the tail, before
+// scaling). Neither depends on λ, so a path computes them once.
+func headNeighbours(w *coWorker, in *interactions, h head, d []float64, sim Similarity, k, kanon int, i int32) ([]int32, []neighbour) {
 	w.accumulate(in, i)
+	w.top.reset(k)
+	var near []int32
 	for _, j := range w.touched {
-		if pj := h.pos[j]; pj >= 0 && j != i && int(w.cnt[j]) >= max(kanon, 1) {
-			w.top.offer(neighbour{item: j, w: float32(v.weight(free, pi, pj) * scale[j])})
+		if j == i || int(w.cnt[j]) < kanon {
+			continue
+		}
+		if pj := h.pos[j]; pj >= 0 {
+			near = append(near, pj)
+		} else if s := sim.of(w.co[j], d[i], d[j]); s > 0 && !math.IsInf(s, 0) && !math.IsNaN(s) {
+			w.top.offer(neighbour{item: j, w: float32(s)})
 		}
 	}
-	return w.top.row()
+	return near, w.top.row()
 }
 
 // popScale returns per item (users / the median item's users)^−power, the
@@ -186,14 +206,19 @@ func popScale(in *interactions, power float64) []float64 {
 // its Gram matrix and the tail's similarity rows are computed once.
 // Validation (evaluation.Fit) fits a grid of λ on one path; Train fits one.
 type EASEPath struct {
-	d       *Data
-	in      *interactions
-	p       Params
-	h       head
-	g       []float64 // XᵀX over the head, kept for the next λ when keep
-	keep    bool
-	tail    []int32
-	sim     [][]neighbour // the tail's similarity rows, by item number
+	d    *Data
+	in   *interactions
+	p    Params
+	h    head
+	g    []float64 // XᵀX over the head, kept for the next λ when keep
+	keep bool
+	tail []int32
+	sim  [][]neighbour // the tail's similarity rows, by item number
+	// near holds per head position the head positions sharing at least
+	// KAnon users with it (nil with KAnon < 0: every head item), and
+	// toTail its top K similarity neighbours outside the head.
+	near    [][]int32
+	toTail  [][]neighbour
 	workers int
 	prog    func(string, int, int)
 	inv     *inverse // the last inverse, for fits that differ only after it
@@ -212,11 +237,17 @@ func NewEASEPath(ctx context.Context, d *Data, o TrainOptions) (*EASEPath, error
 
 func newEASEPath(ctx context.Context, in *interactions, d *Data, p Params, o TrainOptions, keep bool) (*EASEPath, error) {
 	e := &EASEPath{d: d, in: in, p: p, h: chooseHead(in, p.TopN, p.MinSupport), keep: keep, workers: o.Workers, prog: o.Progress}
+	if !p.Similarity.Valid() {
+		return nil, candor.Errorf(candor.EInvalid, "unknown similarity %q: use jaccard, lift, cosine or cooccurrence", p.Similarity)
+	}
 	e.g = gram(in, e.h, p.UserNorm).RawSymmetric().Data
 	for i, pos := range e.h.pos {
 		if pos < 0 && in.byItem.off[i+1] > in.byItem.off[i] {
 			e.tail = append(e.tail, int32(i))
 		}
+	}
+	if err := e.neighbours(ctx); err != nil {
+		return nil, err
 	}
 	if len(e.tail) > 0 {
 		sim, err := similarityRows(ctx, in, e.tail, p, o.Workers, nil)
@@ -226,6 +257,27 @@ func newEASEPath(ctx context.Context, in *interactions, d *Data, p Params, o Tra
 		e.sim = sim
 	}
 	return e, nil
+}
+
+// neighbours fills near and toTail (see headNeighbours).
+func (e *EASEPath) neighbours(ctx context.Context) error {
+	n := len(e.h.items)
+	e.near, e.toTail = make([][]int32, n), make([][]neighbour, n)
+	if n == 0 {
+		return nil
+	}
+	d := selfWeights(e.in)
+	kanon := max(e.p.KAnon, 1) // a pair must co-occur at least once to have a similarity
+	part, err := forRows(ctx, e.in, e.h.items, e.workers, stage(e.prog, "ease: neighbours", n), func(w *coWorker, i int32) []neighbour {
+		near, toTail := headNeighbours(w, e.in, e.h, d, e.p.Similarity, e.p.K, kanon, i)
+		e.near[e.h.pos[i]] = near
+		return toTail
+	})
+	if err != nil {
+		return err
+	}
+	copy(e.toTail, part)
+	return nil
 }
 
 // HeadItems returns how many items EASE is fitted on.
@@ -288,8 +340,10 @@ func (e *EASEPath) rows(ctx context.Context, r Reg) ([][]neighbour, error) {
 		if err != nil {
 			return nil, err
 		}
+		all := e.p.KAnon < 0
 		part, err := forRows(ctx, e.in, e.h.items, e.workers, stage(e.prog, "ease: rows", len(e.h.items)), func(w *coWorker, i int32) []neighbour {
-			return easeRow(w, e.in, e.h, v, r.FreeDiagonal, scale, e.p.K, e.p.KAnon, i)
+			pi := e.h.pos[i]
+			return easeRow(&w.top, e.h, v, r.FreeDiagonal, all, e.near[pi], scale, e.p.K, pi)
 		})
 		if err != nil {
 			return nil, err
@@ -336,21 +390,44 @@ func easeRows(ctx context.Context, in *interactions, d *Data, p Params, o TrainO
 	return e.rows(ctx, Reg{Lambda: p.Lambda, Dropout: p.Dropout, FreeDiagonal: p.FreeDiagonal, PopPower: p.PopPower, UserNorm: p.UserNorm})
 }
 
-// addTail fills the rows of items outside the head with their similarity
-// rows, scaled so that the median row maximum matches the head's, and each
-// weight towards j by pop[j] (the popularity normalisation, applied after
-// the similarity's own top K).
+// addTail blends item similarity into the rows: the rows of items outside
+// the head become their similarity rows, and each head item's row gains
+// its similarity neighbours outside the head, keeping its top K weights
+// of both (the head's EASE weights point only at head items, so without
+// them nothing outside the head could be recommended from a history of
+// head items). Similarities are scaled by one factor, so that the median
+// row maximum of the tail matches the head's, and each weight towards j
+// by pop[j] (the popularity normalisation, applied after the similarity's
+// own top K). Every weight is still one number per pair of items shared
+// by at least KAnon users, so scores stay exact sums of named parts.
 func (e *EASEPath) addTail(rows [][]neighbour, pop []float64) {
 	if len(e.tail) == 0 {
 		return
 	}
 	scale := medianRowMax(rows, e.h.items) / max(medianRowMax(e.sim, e.tail), 1e-12)
-	for _, i := range e.tail {
-		row := slices.Clone(e.sim[i])
+	scaled := func(row []neighbour) []neighbour {
+		row = slices.Clone(row)
 		for n := range row {
 			row[n].w = float32(float64(row[n].w) * scale * pop[row[n].item])
 		}
-		rows[i] = row
+		return row
+	}
+	for _, i := range e.tail {
+		rows[i] = scaled(e.sim[i])
+	}
+	var top topK
+	for p, i := range e.h.items {
+		if len(e.toTail[p]) == 0 {
+			continue
+		}
+		top.reset(e.p.K)
+		for _, n := range rows[i] {
+			top.offer(n)
+		}
+		for _, n := range scaled(e.toTail[p]) {
+			top.offer(n)
+		}
+		rows[i] = top.row()
 	}
 }
 
