@@ -21,6 +21,7 @@ type Eval struct {
 	Models    []models.Kind // default every kind
 	K         int           // list length, default 10
 	Lists     bool          // keep every customer's list
+	Customers int           // at most this many customers measured, spread evenly over them (0: all)
 	Cold      bool          // measure the cold-start scenarios too (Cold)
 	Options   Options       // of Fit (Train.Kind is set per model)
 }
@@ -66,7 +67,7 @@ func Evaluate(ctx context.Context, e Eval) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms, err := Measure(ctx, m, train, test, MeasureOptions{K: e.K, Lists: e.Lists, Workers: o.Train.Workers, Now: o.Now})
+		ms, err := Measure(ctx, m, train, test, MeasureOptions{K: e.K, Lists: e.Lists, Customers: e.Customers, Workers: o.Train.Workers, Now: o.Now})
 		if err != nil {
 			return nil, err
 		}
@@ -85,10 +86,12 @@ func Evaluate(ctx context.Context, e Eval) ([]Result, error) {
 // Holdout measures what a model fitted with o is worth before it is
 // published: the corpus is split per customer 75/25 (seed 42), Fit on the
 // 75% (which validates on a split of its own), and the 25% scored through
-// the scorer. The figures are keyed as GET /v1/models shows them; per
-// consent level as "scenario.<level>.<metric>".
+// the scorer (at most HoldoutCustomers of them, spread evenly: ranking
+// every customer of a large shop would cost more than the fit). The
+// figures are keyed as GET /v1/models shows them; per consent level as
+// "scenario.<level>.<metric>".
 func Holdout(ctx context.Context, c *Corpus, o Options) (map[string]float64, error) {
-	res, err := Evaluate(ctx, Eval{Corpus: c, Models: []models.Kind{o.Train.Kind}, Options: o})
+	res, err := Evaluate(ctx, Eval{Corpus: c, Models: []models.Kind{o.Train.Kind}, Customers: HoldoutCustomers, Options: o})
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +106,9 @@ func Holdout(ctx context.Context, c *Corpus, o Options) (map[string]float64, err
 	}
 	return out, nil
 }
+
+// HoldoutCustomers is the most customers Holdout ranks.
+const HoldoutCustomers = 20000
 
 func putMetrics(out map[string]float64, prefix string, k int, m Metrics) {
 	ks := strconv.Itoa(k)

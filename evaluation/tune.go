@@ -28,15 +28,18 @@ type tuner struct {
 	test  Relevant
 	o     Options
 	users int
-	paths map[string]*models.EASEPath // EASE fits by training weights
-	fits  map[string]*models.Model    // fitted models by training weights and λ
-	seen  map[string]float64          // nDCG by setting
+	paths *recent[*models.EASEPath] // EASE fits by training weights
+	fits  *recent[*models.Model]    // fitted models by training weights and λ
+	seen  map[string]float64        // nDCG by setting
 	err   error
 }
 
 func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
-	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(train), few: latestOnly(train), test: test, o: o, paths: map[string]*models.EASEPath{}, fits: map[string]*models.Model{}, seen: map[string]float64{}}
-	t.users = len(measured(train, test, o.ValidationUsers))
+	// Only the customers measured are ranked: the corpora of the groups
+	// hold them alone (measured picks the same customers from them).
+	picked := &Corpus{Catalog: train.Catalog, States: measured(train, test, o.ValidationUsers)}
+	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(picked), few: latestOnly(picked), test: test, o: o, paths: newRecent[*models.EASEPath](maxPaths), fits: newRecent[*models.Model](maxFits), seen: map[string]float64{}}
+	t.users = len(picked.States)
 	return t
 }
 
@@ -237,7 +240,7 @@ func (t *tuner) scoreOn(sc models.Scoring, reg models.Reg, g group) float64 {
 func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) {
 	wkey := weightsKey(sc)
 	fkey := fmt.Sprintf("%s|%v", wkey, reg)
-	if m, ok := t.fits[fkey]; ok {
+	if m, ok := t.fits.get(fkey); ok {
 		return m.WithScoring(sc), nil
 	}
 	o := t.o.Train
@@ -253,25 +256,65 @@ func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) 
 	if err != nil {
 		return nil, err
 	}
-	t.fits[fkey] = m
+	t.fits.put(fkey, m)
 	return m.WithScoring(sc), nil
 }
 
 func (t *tuner) easeFit(sc models.Scoring, o models.TrainOptions, reg models.Reg) (*models.Model, error) {
 	pkey := fmt.Sprintf("%s|%g", weightsKey(sc), reg.UserNorm)
-	p, ok := t.paths[pkey]
+	p, ok := t.paths.get(pkey)
 	if !ok {
 		var err error
 		o.UserNorm = reg.UserNorm
 		if p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o); err != nil {
 			return nil, err
 		}
-		t.paths[pkey] = p
+		t.paths.put(pkey, p)
 	}
 	if reg.Lambda == 0 {
 		reg.Lambda = models.DefaultLambda
 	}
 	return p.Fit(t.ctx, reg)
+}
+
+// The tuner keeps the most recently used few fits and paths: a model of
+// a large catalogue holds up to K weights per item and a path its Gram
+// matrix, so keeping every one tried would grow with the trials. Scores
+// are memoised apart, and a setting whose fit was dropped is fitted
+// again, to the same model.
+const (
+	maxFits  = 4
+	maxPaths = 2
+)
+
+// recent is a map that keeps its max most recently used entries.
+type recent[V any] struct {
+	max  int
+	keys []string // least recently used first
+	m    map[string]V
+}
+
+func newRecent[V any](max int) *recent[V] { return &recent[V]{max: max, m: map[string]V{}} }
+
+func (r *recent[V]) get(key string) (V, bool) {
+	v, ok := r.m[key]
+	if ok {
+		r.touch(key)
+	}
+	return v, ok
+}
+
+func (r *recent[V]) put(key string, v V) {
+	if _, ok := r.m[key]; !ok && len(r.keys) == r.max {
+		delete(r.m, r.keys[0])
+		r.keys = r.keys[1:]
+	}
+	r.m[key] = v
+	r.touch(key)
+}
+
+func (r *recent[V]) touch(key string) {
+	r.keys = append(slices.DeleteFunc(r.keys, func(k string) bool { return k == key }), key)
 }
 
 // weightsKey names the training weights of a scoring.
