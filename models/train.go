@@ -9,13 +9,13 @@ import (
 
 // Defaults of TrainOptions.
 const (
-	DefaultK      = 200   // neighbours per item
-	DefaultKAnon  = 5     // distinct users behind any count or pair weight
-	DefaultTopN   = 20000 // EASE head size
-	DefaultLambda = 500   // EASE λ when none is given (evaluation.Fit chooses it by validation)
-	MaxDropout    = 0.9   // largest EASE dropout emphasis
-	MaxPopPower   = 1.0   // largest magnitude of the popularity power
-	MaxUserNorm   = 1.0   // largest EASE user normalisation
+	DefaultK      = 200  // neighbours per item
+	DefaultKAnon  = 5    // distinct users behind any count or pair weight
+	DefaultTopN   = 6000 // EASE head size (see TrainOptions.TopN)
+	DefaultLambda = 500  // EASE λ when none is given (evaluation.Fit chooses it by validation)
+	MaxDropout    = 0.9  // largest EASE dropout emphasis
+	MaxPopPower   = 1.0  // largest magnitude of the popularity power
+	MaxUserNorm   = 1.0  // largest EASE user normalisation
 )
 
 // TrainOptions configure Train. Zero values mean the documented defaults.
@@ -63,8 +63,13 @@ type TrainOptions struct {
 	// dominate the co-occurrences (default 0; at most MaxUserNorm).
 	UserNorm float64
 	// TopN is the number of most popular items EASE is fitted on (default
-	// 20,000); the tail falls back to item similarity. EASE needs 8·TopN²
-	// bytes and O(TopN³) time.
+	// 6,000); the items outside this head are covered by item similarity,
+	// both as rows and as neighbours of the head's rows (see addTail).
+	// EASE needs 8·TopN² bytes and O(TopN³) time: the default's inverse
+	// takes about 35 s in pure Go on two busy cores (8,000: 85 s; 20,000:
+	// about 20 minutes), so that `candor train` on 100,000 items and 10
+	// million interactions, which fits the head twice (hold-out and
+	// final), stays within 10 minutes (benchmarks/README.md).
 	TopN int
 	// MinSupport is the fewest distinct users an item needs to be in the EASE
 	// head (default KAnon: an item with fewer users can keep no k-anonymous

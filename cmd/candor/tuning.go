@@ -19,6 +19,7 @@ func tuningFlags() []cli.Flag {
 		&cli.IntFlag{Name: "k-anon", Usage: "k-anonymity threshold: fewest customers behind any weight or count (0: 5; -1: off)"},
 		&cli.FloatFlag{Name: "lambda", Usage: "EASE's regularisation λ (0: chosen by validation)"},
 		&cli.IntFlag{Name: "min-support", Usage: "fewest customers of an item EASE is fitted on (0: the k-anonymity threshold)"},
+		&cli.IntFlag{Name: "ease-items", Usage: fmt.Sprintf("EASE is fitted on the N most popular items, the rest covered by item similarity (0: %d; memory 8·N² bytes, time N³)", models.DefaultTopN)},
 		&cli.BoolFlag{Name: "no-tuning", Usage: "take the defaults for λ and every scoring parameter not given, instead of validating"},
 	}
 	for _, p := range evaluation.RegParams {
@@ -34,9 +35,12 @@ func tuningFlags() []cli.Flag {
 // is the model to fit.
 func fitOptions(cmd *cli.Command, kind models.Kind) (evaluation.Options, error) {
 	o := evaluation.Options{Train: models.TrainOptions{Kind: kind, K: int(cmd.Int("neighbours")), KAnon: int(cmd.Int("k-anon")),
-		Lambda: cmd.Float("lambda"), MinSupport: int(cmd.Int("min-support"))}, NoTuning: cmd.Bool("no-tuning"), Fixed: map[string]float64{}}
+		Lambda: cmd.Float("lambda"), MinSupport: int(cmd.Int("min-support")), TopN: int(cmd.Int("ease-items"))}, NoTuning: cmd.Bool("no-tuning"), Fixed: map[string]float64{}}
 	if o.Train.Lambda < 0 {
 		return o, fmt.Errorf("--lambda %g: must not be negative", o.Train.Lambda)
+	}
+	if o.Train.TopN < 0 {
+		return o, fmt.Errorf("--ease-items %d: must not be negative", o.Train.TopN)
 	}
 	for _, p := range evaluation.RegParams {
 		if cmd.IsSet(p.Name) {
