@@ -3,6 +3,8 @@ package evaluation
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -11,8 +13,10 @@ import (
 	"time"
 
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/movielens"
+	"github.com/candorhq/candor/recommend"
 )
 
 // clustered returns a dataset of users in four taste groups, each rating
@@ -243,5 +247,59 @@ func TestColdStartBeatsPopularity(t *testing.T) {
 		if n := len(st.Interactions[consent.Purchases]) + len(st.Interactions[consent.Browsing]); n != 0 || reqs[i].ItemID == "" || !slices.Contains(st.Older, reqs[i].ItemID) {
 			t.Fatalf("context scenario of %s: %d interactions, viewing %q, excluded %v", st.CustomerID, n, reqs[i].ItemID, st.Older)
 		}
+	}
+}
+
+// TestCappedHeadServesTheTail fits EASE with a head of 20 of 120 items
+// and ranks customers from their head items alone through the scorer:
+// items outside the head are recommended because of head evidence (the
+// blend), and every score is exactly the sum of its reasons.
+func TestCappedHeadServesTheTail(t *testing.T) {
+	c := corpus(t, clustered(300, 120, 3), movielens.ImportOptions{})
+	m, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE, TopN: 20}, NoTuning: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]int{}
+	for _, st := range c.States {
+		for _, set := range trainedSets {
+			for _, x := range st.Interactions[set] {
+				users[x.Item]++
+			}
+		}
+	}
+	counts := slices.SortedFunc(maps.Values(users), func(a, b int) int { return b - a })
+	cut := counts[19] // items with more users are in the head, with fewer outside it
+	svc := Ranker(m, c.Catalog, time.Now)
+	fromHead := 0
+	for _, st := range c.States {
+		cp := *st
+		cp.Interactions = map[consent.Scope][]features.Interaction{}
+		for _, set := range trainedSets {
+			for _, x := range st.Interactions[set] {
+				if users[x.Item] > cut {
+					cp.Interactions[set] = append(cp.Interactions[set], x)
+				}
+			}
+		}
+		resp, err := svc.Rank(&cp, recommend.Request{CustomerID: st.CustomerID, N: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range resp.Items {
+			sum := 0.0
+			for _, r := range it.Reasons {
+				sum += r.Contribution
+				if users[it.ItemID] < cut && r.Contribution != 0 && slices.ContainsFunc(r.Evidence, func(id string) bool { return users[id] > cut }) {
+					fromHead++
+				}
+			}
+			if math.Abs(sum-it.Score) > 1e-9 {
+				t.Fatalf("%s, item %s: reasons sum %v, score %v", st.CustomerID, it.ItemID, sum, it.Score)
+			}
+		}
+	}
+	if fromHead == 0 {
+		t.Error("no item outside the head was recommended because of a head item")
 	}
 }
