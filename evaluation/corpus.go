@@ -91,6 +91,19 @@ func (c *Corpus) Interactions() int {
 	return n
 }
 
+// sample returns c with at most n of its customers, spread evenly over
+// them (c itself when it has no more).
+func (c *Corpus) sample(n int) *Corpus {
+	if n <= 0 || len(c.States) <= n {
+		return c
+	}
+	out := &Corpus{Catalog: c.Catalog, States: make([]*features.State, n)}
+	for i := range out.States {
+		out.States[i] = c.States[i*len(c.States)/n]
+	}
+	return out
+}
+
 // Relevant is each customer's held-out items.
 type Relevant map[string]map[string]bool
 

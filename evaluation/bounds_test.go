@@ -1,0 +1,50 @@
+package evaluation
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/candorhq/candor/features"
+)
+
+func TestRecentKeepsTheMostRecentlyUsed(t *testing.T) {
+	r := newRecent[int](2)
+	r.put("a", 1)
+	r.put("b", 2)
+	if _, ok := r.get("a"); !ok { // a is now the most recently used
+		t.Fatal("a dropped before the cache was full")
+	}
+	r.put("c", 3)
+	for _, tt := range []struct {
+		key  string
+		want bool
+	}{{"a", true}, {"b", false}, {"c", true}} {
+		if _, ok := r.get(tt.key); ok != tt.want {
+			t.Errorf("after put(c): has %s = %v, want %v", tt.key, ok, tt.want)
+		}
+	}
+	if got, want := len(r.m), 2; got != want {
+		t.Errorf("%d entries, want %d", got, want)
+	}
+}
+
+func TestSampleSpreadsCustomersEvenly(t *testing.T) {
+	c := &Corpus{}
+	for i := range 10 {
+		c.States = append(c.States, &features.State{CustomerID: fmt.Sprintf("c%d", i)})
+	}
+	ids := func(c *Corpus) []string {
+		var out []string
+		for _, st := range c.States {
+			out = append(out, st.CustomerID)
+		}
+		return out
+	}
+	if got := c.sample(10); got != c {
+		t.Error("sample(10) of 10 customers is a copy, want the corpus itself")
+	}
+	if got, want := ids(c.sample(4)), []string{"c0", "c2", "c5", "c7"}; !slices.Equal(got, want) {
+		t.Errorf("sample(4) = %v, want %v", got, want)
+	}
+}
