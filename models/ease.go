@@ -215,8 +215,9 @@ type EASEPath struct {
 	tail []int32
 	sim  [][]neighbour // the tail's similarity rows, by item number
 	// near holds per head position the head positions sharing at least
-	// KAnon users with it (nil with KAnon < 0: every head item), and
-	// toTail its top K similarity neighbours outside the head.
+	// KAnon users with it (none with KAnon < 0, where every head item is
+	// a neighbour), and toTail its top K similarity neighbours outside the
+	// head.
 	near    [][]int32
 	toTail  [][]neighbour
 	workers int
@@ -270,7 +271,9 @@ func (e *EASEPath) neighbours(ctx context.Context) error {
 	kanon := max(e.p.KAnon, 1) // a pair must co-occur at least once to have a similarity
 	part, err := forRows(ctx, e.in, e.h.items, e.workers, stage(e.prog, "ease: neighbours", n), func(w *coWorker, i int32) []neighbour {
 		near, toTail := headNeighbours(w, e.in, e.h, d, e.p.Similarity, e.p.K, kanon, i)
-		e.near[e.h.pos[i]] = near
+		if e.p.KAnon >= 0 {
+			e.near[e.h.pos[i]] = near
+		}
 		return toTail
 	})
 	if err != nil {
