@@ -22,10 +22,11 @@ func headOf(tb testing.TB, d *Data, o TrainOptions) []bool {
 	return in
 }
 
-// TestCappedHeadReachesTheTail: with the head capped below the items that
-// have k-anonymous pairs, head rows point at items outside the head too,
-// and every weight, head or tail, still has KAnon users behind it.
-func TestCappedHeadReachesTheTail(t *testing.T) {
+// TestCappedHeadCoversTheTail: with the head capped below the items that
+// have k-anonymous pairs, the items outside it get similarity rows, head
+// rows keep EASE's weights towards head items alone, and every weight
+// has KAnon users behind it.
+func TestCappedHeadCoversTheTail(t *testing.T) {
 	d := randomData(t, 600, 80, 10, 23)
 	o := TrainOptions{Kind: KindEASE, TopN: 15, KAnon: 5, K: 30, Lambda: 50}
 	m := train(t, d, o)
@@ -48,19 +49,18 @@ func TestCappedHeadReachesTheTail(t *testing.T) {
 			tailRows++
 		}
 	}
-	if toTail == 0 {
-		t.Error("no head row points at an item outside the head: those items can only be recommended from tail evidence")
+	if toTail != 0 {
+		t.Errorf("%d weights of head rows point outside the head", toTail)
 	}
 	if tailRows == 0 {
 		t.Error("no row outside the head has neighbours")
 	}
 }
 
-// TestBlendScalesSimilarityByOneFactor: every weight towards an item
-// outside the head, in head rows and tail rows alike, is the item-kNN
-// similarity times one factor, and head→head weights are EASE's, as
-// without a tail.
-func TestBlendScalesSimilarityByOneFactor(t *testing.T) {
+// TestTailRowsAreScaledSimilarity: every weight of a row outside the head
+// is the item-kNN similarity times one factor, and head→head weights are
+// EASE's.
+func TestTailRowsAreScaledSimilarity(t *testing.T) {
 	d := randomData(t, 600, 80, 10, 5)
 	o := TrainOptions{Kind: KindEASE, TopN: 15, KAnon: 5, K: -1, Lambda: 50}
 	m := train(t, d, o)
@@ -87,7 +87,7 @@ func TestBlendScalesSimilarityByOneFactor(t *testing.T) {
 		}
 	}
 	if math.IsNaN(factor) {
-		t.Fatal("no weight outside the head")
+		t.Fatal("no row outside the head")
 	}
 
 	// Head→head weights are those of a path fitted on the same head.
@@ -111,10 +111,10 @@ func TestBlendScalesSimilarityByOneFactor(t *testing.T) {
 	}
 }
 
-// TestUncappedHeadHasNoBlend: when every item with k-anonymous pairs is
-// in the head (ml-latest-small under the default cap), the blend adds
-// nothing: no row points outside the head.
-func TestUncappedHeadHasNoBlend(t *testing.T) {
+// TestUncappedHeadHasNoTail: when every item with k-anonymous pairs is in
+// the head (ml-latest-small under the default cap), no weight involves an
+// item outside it.
+func TestUncappedHeadHasNoTail(t *testing.T) {
 	d := randomData(t, 600, 80, 10, 7)
 	o := TrainOptions{Kind: KindEASE, KAnon: 5, Lambda: 50}
 	m := train(t, d, o)
