@@ -66,7 +66,7 @@ type TrainOptions struct {
 	// 6,000); the items outside this head are covered by item similarity,
 	// both as rows and as neighbours of the head's rows (see addTail).
 	// EASE needs 8·TopN² bytes and O(TopN³) time: the default's inverse
-	// takes about 35 s in pure Go on two busy cores (8,000: 85 s; 20,000:
+	// takes about 40 s in pure Go on two busy cores (8,000: 85 s; 20,000:
 	// about 20 minutes), so that `candor train` on 100,000 items and 10
 	// million interactions, which fits the head twice (hold-out and
 	// final), stays within 10 minutes (benchmarks/README.md).
