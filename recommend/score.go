@@ -70,14 +70,6 @@ func putAcc(a *accumulator) {
 	accPool.Put(a)
 }
 
-func (a *accumulator) add(j int32, v float64) {
-	if !a.mark[j] {
-		a.mark[j] = true
-		a.touched = append(a.touched, j)
-	}
-	a.score[j] += v
-}
-
 func (a *accumulator) flag(j int32, f uint8) {
 	if a.flags[j] == 0 {
 		a.flagged = append(a.flagged, j)
@@ -91,12 +83,19 @@ func (a *accumulator) unflag(j int32, f uint8) { a.flags[j] &^= f }
 
 // accumulate adds every evidence's neighbours.
 func accumulate(m Model, ev []evidence, a *accumulator) {
+	score, mark, touched := a.score, a.mark, a.touched // locals: the loop is the scorer's hottest
 	for _, e := range ev {
 		nbr, w := m.Neighbours(e.item)
+		w = w[:len(nbr)]
 		for k, j := range nbr {
-			a.add(j, e.weight*float64(w[k]))
+			if !mark[j] {
+				mark[j] = true
+				touched = append(touched, j)
+			}
+			score[j] += e.weight * float64(w[k])
 		}
 	}
+	a.touched = touched
 }
 
 // bestEligible returns the best accumulated score of an item the customer
