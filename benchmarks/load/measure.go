@@ -119,11 +119,12 @@ func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server
 	}
 	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn from the store (with validation)\n", st.Events, st.Seconds)
 	t := time.Now()
-	if err := b.world.train(ctx); err != nil {
+	if err := b.world.train(ctx, b.o.scale); err != nil {
 		return nil, st, err
 	}
 	st.TrainSecs = time.Since(t).Seconds()
-	fmt.Fprintf(progress, "trained in %.1f s; scoring: %s\n", st.TrainSecs, b.world.currentModel().Scoring().Note)
+	sc := b.world.currentModel().Scoring()
+	fmt.Fprintf(progress, "trained in %.1f s; scoring: %s; max_evidence %d\n", st.TrainSecs, sc.Note, sc.MaxEvidence)
 	srv, err := b.world.serve(ctx)
 	if err != nil {
 		return nil, st, err
