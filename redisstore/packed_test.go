@@ -176,3 +176,32 @@ func TestPackSetsPacksSetsStoredWithoutCopies(t *testing.T) {
 		}
 	})
 }
+
+// TestPackedCopyOfAVanishedSetIsNotReused: when a set is gone but a copy
+// of it is left (a set deleted by something that does not know the
+// copies), the next ingest starts the copy afresh from the new set: the
+// old members never come back.
+func TestPackedCopyOfAVanishedSetIsNotReused(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "v1", consent.Browsing)
+		ev := func(item string) []features.Routed {
+			return []features.Routed{{CustomerID: "v1", Set: consent.Browsing, Member: item, Time: t0}}
+		}
+		for _, item := range []string{"old-1", "old-2"} {
+			if _, err := st.Ingest(ctx, ev(item), req(t0.Add(time.Hour)), features.DefaultRetention()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Client.Del(ctx, st.keys.featureSet("v1", "browsing"))
+		if _, err := st.Ingest(ctx, ev("new-1"), req(t0.Add(time.Hour)), features.DefaultRetention()); err != nil {
+			t.Fatal(err)
+		}
+		assertPackedMatches(t, db, st, "v1", consent.Browsing, 0)
+		s, err := st.ReadState(ctx, "v1", req(t0.Add(time.Hour)), features.ReadOptions{})
+		if err != nil || len(s.Interactions[consent.Browsing]) != 1 || s.Interactions[consent.Browsing][0].Item != "new-1" {
+			t.Errorf("read %v, %v; want new-1 alone", s, err)
+		}
+	})
+}

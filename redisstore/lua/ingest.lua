@@ -44,8 +44,9 @@ local function seen(key, id)
   return redis.call('ZADD', key, 'NX', NOW, id) == 0
 end
 
--- changed[set] lists the members added or rescored, then their scores.
-local changed = {}
+-- changed[set] lists the members added or rescored, then their scores;
+-- fresh[set] counts the members that were not in the set before.
+local changed, fresh = {}, {}
 
 -- add folds one interaction into set key.
 local function add(set, key, member, ts, code)
@@ -61,6 +62,7 @@ local function add(set, key, member, ts, code)
   c[#c + 1] = member
   c[#c + 1] = string.format('%.0f', score)
   changed[set] = c
+  if old == 0 then fresh[set] = (fresh[set] or 0) + 1 end
 end
 
 -- trim bounds an ID index to the IDs of the last ttl seconds, at most IDCAP.
@@ -98,12 +100,16 @@ for j = first, #ARGV, 6 do
 end
 for set in pairs(touched) do
   local key, ttl = KEYS[1 + 3 * set], tonumber(ARGV[7 + 3 * set - 1])
-  local over, gone = redis.call('ZCARD', key) - tonumber(ARGV[7 + 3 * set]), {}
+  local card = redis.call('ZCARD', key)
+  local over, gone = card - tonumber(ARGV[7 + 3 * set]), {}
   if over > 0 then
     gone = redis.call('ZRANGE', key, 0, over - 1)
     redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
   end
   redis.call('EXPIRE', key, ttl)
+  if card == (fresh[set] or 0) then
+    redis.call('DEL', KEYS[3 + 3 * set]) -- a new set: any copy is of a set that is gone
+  end
   pack(key, KEYS[3 + 3 * set], changed[set], gone, ttl)
   if redis.call('EXISTS', KEYS[2 + 3 * set]) == 1 then trim(KEYS[2 + 3 * set], ttl) end
 end
