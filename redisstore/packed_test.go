@@ -195,6 +195,9 @@ func TestPackedCopyOfAVanishedSetIsNotReused(t *testing.T) {
 			}
 		}
 		db.Client.Del(ctx, st.keys.featureSet("v1", "browsing"))
+		if s, err := st.ReadState(ctx, "v1", req(t0.Add(time.Hour)), features.ReadOptions{}); err != nil || len(s.Interactions[consent.Browsing]) != 0 {
+			t.Errorf("read of a deleted set through its copy: %v, %v", s.Interactions, err)
+		}
 		if _, err := st.Ingest(ctx, ev("new-1"), req(t0.Add(time.Hour)), features.DefaultRetention()); err != nil {
 			t.Fatal(err)
 		}
