@@ -32,6 +32,7 @@ type explainer struct {
 	groups []group
 	of     []int // the group of each part
 	ev     []evidenceValue
+	rest   []evidenceValue // order's scratch
 	ctrl   []Control
 	bodies [][2]FeedbackBody
 	rs     []Reason // the reasons of every item, one arena
@@ -50,14 +51,7 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 		for _, e := range ev {
 			sum += e.value
 		}
-		// evidence by its contribution, largest first; ties in gathering
-		// order (what a stable sort gives, at pdqsort's cost)
-		slices.SortFunc(ev, func(a, b evidenceValue) int {
-			if c := cmp.Compare(b.value, a.value); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.at, b.at)
-		})
+		x.order(ev)
 		ids := x.evidenceIDs(ev)
 		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, x.cat)}
 	}
@@ -67,6 +61,59 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 		score += r.Contribution
 	}
 	return reasons, score
+}
+
+// leadEvidence is how many of a reason's evidence come first, ordered by
+// their contribution.
+const leadEvidence = 10
+
+// order puts a reason's evidence in the order it is listed: its
+// leadEvidence largest contributions first, largest first (ties in
+// gathering order), then the rest in gathering order. A long history's
+// reason names hundreds of items; ordering all of them would cost more
+// than the rest of the explanation, and only the first few are read.
+func (x *explainer) order(ev []evidenceValue) {
+	if len(ev) <= leadEvidence {
+		slices.SortFunc(ev, compareEvidence)
+		return
+	}
+	var lead [leadEvidence]evidenceValue
+	n := 0
+	for _, e := range ev {
+		if n == leadEvidence && compareEvidence(e, lead[n-1]) >= 0 {
+			continue
+		}
+		i := min(n, leadEvidence-1)
+		for ; i > 0 && compareEvidence(e, lead[i-1]) < 0; i-- {
+			lead[i] = lead[i-1]
+		}
+		lead[i], n = e, min(n+1, leadEvidence)
+	}
+	var at [leadEvidence]int32 // the positions taken, ascending
+	for i, e := range lead {
+		at[i] = e.at
+	}
+	slices.Sort(at[:])
+	x.rest = append(x.rest[:0], ev...)
+	k := copy(ev, lead[:])
+	next := 0
+	for _, e := range x.rest {
+		if next < leadEvidence && e.at == at[next] {
+			next++
+			continue
+		}
+		ev[k] = e
+		k++
+	}
+}
+
+// compareEvidence orders evidence by contribution, largest first, then by
+// gathering order.
+func compareEvidence(a, b evidenceValue) int {
+	if c := cmp.Compare(b.value, a.value); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.at, b.at)
 }
 
 // group sorts parts into groups, keeping their order within each.

@@ -37,6 +37,7 @@ type accumulator struct {
 	flagged []int32
 	picks   []pick  // the selection's heap, reused
 	offered []int32 // the selection's offered list, reused
+	hits    []hit   // personalParts' buffer, reused
 }
 
 // Per-item flags of one request.
@@ -69,14 +70,6 @@ func putAcc(a *accumulator) {
 	accPool.Put(a)
 }
 
-func (a *accumulator) add(j int32, v float64) {
-	if !a.mark[j] {
-		a.mark[j] = true
-		a.touched = append(a.touched, j)
-	}
-	a.score[j] += v
-}
-
 func (a *accumulator) flag(j int32, f uint8) {
 	if a.flags[j] == 0 {
 		a.flagged = append(a.flagged, j)
@@ -90,12 +83,19 @@ func (a *accumulator) unflag(j int32, f uint8) { a.flags[j] &^= f }
 
 // accumulate adds every evidence's neighbours.
 func accumulate(m Model, ev []evidence, a *accumulator) {
+	score, mark, touched := a.score, a.mark, a.touched // locals: the loop is the scorer's hottest
 	for _, e := range ev {
 		nbr, w := m.Neighbours(e.item)
+		w = w[:len(nbr)]
 		for k, j := range nbr {
-			a.add(j, e.weight*float64(w[k]))
+			if !mark[j] {
+				mark[j] = true
+				touched = append(touched, j)
+			}
+			score[j] += e.weight * float64(w[k])
 		}
 	}
+	a.touched = touched
 }
 
 // bestEligible returns the best accumulated score of an item the customer
@@ -116,33 +116,41 @@ func bestEligible(m Model, a *accumulator, f *filterer) float64 {
 // personalParts computes every candidate's parts from the evidence in one
 // pass over each evidence's neighbours (no per-pair search): candidate k's
 // parts are arena[off[k]:off[k+1]], in evidence order. slot maps an item to
-// its candidate position.
-func personalParts(m Model, ev []evidence, slot []int32, n int) ([]personalPart, []int32) {
-	off := make([]int32, n+1)
-	for _, e := range ev {
-		nbr, _ := m.Neighbours(e.item)
-		for _, j := range nbr {
-			if k := slot[j]; k >= 0 {
-				off[k+1]++
-			}
-		}
-	}
-	for k := 0; k < n; k++ {
-		off[k+1] += off[k]
-	}
-	arena := make([]personalPart, off[n])
-	fill := make([]int32, n)
-	copy(fill, off[:n])
+// its candidate position. The pass collects the hits (few: only
+// candidates') in evidence order; a counting sort by candidate then lays
+// them out, keeping that order.
+func personalParts(m Model, ev []evidence, a *accumulator, n int) ([]personalPart, []int32) {
+	slot, hits := a.slot, a.hits[:0]
+	defer func() { a.hits = hits[:0] }()
 	for x, e := range ev {
 		nbr, w := m.Neighbours(e.item)
 		for y, j := range nbr {
 			if k := slot[j]; k >= 0 {
-				arena[fill[k]] = personalPart{ev: int32(x), value: e.weight * float64(w[y])}
-				fill[k]++
+				hits = append(hits, hit{k, personalPart{ev: int32(x), value: e.weight * float64(w[y])}})
 			}
 		}
 	}
+	off := make([]int32, n+1)
+	for _, h := range hits {
+		off[h.k+1]++
+	}
+	for k := 0; k < n; k++ {
+		off[k+1] += off[k]
+	}
+	arena := make([]personalPart, len(hits))
+	fill := make([]int32, n)
+	copy(fill, off[:n])
+	for _, h := range hits {
+		arena[fill[h.k]] = h.part
+		fill[h.k]++
+	}
 	return arena, off
+}
+
+// hit is a candidate's part found by personalParts' pass.
+type hit struct {
+	k    int32
+	part personalPart
 }
 
 // personalPart is one evidence item's contribution to a candidate: the

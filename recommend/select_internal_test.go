@@ -121,3 +121,34 @@ func bruteForce(s *Service, m Model, cat *catalog.Snapshot, st *features.State, 
 	}
 	return out
 }
+
+// TestEvidenceOrder: a reason's evidence lists its leadEvidence largest
+// contributions first (largest first, ties in gathering order), then all
+// the others in gathering order, each exactly once.
+func TestEvidenceOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var x explainer
+	for c := range 2000 {
+		n := rng.IntN(40)
+		ev := make([]evidenceValue, n)
+		for i := range ev {
+			ev[i] = evidenceValue{id: fmt.Sprint("e", i), value: float64(rng.IntN(8)) / 4, at: int32(i)}
+		}
+		want := slices.Clone(ev)
+		slices.SortStableFunc(want, func(a, b evidenceValue) int { return cmp.Compare(b.value, a.value) })
+		if n > leadEvidence {
+			lead := want[:leadEvidence]
+			var rest []evidenceValue
+			for _, e := range ev {
+				if !slices.Contains(lead, e) {
+					rest = append(rest, e)
+				}
+			}
+			want = append(slices.Clone(lead), rest...)
+		}
+		x.order(ev)
+		if !slices.Equal(ev, want) {
+			t.Fatalf("case %d: %v, want %v", c, ev, want)
+		}
+	}
+}

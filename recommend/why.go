@@ -41,18 +41,7 @@ type ItemRef struct {
 // anyone else is not_found: ownership is the stored record's, never read
 // from the ID.
 func (s *Service) Decision(ctx context.Context, customerID, id string) (*Response, error) {
-	if err := candor.ValidateID("decision id", id); err != nil {
-		return nil, err
-	}
-	if s.store == nil {
-		return nil, candor.Errorf(candor.EUnavailable, "Decision records are not configured.")
-	}
-	rec, err := s.store.Decision(ctx, customerID, id)
-	if err != nil {
-		return nil, err
-	}
-	rec.CustomerID = customerID
-	resp, doc, err := decodeStored(rec, s.catalog())
+	resp, doc, err := s.stored(ctx, customerID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -101,22 +90,28 @@ func (s *Service) DecisionsOf(ctx context.Context, customerID string) ([]json.Ra
 // customer's consent still allows. A decision stored for anyone else is
 // not_found.
 func (s *Service) DecisionDocument(ctx context.Context, customerID, id string) (json.RawMessage, error) {
-	if err := candor.ValidateID("decision id", id); err != nil {
-		return nil, err
-	}
-	if s.store == nil {
-		return nil, candor.Errorf(candor.EUnavailable, "Decision records are not configured.")
-	}
-	rec, err := s.store.Decision(ctx, customerID, id)
-	if err != nil {
-		return nil, err
-	}
-	rec.CustomerID = customerID
-	resp, doc, err := decodeStored(rec, s.catalog())
+	resp, doc, err := s.stored(ctx, customerID, id)
 	if err != nil || resp == nil {
 		return doc, err
 	}
 	return json.Marshal(resp)
+}
+
+// stored reads decision id of customerID and decodes it: a recommendation
+// as a Response, any other decision as its JSON document (resp nil).
+func (s *Service) stored(ctx context.Context, customerID, id string) (*Response, json.RawMessage, error) {
+	if err := candor.ValidateID("decision id", id); err != nil {
+		return nil, nil, err
+	}
+	if s.store == nil {
+		return nil, nil, candor.Errorf(candor.EUnavailable, "Decision records are not configured.")
+	}
+	rec, err := s.store.Decision(ctx, customerID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec.CustomerID = customerID
+	return decodeStored(rec, s.catalog())
 }
 
 func errNoDecision(id string) error {

@@ -255,6 +255,13 @@ func TestDecisionRetention(t *testing.T) {
 		if _, err := st.Decision(ctx, "c2", "old2"); candor.ErrorCode(err) != candor.ENotFound {
 			t.Errorf("a record older than Keep is still held: %v", err)
 		}
+		// a record already older than Keep is not held, even alone
+		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{at("late", "c3", now.Add(-2*time.Hour))}, ret); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Decision(ctx, "c3", "late"); candor.ErrorCode(err) != candor.ENotFound {
+			t.Errorf("a record older than Keep was kept: %v", err)
+		}
 		if ttl := db.Client.PTTL(ctx, st.keys.decisions("c2")).Val(); ttl <= 0 || ttl > time.Hour {
 			t.Errorf("decisions TTL %v, want ≤ 1h", ttl)
 		}

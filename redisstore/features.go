@@ -263,7 +263,7 @@ func decodePacked(data string) []features.Interaction {
 		} else {
 			data = ""
 		}
-		f, err := strconv.ParseFloat(score, 64)
+		f, err := strconv.ParseFloat(score, 64) // Redis may write a score as 1.5e+15
 		if err != nil || member == "" {
 			continue
 		}

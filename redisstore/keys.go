@@ -32,10 +32,13 @@ func (k keys) eventIDs(id, set string) string { return k.featureSet(id, set) + "
 
 // packedSet is an interaction set's packed copy (STRING), which the gated
 // read returns in one piece; see lua/ingest.lua.
-func (k keys) packedSet(id, set string) string { return k.featureSet(id, set) + ":p" }
-func (k keys) feedback(id string) string       { return k.customer(id) + ":feedback" }
-func (k keys) contactIDs(id string) string     { return k.contacts(id) + ":ids" }
-func (k keys) contacts(id string) string       { return k.customer(id) + ":contacts" }
+func (k keys) packedSet(id, set string) string { return packedOf(k.featureSet(id, set)) }
+
+// packedOf is the packed copy's key of the interaction set key setKey.
+func packedOf(setKey string) string        { return setKey + ":p" }
+func (k keys) feedback(id string) string   { return k.customer(id) + ":feedback" }
+func (k keys) contactIDs(id string) string { return k.contacts(id) + ":ids" }
+func (k keys) contacts(id string) string   { return k.customer(id) + ":contacts" }
 
 // Decision records (LISTs, newest first; see decisions.go), a customer's
 // and anonymous visitors'.

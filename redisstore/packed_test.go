@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
@@ -131,4 +134,77 @@ func assertPackedReadMatches(t *testing.T, db *redistest.DB, st *Store, id strin
 	if !slices.Equal(got.Older, want.Older) {
 		t.Fatalf("step %d recent %d: older %v, without the copy %v", step, recent, got.Older, want.Older)
 	}
+}
+
+// TestPackSetsPacksSetsStoredWithoutCopies: sets written before the copies
+// existed (straight into their ZSETs) get a copy equal to them with the
+// set's time to live; a set that has one, event IDs and profiles are left
+// alone, and a second run packs nothing.
+func TestPackSetsPacksSetsStoredWithoutCopies(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		for i := range 3 {
+			seedEverySet(t, db, st, fmt.Sprintf("old%d", i), 5+i)
+		}
+		db.Client.Expire(ctx, st.keys.featureSet("old0", "browsing"), time.Hour)
+		db.Client.ZAdd(ctx, st.keys.eventIDs("old0", "browsing"), redis.Z{Score: 1, Member: "e1"})
+		grantOnly(t, db, st, "new", consent.Browsing)
+		ingestRandom(t, st, "new", []consent.Scope{consent.Browsing}, features.DefaultRetention(), rand.New(rand.NewPCG(1, 1)))
+		n, err := st.PackSets(ctx)
+		if err != nil || n != 9 { // 3 customers × browsing, purchases, sensitive
+			t.Fatalf("packed %d, %v; want 9", n, err)
+		}
+		for i := range 3 {
+			for _, set := range []consent.Scope{consent.Browsing, consent.Purchases, consent.Sensitive} {
+				assertPackedMatches(t, db, st, fmt.Sprintf("old%d", i), set, 0)
+			}
+		}
+		if ttl := db.Client.TTL(ctx, st.keys.packedSet("old0", "browsing")).Val(); ttl <= 0 || ttl > time.Hour {
+			t.Errorf("copy's TTL %v, want the set's hour", ttl)
+		}
+		if ttl := db.Client.TTL(ctx, st.keys.packedSet("old1", "browsing")).Val(); ttl != -1 {
+			t.Errorf("copy of a set without a TTL has TTL %v", ttl)
+		}
+		if n, err := st.PackSets(ctx); err != nil || n != 0 {
+			t.Errorf("second run packed %d, %v", n, err)
+		}
+		for _, k := range db.Keys(t) {
+			if strings.HasSuffix(k, ":ids:p") || strings.Contains(k, ":fs:declared:p") {
+				t.Errorf("packed what is not an interaction set: %s", k)
+			}
+		}
+	})
+}
+
+// TestPackedCopyOfAVanishedSetIsNotReused: when a set is gone but a copy
+// of it is left (a set deleted by something that does not know the
+// copies), the next ingest starts the copy afresh from the new set: the
+// old members never come back.
+func TestPackedCopyOfAVanishedSetIsNotReused(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "v1", consent.Browsing)
+		ev := func(item string) []features.Routed {
+			return []features.Routed{{CustomerID: "v1", Set: consent.Browsing, Member: item, Time: t0}}
+		}
+		for _, item := range []string{"old-1", "old-2"} {
+			if _, err := st.Ingest(ctx, ev(item), req(t0.Add(time.Hour)), features.DefaultRetention()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Client.Del(ctx, st.keys.featureSet("v1", "browsing"))
+		if s, err := st.ReadState(ctx, "v1", req(t0.Add(time.Hour)), features.ReadOptions{}); err != nil || len(s.Interactions[consent.Browsing]) != 0 {
+			t.Errorf("read of a deleted set through its copy: %v, %v", s.Interactions, err)
+		}
+		if _, err := st.Ingest(ctx, ev("new-1"), req(t0.Add(time.Hour)), features.DefaultRetention()); err != nil {
+			t.Fatal(err)
+		}
+		assertPackedMatches(t, db, st, "v1", consent.Browsing, 0)
+		s, err := st.ReadState(ctx, "v1", req(t0.Add(time.Hour)), features.ReadOptions{})
+		if err != nil || len(s.Interactions[consent.Browsing]) != 1 || s.Interactions[consent.Browsing][0].Item != "new-1" {
+			t.Errorf("read %v, %v; want new-1 alone", s, err)
+		}
+	})
 }

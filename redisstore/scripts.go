@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,16 +19,23 @@ var luaFS embed.FS
 // and take its four arguments first; see consentArgs.
 var (
 	scriptReadState  = gated("read_state.lua")
-	scriptIngest     = gated("ingest.lua")
+	scriptIngest     = gated("packed.lua", "ingest.lua")
 	scriptPutProfile = gated("put_profile.lua")
 	scriptConsentPut = plain("consent_put.lua")
+	scriptPackSet    = plain("packed.lua", "pack_set.lua")
 )
 
-func gated(name string) *redis.Script {
-	return redis.NewScript(mustRead("consent.lua") + "\n" + mustRead(name))
-}
+// gated and plain scripts are the named files in order, the first a
+// prelude of functions the last uses.
+func gated(names ...string) *redis.Script { return plain(append([]string{"consent.lua"}, names...)...) }
 
-func plain(name string) *redis.Script { return redis.NewScript(mustRead(name)) }
+func plain(names ...string) *redis.Script {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = mustRead(n)
+	}
+	return redis.NewScript(strings.Join(parts, "\n"))
+}
 
 func mustRead(name string) string {
 	b, err := luaFS.ReadFile("lua/" + name)
@@ -44,7 +52,7 @@ func (s *Store) LoadScripts(ctx context.Context) error {
 	if _, err := s.calibrate(ctx); err != nil {
 		return err
 	}
-	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionAppend} {
+	for _, sc := range []*redis.Script{scriptReadState, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionAppend, scriptPackSet} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return translate("redisstore.LoadScripts", err)
 		}

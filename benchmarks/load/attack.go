@@ -94,6 +94,11 @@ type PhaseResult struct {
 	// microseconds: on a shared machine these are steadier than latency.
 	CPUPerReq      float64 `json:"process_cpu_us_per_req,omitempty"`
 	RedisCPUPerReq float64 `json:"redis_cpu_us_per_req,omitempty"`
+	// RedisScriptPerReq is the µs Redis spent in scripts (the gated read,
+	// the decision records' appends) per request, from INFO commandstats
+	// (server-wide, after the phase's own records are written); the rest
+	// of RedisCPUPerReq is the event loop, the network and other commands.
+	RedisScriptPerReq float64 `json:"redis_script_us_per_req,omitempty"`
 	// RedisMemoryPerReq is the growth of the Redis server's used_memory
 	// (INFO memory, server-wide) from before the phase to after the
 	// decision writer wrote what it queued, per request; nil when the

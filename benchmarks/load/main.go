@@ -75,6 +75,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.scale.Customers, "customers", 100000, "customers to generate (20% none, 30% basic, 50% full consent)")
 	fs.IntVar(&o.scale.History, "history", 50, "mean history events per customer with full consent")
 	fs.Uint64Var(&o.scale.Seed, "seed", 1, "seed of the generated data and of the customer mix")
+	fs.IntVar(&o.scale.MaxEvidence, "max-evidence", 0, "fix the model's max_evidence, the most recent items of each set that are evidence (as candor train --max-evidence); 0: validation chooses")
 	fs.IntVar(&o.scale.Active, "active", 0, "send requests for only this many of the customers (a seeded sample), so each gets many recommendations; 0: all")
 	rates := fs.String("rate", "1000", "requests per second; a comma-separated list runs each in turn")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "duration of each measured phase")
@@ -107,6 +108,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	if o.scale.Items < 1 || o.scale.Customers < 1 || o.scale.History < 0 || o.duration <= 0 || o.scale.Active < 0 || o.scale.Active > o.scale.Customers {
 		return nil, fmt.Errorf("--items and --customers must be ≥ 1, --history ≥ 0, --duration > 0, --active from 0 to --customers")
+	}
+	if o.scale.MaxEvidence < 0 || o.scale.MaxEvidence > 10000 {
+		return nil, fmt.Errorf("--max-evidence %d: want 1-10000, or 0 for validation's choice", o.scale.MaxEvidence)
 	}
 	o.redisURL = getenv("REDIS_URL")
 	if o.redisURL == "" {

@@ -119,11 +119,12 @@ func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server
 	}
 	fmt.Fprintf(progress, "seeded %d events in %.1f s; training itemknn from the store (with validation)\n", st.Events, st.Seconds)
 	t := time.Now()
-	if err := b.world.train(ctx); err != nil {
+	if err := b.world.train(ctx, b.o.scale); err != nil {
 		return nil, st, err
 	}
 	st.TrainSecs = time.Since(t).Seconds()
-	fmt.Fprintf(progress, "trained in %.1f s; scoring: %s\n", st.TrainSecs, b.world.currentModel().Scoring().Note)
+	sc := b.world.currentModel().Scoring()
+	fmt.Fprintf(progress, "trained in %.1f s; scoring: %s; max_evidence %d\n", st.TrainSecs, sc.Note, sc.MaxEvidence)
 	srv, err := b.world.serve(ctx)
 	if err != nil {
 		return nil, st, err
@@ -194,7 +195,7 @@ func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRu
 // measured runs p and adds the Redis commands and allocations per request.
 func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	mem0, memOK := usedMemory(ctx, b.rdb)
-	calls0, callsErr := serverCalls(ctx, b.rdb)
+	calls0, script0, callsErr := serverCalls(ctx, b.rdb)
 	var before counts
 	if b.world != nil {
 		before = b.world.counter.snapshot()
@@ -211,9 +212,10 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	}
 	// Read after the client-side snapshot, so the harness's INFO calls are
 	// not counted there.
-	if calls1, err := serverCalls(ctx, b.rdb); err == nil && callsErr == nil && r.Requests > 0 {
+	if calls1, script1, err := serverCalls(ctx, b.rdb); err == nil && callsErr == nil && r.Requests > 0 {
 		// Minus the two INFO calls of the harness itself.
 		r.ServerCallsPerReq = float64(calls1-calls0-1) / float64(r.Requests)
+		r.RedisScriptPerReq = float64(script1-script0) / float64(r.Requests)
 	}
 	if mem1, ok := usedMemory(ctx, b.rdb); ok && memOK && r.Requests > 0 {
 		per := float64(mem1-mem0) / float64(r.Requests)

@@ -10,38 +10,42 @@ import (
 )
 
 // serverCalls returns the total number of commands the Redis server has
-// executed, from INFO commandstats. It is server-wide: other clients of the
-// same Redis count too, so it is a cross-check of the client-side count, and
-// the only count when the harness targets an external server.
-func serverCalls(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
+// executed, and the µs it spent in scripts (EVALSHA and EVAL, whose time
+// includes the commands they call), from INFO commandstats. It is
+// server-wide: other clients of the same Redis count too, so it is a
+// cross-check of the client-side count, and the only count when the
+// harness targets an external server.
+func serverCalls(ctx context.Context, rdb redis.UniversalClient) (calls, scriptUsec int64, err error) {
 	info, err := rdb.Info(ctx, "commandstats").Result()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return parseCommandStats(info), nil
+	calls, scriptUsec = parseCommandStats(info)
+	return calls, scriptUsec, nil
 }
 
-// parseCommandStats sums calls= over the cmdstat_ lines of INFO commandstats.
-func parseCommandStats(info string) int64 {
-	var total int64
+// parseCommandStats sums calls= over the cmdstat_ lines of INFO
+// commandstats, and usec= over those of the script commands.
+func parseCommandStats(info string) (calls, scriptUsec int64) {
 	sc := bufio.NewScanner(strings.NewReader(info))
 	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "cmdstat_") {
+		name, stats, ok := strings.Cut(sc.Text(), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
 			continue
 		}
-		_, stats, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
+		script := name == "cmdstat_evalsha" || name == "cmdstat_eval"
 		for _, f := range strings.Split(stats, ",") {
 			if v, ok := strings.CutPrefix(f, "calls="); ok {
 				n, _ := strconv.ParseInt(v, 10, 64)
-				total += n
+				calls += n
+			}
+			if v, ok := strings.CutPrefix(f, "usec="); ok && script {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				scriptUsec += n
 			}
 		}
 	}
-	return total
+	return calls, scriptUsec
 }
 
 // dropNamespace unlinks every key under ns (SCAN ns:* + UNLINK): the

@@ -84,14 +84,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, run := range r.Runs {
 		fmt.Fprintf(w, "\n== %d requests/s (load average %s)\n", run.Rate, run.LoadAverage)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "endpoint\trequests\trate/s\terrors\tfallbacks\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tmax lag ms\tredis cmds/req\tround trips/req\tallocs/req\tCPU µs/req\tRedis CPU µs/req\t")
+		fmt.Fprintln(tw, "endpoint\trequests\trate/s\terrors\tfallbacks\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tmax lag ms\tredis cmds/req\tround trips/req\tallocs/req\tCPU µs/req\tRedis CPU µs/req\tin scripts\t")
 		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
 			if p == nil {
 				continue
 			}
 			l := p.Latency
-			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t\n",
-				p.Name, p.Requests, p.Achieved, p.Errors, p.Degraded, l.P50, l.P90, l.P99, l.P999, l.Max, p.MaxLag, p.CommandsPerReq, p.RoundTripsPerReq, p.AllocsPerReq, p.CPUPerReq, p.RedisCPUPerReq)
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+				p.Name, p.Requests, p.Achieved, p.Errors, p.Degraded, l.P50, l.P90, l.P99, l.P999, l.Max, p.MaxLag, p.CommandsPerReq, p.RoundTripsPerReq, p.AllocsPerReq, p.CPUPerReq, p.RedisCPUPerReq, p.RedisScriptPerReq)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

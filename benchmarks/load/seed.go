@@ -26,6 +26,9 @@ type scale struct {
 	History   int    `json:"history"` // mean events per customer with full consent
 	Seed      uint64 `json:"seed"`
 	Active    int    `json:"active,omitempty"` // requests go to this many of the customers (0: all)
+	// MaxEvidence fixes the model's max_evidence (as `candor train
+	// --max-evidence`); 0: validation chooses it.
+	MaxEvidence int `json:"max_evidence,omitempty"`
 }
 
 // Consent mix of the generated customers: 20% none, 30% basic, 50% full.
@@ -229,7 +232,7 @@ func reportProgress(out io.Writer, what string, done *atomic.Int64, total int) (
 // does: every customer read from the store through the consent gate, and
 // the scoring (how many recent items are evidence, the prior, ...) chosen
 // by validation on that data. It makes the model live.
-func (w *world) train(ctx context.Context) error {
+func (w *world) train(ctx context.Context, sc scale) error {
 	var states []*features.State
 	err := w.store.ScanStates(ctx, w.consent.Request(false), func(st *features.State) error {
 		states = append(states, st)
@@ -239,7 +242,11 @@ func (w *world) train(ctx context.Context) error {
 		return fmt.Errorf("read the store: %w", err)
 	}
 	c := evaluation.NewCorpus(states, w.catalog.Load())
-	m, err := evaluation.Fit(ctx, c, evaluation.Options{Train: models.TrainOptions{Kind: models.KindItemKNN}})
+	o := evaluation.Options{Train: models.TrainOptions{Kind: models.KindItemKNN}}
+	if sc.MaxEvidence > 0 {
+		o.Fixed = map[string]float64{"max-evidence": float64(sc.MaxEvidence)}
+	}
+	m, err := evaluation.Fit(ctx, c, o)
 	if err != nil {
 		return fmt.Errorf("train itemknn: %w", err)
 	}

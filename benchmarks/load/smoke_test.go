@@ -142,4 +142,12 @@ func TestOptionsRefuseNonLoopback(t *testing.T) {
 	if err != nil || len(o.rates) != 2 || o.rates[1] != 1000 || !strings.HasPrefix(o.namespace, "bench-") || o.redisURL != "redis://127.0.0.1:6379" {
 		t.Errorf("parseOptions = %+v, %v", o, err)
 	}
+	for _, bad := range []string{"-1", "10001"} {
+		if _, err := parseOptions([]string{"--max-evidence", bad}, env(""), &sink); err == nil {
+			t.Errorf("--max-evidence %s accepted", bad)
+		}
+	}
+	if o, err := parseOptions([]string{"--max-evidence", "100"}, env(""), &sink); err != nil || o.scale.MaxEvidence != 100 {
+		t.Errorf("--max-evidence 100: %+v, %v", o, err)
+	}
 }

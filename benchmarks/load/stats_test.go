@@ -52,8 +52,8 @@ func TestSummarizeSortsAndReportsMilliseconds(t *testing.T) {
 func TestParseCommandStats(t *testing.T) {
 	info := "# Commandstats\r\ncmdstat_evalsha:calls=10,usec=50,usec_per_call=5.00,rejected_calls=0,failed_calls=0\r\n" +
 		"cmdstat_ping:calls=3,usec=1,usec_per_call=0.33,rejected_calls=0,failed_calls=0\r\nother:calls=100\r\n"
-	if got, want := parseCommandStats(info), int64(13); got != want {
-		t.Errorf("parseCommandStats = %d, want %d", got, want)
+	if calls, usec := parseCommandStats(info); calls != 13 || usec != 50 {
+		t.Errorf("parseCommandStats = %d calls, %d µs in scripts; want 13, 50", calls, usec)
 	}
 }
 

@@ -13,7 +13,8 @@ func migrateCommand() *cli.Command {
 	return &cli.Command{
 		Name: "migrate",
 		Usage: "move shared keys written before the {shared} hash tag (rulesets, action catalog, models, audit trail) " +
-			"to their current names; run once when upgrading, before the new servers start",
+			"to their current names, and write the packed copy of every interaction set stored without one; " +
+			"run once when upgrading, before the new servers start (safe to run again)",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 				n, err := st.MigrateShared(ctx)
@@ -21,6 +22,11 @@ func migrateCommand() *cli.Command {
 					return err
 				}
 				fmt.Fprintf(cmd.Root().Writer, "moved %d keys to their {shared} names\n", n)
+				p, err := st.PackSets(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.Root().Writer, "packed %d interaction sets\n", p)
 				return nil
 			})
 		},

@@ -37,33 +37,42 @@ local function millis(r)
   return ns / 1e6
 end
 
+-- One read of the consent hash: the log head (the evidence's guard, and
+-- whether the customer still has a log) and _shown.
+local head, shown = '', nil
+if #KEYS >= 2 then
+  local f = redis.call('HMGET', KEYS[2], '_head', '_shown')
+  head, shown = f[1] or '', tonumber(f[2] or '')
+end
 local rec, written = ARGV[4], 1
 if ARGV[5] ~= '' then
-  if #KEYS >= 2 and ARGV[6] ~= '' and (redis.call('HGET', KEYS[2], '_head') or '') == ARGV[6] then
+  if ARGV[6] ~= '' and head == ARGV[6] then
     rec = rec .. ARGV[5]
   else
     written = 0
   end
 end
-redis.call('LPUSH', KEYS[1], rec)
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local n, most = redis.call('LPUSH', KEYS[1], rec), tonumber(ARGV[2])
+if n > most then
+  redis.call('LTRIM', KEYS[1], 0, most - 1)
+  n = most
+end
 local oldest = tonumber(ARGV[1])
-while true do
-  local last = redis.call('LINDEX', KEYS[1], -1)
-  local t = last and millis(last)
+while n > 0 do -- from the oldest: the last one left is the record just pushed
+  local t = millis(n == 1 and rec or (redis.call('LINDEX', KEYS[1], -1) or ''))
   if not t or t >= oldest then break end
   redis.call('RPOP', KEYS[1])
+  n = n - 1
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local from, to = -1, -1
-if ARGV[7] == '1' and #KEYS >= 2 and redis.call('HEXISTS', KEYS[2], '_head') == 1 then
+if ARGV[7] == '1' and head ~= '' then
   local t = millis(ARGV[4])
   if t then
     local h = math.floor(t / 3600000)
-    local p = tonumber(redis.call('HGET', KEYS[2], '_shown') or '')
-    if not p or h > p then
+    if not shown or h > shown then
       redis.call('HSET', KEYS[2], '_shown', h)
-      from, to = p or -1, h
+      from, to = shown or -1, h
     end
   end
 end

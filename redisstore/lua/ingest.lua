@@ -19,13 +19,7 @@
 -- features.PackScore); the newest rating wins. An event ID is kept in the
 -- set's ID index for as long as the set's retention (and at most IDCAP
 -- per set), so a repeated ID within it is a no-op.
--- The packed copy of a set is what the gated read returns in one string
--- (read_state.lua): every member once, as '\n' member '\t' score, in no
--- particular order. It holds exactly the set's members and scores: this
--- script updates it in place for the members it adds or trims (or writes
--- it anew from the set when it has no copy yet or changes many members);
--- whatever else changes a set deletes the copy (the read then reads the
--- set itself). Member IDs hold no '\n' or '\t' (candor.ValidateID).
+-- Each set's packed copy is kept equal to it (lua/packed.lua).
 local LOW, COUNT, IDCAP = 1048576, 65536, 10000
 local deadline = tonumber(ARGV[5])
 if deadline > 0 then
@@ -50,8 +44,9 @@ local function seen(key, id)
   return redis.call('ZADD', key, 'NX', NOW, id) == 0
 end
 
--- changed[set] lists the members added or rescored, then their scores.
-local changed = {}
+-- changed[set] lists the members added or rescored, then their scores;
+-- fresh[set] counts the members that were not in the set before.
+local changed, fresh = {}, {}
 
 -- add folds one interaction into set key.
 local function add(set, key, member, ts, code)
@@ -67,34 +62,7 @@ local function add(set, key, member, ts, code)
   c[#c + 1] = member
   c[#c + 1] = string.format('%.0f', score)
   changed[set] = c
-end
-
--- drop removes member's entry from packed copy p.
-local function drop(p, member)
-  local i, j = string.find(p, '\n' .. member .. '\t', 1, true)
-  if not i then return p end
-  local k = string.find(p, '\n', j + 1, true)
-  if k then return string.sub(p, 1, i - 1) .. string.sub(p, k) end
-  return string.sub(p, 1, i - 1)
-end
-
--- pack writes set key's packed copy pkey anew, or updates it in place for
--- the members of c (added or rescored) and gone (trimmed).
-local function pack(key, pkey, c, gone, ttl)
-  local p = redis.call('GET', pkey)
-  if p and #c / 2 + #gone <= 64 then
-    for i = 1, #c, 2 do p = drop(p, c[i]) .. '\n' .. c[i] .. '\t' .. c[i + 1] end
-    for _, m in ipairs(gone) do p = drop(p, m) end
-  else
-    local zs, parts = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}
-    for i = 1, #zs, 2 do parts[#parts + 1] = '\n' .. zs[i] .. '\t' .. zs[i + 1] end
-    p = table.concat(parts)
-  end
-  if p == '' then
-    redis.call('DEL', pkey)
-  else
-    redis.call('SET', pkey, p, 'EX', ttl)
-  end
+  if old == 0 then fresh[set] = (fresh[set] or 0) + 1 end
 end
 
 -- trim bounds an ID index to the IDs of the last ttl seconds, at most IDCAP.
@@ -132,12 +100,16 @@ for j = first, #ARGV, 6 do
 end
 for set in pairs(touched) do
   local key, ttl = KEYS[1 + 3 * set], tonumber(ARGV[7 + 3 * set - 1])
-  local over, gone = redis.call('ZCARD', key) - tonumber(ARGV[7 + 3 * set]), {}
+  local card = redis.call('ZCARD', key)
+  local over, gone = card - tonumber(ARGV[7 + 3 * set]), {}
   if over > 0 then
     gone = redis.call('ZRANGE', key, 0, over - 1)
     redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
   end
   redis.call('EXPIRE', key, ttl)
+  if card == (fresh[set] or 0) then
+    redis.call('DEL', KEYS[3 + 3 * set]) -- a new set: any copy is of a set that is gone
+  end
   pack(key, KEYS[3 + 3 * set], changed[set], gone, ttl)
   if redis.call('EXISTS', KEYS[2 + 3 * set]) == 1 then trim(KEYS[2 + 3 * set], ttl) end
 end

@@ -30,7 +30,8 @@ for i = 1, n do
   sets[i] = false
   if why == '' then
     local key = KEYS[3 + i]
-    local packed = kind ~= 'h' and redis.call('GET', KEYS[3 + n + i])
+    -- the copy only with its set: a copy never outlives what it copies
+    local packed = kind ~= 'h' and redis.call('EXISTS', key) == 1 and redis.call('GET', KEYS[3 + n + i])
     if packed then
       sets[i] = packed
     elseif kind == 'h' then

@@ -683,21 +683,6 @@
     $('live-actions').tBodies[0].replaceChildren(...rows);
   }
 
-  async function loadActions() {
-    try {
-      const c = await call('GET', '/v1/actions');
-      $('actions').value = JSON.stringify({ actions: c.actions || [] }, null, 2);
-    } catch (e) {
-      if (e.status !== 404) throw e;
-      $('actions').value = JSON.stringify({ actions: [] }, null, 2);
-    }
-  }
-
-  async function saveActions() {
-    await call('PUT', '/v1/actions', $('actions').value);
-    candor.say($('status'), 'Action catalog draft saved.');
-  }
-
   async function simulate() {
     const customers = $('sim-customers').value.split(',').map((s) => s.trim()).filter(Boolean);
     const s = await call('POST', '/v1/actions/simulate', { customers, channel: $('channel').value, draft: $('sim-draft').checked });
