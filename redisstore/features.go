@@ -250,11 +250,7 @@ func decodeInteractions(data string) []features.Interaction {
 // member. The copy is nearly in that order already (changed members move
 // to its end), which the sort is quick on.
 func decodePacked(data string) []features.Interaction {
-	type entry struct {
-		member string
-		score  float64
-	}
-	es := make([]entry, 0, strings.Count(data, "\n"))
+	out := make([]features.Interaction, 0, strings.Count(data, "\n"))
 	for data != "" {
 		member, rest, _ := strings.Cut(data[1:], "\t") // past the entry's '\n'
 		score := rest
@@ -267,18 +263,21 @@ func decodePacked(data string) []features.Interaction {
 		if err != nil || member == "" {
 			continue
 		}
-		es = append(es, entry{member, f})
+		out = append(out, features.InteractionOf(member, f))
 	}
-	slices.SortFunc(es, func(a, b entry) int {
-		if c := cmp.Compare(a.score, b.score); c != 0 {
+	// ZRANGE's order: a packed score orders as (last, rating, count)
+	slices.SortFunc(out, func(a, b features.Interaction) int {
+		if c := a.Last.Compare(b.Last); c != 0 {
 			return c
 		}
-		return strings.Compare(a.member, b.member)
+		if c := cmp.Compare(a.Rating, b.Rating); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Count, b.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Item, b.Item)
 	})
-	out := make([]features.Interaction, len(es))
-	for i, e := range es {
-		out[i] = features.InteractionOf(e.member, e.score)
-	}
 	return out
 }
 
