@@ -3,7 +3,6 @@ package benchmarks
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -105,16 +104,5 @@ func BenchmarkRecommendHandlerDecisions(b *testing.B) {
 	kr := auth.NewKeyring(w.store)
 	_ = kr.Reload(ctx)
 	h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: svc, Catalog: w.catalog, Items: w.store})
-	i := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest("GET", "/v1/recommendations?n=10&customer_id="+w.customers[i%len(w.customers)], nil)
-		req.Header.Set("Authorization", "Bearer "+w.siteKey)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatalf("status %d", rec.Code)
-		}
-		i++
-	}
+	serveRecommendations(b, w, h)
 }

@@ -121,7 +121,6 @@ func bestEligible(m Model, a *accumulator, f *filterer) float64 {
 // them out, keeping that order.
 func personalParts(m Model, ev []evidence, a *accumulator, n int) ([]personalPart, []int32) {
 	slot, hits := a.slot, a.hits[:0]
-	defer func() { a.hits = hits[:0] }()
 	for x, e := range ev {
 		nbr, w := m.Neighbours(e.item)
 		for y, j := range nbr {
@@ -130,6 +129,7 @@ func personalParts(m Model, ev []evidence, a *accumulator, n int) ([]personalPar
 			}
 		}
 	}
+	a.hits = hits // grown, for the next request
 	off := make([]int32, n+1)
 	for _, h := range hits {
 		off[h.k+1]++
