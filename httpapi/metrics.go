@@ -74,7 +74,7 @@ func newDomainMetrics(reg prometheus.Registerer, rec *recommend.Service, q Decis
 		trust: tc,
 		recommendations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_recommendations_total",
-			Help: "Recommendation answers, by personalization level (full, partial, none), fallback reason (\"\" when personal data was read; store_unavailable, timeout, circuit_open), model version and ruleset version.",
+			Help: "Recommendation answers, by personalization level (full, partial, none), fallback reason (\"\" when personal data was read; store_unavailable, timeout, circuit_open, no_model, model_retired), model version and ruleset version.",
 		}, []string{"personalization", "fallback_reason", "model_version", "ruleset_version"}),
 		nextBest: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "candor_next_best_actions_total",

@@ -98,6 +98,12 @@ func (r *Registry) Current() Model {
 // its age and metadata), or nil.
 func (r *Registry) Loaded() *Trained { return r.live.Load() }
 
+// Retired reports whether the model this server holds is retired.
+func (r *Registry) Retired() bool {
+	t := r.live.Load()
+	return t != nil && r.retired(t)
+}
+
 func (r *Registry) retired(t *Trained) bool {
 	return r.maxAge > 0 && r.now().Sub(DataOf(t.M)) >= r.maxAge
 }

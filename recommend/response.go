@@ -93,7 +93,7 @@ type Withheld struct {
 // Fallback reports whether the answer is the non-personal fallback.
 type Fallback struct {
 	Active bool   `json:"active"`
-	Reason string `json:"reason,omitempty"` // store_unavailable | timeout | circuit_open
+	Reason string `json:"reason,omitempty"` // store_unavailable | timeout | circuit_open | no_model | model_retired
 }
 
 // Reason kinds.

@@ -32,6 +32,7 @@ type Config struct {
 type Service struct {
 	reader    StateReader
 	model     func() Model
+	retired   func() bool
 	catalog   func() *catalog.Snapshot
 	request   func(gpc bool) consent.Request
 	feedback  func(map[string]string) features.FeedbackState
@@ -42,6 +43,7 @@ type Service struct {
 	replen    map[string]bool
 	breaker   *gobreaker.CircuitBreaker[*features.State]
 	popular   popularCache
+	bare      catalogModels // answers while no model may be used
 	now       func() time.Time
 }
 
@@ -53,7 +55,8 @@ type Recorder interface {
 // Deps are the Service's collaborators.
 type Deps struct {
 	Reader    StateReader
-	Model     func() Model             // the live model; nil until one is loaded
+	Model     func() Model             // the live model; nil until one is loaded, and once it retired
+	Retired   func() bool              // whether a model is held but retired; may be nil
 	Catalog   func() *catalog.Snapshot // the live catalog
 	Request   func(gpc bool) consent.Request
 	Feedback  func(map[string]string) features.FeedbackState
@@ -68,7 +71,7 @@ func NewService(d Deps, cfg Config) *Service {
 	if cfg.ReadBudget <= 0 {
 		cfg.ReadBudget = 25 * time.Millisecond
 	}
-	s := &Service{reader: d.Reader, model: d.Model, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
+	s := &Service{reader: d.Reader, model: d.Model, retired: d.Retired, catalog: d.Catalog, request: d.Request, feedback: d.Feedback,
 		decisions: d.Decisions, store: d.Store, rules: d.Rules, cfg: cfg, replen: map[string]bool{}, now: d.Now}
 	if s.now == nil {
 		s.now = time.Now
@@ -97,12 +100,15 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 	if err := req.Normalize(s.now()); err != nil {
 		return nil, err
 	}
-	m := s.model()
-	if m == nil {
-		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
-	}
 	cat := s.catalog()
-	st, fb := s.read(ctx, m, &req)
+	m, fb := s.modelOrBare(cat)
+	if m == nil {
+		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet and the catalog is empty; try again shortly.")
+	}
+	var st *features.State
+	if !fb.Active {
+		st, fb = s.read(ctx, m, &req)
+	}
 	resp := s.build(m, cat, st, fb, &req, s.ruleset(), nil)
 	b, err := encodeAnswer(resp)
 	if err != nil {
@@ -113,6 +119,24 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 		s.decisions.Record(resp)
 	}
 	return resp, nil
+}
+
+// modelOrBare returns the live model, or while there is none that may be
+// used, the catalog model and the fallback that says why; nil when the
+// catalog is empty too. Nothing is read for a catalog-model answer: it
+// uses no one's data.
+func (s *Service) modelOrBare(cat *catalog.Snapshot) (Model, Fallback) {
+	if m := s.model(); m != nil {
+		return m, Fallback{}
+	}
+	if cat == nil || cat.Len() == 0 {
+		return nil, Fallback{}
+	}
+	reason := FallbackNoModel
+	if s.retired != nil && s.retired() {
+		reason = FallbackModelRetired
+	}
+	return s.bare.get(cat), Fallback{Active: true, Reason: reason}
 }
 
 // read runs the gated read within the budget, through the breaker, for

@@ -264,3 +264,55 @@ func (m *memStore) Decisions(_ context.Context, customerID string) ([]recommend.
 	}
 	return out, nil
 }
+
+// TestAnswerWithoutAModel: while the server holds no model it may use (none
+// loaded yet, or the live one retired), a recommendation is still answered,
+// never a 5xx: available catalog items, labelled a fallback that says why,
+// scored and explained from nothing learnt (every reason non-personal, summing
+// to the score), and without reading the customer. Only an empty catalog
+// leaves nothing to answer with.
+func TestAnswerWithoutAModel(t *testing.T) {
+	cat, _ := recommendtest.World(5, 40)
+	for _, tc := range []struct {
+		retired bool
+		reason  string
+	}{{false, recommend.FallbackNoModel}, {true, recommend.FallbackModelRetired}} {
+		r := &fakeReader{}
+		svc := recommend.NewService(recommend.Deps{
+			Reader: r, Model: func() recommend.Model { return nil }, Retired: func() bool { return tc.retired },
+			Catalog: func() *catalog.Snapshot { return cat },
+			Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
+		}, recommend.Config{})
+		resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "c1", N: 5})
+		if err != nil {
+			t.Fatalf("retired %v: %v", tc.retired, err)
+		}
+		if !resp.Fallback.Active || resp.Fallback.Reason != tc.reason || resp.Personalization.Level != "none" || resp.ModelVersion != "" {
+			t.Errorf("retired %v: fallback %+v, personalization %q, model %q", tc.retired, resp.Fallback, resp.Personalization.Level, resp.ModelVersion)
+		}
+		if len(resp.Items) != 5 || r.reads != 0 {
+			t.Fatalf("retired %v: %d items, %d reads of the customer; want 5 and none", tc.retired, len(resp.Items), r.reads)
+		}
+		for _, it := range resp.Items {
+			c, ok := cat.Get(it.ItemID)
+			if !ok || !c.Available {
+				t.Errorf("%s is not an available catalog item", it.ItemID)
+			}
+			var sum float64
+			for _, rs := range it.Reasons {
+				sum += rs.Contribution
+				if rs.FeatureSet != "none" || len(rs.Evidence) > 0 {
+					t.Errorf("%s: reason %+v uses something", it.ItemID, rs)
+				}
+			}
+			if sum != it.Score {
+				t.Errorf("%s: reasons sum to %v, score %v", it.ItemID, sum, it.Score)
+			}
+		}
+	}
+	empty := recommend.NewService(recommend.Deps{Reader: &fakeReader{}, Model: func() recommend.Model { return nil },
+		Catalog: func() *catalog.Snapshot { return catalog.NewSnapshot(nil, nil) }}, recommend.Config{})
+	if _, err := empty.Recommend(context.Background(), recommend.Request{CustomerID: "c1", N: 5}); candor.ErrorCode(err) != candor.EUnavailable {
+		t.Errorf("no model and an empty catalog: %v, want unavailable", err)
+	}
+}

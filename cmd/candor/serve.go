@@ -249,7 +249,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	svc.trust = trust.NewCounter(st, nil)
 	svc.rights.AfterErase(func(id string, at time.Time) { forgetDecisions(st, svc.decisions, id, at) })
 	svc.recommend = recommend.NewService(recommend.Deps{
-		Reader: st, Model: svc.models.Current, Catalog: live.Load, Request: cs.Request,
+		Reader: st, Model: svc.models.Current, Retired: svc.models.Retired, Catalog: live.Load, Request: cs.Request,
 		Feedback: redisstore.ParseFeedback, Decisions: svc.decisions, Store: st, Rules: svc.rulesLive.Load,
 	}, recommend.Config{ReadBudget: cfg.ReadBudget, Replenishable: cfg.Replenishable})
 	svc.rights.UseDecisions(svc.recommend)

@@ -322,3 +322,48 @@ func TestTrainEveryWorker(t *testing.T) {
 		t.Errorf("the worker did not record its training: %v, %v", last, err)
 	}
 }
+
+// TestRetiredModelAnswersFromTheCatalog: once the live model's data is
+// older than --max-model-age, recommendations still answer 200, never a
+// 5xx: available catalog items, labelled model_retired, with no personal
+// reason; the server stays ready (its other routes work).
+func TestRetiredModelAnswersFromTheCatalog(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	site, k := auth.NewKey(auth.RoleSite, "s", time.Now())
+	if err := s.st.PutKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	kr := auth.NewKeyring(s.st)
+	if err := kr.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newAPI(s.svc, s.st, kr, zap.NewNop(), nil))
+	defer srv.Close()
+	ask := func() (int, recommend.Response) {
+		code, body := send(t, "GET", srv.URL+"/v1/recommendations?customer_id=c1&n=5", site, "")
+		var r recommend.Response
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatalf("%d %s", code, body)
+		}
+		return code, r
+	}
+	if code, r := ask(); code != http.StatusOK || r.Fallback.Active || r.Personalization.Level != "full" {
+		t.Fatalf("with a fresh model: %d, fallback %+v, level %s", code, r.Fallback, r.Personalization.Level)
+	}
+	s.svc.models.RetireAfter(s.cfg.MaxModelAge, func() time.Time { return time.Now().Add(s.cfg.MaxModelAge + time.Hour) })
+	code, r := ask()
+	if code != http.StatusOK || !r.Fallback.Active || r.Fallback.Reason != recommend.FallbackModelRetired || len(r.Items) != 5 || r.ModelVersion != "" {
+		t.Fatalf("with a retired model: %d, fallback %+v, %d items, model %q", code, r.Fallback, len(r.Items), r.ModelVersion)
+	}
+	for _, it := range r.Items {
+		for _, rs := range it.Reasons {
+			if rs.FeatureSet != "none" {
+				t.Errorf("%s: a retired model's answer used %s", it.ItemID, rs.FeatureSet)
+			}
+		}
+	}
+	if err := s.svc.models.Ready(ctx); err != nil {
+		t.Errorf("a server holding a retired model is not ready: %v", err)
+	}
+}
