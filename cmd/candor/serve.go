@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -188,6 +190,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		if err != nil {
 			ln.Close()
 			return err
+		}
+		if os.Getenv("GOMEMLIMIT") == "" { // training in this process: the same soft limit as `candor train`
+			debug.SetMemoryLimit(trainMemoryLimit)
 		}
 		log.Info("scheduled training", zap.Duration("every", cfg.TrainEvery), zap.Duration("max_model_age", cfg.MaxModelAge))
 		go sch.Run(ctx, svc.training.report(log, cfg.MaxModelAge))
