@@ -3,6 +3,7 @@ package recommend
 import (
 	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/candorhq/candor/consent"
 )
@@ -10,64 +11,194 @@ import (
 // The personal evidence of a compact record: one section per feature set
 // (see record.go), which a withdrawal of the set deletes from every stored
 // record; a reason whose set's section is gone says so.
+//
+// A section names each distinct ID once and then, per reason, which of them
+// it names, in its order:
+//
+//	section = 0x00 heldFormat ids:strs count* bits
+//	ids     = the distinct IDs, sorted (neighbours share their prefixes)
+//	count   = how many IDs a reason names, one per reason in record order
+//	bits    = one bit: 1 when a permutation of ids follows, len(ids)
+//	          positions in ids of w bits each (w = refBits(len(ids))), which
+//	          is then the order positions below refer to; then per reason
+//	          its first min(count, leadRefs) IDs as positions, w bits each;
+//	          when it names more, one bit, then the rest: 1 as a bitmap over
+//	          the order (one bit per ID; the rest in that order), 0 as
+//	          positions like the first. Most significant bit first,
+//	          zero-padded to a byte.
+//
+// A reason lists its leadEvidence largest contributions and then the rest
+// in gathering order (explain.go); the rests of one set's reasons all follow
+// the set's gathering order, which a topological order of them recovers.
+// With that order, a reason naming hundreds of a long history's items costs
+// a bit per distinct ID of the section instead of w bits per item. The
+// encoder writes the section with and without the permutation and keeps the
+// shorter.
+//
+// Sections written before this format (no marker: ids:strs count* then
+// every reason's IDs as positions among ids sorted) are still read.
+const (
+	heldFormat = 0x81 // after a 0x00, which no section of the first format has before a byte ≥ 0x80
+	leadRefs   = 10   // part of the format, not tied to leadEvidence
+)
 
-// heldLists is the evidence of one feature set's reasons in a record: each
-// distinct ID once, sorted (so that neighbours share their prefixes); per
-// reason how many IDs it names; then the positions of those IDs in that
-// order, each in as few bits as the number of IDs needs, packed most
-// significant bit first and padded to a byte.
+// heldLists is the evidence of one feature set's reasons in a record.
 type heldLists struct {
-	lists [][]string
-	ids   []string         // the distinct IDs, as first named
-	index map[string]int32 // ID → the last list naming it (1-based), then its position in sorted ids
+	ids    []string         // the distinct IDs, as first named
+	node   map[string]int32 // ID → its index in ids
+	last   []int32          // per ID, the last list naming it (1-based)
+	refs   []int32          // every list's IDs as indexes into ids, concatenated
+	counts []int
 }
 
 // add adds one reason's evidence; false when it names an ID twice.
 func (h *heldLists) add(evidence []string) bool {
-	if h.index == nil {
-		h.index = make(map[string]int32, len(evidence))
+	if h.node == nil {
+		h.node = make(map[string]int32, len(evidence))
 	}
-	n := int32(len(h.lists) + 1)
+	n, start := int32(len(h.counts)+1), len(h.refs)
 	for _, id := range evidence {
-		last, ok := h.index[id]
-		if ok && last == n {
+		k, ok := h.node[id]
+		if !ok {
+			k = int32(len(h.ids))
+			h.node[id] = k
+			h.ids, h.last = append(h.ids, id), append(h.last, 0)
+		}
+		if h.last[k] == n {
+			h.refs = h.refs[:start]
 			return false
 		}
-		if !ok {
-			h.ids = append(h.ids, id)
-		}
-		h.index[id] = n
+		h.last[k] = n
+		h.refs = append(h.refs, k)
 	}
-	h.lists = append(h.lists, evidence)
+	h.counts = append(h.counts, len(evidence))
 	return true
 }
 
 func (h *heldLists) encode() []byte {
-	ids := h.ids
-	slices.Sort(ids)
-	for k, id := range ids {
-		h.index[id] = int32(k)
+	sorted := make([]int32, len(h.ids))
+	for k := range sorted {
+		sorted[k] = int32(k)
 	}
-	e := &encoder{}
+	slices.SortFunc(sorted, func(a, b int32) int { return strings.Compare(h.ids[a], h.ids[b]) })
+	ids := make([]string, len(sorted))
+	for p, k := range sorted {
+		ids[p] = h.ids[k]
+	}
+	e := &encoder{b: []byte{0, heldFormat}}
 	e.strs(ids)
-	for _, l := range h.lists {
-		e.count(len(l))
+	for _, c := range h.counts {
+		e.count(c)
 	}
-	w := refBits(len(ids))
-	var acc uint64
-	n := 0
-	for _, l := range h.lists {
-		for _, id := range l {
-			acc = acc<<w | uint64(h.index[id])
-			for n += w; n >= 8; n -= 8 {
-				e.byte(byte(acc >> (n - 8)))
+	plain := h.lists(e.b, sorted, nil)
+	if topo := h.order(); !slices.Equal(topo, sorted) {
+		if permuted := h.lists(e.b, topo, sorted); len(permuted) < len(plain) {
+			return permuted
+		}
+	}
+	return plain
+}
+
+// lists appends to head the bits of every list with positions in order
+// (indexes into h.ids), and before them whether order is a permutation of
+// the sorted IDs (sorted) and if so, that permutation.
+func (h *heldLists) lists(head []byte, order, sorted []int32) []byte {
+	bw := bitWriter{b: slices.Clip(head)}
+	w := refBits(len(h.ids))
+	if sorted == nil {
+		bw.put(0, 1)
+	} else {
+		rank := make([]int32, len(h.ids))
+		for p, k := range sorted {
+			rank[k] = int32(p)
+		}
+		bw.put(1, 1)
+		for _, k := range order {
+			bw.put(uint64(rank[k]), w)
+		}
+	}
+	pos := make([]int32, len(h.ids))
+	for p, k := range order {
+		pos[k] = int32(p)
+	}
+	at := 0
+	for _, c := range h.counts {
+		list := h.refs[at : at+c]
+		at += c
+		k := min(c, leadRefs)
+		for _, x := range list[:k] {
+			bw.put(uint64(pos[x]), w)
+		}
+		if c > k {
+			h.putRest(&bw, list[k:], pos, w)
+		}
+	}
+	return bw.flush()
+}
+
+// putRest writes a reason's IDs past its lead: as a bitmap when they follow
+// the order of the section's IDs and that is shorter, else as positions.
+func (h *heldLists) putRest(bw *bitWriter, rest, pos []int32, w int) {
+	ordered := true
+	for i := 1; i < len(rest) && ordered; i++ {
+		ordered = pos[rest[i]] > pos[rest[i-1]]
+	}
+	if ordered && len(h.ids) < len(rest)*w {
+		bw.put(1, 1)
+		next := int32(0)
+		for _, x := range rest {
+			bw.zeros(int(pos[x] - next))
+			bw.put(1, 1)
+			next = pos[x] + 1
+		}
+		bw.zeros(len(h.ids) - int(next))
+		return
+	}
+	bw.put(0, 1)
+	for _, x := range rest {
+		bw.put(uint64(pos[x]), w)
+	}
+}
+
+// order returns the IDs (as indexes into h.ids) in an order each list's
+// rest (past its lead) follows, when the rests agree on one (Kahn's
+// topological sort of their consecutive pairs, first named first among
+// those ready); IDs a disagreement leaves out follow, as first named.
+func (h *heldLists) order() []int32 {
+	n := len(h.ids)
+	indeg := make([]int32, n)
+	first := make([]int32, n) // per ID its first outgoing edge + 1
+	var next, to []int32
+	at := 0
+	for _, c := range h.counts {
+		list := h.refs[at : at+c]
+		at += c
+		for i := leadRefs + 1; i < len(list); i++ {
+			from, t := list[i-1], list[i]
+			next, to = append(next, first[from]), append(to, t)
+			first[from] = int32(len(to))
+			indeg[t]++
+		}
+	}
+	out := make([]int32, 0, n)
+	for k := range int32(n) {
+		if indeg[k] == 0 {
+			out = append(out, k)
+		}
+	}
+	for i := 0; i < len(out); i++ {
+		for e := first[out[i]]; e != 0; e = next[e-1] {
+			if indeg[to[e-1]]--; indeg[to[e-1]] == 0 {
+				out = append(out, to[e-1])
 			}
 		}
 	}
-	if n > 0 {
-		e.byte(byte(acc << (8 - n)))
+	for k := range int32(n) {
+		if indeg[k] > 0 {
+			out = append(out, k)
+		}
 	}
-	return e.b
+	return out
 }
 
 // refBits is how many bits a position among n IDs takes.
@@ -75,37 +206,78 @@ func refBits(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
 // decodeHeld reads a set's section: the evidence of its n reasons.
 func decodeHeld(b []byte, n int) ([][]string, error) {
+	v2 := len(b) >= 2 && b[0] == 0 && b[1] == heldFormat
 	d := &decoder{b: b}
+	if v2 {
+		d.b = b[2:]
+	}
 	ids := d.strs()
+	if named(ids) { // the encoder names each ID once
+		return nil, errCorrupt
+	}
 	counts := make([]int, 0, min(n, len(b)))
-	total := 0
 	for range n {
 		c := d.uvarint()
 		if c > uint64(len(ids)) { // a reason names each ID once at most
 			return nil, errCorrupt
 		}
 		counts = append(counts, int(c))
-		total += int(c)
 	}
-	w := refBits(len(ids))
-	if d.err != nil || len(d.b) != (total*w+7)/8 || total > 0 && len(ids) == 0 {
+	if d.err != nil {
 		return nil, errCorrupt
 	}
+	out, err := decodeLists(d.b, ids, counts, v2)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range out { // a reason names each ID once
+		if named(l) {
+			return nil, errCorrupt
+		}
+	}
+	return out, nil
+}
+
+// decodeLists reads the positions of a section's reasons.
+func decodeLists(b []byte, ids []string, counts []int, v2 bool) ([][]string, error) {
+	if !v2 {
+		return decodeSorted(b, ids, counts)
+	}
+	br := bitReader{b: b}
+	w := refBits(len(ids))
+	if br.get(1) == 1 {
+		ids = br.permutation(ids, w)
+	}
 	out := make([][]string, len(counts))
-	var acc uint64
-	have, pos := 0, 0
+	for i, c := range counts {
+		out[i] = br.list(ids, c, w)
+	}
+	if br.bad || !br.done() {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+// decodeSorted reads the positions of sections of the first format: every
+// reason's IDs as positions among ids, w bits each.
+func decodeSorted(b []byte, ids []string, counts []int) ([][]string, error) {
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	w := refBits(len(ids))
+	if len(b) != (total*w+7)/8 || total > 0 && len(ids) == 0 {
+		return nil, errCorrupt
+	}
+	br := bitReader{b: b}
+	out := make([][]string, len(counts))
 	for i, c := range counts {
 		for range c {
-			for have < w {
-				acc, have, pos = acc<<8|uint64(d.b[pos]), have+8, pos+1
-			}
-			k := int(acc>>(have-w)) & (1<<w - 1)
-			have -= w
-			if k >= len(ids) {
-				return nil, errCorrupt
-			}
-			out[i] = append(out[i], ids[k])
+			out[i] = append(out[i], br.ref(ids, w))
 		}
+	}
+	if br.bad {
+		return nil, errCorrupt
 	}
 	return out, nil
 }

@@ -2,7 +2,10 @@ package recommend
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -86,6 +89,72 @@ func TestHeldEvidenceRoundTrip(t *testing.T) {
 	}
 	if (&heldLists{}).add([]string{"a", "b", "a"}) {
 		t.Errorf("a reason naming an ID twice was accepted")
+	}
+}
+
+// A long history's reasons list their lead and then the rest in gathering
+// order: the section keeps each rest as a bitmap over the gathering order
+// (one bit per distinct ID, not a position per item), and round-trips
+// whatever the lists, including rests that agree on no common order.
+func TestHeldEvidenceOfLongHistories(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	gathered := make([]string, 400) // a history in gathering order, IDs unsorted
+	for i := range gathered {
+		gathered[i] = fmt.Sprintf("sku-%d", rng.IntN(1_000_000)*1000+i)
+	}
+	reason := func() []string { // a random lead, then the rest in gathering order
+		var l []string
+		for _, id := range gathered {
+			if rng.IntN(2) == 0 {
+				l = append(l, id)
+			}
+		}
+		rng.Shuffle(min(len(l), 10), func(i, j int) { l[i], l[j] = l[j], l[i] })
+		return l
+	}
+	for _, tc := range []struct {
+		name  string
+		lists [][]string
+		most  int // bytes the positions may take past the IDs
+	}{
+		{"rests in gathering order", [][]string{reason(), reason(), reason(), reason(), gathered[:5]}, 5*(400+10*9)/8 + 400*9/8 + 8},
+		{"rests disagreeing", [][]string{{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "x", "y", "z"}, {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "z", "y", "x"}}, 0},
+	} {
+		h := &heldLists{}
+		for _, l := range tc.lists {
+			if !h.add(l) {
+				t.Fatalf("%s: refused", tc.name)
+			}
+		}
+		sec := h.encode()
+		got, err := decodeHeld(sec, len(tc.lists))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for i := range tc.lists {
+			if !slices.Equal(got[i], tc.lists[i]) {
+				t.Fatalf("%s, list %d: got %v, want %v", tc.name, i, got[i], tc.lists[i])
+			}
+		}
+		d := &decoder{b: sec[2:]}
+		d.strs()
+		if refs := len(d.b); tc.most > 0 && refs > tc.most {
+			t.Errorf("%s: %d bytes of positions, want at most %d (rests as bitmaps)", tc.name, refs, tc.most)
+		}
+	}
+}
+
+// A section written by the encoder before the bitmaps (IDs sorted, every
+// reason's IDs as positions among them) still reads as it was written.
+func TestHeldEvidenceOfTheFirstFormat(t *testing.T) {
+	sec, _ := hex.DecodeString("0c416d313030173117321733173415322730302333312334341335133713390c02017a698b012345a790")
+	got, err := decodeHeld(sec, 3)
+	want := [][]string{{"m31", "m7", "m1200", "m5", "m44", "m9", "m100", "m101", "m102", "m103", "m104", "m12"}, {"m7", "m31"}, {"m5"}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+	if _, err := decodeHeld(sec[:len(sec)-1], 3); err == nil {
+		t.Error("a cut section of the first format was read")
 	}
 }
 
