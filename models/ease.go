@@ -317,7 +317,7 @@ func (e *EASEPath) rows(ctx context.Context, r Reg) ([][]neighbour, error) {
 	rows := make([][]neighbour, e.in.byItem.rows())
 	scale := popScale(e.in, r.PopPower)
 	if len(e.h.items) > 0 {
-		v, err := e.inverse(r)
+		v, err := e.inverse(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -337,9 +337,16 @@ func (e *EASEPath) rows(ctx context.Context, r Reg) ([][]neighbour, error) {
 	return rows, nil
 }
 
+// invert is invertInPlace; a test replaces it with one that does not end.
+var invert = invertInPlace
+
 // inverse returns P for r's λ and dropout, reusing the path's last one
-// when only the diagonal or the popularity power changed.
-func (e *EASEPath) inverse(r Reg) (*inverse, error) {
+// when only the diagonal or the popularity power changed. LAPACK cannot be
+// interrupted: when ctx ends first, inverse returns ctx's error at once and
+// leaves the inversion to finish in the background, unused, so a SIGTERM
+// stops a training of thousands of items in the head without waiting
+// minutes.
+func (e *EASEPath) inverse(ctx context.Context, r Reg) (*inverse, error) {
 	if v := e.inv; v != nil && v.lambda == r.Lambda && v.dropout == r.Dropout {
 		return v, nil
 	}
@@ -349,7 +356,25 @@ func (e *EASEPath) inverse(r Reg) (*inverse, error) {
 	}
 	g := gramFrom(data, len(e.h.items))
 	report(e.prog, "ease: inverse", 0, 1)
-	reg, err := invertInPlace(g, r.Lambda, r.Dropout)
+	type result struct {
+		reg []float64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		reg, err := invert(g, r.Lambda, r.Dropout)
+		done <- result{reg, err}
+	}()
+	var res result
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case res = <-done:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	reg, err := res.reg, res.err
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"testing"
@@ -174,5 +175,31 @@ func TestRecencyDecay(t *testing.T) {
 	}
 	if got, want := decay(1e9, 0), float32(1); got != want {
 		t.Errorf("no half-life: decay = %v, want %v", got, want)
+	}
+}
+
+// TestEASEStopsWhenCancelledDuringTheInverse: a training cancelled while
+// the inverse runs (as SIGTERM does) returns the context's error and no
+// model without waiting for the inversion, which cannot be interrupted
+// (here it never ends).
+func TestEASEStopsWhenCancelledDuringTheInverse(t *testing.T) {
+	d := randomData(t, 200, 80, 10, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	never := make(chan struct{})
+	defer close(never)
+	invert = func(*mat.SymDense, float64, float64) ([]float64, error) {
+		<-never
+		return nil, errors.New("unreachable")
+	}
+	defer func() { invert = invertInPlace }()
+	o := TrainOptions{Kind: KindEASE, Lambda: 3, KAnon: -1, Progress: func(stage string, done, _ int) {
+		if stage == "ease: inverse" && done == 0 {
+			cancel()
+		}
+	}}
+	m, err := Train(ctx, d, o)
+	if !errors.Is(err, context.Canceled) || m != nil {
+		t.Fatalf("Train = %v, %v; want no model and context.Canceled", m, err)
 	}
 }

@@ -95,7 +95,7 @@ func TestTailRowsAreScaledSimilarity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := e.inverse(Reg{Lambda: o.Lambda})
+	v, err := e.inverse(context.Background(), Reg{Lambda: o.Lambda})
 	if err != nil {
 		t.Fatal(err)
 	}
