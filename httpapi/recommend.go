@@ -63,6 +63,7 @@ func handleRecommend(svc *recommend.Service, gpc *gpcSignal, m *domainMetrics) e
 		if err != nil {
 			return err
 		}
+		defer resp.Release() // the bytes are copied out by then
 		return c.JSONBlob(http.StatusOK, b)
 	}
 }
