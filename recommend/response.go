@@ -24,7 +24,7 @@ type Response struct {
 	Time            string          `json:"time"`
 
 	encoded     *bytes.Buffer // the JSON of the answer, made once for the client; pooled (Release)
-	consentHead string // the consent log head the answer was read under ("" when none)
+	consentHead string        // the consent log head the answer was read under ("" when none)
 }
 
 // JSON returns the response as JSON: the encoding Recommend made for the
