@@ -212,6 +212,39 @@ func TestExcludePurchased(t *testing.T) {
 	}
 }
 
+// TestPurchaseFacts: customer.purchases.days_since_last and count read the
+// purchases held (recent ones with times, older ones counted), in whole
+// days to the request; without the purchases grant a rule reading them
+// never fires, and a customer with no purchase held is never "lapsed".
+func TestPurchaseFacts(t *testing.T) {
+	c := compile(t,
+		filter("lapsed", `customer.purchases.days_since_last >= 60 and item.category == "books"`),
+		filter("loyal", `customer.purchases.count >= 3 and item.category == "health"`),
+	)
+	bought := []features.Interaction{{Item: "shoe1", Last: now.Add(-61 * 24 * time.Hour)}, {Item: "shirt1", Last: now.Add(-70 * 24 * time.Hour)}}
+	for _, tt := range []struct {
+		name   string
+		grant  consent.Grant
+		bought []features.Interaction
+		older  int
+		want   []string
+	}{
+		{"lapsed 61 days, 2 items", grant(consent.Purchases), bought, 0, []string{"shoe1", "shirt1", "shoe2", "shirt2", "vit1"}},
+		{"lapsed, 2 recent and 1 older", grant(consent.Purchases), bought, 1, []string{"shoe1", "shirt1", "shoe2", "shirt2"}},
+		{"bought 59 days ago", grant(consent.Purchases), append([]features.Interaction{{Item: "x", Last: now.Add(-59*24*time.Hour - time.Minute)}}, bought...), 0, []string{"shoe1", "shirt1", "shoe2", "shirt2", "book1"}},
+		{"never bought", grant(consent.Purchases), nil, 0, []string{"shoe1", "shirt1", "shoe2", "shirt2", "book1", "vit1"}},
+		{"not granted", grant(consent.Browsing), bought, 5, []string{"shoe1", "shirt1", "shoe2", "shirt2", "book1", "vit1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := home()
+			req.Grant, req.Purchases, req.PurchasedOlder = tt.grant, tt.bought, tt.older
+			if got := ids(c.Apply(req, candidates(t)).Candidates); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestPartsDiscloseEveryChange: each boost and bury adds a part with the
 // exact change, in rule order, and never writes into the caller's parts.
 func TestPartsDiscloseEveryChange(t *testing.T) {

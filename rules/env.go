@@ -52,6 +52,15 @@ type CustomerEnv struct {
 	Declared     DeclaredEnv     `expr:"declared"`
 	Location     LocationEnv     `expr:"location"`
 	Demographics DemographicsEnv `expr:"demographics"`
+	Purchases    PurchasesEnv    `expr:"purchases"`
+}
+
+// PurchasesEnv is what the purchases feature set says of the customer as a
+// whole, for conditions such as a win-back offer's
+// `customer.purchases.days_since_last >= 60`.
+type PurchasesEnv struct {
+	DaysSinceLast int `expr:"days_since_last"` // whole days from the latest purchase held to the request; -1 when none is held (or not granted)
+	Count         int `expr:"count"`           // distinct items bought, as held
 }
 
 // DeclaredEnv is the declared feature set.
@@ -78,6 +87,7 @@ var customerSets = map[string]consent.Scope{
 	"declared":     consent.Declared,
 	"location":     consent.Location,
 	"demographics": consent.Demographics,
+	"purchases":    consent.Purchases,
 }
 
 // setItem points e.Item at it; sensitive is the catalog's verdict.
@@ -103,6 +113,26 @@ func (e *Env) setRequest(req *Request) {
 	if d := req.Demographics; d != nil && g.Has(consent.Demographics) {
 		e.Customer.Demographics = DemographicsEnv{AgeBand: d.AgeBand}
 	}
+	e.Customer.Purchases = PurchasesEnv{DaysSinceLast: -1}
+	if g.Has(consent.Purchases) {
+		e.Customer.Purchases = purchaseFacts(req.Purchases, req.PurchasedOlder, now)
+	}
+}
+
+// purchaseFacts sums up the purchases held at now: recent ones with their
+// times, and older bought items counted without.
+func purchaseFacts(recent []features.Interaction, older int, now time.Time) PurchasesEnv {
+	p := PurchasesEnv{DaysSinceLast: -1, Count: len(recent) + older}
+	var last time.Time
+	for _, x := range recent {
+		if x.Last.After(last) {
+			last = x.Last
+		}
+	}
+	if !last.IsZero() {
+		p.DaysSinceLast = max(0, int(now.Sub(last)/(24*time.Hour)))
+	}
+	return p
 }
 
 var weekdays = [7]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
@@ -121,7 +151,10 @@ type Request struct {
 	Declared     *features.Declared
 	Location     *features.Location
 	Demographics *features.Demographics
-	Purchases    []features.Interaction // for exclude_purchased; used only with the purchases grant
+	Purchases    []features.Interaction // for exclude_purchased and customer.purchases; used only with the purchases grant
+	// PurchasedOlder is how many bought items the read held beyond
+	// Purchases (features.State.Older), for customer.purchases.count.
+	PurchasedOlder int
 
 	// Catalog, when set, is the snapshot the candidates' items come from.
 	// It decides item.sensitive (the item's flag or a sensitive category;
@@ -156,7 +189,7 @@ func NewRequest(placement string, now time.Time, st *features.State) Request {
 	}
 	r.Grant = st.Grant()
 	r.Declared, r.Location, r.Demographics = st.Declared, st.Location, st.Demographics
-	r.Purchases = st.Interactions[consent.Purchases]
+	r.Purchases, r.PurchasedOlder = st.Interactions[consent.Purchases], len(st.Older)
 	return r
 }
 

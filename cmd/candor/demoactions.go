@@ -19,8 +19,8 @@ const demoAuthor = "demo"
 // runs, across channels, each with its eligibility, value, caps and
 // cooldown, so that consent visibly decides what a customer gets (email
 // and push opt-ins, sale_share and GPC for the partner offer, location
-// and declared preferences for the targeted ones). Its items come from
-// ds, so affinity has evidence to find.
+// for the garden guide, purchase recency for the win-back). Its items
+// come from ds, so affinity has evidence to find.
 func demoActions(ds *demo.Dataset) actions.Catalog {
 	skincare := demoItems(ds, 20, func(it *catalog.Item) bool { return it.Category[0] == "beauty" && it.Category[1] == "skincare" })
 	cookware := demoItems(ds, 20, func(it *catalog.Item) bool { return it.Category[0] == "kitchen" && it.Category[1] == "cookware" })
@@ -46,7 +46,7 @@ func demoActions(ds *demo.Dataset) actions.Catalog {
 			When: `customer.location.country in ["DE", "AT", "NL"]`},
 		{ID: "winback-15", Name: "We miss you: 15% off your next order", Type: actions.TypeOffer,
 			Channels: ch(consent.Email), Value: 12, Caps: caps(1, "14d", "30d"),
-			When: `customer.declared.price_band in ["budget", "mid"]`},
+			When: `customer.purchases.days_since_last >= 45`},
 		{ID: "back-in-stock", Name: "Back in stock: something you looked at", Type: actions.TypeService,
 			Channels: ch(consent.Push), Value: 8, Items: restocked, Caps: caps(1, "1d", "7d")},
 		{ID: "partner-card", Name: "The Candor partner credit card: €50 welcome credit", Type: actions.TypeOffer,
