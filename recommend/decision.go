@@ -82,13 +82,16 @@ type DecisionStore interface {
 	Decisions(ctx context.Context, customerID string) ([]DecisionRecord, error)
 }
 
-// Writer records decisions off the request path: Record never blocks; a
-// background loop writes batches in one pipeline. When the queue is full
+// Writer records decisions off the request path: Record encodes the
+// compact record and never blocks; a background loop writes batches in
+// one pipeline. The queue holds records, not answers: a few hundred bytes
+// each where an answer at a long history takes hundreds of kilobytes, so
+// a queue backed up by a Redis outage stays small. When the queue is full
 // the record is dropped and counted.
 type Writer struct {
 	store   DecisionStore
 	ret     Retention
-	queue   chan *Response
+	queue   chan DecisionRecord
 	dropped atomic.Int64
 	written atomic.Int64
 	failed  atomic.Int64
@@ -104,7 +107,7 @@ const forgetFor = time.Minute
 // NewWriter returns a writer with a queue of size records that keeps
 // what ret allows (zero fields: the defaults).
 func NewWriter(store DecisionStore, ret Retention, size int) *Writer {
-	return &Writer{store: store, ret: ret.WithDefaults(), queue: make(chan *Response, size), erased: map[string]time.Time{}}
+	return &Writer{store: store, ret: ret.WithDefaults(), queue: make(chan DecisionRecord, size), erased: map[string]time.Time{}}
 }
 
 // Forget drops the records of customer id made up to now that are still
@@ -131,10 +134,16 @@ func (w *Writer) forgotten(rec DecisionRecord) bool {
 	return ok && !rec.Time.After(t)
 }
 
-// Record queues resp, or drops it when the queue is full.
+// Record queues resp's record, or drops it when the queue is full; a
+// response that cannot be recorded is counted as failed.
 func (w *Writer) Record(resp *Response) {
+	rec, err := recordOf(resp)
+	if err != nil {
+		w.failed.Add(1)
+		return
+	}
 	select {
-	case w.queue <- resp:
+	case w.queue <- rec:
 	default:
 		w.dropped.Add(1)
 	}
@@ -158,7 +167,7 @@ func (w *Writer) Run(ctx context.Context) {
 	for {
 		select {
 		case r := <-w.queue:
-			batch = w.add(batch, r)
+			batch = append(batch, r)
 			if len(batch) == cap(batch) {
 				batch = w.flush(batch)
 			}
@@ -175,7 +184,7 @@ func (w *Writer) drain(batch []DecisionRecord) {
 	for {
 		select {
 		case r := <-w.queue:
-			batch = w.add(batch, r)
+			batch = append(batch, r)
 		default:
 			w.flush(batch)
 			return
@@ -196,17 +205,6 @@ func (w *Writer) flush(batch []DecisionRecord) []DecisionRecord {
 		w.written.Add(int64(len(batch)))
 	}
 	return batch[:0]
-}
-
-// add appends the record of r to batch; a response that cannot be
-// recorded is counted as failed.
-func (w *Writer) add(batch []DecisionRecord, r *Response) []DecisionRecord {
-	rec, err := recordOf(r)
-	if err != nil {
-		w.failed.Add(1)
-		return batch
-	}
-	return append(batch, rec)
 }
 
 // recordOf is the decision record of r, its personal evidence apart.

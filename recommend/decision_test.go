@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/candorhq/candor/catalog"
 )
 
 // memDecisions is an in-memory DecisionStore.
@@ -53,5 +55,32 @@ func TestWriterForgetsErasedCustomers(t *testing.T) {
 	want := []string{"kept@10:00", "gone@10:02"}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("written %v, want %v", got, want)
+	}
+}
+
+// The queue holds compact records, made when Record is called, not the
+// answers: what is written is what was answered even if the answer is
+// changed or gone afterwards, and a response that cannot be recorded is
+// counted as failed without being queued.
+func TestWriterQueuesRecords(t *testing.T) {
+	store := &memDecisions{}
+	w := NewWriter(store, Retention{}, 10)
+	resp := &Response{DecisionID: "0123456789abcdef0123456789abcdef", CustomerID: "c1", Time: "2026-11-25T10:00:00Z", ModelVersion: "m1",
+		Items: []Item{{ItemID: "i1", Reasons: []Reason{{Kind: KindPopular, FeatureSet: "none", Contribution: 0.5}}}}}
+	w.Record(resp)
+	resp.Items, resp.ModelVersion = nil, "changed"
+	w.Record(&Response{DecisionID: "d2", CustomerID: "c1", Time: "not a time"})
+	if w.Queued() != 1 {
+		t.Fatalf("%d queued, want 1", w.Queued())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w.Run(ctx)
+	if _, _, failed := w.Stats(); failed != 1 || len(store.recs) != 1 {
+		t.Fatalf("failed %d, written %d; want 1 and 1", failed, len(store.recs))
+	}
+	got, _, err := decodeStored(store.recs[0], catalog.NewSnapshot(nil, nil))
+	if err != nil || got.ModelVersion != "m1" || len(got.Items) != 1 || got.Items[0].ItemID != "i1" {
+		t.Fatalf("written %+v, %v; want the answer as it was when recorded", got, err)
 	}
 }
