@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"slices"
 	"time"
 
 	"github.com/candorhq/candor/consent"
@@ -18,12 +19,13 @@ type evidence struct {
 	kind   string // reason kind its contributions get
 }
 
-// gather turns the granted state and the request context into evidence,
+// gather turns the granted state and the request context into evidence
+// (in ev's memory),
 // weighted by the model's scoring. Only sets present in st (the gated read
 // returned only granted ones) and the context are used. Recency is measured
 // from the customer's own latest interaction, never from the clock, so the
 // same history always scores the same and old histories still count.
-func gather(m Model, st *features.State, req *Request) []evidence {
+func gather(ev []evidence, m Model, st *features.State, req *Request) []evidence {
 	sc := m.Scoring()
 	n := 1 + len(req.Cart)
 	if st != nil {
@@ -31,7 +33,7 @@ func gather(m Model, st *features.State, req *Request) []evidence {
 			n += min(len(st.Interactions[set]), sc.MaxEvidence)
 		}
 	}
-	ev := make([]evidence, 0, n)
+	ev = slices.Grow(ev[:0], n)
 	if st != nil {
 		latest := latestInteraction(st)
 		ev = appendSet(ev, m, st.Interactions[consent.Purchases], latest, sc, consent.Purchases)

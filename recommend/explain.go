@@ -8,6 +8,16 @@ import (
 	"github.com/candorhq/candor/catalog"
 )
 
+// explainScratch are an explainer's buffers that nothing it returns points
+// into: pooled with the request's accumulator.
+type explainScratch struct {
+	parts  []part
+	groups []group
+	of     []int // the group of each part
+	ev     []evidenceValue
+	rest   []evidenceValue // order's scratch
+}
+
 // group is the parts of one kind from one feature set (and rule): its
 // evidence is explainer.ev[lo:lo+n].
 type group struct {
@@ -26,13 +36,9 @@ type evidenceValue struct {
 // explainer turns candidates' parts into reasons, reusing its buffers from
 // one item to the next.
 type explainer struct {
-	cat    *catalog.Snapshot
-	items  int // how many items the response explains, to size the arenas
-	parts  []part
-	groups []group
-	of     []int // the group of each part
-	ev     []evidenceValue
-	rest   []evidenceValue // order's scratch
+	cat   *catalog.Snapshot
+	items int // how many items the response explains, to size the arenas
+	explainScratch
 	ctrl   []Control
 	bodies [][2]FeedbackBody
 	rs     []Reason // the reasons of every item, one arena

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/candorhq/candor/catalog"
@@ -38,6 +39,14 @@ type accumulator struct {
 	picks   []pick  // the selection's heap, reused
 	offered []int32 // the selection's offered list, reused
 	hits    []hit   // personalParts' buffer, reused
+
+	// The request's scratch, kept with it for the next request: the
+	// evidence, the candidates' personal parts, and the explainer's
+	// buffers.
+	ev        []evidence
+	personal  []personalPart
+	off, fill []int32
+	xs        explainScratch
 }
 
 // Per-item flags of one request.
@@ -130,21 +139,29 @@ func personalParts(m Model, ev []evidence, a *accumulator, n int) ([]personalPar
 		}
 	}
 	a.hits = hits // grown, for the next request
-	off := make([]int32, n+1)
+	off := grown(&a.off, n+1)
 	for _, h := range hits {
 		off[h.k+1]++
 	}
 	for k := 0; k < n; k++ {
 		off[k+1] += off[k]
 	}
-	arena := make([]personalPart, len(hits))
-	fill := make([]int32, n)
+	arena := slices.Grow(a.personal[:0], len(hits))[:len(hits)]
+	a.personal = arena
+	fill := grown(&a.fill, n)
 	copy(fill, off[:n])
 	for _, h := range hits {
 		arena[fill[h.k]] = h.part
 		fill[h.k]++
 	}
 	return arena, off
+}
+
+// grown returns (*buf)[:n] zeroed, growing *buf when it is shorter.
+func grown(buf *[]int32, n int) []int32 {
+	*buf = slices.Grow((*buf)[:0], n)[:n]
+	clear(*buf)
+	return *buf
 }
 
 // hit is a candidate's part found by personalParts' pass.

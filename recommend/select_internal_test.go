@@ -98,7 +98,7 @@ func randomState(rng *rand.Rand, now time.Time, cats []string) *features.State {
 func bruteForce(s *Service, m Model, cat *catalog.Snapshot, st *features.State, req *Request) []string {
 	acc := getAcc(m.NumItems())
 	defer putAcc(acc)
-	ev := gather(m, st, req)
+	ev := gather(nil, m, st, req)
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)

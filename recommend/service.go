@@ -200,7 +200,10 @@ func (s *Service) RankIDs(st *features.State, req Request) ([]string, error) {
 		return nil, candor.Errorf(candor.EUnavailable, "No model is loaded yet; try again shortly.")
 	}
 	var warnings []string
-	cands, _, _ := s.rank(m, s.catalog(), st, gather(m, st, &req), &req, s.ruleset(), nil, &warnings)
+	acc := getAcc(m.NumItems())
+	defer putAcc(acc)
+	acc.ev = gather(acc.ev[:0], m, st, &req)
+	cands, _, _ := s.rank(acc, m, s.catalog(), st, acc.ev, &req, s.ruleset(), nil, &warnings)
 	out := make([]string, len(cands))
 	for i := range cands {
 		out[i] = cands[i].id
@@ -216,15 +219,18 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 		resp.consentHead = st.ConsentHead
 	}
 	resp.Personalization = personalization(st)
-	var ev []evidence
+	acc := getAcc(m.NumItems()) // its buffers hold the request's scratch until the answer is made
+	defer putAcc(acc)
+	acc.ev = acc.ev[:0]
 	if !fb.Active {
-		ev = gather(m, st, req)
+		acc.ev = gather(acc.ev, m, st, req)
 	}
 	resp.Warnings = contextWarnings(m, cat, req)
 	resp.RulesetVersion = rs.Version()
-	cands, parts, short := s.rank(m, cat, st, ev, req, rs, tr, &resp.Warnings)
+	cands, parts, short := s.rank(acc, m, cat, st, acc.ev, req, rs, tr, &resp.Warnings)
 	resp.Items = make([]Item, 0, len(cands))
-	x := &explainer{cat: cat, items: len(cands)}
+	x := &explainer{cat: cat, items: len(cands), explainScratch: acc.xs}
+	defer func() { acc.xs = x.explainScratch }() // grown, for the next request
 	idx := s.popular.get(m, cat)
 	for k := range cands {
 		c := &cands[k]
@@ -244,9 +250,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 // parts. Filters apply while candidates are selected; when the rules leave
 // fewer than n and more eligible items exist, it selects again from a
 // pool four times larger. A list shorter than n comes with its reason.
-func (s *Service) rank(m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace, warnings *[]string) ([]candidate, candidateParts, *Shortfall) {
-	acc := getAcc(m.NumItems())
-	defer putAcc(acc)
+func (s *Service) rank(acc *accumulator, m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace, warnings *[]string) ([]candidate, candidateParts, *Shortfall) {
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
