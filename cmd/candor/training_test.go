@@ -95,6 +95,24 @@ func newShop(t *testing.T) *shop {
 	return &shop{db: db, st: st, svc: svc, cfg: cfg}
 }
 
+// serve starts the shop's API (closed when the test ends) and returns it
+// with a new key of role.
+func (s *shop) serve(t *testing.T, role auth.Role) (*httptest.Server, string) {
+	t.Helper()
+	ctx := context.Background()
+	key, k := auth.NewKey(role, "test", time.Now())
+	if err := s.st.PutKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	kr := auth.NewKeyring(s.st)
+	if err := kr.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newAPI(s.svc, s.st, kr, zap.NewNop(), nil))
+	t.Cleanup(srv.Close)
+	return srv, key
+}
+
 // later is a clock an interval and a minute ahead: the next training is due.
 func (s *shop) later() time.Time { return time.Now().Add(s.cfg.TrainEvery + time.Minute) }
 
@@ -172,16 +190,7 @@ func TestModelsShowWhenTheirDataWasRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.svc.training.report(zap.NewNop(), s.cfg.MaxModelAge)(sch.Tick(ctx))
-	admin, k := auth.NewKey(auth.RoleAdmin, "a", time.Now())
-	if err := s.st.PutKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
-	kr := auth.NewKeyring(s.st)
-	if err := kr.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(newAPI(s.svc, s.st, kr, zap.NewNop(), nil))
-	defer srv.Close()
+	srv, admin := s.serve(t, auth.RoleAdmin)
 	_, body := send(t, "GET", srv.URL+"/v1/models", admin, "")
 	var list struct {
 		Models []struct {
@@ -330,16 +339,7 @@ func TestTrainEveryWorker(t *testing.T) {
 func TestRetiredModelAnswersFromTheCatalog(t *testing.T) {
 	s := newShop(t)
 	ctx := context.Background()
-	site, k := auth.NewKey(auth.RoleSite, "s", time.Now())
-	if err := s.st.PutKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
-	kr := auth.NewKeyring(s.st)
-	if err := kr.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(newAPI(s.svc, s.st, kr, zap.NewNop(), nil))
-	defer srv.Close()
+	srv, site := s.serve(t, auth.RoleSite)
 	ask := func() (int, recommend.Response) {
 		code, body := send(t, "GET", srv.URL+"/v1/recommendations?customer_id=c1&n=5", site, "")
 		var r recommend.Response
