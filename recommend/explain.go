@@ -122,11 +122,17 @@ func compareEvidence(a, b evidenceValue) int {
 	return cmp.Compare(a.at, b.at)
 }
 
+// holds reports whether part p belongs to group g.
+func (g *group) holds(p *part) bool { return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID }
+
 // group sorts parts into groups, keeping their order within each.
 func (x *explainer) group(ps []part) {
 	x.groups, x.of = x.groups[:0], x.of[:0]
+	i := -1
 	for _, p := range ps {
-		i := slices.IndexFunc(x.groups, func(g group) bool { return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID })
+		if i < 0 || !x.groups[i].holds(&p) { // a part mostly joins the group of the part before it
+			i = slices.IndexFunc(x.groups, func(g group) bool { return g.holds(&p) })
+		}
 		if i < 0 {
 			x.groups = append(x.groups, group{kind: p.kind, set: p.set, ruleID: p.ruleID})
 			i = len(x.groups) - 1
