@@ -123,7 +123,9 @@ func compareEvidence(a, b evidenceValue) int {
 }
 
 // holds reports whether part p belongs to group g.
-func (g *group) holds(p *part) bool { return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID }
+func (g *group) holds(p *part) bool {
+	return g.kind == p.kind && g.set == p.set && g.ruleID == p.ruleID
+}
 
 // group sorts parts into groups, keeping their order within each.
 func (x *explainer) group(ps []part) {
