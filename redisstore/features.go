@@ -252,16 +252,16 @@ func decodeInteractions(data string) []features.Interaction {
 func decodePacked(data string) []features.Interaction {
 	out := make([]features.Interaction, 0, strings.Count(data, "\n"))
 	for data != "" {
-		member, rest, _ := strings.Cut(data[1:], "\t") // past the entry's '\n'
-		score := rest
-		if i := strings.IndexByte(rest, '\n'); i >= 0 {
-			score, data = rest[:i], rest[i:]
+		entry := data[1:] // past the entry's '\n'
+		if i := strings.IndexByte(entry, '\n'); i >= 0 {
+			entry, data = entry[:i], entry[i:]
 		} else {
 			data = ""
 		}
+		member, score, _ := strings.Cut(entry, "\t")
 		f, err := strconv.ParseFloat(score, 64) // Redis may write a score as 1.5e+15
 		if err != nil || member == "" {
-			continue
+			continue // not an entry ingest.lua writes
 		}
 		out = append(out, features.InteractionOf(member, f))
 	}

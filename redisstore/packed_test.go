@@ -208,3 +208,28 @@ func TestPackedCopyOfAVanishedSetIsNotReused(t *testing.T) {
 		}
 	})
 }
+
+// FuzzDecodePacked feeds the packed-copy decoder what a copy might hold
+// (any bytes after the leading newline the read checks for): it never
+// panics, keeps only entries with a member and a number, and orders them
+// as ZRANGE would.
+func FuzzDecodePacked(f *testing.F) {
+	f.Add("\ni1\t1.7e+15\ni2\t42")
+	f.Add("\n\t\n\ti\t\nx")
+	f.Add("\ni1\tNaN\ni2\t-Inf\ni3\t1e400")
+	f.Fuzz(func(t *testing.T, data string) {
+		data = "\n" + data
+		got := decodePacked(data)
+		if len(got) > strings.Count(data, "\n") {
+			t.Fatalf("%d entries from %d", len(got), strings.Count(data, "\n"))
+		}
+		for i, x := range got {
+			if x.Item == "" || strings.ContainsAny(x.Item, "\t\n") {
+				t.Fatalf("entry %d: member %q", i, x.Item)
+			}
+			if i > 0 && got[i-1].Last.After(x.Last) {
+				t.Fatalf("entries %d and %d out of ZRANGE's order", i-1, i)
+			}
+		}
+	})
+}
