@@ -37,6 +37,11 @@ func TestSuppressionReasons(t *testing.T) {
 			stateWith(without(consent.Location), false), false, nil, actions.ReasonNoFeatureSetConsent},
 		{"condition false", func(a *actions.Action) { a.When = `customer.location.country == "FR"` }, stateWith(full, false), false, nil, actions.ReasonConditionFalse},
 		{"condition true", func(a *actions.Action) { a.When = `customer.location.country == "DE" and context.hour == 12` }, stateWith(full, false), false, nil, ""},
+		{"win-back: lapsed", func(a *actions.Action) { a.When = `customer.purchases.days_since_last >= 60` }, bought(stateWith(full, false), 61), false, nil, ""},
+		{"win-back: bought lately", func(a *actions.Action) { a.When = `customer.purchases.days_since_last >= 60` }, bought(stateWith(full, false), 20), false, nil, actions.ReasonConditionFalse},
+		{"win-back: never bought", func(a *actions.Action) { a.When = `customer.purchases.days_since_last >= 60` }, stateWith(full, false), false, nil, actions.ReasonConditionFalse},
+		{"win-back: purchases not granted", func(a *actions.Action) { a.When = `customer.purchases.days_since_last >= 60` },
+			bought(stateWith(without(consent.Purchases), false), 61), false, nil, actions.ReasonNoFeatureSetConsent},
 		{"capped", func(a *actions.Action) { a.Caps = actions.Caps{MaxPer: 2, Period: "7d"} },
 			withContacts(stateWith(full, false), contacts("a", consent.Email, 2, now.Add(-time.Hour))), false, actions.Policy{}, actions.ReasonCapped},
 		{"cap period over", func(a *actions.Action) { a.Caps = actions.Caps{MaxPer: 2, Period: "1h"} },
@@ -69,6 +74,13 @@ func TestSuppressionReasons(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bought gives st a purchase days ago (held whatever the grant, as a
+// store that kept data past a withdrawal would).
+func bought(st *features.State, days int) *features.State {
+	st.Interactions[consent.Purchases] = []features.Interaction{{Item: "p1", Last: now.Add(-time.Duration(days) * 24 * time.Hour)}}
+	return st
 }
 
 func withContacts(st *features.State, cs []features.Contact) *features.State {
