@@ -259,7 +259,7 @@ func decodePacked(data string) []features.Interaction {
 			data = ""
 		}
 		member, score, _ := strings.Cut(entry, "\t")
-		f, err := strconv.ParseFloat(score, 64) // Redis may write a score as 1.5e+15
+		f, err := parseScore(score)
 		if err != nil || member == "" {
 			continue // not an entry ingest.lua writes
 		}
@@ -279,6 +279,26 @@ func decodePacked(data string) []features.Interaction {
 		return strings.Compare(a.Item, b.Item)
 	})
 	return out
+}
+
+// parseScore reads a packed score: an integer as ingest.lua writes it, or a
+// float as Redis may write one (1.5e+15).
+func parseScore(s string) (float64, error) {
+	if len(s) == 0 || len(s) > 16 {
+		return strconv.ParseFloat(s, 64)
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return strconv.ParseFloat(s, 64)
+		}
+		n = n*10 + int64(d)
+	}
+	if n >= 1<<53 { // past exact integers: as ParseFloat rounds
+		return strconv.ParseFloat(s, 64)
+	}
+	return float64(n), nil
 }
 
 func splitPairs(data string) map[string]string {

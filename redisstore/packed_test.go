@@ -3,8 +3,10 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,6 +232,20 @@ func FuzzDecodePacked(f *testing.F) {
 			if i > 0 && got[i-1].Last.After(x.Last) {
 				t.Fatalf("entries %d and %d out of ZRANGE's order", i-1, i)
 			}
+		}
+	})
+}
+
+// FuzzParseScore: a packed score reads exactly as strconv.ParseFloat reads it.
+func FuzzParseScore(f *testing.F) {
+	for _, s := range []string{"0", "1783451234567890", "9007199254740993", "1.5e+15", "-3", "", "12a", "99999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseScore(s)
+		want, werr := strconv.ParseFloat(s, 64)
+		if (err == nil) != (werr == nil) || err == nil && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("parseScore(%q) = %v, %v; ParseFloat %v, %v", s, got, err, want, werr)
 		}
 	})
 }
