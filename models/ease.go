@@ -360,9 +360,9 @@ func (e *EASEPath) inverse(ctx context.Context, r Reg) (*inverse, error) {
 		reg []float64
 		err error
 	}
-	done := make(chan result, 1)
+	done, inv := make(chan result, 1), invert
 	go func() {
-		reg, err := invert(g, r.Lambda, r.Dropout)
+		reg, err := inv(g, r.Lambda, r.Dropout)
 		done <- result{reg, err}
 	}()
 	var res result
