@@ -180,6 +180,9 @@ func (x *explainer) evidenceIDs(ev []evidenceValue) []string {
 
 // takeReasons returns n reasons from the response's arena.
 func (x *explainer) takeReasons(n int) []Reason {
+	if n == 0 {
+		return []Reason{} // an item nothing explains (no model, no popularity): [] in JSON, as a stored record shows it
+	}
 	if cap(x.rs)-len(x.rs) < n {
 		x.rs = make([]Reason, 0, max(n, 4*x.items))
 	}

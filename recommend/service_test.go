@@ -1,8 +1,10 @@
 package recommend_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -277,10 +279,10 @@ func TestAnswerWithoutAModel(t *testing.T) {
 		retired bool
 		reason  string
 	}{{false, recommend.FallbackNoModel}, {true, recommend.FallbackModelRetired}} {
-		r := &fakeReader{}
+		r, store := &fakeReader{}, &memStore{}
 		svc := recommend.NewService(recommend.Deps{
 			Reader: r, Model: func() recommend.Model { return nil }, Retired: func() bool { return tc.retired },
-			Catalog: func() *catalog.Snapshot { return cat },
+			Catalog: func() *catalog.Snapshot { return cat }, Decisions: store, Store: store,
 			Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
 		}, recommend.Config{})
 		resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "c1", N: 5})
@@ -292,6 +294,11 @@ func TestAnswerWithoutAModel(t *testing.T) {
 		}
 		if len(resp.Items) != 5 || r.reads != 0 {
 			t.Fatalf("retired %v: %d items, %d reads of the customer; want 5 and none", tc.retired, len(resp.Items), r.reads)
+		}
+		shown, _ := resp.JSON()
+		stored, err := svc.Decision(context.Background(), "c1", resp.DecisionID)
+		if b, _ := json.Marshal(stored); err != nil || !bytes.Equal(b, shown) {
+			t.Errorf("retired %v: the decision record shows\n%s\n(%v), the answer was\n%s", tc.retired, b, err, shown)
 		}
 		for _, it := range resp.Items {
 			c, ok := cat.Get(it.ItemID)
