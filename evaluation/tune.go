@@ -334,7 +334,7 @@ func (t *tuner) describe(tr trial) string {
 		}
 	}
 	for _, p := range Params {
-		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) {
+		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) && len(p.Grid) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.scoring)))
 		}
 	}
