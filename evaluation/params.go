@@ -50,6 +50,9 @@ var Params = []Param{
 		Grid: []float64{0, 90, 30, 7},
 		get:  func(s models.Scoring) float64 { return float64(s.ViewHalfLife / day) }, set: func(s *models.Scoring, v float64) { s.ViewHalfLife = time.Duration(v * float64(day)) },
 		applies: func(c *Corpus) bool { return c.hasSet(consent.Browsing) }},
+	{Name: "recency-rank", Usage: fmt.Sprintf("an item of the history weighs 1 + this × its time's percentile in the customer's own history (0 oldest, 1 latest; at most %d)", models.MaxRecencyRank),
+		get: func(s models.Scoring) float64 { return s.RecencyRank }, set: func(s *models.Scoring, v float64) { s.RecencyRank = v },
+		applies: func(c *Corpus) bool { return true }},
 	{Name: "prior", Usage: fmt.Sprintf("popularity's share of the customer's best personal score (at most %g)", models.MaxPrior),
 		Grid: []float64{0, 0.01, 0.03, 0.1, 0.3},
 		get:  func(s models.Scoring) float64 { return s.Prior }, set: func(s *models.Scoring, v float64) { s.Prior = v },
@@ -81,8 +84,11 @@ type RegParam struct {
 	// Gram marks parameters that change the Gram matrix: each value is a
 	// new path, not only a new inverse.
 	Gram bool
-	get  func(models.Reg) float64
-	set  func(*models.Reg, float64)
+	// applies, if set, reports whether the parameter matters to a fit
+	// (validation skips it otherwise).
+	applies func(models.Reg) bool
+	get     func(models.Reg) float64
+	set     func(*models.Reg, float64)
 }
 
 // RegParams are EASE's fit parameters besides λ, in the order validation
@@ -103,6 +109,14 @@ var RegParams = []RegParam{
 	{Name: "user-norm", Usage: fmt.Sprintf("each customer's pairs in EASE's XᵀX weigh (their items)^−norm, so the longest histories do not dominate (0 to %g)", models.MaxUserNorm),
 		Grid: []float64{0, 0.25, 0.5}, Gram: true,
 		get: func(r models.Reg) float64 { return r.UserNorm }, set: func(r *models.Reg, v float64) { r.UserNorm = v }},
+	{Name: "low-pass", Usage: fmt.Sprintf("weight of GF-CF's ideal low-pass filter added to EASE's weights, relative to EASE's row maxima (0 to %g)", models.MaxLowPass),
+		Grid: []float64{0, 0.1, 0.3},
+		get:  func(r models.Reg) float64 { return r.LowPass }, set: func(r *models.Reg, v float64) { r.LowPass = v }},
+	{Name: "low-pass-rank", Usage: fmt.Sprintf("singular vectors the low-pass filter keeps (0: %d; at most %d)", models.DefaultLowPassRank, models.MaxLowPassRank),
+		Grid: []float64{32, 128}, applies: func(r models.Reg) bool { return r.LowPass > 0 },
+		get: func(r models.Reg) float64 { return float64(r.LowPassRank) }, set: func(r *models.Reg, v float64) { r.LowPassRank = int(v) }},
+	{Name: "knn-blend", Usage: fmt.Sprintf("weight of the item similarity (k-anonymous pairs) added to EASE's weights, relative to EASE's row maxima (0 to %g)", models.MaxKNN),
+		get: func(r models.Reg) float64 { return r.KNN }, set: func(r *models.Reg, v float64) { r.KNN = v }},
 	{Name: "pop-power", Usage: fmt.Sprintf("every EASE weight towards an item times (its customers / the median item's)^−power (−%g to %g; not validated: it lowered nDCG@10 on ml-latest-small)", models.MaxPopPower, models.MaxPopPower),
 		get: func(r models.Reg) float64 { return r.PopPower }, set: func(r *models.Reg, v float64) { r.PopPower = v }},
 }

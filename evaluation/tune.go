@@ -149,7 +149,7 @@ func (t *tuner) improveReg(best *trial) {
 	for pass := 0; pass < 2 && t.err == nil; pass++ {
 		changed := false
 		for _, p := range RegParams {
-			if _, fixed := t.o.Fixed[p.Name]; fixed || len(p.Grid) == 0 {
+			if _, fixed := t.o.Fixed[p.Name]; fixed || len(p.Grid) == 0 || (p.applies != nil && !p.applies(best.reg)) {
 				continue
 			}
 			was := p.get(best.reg)
@@ -328,13 +328,13 @@ func (t *tuner) describe(tr trial) string {
 	if tr.reg.Lambda > 0 && t.o.Train.Kind == models.KindEASE {
 		parts = append(parts, fmt.Sprintf("λ %g on %d items", tr.reg.Lambda, min(orDefault(t.o.Train.TopN, models.DefaultTopN), t.o.ValidationItems)))
 		for _, p := range RegParams {
-			if _, fixed := t.o.Fixed[p.Name]; !fixed && len(p.Grid) > 0 {
+			if _, fixed := t.o.Fixed[p.Name]; !fixed && len(p.Grid) > 0 && (p.applies == nil || p.applies(tr.reg)) {
 				parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.reg)))
 			}
 		}
 	}
 	for _, p := range Params {
-		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) {
+		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) && len(p.Grid) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.scoring)))
 		}
 	}

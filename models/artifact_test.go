@@ -147,10 +147,16 @@ func TestDecodeOldArtifact(t *testing.T) {
 }
 
 func TestDecodeRefusesBadScoring(t *testing.T) {
-	m := artifactModel(t)
-	m.Params.Scoring.Prior = 3
-	if _, err := Decode(bytes.NewReader(encode(t, m))); candor.ErrorCode(err) != candor.EInvalid {
-		t.Fatalf("Decode = %v, want an invalid error", err)
+	for _, bad := range []func(*Scoring){
+		func(s *Scoring) { s.Prior = 3 },
+		func(s *Scoring) { s.RecencyRank = MaxRecencyRank + 1 },
+		func(s *Scoring) { s.RecencyRank = -1 },
+	} {
+		m := artifactModel(t)
+		bad(&m.Params.Scoring)
+		if _, err := Decode(bytes.NewReader(encode(t, m))); candor.ErrorCode(err) != candor.EInvalid {
+			t.Fatalf("Decode(%+v) = %v, want an invalid error", m.Params.Scoring, err)
+		}
 	}
 }
 

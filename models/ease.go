@@ -131,24 +131,24 @@ func (v *inverse) weight(free bool, i, j int32) float64 {
 }
 
 // easeRow returns the serving row of head item i (head position pi): its
-// top k weights B[i][j] towards the head items near it (every other head
-// item when all is set, the untruncated, unprotected reference). Each
+// top k weights wt(pi, pj, n) towards the head items near it (every other
+// head item when all is set, the untruncated, unprotected reference). Each
 // weight towards j is multiplied by scale[j] (the popularity
 // normalisation) before the top k are chosen.
-func easeRow(top *topK, h head, v *inverse, free, all bool, near []int32, scale []float64, k int, pi int32) []neighbour {
+func easeRow(top *topK, h head, wt weightFunc, all bool, near []int32, scale []float64, k int, pi int32) []neighbour {
 	i := h.items[pi]
 	top.reset(k)
 	if all {
 		for pj, j := range h.items {
 			if j != i {
-				top.offer(neighbour{item: j, w: float32(v.weight(free, pi, int32(pj)) * scale[j])})
+				top.offer(neighbour{item: j, w: float32(wt(pi, int32(pj), -1) * scale[j])})
 			}
 		}
 		return top.row()
 	}
-	for _, pj := range near {
+	for n, pj := range near {
 		j := h.items[pj]
-		top.offer(neighbour{item: j, w: float32(v.weight(free, pi, pj) * scale[j])})
+		top.offer(neighbour{item: j, w: float32(wt(pi, pj, n) * scale[j])})
 	}
 	return top.row()
 }
@@ -213,6 +213,11 @@ type EASEPath struct {
 	workers int
 	prog    func(string, int, int)
 	inv     *inverse // the last inverse, for fits that differ only after it
+	lp      *lowPass // the last low-pass filter (see Reg.LowPass)
+	// nearSim holds per head position the item similarity towards each
+	// of its near items, computed on the first fit that blends it in
+	// (see Reg.KNN).
+	nearSim [][]float32
 }
 
 // NewEASEPath prepares EASE fits of d with o (Kind is ignored; Lambda is
@@ -276,6 +281,13 @@ type Reg struct {
 	// UserNorm is the path's (see TrainOptions.UserNorm): a path is one
 	// Gram matrix, so Fit refuses another value.
 	UserNorm float64
+	// LowPass and LowPassRank blend GF-CF's ideal low-pass filter into
+	// the weights (see TrainOptions.LowPass).
+	LowPass     float64
+	LowPassRank int
+	// KNN blends item-kNN's similarity into the weights (see
+	// TrainOptions.KNN).
+	KNN float64
 }
 
 // Validate checks r's ranges; errors are EInvalid and name the value as
@@ -290,6 +302,12 @@ func (r Reg) Validate() error {
 		return candor.Errorf(candor.EInvalid, "user-norm %g: must be between 0 and %g", r.UserNorm, MaxUserNorm)
 	case r.PopPower < -MaxPopPower || r.PopPower > MaxPopPower:
 		return candor.Errorf(candor.EInvalid, "pop-power %g: must be between %g and %g", r.PopPower, -MaxPopPower, MaxPopPower)
+	case r.LowPass < 0 || r.LowPass > MaxLowPass:
+		return candor.Errorf(candor.EInvalid, "low-pass %g: must be between 0 and %g", r.LowPass, MaxLowPass)
+	case r.KNN < 0 || r.KNN > MaxKNN:
+		return candor.Errorf(candor.EInvalid, "knn-blend %g: must be between 0 and %g", r.KNN, MaxKNN)
+	case r.LowPassRank < 0 || r.LowPassRank > MaxLowPassRank:
+		return candor.Errorf(candor.EInvalid, "low-pass-rank %d: must be between 0 and %d", r.LowPassRank, MaxLowPassRank)
 	}
 	return nil
 }
@@ -307,7 +325,7 @@ func (e *EASEPath) Fit(ctx context.Context, r Reg) (*Model, error) {
 		return nil, err
 	}
 	p := e.p
-	p.Lambda, p.Dropout, p.FreeDiagonal, p.PopPower = r.Lambda, r.Dropout, r.FreeDiagonal, r.PopPower
+	p.Lambda, p.Dropout, p.FreeDiagonal, p.PopPower, p.LowPass, p.LowPassRank, p.KNN = r.Lambda, r.Dropout, r.FreeDiagonal, r.PopPower, r.LowPass, r.LowPassRank, r.KNN
 	return assemble(KindEASE, p, e.d, e.in, rows), nil
 }
 
@@ -321,10 +339,14 @@ func (e *EASEPath) rows(ctx context.Context, r Reg) ([][]neighbour, error) {
 		if err != nil {
 			return nil, err
 		}
+		wt, err := e.weights(ctx, v, r)
+		if err != nil {
+			return nil, err
+		}
 		all := e.p.KAnon < 0
 		part, err := forRows(ctx, e.in, e.h.items, e.workers, stage(e.prog, "ease: rows", len(e.h.items)), func(w *coWorker, i int32) []neighbour {
 			pi := e.h.pos[i]
-			return easeRow(&w.top, e.h, v, r.FreeDiagonal, all, e.near[pi], scale, e.p.K, pi)
+			return easeRow(&w.top, e.h, wt, all, e.near[pi], scale, e.p.K, pi)
 		})
 		if err != nil {
 			return nil, err
@@ -393,7 +415,8 @@ func easeRows(ctx context.Context, in *interactions, d *Data, p Params, o TrainO
 	if err != nil {
 		return nil, err
 	}
-	return e.rows(ctx, Reg{Lambda: p.Lambda, Dropout: p.Dropout, FreeDiagonal: p.FreeDiagonal, PopPower: p.PopPower, UserNorm: p.UserNorm})
+	return e.rows(ctx, Reg{Lambda: p.Lambda, Dropout: p.Dropout, FreeDiagonal: p.FreeDiagonal, PopPower: p.PopPower, UserNorm: p.UserNorm,
+		LowPass: p.LowPass, LowPassRank: p.LowPassRank, KNN: p.KNN})
 }
 
 // addTail fills the rows of items outside the head with their similarity

@@ -29,9 +29,18 @@ func kanonData(tb testing.TB) *Data {
 
 func TestKAnonymityOnPairs(t *testing.T) {
 	d := kanonData(t)
-	for _, kind := range []Kind{KindItemKNN, KindEASE} {
-		t.Run(string(kind), func(t *testing.T) {
-			m := train(t, d, TrainOptions{Kind: kind, KAnon: 5, K: -1, Lambda: 1})
+	for _, tc := range []struct {
+		name string
+		o    TrainOptions
+	}{
+		{"itemknn", TrainOptions{Kind: KindItemKNN}},
+		{"ease", TrainOptions{Kind: KindEASE}},
+		{"ease with the low-pass and item-kNN blended in", TrainOptions{Kind: KindEASE, LowPass: 1, LowPassRank: 3, KNN: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			o.KAnon, o.K, o.Lambda = 5, -1, 1
+			m := train(t, d, o)
 			a, b, c, dd := item(t, m, "a"), item(t, m, "b"), item(t, m, "c"), item(t, m, "d")
 			for _, tt := range []struct {
 				name     string

@@ -49,6 +49,9 @@ type Params struct {
 	PopPower     float64       `json:"pop_power,omitempty"`     // every weight towards item j times (users_j / median users)^−PopPower
 	FreeDiagonal bool          `json:"free_diagonal,omitempty"` // EASE in DLAE's closed form, without the zero-diagonal constraint
 	UserNorm     float64       `json:"user_norm,omitempty"`     // each customer's pairs in XᵀX weigh |u|^−UserNorm
+	LowPass      float64       `json:"low_pass,omitempty"`      // weight of GF-CF's ideal low-pass filter added to EASE's
+	LowPassRank  int           `json:"low_pass_rank,omitempty"` // its rank (singular vectors kept)
+	KNN          float64       `json:"knn,omitempty"`           // weight of the item similarity added to EASE's
 	TopN         int           `json:"top_n,omitempty"`         // EASE head size
 	MinSupport   int           `json:"min_support,omitempty"`   // fewest users of an EASE head item
 	Categories   int           `json:"categories,omitempty"`    // number of category rows (artifacts before scoring; new models have none)

@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -32,6 +33,12 @@ type Scoring struct {
 	// still counts and counts most for its most recent items; 0: no decay.
 	PurchaseHalfLife time.Duration `json:"purchase_half_life"`
 	ViewHalfLife     time.Duration `json:"view_half_life"`
+	// RecencyRank weighs an item of the history sets by 1 + RecencyRank·q,
+	// q its time's percentile within the customer's own granted history
+	// (0 the oldest, 1 the latest; ties share their mean rank), so a
+	// customer's recent taste counts more whatever their pace; 0: off.
+	// At most MaxRecencyRank.
+	RecencyRank float64 `json:"recency_rank,omitempty"`
 	// Prior and Declared scale the non-personal parts to the customer's own
 	// evidence: an item's popularity part is Prior·popularity·S and a
 	// declared category's part Declared·S, where S is the best evidence
@@ -59,8 +66,9 @@ type Scoring struct {
 
 // MaxPrior bounds Scoring.Prior, MaxPriorFew Scoring.PriorFew.
 const (
-	MaxPrior    = 0.5
-	MaxPriorFew = 100
+	MaxPrior       = 0.5
+	MaxPriorFew    = 100
+	MaxRecencyRank = 100
 )
 
 // DefaultScoring is the scoring a model gets when nothing was validated.
@@ -95,7 +103,7 @@ func (s Scoring) Validate() error {
 		name string
 		v    float64
 	}{{"purchase", s.Purchase}, {"view", s.View}, {"sensitive", s.Sensitive}, {"rated", s.Rated}, {"rating_power", s.RatingPower},
-		{"context", s.Context}, {"cart", s.Cart}, {"prior", s.Prior}, {"prior_few", s.PriorFew}, {"declared", s.Declared}, {"declared_alone", s.DeclaredAlone}} {
+		{"context", s.Context}, {"cart", s.Cart}, {"recency_rank", s.RecencyRank}, {"prior", s.Prior}, {"prior_few", s.PriorFew}, {"declared", s.Declared}, {"declared_alone", s.DeclaredAlone}} {
 		if math.IsNaN(f.v) || f.v < 0 || f.v > 1e6 {
 			return candor.Errorf(candor.EInvalid, "scoring %s = %g: must be a number from 0 to 1e6", f.name, f.v)
 		}
@@ -103,6 +111,8 @@ func (s Scoring) Validate() error {
 	switch {
 	case s.Prior > MaxPrior:
 		return candor.Errorf(candor.EInvalid, "scoring prior = %g: at most %g, so that popularity never outweighs a customer's own evidence", s.Prior, MaxPrior)
+	case s.RecencyRank > MaxRecencyRank:
+		return candor.Errorf(candor.EInvalid, "scoring recency_rank = %g: at most %d", s.RecencyRank, MaxRecencyRank)
 	case s.PriorFew > MaxPriorFew:
 		return candor.Errorf(candor.EInvalid, "scoring prior_few = %g: at most %d", s.PriorFew, MaxPriorFew)
 	case s.PurchaseHalfLife < 0 || s.ViewHalfLife < 0:
@@ -132,10 +142,32 @@ func Decay(age, halfLife time.Duration) float64 {
 	return math.Exp2(-float64(age) / float64(halfLife))
 }
 
+// RecencyFactor is the recency-rank factor 1 + RecencyRank·q of an
+// interaction at time t, q its percentile among the customer's history
+// times sorted (ascending): (earlier + (ties − 1)/2)/(n − 1), 1 for a
+// history of one.
+func (s Scoring) RecencyFactor(t int64, sorted []int64) float64 {
+	if s.RecencyRank == 0 {
+		return 1
+	}
+	n := len(sorted)
+	if n < 2 {
+		return 1 + s.RecencyRank
+	}
+	lo, _ := slices.BinarySearch(sorted, t)
+	hi, _ := slices.BinarySearch(sorted, t+1)
+	q := (float64(lo) + float64(max(hi-lo-1, 0))/2) / float64(n-1)
+	return 1 + s.RecencyRank*q
+}
+
 // String describes s in one line, for logs and notes.
 func (s Scoring) String() string {
-	return fmt.Sprintf("purchase %g, view %g, rated %g·(r/5)^%g, half-lives %s/%s, prior %g (+%g/n²), declared %g (alone %g), max evidence %d",
-		s.Purchase, s.View, s.Rated, s.RatingPower, halfLife(s.PurchaseHalfLife), halfLife(s.ViewHalfLife), s.Prior, s.PriorFew, s.Declared, s.DeclaredAlone, s.MaxEvidence)
+	rank := ""
+	if s.RecencyRank != 0 {
+		rank = fmt.Sprintf(", recency rank %g", s.RecencyRank)
+	}
+	return fmt.Sprintf("purchase %g, view %g, rated %g·(r/5)^%g, half-lives %s/%s%s, prior %g (+%g/n²), declared %g (alone %g), max evidence %d",
+		s.Purchase, s.View, s.Rated, s.RatingPower, halfLife(s.PurchaseHalfLife), halfLife(s.ViewHalfLife), rank, s.Prior, s.PriorFew, s.Declared, s.DeclaredAlone, s.MaxEvidence)
 }
 
 func halfLife(d time.Duration) string {

@@ -16,6 +16,13 @@ const (
 	MaxDropout    = 0.9  // largest EASE dropout emphasis
 	MaxPopPower   = 1.0  // largest magnitude of the popularity power
 	MaxUserNorm   = 1.0  // largest EASE user normalisation
+	MaxLowPass    = 10.0 // largest weight of the low-pass filter
+	MaxKNN        = 10.0 // largest weight of the item-kNN blend
+	// MaxLowPassRank bounds the low-pass filter's rank.
+	MaxLowPassRank = 1024
+	// DefaultLowPassRank is the low-pass filter's rank when LowPass is
+	// set and LowPassRank is not.
+	DefaultLowPassRank = 64
 )
 
 // TrainOptions configure Train. Zero values mean the documented defaults.
@@ -62,6 +69,21 @@ type TrainOptions struct {
 	// |u| their number of items, so that the longest histories do not
 	// dominate the co-occurrences (default 0; at most MaxUserNorm).
 	UserNorm float64
+	// LowPass adds LowPass·c·L to EASE's head weights, L being GF-CF's
+	// ideal low-pass filter D^−½ V Vᵀ D^½ (Shen et al. 2021; V the top
+	// LowPassRank right singular vectors of the degree-normalised
+	// interaction matrix) and c the scale that gives L's rows the same
+	// median largest weight as EASE's (default 0: EASE alone; at most
+	// MaxLowPass). It is an item-item weight like EASE's, so scores stay
+	// exact sums of one part per evidence item, and it is kept only for
+	// the pairs EASE may keep (k-anonymous).
+	LowPass     float64
+	LowPassRank int // default DefaultLowPassRank, at most MaxLowPassRank
+	// KNN adds KNN·c·S to EASE's head weights, S the item similarity
+	// (Similarity) of the k-anonymous pairs and c the scale that gives
+	// S's rows the same median largest weight as EASE's (default 0; at
+	// most MaxKNN).
+	KNN float64
 	// TopN is the number of most popular items EASE is fitted on (default
 	// 6,000); the items outside this head are covered by item similarity,
 	// both as rows and as neighbours of the head's rows (see addTail).
@@ -93,7 +115,8 @@ func (o TrainOptions) params() (Params, error) {
 		return Params{}, candor.Errorf(candor.EInvalid, "unknown model %q: use ease, itemknn or popularity", o.Kind)
 	}
 	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, UseValues: o.UseValues, Similarity: o.Similarity,
-		Lambda: o.Lambda, Dropout: o.Dropout, PopPower: o.PopPower, FreeDiagonal: o.FreeDiagonal, UserNorm: o.UserNorm, TopN: o.TopN, Scoring: o.Scoring.WithDefaults()}
+		Lambda: o.Lambda, Dropout: o.Dropout, PopPower: o.PopPower, FreeDiagonal: o.FreeDiagonal, UserNorm: o.UserNorm,
+		LowPass: o.LowPass, LowPassRank: o.LowPassRank, KNN: o.KNN, TopN: o.TopN, Scoring: o.Scoring.WithDefaults()}
 	p.K = orDefault(p.K, DefaultK)
 	p.KAnon = orDefault(p.KAnon, DefaultKAnon)
 	if p.Similarity == "" {
@@ -105,7 +128,7 @@ func (o TrainOptions) params() (Params, error) {
 	if p.Lambda < 0 || o.HalfLife < 0 {
 		return Params{}, candor.Errorf(candor.EInvalid, "lambda and half-life must not be negative")
 	}
-	if err := (Reg{Dropout: p.Dropout, UserNorm: p.UserNorm, PopPower: p.PopPower}).Validate(); err != nil {
+	if err := (Reg{Dropout: p.Dropout, UserNorm: p.UserNorm, PopPower: p.PopPower, LowPass: p.LowPass, LowPassRank: p.LowPassRank, KNN: p.KNN}).Validate(); err != nil {
 		return Params{}, err
 	}
 	p.TopN = orDefault(p.TopN, DefaultTopN)
@@ -121,6 +144,7 @@ func (o TrainOptions) params() (Params, error) {
 	}
 	if o.Kind != KindEASE {
 		p.Lambda, p.Dropout, p.PopPower, p.FreeDiagonal, p.UserNorm, p.TopN, p.MinSupport = 0, 0, 0, false, 0, 0, 0
+		p.LowPass, p.LowPassRank, p.KNN = 0, 0, 0
 	}
 	return p, nil
 }

@@ -36,9 +36,10 @@ func gather(ev []evidence, m Model, st *features.State, req *Request) []evidence
 	ev = slices.Grow(ev[:0], n)
 	if st != nil {
 		latest := latestInteraction(st)
-		ev = appendSet(ev, m, st.Interactions[consent.Purchases], latest, sc, consent.Purchases)
-		ev = appendSet(ev, m, st.Interactions[consent.Browsing], latest, sc, consent.Browsing)
-		ev = appendSet(ev, m, st.Interactions[consent.Sensitive], latest, sc, consent.Sensitive)
+		times := historyTimes(st, sc)
+		ev = appendSet(ev, m, st.Interactions[consent.Purchases], latest, times, sc, consent.Purchases)
+		ev = appendSet(ev, m, st.Interactions[consent.Browsing], latest, times, sc, consent.Browsing)
+		ev = appendSet(ev, m, st.Interactions[consent.Sensitive], latest, times, sc, consent.Sensitive)
 	}
 	for i, id := range append([]string{req.ItemID}, req.Cart...) {
 		if id == "" {
@@ -73,9 +74,26 @@ func latestInteraction(st *features.State) time.Time {
 	return t
 }
 
+// historyTimes returns the times (Unix nanoseconds) of every item of the
+// granted history sets, sorted, when the scoring weighs evidence by its
+// rank in them (Scoring.RecencyRank), else nil.
+func historyTimes(st *features.State, sc models.Scoring) []int64 {
+	if sc.RecencyRank == 0 {
+		return nil
+	}
+	var ts []int64
+	for _, set := range historySets {
+		for _, x := range st.Interactions[set] {
+			ts = append(ts, x.Last.UnixNano())
+		}
+	}
+	slices.Sort(ts)
+	return ts
+}
+
 // appendSet adds the most recent sc.MaxEvidence items of one set (stored
-// oldest first).
-func appendSet(ev []evidence, m Model, xs []features.Interaction, latest time.Time, sc models.Scoring, set consent.Scope) []evidence {
+// oldest first); times are the history's sorted times (see historyTimes).
+func appendSet(ev []evidence, m Model, xs []features.Interaction, latest time.Time, times []int64, sc models.Scoring, set consent.Scope) []evidence {
 	base, half, kind := sc.View, sc.ViewHalfLife, KindViewedRecently
 	switch set {
 	case consent.Purchases:
@@ -92,7 +110,7 @@ func appendSet(ev []evidence, m Model, xs []features.Interaction, latest time.Ti
 		if set == consent.Purchases && x.Rating > 0 {
 			k, rating = KindRated, x.Rating
 		}
-		wt := sc.Weight(base, x.Count, rating) * models.Decay(latest.Sub(x.Last), half)
+		wt := sc.Weight(base, x.Count, rating) * models.Decay(latest.Sub(x.Last), half) * sc.RecencyFactor(x.Last.UnixNano(), times)
 		ev = append(ev, evidence{item: idx, id: x.Item, weight: wt, set: string(set), kind: k})
 	}
 	return ev
