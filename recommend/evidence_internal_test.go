@@ -28,7 +28,7 @@ func TestEvidenceWeighsRecencyRank(t *testing.T) {
 	for _, rank := range []float64{0, 2} {
 		sc := models.DefaultScoring()
 		sc.RecencyRank, sc.MaxEvidence = rank, 3 // the oldest purchase is cut, yet still ranks the others
-		ev := gather(scored{m, sc}, st, &Request{CustomerID: "c"})
+		ev := gather(nil, scored{m, sc}, st, &Request{CustomerID: "c"})
 		if len(ev) != 5 {
 			t.Fatalf("recency rank %g: %d evidence items, want 5", rank, len(ev))
 		}
