@@ -48,3 +48,20 @@ func TestSampleSpreadsCustomersEvenly(t *testing.T) {
 		t.Errorf("sample(4) = %v, want %v", got, want)
 	}
 }
+
+// TestLowPassIsValidatedOnlyWithinItsBudget: validation tries the low-pass
+// filter on a corpus the size of ml-latest-small's, where it paid, and not
+// on one of millions of interactions, where trying it cost minutes and paid
+// nothing.
+func TestLowPassIsValidatedOnlyWithinItsBudget(t *testing.T) {
+	for _, p := range RegParams {
+		if p.Name != "low-pass" {
+			continue
+		}
+		if !p.affordable(56_735) || p.affordable(5_000_000) {
+			t.Errorf("low-pass affordable: %v at 56,735 interactions, %v at 5 million; want true, false", p.affordable(56_735), p.affordable(5_000_000))
+		}
+		return
+	}
+	t.Fatal("no low-pass parameter")
+}

@@ -139,6 +139,11 @@ func declaredOnly(c *Corpus) *Corpus {
 	return out
 }
 
+// tries reports whether validation tries p's values for a fit r.
+func (t *tuner) tries(p RegParam, r models.Reg) bool {
+	return len(p.Grid) > 0 && (p.applies == nil || p.applies(r)) && (p.affordable == nil || p.affordable(t.train.Interactions()))
+}
+
 // improveReg tries each of EASE's fit parameters that is not fixed over
 // its grid, keeping the best value (a change climbs λ again), twice over:
 // the parameters interact.
@@ -149,7 +154,7 @@ func (t *tuner) improveReg(best *trial) {
 	for pass := 0; pass < 2 && t.err == nil; pass++ {
 		changed := false
 		for _, p := range RegParams {
-			if _, fixed := t.o.Fixed[p.Name]; fixed || len(p.Grid) == 0 || (p.applies != nil && !p.applies(best.reg)) {
+			if _, fixed := t.o.Fixed[p.Name]; fixed || !t.tries(p, best.reg) {
 				continue
 			}
 			was := p.get(best.reg)
@@ -328,7 +333,7 @@ func (t *tuner) describe(tr trial) string {
 	if tr.reg.Lambda > 0 && t.o.Train.Kind == models.KindEASE {
 		parts = append(parts, fmt.Sprintf("λ %g on %d items", tr.reg.Lambda, min(orDefault(t.o.Train.TopN, models.DefaultTopN), t.o.ValidationItems)))
 		for _, p := range RegParams {
-			if _, fixed := t.o.Fixed[p.Name]; !fixed && len(p.Grid) > 0 && (p.applies == nil || p.applies(tr.reg)) {
+			if _, fixed := t.o.Fixed[p.Name]; !fixed && t.tries(p, tr.reg) {
 				parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.reg)))
 			}
 		}
