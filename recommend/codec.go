@@ -78,6 +78,21 @@ func (e *encoder) str(s string) {
 		e.seen = map[string]uint64{}
 	}
 	e.seen[s] = uint64(len(dictionary) + len(e.seen))
+	e.literal(s)
+}
+
+// distinct writes a counted list of strings known to be distinct, each as
+// a literal (no lookups: an evidence section names hundreds of IDs once);
+// a decoder reads it as strs.
+func (e *encoder) distinct(ss []string) {
+	e.count(len(ss))
+	for _, s := range ss {
+		e.literal(s)
+	}
+}
+
+// literal writes s as a literal sharing its leading bytes with the last.
+func (e *encoder) literal(s string) {
 	shared := 0
 	for shared < maxShared && shared < len(s) && shared < len(e.last) && s[shared] == e.last[shared] {
 		shared++

@@ -54,7 +54,7 @@ type heldLists struct {
 // add adds one reason's evidence; false when it names an ID twice.
 func (h *heldLists) add(evidence []string) bool {
 	if h.node == nil {
-		h.node = make(map[string]int32, len(evidence))
+		h.node = make(map[string]int32, 4*len(evidence)) // reasons of one set mostly share their IDs
 	}
 	n, start := int32(len(h.counts)+1), len(h.refs)
 	for _, id := range evidence {
@@ -86,7 +86,7 @@ func (h *heldLists) encode() []byte {
 		ids[p] = h.ids[k]
 	}
 	e := &encoder{b: []byte{0, heldFormat}}
-	e.strs(ids)
+	e.distinct(ids)
 	for _, c := range h.counts {
 		e.count(c)
 	}
