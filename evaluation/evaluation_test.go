@@ -277,15 +277,11 @@ func TestCappedHeadServesTheTail(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, it := range resp.Items {
-			sum := 0.0
+			exact(t, st.CustomerID, it)
 			for _, r := range it.Reasons {
-				sum += r.Contribution
 				if users[it.ItemID] < cut && r.Contribution > 0 && len(r.Evidence) > 0 && (r.FeatureSet == "purchases" || r.FeatureSet == "browsing") {
 					tail++
 				}
-			}
-			if math.Abs(sum-it.Score) > 1e-9 {
-				t.Fatalf("%s, item %s: reasons sum %v, score %v", st.CustomerID, it.ItemID, sum, it.Score)
 			}
 		}
 	}
@@ -322,13 +318,7 @@ func TestBlendedModelExplainsExactly(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, it := range resp.Items {
-				sum := 0.0
-				for _, r := range it.Reasons {
-					sum += r.Contribution
-				}
-				if math.Abs(sum-it.Score) > 1e-9 {
-					t.Fatalf("%s, item %s: reasons sum %v, score %v", st.CustomerID, it.ItemID, sum, it.Score)
-				}
+				exact(t, st.CustomerID, it)
 				lists[k] = append(lists[k], it.ItemID)
 			}
 		}
@@ -338,5 +328,17 @@ func TestBlendedModelExplainsExactly(t *testing.T) {
 	}
 	if differ == 0 {
 		t.Error("the blended model ranked every customer as plain EASE did")
+	}
+}
+
+// exact fails the test unless customer's item's reasons sum to its score.
+func exact(t *testing.T, customer string, it recommend.Item) {
+	t.Helper()
+	sum := 0.0
+	for _, r := range it.Reasons {
+		sum += r.Contribution
+	}
+	if math.Abs(sum-it.Score) > 1e-9 {
+		t.Fatalf("%s, item %s: reasons sum %v, score %v", customer, it.ItemID, sum, it.Score)
 	}
 }
