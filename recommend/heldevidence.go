@@ -3,7 +3,6 @@ package recommend
 import (
 	"math/bits"
 	"slices"
-	"strings"
 
 	"github.com/candorhq/candor/consent"
 )
@@ -16,7 +15,8 @@ import (
 // it names, in its order:
 //
 //	section = 0x00 heldFormat ids:strs count* bits
-//	ids     = the distinct IDs, sorted (neighbours share their prefixes)
+//	ids     = the distinct IDs, sorted (neighbours share their prefixes);
+//	          or, after 0x00 heldNumeric, as numbers (numericids.go)
 //	count   = how many IDs a reason names, one per reason in record order
 //	bits    = one bit: 1 when a permutation of ids follows, len(ids)
 //	          positions in ids of w bits each (w = refBits(len(ids))), which
@@ -76,17 +76,8 @@ func (h *heldLists) add(evidence []string) bool {
 }
 
 func (h *heldLists) encode() []byte {
-	sorted := make([]int32, len(h.ids))
-	for k := range sorted {
-		sorted[k] = int32(k)
-	}
-	slices.SortFunc(sorted, func(a, b int32) int { return strings.Compare(h.ids[a], h.ids[b]) })
-	ids := make([]string, len(sorted))
-	for p, k := range sorted {
-		ids[p] = h.ids[k]
-	}
 	e := &encoder{b: []byte{0, heldFormat}}
-	e.distinct(ids)
+	sorted := h.writeIDs(e)
 	for _, c := range h.counts {
 		e.count(c)
 	}
@@ -206,12 +197,17 @@ func refBits(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
 // decodeHeld reads a set's section: the evidence of its n reasons.
 func decodeHeld(b []byte, n int) ([][]string, error) {
-	v2 := len(b) >= 2 && b[0] == 0 && b[1] == heldFormat
+	v2 := len(b) >= 2 && b[0] == 0 && (b[1] == heldFormat || b[1] == heldNumeric)
 	d := &decoder{b: b}
 	if v2 {
 		d.b = b[2:]
 	}
-	ids := d.strs()
+	var ids []string
+	if v2 && b[1] == heldNumeric {
+		ids = d.numbers()
+	} else {
+		ids = d.strs()
+	}
 	if named(ids) { // the encoder names each ID once
 		return nil, errCorrupt
 	}

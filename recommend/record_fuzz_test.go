@@ -2,9 +2,11 @@ package recommend
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -136,9 +138,7 @@ func TestHeldEvidenceOfLongHistories(t *testing.T) {
 				t.Fatalf("%s, list %d: got %v, want %v", tc.name, i, got[i], tc.lists[i])
 			}
 		}
-		d := &decoder{b: sec[2:]}
-		d.strs()
-		if refs := len(d.b); tc.most > 0 && refs > tc.most {
+		if refs := len(pastIDs(t, sec)); tc.most > 0 && refs > tc.most {
 			t.Errorf("%s: %d bytes of positions, want at most %d (rests as bitmaps)", tc.name, refs, tc.most)
 		}
 	}
@@ -155,6 +155,111 @@ func TestHeldEvidenceOfTheFirstFormat(t *testing.T) {
 	}
 	if _, err := decodeHeld(sec[:len(sec)-1], 3); err == nil {
 		t.Error("a cut section of the first format was read")
+	}
+}
+
+// pastIDs returns what follows the IDs of section sec.
+func pastIDs(t *testing.T, sec []byte) []byte {
+	t.Helper()
+	d := &decoder{b: sec[2:]}
+	if sec[1] == heldNumeric {
+		d.numbers()
+	} else {
+		d.strs()
+	}
+	if d.err != nil {
+		t.Fatalf("section %x: IDs unreadable", sec)
+	}
+	return d.b
+}
+
+// A section written before numbered IDs (IDs as sorted strings, the rests
+// past a lead as bitmaps or positions) still reads as it was written.
+func TestHeldEvidenceOfTheSecondFormat(t *testing.T) {
+	sec, _ := hex.DecodeString("00810c416d313030173117321733173415322730302333312334341335133713390c02013d34c580919169e4")
+	got, err := decodeHeld(sec, 3)
+	want := [][]string{{"m31", "m7", "m1200", "m5", "m44", "m9", "m100", "m101", "m102", "m103", "m104", "m12"}, {"m7", "m31"}, {"m5"}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+}
+
+// IDs of one prefix and a decimal number are written as numbers, in
+// ascending order, a byte or two each; any other IDs as strings. Either
+// way the evidence reads back as it was.
+func TestHeldEvidenceOfNumberedIDs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	movielens := make([]string, 95) // a MovieLens customer's evidence
+	for i, k := range rng.Perm(9742)[:len(movielens)] {
+		movielens[i] = fmt.Sprintf("m%d", k+1)
+	}
+	rng.Shuffle(len(movielens), func(i, j int) { movielens[i], movielens[j] = movielens[j], movielens[i] })
+	for _, tc := range []struct {
+		name     string
+		ids      []string
+		numbered bool
+	}{
+		{"movielens", movielens, true},
+		{"numbers", []string{"7982301839491", "10", "0", "999999999999999999"}, true},
+		{"zero-padded", []string{"i000042", "i000007", "i100000"}, true},
+		{"padded and not", []string{"i042", "i7"}, false},
+		{"two prefixes", []string{"a1", "b2"}, false},
+		{"no number", []string{"m1", "m"}, false},
+		{"19 digits", []string{"1000000000000000000"}, false},
+		{"words", []string{"kettle", "toaster"}, false},
+	} {
+		lists := [][]string{tc.ids, tc.ids[:1], tc.ids[len(tc.ids)/2:]}
+		h := &heldLists{}
+		for _, l := range lists {
+			h.add(l)
+		}
+		sec := h.encode()
+		if got := sec[1] == heldNumeric; got != tc.numbered {
+			t.Errorf("%s: written as numbers %v, want %v", tc.name, got, tc.numbered)
+		}
+		got, err := decodeHeld(sec, len(lists))
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(lists) {
+			t.Errorf("%s: read %v, %v; want %v", tc.name, got, err, lists)
+		}
+		if tc.name == "movielens" {
+			if n := len(sec) - len(pastIDs(t, sec)); n > 2*len(tc.ids) {
+				t.Errorf("%d numbered IDs take %d bytes", len(tc.ids), n)
+			}
+		}
+	}
+}
+
+// A numbered section decodes only what the encoder writes: no number past
+// its width or 18 digits, none twice.
+func TestNumberedIDsRefuseWhatNoEncoderWrites(t *testing.T) {
+	numbers := func(prefix byte, width uint64, gaps ...uint64) []byte {
+		b := []byte{0x00, heldNumeric, 0x11, prefix} // prefix: a literal of one byte
+		b = binary.AppendUvarint(b, width)
+		b = binary.AppendUvarint(b, uint64(len(gaps)))
+		for _, g := range gaps {
+			b = binary.AppendUvarint(b, g)
+		}
+		b = binary.AppendUvarint(b, uint64(len(gaps))) // one reason naming every ID, in order
+		bw := bitWriter{b: b}
+		bw.put(0, 1)
+		for i := range gaps {
+			bw.put(uint64(i), refBits(len(gaps)))
+		}
+		return bw.flush()
+	}
+	if got, err := decodeHeld(numbers('i', 2, 7, 91), 1); err != nil || fmt.Sprint(got) != "[[i07 i99]]" {
+		t.Fatalf("a valid section read %v, %v", got, err)
+	}
+	for name, sec := range map[string][]byte{
+		"past the width":       numbers('i', 2, 7, 92),
+		"past 18 digits":       numbers('i', 0, 1_000_000_000_000_000_000),
+		"gap overflowing":      numbers('i', 0, 999_999_999_999_999_990, math.MaxUint64-5),
+		"width past 18":        numbers('i', 19, 1),
+		"count past the bytes": {0x00, heldNumeric, 0x11, 'i', 0, 9, 1},
+	} {
+		if got, err := decodeHeld(sec, 1); err == nil {
+			t.Errorf("%s: read %v", name, got)
+		}
 	}
 }
 

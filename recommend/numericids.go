@@ -1,0 +1,136 @@
+package recommend
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Most catalogues number their items: "m1234", "i000042", "7982301839491".
+// When every distinct ID of an evidence section is one prefix followed by a
+// decimal number, the section (marked heldNumeric instead of heldFormat)
+// writes the prefix once and the numbers in ascending order as gaps, a byte
+// or two each instead of an ID's digits:
+//
+//	ids   = prefix:str width:uvarint n:uvarint gap:uvarint*
+//
+// width is 0 when no number has a leading zero (IDs as strconv writes
+// them), else the digit count of every number (zero-padded IDs of one
+// length). The first number is its gap; each next is the one before plus
+// its gap plus one. Positions in the section refer to the IDs in this
+// ascending order.
+const (
+	heldNumeric = 0x82
+	maxDigits   = 18 // a number below 10^18 leaves room in a uint64 for any gap
+)
+
+// numberedIDs returns the numbers of ids (IDs of one prefix followed by a
+// decimal number) into vals, and the prefix and width to write them with;
+// ok is false when ids have no such form.
+func numberedIDs(ids []string, vals []uint64) (prefix string, width int, ok bool) {
+	canonical, same := true, true
+	for i, id := range ids {
+		j := len(id)
+		for j > 0 && id[j-1] >= '0' && id[j-1] <= '9' {
+			j--
+		}
+		digits := id[j:]
+		if digits == "" || len(digits) > maxDigits || i > 0 && id[:j] != prefix {
+			return "", 0, false
+		}
+		if i == 0 {
+			prefix, width = id[:j], len(digits)
+		}
+		canonical = canonical && (digits[0] != '0' || len(digits) == 1)
+		same = same && len(digits) == width
+		vals[i], _ = strconv.ParseUint(digits, 10, 64)
+	}
+	switch {
+	case canonical:
+		return prefix, 0, true
+	case same:
+		return prefix, width, true
+	}
+	return "", 0, false
+}
+
+// writeIDs writes the section's distinct IDs, by number when they have the
+// numeric form (and then marks the section so) and else sorted as strings,
+// and returns them as indexes into h.ids in the order written.
+func (h *heldLists) writeIDs(e *encoder) []int32 {
+	order := make([]int32, len(h.ids))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	vals := make([]uint64, len(h.ids))
+	prefix, width, ok := numberedIDs(h.ids, vals)
+	if !ok || len(h.ids) == 0 {
+		slices.SortFunc(order, func(a, b int32) int { return strings.Compare(h.ids[a], h.ids[b]) })
+		ids := make([]string, len(order))
+		for p, k := range order {
+			ids[p] = h.ids[k]
+		}
+		e.distinct(ids)
+		return order
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(vals[a], vals[b]) })
+	e.b[1] = heldNumeric
+	e.literal(prefix)
+	e.count(width)
+	e.count(len(order))
+	for p, k := range order {
+		gap := vals[k]
+		if p > 0 {
+			gap -= vals[order[p-1]] + 1
+		}
+		e.uvarint(gap)
+	}
+	return order
+}
+
+// numbers reads the IDs of a section of the numeric form.
+func (d *decoder) numbers() []string {
+	prefix := d.str()
+	width := d.uvarint()
+	n := d.count()
+	if d.err != nil || width > maxDigits {
+		d.fail()
+		return nil
+	}
+	limit := pow10(maxDigits)
+	if width > 0 {
+		limit = pow10(int(width))
+	}
+	out := make([]string, n)
+	var v uint64
+	var buf []byte
+	var num [20]byte
+	for i := range out {
+		gap := d.uvarint()
+		if i > 0 {
+			v++
+		}
+		if d.err != nil || gap >= limit-v {
+			d.fail()
+			return nil
+		}
+		v += gap
+		digits := strconv.AppendUint(num[:0], v, 10)
+		buf = append(buf[:0], prefix...)
+		for range int(width) - len(digits) {
+			buf = append(buf, '0')
+		}
+		out[i] = string(append(buf, digits...))
+	}
+	return out
+}
+
+// pow10 is 10 to the power k, for k ≤ maxDigits.
+func pow10(k int) uint64 {
+	p := uint64(1)
+	for range k {
+		p *= 10
+	}
+	return p
+}
