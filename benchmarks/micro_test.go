@@ -90,19 +90,53 @@ func BenchmarkScorer(b *testing.B) {
 }
 
 // BenchmarkRecommendHandlerDecisions is BenchmarkRecommendHandler with the
-// decision writer that cmd/candor wires (each answer queued, encoded and
-// written to the customer's decision stream off the request path), so its
-// allocations, which the process-wide count includes, are visible.
+// decision writer that cmd/candor wires (each answer's record encoded on
+// the request path, queued, and written to the customer's decisions list
+// off it): the request path as served.
 func BenchmarkRecommendHandlerDecisions(b *testing.B) {
-	w := newRecWorld(b, 10000, 300)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	writer := recommend.NewWriter(w.store, recommend.Retention{}, 10000)
-	go writer.Run(ctx)
-	svc := recommend.NewService(recommend.Deps{Reader: w.store, Model: func() recommend.Model { return w.model }, Catalog: w.catalog.Load,
-		Request: w.consent.Request, Feedback: redisstore.ParseFeedback, Decisions: writer, Store: w.store}, recommend.Config{})
-	kr := auth.NewKeyring(w.store)
-	_ = kr.Reload(ctx)
-	h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: svc, Catalog: w.catalog, Items: w.store})
-	serveRecommendations(b, w, h)
+	for _, history := range []int{50, 500} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			w := newRecWorldOf(b, 10000, 300, history)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			writer := recommend.NewWriter(w.store, recommend.Retention{}, 10000)
+			go writer.Run(ctx)
+			svc := recommend.NewService(recommend.Deps{Reader: w.store, Model: func() recommend.Model { return w.model }, Catalog: w.catalog.Load,
+				Request: w.consent.Request, Feedback: redisstore.ParseFeedback, Decisions: writer, Store: w.store}, recommend.Config{})
+			kr := auth.NewKeyring(w.store)
+			_ = kr.Reload(ctx)
+			h := httpapi.New(httpapi.Deps{Keyring: kr, Keys: w.store, Recommend: svc, Catalog: w.catalog, Items: w.store})
+			percentiles(b, serveRecommendations(b, w, h))
+		})
+	}
+}
+
+// BenchmarkEncodeRecord: a decision record encoded from its answer (on the
+// request path) alone, over the answers of 300 customers at the harness's
+// histories; reports the record's bytes with its evidence sections.
+func BenchmarkEncodeRecord(b *testing.B) {
+	for _, history := range []int{50, 500} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			w := newRecWorldOf(b, 10000, 300, history)
+			var answers []*recommend.Response
+			for _, c := range w.customers {
+				resp, err := w.svc.Recommend(context.Background(), recommend.Request{CustomerID: c, N: 10})
+				if err != nil {
+					b.Fatal(err)
+				}
+				answers = append(answers, resp)
+			}
+			size, i := 0, 0
+			b.ReportAllocs()
+			for b.Loop() {
+				rec, ev, err := recommend.EncodeRecord(answers[i%len(answers)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += len(rec) + len(ev)
+				i++
+			}
+			b.ReportMetric(float64(size)/float64(i), "bytes/record")
+		})
+	}
 }

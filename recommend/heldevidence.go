@@ -44,15 +44,31 @@ const (
 
 // heldLists is the evidence of one feature set's reasons in a record.
 type heldLists struct {
+	used   bool             // a reason of the set was added
 	ids    []string         // the distinct IDs, as first named
 	node   map[string]int32 // ID → its index in ids
 	last   []int32          // per ID, the last list naming it (1-based)
 	refs   []int32          // every list's IDs as indexes into ids, concatenated
 	counts []int
+	// scratch of encode, kept for the next record (see heldPool)
+	sorted, topo, rank, pos, indeg, first, next, to []int32
+	vals                                            []uint64
+}
+
+// reset empties h for another record, keeping its memory.
+func (h *heldLists) reset() {
+	if !h.used {
+		return
+	}
+	h.used = false
+	clear(h.ids) // no IDs of another customer kept reachable
+	h.ids, h.last, h.refs, h.counts = h.ids[:0], h.last[:0], h.refs[:0], h.counts[:0]
+	clear(h.node)
 }
 
 // add adds one reason's evidence; false when it names an ID twice.
 func (h *heldLists) add(evidence []string) bool {
+	h.used = true
 	if h.node == nil {
 		h.node = make(map[string]int32, 4*len(evidence)) // reasons of one set mostly share their IDs
 	}
@@ -99,7 +115,7 @@ func (h *heldLists) lists(head []byte, order, sorted []int32) []byte {
 	if sorted == nil {
 		bw.put(0, 1)
 	} else {
-		rank := make([]int32, len(h.ids))
+		rank := grown(&h.rank, len(h.ids))
 		for p, k := range sorted {
 			rank[k] = int32(p)
 		}
@@ -108,7 +124,7 @@ func (h *heldLists) lists(head []byte, order, sorted []int32) []byte {
 			bw.put(uint64(rank[k]), w)
 		}
 	}
-	pos := make([]int32, len(h.ids))
+	pos := grown(&h.pos, len(h.ids))
 	for p, k := range order {
 		pos[k] = int32(p)
 	}
@@ -157,9 +173,8 @@ func (h *heldLists) putRest(bw *bitWriter, rest, pos []int32, w int) {
 // those ready); IDs a disagreement leaves out follow, as first named.
 func (h *heldLists) order() []int32 {
 	n := len(h.ids)
-	indeg := make([]int32, n)
-	first := make([]int32, n) // per ID its first outgoing edge + 1
-	var next, to []int32
+	indeg, first := grown(&h.indeg, n), grown(&h.first, n) // first: per ID its first outgoing edge + 1
+	next, to := h.next[:0], h.to[:0]
 	at := 0
 	for _, c := range h.counts {
 		list := h.refs[at : at+c]
@@ -171,7 +186,8 @@ func (h *heldLists) order() []int32 {
 			indeg[t]++
 		}
 	}
-	out := make([]int32, 0, n)
+	h.next, h.to = next, to
+	out := h.topo[:0]
 	for k := range int32(n) {
 		if indeg[k] == 0 {
 			out = append(out, k)
@@ -189,6 +205,7 @@ func (h *heldLists) order() []int32 {
 			out = append(out, k)
 		}
 	}
+	h.topo = out
 	return out
 }
 

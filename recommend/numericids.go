@@ -59,11 +59,12 @@ func numberedIDs(ids []string, vals []uint64) (prefix string, width int, ok bool
 // numeric form (and then marks the section so) and else sorted as strings,
 // and returns them as indexes into h.ids in the order written.
 func (h *heldLists) writeIDs(e *encoder) []int32 {
-	order := make([]int32, len(h.ids))
+	order := grown(&h.sorted, len(h.ids))
+	h.vals = slices.Grow(h.vals[:0], len(h.ids))[:len(h.ids)]
+	vals := h.vals
 	for k := range order {
 		order[k] = int32(k)
 	}
-	vals := make([]uint64, len(h.ids))
 	prefix, width, ok := numberedIDs(h.ids, vals)
 	if !ok || len(h.ids) == 0 {
 		slices.SortFunc(order, func(a, b int32) int { return strings.Compare(h.ids[a], h.ids[b]) })

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -54,7 +55,7 @@ const (
 
 // recordSets are the personal feature sets whose evidence a record keeps
 // apart, by their section tag's offset. Part of the format: append only.
-var recordSets = []consent.Scope{consent.Browsing, consent.Purchases, consent.Declared, consent.Location, consent.Demographics, consent.Sensitive}
+var recordSets = [...]consent.Scope{consent.Browsing, consent.Purchases, consent.Declared, consent.Location, consent.Demographics, consent.Sensitive}
 
 // EvidenceTag is the tag of the sections holding feature set set's
 // evidence; ok is false for a scope that is not a feature set.
@@ -201,16 +202,31 @@ func EncodeRecord(r *Response) (record, evidence []byte, err error) {
 	if err := recordHeader(e, r.DecisionID, t); err != nil {
 		return nil, nil, err
 	}
+	held := heldPool.Get().(*heldSets)
+	defer heldPool.Put(held)
+	held.reset()
 	var body encoder
-	held, err := encodeBody(&body, r)
-	if err != nil {
+	if err := encodeBody(&body, r, held); err != nil {
 		return nil, nil, err
 	}
 	e.b = section(e.b, tagBody, body.b)
-	for k, set := range recordSets {
-		if h := held[set]; h != nil {
+	for k := range recordSets {
+		if h := &held[k]; h.used {
 			evidence = section(evidence, tagEvidence+byte(k), h.encode())
 		}
 	}
 	return e.b, evidence, nil
+}
+
+// heldSets is the evidence of a record's personal reasons, by their set's
+// position in recordSets; pooled, as a long history's evidence takes tens
+// of kilobytes of scratch to encode.
+type heldSets [len(recordSets)]heldLists
+
+var heldPool = sync.Pool{New: func() any { return new(heldSets) }}
+
+func (hs *heldSets) reset() {
+	for k := range hs {
+		hs[k].reset()
+	}
 }

@@ -263,6 +263,55 @@ func TestNumberedIDsRefuseWhatNoEncoderWrites(t *testing.T) {
 	}
 }
 
+// Records are encoded with pooled scratch: a record holds its own
+// customer's evidence only, whatever records were encoded before it, and
+// no section of a set it did not use.
+func TestRecordsEncodedInTurnKeepTheirEvidenceApart(t *testing.T) {
+	answer := func(customer string, sets map[string][]string) *Response {
+		r := &Response{DecisionID: NewDecisionID(), CustomerID: customer, Time: "2026-12-01T10:00:00Z", ModelVersion: "m1", Placement: "home"}
+		for _, set := range []string{"purchases", "browsing"} {
+			if ev, ok := sets[set]; ok {
+				kind := map[string]string{"purchases": KindBoughtTogether, "browsing": KindViewedRecently}[set]
+				r.Items = append(r.Items, Item{ItemID: "x" + set, Reasons: []Reason{{Kind: kind, FeatureSet: set, Evidence: ev, Contribution: 0.5}}})
+			}
+		}
+		return r
+	}
+	many := make([]string, 300)
+	for i := range many {
+		many[i] = fmt.Sprintf("i%d", 3*i+1)
+	}
+	for i, r := range []*Response{
+		answer("ann", map[string][]string{"purchases": many, "browsing": many[:40]}),
+		answer("bob", map[string][]string{"browsing": {"i2", "i5"}}),
+		answer("cy", map[string][]string{"purchases": {"kettle"}}),
+		answer("dee", nil),
+		answer("ann", map[string][]string{"purchases": many[:12], "browsing": many}),
+	} {
+		rec, ev, err := EncodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := parseRecord(append(rec, ev...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeCompact(p, r.CustomerID, noCatalog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evidence := func(r *Response) (out [][]string) {
+			for _, it := range r.Items {
+				out = append(out, it.Reasons[0].Evidence)
+			}
+			return out
+		}
+		if got, want := evidence(back), evidence(r); len(p.evidence) != len(r.Items) || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("record %d (%s): %d sections, evidence %v; want %v", i, r.CustomerID, len(p.evidence), got, want)
+		}
+	}
+}
+
 // Every personal feature set has its evidence section, so a new set
 // cannot put personal evidence in a record's body.
 func TestEveryFeatureSetHasAnEvidenceSection(t *testing.T) {

@@ -20,9 +20,9 @@ import (
 // (str, strs, count and the floats as codec.go writes them; warnings and
 // short only when flags say so.)
 
-// encodeBody writes r's body and returns the evidence of its personal
-// reasons by feature set.
-func encodeBody(e *encoder, r *Response) (map[consent.Scope]*heldLists, error) {
+// encodeBody writes r's body and adds the evidence of its personal reasons
+// to held.
+func encodeBody(e *encoder, r *Response, held *heldSets) error {
 	e.str(r.ModelVersion)
 	e.varint(int64(r.RulesetVersion))
 	e.str(r.Placement)
@@ -45,14 +45,13 @@ func encodeBody(e *encoder, r *Response) (map[consent.Scope]*heldLists, error) {
 	if r.Short != nil {
 		encodeShort(e, r.Short)
 	}
-	return encodeItems(e, r.Items)
+	return encodeItems(e, r.Items, held)
 }
 
-// encodeItems writes items and returns the evidence of their personal
-// reasons by feature set.
-func encodeItems(e *encoder, items []Item) (map[consent.Scope]*heldLists, error) {
+// encodeItems writes items and adds the evidence of their personal reasons
+// to held.
+func encodeItems(e *encoder, items []Item, held *heldSets) error {
 	e.count(len(items))
-	var held map[consent.Scope]*heldLists
 	for i := range items {
 		it := &items[i]
 		e.str(it.ItemID)
@@ -64,21 +63,16 @@ func encodeItems(e *encoder, items []Item) (map[consent.Scope]*heldLists, error)
 			if !set.IsFeatureSet() {
 				continue
 			}
-			if _, ok := EvidenceTag(set); !ok {
-				return nil, candor.Errorf(candor.EInternal, "feature set %q has no evidence section", set)
+			tag, ok := EvidenceTag(set)
+			if !ok {
+				return candor.Errorf(candor.EInternal, "feature set %q has no evidence section", set)
 			}
-			if held == nil {
-				held = map[consent.Scope]*heldLists{}
-			}
-			if held[set] == nil {
-				held[set] = &heldLists{}
-			}
-			if !held[set].add(rs.Evidence) {
-				return nil, candor.Errorf(candor.EInternal, "a reason names evidence %v twice", rs.Evidence)
+			if !held[tag-tagEvidence].add(rs.Evidence) {
+				return candor.Errorf(candor.EInternal, "a reason names evidence %v twice", rs.Evidence)
 			}
 		}
 	}
-	return held, nil
+	return nil
 }
 
 // Flags of a body.
