@@ -31,6 +31,7 @@ var dictionary = []string{
 	DropNotInCatalog, DropUnavailable, DropPurchased, DropNotInterested, DropHiddenCategory, DropSensitive,
 	DropInContext, DropRuleFilteredOut, NotInModel,
 	"home", "product", "cart", "email",
+	"ease", "itemknn", "popularity", // model kinds, in packed model versions
 }
 
 var dictIndex = func() map[string]uint64 {

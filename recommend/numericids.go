@@ -29,30 +29,55 @@ const (
 // decimal number) into vals, and the prefix and width to write them with;
 // ok is false when ids have no such form.
 func numberedIDs(ids []string, vals []uint64) (prefix string, width int, ok bool) {
-	canonical, same := true, true
+	var f idForm
 	for i, id := range ids {
-		j := len(id)
-		for j > 0 && id[j-1] >= '0' && id[j-1] <= '9' {
-			j--
-		}
-		digits := id[j:]
-		if digits == "" || len(digits) > maxDigits || i > 0 && id[:j] != prefix {
+		if vals[i], ok = f.add(id); !ok {
 			return "", 0, false
 		}
-		if i == 0 {
-			prefix, width = id[:j], len(digits)
-		}
-		canonical = canonical && (digits[0] != '0' || len(digits) == 1)
-		same = same && len(digits) == width
-		vals[i], _ = strconv.ParseUint(digits, 10, 64)
 	}
+	width, ok = f.width()
+	return f.prefix, width, ok
+}
+
+// idForm finds the numeric form of IDs given one by one.
+type idForm struct {
+	n               int
+	prefix          string
+	digits          int  // of the first
+	canonical, same bool // so far no number has a leading zero; all have the first's digits
+}
+
+// add returns id's number; false when id has no numeric form or another
+// prefix than the IDs before.
+func (f *idForm) add(id string) (uint64, bool) {
+	j := len(id)
+	for j > 0 && id[j-1] >= '0' && id[j-1] <= '9' {
+		j--
+	}
+	digits := id[j:]
+	if digits == "" || len(digits) > maxDigits || f.n > 0 && id[:j] != f.prefix {
+		return 0, false
+	}
+	if f.n == 0 {
+		f.prefix, f.digits, f.canonical, f.same = id[:j], len(digits), true, true
+	}
+	f.n++
+	f.canonical = f.canonical && (digits[0] != '0' || len(digits) == 1)
+	f.same = f.same && len(digits) == f.digits
+	v, _ := strconv.ParseUint(digits, 10, 64)
+	return v, true
+}
+
+// width returns the width to write the IDs with (0: no padding); false
+// when they mix padded numbers of several lengths.
+func (f *idForm) width() (int, bool) {
 	switch {
-	case canonical:
-		return prefix, 0, true
-	case same:
-		return prefix, width, true
+	case f.canonical:
+		return 0, true
+	case f.same:
+		return f.digits, true
 	}
-	return "", 0, false
+	return 0, false
 }
 
 // writeIDs writes the section's distinct IDs, by number when they have the
@@ -95,18 +120,14 @@ func (d *decoder) numbers() []string {
 	prefix := d.str()
 	width := d.uvarint()
 	n := d.count()
-	if d.err != nil || width > maxDigits {
+	limit := formLimit(width)
+	if d.err != nil || limit == 0 {
 		d.fail()
 		return nil
-	}
-	limit := pow10(maxDigits)
-	if width > 0 {
-		limit = pow10(int(width))
 	}
 	out := make([]string, n)
 	var v uint64
 	var buf []byte
-	var num [20]byte
 	for i := range out {
 		gap := d.uvarint()
 		if i > 0 {
@@ -117,21 +138,32 @@ func (d *decoder) numbers() []string {
 			return nil
 		}
 		v += gap
-		digits := strconv.AppendUint(num[:0], v, 10)
-		buf = append(buf[:0], prefix...)
-		for range int(width) - len(digits) {
-			buf = append(buf, '0')
-		}
-		out[i] = string(append(buf, digits...))
+		out[i], buf = numberID(buf, prefix, width, v)
 	}
 	return out
 }
 
-// pow10 is 10 to the power k, for k ≤ maxDigits.
-func pow10(k int) uint64 {
+// formLimit is the first number IDs of width cannot hold; 0 for a width
+// no encoder writes.
+func formLimit(width uint64) uint64 {
+	if width > maxDigits {
+		return 0
+	}
 	p := uint64(1)
-	for range k {
+	for range cmp.Or(width, maxDigits) {
 		p *= 10
 	}
 	return p
+}
+
+// numberID returns the ID of number v, and buf to use again.
+func numberID(buf []byte, prefix string, width, v uint64) (string, []byte) {
+	var num [20]byte
+	digits := strconv.AppendUint(num[:0], v, 10)
+	buf = append(buf[:0], prefix...)
+	for range int(width) - len(digits) {
+		buf = append(buf, '0')
+	}
+	buf = append(buf, digits...)
+	return string(buf), buf
 }

@@ -312,6 +312,86 @@ func TestRecordsEncodedInTurnKeepTheirEvidenceApart(t *testing.T) {
 	}
 }
 
+// A model version as the registry makes it is kept packed (10 bytes
+// instead of 30) and reads back the same; any other is kept as written.
+func TestModelVersionIsPacked(t *testing.T) {
+	for v, packed := range map[string]bool{
+		"ease-20261201T094620-01b1a666":        true,
+		"item-knn-v2-19700101T000000-ffffffff": true,
+		"test-1":                               false,
+		"ease-20261301T094620-01b1a666":        false, // no 13th month
+		"ease-20261201T094620-01B1A666":        false, // the registry writes lower case
+		"ease-20261201T094620-01b1a66":         false,
+		"-20261201T094620-01b1a666":            false,
+		"":                                     false,
+	} {
+		r := &Response{DecisionID: NewDecisionID(), Time: "2026-12-01T10:00:00Z", ModelVersion: v, Items: []Item{{ItemID: "kettle"}}}
+		rec, ev, err := EncodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := parseRecord(append(rec, ev...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeCompact(p, "", noCatalog)
+		if err != nil || back.ModelVersion != v {
+			t.Errorf("%q: read %q, %v", v, back.ModelVersion, err)
+		}
+		if got := p.body[0] == 0 && v != ""; got != packed {
+			t.Errorf("%q: packed %v, want %v", v, got, packed)
+		}
+	}
+}
+
+// The items' IDs of an answer are written as numbers when they are a
+// prefix and a number, which takes fewer bytes, and read back the same;
+// other IDs as strings.
+func TestItemIDsAreNumbered(t *testing.T) {
+	for _, tc := range []struct {
+		ids      []string
+		numbered bool
+	}{
+		{[]string{"m296", "m356", "m1", "m193609", "m457"}, true},
+		{[]string{"i000296", "i009999", "i000001"}, true},
+		{[]string{"7982301839491", "7982301839490"}, true},
+		{[]string{"m296", "x356"}, false},
+		{[]string{"i0296", "i12"}, false},
+		{[]string{"kettle"}, false},
+	} {
+		r := &Response{DecisionID: NewDecisionID(), Time: "2026-12-01T10:00:00Z", ModelVersion: "m1"}
+		for _, id := range tc.ids {
+			r.Items = append(r.Items, Item{ItemID: id, Reasons: []Reason{{Kind: KindPopular, FeatureSet: "none", Contribution: 0.25}}})
+		}
+		rec, ev, err := EncodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := parseRecord(append(rec, ev...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeCompact(p, "", noCatalog)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.ids, err)
+		}
+		var got []string
+		for _, it := range back.Items {
+			got = append(got, it.ItemID)
+		}
+		if !slices.Equal(got, tc.ids) {
+			t.Errorf("read %v, want %v", got, tc.ids)
+		}
+		d := &decoder{b: p.body}
+		d.str()
+		d.varint()
+		d.str()
+		if flags := d.uvarint(); (flags&flagItemsNumbered != 0) != tc.numbered {
+			t.Errorf("%v: flags %b, want numbered %v", tc.ids, flags, tc.numbered)
+		}
+	}
+}
+
 // Every personal feature set has its evidence section, so a new set
 // cannot put personal evidence in a record's body.
 func TestEveryFeatureSetHasAnEvidenceSection(t *testing.T) {

@@ -13,9 +13,17 @@ import (
 
 // The body of a compact record (tagBody, see record.go):
 //
-//	model:str ruleset:varint placement:str flags:uvarint fallback:str
-//	personalization [warnings:strs] [short] items:count item*
-//	item   = id:str reasons:count reason*
+//	model:str ruleset:varint placement:str flags:uvarint [trained]
+//	fallback:str personalization [warnings:strs] [short] [numbered]
+//	items:count item*
+//	item     = id reasons:count reason*
+//	trained  = kind:str second:uvarint digest:4, when flags say the model
+//	           version is packed (model is then ""): the version
+//	           registry.go makes, kind-YYYYMMDDTHHMMSS-digest in hex
+//	numbered = prefix:str width:uvarint, when flags say the items' IDs
+//	           are numbers (numericids.go); an id is then the difference
+//	           from the item before as a varint (the first's from 0), and
+//	           else a str
 //
 // (str, strs, count and the floats as codec.go writes them; warnings and
 // short only when flags say so.)
@@ -23,9 +31,44 @@ import (
 // encodeBody writes r's body and adds the evidence of its personal reasons
 // to held.
 func encodeBody(e *encoder, r *Response, held *heldSets) error {
-	e.str(r.ModelVersion)
+	trained, packed := packModelVersion(r.ModelVersion)
+	var nums [16]uint64
+	ids := numberedItems(r.Items, nums[:0])
+	flags := bodyFlags(r)
+	if packed {
+		e.str("")
+		flags |= flagModelPacked
+	} else {
+		e.str(r.ModelVersion)
+	}
+	if ids.ok {
+		flags |= flagItemsNumbered
+	}
 	e.varint(int64(r.RulesetVersion))
 	e.str(r.Placement)
+	e.uvarint(flags)
+	if packed {
+		e.str(trained.kind)
+		e.uvarint(trained.second)
+		e.raw(trained.digest[:])
+	}
+	e.str(r.Fallback.Reason)
+	encodePersonalization(e, &r.Personalization)
+	if len(r.Warnings) > 0 {
+		e.strs(r.Warnings)
+	}
+	if r.Short != nil {
+		encodeShort(e, r.Short)
+	}
+	if ids.ok {
+		e.str(ids.prefix)
+		e.count(ids.width)
+	}
+	return encodeItems(e, r.Items, ids, held)
+}
+
+// bodyFlags are the flags of r's body but those of its encoding.
+func bodyFlags(r *Response) uint64 {
 	var flags uint64
 	if r.Fallback.Active {
 		flags |= flagFallback
@@ -36,25 +79,20 @@ func encodeBody(e *encoder, r *Response, held *heldSets) error {
 	if r.Short != nil {
 		flags |= flagShort
 	}
-	e.uvarint(flags)
-	e.str(r.Fallback.Reason)
-	encodePersonalization(e, &r.Personalization)
-	if len(r.Warnings) > 0 {
-		e.strs(r.Warnings)
-	}
-	if r.Short != nil {
-		encodeShort(e, r.Short)
-	}
-	return encodeItems(e, r.Items, held)
+	return flags
 }
 
 // encodeItems writes items and adds the evidence of their personal reasons
 // to held.
-func encodeItems(e *encoder, items []Item, held *heldSets) error {
+func encodeItems(e *encoder, items []Item, ids numbered, held *heldSets) error {
 	e.count(len(items))
 	for i := range items {
 		it := &items[i]
-		e.str(it.ItemID)
+		if ids.ok {
+			e.varint(ids.delta(i))
+		} else {
+			e.str(it.ItemID)
+		}
 		e.count(len(it.Reasons))
 		for j := range it.Reasons {
 			rs := &it.Reasons[j]
@@ -80,6 +118,8 @@ const (
 	flagFallback = 1 << iota
 	flagWarnings
 	flagShort
+	flagModelPacked
+	flagItemsNumbered
 )
 
 // A reason starts with one byte: its kind and feature set as a pair of
@@ -265,6 +305,12 @@ func decodeCompact(p parsed, customerID string, cat *catalog.Snapshot) (*Respons
 	r.RulesetVersion = int(d.varint())
 	r.Placement = d.str()
 	flags := d.uvarint()
+	if flags&flagModelPacked != 0 {
+		if r.ModelVersion != "" {
+			return nil, errCorrupt
+		}
+		r.ModelVersion = unpackModelVersion(d)
+	}
 	r.Fallback = Fallback{Active: flags&flagFallback != 0, Reason: d.str()}
 	r.Personalization = decodePersonalization(d)
 	if flags&flagWarnings != 0 {
@@ -273,11 +319,15 @@ func decodeCompact(p parsed, customerID string, cat *catalog.Snapshot) (*Respons
 	if flags&flagShort != 0 {
 		r.Short = decodeShort(d)
 	}
+	var ids numberReader
+	if flags&flagItemsNumbered != 0 {
+		ids = numberReader{prefix: d.str(), width: d.uvarint(), ok: true}
+	}
 	r.Items = make([]Item, d.count())
 	personal := map[consent.Scope][]*Reason{}
 	for i := range r.Items {
 		it := &r.Items[i]
-		it.ItemID = d.str()
+		it.ItemID = ids.next(d)
 		it.Reasons = make([]Reason, d.count())
 		for j := range it.Reasons {
 			rs := &it.Reasons[j]
