@@ -312,6 +312,32 @@ func TestRecordsEncodedInTurnKeepTheirEvidenceApart(t *testing.T) {
 	}
 }
 
+// A record as written before packed model versions, numbered item IDs and
+// numbered evidence (main at 987b92b) still reads as it was written.
+func TestRecordOfTheFormerBody(t *testing.T) {
+	b, _ := hex.DecodeString("0118ecf7f72672ed7e905710b420d45763539c15fd8df5c0858d0158d103656173652d3230323631323031543039343632302d30316231613636360650000028000202040002416d32393602183fd43b1d7835999a783f9cb8532c00d9483333353602223fd08841707573683fb999999999999a100b008102316d353013370220110f008103216d31353230302335300312")
+	resp, _, err := decodeStored(DecisionRecord{ID: "5710b420d45763539c15fd8df5c0858d", CustomerID: "u7", Record: b}, noCatalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range resp.Items {
+		for _, r := range it.Reasons {
+			got = append(got, fmt.Sprintf("%s %s/%s %v %v %s", it.ItemID, r.Kind, r.FeatureSet, r.Evidence, r.Contribution, r.RuleID))
+		}
+	}
+	want := []string{
+		"m296 rated/purchases [m1 m50 m1200] 0.3161081003112486 ",
+		"m296 popular/none [] 0.028046893654584154 ",
+		"m356 viewed_recently/browsing [m50 m7] 0.25 ",
+		"m356 promoted/rules [] 0.1 push",
+	}
+	if resp.ModelVersion != "ease-20261201T094620-01b1a666" || resp.RulesetVersion != 3 || resp.Time != "2026-11-30T23:56:32.288034174Z" ||
+		resp.Personalization.Level != "full" || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("read %s %d %s %+v\n%q", resp.ModelVersion, resp.RulesetVersion, resp.Time, resp.Personalization, got)
+	}
+}
+
 // A model version as the registry makes it is kept packed (10 bytes
 // instead of 30) and reads back the same; any other is kept as written.
 func TestModelVersionIsPacked(t *testing.T) {
