@@ -14,12 +14,13 @@ import (
 // A section names each distinct ID once and then, per reason, which of them
 // it names, in its order:
 //
-//	section = 0x00 heldFormat ids:strs count* bits
+//	section = 0x00 heldStrings ids:strs count* bits
 //	ids     = the distinct IDs, sorted (neighbours share their prefixes);
 //	          or, after 0x00 heldNumeric, as numbers (numericids.go)
 //	count   = how many IDs a reason names, one per reason in record order
-//	bits    = one bit: 1 when a permutation of ids follows, len(ids)
-//	          positions in ids of w bits each (w = refBits(len(ids))), which
+//	bits    = one bit: 1 when a permutation of ids follows, as its Lehmer
+//	          code (lehmer.go; as len(ids) positions in ids of w bits each,
+//	          w = refBits(len(ids)), in sections marked heldFormat), which
 //	          is then the order positions below refer to; then per reason
 //	          its first min(count, leadRefs) IDs as positions, w bits each;
 //	          when it names more, one bit, then the rest: 1 as a bitmap over
@@ -38,8 +39,9 @@ import (
 // Sections written before this format (no marker: ids:strs count* then
 // every reason's IDs as positions among ids sorted) are still read.
 const (
-	heldFormat = 0x81 // after a 0x00, which no section of the first format has before a byte ≥ 0x80
-	leadRefs   = 10   // part of the format, not tied to leadEvidence
+	heldFormat  = 0x81 // after a 0x00, which no section of the first format has before a byte ≥ 0x80; read only
+	heldStrings = 0x83 // as heldFormat, with the permutation as its Lehmer code (lehmer.go)
+	leadRefs    = 10   // part of the format, not tied to leadEvidence
 )
 
 // heldLists is the evidence of one feature set's reasons in a record.
@@ -53,6 +55,7 @@ type heldLists struct {
 	// scratch of encode, kept for the next record (see heldPool)
 	sorted, topo, rank, pos, indeg, first, next, to []int32
 	vals                                            []uint64
+	tree                                            fenwick
 }
 
 // reset empties h for another record, keeping its memory.
@@ -92,7 +95,7 @@ func (h *heldLists) add(evidence []string) bool {
 }
 
 func (h *heldLists) encode() []byte {
-	e := &encoder{b: []byte{0, heldFormat}}
+	e := &encoder{b: []byte{0, heldStrings}}
 	sorted := h.writeIDs(e)
 	for _, c := range h.counts {
 		e.count(c)
@@ -120,9 +123,7 @@ func (h *heldLists) lists(head []byte, order, sorted []int32) []byte {
 			rank[k] = int32(p)
 		}
 		bw.put(1, 1)
-		for _, k := range order {
-			bw.put(uint64(rank[k]), w)
-		}
+		h.putLehmer(&bw, order, rank)
 	}
 	pos := grown(&h.pos, len(h.ids))
 	for p, k := range order {
@@ -214,7 +215,7 @@ func refBits(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
 // decodeHeld reads a set's section: the evidence of its n reasons.
 func decodeHeld(b []byte, n int) ([][]string, error) {
-	v2 := len(b) >= 2 && b[0] == 0 && (b[1] == heldFormat || b[1] == heldNumeric)
+	v2 := len(b) >= 2 && b[0] == 0 && (b[1] == heldFormat || b[1] == heldNumeric || b[1] == heldStrings)
 	d := &decoder{b: b}
 	if v2 {
 		d.b = b[2:]
@@ -239,7 +240,7 @@ func decodeHeld(b []byte, n int) ([][]string, error) {
 	if d.err != nil {
 		return nil, errCorrupt
 	}
-	out, err := decodeLists(d.b, ids, counts, v2)
+	out, err := decodeLists(d.b, ids, counts, v2, v2 && b[1] != heldFormat)
 	if err != nil {
 		return nil, err
 	}
@@ -252,13 +253,17 @@ func decodeHeld(b []byte, n int) ([][]string, error) {
 }
 
 // decodeLists reads the positions of a section's reasons.
-func decodeLists(b []byte, ids []string, counts []int, v2 bool) ([][]string, error) {
+func decodeLists(b []byte, ids []string, counts []int, v2, lehmer bool) ([][]string, error) {
 	if !v2 {
 		return decodeSorted(b, ids, counts)
 	}
 	br := bitReader{b: b}
 	w := refBits(len(ids))
-	if br.get(1) == 1 {
+	switch {
+	case br.get(1) == 0:
+	case lehmer:
+		ids = br.lehmer(ids)
+	default:
 		ids = br.permutation(ids, w)
 	}
 	out := make([][]string, len(counts))

@@ -9,7 +9,7 @@ import (
 
 // Most catalogues number their items: "m1234", "i000042", "7982301839491".
 // When every distinct ID of an evidence section is one prefix followed by a
-// decimal number, the section (marked heldNumeric instead of heldFormat)
+// decimal number, the section (marked heldNumeric instead of heldStrings)
 // writes the prefix once and the numbers in ascending order as gaps, a byte
 // or two each instead of an ID's digits:
 //

@@ -184,6 +184,70 @@ func TestHeldEvidenceOfTheSecondFormat(t *testing.T) {
 	}
 }
 
+// A section written with the permutation as plain positions (heldFormat,
+// before Lehmer codes) still reads as it was written.
+func TestHeldEvidenceOfPlainPermutations(t *testing.T) {
+	sec, _ := hex.DecodeString("008128216b30133115301531153215331534153515361537153815391332153015311532153315351536153715381539133315301531153215331534153515361537153815391334153013351336133713381339282724231e20804b6126b1af0abc88444353a4616e88ac67c03b3322094e06a4273e33128008418828c3904c00fffffffc10831051872092a003ffffffe10620a30e412517000ffffffc1461c824a2cc34e8000ffffff8008418828c3904c00fffff000310518720928b32000fffffc0")
+	var a []string // IDs in an order that is not sorted
+	for i := range 40 {
+		a = append(a, fmt.Sprintf("k%d", (i*17)%41))
+	}
+	want := [][]string{a, a[1:], a[2:38], a[5:], a[:30], a[3:35]}
+	if bits := pastIDs(t, sec)[len(want)]; bits&0x80 == 0 {
+		t.Fatalf("the golden section has no permutation")
+	}
+	got, err := decodeHeld(sec, len(want))
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+}
+
+// A permutation of n IDs takes Σ refBits(k), k = 1..n, bits as a Lehmer
+// code, and reads back; a code past the IDs left is refused.
+func TestLehmerCodes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 1; n <= 300; n += 1 + n/8 {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprint(i)
+		}
+		order := make([]int32, n)
+		for i, p := range rng.Perm(n) {
+			order[i] = int32(p)
+		}
+		rank := make([]int32, n) // the IDs' positions are their own indexes
+		for k := range rank {
+			rank[k] = int32(k)
+		}
+		var h heldLists
+		bw := bitWriter{}
+		h.putLehmer(&bw, order, rank)
+		want := 0
+		for k := 1; k <= n; k++ {
+			want += refBits(k)
+		}
+		if b := bw.flush(); len(b) != (want+7)/8 {
+			t.Errorf("n=%d: %d bytes, want %d", n, len(b), (want+7)/8)
+		} else {
+			br := bitReader{b: b}
+			got := br.lehmer(ids)
+			for i, k := range order {
+				if got[i] != ids[k] || br.bad {
+					t.Fatalf("n=%d: read %v, want the order %v", n, got, order)
+				}
+			}
+		}
+	}
+	br := bitReader{b: []byte{0x60}} // 3 IDs: code 1 in two bits, 1 of the 2 left in one, the last in none
+	if got := br.lehmer([]string{"a", "b", "c"}); br.bad || fmt.Sprint(got) != "[b c a]" {
+		t.Errorf("read %v, bad %v", got, br.bad)
+	}
+	br = bitReader{b: []byte{0xc0}} // 3 IDs: code 3 in two bits: past the IDs
+	if br.lehmer([]string{"a", "b", "c"}); !br.bad {
+		t.Errorf("a code past the IDs left was read")
+	}
+}
+
 // IDs of one prefix and a decimal number are written as numbers, in
 // ascending order, a byte or two each; any other IDs as strings. Either
 // way the evidence reads back as it was.
