@@ -203,8 +203,10 @@ func EncodeRecord(r *Response) (record, evidence []byte, err error) {
 		return nil, nil, err
 	}
 	held := heldPool.Get().(*heldSets)
-	defer heldPool.Put(held)
-	held.reset()
+	defer func() {
+		held.reset() // the pool keeps no customer's evidence
+		heldPool.Put(held)
+	}()
 	var body encoder
 	if err := encodeBody(&body, r, held); err != nil {
 		return nil, nil, err

@@ -402,6 +402,32 @@ func TestRecordOfTheFormerBody(t *testing.T) {
 	}
 }
 
+// A body with a flag this version does not know is refused, not misread.
+func TestRecordWithAnUnknownFlagIsRefused(t *testing.T) {
+	r := &Response{DecisionID: NewDecisionID(), Time: "2026-12-01T10:00:00Z", ModelVersion: "m1", Placement: "home", Items: []Item{{ItemID: "kettle"}}}
+	rec, _, err := EncodeRecord(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := parseRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &decoder{b: p.body}
+	d.str()
+	d.varint()
+	d.str()
+	at := len(p.body) - len(d.b) // the flags, one byte here
+	if _, err := decodeCompact(p, "", noCatalog); err != nil || d.b[0] != 0 {
+		t.Fatalf("the record itself: %v, flags %#x", err, d.b[0])
+	}
+	p.body = slices.Clone(p.body)
+	p.body[at] = flagItemsNumbered << 1
+	if got, err := decodeCompact(p, "", noCatalog); err == nil {
+		t.Errorf("read %+v", got)
+	}
+}
+
 // A model version as the registry makes it is kept packed (10 bytes
 // instead of 30) and reads back the same; any other is kept as written.
 func TestModelVersionIsPacked(t *testing.T) {

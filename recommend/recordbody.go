@@ -67,7 +67,7 @@ func encodeBody(e *encoder, r *Response, held *heldSets) error {
 	return encodeItems(e, r.Items, ids, held)
 }
 
-// bodyFlags are the flags of r's body but those of its encoding.
+// bodyFlags are the flags of r's body other than those of its encoding.
 func bodyFlags(r *Response) uint64 {
 	var flags uint64
 	if r.Fallback.Active {
@@ -305,6 +305,9 @@ func decodeCompact(p parsed, customerID string, cat *catalog.Snapshot) (*Respons
 	r.RulesetVersion = int(d.varint())
 	r.Placement = d.str()
 	flags := d.uvarint()
+	if flags >= flagItemsNumbered<<1 { // a flag this version does not know
+		return nil, errCorrupt
+	}
 	if flags&flagModelPacked != 0 {
 		if r.ModelVersion != "" {
 			return nil, errCorrupt
