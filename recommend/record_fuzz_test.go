@@ -327,6 +327,34 @@ func TestNumberedIDsRefuseWhatNoEncoderWrites(t *testing.T) {
 	}
 }
 
+// roundTrip encodes r's record and reads it back: its parts and the answer.
+func roundTrip(t *testing.T, r *Response) (parsed, *Response) {
+	t.Helper()
+	rec, ev, err := EncodeRecord(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := parseRecord(append(rec, ev...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeCompact(p, r.CustomerID, noCatalog)
+	if err != nil {
+		t.Fatalf("%s: %v", r.DecisionID, err)
+	}
+	return p, back
+}
+
+// flagsOf returns where a record's body has its flags, and them.
+func flagsOf(p parsed) (at int, flags uint64) {
+	d := &decoder{b: p.body}
+	d.str()
+	d.varint()
+	d.str()
+	at = len(p.body) - len(d.b)
+	return at, d.uvarint()
+}
+
 // Records are encoded with pooled scratch: a record holds its own
 // customer's evidence only, whatever records were encoded before it, and
 // no section of a set it did not use.
@@ -352,18 +380,7 @@ func TestRecordsEncodedInTurnKeepTheirEvidenceApart(t *testing.T) {
 		answer("dee", nil),
 		answer("ann", map[string][]string{"purchases": many[:12], "browsing": many}),
 	} {
-		rec, ev, err := EncodeRecord(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := parseRecord(append(rec, ev...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := decodeCompact(p, r.CustomerID, noCatalog)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, back := roundTrip(t, r)
 		evidence := func(r *Response) (out [][]string) {
 			for _, it := range r.Items {
 				out = append(out, it.Reasons[0].Evidence)
@@ -405,23 +422,12 @@ func TestRecordOfTheFormerBody(t *testing.T) {
 // A body with a flag this version does not know is refused, not misread.
 func TestRecordWithAnUnknownFlagIsRefused(t *testing.T) {
 	r := &Response{DecisionID: NewDecisionID(), Time: "2026-12-01T10:00:00Z", ModelVersion: "m1", Placement: "home", Items: []Item{{ItemID: "kettle"}}}
-	rec, _, err := EncodeRecord(r)
-	if err != nil {
-		t.Fatal(err)
+	p, _ := roundTrip(t, r)
+	at, flags := flagsOf(p)
+	if flags != 0 {
+		t.Fatalf("flags %#x", flags)
 	}
-	p, err := parseRecord(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &decoder{b: p.body}
-	d.str()
-	d.varint()
-	d.str()
-	at := len(p.body) - len(d.b) // the flags, one byte here
-	if _, err := decodeCompact(p, "", noCatalog); err != nil || d.b[0] != 0 {
-		t.Fatalf("the record itself: %v, flags %#x", err, d.b[0])
-	}
-	p.body = slices.Clone(p.body)
+	p.body = slices.Clone(p.body) // the flags are its one byte at at
 	p.body[at] = flagItemsNumbered << 1
 	if got, err := decodeCompact(p, "", noCatalog); err == nil {
 		t.Errorf("read %+v", got)
@@ -442,17 +448,9 @@ func TestModelVersionIsPacked(t *testing.T) {
 		"":                                     false,
 	} {
 		r := &Response{DecisionID: NewDecisionID(), Time: "2026-12-01T10:00:00Z", ModelVersion: v, Items: []Item{{ItemID: "kettle"}}}
-		rec, ev, err := EncodeRecord(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := parseRecord(append(rec, ev...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := decodeCompact(p, "", noCatalog)
-		if err != nil || back.ModelVersion != v {
-			t.Errorf("%q: read %q, %v", v, back.ModelVersion, err)
+		p, back := roundTrip(t, r)
+		if back.ModelVersion != v {
+			t.Errorf("%q: read %q", v, back.ModelVersion)
 		}
 		if got := p.body[0] == 0 && v != ""; got != packed {
 			t.Errorf("%q: packed %v, want %v", v, got, packed)
@@ -479,18 +477,7 @@ func TestItemIDsAreNumbered(t *testing.T) {
 		for _, id := range tc.ids {
 			r.Items = append(r.Items, Item{ItemID: id, Reasons: []Reason{{Kind: KindPopular, FeatureSet: "none", Contribution: 0.25}}})
 		}
-		rec, ev, err := EncodeRecord(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := parseRecord(append(rec, ev...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := decodeCompact(p, "", noCatalog)
-		if err != nil {
-			t.Fatalf("%v: %v", tc.ids, err)
-		}
+		p, back := roundTrip(t, r)
 		var got []string
 		for _, it := range back.Items {
 			got = append(got, it.ItemID)
@@ -498,11 +485,7 @@ func TestItemIDsAreNumbered(t *testing.T) {
 		if !slices.Equal(got, tc.ids) {
 			t.Errorf("read %v, want %v", got, tc.ids)
 		}
-		d := &decoder{b: p.body}
-		d.str()
-		d.varint()
-		d.str()
-		if flags := d.uvarint(); (flags&flagItemsNumbered != 0) != tc.numbered {
+		if _, flags := flagsOf(p); (flags&flagItemsNumbered != 0) != tc.numbered {
 			t.Errorf("%v: flags %b, want numbered %v", tc.ids, flags, tc.numbered)
 		}
 	}
