@@ -198,34 +198,47 @@ func EncodeRecord(r *Response) (record, evidence []byte, err error) {
 	if err != nil {
 		return nil, nil, candor.Wrap("recommend.EncodeRecord", err)
 	}
-	e := &encoder{b: make([]byte, 0, 64+40*len(r.Items))}
+	s := scratchPool.Get().(*recordScratch)
+	defer s.release()
+	if err := encodeBody(&s.body, r, &s.held); err != nil {
+		return nil, nil, err
+	}
+	e := &encoder{b: make([]byte, 0, 32+len(s.body.b))}
 	if err := recordHeader(e, r.DecisionID, t); err != nil {
 		return nil, nil, err
 	}
-	held := heldPool.Get().(*heldSets)
-	defer func() {
-		held.reset() // the pool keeps no customer's evidence
-		heldPool.Put(held)
-	}()
-	var body encoder
-	if err := encodeBody(&body, r, held); err != nil {
-		return nil, nil, err
-	}
-	e.b = section(e.b, tagBody, body.b)
+	e.b = section(e.b, tagBody, s.body.b)
 	for k := range recordSets {
-		if h := &held[k]; h.used {
+		if h := &s.held[k]; h.used {
 			evidence = section(evidence, tagEvidence+byte(k), h.encode())
 		}
 	}
 	return e.b, evidence, nil
 }
 
-// heldSets is the evidence of a record's personal reasons, by their set's
-// position in recordSets; pooled, as a long history's evidence takes tens
-// of kilobytes of scratch to encode.
-type heldSets [len(recordSets)]heldLists
+// recordScratch is what encoding a record needs besides the record:
+// pooled, as a long history's evidence takes tens of kilobytes to encode.
+type recordScratch struct {
+	body encoder
+	held heldSets
+}
 
-var heldPool = sync.Pool{New: func() any { return new(heldSets) }}
+var scratchPool = sync.Pool{New: func() any { return new(recordScratch) }}
+
+// release empties s, so that the pool keeps no customer's data, and
+// returns it to the pool.
+func (s *recordScratch) release() {
+	s.held.reset()
+	clear(s.body.b[:cap(s.body.b)])
+	clear(s.body.seen)
+	clear(s.body.floats)
+	s.body = encoder{b: s.body.b[:0], seen: s.body.seen, floats: s.body.floats}
+	scratchPool.Put(s)
+}
+
+// heldSets is the evidence of a record's personal reasons, by their set's
+// position in recordSets.
+type heldSets [len(recordSets)]heldLists
 
 func (hs *heldSets) reset() {
 	for k := range hs {

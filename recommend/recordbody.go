@@ -234,8 +234,21 @@ func packPersonalization(p *Personalization) (codes uint64, ok bool) {
 		}
 		codes |= code << (3 * i)
 	}
-	back := unpackPersonalization(p.Level, codes)
-	return codes, slices.Equal(back.UsedSets, p.UsedSets) && slices.Equal(back.Withheld, p.Withheld)
+	u, w := 0, 0 // p must list its sets as unpackPersonalization does
+	for i, set := range recordSets {
+		if code := codes >> (3 * i) & 7; code == 0 {
+			if u == len(p.UsedSets) || p.UsedSets[u] != string(set) {
+				return 0, false
+			}
+			u++
+		} else {
+			if w == len(p.Withheld) || p.Withheld[w] != (Withheld{Set: string(set), Reason: withheldReasons[code-1]}) {
+				return 0, false
+			}
+			w++
+		}
+	}
+	return codes, u == len(p.UsedSets) && w == len(p.Withheld)
 }
 
 func unpackPersonalization(level string, codes uint64) Personalization {
