@@ -2,7 +2,8 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,8 +23,8 @@ type KeyLister interface {
 // that revoked it.
 type Keyring struct {
 	src   KeyLister
-	byKey atomic.Pointer[map[string]Key]
-	mu    sync.Mutex // serialises reloads
+	byKey atomic.Pointer[map[digest]Key] // by the SHA-256 of the plaintext
+	mu    sync.Mutex                     // serialises reloads
 }
 
 // DefaultRefresh is how often the keyring reloads when no notice arrives.
@@ -32,7 +33,7 @@ const DefaultRefresh = 5 * time.Second
 // NewKeyring returns an empty keyring over src; call Reload before use.
 func NewKeyring(src KeyLister) *Keyring {
 	kr := &Keyring{src: src}
-	empty := map[string]Key{}
+	empty := map[digest]Key{}
 	kr.byKey.Store(&empty)
 	return kr
 }
@@ -46,22 +47,27 @@ func (kr *Keyring) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m := make(map[string]Key, len(keys))
+	m := make(map[digest]Key, len(keys))
 	for _, k := range keys {
-		m[k.Hash] = k
+		var d digest
+		if n, err := hex.Decode(d[:], []byte(k.Hash)); err != nil || n != len(d) {
+			continue // no plaintext hashes to it
+		}
+		m[d] = k
 	}
 	kr.byKey.Store(&m)
 	return nil
 }
 
-// Lookup returns the key whose plaintext is given, if it is known.
+// digest is the SHA-256 of a plaintext key: Key.Hash decoded.
+type digest [sha256.Size]byte
+
+// Lookup returns the key whose plaintext is given, if it is known. It
+// compares digests, never plaintexts, so how long a lookup takes says
+// nothing about a stored key an attacker could use.
 func (kr *Keyring) Lookup(plaintext string) (Key, bool) {
-	h := Hash(plaintext)
-	k, ok := (*kr.byKey.Load())[h]
-	if !ok || subtle.ConstantTimeCompare([]byte(k.Hash), []byte(h)) != 1 {
-		return Key{}, false
-	}
-	return k, true
+	k, ok := (*kr.byKey.Load())[sha256.Sum256([]byte(plaintext))]
+	return k, ok
 }
 
 // Len returns the number of keys loaded.
