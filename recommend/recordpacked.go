@@ -3,6 +3,7 @@ package recommend
 import (
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,12 +19,32 @@ type trainedVersion struct {
 }
 
 const (
-	versionLayout = "20060102T150405"
-	lastSecond    = 253402300799 // 9999-12-31T23:59:59Z, the last the layout writes
+	versionLayout = "20060102T150405" // the registry's, in every model version
+	lastSecond    = 253402300799      // 9999-12-31T23:59:59Z, the last the layout writes
 )
+
+// packedVersion is the last model version packed: every answer of a model
+// names the same one, so a record's encoding parses it once per model.
+var packedVersion atomic.Pointer[packedEntry]
+
+type packedEntry struct {
+	version string
+	packed  trainedVersion
+	ok      bool
+}
 
 // packModelVersion returns v packed; false when v is not of that form.
 func packModelVersion(v string) (trainedVersion, bool) {
+	if e := packedVersion.Load(); e != nil && e.version == v {
+		return e.packed, e.ok
+	}
+	t, ok := parseModelVersion(v)
+	packedVersion.Store(&packedEntry{version: v, packed: t, ok: ok})
+	return t, ok
+}
+
+// parseModelVersion returns v packed; false when v is not of that form.
+func parseModelVersion(v string) (trainedVersion, bool) {
 	var t trainedVersion
 	i := strings.LastIndexByte(v, '-')
 	j := i - len(versionLayout) - 1

@@ -132,7 +132,7 @@ func (r *Registry) Publish(ctx context.Context, m *models.Model, activate bool) 
 	sum := sha256.Sum256(buf.Bytes())
 	info := ModelInfo{Kind: string(m.Kind), TrainedAt: m.Meta.TrainedAt.UTC(), DataReadAt: m.Meta.DataReadAt.UTC(), Users: m.Meta.Users, Items: m.Meta.Items,
 		Interactions: m.Meta.Interactions, TrainSeconds: m.Meta.TrainSeconds, Metrics: m.Meta.Metrics, Bytes: buf.Len(), SHA256: hex.EncodeToString(sum[:])}
-	info.Version = fmt.Sprintf("%s-%s-%s", m.Kind, info.TrainedAt.Format("20060102T150405"), info.SHA256[:8])
+	info.Version = fmt.Sprintf("%s-%s-%s", m.Kind, info.TrainedAt.Format(versionLayout), info.SHA256[:8])
 	if err := r.store.PutModel(ctx, info, buf.Bytes()); err != nil {
 		return "", err
 	}
