@@ -2,7 +2,6 @@ package recommend
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -139,20 +138,6 @@ func TestHeldEvidenceOfLongHistories(t *testing.T) {
 		if refs := len(pastIDs(t, sec)); tc.most > 0 && refs > tc.most {
 			t.Errorf("%s: %d bytes of positions, want at most %d (rests as bitmaps)", tc.name, refs, tc.most)
 		}
-	}
-}
-
-// A section written by the encoder before the bitmaps (IDs sorted, every
-// reason's IDs as positions among them) still reads as it was written.
-func TestHeldEvidenceOfTheFirstFormat(t *testing.T) {
-	sec, _ := hex.DecodeString("0c416d313030173117321733173415322730302333312334341335133713390c02017a698b012345a790")
-	got, err := decodeHeld(sec, 3)
-	want := [][]string{{"m31", "m7", "m1200", "m5", "m44", "m9", "m100", "m101", "m102", "m103", "m104", "m12"}, {"m7", "m31"}, {"m5"}}
-	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("got %v, %v; want %v", got, err, want)
-	}
-	if _, err := decodeHeld(sec[:len(sec)-1], 3); err == nil {
-		t.Error("a cut section of the first format was read")
 	}
 }
 

@@ -28,14 +28,25 @@ func pastIDs(t *testing.T, sec []byte) []byte {
 	return d.b
 }
 
-// A section written before numbered IDs (IDs as sorted strings, the rests
-// past a lead as bitmaps or positions) still reads as it was written.
-func TestHeldEvidenceOfTheSecondFormat(t *testing.T) {
-	sec, _ := hex.DecodeString("00810c416d313030173117321733173415322730302333312334341335133713390c02013d34c580919169e4")
-	got, err := decodeHeld(sec, 3)
+// Sections written before numbered IDs still read as they were written:
+// the first format (IDs sorted, every reason's IDs as positions among them)
+// and the second (the rests past a lead as bitmaps or positions).
+func TestHeldEvidenceOfEarlierFormats(t *testing.T) {
 	want := [][]string{{"m31", "m7", "m1200", "m5", "m44", "m9", "m100", "m101", "m102", "m103", "m104", "m12"}, {"m7", "m31"}, {"m5"}}
-	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("got %v, %v; want %v", got, err, want)
+	for name, h := range map[string]string{
+		"first":  "0c416d313030173117321733173415322730302333312334341335133713390c02017a698b012345a790",
+		"second": "00810c416d313030173117321733173415322730302333312334341335133713390c02013d34c580919169e4",
+	} {
+		sec, _ := hex.DecodeString(h)
+		got, err := decodeHeld(sec, 3)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: got %v, %v; want %v", name, got, err, want)
+		}
+		if name == "first" {
+			if _, err := decodeHeld(sec[:len(sec)-1], 3); err == nil {
+				t.Error("a cut section of the first format was read")
+			}
+		}
 	}
 }
 
