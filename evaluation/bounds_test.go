@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/candorhq/candor/features"
+	"github.com/candorhq/candor/models"
 )
 
 func TestRecentKeepsTheMostRecentlyUsed(t *testing.T) {
@@ -52,16 +53,20 @@ func TestSampleSpreadsCustomersEvenly(t *testing.T) {
 // TestLowPassIsValidatedOnlyWithinItsBudget: validation tries the low-pass
 // filter on a corpus the size of ml-latest-small's, where it paid, and not
 // on one of millions of interactions, where trying it cost minutes and paid
-// nothing.
+// nothing, however small validation's sample of that corpus is.
 func TestLowPassIsValidatedOnlyWithinItsBudget(t *testing.T) {
-	for _, p := range RegParams {
-		if p.Name != "low-pass" {
-			continue
-		}
-		if !p.affordable(56_735) || p.affordable(5_000_000) {
-			t.Errorf("low-pass affordable: %v at 56,735 interactions, %v at 5 million; want true, false", p.affordable(56_735), p.affordable(5_000_000))
-		}
-		return
+	i := slices.IndexFunc(RegParams, func(p RegParam) bool { return p.Name == "low-pass" })
+	if i < 0 {
+		t.Fatal("no low-pass parameter")
 	}
-	t.Fatal("no low-pass parameter")
+	p := RegParams[i]
+	for _, tt := range []struct {
+		corpus int
+		want   bool
+	}{{56_735, true}, {LowPassBudget, true}, {LowPassBudget + 1, false}, {10_000_000, false}} {
+		tu := &tuner{train: &Corpus{}, corpus: tt.corpus}
+		if got := tu.tries(p, models.Reg{}); got != tt.want {
+			t.Errorf("a corpus of %d interactions (validation's sample empty): tries low-pass %v, want %v", tt.corpus, got, tt.want)
+		}
+	}
 }

@@ -131,6 +131,7 @@ func choose(ctx context.Context, c *Corpus, o Options, base models.Scoring, reg 
 		return nil, err
 	}
 	t := newTuner(ctx, vtrain, vtest, o)
+	t.corpus = c.Interactions()
 	if len(vtest) == 0 || vtrain.Interactions() < 2 {
 		return &choice{scoring: base, reg: reg}, nil
 	}

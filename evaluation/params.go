@@ -95,11 +95,12 @@ type RegParam struct {
 	set        func(*models.Reg, float64)
 }
 
-// LowPassBudget is the most interactions of a validation corpus on which
-// validation tries the low-pass filter: each try costs interactions × rank
-// × 12 subspace iterations. On ml-latest-small (56,000) it pays +0.0045
-// nDCG@10; on 100,000 items and 10 million interactions trying it took 5 of
-// `candor train`'s 13 minutes and paid nothing.
+// LowPassBudget is the most interactions of a corpus (the whole corpus
+// being fitted, not validation's sample of it, which is at most
+// ValidationCustomers) on which validation tries the low-pass filter. On
+// ml-latest-small (75,000) it pays +0.0045 nDCG@10; on 100,000 items and
+// 10 million interactions trying it took 5 of `candor train`'s 13 minutes
+// and paid nothing.
 const LowPassBudget = 2_000_000
 
 // RegParams are EASE's fit parameters besides λ, in the order validation
@@ -120,7 +121,7 @@ var RegParams = []RegParam{
 	{Name: "user-norm", Usage: fmt.Sprintf("each customer's pairs in EASE's XᵀX weigh (their items)^−norm, so the longest histories do not dominate (0 to %g)", models.MaxUserNorm),
 		Grid: []float64{0, 0.25, 0.5}, Gram: true,
 		get: func(r models.Reg) float64 { return r.UserNorm }, set: func(r *models.Reg, v float64) { r.UserNorm = v }},
-	{Name: "low-pass", Usage: fmt.Sprintf("weight of GF-CF's ideal low-pass filter added to EASE's weights, relative to EASE's row maxima (0 to %g; validated while validation's corpus holds at most %d interactions)", models.MaxLowPass, LowPassBudget),
+	{Name: "low-pass", Usage: fmt.Sprintf("weight of GF-CF's ideal low-pass filter added to EASE's weights, relative to EASE's row maxima (0 to %g; validated on a corpus of at most %d interactions)", models.MaxLowPass, LowPassBudget),
 		Grid: []float64{0, 0.1, 0.3}, affordable: func(n int) bool { return n <= LowPassBudget },
 		get: func(r models.Reg) float64 { return r.LowPass }, set: func(r *models.Reg, v float64) { r.LowPass = v }},
 	{Name: "low-pass-rank", Usage: fmt.Sprintf("singular vectors the low-pass filter keeps (0: %d; at most %d)", models.DefaultLowPassRank, models.MaxLowPassRank),

@@ -23,15 +23,18 @@ type trial struct {
 type tuner struct {
 	ctx   context.Context
 	train *Corpus
-	alone *Corpus // train's customers with only their declared preferences
-	few   *Corpus // train's customers with only their latest interactions
-	test  Relevant
-	o     Options
-	users int
-	paths *recent[*models.EASEPath] // EASE fits by training weights
-	fits  *recent[*models.Model]    // fitted models by training weights and λ
-	seen  map[string]float64        // nDCG by setting
-	err   error
+	// corpus is the interactions of the corpus being fitted (train is
+	// validation's sample of it): what a parameter's cost is judged by.
+	corpus int
+	alone  *Corpus // train's customers with only their declared preferences
+	few    *Corpus // train's customers with only their latest interactions
+	test   Relevant
+	o      Options
+	users  int
+	paths  *recent[*models.EASEPath] // EASE fits by training weights
+	fits   *recent[*models.Model]    // fitted models by training weights and λ
+	seen   map[string]float64        // nDCG by setting
+	err    error
 }
 
 func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
@@ -141,7 +144,7 @@ func declaredOnly(c *Corpus) *Corpus {
 
 // tries reports whether validation tries p's values for a fit r.
 func (t *tuner) tries(p RegParam, r models.Reg) bool {
-	return len(p.Grid) > 0 && (p.applies == nil || p.applies(r)) && (p.affordable == nil || p.affordable(t.train.Interactions()))
+	return len(p.Grid) > 0 && (p.applies == nil || p.applies(r)) && (p.affordable == nil || p.affordable(t.corpus))
 }
 
 // improveReg tries each of EASE's fit parameters that is not fixed over

@@ -5,7 +5,10 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
@@ -56,7 +59,7 @@ const (
 // decomposition of a head × (rank + 10) matrix, never a dense head × head
 // product. rank is capped at the head's size. The random start is seeded,
 // so the same data always gives the same filter.
-func newLowPass(in *interactions, h head, rank int) (*lowPass, error) {
+func newLowPass(in *interactions, h head, rank, workers int) (*lowPass, error) {
 	n := len(h.items)
 	if rank <= 0 || rank > MaxLowPassRank {
 		return nil, candor.Errorf(candor.EInvalid, "low-pass rank %d: must be 1-%d", rank, MaxLowPassRank)
@@ -77,13 +80,13 @@ func newLowPass(in *interactions, h head, rank int) (*lowPass, error) {
 	}
 	q = orthonormal(q)
 	for range lowPassIterations {
-		q = orthonormal(r.gramTimes(q))
+		q = orthonormal(r.gramTimes(q, workers))
 	}
 	// Rayleigh–Ritz: the eigenvectors of Qᵀ R̃ᵀR̃ Q, rotated back by Q,
 	// are the leading right singular vectors of R̃.
 	t := mat.NewSymDense(cols, nil)
 	var qtg mat.Dense
-	qtg.Mul(q.T(), r.gramTimes(q))
+	qtg.Mul(q.T(), r.gramTimes(q, workers))
 	for i := range cols {
 		for j := i; j < cols; j++ {
 			t.SetSym(i, j, (qtg.At(i, j)+qtg.At(j, i))/2)
@@ -175,29 +178,73 @@ func newNormalised(in *interactions, h head) *normalised {
 	return r
 }
 
-// gramTimes returns R̃ᵀ R̃ q for an n × c q, one customer at a time.
-func (r *normalised) gramTimes(q *mat.Dense) *mat.Dense {
+// gramChunks is how many parts gramTimes splits the customers into, each
+// summed into a matrix of its own and the parts added in order: the filter
+// is the same whatever the number of workers (a fixed count, not one per
+// worker), and up to this many cores share the work.
+const gramChunks = 8
+
+// gramTimes returns R̃ᵀ R̃ q for an n × c q: the customers in gramChunks
+// parts of about equal interactions, on up to workers goroutines.
+func (r *normalised) gramTimes(q *mat.Dense, workers int) *mat.Dense {
 	n, c := q.Dims()
-	out := mat.NewDense(n, c, nil)
+	bounds := r.chunks(gramChunks)
+	parts := make([]*mat.Dense, len(bounds)-1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	for range min(workers, len(parts)) {
+		wg.Go(func() {
+			t := make([]float64, c)
+			for k := int(next.Add(1) - 1); k < len(parts); k = int(next.Add(1) - 1) {
+				parts[k] = mat.NewDense(n, c, nil)
+				r.gramPart(q, parts[k], bounds[k], bounds[k+1], t)
+			}
+		})
+	}
+	wg.Wait()
+	for _, p := range parts[1:] {
+		parts[0].Add(parts[0], p)
+	}
+	return parts[0]
+}
+
+// chunks returns k+1 customer bounds (at most; fewer with fewer
+// customers) splitting R̃'s interactions into parts of about equal size.
+func (r *normalised) chunks(k int) []int {
+	users, nnz := len(r.off)-1, r.off[len(r.off)-1]
+	bounds := []int{0}
+	for u := 1; u < users && len(bounds) < k; u++ {
+		if r.off[u] >= nnz*len(bounds)/k {
+			bounds = append(bounds, u)
+		}
+	}
+	return append(bounds, users)
+}
+
+// gramPart adds R̃ᵀ R̃ q over customers [lo, hi) to out; t is scratch of
+// q's width.
+func (r *normalised) gramPart(q, out *mat.Dense, lo, hi int, t []float64) {
+	c := len(t)
 	qr, or := q.RawMatrix(), out.RawMatrix()
-	t := make([]float64, c)
-	for u := range len(r.off) - 1 {
+	for u := lo; u < hi; u++ {
 		clear(t)
-		lo, hi := r.off[u], r.off[u+1]
-		for k := lo; k < hi; k++ {
+		from, to := r.off[u], r.off[u+1]
+		for k := from; k < to; k++ {
 			x, row := r.val[k], qr.Data[int(r.col[k])*qr.Stride:][:c]
 			for j, y := range row {
 				t[j] += x * y
 			}
 		}
-		for k := lo; k < hi; k++ {
+		for k := from; k < to; k++ {
 			x, row := r.val[k], or.Data[int(r.col[k])*or.Stride:][:c]
 			for j, y := range t {
 				row[j] += x * y
 			}
 		}
 	}
-	return out
 }
 
 // weightFunc returns the weight from head position pi to pj, the n-th of
@@ -221,7 +268,7 @@ func (e *EASEPath) weights(ctx context.Context, v *inverse, r Reg) (weightFunc, 
 		rank := cmp.Or(r.LowPassRank, DefaultLowPassRank)
 		if e.lp == nil || e.lp.rank != min(rank, len(e.h.items)) {
 			report(e.prog, "ease: low-pass", 0, 1)
-			lp, err := newLowPass(e.in, e.h, rank)
+			lp, err := newLowPass(e.in, e.h, rank, e.workers)
 			if err != nil {
 				return nil, err
 			}
