@@ -86,6 +86,12 @@ func testCustomersOnCluster(t *testing.T, st *Store) {
 	if err != nil || seen != customers || purchases != customers/2 {
 		t.Errorf("ScanStates on a cluster: err %v, seen %d of %d, %d with purchases (want %d)", err, seen, customers, purchases, customers/2)
 	}
+	for i := range customers { // one EVALSHA each, routed by its first key
+		s, err := st.ReadState(ctx, fmt.Sprintf("k%d", i), cs.Request(false), features.ReadOptions{Recent: 10})
+		if err != nil || len(s.Interactions[consent.Browsing]) != 1 || len(s.Interactions[consent.Purchases]) != 1-i%2 {
+			t.Fatalf("ReadState of k%d on a cluster: %+v, %v", i, s, err)
+		}
+	}
 	if _, err := st.Export(ctx, "k0"); err != nil {
 		t.Errorf("Export on a cluster: %v", err)
 	}

@@ -22,7 +22,7 @@ var _ recommend.DecisionStore = (*Store)(nil)
 // HASHes (evidence.go): they are read, and reached by withdrawal and
 // erasure, until they expire; nothing writes them any more.
 
-var scriptDecisionAppend = plain("decision_append.lua")
+var scriptDecisionAppend = hot(plain("decision_append.lua"))
 
 // legacyScan is the most JSON records one lookup reads from a legacy
 // stream (the old anonymous cap).
@@ -42,35 +42,31 @@ const page = 500
 // customers per latest personalized hour (trust.CustomersShown), once
 // the pipeline is done (see moveShown).
 func (s *Store) AppendDecisions(ctx context.Context, recs []recommend.DecisionRecord, ret recommend.Retention) error {
-	ret = ret.WithDefaults()
-	oldest := strconv.FormatInt(time.Now().Add(-ret.Keep).UnixMilli(), 10)
+	b := newAppendBatch(ret.WithDefaults())
 	cmds := make([]*redis.Cmd, len(recs))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range recs {
-			keys, args := s.decisionCall(&recs[i], oldest, ret)
-			cmds[i] = scriptDecisionAppend.EvalSha(ctx, p, keys, args...)
+			cmds[i] = scriptDecisionAppend.evalSha(ctx, p, s.decisionKeys(&recs[i]), b.args(&recs[i]))
 		}
 		return nil
 	})
 	if err != nil && isNoScript(err) {
-		err = s.retryDecisions(ctx, recs, cmds, oldest, ret)
+		err = s.retryDecisions(ctx, recs, cmds, b)
 	}
 	s.moveShown(ctx, shownMoves(cmds))
 	return translate("redisstore.AppendDecisions", err)
 }
 
 // shownMoves sums what the appends report of their customers' latest
-// personalized hour ({written, from, to}; to -1 when it did not move)
-// into deltas per hour.
+// personalized hour (see unpackShown) into deltas per hour.
 func shownMoves(cmds []*redis.Cmd) map[int64]int64 {
 	var deltas map[int64]int64
 	for _, c := range cmds {
-		res, err := c.Slice()
-		if err != nil || len(res) != 3 {
+		n, err := c.Int64()
+		if err != nil {
 			continue
 		}
-		from, _ := res[1].(int64)
-		to, _ := res[2].(int64)
+		_, from, to := unpackShown(n)
 		if to < 0 {
 			continue
 		}
@@ -85,22 +81,78 @@ func shownMoves(cmds []*redis.Cmd) map[int64]int64 {
 	return deltas
 }
 
-// decisionCall builds the keys and arguments of one record's append.
-func (s *Store) decisionCall(r *recommend.DecisionRecord, oldest string, ret recommend.Retention) ([]string, []any) {
+// shownBase is the factor decision_append.lua packs its answer with.
+const shownBase = 1 << 22
+
+// unpackShown splits decision_append.lua's answer, written + 2·(from + 1)
+// + 2·shownBase·(to + 1) (one integer: the reply then costs one
+// allocation, not an array's five), into written (1 when the evidence was
+// written or there was none) and the hours (since the Unix epoch) _shown
+// moved from and to (-1: it was unset; to -1: it did not move). Hours
+// stay under shownBase until the year 2448.
+func unpackShown(n int64) (written bool, from, to int64) {
+	written = n%2 == 1
+	n /= 2
+	return written, n%shownBase - 1, n/shownBase - 1
+}
+
+// appendBatch holds the arguments of decision_append.lua that a batch's
+// records share, and boxes each once: go-redis writes what a pointer
+// points to, so a record's arguments cost no allocation of their own.
+type appendBatch struct {
+	oldest     string
+	most, anon int // records kept a customer, anonymous records kept
+	keepMillis int64
+}
+
+func newAppendBatch(ret recommend.Retention) *appendBatch {
+	return &appendBatch{oldest: strconv.FormatInt(time.Now().Add(-ret.Keep).UnixMilli(), 10), most: ret.PerCustomer, anon: ret.Anonymous, keepMillis: ret.Keep.Milliseconds()}
+}
+
+// The last argument of decision_append.lua: whether the answer was
+// personalized, boxed once.
+var (
+	argPersonal any = "1"
+	argNot      any = ""
+)
+
+// args returns the arguments of r's append (see lua/decision_append.lua).
+func (b *appendBatch) args(r *recommend.DecisionRecord) []any {
 	if r.CustomerID == "" {
-		return []string{s.keys.anonDecisions()}, []any{oldest, ret.Anonymous, ret.Keep.Milliseconds(), r.Record, "", "", ""}
+		return []any{&b.oldest, &b.anon, &b.keepMillis, (*recordArg)(r), argNot, argNot, argNot}
 	}
-	personal := ""
+	personal := argNot
 	if r.Personalized {
-		personal = "1"
+		personal = argPersonal
 	}
-	return []string{s.keys.decisions(r.CustomerID), s.keys.consent(r.CustomerID)},
-		[]any{oldest, ret.PerCustomer, ret.Keep.Milliseconds(), r.Record, r.Evidence, r.ConsentHead, personal}
+	return []any{&b.oldest, &b.most, &b.keepMillis, (*recordArg)(r), (*evidenceArg)(r), &r.ConsentHead, personal}
+}
+
+// recordArg and evidenceArg hand go-redis a queued record's bytes, and
+// its evidence's, through a pointer to the record.
+type (
+	recordArg   recommend.DecisionRecord
+	evidenceArg recommend.DecisionRecord
+)
+
+func (r *recordArg) MarshalBinary() ([]byte, error)   { return r.Record, nil }
+func (r *evidenceArg) MarshalBinary() ([]byte, error) { return r.Evidence, nil }
+
+// decisionKeys returns the keys of r's append: its customer's decisions
+// list and consent hash, both cut from one string, or the anonymous list.
+func (s *Store) decisionKeys(r *recommend.DecisionRecord) []string {
+	if r.CustomerID == "" {
+		return []string{s.keys.anonDecisions()}
+	}
+	const list, hash = ":decisions:v2", ":consent"
+	c := s.keys.customer(r.CustomerID)
+	both := c + list + c + hash
+	return []string{both[:len(c)+len(list)], both[len(c)+len(list):]}
 }
 
 // retryDecisions sends again, with the scripts loaded, the appends that
 // failed with NOSCRIPT (they wrote nothing); cmds[i] belongs to recs[i].
-func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRecord, cmds []*redis.Cmd, oldest string, ret recommend.Retention) error {
+func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRecord, cmds []*redis.Cmd, b *appendBatch) error {
 	if err := s.LoadScripts(ctx); err != nil {
 		return err
 	}
@@ -108,8 +160,7 @@ func (s *Store) retryDecisions(ctx context.Context, recs []recommend.DecisionRec
 		if c == nil || !isNoScript(c.Err()) {
 			continue
 		}
-		keys, args := s.decisionCall(&recs[i], oldest, ret)
-		cmds[i] = scriptDecisionAppend.Run(ctx, s.rdb, keys, args...)
+		cmds[i] = scriptDecisionAppend.run(ctx, s.rdb, s.decisionKeys(&recs[i]), b.args(&recs[i])...)
 		if err := cmds[i].Err(); err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ import (
 // agree it is granted.
 func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Request, o features.ReadOptions) (*features.State, error) {
 	keys, args := s.readCall(customerID, req, o)
-	res, err := scriptReadState.Run(ctx, s.rdb, keys, args...).Slice()
+	res, err := scriptReadState.run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, translate("redisstore.ReadState", err)
 	}
@@ -136,7 +136,7 @@ func (s *Store) readBatch(ctx context.Context, ids []string, req consent.Request
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
 			keys, args := s.readCall(id, req, features.ReadOptions{})
-			cmds[i] = scriptReadState.EvalSha(ctx, p, keys, args...)
+			cmds[i] = scriptReadState.evalSha(ctx, p, keys, args)
 		}
 		return nil
 	})

@@ -23,7 +23,8 @@
 -- last shown a personalized answer, if the customer still has a consent
 -- log (an erased one has none, and gets no field back). The field only
 -- moves forward.
--- Returns {written, from, to}: written 1 when the evidence was written (or
+-- Returns written + 2*(from + 1) + 2*2^22*(to + 1), one integer (see
+-- unpackShown in decisions.go): written 1 when the evidence was written (or
 -- there was none), 0 when the head changed and only the record was; from
 -- and to the hours _shown moved between (-1 when it was unset; to is -1
 -- when it did not move), for the caller to move the customer in the shared
@@ -76,4 +77,4 @@ if ARGV[7] == '1' and head ~= '' then
     end
   end
 end
-return {written, from, to}
+return written + 2 * (from + 1) + 2 * 4194304 * (to + 1)
