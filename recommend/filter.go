@@ -28,7 +28,7 @@ type filterer struct {
 	idx              *popular // catalog entries by model index
 	acc              *accumulator
 	feedback         features.FeedbackState
-	hiddenLower      []string
+	hiddenCats       []int32 // hidden categories' numbers (popular.catID)
 	sensitiveAllowed bool
 	context          map[string]bool
 	replenishable    map[string]bool
@@ -50,7 +50,7 @@ func newFilterer(m Model, idx *popular, acc *accumulator, st *features.State, fb
 		f.sensitiveAllowed = st.Grant().Has(consent.Sensitive)
 	}
 	for c := range fb.HiddenCategories {
-		f.hiddenLower = append(f.hiddenLower, strings.ToLower(c))
+		f.hiddenCats = append(f.hiddenCats, idx.catID(strings.ToLower(c)))
 	}
 	if req.ItemID != "" || len(req.Cart) > 0 {
 		f.context = make(map[string]bool, 1+len(req.Cart))
@@ -90,8 +90,8 @@ func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
 }
 
 func (f *filterer) hidden(j int32) bool {
-	for _, c := range f.hiddenLower {
-		if f.idx.inCategory(j, c) {
+	for _, id := range f.hiddenCats {
+		if f.idx.hasCategory(j, id) {
 			return true
 		}
 	}

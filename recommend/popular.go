@@ -19,17 +19,18 @@ type popular struct {
 	catalog   *catalog.Snapshot
 	items     []*catalog.Item // nil: not in the catalog
 	sensitive []bool
-	cats      [][]string // lower case
-	hide      []string   // the label of the control hiding the item's category
-	overall   []int32    // available items with popularity > 0
+	cats      [][]int32        // the item's categories, as catIDs
+	catIDs    map[string]int32 // lower-case category → its number
+	hide      []string         // the label of the control hiding the item's category
+	overall   []int32          // available items with popularity > 0
 	byCat     map[string][]int32
 	zero      []int32 // available items without popularity, by index
 }
 
 func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 	n := m.NumItems()
-	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), sensitive: make([]bool, n), cats: make([][]string, n),
-		hide: make([]string, n), byCat: map[string][]int32{}}
+	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), sensitive: make([]bool, n), cats: make([][]int32, n),
+		catIDs: map[string]int32{}, hide: make([]string, n), byCat: map[string][]int32{}}
 	labels := map[string]string{}
 	for i := int32(0); int(i) < n; i++ {
 		it, ok := cat.Get(m.ItemID(i))
@@ -42,7 +43,7 @@ func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 		}
 		p.hide[i] = labels[it.TopCategory()]
 		for _, c := range it.Category {
-			p.cats[i] = append(p.cats[i], strings.ToLower(c))
+			p.cats[i] = append(p.cats[i], p.intern(strings.ToLower(c)))
 		}
 		switch {
 		case !it.Available:
@@ -59,18 +60,50 @@ func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 		}
 		return m.ItemID(x) < m.ItemID(y)
 	})
+	names := make([]string, len(p.catIDs))
+	for c, id := range p.catIDs {
+		names[id] = c
+	}
 	for _, i := range p.overall {
-		for _, c := range p.cats[i] {
-			p.byCat[c] = append(p.byCat[c], i)
+		for _, id := range p.cats[i] {
+			p.byCat[names[id]] = append(p.byCat[names[id]], i)
 		}
 	}
 	return p
 }
 
+// intern returns the number of lower-case category c, numbering it if it
+// is new.
+func (p *popular) intern(c string) int32 {
+	id, ok := p.catIDs[c]
+	if !ok {
+		id = int32(len(p.catIDs))
+		p.catIDs[c] = id
+	}
+	return id
+}
+
+// catID returns the number of lower-case category c, or noCategory when
+// no item of the model is filed under it. Per-candidate checks compare
+// numbers, not strings.
+func (p *popular) catID(c string) int32 {
+	if id, ok := p.catIDs[c]; ok {
+		return id
+	}
+	return noCategory
+}
+
+// noCategory is catID's answer for a category no item is filed under.
+const noCategory = -1
+
 // inCategory reports whether item i is filed under category c (lower case).
-func (p *popular) inCategory(i int32, c string) bool {
+func (p *popular) inCategory(i int32, c string) bool { return p.hasCategory(i, p.catID(c)) }
+
+// hasCategory reports whether item i is filed under category number id
+// (never under noCategory).
+func (p *popular) hasCategory(i, id int32) bool {
 	for _, x := range p.cats[i] {
-		if x == c {
+		if x == id {
 			return true
 		}
 	}

@@ -21,6 +21,7 @@ type nonPersonal struct {
 	prior    float64  // the popularity part of the most popular item
 	declared float64  // the part of one declared category
 	cats     []string // declared categories, lower case
+	ids      []int32  // their numbers (popular.catID)
 	names    []string // as stated
 	category string   // the request's category, lower case
 }
@@ -37,7 +38,7 @@ func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, bes
 	if st != nil && st.Declared != nil && st.Grant().Has(consent.Declared) {
 		for _, c := range st.Declared.Categories {
 			if lc := strings.ToLower(c); !slices.Contains(np.cats, lc) {
-				np.cats, np.names = append(np.cats, lc), append(np.names, c)
+				np.cats, np.ids, np.names = append(np.cats, lc), append(np.ids, idx.catID(lc)), append(np.names, c)
 			}
 		}
 	}
@@ -47,8 +48,8 @@ func newNonPersonal(m Model, idx *popular, st *features.State, req *Request, bes
 // sum returns item j's non-personal score, added in the order of parts.
 func (np *nonPersonal) sum(j int32) float64 {
 	var s float64
-	for _, c := range np.cats {
-		if np.idx.inCategory(j, c) {
+	for _, id := range np.ids {
+		if np.idx.hasCategory(j, id) {
 			s += np.declared
 		}
 	}
@@ -60,8 +61,8 @@ func (np *nonPersonal) sum(j int32) float64 {
 
 // parts appends item j's non-personal parts to arena.
 func (np *nonPersonal) parts(j int32, arena []part) []part {
-	for k, c := range np.cats {
-		if np.idx.inCategory(j, c) {
+	for k, id := range np.ids {
+		if np.idx.hasCategory(j, id) {
 			arena = append(arena, part{kind: KindDeclaredPreference, set: string(consent.Declared), evidence: np.names[k], value: np.declared})
 		}
 	}
@@ -80,8 +81,8 @@ func (np *nonPersonal) declaredBonus() float64 { return np.declared * float64(le
 
 // inDeclared reports whether item j is in a declared category.
 func (np *nonPersonal) inDeclared(j int32) bool {
-	for _, c := range np.cats {
-		if np.idx.inCategory(j, c) {
+	for _, id := range np.ids {
+		if np.idx.hasCategory(j, id) {
 			return true
 		}
 	}

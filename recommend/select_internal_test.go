@@ -152,3 +152,37 @@ func TestEvidenceOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoryNumbersMatchTheCatalog: candidates are matched to declared
+// and hidden categories by number (popular.catID); an item is in a
+// category exactly when the catalog files it there, whatever the case,
+// and a category no item is filed under matches nothing.
+func TestCategoryNumbersMatchTheCatalog(t *testing.T) {
+	cat, m := recommendtest.World(3, 120)
+	svc := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{})
+	idx := svc.popular.get(m, cat)
+	names := []string{"kitchen", "garden", "books", "music", "toys", "health", "nowhere"}
+	matched := 0
+	for j := int32(0); int(j) < m.NumItems(); j++ {
+		it, _ := cat.Get(m.ItemID(j))
+		for _, c := range names {
+			want := it != nil && slices.ContainsFunc(it.Category, func(x string) bool { return strings.EqualFold(x, c) })
+			if got := idx.inCategory(j, c); got != want {
+				t.Fatalf("item %s in %q: %v, catalog says %v (%v)", m.ItemID(j), c, got, want, it.Category)
+			}
+			if want {
+				matched++
+			}
+		}
+	}
+	if matched == 0 || idx.catID("nowhere") != noCategory {
+		t.Fatalf("%d matches; nowhere numbered %d", matched, idx.catID("nowhere"))
+	}
+	st := &features.State{CustomerID: "c", Declared: &features.Declared{Categories: []string{"BOOKS", "nowhere"}},
+		Decision: consent.Evaluate(map[consent.Scope]consent.Record{consent.Declared: {Scope: consent.Declared, State: consent.Granted, Time: time.Now(), PolicyVersion: 1, Source: consent.SourceAPI}},
+			consent.Request{Now: time.Now(), PolicyVersion: 1})}
+	np := newNonPersonal(m, idx, st, &Request{}, 0, 0)
+	if len(np.ids) != 2 || np.ids[0] != idx.catID("books") || np.ids[1] != noCategory {
+		t.Fatalf("declared BOOKS, nowhere numbered %v", np.ids)
+	}
+}
