@@ -113,11 +113,16 @@ func BenchmarkRecommendHandlerDecisions(b *testing.B) {
 
 // BenchmarkEncodeRecord: a decision record encoded from its answer (on the
 // request path) alone, over the answers of 300 customers at the harness's
-// histories; reports the record's bytes with its evidence sections.
+// histories, and of 2,000 customers in 5 clusters of items (dense: most
+// answers carry personal reasons, as the harness's and a shop's do);
+// reports the record's bytes with its evidence sections.
 func BenchmarkEncodeRecord(b *testing.B) {
-	for _, history := range []int{50, 500} {
-		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
-			w := newRecWorldOf(b, 10000, 300, history)
+	for _, tc := range []struct {
+		name                         string
+		customers, history, clusters int
+	}{{"history=50", 300, 50, 0}, {"history=500", 300, 500, 0}, {"dense/history=50", 2000, 50, 5}} {
+		b.Run(tc.name, func(b *testing.B) {
+			w := newClusteredWorld(b, 10000, tc.customers, tc.history, tc.clusters)
 			var answers []*recommend.Response
 			for _, c := range w.customers {
 				resp, err := w.svc.Recommend(context.Background(), recommend.Request{CustomerID: c, N: 10})

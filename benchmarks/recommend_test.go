@@ -41,6 +41,16 @@ func newRecWorld(b *testing.B, nItems, nCustomers int) *recWorld {
 // max(300, 2·history) items, as the load harness seeds them; 0 is
 // newRecWorld's 50-200 from 300.
 func newRecWorldOf(b *testing.B, nItems, nCustomers, history int) *recWorld {
+	return newClusteredWorld(b, nItems, nCustomers, history, 0)
+}
+
+// newClusteredWorld is newRecWorldOf with each customer's window of items
+// starting at one of clusters points (0: anywhere), so that with enough
+// customers per cluster most pairs of items are k-anonymous and answers
+// carry the evidence and reasons a shop's do (with windows anywhere, 300
+// customers over 10,000 items share few pairs, and most answers are
+// popularity).
+func newClusteredWorld(b *testing.B, nItems, nCustomers, history, clusters int) *recWorld {
 	b.Helper()
 	s := newStack(b)
 	ctx := context.Background()
@@ -53,6 +63,9 @@ func newRecWorldOf(b *testing.B, nItems, nCustomers, history int) *recWorld {
 		w.customers = append(w.customers, id)
 		_, _ = s.consent.Put(ctx, id, consent.Change{Preset: consent.PresetFull}, "", false)
 		base := rng.IntN(nItems)
+		if clusters > 0 {
+			base = rng.IntN(clusters) * (nItems / clusters)
+		}
 		var evs []features.Routed
 		events, width := 50+rng.IntN(151), 300
 		if history > 0 {
