@@ -94,9 +94,12 @@ func BenchmarkScorer(b *testing.B) {
 // the request path, queued, and written to the customer's decisions list
 // off it): the request path as served.
 func BenchmarkRecommendHandlerDecisions(b *testing.B) {
-	for _, history := range []int{50, 500} {
-		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
-			w := newRecWorldOf(b, 10000, 300, history)
+	for _, tc := range []struct {
+		name                         string
+		customers, history, clusters int
+	}{{"history=50", 300, 50, 0}, {"history=500", 300, 500, 0}, {"dense/history=50", 2000, 50, 5}} {
+		b.Run(tc.name, func(b *testing.B) {
+			w := newClusteredWorld(b, 10000, tc.customers, tc.history, tc.clusters)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			writer := recommend.NewWriter(w.store, recommend.Retention{}, 10000)

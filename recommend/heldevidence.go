@@ -56,6 +56,9 @@ type heldLists struct {
 	sorted, topo, rank, pos, indeg, first, next, to []int32
 	vals                                            []uint64
 	tree                                            fenwick
+	// the section as encode writes it, with the lists in sorted order
+	// (plain) and in gathering order (permuted); encode returns one of them
+	plain, permuted []byte
 }
 
 // reset empties h for another record, keeping its memory.
@@ -67,6 +70,9 @@ func (h *heldLists) reset() {
 	clear(h.ids) // no IDs of another customer kept reachable
 	h.ids, h.last, h.refs, h.counts = h.ids[:0], h.last[:0], h.refs[:0], h.counts[:0]
 	clear(h.node)
+	clear(h.plain[:cap(h.plain)]) // nor their bytes
+	clear(h.permuted[:cap(h.permuted)])
+	h.plain, h.permuted = h.plain[:0], h.permuted[:0]
 }
 
 // add adds one reason's evidence; false when it names an ID twice.
@@ -94,26 +100,30 @@ func (h *heldLists) add(evidence []string) bool {
 	return true
 }
 
+// encode returns the section's bytes, in h's scratch: valid until h is
+// reset.
 func (h *heldLists) encode() []byte {
-	e := &encoder{b: []byte{0, heldStrings}}
+	e := &encoder{b: append(h.plain[:0], 0, heldStrings)}
 	sorted := h.writeIDs(e)
 	for _, c := range h.counts {
 		e.count(c)
 	}
-	plain := h.lists(e.b, sorted, nil)
+	head := len(e.b)
+	h.plain = h.lists(e.b, sorted, nil)
 	if topo := h.order(); !slices.Equal(topo, sorted) {
-		if permuted := h.lists(e.b, topo, sorted); len(permuted) < len(plain) {
-			return permuted
+		h.permuted = h.lists(append(h.permuted[:0], h.plain[:head]...), topo, sorted)
+		if len(h.permuted) < len(h.plain) {
+			return h.permuted
 		}
 	}
-	return plain
+	return h.plain
 }
 
 // lists appends to head the bits of every list with positions in order
 // (indexes into h.ids), and before them whether order is a permutation of
 // the sorted IDs (sorted) and if so, that permutation.
 func (h *heldLists) lists(head []byte, order, sorted []int32) []byte {
-	bw := bitWriter{b: slices.Clip(head)}
+	bw := bitWriter{b: head}
 	w := refBits(len(h.ids))
 	if sorted == nil {
 		bw.put(0, 1)

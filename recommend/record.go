@@ -208,9 +208,20 @@ func EncodeRecord(r *Response) (record, evidence []byte, err error) {
 		return nil, nil, err
 	}
 	e.b = section(e.b, tagBody, s.body.b)
+	var sections [len(recordSets)][]byte
+	size := 0
 	for k := range recordSets {
 		if h := &s.held[k]; h.used {
-			evidence = section(evidence, tagEvidence+byte(k), h.encode())
+			sections[k] = h.encode()
+			size += 1 + binary.MaxVarintLen64 + len(sections[k])
+		}
+	}
+	if size > 0 {
+		evidence = make([]byte, 0, size)
+	}
+	for k, p := range sections {
+		if p != nil {
+			evidence = section(evidence, tagEvidence+byte(k), p)
 		}
 	}
 	return e.b, evidence, nil
