@@ -36,8 +36,9 @@ func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Re
 }
 
 // readCall builds the keys and arguments of the gated read of one customer.
-// It runs on every recommendation, so the keys are cut from one string and
-// the per-set arguments are built once.
+// It runs on every recommendation, so the keys are cut from one string, the
+// per-request arguments share one allocation (readArgs) and the per-set
+// arguments are built once.
 func (s *Store) readCall(customerID string, req consent.Request, o features.ReadOptions) ([]string, []any) {
 	suffixes := readSuffixes
 	base := s.keys.customer(customerID)
@@ -54,9 +55,21 @@ func (s *Store) readCall(customerID string, req consent.Request, o features.Read
 	for i, start := 0, 0; i < len(suffixes); i++ {
 		keys[i], start = all[start:ends[i]], ends[i]
 	}
+	ra := &readArgs{sets: len(consent.FeatureSets), recent: max(o.Recent, 0)}
+	ra.now, ra.policy, ra.maxAge, ra.gpc = consentValues(req)
 	args := make([]any, 0, 6+len(readSetArgs))
-	args = append(append(append(args, consentArgs(req)...), len(consent.FeatureSets), max(o.Recent, 0)), readSetArgs...)
+	args = append(append(args, &ra.now, &ra.policy, &ra.maxAge, &ra.gpc, &ra.sets, &ra.recent), readSetArgs...)
 	return keys, args
+}
+
+// readArgs holds the gated read's arguments that change per request
+// (consentArgs' four, the count of sets, how many recent items): the
+// read passes pointers into it, which go-redis writes as the values
+// they point to, so the six cost one allocation instead of one each.
+type readArgs struct {
+	now, maxAge  int64
+	policy, gpc  string
+	sets, recent int
 }
 
 // readSuffixes are the key suffixes of the gated read after the customer's

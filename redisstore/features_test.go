@@ -415,7 +415,10 @@ func TestReadCallKeysMatchKeyNames(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("keys = %q, want %q", got, want)
 	}
-	if n := 6 + 2*len(consent.FeatureSets); len(args) != n || args[4] != len(consent.FeatureSets) || args[5] != 40 || args[6] != "browsing" {
-		t.Errorf("args = %v", args)
+	// the per-request arguments are pointers, written as what they point to
+	head := []any{*args[0].(*int64), *args[1].(*string), *args[2].(*int64), *args[3].(*string), *args[4].(*int), *args[5].(*int)}
+	wantHead := []any{int64(100_000), "3", consent.DefaultMaxAge.Milliseconds(), "0", len(consent.FeatureSets), 40}
+	if n := 6 + 2*len(consent.FeatureSets); len(args) != n || !slices.Equal(head, wantHead) || args[6] != "browsing" {
+		t.Errorf("args = %v (the first six %v, want %v)", args, head, wantHead)
 	}
 }

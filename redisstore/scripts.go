@@ -115,15 +115,22 @@ func (sc hotScript) run(ctx context.Context, c processor, keys []string, args ..
 
 // consentArgs are the first four ARGV of every gated script.
 func consentArgs(req consent.Request) []any {
-	maxAge := req.MaxAge
-	if maxAge <= 0 {
-		maxAge = consent.DefaultMaxAge
+	now, policy, maxAge, gpc := consentValues(req)
+	return []any{now, policy, maxAge, gpc}
+}
+
+// consentValues are consentArgs' values: the request's time (ms), policy
+// version, the longest a consent holds (ms) and whether GPC is on ("1").
+func consentValues(req consent.Request) (now int64, policy string, maxAge int64, gpc string) {
+	age := req.MaxAge
+	if age <= 0 {
+		age = consent.DefaultMaxAge
 	}
-	gpc := "0"
+	gpc = "0"
 	if req.GPC {
 		gpc = "1"
 	}
-	return []any{req.Now.UnixMilli(), strconv.Itoa(req.PolicyVersion), maxAge.Milliseconds(), gpc}
+	return req.Now.UnixMilli(), strconv.Itoa(req.PolicyVersion), age.Milliseconds(), gpc
 }
 
 func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 1) }
