@@ -89,15 +89,21 @@ func BenchmarkScorer(b *testing.B) {
 	}
 }
 
+// recordWorlds are the worlds of the benchmarks that make decision
+// records: the harness's histories over 300 customers spread over the
+// catalog (few k-anonymous pairs: mostly popularity answers), and 2,000
+// customers in 5 clusters of items (dense: answers like the harness's).
+var recordWorlds = []struct {
+	name                         string
+	customers, history, clusters int
+}{{"history=50", 300, 50, 0}, {"history=500", 300, 500, 0}, {"dense/history=50", 2000, 50, 5}}
+
 // BenchmarkRecommendHandlerDecisions is BenchmarkRecommendHandler with the
 // decision writer that cmd/candor wires (each answer's record encoded on
 // the request path, queued, and written to the customer's decisions list
 // off it): the request path as served.
 func BenchmarkRecommendHandlerDecisions(b *testing.B) {
-	for _, tc := range []struct {
-		name                         string
-		customers, history, clusters int
-	}{{"history=50", 300, 50, 0}, {"history=500", 300, 500, 0}, {"dense/history=50", 2000, 50, 5}} {
+	for _, tc := range recordWorlds {
 		b.Run(tc.name, func(b *testing.B) {
 			w := newClusteredWorld(b, 10000, tc.customers, tc.history, tc.clusters)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -120,10 +126,7 @@ func BenchmarkRecommendHandlerDecisions(b *testing.B) {
 // answers carry personal reasons, as the harness's and a shop's do);
 // reports the record's bytes with its evidence sections.
 func BenchmarkEncodeRecord(b *testing.B) {
-	for _, tc := range []struct {
-		name                         string
-		customers, history, clusters int
-	}{{"history=50", 300, 50, 0}, {"history=500", 300, 500, 0}, {"dense/history=50", 2000, 50, 5}} {
+	for _, tc := range recordWorlds {
 		b.Run(tc.name, func(b *testing.B) {
 			w := newClusteredWorld(b, 10000, tc.customers, tc.history, tc.clusters)
 			var answers []*recommend.Response
