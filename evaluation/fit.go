@@ -130,8 +130,7 @@ func choose(ctx context.Context, c *Corpus, o Options, base models.Scoring, reg 
 	if err != nil {
 		return nil, err
 	}
-	t := newTuner(ctx, vtrain, vtest, o)
-	t.corpus = c.Interactions()
+	t := newTuner(ctx, vtrain, vtest, c.Interactions(), o)
 	if len(vtest) == 0 || vtrain.Interactions() < 2 {
 		return &choice{scoring: base, reg: reg}, nil
 	}

@@ -37,11 +37,13 @@ type tuner struct {
 	err    error
 }
 
-func newTuner(ctx context.Context, train *Corpus, test Relevant, o Options) *tuner {
+// newTuner returns a tuner over validation's split of a corpus of corpus
+// interactions.
+func newTuner(ctx context.Context, train *Corpus, test Relevant, corpus int, o Options) *tuner {
 	// Only the customers measured are ranked: the corpora of the groups
 	// hold them alone (measured picks the same customers from them).
 	picked := &Corpus{Catalog: train.Catalog, States: measured(train, test, o.ValidationUsers)}
-	t := &tuner{ctx: ctx, train: train, alone: declaredOnly(picked), few: latestOnly(picked), test: test, o: o, paths: newRecent[*models.EASEPath](maxPaths), fits: newRecent[*models.Model](maxFits), seen: map[string]float64{}}
+	t := &tuner{ctx: ctx, train: train, corpus: corpus, alone: declaredOnly(picked), few: latestOnly(picked), test: test, o: o, paths: newRecent[*models.EASEPath](maxPaths), fits: newRecent[*models.Model](maxFits), seen: map[string]float64{}}
 	t.users = len(picked.States)
 	return t
 }

@@ -139,16 +139,16 @@ func (r *recordArg) MarshalBinary() ([]byte, error)   { return r.Record, nil }
 func (r *evidenceArg) MarshalBinary() ([]byte, error) { return r.Evidence, nil }
 
 // decisionKeys returns the keys of r's append: its customer's decisions
-// list and consent hash, both cut from one string, or the anonymous list.
+// list and consent hash (decisionSuffixes), or the anonymous list.
 func (s *Store) decisionKeys(r *recommend.DecisionRecord) []string {
 	if r.CustomerID == "" {
 		return []string{s.keys.anonDecisions()}
 	}
-	const list, hash = ":decisions:v2", ":consent"
-	c := s.keys.customer(r.CustomerID)
-	both := c + list + c + hash
-	return []string{both[:len(c)+len(list)], both[len(c)+len(list):]}
+	return decisionSuffixes.cut(s.keys, r.CustomerID)
 }
+
+// decisionSuffixes are a customer's keys of decision_append.lua.
+var decisionSuffixes = suffixesOf(keys{}.decisions(""), keys{}.consent(""))
 
 // retryDecisions sends again, with the scripts loaded, the appends that
 // failed with NOSCRIPT (they wrote nothing); cmds[i] belongs to recs[i].

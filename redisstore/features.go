@@ -40,21 +40,7 @@ func (s *Store) ReadState(ctx context.Context, customerID string, req consent.Re
 // per-request arguments share one allocation (readArgs) and the per-set
 // arguments are built once.
 func (s *Store) readCall(customerID string, req consent.Request, o features.ReadOptions) ([]string, []any) {
-	suffixes := readSuffixes
-	base := s.keys.customer(customerID)
-	var b strings.Builder
-	b.Grow(len(suffixes)*len(base) + readSuffixBytes)
-	ends := make([]int, len(suffixes))
-	for i, suf := range suffixes {
-		b.WriteString(base)
-		b.WriteString(suf)
-		ends[i] = b.Len()
-	}
-	all := b.String()
-	keys := make([]string, len(suffixes))
-	for i, start := 0, 0; i < len(suffixes); i++ {
-		keys[i], start = all[start:ends[i]], ends[i]
-	}
+	keys := readSuffixes.cut(s.keys, customerID)
 	ra := &readArgs{sets: len(consent.FeatureSets), recent: max(o.Recent, 0)}
 	ra.now, ra.policy, ra.maxAge, ra.gpc = consentValues(req)
 	args := make([]any, 0, 6+len(readSetArgs))
@@ -72,25 +58,20 @@ type readArgs struct {
 	sets, recent int
 }
 
-// readSuffixes are the key suffixes of the gated read after the customer's
-// prefix, in the script's KEYS order: consent, feedback, contacts, one per
-// feature set, then one per feature set for its packed copy (as keys.go
-// builds them; a profile set has none, and the script never touches it).
-var readSuffixes, readSuffixBytes = func() ([]string, int) {
+// readSuffixes are the keys of the gated read after the customer's prefix,
+// in the script's KEYS order: consent, feedback, contacts, one per feature
+// set, then one per feature set for its packed copy (a profile set has
+// none, and the script never touches it).
+var readSuffixes = func() keySuffixes {
 	k := keys{}
-	out := []string{k.consent(""), k.feedback(""), k.contacts("")}
+	names := []string{k.consent(""), k.feedback(""), k.contacts("")}
 	for _, set := range consent.FeatureSets {
-		out = append(out, k.featureSet("", string(set)))
+		names = append(names, k.featureSet("", string(set)))
 	}
 	for _, set := range consent.FeatureSets {
-		out = append(out, k.packedSet("", string(set)))
+		names = append(names, k.packedSet("", string(set)))
 	}
-	n := 0
-	for i, full := range out {
-		out[i] = strings.TrimPrefix(full, k.customer(""))
-		n += len(out[i])
-	}
-	return out, n
+	return suffixesOf(names...)
 }()
 
 // readSetArgs are the per-set arguments of the gated read: scope name and

@@ -17,6 +17,7 @@ import (
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/internal/redistest"
+	"github.com/candorhq/candor/recommend"
 )
 
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -400,8 +401,8 @@ func TestScanStatesReadsOnlyGrantedData(t *testing.T) {
 	})
 }
 
-// readCall cuts its keys from one string; they must be exactly the keys
-// keys.go names, in the script's order.
+// readCall and decisionKeys cut their keys from one string; they must be
+// exactly the keys keys.go names, in the scripts' order.
 func TestReadCallKeysMatchKeyNames(t *testing.T) {
 	st := New(nil, "ns-x")
 	got, args := st.readCall("cust:7", consent.Request{Now: time.Unix(100, 0), PolicyVersion: 3}, features.ReadOptions{Recent: 40})
@@ -414,6 +415,10 @@ func TestReadCallKeysMatchKeyNames(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("keys = %q, want %q", got, want)
+	}
+	rec := recommend.DecisionRecord{CustomerID: "cust:7"}
+	if got, want := st.decisionKeys(&rec), []string{st.keys.decisions("cust:7"), st.keys.consent("cust:7")}; !slices.Equal(got, want) {
+		t.Errorf("decision keys = %q, want %q", got, want)
 	}
 	// the per-request arguments are pointers, written as what they point to
 	head := []any{*args[0].(*int64), *args[1].(*string), *args[2].(*int64), *args[3].(*string), *args[4].(*int), *args[5].(*int)}

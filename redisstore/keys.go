@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/versioned"
@@ -140,4 +141,40 @@ func (k keys) customerKeys(id string) map[string][]string {
 		"decisions":    {k.decisions(id), k.legacyDecisions(id)},
 		"evidence":     k.evidenceKeys(id),
 	}
+}
+
+// keySuffixes are key names after a customer's prefix, as keys builds them
+// for any customer, so that a script call on the request path can cut one
+// customer's keys from one string.
+type keySuffixes struct {
+	list  []string
+	bytes int // their total length
+}
+
+// suffixesOf returns the suffixes of names, keys of the customer "".
+func suffixesOf(names ...string) keySuffixes {
+	var s keySuffixes
+	for _, n := range names {
+		suf := strings.TrimPrefix(n, keys{}.customer(""))
+		s.list, s.bytes = append(s.list, suf), s.bytes+len(suf)
+	}
+	return s
+}
+
+// cut returns the keys of customer id, cut from one string.
+func (s keySuffixes) cut(k keys, id string) []string {
+	base := k.customer(id)
+	var b strings.Builder
+	b.Grow(len(s.list)*len(base) + s.bytes)
+	for _, suf := range s.list {
+		b.WriteString(base)
+		b.WriteString(suf)
+	}
+	all, start := b.String(), 0
+	out := make([]string, len(s.list))
+	for i, suf := range s.list {
+		end := start + len(base) + len(suf)
+		out[i], start = all[start:end], end
+	}
+	return out
 }
