@@ -16,13 +16,18 @@ var _ recommend.DecisionStore = (*Store)(nil)
 
 // Decision records (recommend.EncodeRecord) live in one LIST per customer,
 // newest first, under the customer's hash tag, and anonymous visitors'
-// in one shared LIST; each record holds its personal evidence in sections
+// in one shared LIST; a key holding one record holds it as a STRING
+// (lua/decision_append.lua says why; lua/decisions_read.lua reads
+// either); each record holds its personal evidence in sections
 // that a withdrawal strips (lua/consent_put.lua). Records of the JSON
 // format from before live in STREAMs at the old names, their evidence in
 // HASHes (evidence.go): they are read, and reached by withdrawal and
 // erasure, until they expire; nothing writes them any more.
 
-var scriptDecisionAppend = hot(plain("decision_append.lua"))
+var (
+	scriptDecisionAppend = hot(plain("decision_append.lua"))
+	scriptDecisionsRead  = plain("decisions_read.lua")
+)
 
 // legacyScan is the most JSON records one lookup reads from a legacy
 // stream (the old anonymous cap).
@@ -176,7 +181,7 @@ func (s *Store) Decision(ctx context.Context, customerID, id string) (recommend.
 		key = s.keys.anonDecisions()
 	}
 	for start := int64(0); ; start += page {
-		recs, err := s.rdb.LRange(ctx, key, start, start+page-1).Result()
+		recs, err := s.heldRecords(ctx, key, start, start+page-1)
 		if err != nil {
 			return recommend.DecisionRecord{}, translate("redisstore.Decision", err)
 		}
@@ -218,18 +223,16 @@ func (s *Store) legacyDecision(ctx context.Context, customerID, id string) (reco
 // Decisions returns every decision record held for a customer, oldest
 // first: those of the JSON format from before, then the compact ones.
 func (s *Store) Decisions(ctx context.Context, customerID string) ([]recommend.DecisionRecord, error) {
-	var list *redis.StringSliceCmd
-	var legacy *redis.XMessageSliceCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		list = p.LRange(ctx, s.keys.decisions(customerID), 0, -1)
-		legacy = p.XRange(ctx, s.keys.legacyDecisions(customerID), "-", "+")
-		return nil
-	})
+	list, err := s.heldRecords(ctx, s.keys.decisions(customerID), 0, -1)
+	if err != nil {
+		return nil, translate("redisstore.Decisions", err)
+	}
+	msgs, err := s.rdb.XRange(ctx, s.keys.legacyDecisions(customerID), "-", "+").Result()
 	if err != nil {
 		return nil, translate("redisstore.Decisions", err)
 	}
 	var out []recommend.DecisionRecord
-	if msgs := legacy.Val(); len(msgs) > 0 {
+	if len(msgs) > 0 {
 		ev, err := s.evidenceByEntry(ctx, customerID)
 		if err != nil {
 			return nil, translate("redisstore.Decisions", err)
@@ -244,11 +247,18 @@ func (s *Store) Decisions(ctx context.Context, customerID string) ([]recommend.D
 			out = append(out, recommend.DecisionRecord{ID: id, CustomerID: customerID, Record: []byte(d), Legacy: held})
 		}
 	}
-	for _, r := range slices.Backward(list.Val()) {
+	for _, r := range slices.Backward(list) {
 		id, _ := recommend.RecordID([]byte(r))
 		out = append(out, recommend.DecisionRecord{ID: id, CustomerID: customerID, Record: []byte(r)})
 	}
 	return out, nil
+}
+
+// heldRecords reads records start to stop (newest first, counted as
+// LRANGE counts) of a decisions key, a LIST or a STRING holding a lone
+// record (lua/decisions_read.lua).
+func (s *Store) heldRecords(ctx context.Context, key string, start, stop int64) ([]string, error) {
+	return scriptDecisionsRead.Run(ctx, s.rdb, []string{key}, start, stop).StringSlice()
 }
 
 // DeleteDecisions removes a customer's decision records and their

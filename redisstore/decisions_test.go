@@ -100,7 +100,7 @@ func TestWithdrawalReachesStoredDecisions(t *testing.T) {
 		if got := shown(t, st, "dec1"); !strings.Contains(got, `"v1"`) || !strings.Contains(got, "Because you viewed Mug") {
 			t.Errorf("browsing evidence lost though browsing is still granted: %s", got)
 		}
-		held, err := db.Client.LRange(ctx, st.keys.decisions("d1"), 0, -1).Result()
+		held, err := st.heldRecords(ctx, st.keys.decisions("d1"), 0, -1)
 		if err != nil || len(held) != 2 {
 			t.Fatalf("%d records held: %v", len(held), err)
 		}
@@ -268,6 +268,83 @@ func TestDecisionRetention(t *testing.T) {
 	})
 }
 
+// A key holding one record holds it as a STRING (a list's overhead is
+// most of a first record's cost); the next record makes it a list again,
+// newest first, a cap of one keeps the newest as a string, and every
+// reader reads either, as well as a one-record list an earlier version
+// left.
+func TestLoneRecordIsAString(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		key := st.keys.decisions("d1")
+		held := func(wantType string, want ...string) {
+			t.Helper()
+			if got := db.Client.Type(ctx, key).Val(); got != wantType {
+				t.Errorf("the decisions key is a %s, want a %s", got, wantType)
+			}
+			recs, err := st.heldRecords(ctx, key, 0, -1)
+			var ids []string
+			for _, r := range recs {
+				id, _ := recommend.RecordID([]byte(r))
+				ids = append(ids, id)
+			}
+			if err != nil || strings.Join(ids, ",") != strings.Join(want, ",") {
+				t.Errorf("held %v (%v), want %v", ids, err, want)
+			}
+			for _, id := range want {
+				if _, err := st.Decision(ctx, "d1", id); err != nil {
+					t.Errorf("decision %s: %v", id, err)
+				}
+			}
+			if ttl := db.Client.PTTL(ctx, key).Val(); ttl <= 0 || ttl > time.Hour {
+				t.Errorf("TTL %v, want ≤ 1h", ttl)
+			}
+		}
+		ret := recommend.Retention{Keep: time.Hour}
+		appendOne := func(id string, ret recommend.Retention) recommend.DecisionRecord {
+			r := record(t, st, id)
+			if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{r}, ret); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		first := appendOne("r1", ret)
+		held("string", "r1")
+		if got := db.Client.Get(ctx, key).Val(); got != string(first.Record)+string(first.Evidence) {
+			t.Errorf("the lone record is held as\n%q\nwant\n%q", got, string(first.Record)+string(first.Evidence))
+		}
+		appendOne("r2", ret)
+		held("list", "r2", "r1")
+		if ex, err := reader(st).DecisionsOf(ctx, "d1"); err != nil || len(ex) != 2 || !strings.Contains(string(ex[0]), "r1") || !strings.Contains(string(ex[1]), "r2") {
+			t.Errorf("export: %s, %v", ex, err)
+		}
+		appendOne("r3", recommend.Retention{Keep: time.Hour, PerCustomer: 1})
+		held("string", "r3")
+
+		// a one-record list as the version before left it
+		db.Client.Del(ctx, key)
+		old := record(t, st, "o1")
+		db.Client.RPush(ctx, key, append(old.Record, old.Evidence...))
+		db.Client.PExpire(ctx, key, time.Hour)
+		held("list", "o1")
+		appendOne("r4", ret)
+		held("list", "r4", "o1")
+
+		if err := st.DeleteDecisions(ctx, "d1"); err != nil {
+			t.Fatal(err)
+		}
+		appendOne("r5", ret)
+		if err := st.DeleteDecisions(ctx, "d1"); err != nil || db.Client.Exists(ctx, key).Val() != 0 {
+			t.Errorf("a lone record is not deleted: %v", err)
+		}
+	})
+}
+
 // The withdrawal script strips a record's evidence sections exactly as
 // recommend.StripEvidence does, for records of every shape: evidence of
 // several sets, sections longer than 127 bytes (a two-byte length), and
@@ -316,7 +393,7 @@ func TestWithdrawalStripsAsGoDoes(t *testing.T) {
 			if _, err := svc.Put(ctx, "d1", withdraw, "", false); err != nil {
 				t.Fatal(err)
 			}
-			held, err := db.Client.LRange(ctx, st.keys.decisions("d1"), 0, -1).Result()
+			held, err := st.heldRecords(ctx, st.keys.decisions("d1"), 0, -1)
 			if err != nil || len(held) != len(stored) {
 				t.Fatalf("%d records held, %v", len(held), err)
 			}

@@ -41,8 +41,8 @@ func (k keys) feedback(id string) string   { return k.customer(id) + ":feedback"
 func (k keys) contactIDs(id string) string { return k.contacts(id) + ":ids" }
 func (k keys) contacts(id string) string   { return k.customer(id) + ":contacts" }
 
-// Decision records (LISTs, newest first; see decisions.go), a customer's
-// and anonymous visitors'.
+// Decision records (LISTs newest first, or a STRING while a key holds one;
+// see decisions.go), a customer's and anonymous visitors'.
 func (k keys) decisions(id string) string { return k.customer(id) + ":decisions:v2" }
 func (k keys) anonDecisions() string      { return k.ns + ":decisions:anon:v2" }
 

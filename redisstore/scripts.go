@@ -52,7 +52,7 @@ func (s *Store) LoadScripts(ctx context.Context) error {
 	if _, err := s.calibrate(ctx); err != nil {
 		return err
 	}
-	for _, sc := range []*redis.Script{scriptReadState.Script, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionAppend.Script, scriptPackSet} {
+	for _, sc := range []*redis.Script{scriptReadState.Script, scriptIngest, scriptPutProfile, scriptConsentPut, scriptDecisionAppend.Script, scriptDecisionsRead, scriptPackSet} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return translate("redisstore.LoadScripts", err)
 		}

@@ -94,6 +94,13 @@ func keyKind(ns, key string) string {
 	return kindOther
 }
 
+// holdsRecords reports whether key k of namespace ns holds decision records
+// (a LIST or STREAM of them, or a STRING of one).
+func holdsRecords(ns, k string) bool {
+	kd := keyKind(ns, k)
+	return (kd == kindDecisions || kd == kindAnon) && !strings.Contains(k, "}:evidence:")
+}
+
 // footprint measures the namespace key by key; nil when the server has no
 // MEMORY USAGE.
 func footprint(ctx context.Context, rdb redis.UniversalClient, ns string, customers int) (*Footprint, error) {
@@ -118,7 +125,7 @@ func footprint(ctx context.Context, rdb redis.UniversalClient, ns string, custom
 		entries := map[string]*redis.IntCmd{}
 		_, err = rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, k := range batch {
-				if kd := keyKind(ns, k); kd != kindDecisions && kd != kindAnon || strings.Contains(k, "}:evidence:") {
+				if !holdsRecords(ns, k) {
 					continue
 				}
 				switch types[i].Val() {
@@ -140,6 +147,8 @@ func footprint(ctx context.Context, rdb redis.UniversalClient, ns string, custom
 			s.Bytes += usage[i].Val() // 0 when the key expired meanwhile
 			if c, ok := entries[k]; ok {
 				s.Entries += c.Val()
+			} else if types[i].Val() == "string" && holdsRecords(ns, k) {
+				s.Entries++ // a lone record (redisstore's decision_append.lua)
 			}
 			fp.Kinds[kd] = s
 		}

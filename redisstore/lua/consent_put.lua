@@ -3,7 +3,8 @@
 -- evidence stripped from every stored decision record, all or nothing, and
 -- only if the log head is still the one the caller planned against
 -- (optimistic concurrency; the caller retries or answers 409).
--- KEYS[1] consent hash, KEYS[2] consent log stream, KEYS[3] decisions list,
+-- KEYS[1] consent hash, KEYS[2] consent log stream, KEYS[3] decisions key
+-- (a LIST, or a STRING holding a lone record: see decision_append.lua),
 -- KEYS[4..] keys to purge.
 -- ARGV[1] expected head hash ('' = no log yet), ARGV[2] seq of the first new
 -- entry, ARGV[3] number of changes, then per change: scope, encoded record,
@@ -97,12 +98,21 @@ end
 if tags ~= '' then
   local drop = {}
   for i = 1, #tags do drop[string.byte(tags, i)] = true end
-  local recs = redis.call('LRANGE', KEYS[3], 0, -1)
+  local kind, recs = redis.call('TYPE', KEYS[3]).ok, {}
+  if kind == 'list' then
+    recs = redis.call('LRANGE', KEYS[3], 0, -1)
+  elseif kind == 'string' then
+    recs = {redis.call('GET', KEYS[3])}
+  end
   for i, r in ipairs(recs) do
     local hit = {}
     local s = stripped(r, drop, hit)
     if s ~= r then
-      redis.call('LSET', KEYS[3], i - 1, s)
+      if kind == 'list' then
+        redis.call('LSET', KEYS[3], i - 1, s)
+      else
+        redis.call('SET', KEYS[3], s, 'KEEPTTL')
+      end
       if since and #r >= 10 and recordMs(r) >= since then
         for tag in pairs(hit) do shown[index[tag]] = 1 end
       end

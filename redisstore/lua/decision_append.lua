@@ -3,7 +3,12 @@
 -- LIST (newest first), trimmed to the most records kept and to the oldest
 -- time kept, with the TTL renewed. A LIST, not a STREAM: Redis gives every
 -- stream a 4 KB node as soon as it has one entry, and most customers hold
--- a few records; a list grows by its records' bytes.
+-- a few records; a list grows by its records' bytes. A key left holding
+-- one record holds it as a STRING instead: Redis 7.0 gives a list of one
+-- entry a quicklist and a node besides its listpack, about 100 bytes, and
+-- a customer's first record is most of what a shop writes on a day its
+-- customers come once. The next record turns the string into a list again
+-- (decisions_read.lua reads either).
 -- A record is `version:1 time:8 id section*` (see recommend/record.go); the
 -- script reads only the time (ns since the Unix epoch, big-endian) of the
 -- oldest record to trim by age. The record's personal evidence (sections,
@@ -53,19 +58,32 @@ if ARGV[5] ~= '' then
     written = 0
   end
 end
-local n, most = redis.call('LPUSH', KEYS[1], rec), tonumber(ARGV[2])
-if n > most then
-  redis.call('LTRIM', KEYS[1], 0, most - 1)
-  n = most
+local kind, n, most, oldest = redis.call('TYPE', KEYS[1]).ok, 1, tonumber(ARGV[2]), tonumber(ARGV[1])
+if kind ~= 'none' then
+  if kind == 'string' then -- the one record held starts the list again
+    local only = redis.call('GET', KEYS[1])
+    redis.call('DEL', KEYS[1])
+    redis.call('RPUSH', KEYS[1], only)
+  end
+  n = redis.call('LPUSH', KEYS[1], rec)
+  if n > most then
+    redis.call('LTRIM', KEYS[1], 0, most - 1)
+    n = most
+  end
+  while n > 1 do -- from the oldest, never the record just pushed
+    local t = millis(redis.call('LINDEX', KEYS[1], -1) or '')
+    if not t or t >= oldest then break end
+    redis.call('RPOP', KEYS[1])
+    n = n - 1
+  end
 end
-local oldest = tonumber(ARGV[1])
-while n > 0 do -- from the oldest: the last one left is the record just pushed
-  local t = millis(n == 1 and rec or (redis.call('LINDEX', KEYS[1], -1) or ''))
-  if not t or t >= oldest then break end
-  redis.call('RPOP', KEYS[1])
-  n = n - 1
+if n == 1 then -- the record just pushed is the only one left: a STRING
+  if kind ~= 'none' then redis.call('DEL', KEYS[1]) end
+  local t = millis(rec)
+  if not t or t >= oldest then redis.call('SET', KEYS[1], rec, 'PX', ARGV[3]) end
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local from, to = -1, -1
 if ARGV[7] == '1' and head ~= '' then
   local t = millis(ARGV[4])
