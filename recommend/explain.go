@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/candorhq/candor/catalog"
 )
@@ -43,6 +44,7 @@ type explainer struct {
 	bodies [][2]FeedbackBody
 	rs     []Reason // the reasons of every item, one arena
 	ids    []string // their evidence
+	text   []byte   // their texts (see sentence)
 }
 
 // explain turns a candidate's parts into reasons whose contributions sum,
@@ -59,7 +61,7 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 		}
 		x.order(ev)
 		ids := x.evidenceIDs(ev)
-		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: sentence(g.kind, ids, x.cat)}
+		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: x.sentence(g.kind, ids)}
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Contribution, a.Contribution) })
 	var score float64
@@ -191,38 +193,72 @@ func (x *explainer) takeReasons(n int) []Reason {
 	return x.rs[start : start+n : start+n]
 }
 
-func sentence(kind string, evidence []string, cat *catalog.Snapshot) string {
-	first, more := "", ""
+// sentence returns the text of a reason of kind from its evidence,
+// written into the response's text arena: the texts of one response share
+// a few allocations instead of one each. A text points into bytes that
+// are never written again (the arena only grows at its end, and a new
+// one is made when it is full), as strings.Builder's do.
+func (x *explainer) sentence(kind string, evidence []string) string {
+	if t, ok := fixedTexts[kind]; ok {
+		return t // names nothing: no copy needed
+	}
+	if cap(x.text)-len(x.text) < 160 {
+		x.text = make([]byte, 0, max(1024, 96*x.items))
+	}
+	start := len(x.text)
+	x.text = appendSentence(x.text, kind, evidence, x.cat)
+	if len(x.text) == start {
+		return ""
+	}
+	return unsafe.String(&x.text[start], len(x.text)-start)
+}
+
+// appendSentence appends the text of a reason of kind from its evidence:
+// the first evidence item by its title (its ID when the catalog no longer
+// has it), and how many more there are.
+func appendSentence(b []byte, kind string, evidence []string, cat *catalog.Snapshot) []byte {
+	first, more := "", 0
 	if len(evidence) > 0 {
-		first = evidence[0]
+		first, more = evidence[0], len(evidence)-1
 		if it, ok := cat.Get(first); ok {
 			first = it.Title
 		}
-		if n := len(evidence) - 1; n > 0 {
-			more = " and " + strconv.Itoa(n) + " more"
+	}
+	named := func(before, after string) []byte {
+		b = append(append(b, before...), first...)
+		if more > 0 {
+			b = strconv.AppendInt(append(b, " and "...), int64(more), 10)
+			b = append(b, " more"...)
 		}
+		return append(b, after...)
 	}
 	switch kind {
 	case KindBoughtTogether:
-		return "Because you bought " + first + more
+		return named("Because you bought ", "")
 	case KindRated:
-		return "Because you rated " + first + more
+		return named("Because you rated ", "")
 	case KindViewedRecently:
-		return "Because you viewed " + first + more
+		return named("Because you viewed ", "")
 	case KindSensitiveHistory:
-		return "Because you viewed " + first + more + " (sensitive data you allowed us to use)"
+		return named("Because you viewed ", " (sensitive data you allowed us to use)")
 	case KindSimilarToCurrent:
-		return "Goes with " + first + more + ", which you are looking at"
+		return named("Goes with ", ", which you are looking at")
 	case KindDeclaredPreference:
-		return "You told us you like " + first
+		return append(append(b, "You told us you like "...), first...)
 	case KindPopularInCategory:
-		return "Popular in " + first + " with other shoppers"
-	case KindPromoted:
-		return "Promoted by the shop"
-	case KindDemoted:
-		return "Shown lower by the shop"
+		return append(append(append(b, "Popular in "...), first...), " with other shoppers"...)
 	}
-	return "Popular with other shoppers"
+	if t, ok := fixedTexts[kind]; ok {
+		return append(b, t...)
+	}
+	return append(b, fixedTexts[KindPopular]...)
+}
+
+// fixedTexts are the texts of the reasons that name nothing.
+var fixedTexts = map[string]string{
+	KindPromoted: "Promoted by the shop",
+	KindDemoted:  "Shown lower by the shop",
+	KindPopular:  "Popular with other shoppers",
 }
 
 // controls lists what the customer can do about item id's reasons: stop

@@ -384,7 +384,7 @@ func explainStored(x *explainer, it *Item) {
 	for j := range it.Reasons {
 		r := &it.Reasons[j]
 		if !r.EvidenceDeleted {
-			r.Text = sentence(r.Kind, r.Evidence, x.cat)
+			r.Text = x.sentence(r.Kind, r.Evidence)
 		}
 		it.Score += r.Contribution
 	}
