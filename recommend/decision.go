@@ -158,21 +158,23 @@ func (w *Writer) Stats() (written, dropped, failed int64) {
 // Queued returns how many records wait in the queue.
 func (w *Writer) Queued() int { return len(w.queue) }
 
-// Run writes queued records in batches until ctx ends, then flushes what
-// is queued.
+// writeEvery is how often the writer takes what is queued.
+const writeEvery = 20 * time.Millisecond
+
+// Run writes queued records in batches, every writeEvery, until ctx ends,
+// then flushes what is queued. It waits on its ticker, not on the queue:
+// a goroutine waiting on the queue is woken by every Record, which cost
+// a request more CPU than queueing its record (about 13 µs of a
+// recommendation's in a harness profile), and the records would wait for
+// the tick's flush anyway.
 func (w *Writer) Run(ctx context.Context) {
 	batch := make([]DecisionRecord, 0, 256)
-	tick := time.NewTicker(20 * time.Millisecond)
+	tick := time.NewTicker(writeEvery)
 	defer tick.Stop()
 	for {
 		select {
-		case r := <-w.queue:
-			batch = append(batch, r)
-			if len(batch) == cap(batch) {
-				batch = w.flush(batch)
-			}
 		case <-tick.C:
-			batch = w.flush(batch)
+			batch = w.drain(batch)
 		case <-ctx.Done():
 			w.drain(batch)
 			return
@@ -180,14 +182,17 @@ func (w *Writer) Run(ctx context.Context) {
 	}
 }
 
-func (w *Writer) drain(batch []DecisionRecord) {
+// drain writes every queued record, in batches of at most cap(batch).
+func (w *Writer) drain(batch []DecisionRecord) []DecisionRecord {
 	for {
 		select {
 		case r := <-w.queue:
 			batch = append(batch, r)
+			if len(batch) == cap(batch) {
+				batch = w.flush(batch)
+			}
 		default:
-			w.flush(batch)
-			return
+			return w.flush(batch)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -11,15 +12,23 @@ import (
 
 // memDecisions is an in-memory DecisionStore.
 type memDecisions struct {
-	mu   sync.Mutex
-	recs []DecisionRecord
+	mu      sync.Mutex
+	recs    []DecisionRecord
+	batches []int // the size of each AppendDecisions call
 }
 
 func (m *memDecisions) AppendDecisions(_ context.Context, recs []DecisionRecord, _ Retention) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recs = append(m.recs, recs...)
+	m.batches = append(m.batches, len(recs))
 	return nil
+}
+
+func (m *memDecisions) written() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.recs)
 }
 
 func (m *memDecisions) Decision(context.Context, string, string) (DecisionRecord, error) {
@@ -55,6 +64,38 @@ func TestWriterForgetsErasedCustomers(t *testing.T) {
 	want := []string{"kept@10:00", "gone@10:02"}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("written %v, want %v", got, want)
+	}
+}
+
+// A running writer takes what was queued on its tick and writes all of
+// it, in the order queued, in batches of at most 256 records, however
+// many were queued between two ticks.
+func TestRunningWriterWritesEverythingQueued(t *testing.T) {
+	store := &memDecisions{}
+	w := NewWriter(store, Retention{}, 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	for i := range 600 {
+		w.Record(&Response{DecisionID: fmt.Sprint(i), CustomerID: "c", Time: "2026-11-25T10:00:00Z"})
+	}
+	for deadline := time.Now().Add(10 * time.Second); store.written() < 600 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if written, dropped, failed := w.Stats(); written != 600 || dropped != 0 || failed != 0 || store.written() != 600 {
+		t.Fatalf("written %d (store %d), dropped %d, failed %d; want all 600", written, store.written(), dropped, failed)
+	}
+	for i, r := range store.recs {
+		if r.ID != fmt.Sprint(i) {
+			t.Fatalf("record %d is %s: not in the order queued", i, r.ID)
+		}
+	}
+	for _, n := range store.batches {
+		if n > 256 {
+			t.Errorf("a batch of %d records", n)
+		}
 	}
 }
 
