@@ -49,6 +49,18 @@ func record(t *testing.T, st *Store, id string) recommend.DecisionRecord {
 	return recommend.DecisionRecord{ID: id, CustomerID: "d1", Time: time.Now(), Record: rec, Evidence: ev, ConsentHead: s.ConsentHead}
 }
 
+// fullConsent returns a store on db and its consent service, customer d1
+// having granted everything.
+func fullConsent(t *testing.T, db *redistest.DB) (*Store, *consent.Service) {
+	t.Helper()
+	st := New(db.Client, db.Namespace)
+	svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+	if _, err := svc.Put(context.Background(), "d1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	return st, svc
+}
+
 // reader reads decisions back as the why page and the export do.
 func reader(st *Store) *recommend.Service {
 	return recommend.NewService(recommend.Deps{Store: st, Catalog: func() *catalog.Snapshot { return decisionCatalog }}, recommend.Config{})
@@ -72,11 +84,7 @@ func shown(t *testing.T, st *Store, id string) string {
 func TestWithdrawalReachesStoredDecisions(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
-		st := New(db.Client, db.Namespace)
-		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
-		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
-			t.Fatal(err)
-		}
+		st, svc := fullConsent(t, db)
 		written, queued := record(t, st, "dec1"), record(t, st, "dec2")
 		if err := st.AppendDecisions(ctx, []recommend.DecisionRecord{written}, recommend.Retention{Keep: time.Hour}); err != nil {
 			t.Fatal(err)
@@ -154,11 +162,7 @@ func TestDecisionIsFoundOnlyForItsCustomer(t *testing.T) {
 func TestOldFormatDecisionIsRead(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
-		st := New(db.Client, db.Namespace)
-		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
-		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
-			t.Fatal(err)
-		}
+		st, svc := fullConsent(t, db)
 		var d recommend.Response
 		if err := json.Unmarshal([]byte(strings.ReplaceAll(decisionBody, "%s", "old1")), &d); err != nil {
 			t.Fatal(err)
@@ -276,11 +280,7 @@ func TestDecisionRetention(t *testing.T) {
 func TestLoneRecordIsAString(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
 		ctx := context.Background()
-		st := New(db.Client, db.Namespace)
-		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
-		if _, err := svc.Put(ctx, "d1", consent.Change{Preset: consent.PresetFull}, "", false); err != nil {
-			t.Fatal(err)
-		}
+		st, _ := fullConsent(t, db)
 		key := st.keys.decisions("d1")
 		held := func(wantType string, want ...string) {
 			t.Helper()
