@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
@@ -122,25 +123,32 @@ func (s *Store) Append(ctx context.Context, id, expectedHead string, entries []c
 // Log returns the consent log, oldest first. An entry whose record does not
 // parse keeps its scope and hashes and an empty record, so VerifyChain
 // reports it instead of the read failing.
+// The log is a LIST, or a STREAM written by versions before
+// (lua/consent_log.lua).
 func (s *Store) Log(ctx context.Context, id string) ([]consent.Entry, error) {
-	msgs, err := s.rdb.XRange(ctx, s.keys.consentLog(id), "-", "+").Result()
+	raw, err := scriptConsentLog.Run(ctx, s.rdb, []string{s.keys.consentLog(id)}).StringSlice()
 	if err != nil {
 		return nil, translate("redisstore.Log", err)
 	}
-	out := make([]consent.Entry, len(msgs))
-	for i, m := range msgs {
-		out[i] = entryOf(m.Values)
+	out := make([]consent.Entry, len(raw))
+	for i, r := range raw {
+		out[i] = entryOf(r)
 	}
 	return out, nil
 }
 
-func entryOf(v map[string]any) consent.Entry {
-	str := func(k string) string { s, _ := v[k].(string); return s }
-	seq, _ := strconv.ParseInt(str("seq"), 10, 64)
-	sc := consent.Scope(str("scope"))
-	rec, err := consent.DecodeRecord(sc, str("record"))
+// entryOf decodes a log entry, `seq \n scope \n record \n prev \n hash`;
+// one of another shape is an empty entry, which VerifyChain reports.
+func entryOf(raw string) consent.Entry {
+	f := strings.Split(raw, "\n")
+	if len(f) != 5 {
+		return consent.Entry{}
+	}
+	seq, _ := strconv.ParseInt(f[0], 10, 64)
+	sc := consent.Scope(f[1])
+	rec, err := consent.DecodeRecord(sc, f[2])
 	if err != nil {
 		rec = consent.Record{Scope: sc}
 	}
-	return consent.Entry{Seq: seq, Record: rec, Prev: str("prev"), Hash: str("hash")}
+	return consent.Entry{Seq: seq, Record: rec, Prev: f[3], Hash: f[4]}
 }

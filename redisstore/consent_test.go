@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,15 +95,60 @@ func TestTamperedLogIsReportedNotFailed(t *testing.T) {
 		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
 		_, _ = svc.Put(ctx, "t1", consent.Change{Preset: consent.PresetFull}, "", false)
 		_, _ = svc.Put(ctx, "t1", consent.Change{Preset: consent.PresetNone}, "", false)
-		msgs, _ := db.Client.XRange(ctx, st.keys.consentLog("t1"), "-", "+").Result()
+		n := int(db.Client.LLen(ctx, st.keys.consentLog("t1")).Val())
 		// hand-edit: add a bogus entry with a garbage record after the real ones
-		db.Client.XAdd(ctx, &redis.XAddArgs{Stream: st.keys.consentLog("t1"), Values: []any{"seq", "99", "scope", "browsing", "record", "zzz", "prev", "x", "hash", "y"}})
+		db.Client.RPush(ctx, st.keys.consentLog("t1"), "99\nbrowsing\nzzz\nx\ny")
 		h, err := svc.History(ctx, "t1")
 		if err != nil {
 			t.Fatalf("History on a tampered log: %v", err)
 		}
-		if h.ChainValid || h.FirstBad != len(msgs) {
-			t.Errorf("chain_valid=%v first_bad=%d, want false and %d", h.ChainValid, h.FirstBad, len(msgs))
+		if n == 0 || h.ChainValid || h.FirstBad != n {
+			t.Errorf("chain_valid=%v first_bad=%d, want false and %d", h.ChainValid, h.FirstBad, n)
+		}
+		// and an entry of another shape
+		db.Client.LSet(ctx, st.keys.consentLog("t1"), 0, "not an entry")
+		if h, err := svc.History(ctx, "t1"); err != nil || h.ChainValid || h.FirstBad != 0 {
+			t.Errorf("a malformed first entry: chain_valid=%v first_bad=%d, %v", h.ChainValid, h.FirstBad, err)
+		}
+	})
+}
+
+// A consent log that a version before kept as a STREAM is read as it was,
+// and the next change turns it into the list with every entry in order
+// and the chain unbroken.
+func TestStreamLogFromBeforeIsReadAndConverted(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		_, _ = svc.Put(ctx, "s1", consent.Change{Preset: consent.PresetFull}, "", false)
+		_, _ = svc.Put(ctx, "s1", consent.Change{Preset: consent.PresetBasic}, "", false)
+		key := st.keys.consentLog("s1")
+		before, err := svc.History(ctx, "s1")
+		if err != nil || !before.ChainValid || len(before.Entries) < 8 {
+			t.Fatalf("history: %+v, %v", before, err)
+		}
+		// as the version before wrote it: one stream entry per log entry
+		held := db.Client.LRange(ctx, key, 0, -1).Val()
+		db.Client.Del(ctx, key)
+		for _, h := range held {
+			f := strings.Split(h, "\n")
+			db.Client.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"seq", f[0], "scope", f[1], "record", f[2], "prev", f[3], "hash", f[4]}})
+		}
+		if typ := db.Client.Type(ctx, key).Val(); typ != "stream" {
+			t.Fatalf("fixture is a %s", typ)
+		}
+		read, err := svc.History(ctx, "s1")
+		if err != nil || !read.ChainValid || !reflect.DeepEqual(read.Entries, before.Entries) {
+			t.Fatalf("the stream log read as %+v (%v), want %+v", read.Entries, err, before.Entries)
+		}
+		if _, err := svc.Put(ctx, "s1", consent.Change{Preset: consent.PresetNone}, "", false); err != nil {
+			t.Fatal(err)
+		}
+		after, err := svc.History(ctx, "s1")
+		if typ := db.Client.Type(ctx, key).Val(); typ != "list" || err != nil || !after.ChainValid ||
+			len(after.Entries) <= len(before.Entries) || !reflect.DeepEqual(after.Entries[:len(before.Entries)], before.Entries) {
+			t.Errorf("after the next change: a %s, chain valid %v, %d entries (%v); want a list continuing the %d before", typ, after.ChainValid, len(after.Entries), err, len(before.Entries))
 		}
 	})
 }

@@ -3,7 +3,7 @@
 -- evidence stripped from every stored decision record, all or nothing, and
 -- only if the log head is still the one the caller planned against
 -- (optimistic concurrency; the caller retries or answers 409).
--- KEYS[1] consent hash, KEYS[2] consent log stream, KEYS[3] decisions key
+-- KEYS[1] consent hash, KEYS[2] consent log (consent_log.lua), KEYS[3] decisions key
 -- (a LIST, or a STRING holding a lone record: see decision_append.lua),
 -- KEYS[4..] keys to purge.
 -- ARGV[1] expected head hash ('' = no log yet), ARGV[2] seq of the first new
@@ -26,12 +26,16 @@
 local head = redis.call('HGET', KEYS[1], '_head') or ''
 if head ~= ARGV[1] then return {0, head} end
 local seq, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+if redis.call('TYPE', KEYS[2]).ok == 'stream' then -- a log from before becomes the list
+  local old = streamEntries(KEYS[2])
+  redis.call('DEL', KEYS[2])
+  for i = 1, #old, 100 do redis.call('RPUSH', KEYS[2], unpack(old, i, math.min(i + 99, #old))) end
+end
 local last = head
 for i = 0, n - 1 do
   local b = 4 + 4 * i
   redis.call('HSET', KEYS[1], ARGV[b], ARGV[b + 1])
-  redis.call('XADD', KEYS[2], '*', 'seq', seq + i, 'scope', ARGV[b], 'record', ARGV[b + 1],
-    'prev', ARGV[b + 2], 'hash', ARGV[b + 3])
+  redis.call('RPUSH', KEYS[2], table.concat({seq + i, ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]}, '\n'))
   last = ARGV[b + 3]
 end
 if n > 0 then redis.call('HSET', KEYS[1], '_head', last, '_seq', seq + n - 1) end
