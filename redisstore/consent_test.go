@@ -128,16 +128,7 @@ func TestStreamLogFromBeforeIsReadAndConverted(t *testing.T) {
 		if err != nil || !before.ChainValid || len(before.Entries) < 8 {
 			t.Fatalf("history: %+v, %v", before, err)
 		}
-		// as the version before wrote it: one stream entry per log entry
-		held := db.Client.LRange(ctx, key, 0, -1).Val()
-		db.Client.Del(ctx, key)
-		for _, h := range held {
-			f := strings.Split(h, "\n")
-			db.Client.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"seq", f[0], "scope", f[1], "record", f[2], "prev", f[3], "hash", f[4]}})
-		}
-		if typ := db.Client.Type(ctx, key).Val(); typ != "stream" {
-			t.Fatalf("fixture is a %s", typ)
-		}
+		asStream(t, db, key)
 		read, err := svc.History(ctx, "s1")
 		if err != nil || !read.ChainValid || !reflect.DeepEqual(read.Entries, before.Entries) {
 			t.Fatalf("the stream log read as %+v (%v), want %+v", read.Entries, err, before.Entries)
@@ -149,6 +140,50 @@ func TestStreamLogFromBeforeIsReadAndConverted(t *testing.T) {
 		if typ := db.Client.Type(ctx, key).Val(); typ != "list" || err != nil || !after.ChainValid ||
 			len(after.Entries) <= len(before.Entries) || !reflect.DeepEqual(after.Entries[:len(before.Entries)], before.Entries) {
 			t.Errorf("after the next change: a %s, chain valid %v, %d entries (%v); want a list continuing the %d before", typ, after.ChainValid, len(after.Entries), err, len(before.Entries))
+		}
+	})
+}
+
+// asStream rewrites the consent log at key as the version before wrote it:
+// one stream entry per log entry.
+func asStream(t *testing.T, db *redistest.DB, key string) {
+	t.Helper()
+	ctx := context.Background()
+	held := db.Client.LRange(ctx, key, 0, -1).Val()
+	db.Client.Del(ctx, key)
+	for _, h := range held {
+		f := strings.Split(h, "\n")
+		db.Client.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"seq", f[0], "scope", f[1], "record", f[2], "prev", f[3], "hash", f[4]}})
+	}
+	if typ := db.Client.Type(ctx, key).Val(); len(held) == 0 || typ != "stream" {
+		t.Fatalf("fixture is a %s of %d entries", typ, len(held))
+	}
+}
+
+// `candor migrate` turns every stream log into the list at once (the
+// entries as they were), leaves lists alone, and may run again.
+func TestListConsentLogs(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		svc := consent.NewService(st, consent.Config{PolicyVersion: 1})
+		want := map[string]consent.History{}
+		for _, id := range []string{"m1", "m2", "m3"} {
+			_, _ = svc.Put(ctx, id, consent.Change{Preset: consent.PresetFull}, "", false)
+			want[id], _ = svc.History(ctx, id)
+		}
+		asStream(t, db, st.keys.consentLog("m1"))
+		asStream(t, db, st.keys.consentLog("m2"))
+		for run, wantTurned := range []int{2, 0} {
+			if n, err := st.ListConsentLogs(ctx); err != nil || n != wantTurned {
+				t.Errorf("run %d turned %d logs (%v), want %d", run, n, err, wantTurned)
+			}
+		}
+		for id, w := range want {
+			got, err := svc.History(ctx, id)
+			if typ := db.Client.Type(ctx, st.keys.consentLog(id)).Val(); typ != "list" || err != nil || !got.ChainValid || !reflect.DeepEqual(got.Entries, w.Entries) {
+				t.Errorf("%s: a %s, %+v (%v); want the list of %+v", id, typ, got, err, w.Entries)
+			}
 		}
 	})
 }

@@ -20,7 +20,7 @@ func (s *Store) PackSets(ctx context.Context) (int, error) {
 	var batch []string
 	packed := 0
 	flush := func() error {
-		n, err := s.packBatch(ctx, batch)
+		n, err := s.runBatch(ctx, scriptPackSet, batch, func(k string) []string { return []string{k, packedOf(k)} })
 		packed, batch = packed+n, batch[:0]
 		return err
 	}
@@ -50,14 +50,16 @@ func isInteractionSetKey(key string) bool {
 	return false
 }
 
-func (s *Store) packBatch(ctx context.Context, keys []string) (int, error) {
+// runBatch runs script sc once for each of keys, with the script's keys
+// keysOf(key), in one pipeline, and counts the calls that answered 1.
+func (s *Store) runBatch(ctx context.Context, sc *redis.Script, keys []string, keysOf func(string) []string) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
 	cmds := make([]*redis.Cmd, len(keys))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
-			cmds[i] = scriptPackSet.EvalSha(ctx, p, []string{k, packedOf(k)})
+			cmds[i] = sc.EvalSha(ctx, p, keysOf(k))
 		}
 		return nil
 	})
@@ -68,4 +70,33 @@ func (s *Store) packBatch(ctx context.Context, keys []string) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// ListConsentLogs turns every consent log that an earlier version kept as
+// a STREAM into the LIST it is now (see lua/consent_log.lua), which frees
+// the stream's 4 KB node a customer; a log is otherwise turned at its
+// customer's next consent change, and read as it is until then. Safe to
+// run while serving and to run again; returns how many logs it turned.
+// On Redis Cluster it scans every master.
+func (s *Store) ListConsentLogs(ctx context.Context) (int, error) {
+	if err := s.LoadScripts(ctx); err != nil {
+		return 0, err
+	}
+	var batch []string
+	turned := 0
+	flush := func() error {
+		n, err := s.runBatch(ctx, scriptLogToList, batch, func(k string) []string { return []string{k} })
+		turned, batch = turned+n, batch[:0]
+		return err
+	}
+	err := s.scanKeys(ctx, s.keys.ns+":{c:*}:consent:log", func(key string) error {
+		if batch = append(batch, key); len(batch) < 200 {
+			return nil
+		}
+		return flush()
+	})
+	if err == nil {
+		err = flush()
+	}
+	return turned, translate("redisstore.ListConsentLogs", err)
 }

@@ -23,6 +23,7 @@ var (
 	scriptPutProfile = gated("put_profile.lua")
 	scriptConsentPut = plain("consent_log.lua", "consent_put.lua")
 	scriptConsentLog = plain("consent_log.lua", "consent_log_read.lua")
+	scriptLogToList  = plain("consent_log.lua", "consent_log_migrate.lua")
 	scriptPackSet    = plain("packed.lua", "pack_set.lua")
 )
 
@@ -53,7 +54,7 @@ func (s *Store) LoadScripts(ctx context.Context) error {
 	if _, err := s.calibrate(ctx); err != nil {
 		return err
 	}
-	for _, sc := range []*redis.Script{scriptReadState.Script, scriptIngest, scriptPutProfile, scriptConsentPut, scriptConsentLog, scriptDecisionAppend.Script, scriptDecisionsRead, scriptPackSet} {
+	for _, sc := range []*redis.Script{scriptReadState.Script, scriptIngest, scriptPutProfile, scriptConsentPut, scriptConsentLog, scriptLogToList, scriptDecisionAppend.Script, scriptDecisionsRead, scriptPackSet} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return translate("redisstore.LoadScripts", err)
 		}

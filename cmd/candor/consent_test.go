@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/internal/redistest"
 	"github.com/candorhq/candor/redisstore"
@@ -54,5 +56,34 @@ func TestConsentRecountCommand(t *testing.T) {
 	}
 	if got := db.Client.HGetAll(ctx, db.Namespace+":trust:levels").Val(); got["full"] != "1" || got["none"] != "1" {
 		t.Errorf("levels after recount: %v", got)
+	}
+}
+
+// `candor migrate` turns a consent log kept as a stream by an earlier
+// version into the list, and says how many it turned.
+func TestMigrateTurnsStreamLogs(t *testing.T) {
+	db := redistest.New(t)
+	ctx := context.Background()
+	svc := consent.NewService(redisstore.New(db.Client, db.Namespace), consent.Config{PolicyVersion: 1})
+	if _, err := svc.Put(ctx, "l1", consent.Change{Preset: consent.PresetBasic}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	key := db.Namespace + ":{c:l1}:consent:log"
+	entries := db.Client.LRange(ctx, key, 0, -1).Val()
+	db.Client.Del(ctx, key)
+	for _, e := range entries { // as the version before wrote it
+		f := strings.Split(e, "\n")
+		db.Client.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"seq", f[0], "scope", f[1], "record", f[2], "prev", f[3], "hash", f[4]}})
+	}
+	out := &syncBuffer{}
+	args := []string{"candor", "--redis-url", redisURL(db), "--namespace", db.Namespace, "migrate"}
+	if err := run(ctx, args, out, io.Discard); err != nil || !strings.Contains(out.String(), "turned 1 consent logs from streams into lists") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	if got := db.Client.LRange(ctx, key, 0, -1).Val(); len(entries) == 0 || strings.Join(got, "|") != strings.Join(entries, "|") {
+		t.Errorf("the log after migrate: %q, want %q", got, entries)
+	}
+	if h, err := svc.History(ctx, "l1"); err != nil || !h.ChainValid {
+		t.Errorf("history after migrate: %+v, %v", h, err)
 	}
 }

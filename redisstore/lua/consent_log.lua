@@ -5,7 +5,8 @@
 -- same five fields; Redis 7.0 gives a stream a 4 KB node from its first
 -- entry, most of what a customer's consent cost. A stream log is still
 -- read (consent_log_read.lua) and is turned into the list, its entries in
--- order, by the next change (consent_put.lua).
+-- order, by the next change (consent_put.lua) or by `candor migrate`
+-- (consent_log_migrate.lua).
 
 -- streamEntries returns the entries of the stream log at key as the
 -- list's entries, oldest first.
@@ -17,4 +18,14 @@ local function streamEntries(key)
     out[#out + 1] = table.concat({m.seq or '', m.scope or '', m.record or '', m.prev or '', m.hash or ''}, '\n')
   end
   return out
+end
+
+-- toList turns a stream log at key into the list, its entries in order;
+-- true when it did.
+local function toList(key)
+  if redis.call('TYPE', key).ok ~= 'stream' then return false end
+  local old = streamEntries(key)
+  redis.call('DEL', key)
+  for i = 1, #old, 100 do redis.call('RPUSH', key, unpack(old, i, math.min(i + 99, #old))) end
+  return true
 end

@@ -26,11 +26,7 @@
 local head = redis.call('HGET', KEYS[1], '_head') or ''
 if head ~= ARGV[1] then return {0, head} end
 local seq, n = tonumber(ARGV[2]), tonumber(ARGV[3])
-if redis.call('TYPE', KEYS[2]).ok == 'stream' then -- a log from before becomes the list
-  local old = streamEntries(KEYS[2])
-  redis.call('DEL', KEYS[2])
-  for i = 1, #old, 100 do redis.call('RPUSH', KEYS[2], unpack(old, i, math.min(i + 99, #old))) end
-end
+toList(KEYS[2]) -- a stream log from before becomes the list
 local last = head
 for i = 0, n - 1 do
   local b = 4 + 4 * i
