@@ -54,7 +54,7 @@ type heldLists struct {
 	counts []int
 	// scratch of encode, kept for the next record (see heldPool)
 	sorted, topo, rank, pos, indeg, first, next, to []int32
-	vals                                            []uint64
+	vals, keys                                      []uint64
 	tree                                            fenwick
 	// the section as encode writes it, with the lists in sorted order
 	// (plain) and in gathering order (permuted); encode returns one of them

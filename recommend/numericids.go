@@ -100,7 +100,7 @@ func (h *heldLists) writeIDs(e *encoder) []int32 {
 		e.distinct(ids)
 		return order
 	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(vals[a], vals[b]) })
+	sortByValue(order, vals, &h.keys)
 	e.b[1] = heldNumeric
 	e.literal(prefix)
 	e.count(width)
@@ -113,6 +113,28 @@ func (h *heldLists) writeIDs(e *encoder) []int32 {
 		e.uvarint(gap)
 	}
 	return order
+}
+
+// sortByValue orders order (0..len-1) by vals, the numbers of distinct IDs.
+// A long history's section holds hundreds of IDs, and a sort of plain
+// integers runs several times faster than one that calls a comparison:
+// each number goes with its index in one uint64 when both fit (numbers
+// under 2^44, indexes under 2^20), sorted in keys (scratch).
+func sortByValue(order []int32, vals []uint64, keys *[]uint64) {
+	const indexBits = 20
+	ks := slices.Grow((*keys)[:0], len(order))[:len(order)]
+	*keys = ks
+	for k, v := range vals {
+		if v>>(64-indexBits) != 0 || len(vals) > 1<<indexBits {
+			slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(vals[a], vals[b]) })
+			return
+		}
+		ks[k] = v<<indexBits | uint64(k)
+	}
+	slices.Sort(ks)
+	for p, key := range ks {
+		order[p] = int32(key & (1<<indexBits - 1))
+	}
 }
 
 // numbers reads the IDs of a section of the numeric form.

@@ -4,6 +4,7 @@ package recommend
 // permutations, packed model versions, and the forms written before them.
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -355,4 +356,66 @@ func TestItemIDsAreNumbered(t *testing.T) {
 			t.Errorf("%v: flags %b, want numbered %v", tc.ids, flags, tc.numbered)
 		}
 	}
+}
+
+// The numbered IDs of a section are ordered by value whether their numbers
+// fit the packed sort keys or not (those past 2^44 take the comparison
+// sort), as a plain sort orders them.
+func TestNumberedIDsSortByValue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var keys []uint64
+	for _, limit := range []uint64{10, 1 << 20, 1 << 44, 1<<63 - 1} {
+		for _, n := range []int{0, 1, 2, 7, 300} {
+			seen := map[uint64]bool{}
+			vals := make([]uint64, 0, n)
+			for len(vals) < n {
+				if v := rng.Uint64N(limit + uint64(n)); !seen[v] {
+					seen[v] = true
+					vals = append(vals, v)
+				}
+			}
+			order := make([]int32, n)
+			for k := range order {
+				order[k] = int32(k)
+			}
+			sortByValue(order, vals, &keys)
+			want := slices.Clone(vals)
+			slices.Sort(want)
+			for p, k := range order {
+				if vals[k] != want[p] {
+					t.Fatalf("limit %d, %d IDs: position %d holds %d, want %d", limit, n, p, vals[k], want[p])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSortByValue orders 500 numbered IDs (a long history's section)
+// by packed keys and, for comparison, by a comparison function.
+func BenchmarkSortByValue(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	vals := make([]uint64, 500)
+	for i := range vals {
+		vals[i] = uint64(i)*20 + rng.Uint64N(20)
+	}
+	rng.Shuffle(len(vals), func(i, j int) { vals[i], vals[j] = vals[j], vals[i] })
+	order := make([]int32, len(vals))
+	reset := func() {
+		for k := range order {
+			order[k] = int32(k)
+		}
+	}
+	b.Run("packed", func(b *testing.B) {
+		var keys []uint64
+		for b.Loop() {
+			reset()
+			sortByValue(order, vals, &keys)
+		}
+	})
+	b.Run("compare", func(b *testing.B) {
+		for b.Loop() {
+			reset()
+			slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(vals[x], vals[y]) })
+		}
+	})
 }
