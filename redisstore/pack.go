@@ -14,18 +14,27 @@ import (
 // (a set that gained a copy meanwhile is left alone), and returns how many
 // copies it wrote. On Redis Cluster it scans every master.
 func (s *Store) PackSets(ctx context.Context) (int, error) {
+	n, err := s.scriptOverKeys(ctx, ":{c:*}:fs:*", isInteractionSetKey, scriptPackSet, func(k string) []string { return []string{k, packedOf(k)} })
+	return n, translate("redisstore.PackSets", err)
+}
+
+// scriptOverKeys runs script sc once for every key of the namespace that
+// matches pattern (after the namespace) and keep, with the script's keys
+// keysOf(key), in pipelines of 200, and counts the calls that answered 1.
+// On Redis Cluster it scans every master.
+func (s *Store) scriptOverKeys(ctx context.Context, pattern string, keep func(string) bool, sc *redis.Script, keysOf func(string) []string) (int, error) {
 	if err := s.LoadScripts(ctx); err != nil {
 		return 0, err
 	}
 	var batch []string
-	packed := 0
+	done := 0
 	flush := func() error {
-		n, err := s.runBatch(ctx, scriptPackSet, batch, func(k string) []string { return []string{k, packedOf(k)} })
-		packed, batch = packed+n, batch[:0]
+		n, err := s.runBatch(ctx, sc, batch, keysOf)
+		done, batch = done+n, batch[:0]
 		return err
 	}
-	err := s.scanKeys(ctx, s.keys.ns+":{c:*}:fs:*", func(key string) error {
-		if !isInteractionSetKey(key) {
+	err := s.scanKeys(ctx, s.keys.ns+pattern, func(key string) error {
+		if !keep(key) {
 			return nil
 		}
 		if batch = append(batch, key); len(batch) < 200 {
@@ -36,7 +45,7 @@ func (s *Store) PackSets(ctx context.Context) (int, error) {
 	if err == nil {
 		err = flush()
 	}
-	return packed, translate("redisstore.PackSets", err)
+	return done, err
 }
 
 // isInteractionSetKey reports whether key names an interaction set
@@ -79,24 +88,7 @@ func (s *Store) runBatch(ctx context.Context, sc *redis.Script, keys []string, k
 // run while serving and to run again; returns how many logs it turned.
 // On Redis Cluster it scans every master.
 func (s *Store) ListConsentLogs(ctx context.Context) (int, error) {
-	if err := s.LoadScripts(ctx); err != nil {
-		return 0, err
-	}
-	var batch []string
-	turned := 0
-	flush := func() error {
-		n, err := s.runBatch(ctx, scriptLogToList, batch, func(k string) []string { return []string{k} })
-		turned, batch = turned+n, batch[:0]
-		return err
-	}
-	err := s.scanKeys(ctx, s.keys.ns+":{c:*}:consent:log", func(key string) error {
-		if batch = append(batch, key); len(batch) < 200 {
-			return nil
-		}
-		return flush()
-	})
-	if err == nil {
-		err = flush()
-	}
-	return turned, translate("redisstore.ListConsentLogs", err)
+	every := func(string) bool { return true }
+	n, err := s.scriptOverKeys(ctx, ":{c:*}:consent:log", every, scriptLogToList, func(k string) []string { return []string{k} })
+	return n, translate("redisstore.ListConsentLogs", err)
 }
