@@ -248,10 +248,7 @@ func appendSentence(b []byte, kind string, evidence []string, cat *catalog.Snaps
 	case KindPopularInCategory:
 		return append(append(append(b, "Popular in "...), first...), " with other shoppers"...)
 	}
-	if t, ok := fixedTexts[kind]; ok {
-		return append(b, t...)
-	}
-	return append(b, fixedTexts[KindPopular]...)
+	return append(b, fixedTexts[KindPopular]...) // a kind this version does not know; sentence answers the others
 }
 
 // fixedTexts are the texts of the reasons that name nothing.

@@ -222,12 +222,25 @@ func (s *Store) legacyDecision(ctx context.Context, customerID, id string) (reco
 
 // Decisions returns every decision record held for a customer, oldest
 // first: those of the JSON format from before, then the compact ones.
+// Both kinds are read in one round trip (a pipeline; the compact ones
+// again through EVAL if Redis forgot the script).
 func (s *Store) Decisions(ctx context.Context, customerID string) ([]recommend.DecisionRecord, error) {
-	list, err := s.heldRecords(ctx, s.keys.decisions(customerID), 0, -1)
+	key := s.keys.decisions(customerID)
+	var held *redis.Cmd
+	var legacy *redis.XMessageSliceCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		held = scriptDecisionsRead.EvalSha(ctx, p, []string{key}, 0, -1)
+		legacy = p.XRange(ctx, s.keys.legacyDecisions(customerID), "-", "+")
+		return nil
+	})
+	list, err := held.StringSlice()
+	if isNoScript(err) {
+		list, err = s.heldRecords(ctx, key, 0, -1)
+	}
 	if err != nil {
 		return nil, translate("redisstore.Decisions", err)
 	}
-	msgs, err := s.rdb.XRange(ctx, s.keys.legacyDecisions(customerID), "-", "+").Result()
+	msgs, err := legacy.Result()
 	if err != nil {
 		return nil, translate("redisstore.Decisions", err)
 	}

@@ -74,6 +74,12 @@ func TestHotScriptsRunAfterRedisForgetsThem(t *testing.T) {
 			if got, err := st.Decision(ctx, "h1", "d1"); err != nil || got.ID != "d1" {
 				t.Fatalf("the decision appended after SCRIPT FLUSH: %+v, %v", got, err)
 			}
+			if err := c.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if all, err := st.Decisions(ctx, "h1"); err != nil || len(all) != 1 || all[0].ID != "d1" {
+				t.Fatalf("the export's read after SCRIPT FLUSH: %+v, %v", all, err)
+			}
 		})
 	}
 }

@@ -126,7 +126,7 @@ func groupByCustomer(evs []features.Routed) (map[string][]int, []string) {
 }
 
 func isNoScript(err error) bool {
-	return err != nil && len(err.Error()) >= 8 && err.Error()[:8] == "NOSCRIPT"
+	return redis.HasErrorPrefix(err, "NOSCRIPT")
 }
 
 // PutProfile replaces one profile feature set if its scope is granted now.

@@ -109,7 +109,7 @@ func (sc hotScript) evalSha(ctx context.Context, c processor, keys []string, arg
 // hold the script (NOSCRIPT).
 func (sc hotScript) run(ctx context.Context, c processor, keys []string, args ...any) *redis.Cmd {
 	cmd := sc.evalSha(ctx, c, keys, args)
-	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+	if isNoScript(cmd.Err()) {
 		return sc.Eval(ctx, c, keys, args...)
 	}
 	return cmd
