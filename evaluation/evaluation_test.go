@@ -140,6 +140,40 @@ func TestFixedParametersAreKept(t *testing.T) {
 	}
 }
 
+// TestFixedSequenceIsKept: a fixed sequence share and window reach the
+// model, a share alone gets the default window without tuning (and a
+// validated one with), and a validated model says what validation chose.
+func TestFixedSequenceIsKept(t *testing.T) {
+	c := corpus(t, clustered(120, 60, 4), movielens.ImportOptions{})
+	for _, tc := range []struct {
+		fixed        map[string]float64
+		noTuning     bool
+		share, width float64
+	}{
+		{map[string]float64{"sequence": 0.5, "sequence-window": 5}, false, 0.5, 5},
+		{map[string]float64{"sequence": 1}, true, 1, models.DefaultSequenceWindow},
+		{map[string]float64{"sequence": 0, "sequence-window": 5}, false, 0, 0},
+	} {
+		m, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE, Lambda: 20}, Fixed: tc.fixed, NoTuning: tc.noTuning})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Params.Sequence != tc.share || m.Params.SequenceWindow != tc.width {
+			t.Errorf("fixed %v: sequence %g, window %g; want %g, %g", tc.fixed, m.Params.Sequence, m.Params.SequenceWindow, tc.share, tc.width)
+		}
+	}
+	m, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if note := m.Scoring().Note; !strings.Contains(note, "sequence ") {
+		t.Errorf("note %q: want the sequence share validation chose", note)
+	}
+	if _, err := Fit(context.Background(), c, Options{Train: models.TrainOptions{Kind: models.KindEASE}, Fixed: map[string]float64{"sequence": 2}}); err == nil {
+		t.Error("a sequence share above 1 was accepted")
+	}
+}
+
 // TestCorpusDataIsCanonical: the same states read in another order train
 // on the same data, so a model does not depend on the store's scan order.
 func TestCorpusDataIsCanonical(t *testing.T) {

@@ -104,6 +104,7 @@ func train(ctx context.Context, c *Corpus, o Options, sc models.Scoring, reg mod
 	t := o.Train
 	t.Scoring, t.UseValues, t.Clock = sc, true, o.Now
 	t.Lambda, t.Dropout, t.PopPower, t.FreeDiagonal, t.UserNorm = reg.Lambda, reg.Dropout, reg.PopPower, reg.FreeDiagonal, reg.UserNorm
+	t.Sequence, t.SequenceWindow = reg.Sequence, reg.SequenceWindow
 	t.LowPass, t.LowPassRank, t.KNN = reg.LowPass, reg.LowPassRank, reg.KNN
 	if t.Progress == nil {
 		t.Progress = o.Progress

@@ -121,6 +121,12 @@ var RegParams = []RegParam{
 	{Name: "user-norm", Usage: fmt.Sprintf("each customer's pairs in EASE's XᵀX weigh (their items)^−norm, so the longest histories do not dominate (0 to %g)", models.MaxUserNorm),
 		Grid: []float64{0, 0.25, 0.5}, Gram: true,
 		get: func(r models.Reg) float64 { return r.UserNorm }, set: func(r *models.Reg, v float64) { r.UserNorm = v }},
+	{Name: "sequence", Usage: "share of EASE's XᵀX in which a pair of one customer's items weighs e^(−places apart/window): items taken up close together count more (0 to 1)",
+		Grid: []float64{0, 0.9, 1}, Gram: true,
+		get: func(r models.Reg) float64 { return r.Sequence }, set: setSequence},
+	{Name: "sequence-window", Usage: fmt.Sprintf("the sequence kernel's window, in places of a customer's history (0: %d; at most %d)", models.DefaultSequenceWindow, models.MaxSequenceWindow),
+		Grid: []float64{10, 20, 40}, Gram: true, applies: func(r models.Reg) bool { return r.Sequence > 0 },
+		get: func(r models.Reg) float64 { return r.SequenceWindow }, set: func(r *models.Reg, v float64) { r.SequenceWindow = v }},
 	{Name: "low-pass", Usage: fmt.Sprintf("weight of GF-CF's ideal low-pass filter added to EASE's weights, relative to EASE's row maxima (0 to %g; validated on a corpus of at most %d interactions)", models.MaxLowPass, LowPassBudget),
 		Grid: []float64{0, 0.1, 0.3}, affordable: func(n int) bool { return n <= LowPassBudget },
 		get: func(r models.Reg) float64 { return r.LowPass }, set: func(r *models.Reg, v float64) { r.LowPass = v }},
@@ -131,6 +137,16 @@ var RegParams = []RegParam{
 		get: func(r models.Reg) float64 { return r.KNN }, set: func(r *models.Reg, v float64) { r.KNN = v }},
 	{Name: "pop-power", Usage: fmt.Sprintf("every EASE weight towards an item times (its customers / the median item's)^−power (−%g to %g; not validated: it lowered nDCG@10 on ml-latest-small)", models.MaxPopPower, models.MaxPopPower),
 		get: func(r models.Reg) float64 { return r.PopPower }, set: func(r *models.Reg, v float64) { r.PopPower = v }},
+}
+
+// setSequence sets r's sequence share, and the kernel's window with it:
+// the default for a share without one, none without a share (so that one
+// Gram matrix has one name).
+func setSequence(r *models.Reg, v float64) {
+	r.Sequence = v
+	if v > 0 && r.SequenceWindow == 0 {
+		r.SequenceWindow = models.DefaultSequenceWindow
+	}
 }
 
 // fixReg returns r with the fixed values of RegParams.

@@ -271,11 +271,15 @@ func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) 
 }
 
 func (t *tuner) easeFit(sc models.Scoring, o models.TrainOptions, reg models.Reg) (*models.Model, error) {
-	pkey := fmt.Sprintf("%s|%g", weightsKey(sc), reg.UserNorm)
+	window := reg.SequenceWindow
+	if reg.Sequence == 0 {
+		window = 0 // the same Gram matrix whatever the window
+	}
+	pkey := fmt.Sprintf("%s|%g|%g|%g", weightsKey(sc), reg.UserNorm, reg.Sequence, window)
 	p, ok := t.paths.get(pkey)
 	if !ok {
 		var err error
-		o.UserNorm = reg.UserNorm
+		o.UserNorm, o.Sequence, o.SequenceWindow = reg.UserNorm, reg.Sequence, reg.SequenceWindow
 		if p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o); err != nil {
 			return nil, err
 		}

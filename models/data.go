@@ -110,7 +110,12 @@ func (c *csr) row(r int32) ([]int32, []float32) {
 type interactions struct {
 	byUser csr // user → items
 	byItem csr // item → users
-	pairs  int
+	// rank holds, aligned with byUser.col, the item's place in its
+	// user's history ordered by the time of the pair's latest row (0 the
+	// earliest; equal times by item number): what the sequence kernel of
+	// EASE's Gram matrix measures distances in (see TrainOptions.Sequence).
+	rank  []int32
+	pairs int
 }
 
 // weighting says how an interaction becomes a weight: recency decay with
@@ -147,6 +152,7 @@ func newInteractions(d *Data, w weighting) *interactions {
 		return cmpInt64(a.Unix, b.Unix)
 	})
 	byUser := csr{off: make([]int64, d.Users+1)}
+	var when []int64 // the pair's latest time, aligned with byUser.col
 	var sum float32
 	for k, r := range rows {
 		if w.values {
@@ -160,6 +166,7 @@ func newInteractions(d *Data, w weighting) *interactions {
 		if sum > 0 && !math.IsInf(float64(sum), 0) {
 			byUser.col = append(byUser.col, r.Item)
 			byUser.val = append(byUser.val, sum)
+			when = append(when, r.Unix)
 			byUser.off[r.User+1]++
 		}
 		sum = 0
@@ -167,9 +174,28 @@ func newInteractions(d *Data, w weighting) *interactions {
 	for u := range d.Users {
 		byUser.off[u+1] += byUser.off[u]
 	}
-	in := &interactions{byUser: byUser, pairs: len(byUser.col)}
+	in := &interactions{byUser: byUser, rank: timeRanks(&byUser, when), pairs: len(byUser.col)}
 	in.byItem = transpose(&byUser, len(d.Items))
 	return in
+}
+
+// timeRanks returns, aligned with c.col, each entry's place in its row
+// ordered by when (then by column, the order rows are stored in).
+func timeRanks(c *csr, when []int64) []int32 {
+	rank := make([]int32, len(c.col))
+	var order []int32
+	for r := range c.rows() {
+		lo, hi := c.off[r], c.off[r+1]
+		order = order[:0]
+		for k := lo; k < hi; k++ {
+			order = append(order, int32(k-lo))
+		}
+		slices.SortStableFunc(order, func(a, b int32) int { return cmpInt64(when[lo+int64(a)], when[lo+int64(b)]) })
+		for place, k := range order {
+			rank[lo+int64(k)] = int32(place)
+		}
+	}
+	return rank
 }
 
 // transpose returns the column-major form of c with ncols rows.

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -55,5 +56,29 @@ func TestNewDataNumbersKnownItemsFirst(t *testing.T) {
 	}
 	if got, want := d.Users, 2; got != want {
 		t.Errorf("users = %d, want %d", got, want)
+	}
+}
+
+func TestTimeRanksOrderEachHistoryByLatestTime(t *testing.T) {
+	at := func(s int64) time.Time { return time.Unix(1e9+s, 0) }
+	d := NewData([]Interaction{
+		{User: "u", Item: "a", Value: 1, Time: at(1)},
+		{User: "u", Item: "b", Value: 1, Time: at(3)},
+		{User: "u", Item: "c", Value: 1, Time: at(3)}, // a tie with b: item order
+		{User: "u", Item: "a", Value: 1, Time: at(5)}, // a again: its latest time counts
+		{User: "v", Item: "c", Value: 1, Time: at(0)},
+		{User: "v", Item: "b", Value: 1, Time: at(9)},
+	}, []string{"a", "b", "c"})
+	in := newInteractions(d, weighting{})
+	want := map[string]map[string]int32{"u": {"b": 0, "c": 1, "a": 2}, "v": {"c": 0, "b": 1}}
+	for u, name := range []string{"u", "v"} {
+		items, _ := in.byUser.row(int32(u))
+		got := map[string]int32{}
+		for k, i := range items {
+			got[d.Items[i]] = in.rank[in.byUser.off[u]+int64(k)]
+		}
+		if !maps.Equal(got, want[name]) {
+			t.Errorf("%s: places %v, want %v", name, got, want[name])
+		}
 	}
 }

@@ -46,35 +46,28 @@ func chooseHead(in *interactions, topN, minUsers int) head {
 // the interaction weights, each customer's row scaled by |u|^(−userNorm/2)
 // so that a customer with |u| items adds |u|^−userNorm per pair: with
 // userNorm > 0 the longest histories no longer dominate the co-occurrences.
-func gram(in *interactions, h head, userNorm float64) *mat.SymDense {
+// With a sequence share, each pair also weighs by how far apart in the
+// customer's history its two items are (see TrainOptions.Sequence).
+func gram(in *interactions, h head, userNorm float64, seq seqKernel) *mat.SymDense {
 	n := len(h.items)
 	g := mat.NewSymDense(max(n, 1), nil)
 	raw := g.RawSymmetric()
-	var ps []int32
+	var ps, ranks []int32
 	var ws []float64
 	for u := range in.byUser.rows() {
-		ps, ws = ps[:0], ws[:0]
+		ps, ws, ranks = ps[:0], ws[:0], ranks[:0]
 		items, w := in.byUser.row(int32(u))
+		rank := in.rank[in.byUser.off[u]:]
 		un := 1.0
 		if userNorm != 0 && len(items) > 0 {
 			un = math.Pow(float64(len(items)), -userNorm/2)
 		}
 		for k, i := range items {
 			if p := h.pos[i]; p >= 0 {
-				ps, ws = append(ps, p), append(ws, float64(w[k])*un)
+				ps, ws, ranks = append(ps, p), append(ws, float64(w[k])*un), append(ranks, rank[k])
 			}
 		}
-		for a, pa := range ps {
-			row := raw.Data[int(pa)*raw.Stride:]
-			for b := a; b < len(ps); b++ {
-				pb := ps[b]
-				if pb >= pa {
-					row[pb] += ws[a] * ws[b]
-				} else {
-					raw.Data[int(pb)*raw.Stride+int(pa)] += ws[a] * ws[b]
-				}
-			}
-		}
+		seq.userPairs(raw.Data, raw.Stride, ps, ws, ranks)
 	}
 	return g
 }
@@ -233,7 +226,7 @@ func NewEASEPath(ctx context.Context, d *Data, o TrainOptions) (*EASEPath, error
 
 func newEASEPath(ctx context.Context, in *interactions, d *Data, p Params, o TrainOptions, keep bool) (*EASEPath, error) {
 	e := &EASEPath{d: d, in: in, p: p, h: chooseHead(in, p.TopN, p.MinSupport), keep: keep, workers: o.Workers, prog: o.Progress}
-	e.g = gram(in, e.h, p.UserNorm).RawSymmetric().Data
+	e.g = gram(in, e.h, p.UserNorm, newSeqKernel(p.Sequence, p.SequenceWindow)).RawSymmetric().Data
 	for i, pos := range e.h.pos {
 		if pos < 0 && in.byItem.off[i+1] > in.byItem.off[i] {
 			e.tail = append(e.tail, int32(i))
@@ -281,6 +274,10 @@ type Reg struct {
 	// UserNorm is the path's (see TrainOptions.UserNorm): a path is one
 	// Gram matrix, so Fit refuses another value.
 	UserNorm float64
+	// Sequence and SequenceWindow are the path's too (see
+	// TrainOptions.Sequence).
+	Sequence       float64
+	SequenceWindow float64
 	// LowPass and LowPassRank blend GF-CF's ideal low-pass filter into
 	// the weights (see TrainOptions.LowPass).
 	LowPass     float64
@@ -302,6 +299,10 @@ func (r Reg) Validate() error {
 		return candor.Errorf(candor.EInvalid, "user-norm %g: must be between 0 and %g", r.UserNorm, MaxUserNorm)
 	case r.PopPower < -MaxPopPower || r.PopPower > MaxPopPower:
 		return candor.Errorf(candor.EInvalid, "pop-power %g: must be between %g and %g", r.PopPower, -MaxPopPower, MaxPopPower)
+	case math.IsNaN(r.Sequence) || r.Sequence < 0 || r.Sequence > 1:
+		return candor.Errorf(candor.EInvalid, "sequence %g: must be between 0 and 1", r.Sequence)
+	case math.IsNaN(r.SequenceWindow) || r.SequenceWindow < 0 || r.SequenceWindow > MaxSequenceWindow:
+		return candor.Errorf(candor.EInvalid, "sequence-window %g: must be between 0 (the default, %d) and %d", r.SequenceWindow, DefaultSequenceWindow, MaxSequenceWindow)
 	case r.LowPass < 0 || r.LowPass > MaxLowPass:
 		return candor.Errorf(candor.EInvalid, "low-pass %g: must be between 0 and %g", r.LowPass, MaxLowPass)
 	case r.KNN < 0 || r.KNN > MaxKNN:
@@ -319,6 +320,9 @@ func (e *EASEPath) Fit(ctx context.Context, r Reg) (*Model, error) {
 	}
 	if r.UserNorm != e.p.UserNorm {
 		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix has user normalisation %g, not %g", e.p.UserNorm, r.UserNorm)
+	}
+	if s, w := sequenceOf(r.Sequence, r.SequenceWindow); s != e.p.Sequence || w != e.p.SequenceWindow {
+		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix has sequence %g (window %g), not %g (%g)", e.p.Sequence, e.p.SequenceWindow, r.Sequence, r.SequenceWindow)
 	}
 	rows, err := e.rows(ctx, r)
 	if err != nil {
@@ -416,6 +420,7 @@ func easeRows(ctx context.Context, in *interactions, d *Data, p Params, o TrainO
 		return nil, err
 	}
 	return e.rows(ctx, Reg{Lambda: p.Lambda, Dropout: p.Dropout, FreeDiagonal: p.FreeDiagonal, PopPower: p.PopPower, UserNorm: p.UserNorm,
+		Sequence: p.Sequence, SequenceWindow: p.SequenceWindow,
 		LowPass: p.LowPass, LowPassRank: p.LowPassRank, KNN: p.KNN})
 }
 

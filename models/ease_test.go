@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -28,6 +29,9 @@ func TestEASEMatchesClosedForm(t *testing.T) {
 		{"user normalised", TrainOptions{Lambda: 0.5, UserNorm: 0.5}},
 		{"popularity normalised", TrainOptions{Lambda: 3, PopPower: 0.3}},
 		{"all", TrainOptions{Lambda: 1, Dropout: 0.1, FreeDiagonal: true, UserNorm: 0.25, PopPower: -0.2}},
+		{"sequence", TrainOptions{Lambda: 3, Sequence: 0.9, SequenceWindow: 2}},
+		// A window this short reaches 7 places, shorter than many histories.
+		{"sequence alone, short window", TrainOptions{Lambda: 1, Sequence: 1, SequenceWindow: 0.5, Dropout: 0.2, FreeDiagonal: true, UserNorm: 0.25}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o
@@ -42,8 +46,9 @@ func TestEASEMatchesClosedForm(t *testing.T) {
 					}
 				}
 			}
-			if m.Params.Dropout != o.Dropout || m.Params.FreeDiagonal != o.FreeDiagonal || m.Params.UserNorm != o.UserNorm || m.Params.PopPower != o.PopPower {
-				t.Errorf("Params = %+v, want the options' dropout, diagonal, user and popularity normalisation", m.Params)
+			if m.Params.Dropout != o.Dropout || m.Params.FreeDiagonal != o.FreeDiagonal || m.Params.UserNorm != o.UserNorm || m.Params.PopPower != o.PopPower ||
+				m.Params.Sequence != o.Sequence || m.Params.SequenceWindow != o.SequenceWindow {
+				t.Errorf("Params = %+v, want the options' dropout, diagonal, user and popularity normalisation and sequence", m.Params)
 			}
 		})
 	}
@@ -68,14 +73,14 @@ func denseEASE(t *testing.T, d *Data, o TrainOptions) [][]float64 {
 	for _, r := range d.Rows {
 		x.Set(int(r.User), int(r.Item), math.Pow(perUser[r.User], -o.UserNorm/2))
 	}
-	var g, p mat.Dense
-	g.Mul(x.T(), x)
+	g := denseGram(d, x, o)
+	var p mat.Dense
 	reg := make([]float64, n)
 	for i := range n {
 		reg[i] = o.Lambda + o.Dropout/(1-o.Dropout)*g.At(i, i)
 		g.Set(i, i, g.At(i, i)+reg[i])
 	}
-	if err := p.Inverse(&g); err != nil {
+	if err := p.Inverse(g); err != nil {
 		t.Fatal(err)
 	}
 	sorted := slices.Clone(users)
@@ -98,10 +103,48 @@ func denseEASE(t *testing.T, d *Data, o TrainOptions) [][]float64 {
 	return b
 }
 
+// denseGram returns Σ_u x_uᵀ K_u x_u: K_u is all ones without a sequence
+// share, else (1 − s) + s·e^(−|ra − rb|/window), ra and rb the places of
+// the items in the user's history ordered by their latest time, then
+// item number.
+func denseGram(d *Data, x *mat.Dense, o TrainOptions) *mat.Dense {
+	n := len(d.Items)
+	var g mat.Dense
+	if o.Sequence == 0 {
+		g.Mul(x.T(), x)
+		return &g
+	}
+	g.ReuseAs(n, n)
+	latest := map[[2]int32]int64{}
+	for _, r := range d.Rows {
+		k := [2]int32{r.User, r.Item}
+		if t, ok := latest[k]; !ok || r.Unix > t {
+			latest[k] = r.Unix
+		}
+	}
+	for u := range int32(d.Users) {
+		var items []int32
+		for i := range int32(n) {
+			if _, ok := latest[[2]int32{u, i}]; ok {
+				items = append(items, i)
+			}
+		}
+		slices.SortStableFunc(items, func(a, b int32) int { return cmp.Compare(latest[[2]int32{u, a}], latest[[2]int32{u, b}]) })
+		for ra, a := range items {
+			for rb, b := range items {
+				k := 1 - o.Sequence + o.Sequence*math.Exp(-math.Abs(float64(ra-rb))/o.SequenceWindow)
+				g.Set(int(a), int(b), g.At(int(a), int(b))+x.At(int(u), int(a))*x.At(int(u), int(b))*k)
+			}
+		}
+	}
+	return &g
+}
+
 func TestEASEOptionsOutOfRange(t *testing.T) {
 	d := randomData(t, 20, 10, 4, 3)
 	for _, o := range []TrainOptions{
 		{Dropout: -0.1}, {Dropout: 0.95}, {UserNorm: -1}, {UserNorm: 2}, {PopPower: 1.5}, {PopPower: -2},
+		{Sequence: -0.1}, {Sequence: 1.5}, {Sequence: math.NaN()}, {Sequence: 0.5, SequenceWindow: -1}, {Sequence: 0.5, SequenceWindow: 2000},
 	} {
 		o.Kind = KindEASE
 		if _, err := Train(context.Background(), d, o); err == nil {
@@ -117,6 +160,19 @@ func TestEASEOptionsOutOfRange(t *testing.T) {
 	}
 	if _, err := path.Fit(context.Background(), Reg{Lambda: 10, UserNorm: 0.5, Dropout: 0.2}); err != nil {
 		t.Errorf("Fit with the path's user normalisation: %v", err)
+	}
+	seq, err := NewEASEPath(context.Background(), d, TrainOptions{Sequence: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seq.Fit(context.Background(), Reg{Lambda: 10}); err == nil {
+		t.Error("a path with sequence 0.5 fitted a Reg without")
+	}
+	if _, err := seq.Fit(context.Background(), Reg{Lambda: 10, Sequence: 0.5, SequenceWindow: 40}); err == nil {
+		t.Error("a path with the default window fitted a Reg with window 40")
+	}
+	if _, err := seq.Fit(context.Background(), Reg{Lambda: 10, Sequence: 0.5}); err != nil {
+		t.Errorf("Fit with the path's sequence, window left to its default: %v", err)
 	}
 }
 

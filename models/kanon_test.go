@@ -36,6 +36,7 @@ func TestKAnonymityOnPairs(t *testing.T) {
 		{"itemknn", TrainOptions{Kind: KindItemKNN}},
 		{"ease", TrainOptions{Kind: KindEASE}},
 		{"ease with the low-pass and item-kNN blended in", TrainOptions{Kind: KindEASE, LowPass: 1, LowPassRank: 3, KNN: 1}},
+		{"ease with the sequence kernel", TrainOptions{Kind: KindEASE, Sequence: 1, SequenceWindow: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o

@@ -39,24 +39,26 @@ func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 // artifact. Train fills in the defaults, so a trained model's Params are
 // complete.
 type Params struct {
-	K            int           `json:"k"`                       // neighbours kept per item
-	KAnon        int           `json:"k_anon"`                  // minimum distinct users behind a count or pair weight; negative = off
-	HalfLife     time.Duration `json:"half_life"`               // recency half-life of interaction weights; 0 = no decay
-	UseValues    bool          `json:"use_values,omitempty"`    // interactions weighted by their values
-	Similarity   Similarity    `json:"similarity,omitempty"`    // itemknn and the EASE tail
-	Lambda       float64       `json:"lambda,omitempty"`        // EASE L2 regularisation
-	Dropout      float64       `json:"dropout,omitempty"`       // EASE's dropout emphasis p: Λ = λI + p/(1−p)·diag(XᵀX) (EDLAE)
-	PopPower     float64       `json:"pop_power,omitempty"`     // every weight towards item j times (users_j / median users)^−PopPower
-	FreeDiagonal bool          `json:"free_diagonal,omitempty"` // EASE in DLAE's closed form, without the zero-diagonal constraint
-	UserNorm     float64       `json:"user_norm,omitempty"`     // each customer's pairs in XᵀX weigh |u|^−UserNorm
-	LowPass      float64       `json:"low_pass,omitempty"`      // weight of GF-CF's ideal low-pass filter added to EASE's
-	LowPassRank  int           `json:"low_pass_rank,omitempty"` // its rank (singular vectors kept)
-	KNN          float64       `json:"knn,omitempty"`           // weight of the item similarity added to EASE's
-	TopN         int           `json:"top_n,omitempty"`         // EASE head size
-	MinSupport   int           `json:"min_support,omitempty"`   // fewest users of an EASE head item
-	Categories   int           `json:"categories,omitempty"`    // number of category rows (artifacts before scoring; new models have none)
-	LambdaNote   string        `json:"lambda_note,omitempty"`   // how Lambda was chosen
-	Scoring      Scoring       `json:"scoring"`                 // how the scorer weighs evidence; see Scoring
+	K              int           `json:"k"`                         // neighbours kept per item
+	KAnon          int           `json:"k_anon"`                    // minimum distinct users behind a count or pair weight; negative = off
+	HalfLife       time.Duration `json:"half_life"`                 // recency half-life of interaction weights; 0 = no decay
+	UseValues      bool          `json:"use_values,omitempty"`      // interactions weighted by their values
+	Similarity     Similarity    `json:"similarity,omitempty"`      // itemknn and the EASE tail
+	Lambda         float64       `json:"lambda,omitempty"`          // EASE L2 regularisation
+	Dropout        float64       `json:"dropout,omitempty"`         // EASE's dropout emphasis p: Λ = λI + p/(1−p)·diag(XᵀX) (EDLAE)
+	PopPower       float64       `json:"pop_power,omitempty"`       // every weight towards item j times (users_j / median users)^−PopPower
+	FreeDiagonal   bool          `json:"free_diagonal,omitempty"`   // EASE in DLAE's closed form, without the zero-diagonal constraint
+	UserNorm       float64       `json:"user_norm,omitempty"`       // each customer's pairs in XᵀX weigh |u|^−UserNorm
+	Sequence       float64       `json:"sequence,omitempty"`        // share of XᵀX weighed by how close in time a pair was taken up
+	SequenceWindow float64       `json:"sequence_window,omitempty"` // its window, in places of the customer's history
+	LowPass        float64       `json:"low_pass,omitempty"`        // weight of GF-CF's ideal low-pass filter added to EASE's
+	LowPassRank    int           `json:"low_pass_rank,omitempty"`   // its rank (singular vectors kept)
+	KNN            float64       `json:"knn,omitempty"`             // weight of the item similarity added to EASE's
+	TopN           int           `json:"top_n,omitempty"`           // EASE head size
+	MinSupport     int           `json:"min_support,omitempty"`     // fewest users of an EASE head item
+	Categories     int           `json:"categories,omitempty"`      // number of category rows (artifacts before scoring; new models have none)
+	LambdaNote     string        `json:"lambda_note,omitempty"`     // how Lambda was chosen
+	Scoring        Scoring       `json:"scoring"`                   // how the scorer weighs evidence; see Scoring
 }
 
 // Meta describes the training run behind a model.

@@ -18,6 +18,10 @@ const (
 	MaxUserNorm   = 1.0  // largest EASE user normalisation
 	MaxLowPass    = 10.0 // largest weight of the low-pass filter
 	MaxKNN        = 10.0 // largest weight of the item-kNN blend
+	// DefaultSequenceWindow and MaxSequenceWindow are the sequence
+	// kernel's window (TrainOptions.SequenceWindow), in places.
+	DefaultSequenceWindow = 20
+	MaxSequenceWindow     = 1000
 	// MaxLowPassRank bounds the low-pass filter's rank.
 	MaxLowPassRank = 1024
 	// DefaultLowPassRank is the low-pass filter's rank when LowPass is
@@ -69,6 +73,16 @@ type TrainOptions struct {
 	// |u| their number of items, so that the longest histories do not
 	// dominate the co-occurrences (default 0; at most MaxUserNorm).
 	UserNorm float64
+	// Sequence weighs each pair of one customer's items in EASE's XᵀX by
+	// (1 − Sequence) + Sequence·e^(−d/SequenceWindow), d the number of
+	// places between the two in the customer's history ordered by time
+	// (1 for items taken up one after the other): items a customer took
+	// up close together say more about each other than items years apart
+	// (default 0: plain XᵀX; at most 1). The kernel is positive definite,
+	// so XᵀX stays a Gram matrix, and the model is still one weight per
+	// item pair, so scores stay exact sums of one part per evidence item.
+	Sequence       float64
+	SequenceWindow float64 // default DefaultSequenceWindow, at most MaxSequenceWindow
 	// LowPass adds LowPass·c·L to EASE's head weights, L being GF-CF's
 	// ideal low-pass filter D^−½ V Vᵀ D^½ (Shen et al. 2021; V the top
 	// LowPassRank right singular vectors of the degree-normalised
@@ -116,6 +130,7 @@ func (o TrainOptions) params() (Params, error) {
 	}
 	p := Params{K: o.K, KAnon: o.KAnon, HalfLife: o.HalfLife, UseValues: o.UseValues, Similarity: o.Similarity,
 		Lambda: o.Lambda, Dropout: o.Dropout, PopPower: o.PopPower, FreeDiagonal: o.FreeDiagonal, UserNorm: o.UserNorm,
+		Sequence: o.Sequence, SequenceWindow: o.SequenceWindow,
 		LowPass: o.LowPass, LowPassRank: o.LowPassRank, KNN: o.KNN, TopN: o.TopN, Scoring: o.Scoring.WithDefaults()}
 	p.K = orDefault(p.K, DefaultK)
 	p.KAnon = orDefault(p.KAnon, DefaultKAnon)
@@ -128,9 +143,10 @@ func (o TrainOptions) params() (Params, error) {
 	if p.Lambda < 0 || o.HalfLife < 0 {
 		return Params{}, candor.Errorf(candor.EInvalid, "lambda and half-life must not be negative")
 	}
-	if err := (Reg{Dropout: p.Dropout, UserNorm: p.UserNorm, PopPower: p.PopPower, LowPass: p.LowPass, LowPassRank: p.LowPassRank, KNN: p.KNN}).Validate(); err != nil {
+	if err := (Reg{Dropout: p.Dropout, UserNorm: p.UserNorm, Sequence: p.Sequence, SequenceWindow: p.SequenceWindow, PopPower: p.PopPower, LowPass: p.LowPass, LowPassRank: p.LowPassRank, KNN: p.KNN}).Validate(); err != nil {
 		return Params{}, err
 	}
+	p.Sequence, p.SequenceWindow = sequenceOf(p.Sequence, p.SequenceWindow)
 	p.TopN = orDefault(p.TopN, DefaultTopN)
 	p.MinSupport = orDefault(o.MinSupport, max(p.KAnon, 1))
 	if p.MinSupport < 0 {
@@ -144,7 +160,7 @@ func (o TrainOptions) params() (Params, error) {
 	}
 	if o.Kind != KindEASE {
 		p.Lambda, p.Dropout, p.PopPower, p.FreeDiagonal, p.UserNorm, p.TopN, p.MinSupport = 0, 0, 0, false, 0, 0, 0
-		p.LowPass, p.LowPassRank, p.KNN = 0, 0, 0
+		p.LowPass, p.LowPassRank, p.KNN, p.Sequence, p.SequenceWindow = 0, 0, 0, 0, 0
 	}
 	return p, nil
 }
