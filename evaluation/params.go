@@ -122,7 +122,7 @@ var RegParams = []RegParam{
 		Grid: []float64{0, 0.25, 0.5}, Gram: true,
 		get: func(r models.Reg) float64 { return r.UserNorm }, set: func(r *models.Reg, v float64) { r.UserNorm = v }},
 	{Name: "sequence", Usage: "share of EASE's XᵀX in which a pair of one customer's items weighs e^(−places apart/window): items taken up close together count more (0 to 1)",
-		Grid: []float64{0, 0.9, 1}, Gram: true,
+		Grid: []float64{0, 1}, Gram: true,
 		get: func(r models.Reg) float64 { return r.Sequence }, set: setSequence},
 	{Name: "sequence-window", Usage: fmt.Sprintf("the sequence kernel's window, in places of a customer's history (0: %d; at most %d)", models.DefaultSequenceWindow, models.MaxSequenceWindow),
 		Grid: []float64{10, 20, 40}, Gram: true, applies: func(r models.Reg) bool { return r.Sequence > 0 },

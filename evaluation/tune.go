@@ -280,7 +280,12 @@ func (t *tuner) easeFit(sc models.Scoring, o models.TrainOptions, reg models.Reg
 	if !ok {
 		var err error
 		o.UserNorm, o.Sequence, o.SequenceWindow = reg.UserNorm, reg.Sequence, reg.SequenceWindow
-		if p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o); err != nil {
+		if same, ok := t.paths.find(func(k string) bool { return strings.HasPrefix(k, weightsKey(sc)+"|") }); ok {
+			p, err = same.Regram(reg) // the same training weights: only the Gram matrix differs
+		} else {
+			p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o)
+		}
+		if err != nil {
 			return nil, err
 		}
 		t.paths.put(pkey, p)
@@ -316,6 +321,17 @@ func (r *recent[V]) get(key string) (V, bool) {
 		r.touch(key)
 	}
 	return v, ok
+}
+
+// find returns the most recently used entry whose key matches.
+func (r *recent[V]) find(match func(key string) bool) (V, bool) {
+	for i := len(r.keys) - 1; i >= 0; i-- {
+		if match(r.keys[i]) {
+			return r.get(r.keys[i])
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 func (r *recent[V]) put(key string, v V) {

@@ -111,9 +111,10 @@ type interactions struct {
 	byUser csr // user → items
 	byItem csr // item → users
 	// rank holds, aligned with byUser.col, the item's place in its
-	// user's history ordered by the time of the pair's latest row (0 the
-	// earliest; equal times by item number): what the sequence kernel of
-	// EASE's Gram matrix measures distances in (see TrainOptions.Sequence).
+	// user's history ordered by the time of the pair's latest row: how
+	// many of the user's items came strictly earlier, so items taken up
+	// at the same time share a place. The sequence kernel of EASE's Gram
+	// matrix measures distances in places (see TrainOptions.Sequence).
 	rank  []int32
 	pairs int
 }
@@ -180,7 +181,7 @@ func newInteractions(d *Data, w weighting) *interactions {
 }
 
 // timeRanks returns, aligned with c.col, each entry's place in its row
-// ordered by when (then by column, the order rows are stored in).
+// ordered by when: the number of the row's entries with an earlier time.
 func timeRanks(c *csr, when []int64) []int32 {
 	rank := make([]int32, len(c.col))
 	var order []int32
@@ -192,6 +193,10 @@ func timeRanks(c *csr, when []int64) []int32 {
 		}
 		slices.SortStableFunc(order, func(a, b int32) int { return cmpInt64(when[lo+int64(a)], when[lo+int64(b)]) })
 		for place, k := range order {
+			if place > 0 && when[lo+int64(k)] == when[lo+int64(order[place-1])] {
+				rank[lo+int64(k)] = rank[lo+int64(order[place-1])] // the same time, the same place
+				continue
+			}
 			rank[lo+int64(k)] = int32(place)
 		}
 	}

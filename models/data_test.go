@@ -64,13 +64,13 @@ func TestTimeRanksOrderEachHistoryByLatestTime(t *testing.T) {
 	d := NewData([]Interaction{
 		{User: "u", Item: "a", Value: 1, Time: at(1)},
 		{User: "u", Item: "b", Value: 1, Time: at(3)},
-		{User: "u", Item: "c", Value: 1, Time: at(3)}, // a tie with b: item order
+		{User: "u", Item: "c", Value: 1, Time: at(3)}, // taken up with b: the same place
 		{User: "u", Item: "a", Value: 1, Time: at(5)}, // a again: its latest time counts
 		{User: "v", Item: "c", Value: 1, Time: at(0)},
 		{User: "v", Item: "b", Value: 1, Time: at(9)},
 	}, []string{"a", "b", "c"})
 	in := newInteractions(d, weighting{})
-	want := map[string]map[string]int32{"u": {"b": 0, "c": 1, "a": 2}, "v": {"c": 0, "b": 1}}
+	want := map[string]map[string]int32{"u": {"b": 0, "c": 0, "a": 2}, "v": {"c": 0, "b": 1}}
 	for u, name := range []string{"u", "v"} {
 		items, _ := in.byUser.row(int32(u))
 		got := map[string]int32{}

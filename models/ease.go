@@ -52,10 +52,9 @@ func gram(in *interactions, h head, userNorm float64, seq seqKernel) *mat.SymDen
 	n := len(h.items)
 	g := mat.NewSymDense(max(n, 1), nil)
 	raw := g.RawSymmetric()
-	var ps, ranks []int32
-	var ws []float64
+	var us []userItem
 	for u := range in.byUser.rows() {
-		ps, ws, ranks = ps[:0], ws[:0], ranks[:0]
+		us = us[:0]
 		items, w := in.byUser.row(int32(u))
 		rank := in.rank[in.byUser.off[u]:]
 		un := 1.0
@@ -64,10 +63,10 @@ func gram(in *interactions, h head, userNorm float64, seq seqKernel) *mat.SymDen
 		}
 		for k, i := range items {
 			if p := h.pos[i]; p >= 0 {
-				ps, ws, ranks = append(ps, p), append(ws, float64(w[k])*un), append(ranks, rank[k])
+				us = append(us, userItem{p: p, rank: rank[k], w: float64(w[k]) * un})
 			}
 		}
-		seq.userPairs(raw.Data, raw.Stride, ps, ws, ranks)
+		seq.userPairs(raw.Data, raw.Stride, us)
 	}
 	return g
 }
@@ -257,6 +256,25 @@ func (e *EASEPath) neighbours(ctx context.Context) error {
 		return nil
 	})
 	return err
+}
+
+// Regram returns a path over the same data with the Gram matrix of another
+// user normalisation and sequence kernel (Reg's UserNorm, Sequence and
+// SequenceWindow; the rest of r is ignored). What does not depend on the
+// Gram matrix (the head, its k-anonymous neighbours, the tail's rows, the
+// low-pass filter, the blended similarity) is shared with e, not
+// computed again: validation tries these values at the cost of a Gram
+// matrix each.
+func (e *EASEPath) Regram(r Reg) (*EASEPath, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	n := *e
+	n.p.UserNorm = r.UserNorm
+	n.p.Sequence, n.p.SequenceWindow = sequenceOf(r.Sequence, r.SequenceWindow)
+	n.inv = nil
+	n.g = gram(e.in, e.h, n.p.UserNorm, newSeqKernel(n.p.Sequence, n.p.SequenceWindow)).RawSymmetric().Data
+	return &n, nil
 }
 
 // HeadItems returns how many items EASE is fitted on.

@@ -18,22 +18,31 @@ import (
 // weight towards j times (users_j / median users)^−popPower.
 func TestEASEMatchesClosedForm(t *testing.T) {
 	d := randomData(t, 60, 25, 6, 1)
+	// The same interactions by the month: many taken up at the same time.
+	monthly := &Data{Items: d.Items, Users: d.Users}
+	for _, r := range d.Rows {
+		r.Unix -= r.Unix % (30 * 24 * 3600)
+		monthly.Rows = append(monthly.Rows, r)
+	}
 	for _, tc := range []struct {
 		name string
 		o    TrainOptions
+		d    *Data
 	}{
-		{"ease", TrainOptions{Lambda: 3}},
-		{"edlae", TrainOptions{Lambda: 3, Dropout: 0.25}},
-		{"dlae", TrainOptions{Lambda: 3, Dropout: 0.25, FreeDiagonal: true}},
-		{"dlae without dropout", TrainOptions{Lambda: 3, FreeDiagonal: true}},
-		{"user normalised", TrainOptions{Lambda: 0.5, UserNorm: 0.5}},
-		{"popularity normalised", TrainOptions{Lambda: 3, PopPower: 0.3}},
-		{"all", TrainOptions{Lambda: 1, Dropout: 0.1, FreeDiagonal: true, UserNorm: 0.25, PopPower: -0.2}},
-		{"sequence", TrainOptions{Lambda: 3, Sequence: 0.9, SequenceWindow: 2}},
+		{"ease", TrainOptions{Lambda: 3}, nil},
+		{"edlae", TrainOptions{Lambda: 3, Dropout: 0.25}, nil},
+		{"dlae", TrainOptions{Lambda: 3, Dropout: 0.25, FreeDiagonal: true}, nil},
+		{"dlae without dropout", TrainOptions{Lambda: 3, FreeDiagonal: true}, nil},
+		{"user normalised", TrainOptions{Lambda: 0.5, UserNorm: 0.5}, nil},
+		{"popularity normalised", TrainOptions{Lambda: 3, PopPower: 0.3}, nil},
+		{"all", TrainOptions{Lambda: 1, Dropout: 0.1, FreeDiagonal: true, UserNorm: 0.25, PopPower: -0.2}, nil},
+		{"sequence", TrainOptions{Lambda: 3, Sequence: 0.9, SequenceWindow: 2}, nil},
 		// A window this short reaches 7 places, shorter than many histories.
-		{"sequence alone, short window", TrainOptions{Lambda: 1, Sequence: 1, SequenceWindow: 0.5, Dropout: 0.2, FreeDiagonal: true, UserNorm: 0.25}},
+		{"sequence alone, short window", TrainOptions{Lambda: 1, Sequence: 1, SequenceWindow: 0.5, Dropout: 0.2, FreeDiagonal: true, UserNorm: 0.25}, nil},
+		{"sequence, items taken up together", TrainOptions{Lambda: 2, Sequence: 0.7, SequenceWindow: 1}, monthly},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			d := cmp.Or(tc.d, d)
 			o := tc.o
 			o.Kind, o.K, o.KAnon = KindEASE, -1, -1
 			m := train(t, d, o)
@@ -105,8 +114,8 @@ func denseEASE(t *testing.T, d *Data, o TrainOptions) [][]float64 {
 
 // denseGram returns Σ_u x_uᵀ K_u x_u: K_u is all ones without a sequence
 // share, else (1 − s) + s·e^(−|ra − rb|/window), ra and rb the places of
-// the items in the user's history ordered by their latest time, then
-// item number.
+// the items in the user's history ordered by their latest time (how many
+// of the user's items have an earlier one).
 func denseGram(d *Data, x *mat.Dense, o TrainOptions) *mat.Dense {
 	n := len(d.Items)
 	var g mat.Dense
@@ -129,10 +138,18 @@ func denseGram(d *Data, x *mat.Dense, o TrainOptions) *mat.Dense {
 				items = append(items, i)
 			}
 		}
-		slices.SortStableFunc(items, func(a, b int32) int { return cmp.Compare(latest[[2]int32{u, a}], latest[[2]int32{u, b}]) })
-		for ra, a := range items {
-			for rb, b := range items {
-				k := 1 - o.Sequence + o.Sequence*math.Exp(-math.Abs(float64(ra-rb))/o.SequenceWindow)
+		place := func(i int32) int {
+			n := 0
+			for _, j := range items {
+				if latest[[2]int32{u, j}] < latest[[2]int32{u, i}] {
+					n++
+				}
+			}
+			return n
+		}
+		for _, a := range items {
+			for _, b := range items {
+				k := 1 - o.Sequence + o.Sequence*math.Exp(-math.Abs(float64(place(a)-place(b)))/o.SequenceWindow)
 				g.Set(int(a), int(b), g.At(int(a), int(b))+x.At(int(u), int(a))*x.At(int(u), int(b))*k)
 			}
 		}
@@ -257,5 +274,50 @@ func TestEASEStopsWhenCancelledDuringTheInverse(t *testing.T) {
 	m, err := Train(ctx, d, o)
 	if !errors.Is(err, context.Canceled) || m != nil {
 		t.Fatalf("Train = %v, %v; want no model and context.Canceled", m, err)
+	}
+}
+
+// TestRegramFitsAsAFreshPath: a path with another Gram matrix, sharing
+// the rest with the first, fits the same model as a path built for it.
+func TestRegramFitsAsAFreshPath(t *testing.T) {
+	ctx := context.Background()
+	d := randomData(t, 80, 30, 8, 5)
+	base, err := NewEASEPath(ctx, d, TrainOptions{LowPass: 0.5, LowPassRank: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fit fills what a regram shares, and an inverse it must not.
+	if _, err := base.Fit(ctx, Reg{Lambda: 5, Dropout: 0.2, FreeDiagonal: true, LowPass: 0.5, LowPassRank: 4}); err != nil {
+		t.Fatal(err)
+	}
+	r := Reg{Lambda: 5, Dropout: 0.2, FreeDiagonal: true, UserNorm: 0.5, Sequence: 0.8, SequenceWindow: 3, LowPass: 0.5, LowPassRank: 4}
+	again, err := base.Regram(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := NewEASEPath(ctx, d, TrainOptions{UserNorm: 0.5, Sequence: 0.8, SequenceWindow: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := again.Fit(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := fresh.Fit(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int32(want.NumItems()) {
+		for j := range int32(want.NumItems()) {
+			if g, w := got.Weight(i, j), want.Weight(i, j); math.Abs(g-w) > 1e-9*math.Max(1, math.Abs(w)) {
+				t.Fatalf("B[%d][%d] = %v after Regram, %v fresh", i, j, g, w)
+			}
+		}
+	}
+	if _, err := base.Fit(ctx, Reg{Lambda: 5, LowPass: 0.5, LowPassRank: 4}); err != nil {
+		t.Errorf("the first path no longer fits its own Gram matrix: %v", err)
+	}
+	if _, err := base.Regram(Reg{Sequence: 2}); err == nil {
+		t.Error("Regram accepted a sequence share of 2")
 	}
 }

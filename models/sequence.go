@@ -62,46 +62,37 @@ func (k seqKernel) of(d int32) float64 {
 // onlyNear reports whether pairs beyond the kernel's reach weigh nothing.
 func (k seqKernel) onlyNear() bool { return k.share == 1 }
 
-// userPairs adds one customer's pairs to raw (upper triangle, stride n):
-// ps are the head positions of their items, ws the items' weights and
-// ranks their places in the history. Without a sequence share, the pairs
-// are plain products, in item order, as XᵀX has always been summed.
-func (k seqKernel) userPairs(data []float64, stride int, ps []int32, ws []float64, ranks []int32) {
+// userItem is one of a customer's head items in XᵀX: its head position,
+// its place in the customer's history and its weight.
+type userItem struct {
+	p, rank int32
+	w       float64
+}
+
+// userPairs adds one customer's pairs to data (upper triangle, given
+// stride). Without a sequence share, the pairs are plain products, in
+// item order, as XᵀX has always been summed; with one, items are sorted
+// by their place, so that with share 1 a row stops at the kernel's reach.
+func (k seqKernel) userPairs(data []float64, stride int, items []userItem) {
 	if k.share > 0 {
-		sortByRank(ps, ws, ranks)
+		slices.SortFunc(items, func(a, b userItem) int { return int(a.rank - b.rank) })
 	}
-	for a, pa := range ps {
-		row := data[int(pa)*stride:]
-		for b := a; b < len(ps); b++ {
-			x := ws[a] * ws[b]
+	for a, ia := range items {
+		row := data[int(ia.p)*stride:]
+		for _, ib := range items[a:] {
+			x := ia.w * ib.w
 			if k.share > 0 {
-				d := ranks[b] - ranks[a]
+				d := ib.rank - ia.rank
 				if k.onlyNear() && int(d) >= len(k.near) {
 					break
 				}
 				x *= k.of(d)
 			}
-			if pb := ps[b]; pb >= pa {
-				row[pb] += x
+			if ib.p >= ia.p {
+				row[ib.p] += x
 			} else {
-				data[int(pb)*stride+int(pa)] += x
+				data[int(ib.p)*stride+int(ia.p)] += x
 			}
 		}
-	}
-}
-
-// sortByRank sorts the three aligned slices by rank.
-func sortByRank(ps []int32, ws []float64, ranks []int32) {
-	type entry struct {
-		p, r int32
-		w    float64
-	}
-	es := make([]entry, len(ps))
-	for i := range ps {
-		es[i] = entry{ps[i], ranks[i], ws[i]}
-	}
-	slices.SortFunc(es, func(a, b entry) int { return int(a.r - b.r) })
-	for i, e := range es {
-		ps[i], ranks[i], ws[i] = e.p, e.r, e.w
 	}
 }
