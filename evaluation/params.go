@@ -139,9 +139,10 @@ var RegParams = []RegParam{
 		get: func(r models.Reg) float64 { return r.PopPower }, set: func(r *models.Reg, v float64) { r.PopPower = v }},
 }
 
-// setSequence sets r's sequence share, and the kernel's window with it:
-// the default for a share without one, none without a share (so that one
-// Gram matrix has one name).
+// setSequence sets r's sequence share, and gives a share without a window
+// the default one, so that validation's notes and path names say the
+// window in use (a window without a share changes nothing; the tuner's
+// path names leave it out).
 func setSequence(r *models.Reg, v float64) {
 	r.Sequence = v
 	if v > 0 && r.SequenceWindow == 0 {
