@@ -70,3 +70,32 @@ func TestLowPassIsValidatedOnlyWithinItsBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestNotesSayTheValueInUse: a parameter left at 0 that stands for a
+// default is described by the default, as the model uses it.
+func TestNotesSayTheValueInUse(t *testing.T) {
+	param := func(name string) RegParam {
+		for _, p := range RegParams {
+			if p.Name == name {
+				return p
+			}
+		}
+		t.Fatalf("no parameter %q", name)
+		return RegParam{}
+	}
+	for _, tc := range []struct {
+		name string
+		r    models.Reg
+		want float64
+	}{
+		{"low-pass-rank", models.Reg{LowPass: 0.1}, models.DefaultLowPassRank},
+		{"low-pass-rank", models.Reg{LowPass: 0.1, LowPassRank: 32}, 32},
+		{"sequence-window", models.Reg{Sequence: 1}, models.DefaultSequenceWindow},
+		{"sequence-window", models.Reg{Sequence: 1, SequenceWindow: 40}, 40},
+		{"dropout", models.Reg{}, 0},
+	} {
+		if got := param(tc.name).shown(tc.r); got != tc.want {
+			t.Errorf("%s of %+v shown as %g, want %g", tc.name, tc.r, got, tc.want)
+		}
+	}
+}

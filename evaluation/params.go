@@ -84,6 +84,8 @@ type RegParam struct {
 	// Gram marks parameters that change the Gram matrix: each value is a
 	// new path, not only a new inverse.
 	Gram bool
+	// Default is what a value of 0 stands for, as a model's note says it.
+	Default float64
 	// applies, if set, reports whether the parameter matters to a fit
 	// (validation skips it otherwise).
 	applies func(models.Reg) bool
@@ -125,13 +127,13 @@ var RegParams = []RegParam{
 		Grid: []float64{0, 1}, Gram: true,
 		get: func(r models.Reg) float64 { return r.Sequence }, set: setSequence},
 	{Name: "sequence-window", Usage: fmt.Sprintf("the sequence kernel's window, in places of a customer's history (0: %d; at most %d)", models.DefaultSequenceWindow, models.MaxSequenceWindow),
-		Grid: []float64{10, 20, 40}, Gram: true, applies: func(r models.Reg) bool { return r.Sequence > 0 },
+		Grid: []float64{10, 20, 40}, Gram: true, Default: models.DefaultSequenceWindow, applies: func(r models.Reg) bool { return r.Sequence > 0 },
 		get: func(r models.Reg) float64 { return r.SequenceWindow }, set: func(r *models.Reg, v float64) { r.SequenceWindow = v }},
 	{Name: "low-pass", Usage: fmt.Sprintf("weight of GF-CF's ideal low-pass filter added to EASE's weights, relative to EASE's row maxima (0 to %g; validated on a corpus of at most %d interactions)", models.MaxLowPass, LowPassBudget),
 		Grid: []float64{0, 0.1, 0.3}, affordable: func(n int) bool { return n <= LowPassBudget },
 		get: func(r models.Reg) float64 { return r.LowPass }, set: func(r *models.Reg, v float64) { r.LowPass = v }},
 	{Name: "low-pass-rank", Usage: fmt.Sprintf("singular vectors the low-pass filter keeps (0: %d; at most %d)", models.DefaultLowPassRank, models.MaxLowPassRank),
-		Grid: []float64{32, 128}, applies: func(r models.Reg) bool { return r.LowPass > 0 },
+		Grid: []float64{32, 128}, Default: models.DefaultLowPassRank, applies: func(r models.Reg) bool { return r.LowPass > 0 },
 		get: func(r models.Reg) float64 { return float64(r.LowPassRank) }, set: func(r *models.Reg, v float64) { r.LowPassRank = int(v) }},
 	{Name: "knn-blend", Usage: fmt.Sprintf("weight of the item similarity (k-anonymous pairs) added to EASE's weights, relative to EASE's row maxima (0 to %g)", models.MaxKNN),
 		get: func(r models.Reg) float64 { return r.KNN }, set: func(r *models.Reg, v float64) { r.KNN = v }},
@@ -148,6 +150,14 @@ func setSequence(r *models.Reg, v float64) {
 	if v > 0 && r.SequenceWindow == 0 {
 		r.SequenceWindow = models.DefaultSequenceWindow
 	}
+}
+
+// shown returns p's value in r as a model's note says it: Default for 0.
+func (p RegParam) shown(r models.Reg) float64 {
+	if v := p.get(r); v != 0 || p.Default == 0 {
+		return v
+	}
+	return p.Default
 }
 
 // fixReg returns r with the fixed values of RegParams.

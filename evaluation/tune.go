@@ -359,7 +359,7 @@ func (t *tuner) describe(tr trial) string {
 		parts = append(parts, fmt.Sprintf("λ %g on %d items", tr.reg.Lambda, min(orDefault(t.o.Train.TopN, models.DefaultTopN), t.o.ValidationItems)))
 		for _, p := range RegParams {
 			if _, fixed := t.o.Fixed[p.Name]; !fixed && t.tries(p, tr.reg) {
-				parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.reg)))
+				parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.shown(tr.reg)))
 			}
 		}
 	}
