@@ -142,9 +142,8 @@ var RegParams = []RegParam{
 }
 
 // setSequence sets r's sequence share, and gives a share without a window
-// the default one, so that validation's notes and path names say the
-// window in use (a window without a share changes nothing; the tuner's
-// path names leave it out).
+// the default one, so that trying the default window later is the same
+// setting, not a second trial of the same model.
 func setSequence(r *models.Reg, v float64) {
 	r.Sequence = v
 	if v > 0 && r.SequenceWindow == 0 {

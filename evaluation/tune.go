@@ -271,11 +271,7 @@ func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) 
 }
 
 func (t *tuner) easeFit(sc models.Scoring, o models.TrainOptions, reg models.Reg) (*models.Model, error) {
-	window := reg.SequenceWindow
-	if reg.Sequence == 0 {
-		window = 0 // the same Gram matrix whatever the window
-	}
-	pkey := fmt.Sprintf("%s|%g|%g|%g", weightsKey(sc), reg.UserNorm, reg.Sequence, window)
+	pkey := weightsKey(sc) + "|" + reg.GramName()
 	p, ok := t.paths.get(pkey)
 	if !ok {
 		var err error

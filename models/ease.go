@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 
@@ -305,6 +306,13 @@ type Reg struct {
 	KNN float64
 }
 
+// GramName names the Gram matrix r is fitted on (its user normalisation
+// and sequence kernel): Regs with the same name fit on one path.
+func (r Reg) GramName() string {
+	s, w := sequenceOf(r.Sequence, r.SequenceWindow)
+	return fmt.Sprintf("user-norm %g, sequence %g, window %g", r.UserNorm, s, w)
+}
+
 // Validate checks r's ranges; errors are EInvalid and name the value as
 // its flag does (dropout, user-norm, pop-power).
 func (r Reg) Validate() error {
@@ -336,11 +344,8 @@ func (e *EASEPath) Fit(ctx context.Context, r Reg) (*Model, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	if r.UserNorm != e.p.UserNorm {
-		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix has user normalisation %g, not %g", e.p.UserNorm, r.UserNorm)
-	}
-	if s, w := sequenceOf(r.Sequence, r.SequenceWindow); s != e.p.Sequence || w != e.p.SequenceWindow {
-		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix has sequence %g (window %g), not %g (%g)", e.p.Sequence, e.p.SequenceWindow, r.Sequence, r.SequenceWindow)
+	if own := (Reg{UserNorm: e.p.UserNorm, Sequence: e.p.Sequence, SequenceWindow: e.p.SequenceWindow}).GramName(); r.GramName() != own {
+		return nil, candor.Errorf(candor.EInvalid, "EASE: this path's Gram matrix is %s, not %s", own, r.GramName())
 	}
 	rows, err := e.rows(ctx, r)
 	if err != nil {
