@@ -64,7 +64,7 @@ func TestLowPassIsValidatedOnlyWithinItsBudget(t *testing.T) {
 		corpus int
 		want   bool
 	}{{56_735, true}, {LowPassBudget, true}, {LowPassBudget + 1, false}, {10_000_000, false}} {
-		tu := &tuner{train: &Corpus{}, corpus: tt.corpus}
+		tu := &tuner{corpus: tt.corpus}
 		if got := tu.tries(p, models.Reg{}); got != tt.want {
 			t.Errorf("a corpus of %d interactions (validation's sample empty): tries low-pass %v, want %v", tt.corpus, got, tt.want)
 		}

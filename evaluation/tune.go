@@ -18,35 +18,57 @@ type trial struct {
 	ndcg    float64
 }
 
-// tuner scores settings on one validation split: models fitted on train,
-// customers ranked through the scorer, lists scored against test.
+// tuner scores settings on validation's folds: on each, models fitted on
+// its train rank its customers through the scorer and the lists are
+// scored against its test; a setting's score is the mean over the folds.
 type tuner struct {
-	ctx   context.Context
-	train *Corpus
-	// corpus is the interactions of the corpus being fitted (train is
-	// validation's sample of it): what a parameter's cost is judged by.
+	ctx context.Context
+	// corpus is the interactions of the corpus being fitted (the folds
+	// are validation's samples of it): what a parameter's cost is judged
+	// by.
 	corpus int
-	alone  *Corpus // train's customers with only their declared preferences
-	few    *Corpus // train's customers with only their latest interactions
-	test   Relevant
+	folds  []*fold
 	o      Options
-	users  int
-	paths  *recent[*models.EASEPath] // EASE fits by training weights
-	fits   *recent[*models.Model]    // fitted models by training weights and λ
-	seen   map[string]float64        // nDCG by setting
+	trials int                // fits scored, for progress
+	seen   map[string]float64 // nDCG by setting
 	err    error
 }
 
-// newTuner returns a tuner over validation's split of a corpus of corpus
+// fold is one validation split of the corpus, with the fits made on it.
+type fold struct {
+	train *Corpus
+	alone *Corpus // train's customers with only their declared preferences
+	few   *Corpus // train's customers with only their latest interactions
+	test  Relevant
+	users int
+	paths *recent[*models.EASEPath] // EASE fits by training weights
+	fits  *recent[*models.Model]    // fitted models by training weights and λ
+}
+
+// split is a validation split: what a fold is made from.
+type split struct {
+	train *Corpus
+	test  Relevant
+}
+
+// newTuner returns a tuner over validation's splits of a corpus of corpus
 // interactions.
-func newTuner(ctx context.Context, train *Corpus, test Relevant, corpus int, o Options) *tuner {
-	// Only the customers measured are ranked: the corpora of the groups
-	// hold them alone (measured picks the same customers from them).
-	picked := &Corpus{Catalog: train.Catalog, States: measured(train, test, o.ValidationUsers)}
-	t := &tuner{ctx: ctx, train: train, corpus: corpus, alone: declaredOnly(picked), few: latestOnly(picked), test: test, o: o, paths: newRecent[*models.EASEPath](maxPaths), fits: newRecent[*models.Model](maxFits), seen: map[string]float64{}}
-	t.users = len(picked.States)
+func newTuner(ctx context.Context, splits []split, corpus int, o Options) *tuner {
+	t := &tuner{ctx: ctx, corpus: corpus, o: o, seen: map[string]float64{}}
+	for _, sp := range splits {
+		// Only the customers measured are ranked: the corpora of the
+		// groups hold them alone (measured picks the same customers from
+		// them).
+		picked := &Corpus{Catalog: sp.train.Catalog, States: measured(sp.train, sp.test, o.ValidationUsers)}
+		t.folds = append(t.folds, &fold{train: sp.train, alone: declaredOnly(picked), few: latestOnly(picked), test: sp.test,
+			users: len(picked.States), paths: newRecent[*models.EASEPath](maxPaths), fits: newRecent[*models.Model](maxFits)})
+	}
 	return t
 }
+
+// data is the corpus validation fits on, for what it holds (which sets,
+// declared preferences): every fold holds the same.
+func (t *tuner) data() *Corpus { return t.folds[0].train }
 
 // tune climbs λ (EASE, unless fixed), then EASE's other fit parameters,
 // then improves one scoring parameter at a time over its grid, twice over;
@@ -59,7 +81,7 @@ func (t *tuner) tune(base models.Scoring, reg models.Reg) (trial, error) {
 	for pass := 0; pass < 2 && t.err == nil; pass++ {
 		changed := false
 		for _, p := range Params {
-			if _, fixed := t.o.Fixed[p.Name]; fixed || !p.applies(t.train) || !t.improve(&best, p) {
+			if _, fixed := t.o.Fixed[p.Name]; fixed || !p.applies(t.data()) || !t.improve(&best, p) {
 				continue
 			}
 			changed = true
@@ -217,40 +239,54 @@ func (t *tuner) score(sc models.Scoring, reg models.Reg) float64 {
 	return t.scoreOn(sc, reg, groupAll)
 }
 
-// scoreOn scores a setting on a group of the validation customers.
+// scoreOn scores a setting on a group of the validation customers: its
+// mean nDCG@10 over the folds.
 func (t *tuner) scoreOn(sc models.Scoring, reg models.Reg, g group) float64 {
 	key := fmt.Sprintf("%s|%v|%d", sc.String(), reg, g)
 	if s, ok := t.seen[key]; ok || t.err != nil {
 		return s
 	}
-	t.o.Progress("validate: "+string(t.o.Train.Kind), len(t.seen), len(t.seen)+1)
-	m, err := t.model(sc, reg)
-	if err != nil {
-		t.err = err
-		return 0
+	sum := 0.0
+	for _, f := range t.folds {
+		t.o.Progress("validate: "+string(t.o.Train.Kind), t.trials, t.trials+1)
+		t.trials++
+		s, err := t.scoreFold(f, sc, reg, g)
+		if err != nil {
+			t.err = err
+			return 0
+		}
+		sum += s
 	}
-	c := t.train
-	switch g {
-	case groupAlone:
-		c = t.alone
-	case groupFew:
-		c = t.few
-	}
-	res, err := Measure(t.ctx, m, c, t.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
-	if err != nil {
-		t.err = err
-		return 0
-	}
-	t.seen[key] = res.Metrics.NDCG
-	return res.Metrics.NDCG
+	t.seen[key] = sum / float64(len(t.folds))
+	return t.seen[key]
 }
 
-// model returns the validation model of a setting: one fit per training
-// weighting and EASE fit, shared by every scoring tried on it.
-func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) {
+// scoreFold is a setting's nDCG@10 on a group of one fold's customers.
+func (t *tuner) scoreFold(f *fold, sc models.Scoring, reg models.Reg, g group) (float64, error) {
+	m, err := t.model(f, sc, reg)
+	if err != nil {
+		return 0, err
+	}
+	c := f.train
+	switch g {
+	case groupAlone:
+		c = f.alone
+	case groupFew:
+		c = f.few
+	}
+	res, err := Measure(t.ctx, m, c, f.test, MeasureOptions{K: 10, Customers: t.o.ValidationUsers, Workers: t.o.Train.Workers, Now: t.o.Now})
+	if err != nil {
+		return 0, err
+	}
+	return res.Metrics.NDCG, nil
+}
+
+// model returns a fold's validation model of a setting: one fit per
+// training weighting and EASE fit, shared by every scoring tried on it.
+func (t *tuner) model(f *fold, sc models.Scoring, reg models.Reg) (*models.Model, error) {
 	wkey := weightsKey(sc)
 	fkey := fmt.Sprintf("%s|%v", wkey, reg)
-	if m, ok := t.fits.get(fkey); ok {
+	if m, ok := f.fits.get(fkey); ok {
 		return m.WithScoring(sc), nil
 	}
 	o := t.o.Train
@@ -259,32 +295,32 @@ func (t *tuner) model(sc models.Scoring, reg models.Reg) (*models.Model, error) 
 	var m *models.Model
 	var err error
 	if o.Kind == models.KindEASE {
-		m, err = t.easeFit(sc, o, reg)
+		m, err = t.easeFit(f, sc, o, reg)
 	} else {
-		m, err = models.Train(t.ctx, t.train.Data(sc), o)
+		m, err = models.Train(t.ctx, f.train.Data(sc), o)
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.fits.put(fkey, m)
+	f.fits.put(fkey, m)
 	return m.WithScoring(sc), nil
 }
 
-func (t *tuner) easeFit(sc models.Scoring, o models.TrainOptions, reg models.Reg) (*models.Model, error) {
+func (t *tuner) easeFit(f *fold, sc models.Scoring, o models.TrainOptions, reg models.Reg) (*models.Model, error) {
 	pkey := weightsKey(sc) + "|" + reg.GramName()
-	p, ok := t.paths.get(pkey)
+	p, ok := f.paths.get(pkey)
 	if !ok {
 		var err error
 		o.UserNorm, o.Sequence, o.SequenceWindow = reg.UserNorm, reg.Sequence, reg.SequenceWindow
-		if same, ok := t.paths.find(func(k string) bool { return strings.HasPrefix(k, weightsKey(sc)+"|") }); ok {
+		if same, ok := f.paths.find(func(k string) bool { return strings.HasPrefix(k, weightsKey(sc)+"|") }); ok {
 			p, err = same.Regram(reg) // the same training weights: only the Gram matrix differs
 		} else {
-			p, err = models.NewEASEPath(t.ctx, t.train.Data(sc), o)
+			p, err = models.NewEASEPath(t.ctx, f.train.Data(sc), o)
 		}
 		if err != nil {
 			return nil, err
 		}
-		t.paths.put(pkey, p)
+		f.paths.put(pkey, p)
 	}
 	if reg.Lambda == 0 {
 		reg.Lambda = models.DefaultLambda
@@ -360,7 +396,7 @@ func (t *tuner) describe(tr trial) string {
 		}
 	}
 	for _, p := range Params {
-		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.train) && len(p.Grid) > 0 {
+		if _, fixed := t.o.Fixed[p.Name]; !fixed && p.applies(t.data()) && len(p.Grid) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %g", p.Name, p.get(tr.scoring)))
 		}
 	}

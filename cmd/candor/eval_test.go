@@ -27,3 +27,12 @@ func TestEvalCommandJSON(t *testing.T) {
 		t.Errorf("unknown layout: %v", err)
 	}
 }
+
+func TestEvalRefusesFoldsOutOfRange(t *testing.T) {
+	for _, folds := range []string{"-1", "11"} {
+		err := run(context.Background(), []string{"candor", "eval", "--data", "testdata/ml-mini", "--validation-folds", folds}, io.Discard, io.Discard)
+		if want := "--validation-folds " + folds + ": must be 0 (the default) to 10"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--validation-folds %s: %v, want %q", folds, err, want)
+		}
+	}
+}

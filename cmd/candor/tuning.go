@@ -20,6 +20,7 @@ func tuningFlags() []cli.Flag {
 		&cli.FloatFlag{Name: "lambda", Usage: "EASE's regularisation λ (0: chosen by validation)"},
 		&cli.IntFlag{Name: "min-support", Usage: "fewest customers of an item EASE is fitted on (0: the k-anonymity threshold)"},
 		&cli.IntFlag{Name: "ease-items", Usage: fmt.Sprintf("EASE is fitted on the N most popular items, the rest covered by item similarity (0: %d; memory 8·N² bytes, time N³)", models.DefaultTopN)},
+		&cli.IntFlag{Name: "validation-folds", Usage: fmt.Sprintf("validation splits each setting is scored on, by their mean (0: %d for a corpus of at most %d interactions, else 1; at most %d)", evaluation.SmallCorpusFolds, evaluation.FoldsBudget, evaluation.MaxFolds)},
 		&cli.BoolFlag{Name: "no-tuning", Usage: "take the defaults for λ and every scoring parameter not given, instead of validating"},
 	}
 	for _, p := range evaluation.RegParams {
@@ -35,7 +36,11 @@ func tuningFlags() []cli.Flag {
 // is the model to fit.
 func fitOptions(cmd *cli.Command, kind models.Kind) (evaluation.Options, error) {
 	o := evaluation.Options{Train: models.TrainOptions{Kind: kind, K: int(cmd.Int("neighbours")), KAnon: int(cmd.Int("k-anon")),
-		Lambda: cmd.Float("lambda"), MinSupport: int(cmd.Int("min-support")), TopN: int(cmd.Int("ease-items"))}, NoTuning: cmd.Bool("no-tuning"), Fixed: map[string]float64{}}
+		Lambda: cmd.Float("lambda"), MinSupport: int(cmd.Int("min-support")), TopN: int(cmd.Int("ease-items"))}, NoTuning: cmd.Bool("no-tuning"), Fixed: map[string]float64{},
+		ValidationFolds: int(cmd.Int("validation-folds"))}
+	if o.ValidationFolds < 0 || o.ValidationFolds > evaluation.MaxFolds {
+		return o, fmt.Errorf("--validation-folds %d: must be 0 (the default) to %d", o.ValidationFolds, evaluation.MaxFolds)
+	}
 	if o.Train.Lambda < 0 {
 		return o, fmt.Errorf("--lambda %g: must not be negative", o.Train.Lambda)
 	}
