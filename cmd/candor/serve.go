@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			ln.Close()
 			return err
 		}
-		if err := trainAndPublish(ctx, be.store, svc, models.KindItemKNN, log); err != nil {
+		if err := trainAndPublish(ctx, be.store, svc, models.KindItemKNN, firstModelFolds, log); err != nil {
 			ln.Close()
 			return fmt.Errorf("train the demo model: %w", err)
 		}

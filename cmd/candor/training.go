@@ -102,7 +102,7 @@ func newScheduler(st *redisstore.Store, svc *services, cfg config, log *zap.Logg
 		if t := svc.models.Loaded(); t != nil {
 			kind = t.M.Kind
 		}
-		if err := trainAndPublish(ctx, st, svc, kind, log); err != nil {
+		if err := trainAndPublish(ctx, st, svc, kind, 0, log); err != nil {
 			return err
 		}
 		pruneModels(ctx, st, cfg.MaxModelAge, log)

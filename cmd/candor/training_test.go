@@ -89,7 +89,7 @@ func newShop(t *testing.T) *shop {
 			t.Fatal(err)
 		}
 	}
-	if err := trainAndPublish(ctx, st, svc, models.KindItemKNN, zap.NewNop()); err != nil {
+	if err := trainAndPublish(ctx, st, svc, models.KindItemKNN, firstModelFolds, zap.NewNop()); err != nil {
 		t.Fatal(err)
 	}
 	return &shop{db: db, st: st, svc: svc, cfg: cfg}
@@ -176,6 +176,26 @@ func TestErasedCustomerIsAbsentFromNextModel(t *testing.T) {
 	}
 	if !m2.M.Meta.DataReadAt.After(receipt.ErasedAt) {
 		t.Errorf("next model's data read at %v, not after the erasure at %v", m2.M.Meta.DataReadAt, receipt.ErasedAt)
+	}
+}
+
+// TestFirstModelIsValidatedOnOneFold: a server's first model (nothing is
+// recommended until it is live) is validated on one fold; the scheduled
+// retrains validate on a small corpus's three, as candor train does.
+func TestFirstModelIsValidatedOnOneFold(t *testing.T) {
+	s := newShop(t)
+	if note := s.svc.models.Loaded().M.Scoring().Note; !strings.HasPrefix(note, "validation") || strings.Contains(note, "folds") {
+		t.Errorf("first model's note %q: want validation on one fold", note)
+	}
+	sch, err := newScheduler(s.st, s.svc, s.cfg, zap.NewNop(), s.later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := sch.Tick(context.Background()); o != retrain.Trained || err != nil {
+		t.Fatalf("scheduled training: %s, %v", o, err)
+	}
+	if note := s.svc.models.Loaded().M.Scoring().Note; !strings.Contains(note, " × 3 folds") {
+		t.Errorf("retrained model's note %q: want validation on three folds", note)
 	}
 }
 
@@ -267,7 +287,7 @@ func TestRequestsDoNotWaitForTraining(t *testing.T) {
 	sch, err := retrain.New(s.st, func(ctx context.Context) error {
 		close(started)
 		<-release // training in progress
-		return trainAndPublish(ctx, s.st, s.svc, models.KindItemKNN, zap.NewNop())
+		return trainAndPublish(ctx, s.st, s.svc, models.KindItemKNN, 0, zap.NewNop())
 	}, retrain.Config{Every: s.cfg.TrainEvery, Now: s.later})
 	if err != nil {
 		t.Fatal(err)
