@@ -12,11 +12,12 @@ import (
 )
 
 func TestFoldsFor(t *testing.T) {
-	for _, tt := range []struct{ n, want int }{
-		{0, SmallCorpusFolds}, {75_000, SmallCorpusFolds}, {FoldsBudget, SmallCorpusFolds}, {FoldsBudget + 1, 1}, {10_000_000, 1},
+	for _, tt := range []struct{ n, customers, want int }{
+		{75_000, 610, 3}, {75_000, 943, 3}, {75_000, 1000, 2}, {75_000, 1999, 2}, {75_000, 2000, 1}, {75_000, 50_000, 1},
+		{FoldsBudget, 100, 3}, {FoldsBudget + 1, 100, 1}, {10_000_000, 300_000, 1}, {0, 0, 1},
 	} {
-		if got := FoldsFor(tt.n); got != tt.want {
-			t.Errorf("FoldsFor(%d) = %d, want %d", tt.n, got, tt.want)
+		if got := FoldsFor(tt.n, tt.customers, 2000); got != tt.want {
+			t.Errorf("FoldsFor(%d interactions, %d customers, 2000) = %d, want %d", tt.n, tt.customers, got, tt.want)
 		}
 	}
 }
