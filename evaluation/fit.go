@@ -61,15 +61,15 @@ const (
 // dropout 0-0.5). A shop with fewer customers than validation ranks a
 // trial (ValidationUsers) is validated on several splits, a setting
 // scoring their mean: enough folds that about ValidationUsers lists are
-// measured a setting, as on a larger shop, at most SmallCorpusFolds. Each
+// measured a setting, as on a larger shop, at most MaxDefaultFolds. Each
 // fold costs a fit too (3,000 items' inverse a λ), so a shop of more than
 // FoldsBudget interactions keeps one. (On a generated shop of 500,000
 // interactions and 15,000 customers, before the folds followed the
 // customers, one validation on three folds took 9:43.)
 const (
-	SmallCorpusFolds = 3
-	FoldsBudget      = 200_000
-	MaxFolds         = 10
+	MaxDefaultFolds = 3
+	FoldsBudget     = 200_000
+	MaxFolds        = 10
 )
 
 // FoldsFor returns the validation folds for a corpus of n interactions
@@ -78,7 +78,7 @@ func FoldsFor(n, customers, users int) int {
 	if n > FoldsBudget || customers <= 0 || customers >= users {
 		return 1
 	}
-	return min(SmallCorpusFolds, (users+customers-1)/customers)
+	return min(MaxDefaultFolds, (users+customers-1)/customers)
 }
 
 // DefaultLambdaGrid is the grid EASE's λ is chosen from.

@@ -29,7 +29,7 @@ type tuner struct {
 	corpus int
 	folds  []*fold
 	o      Options
-	trials int                // fits scored, for progress
+	trials int                // settings scored on a fold, for progress
 	seen   map[string]float64 // nDCG by setting
 	err    error
 }

@@ -20,7 +20,7 @@ func tuningFlags() []cli.Flag {
 		&cli.FloatFlag{Name: "lambda", Usage: "EASE's regularisation λ (0: chosen by validation)"},
 		&cli.IntFlag{Name: "min-support", Usage: "fewest customers of an item EASE is fitted on (0: the k-anonymity threshold)"},
 		&cli.IntFlag{Name: "ease-items", Usage: fmt.Sprintf("EASE is fitted on the N most popular items, the rest covered by item similarity (0: %d; memory 8·N² bytes, time N³)", models.DefaultTopN)},
-		&cli.IntFlag{Name: "validation-folds", Usage: fmt.Sprintf("validation splits each setting is scored on, by their mean (0: for a shop of fewer than %d customers and at most %d interactions enough that about %d customers' lists are measured, at most %d; else 1; at most %d)", evaluation.DefaultValidationUsers, evaluation.FoldsBudget, evaluation.DefaultValidationUsers, evaluation.SmallCorpusFolds, evaluation.MaxFolds)},
+		&cli.IntFlag{Name: "validation-folds", Usage: fmt.Sprintf("validation splits each setting is scored on, by their mean (0: for a shop of fewer than %d customers and at most %d interactions enough that about %d customers' lists are measured, at most %d; else 1; at most %d)", evaluation.DefaultValidationUsers, evaluation.FoldsBudget, evaluation.DefaultValidationUsers, evaluation.MaxDefaultFolds, evaluation.MaxFolds)},
 		&cli.BoolFlag{Name: "no-tuning", Usage: "take the defaults for λ and every scoring parameter not given, instead of validating"},
 	}
 	for _, p := range evaluation.RegParams {
