@@ -95,6 +95,7 @@ type Model struct {
 	offsets []int32          // len NumRows+1
 	nbr     []int32
 	w       []float32
+	rev     *reverseIndex // built on first use; shared by WithScoring's copies
 }
 
 // newModel assembles a model from its parts and builds the derived indexes.
@@ -118,8 +119,9 @@ func newModel(kind Kind, p Params, ids, cats []string, pop []float32, rows [][]n
 	return m
 }
 
-// buildIndexes builds the item lookup map.
+// buildIndexes builds the item lookup map (and readies the reverse index).
 func (m *Model) buildIndexes() {
+	m.rev = &reverseIndex{}
 	m.index = make(map[string]int32, len(m.ids))
 	for i, id := range m.ids {
 		m.index[id] = int32(i)

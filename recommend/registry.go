@@ -140,6 +140,7 @@ func (r *Registry) Publish(ctx context.Context, m *models.Model, activate bool) 
 		if err := r.store.SetLiveModel(ctx, info.Version); err != nil {
 			return "", err
 		}
+		m.BuildReverse() // before it serves
 		r.live.Store(&Trained{M: m, Ver: info.Version})
 	}
 	return info.Version, nil
@@ -160,6 +161,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 	if err != nil {
 		return candor.Wrap("recommend.Reload", err)
 	}
+	m.BuildReverse() // before it serves
 	r.live.Store(&Trained{M: m, Ver: v})
 	return nil
 }

@@ -39,6 +39,11 @@ type accumulator struct {
 	picks   []pick  // the selection's heap, reused
 	offered []int32 // the selection's offered list, reused
 	hits    []hit   // personalParts' buffer, reused
+	reach   int     // the evidence's neighbours, counted by accumulate
+	first   []int32 // item → its first evidence index, -1 (personalPartsReverse)
+	next    []int32 // evidence index → the next with the same item, -1
+	stamp   []int32 // evidence index → the candidate it was last a part of
+	vals    []float64
 
 	// The request's scratch, kept with it for the next request: the
 	// evidence, the candidates' personal parts, and the explainer's
@@ -106,6 +111,7 @@ func accumulate(m Model, ev []evidence, a *accumulator) {
 		nbr, _ := m.Neighbours(e.item)
 		reach += len(nbr)
 	}
+	a.reach = reach
 	if reach < 2*len(a.score) {
 		accumulateFew(m, ev, a)
 		return
@@ -160,13 +166,41 @@ func bestEligible(m Model, a *accumulator, f *filterer) float64 {
 	return best
 }
 
-// personalParts computes every candidate's parts from the evidence in one
+// personalParts computes every candidate's parts: candidate k's parts are
+// arena[off[k]:off[k+1]], in evidence order, the order accumulate summed
+// them in. It walks whichever is shorter: every evidence item's
+// neighbours (personalPartsForward) or, when the model lists them
+// (reverser), the items whose neighbours hold a candidate
+// (personalPartsReverse). A history at the cap of 500 reaches about
+// 100,000 neighbours; ten candidates are held by a few thousand rows.
+func personalParts(m Model, ev []evidence, a *accumulator, cands []candidate) ([]personalPart, []int32) {
+	if r, ok := m.(reverser); ok {
+		steps := len(cands) * len(ev) // the reverse walk's scans of the evidence
+		for k := range cands {
+			rows, _ := r.Reverse(cands[k].idx)
+			steps += len(rows)
+		}
+		if 2*steps < a.reach {
+			return personalPartsReverse(r, ev, a, cands)
+		}
+	}
+	return personalPartsForward(m, ev, a, len(cands))
+}
+
+// reverser is a Model that lists, for an item, the items whose neighbours
+// hold it, ascending, with the weights they hold it by
+// (models.Model.Reverse).
+type reverser interface {
+	Reverse(j int32) (rows []int32, w []float32)
+}
+
+// personalPartsForward computes every candidate's parts from the evidence in one
 // pass over each evidence's neighbours (no per-pair search): candidate k's
 // parts are arena[off[k]:off[k+1]], in evidence order. slot maps an item to
 // its candidate position. The pass collects the hits (few: only
 // candidates') in evidence order; a counting sort by candidate then lays
 // them out, keeping that order.
-func personalParts(m Model, ev []evidence, a *accumulator, n int) ([]personalPart, []int32) {
+func personalPartsForward(m Model, ev []evidence, a *accumulator, n int) ([]personalPart, []int32) {
 	slot, hits := a.slot, a.hits[:0]
 	for x, e := range ev {
 		nbr, w := m.Neighbours(e.item)
@@ -193,6 +227,61 @@ func personalParts(m Model, ev []evidence, a *accumulator, n int) ([]personalPar
 		fill[h.k]++
 	}
 	return arena, off
+}
+
+// personalPartsReverse is personalParts over the candidates' reverse
+// lists: each item holding candidate c that is evidence (once per
+// evidence entry of it, through the first/next chains) gives the part
+// weight(e) · W[item][c], stamped at its evidence index; a scan of the
+// evidence then lays the candidate's parts out in evidence order.
+func personalPartsReverse(r reverser, ev []evidence, a *accumulator, cands []candidate) ([]personalPart, []int32) {
+	first, next := a.chains(len(a.score), ev)
+	stamp, vals := grown(&a.stamp, len(ev)), growFloats(&a.vals, len(ev))
+	arena, off := a.personal[:0], grown(&a.off, len(cands)+1)
+	for k := range cands {
+		mark := int32(k + 1)
+		rows, w := r.Reverse(cands[k].idx)
+		for q, i := range rows {
+			for x := first[i]; x >= 0; x = next[x] {
+				stamp[x], vals[x] = mark, ev[x].weight*float64(w[q])
+			}
+		}
+		for x, s := range stamp {
+			if s == mark {
+				arena = append(arena, personalPart{ev: int32(x), value: vals[x]})
+			}
+		}
+		off[k+1] = int32(len(arena))
+	}
+	for _, e := range ev {
+		first[e.item] = -1
+	}
+	a.personal = arena
+	return arena, off
+}
+
+// growFloats returns (*buf)[:n], growing *buf when it is shorter; its
+// values are left as they were.
+func growFloats(buf *[]float64, n int) []float64 {
+	*buf = slices.Grow((*buf)[:0], n)[:n]
+	return *buf
+}
+
+// chains links the evidence by item: first[i] is item i's first evidence
+// index and next[x] the next index of the same item (-1: none), so an
+// item that is evidence twice (bought and viewed) is found twice. first is
+// all -1 between requests; the caller resets the evidence's items.
+func (a *accumulator) chains(items int, ev []evidence) (first, next []int32) {
+	if len(a.first) != items {
+		a.first = slices.Repeat([]int32{-1}, items)
+	}
+	first = a.first
+	next = grown(&a.next, len(ev))
+	for x := len(ev) - 1; x >= 0; x-- {
+		i := ev[x].item
+		next[x], first[i] = first[i], int32(x)
+	}
+	return first, next
 }
 
 // grown returns (*buf)[:n] zeroed, growing *buf when it is shorter.

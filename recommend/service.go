@@ -306,7 +306,7 @@ func candidates(m Model, idx *popular, picks []pick, acc *accumulator, ev []evid
 		acc.slot[p.j] = int32(k)
 		out[k] = candidate{idx: p.j, id: m.ItemID(p.j), item: idx.items[p.j]}
 	}
-	personal, off := personalParts(m, ev, acc, len(out))
+	personal, off := personalParts(m, ev, acc, out)
 	arena := make([]part, 0, 2*len(out))
 	for k := range out {
 		c := &out[k]
