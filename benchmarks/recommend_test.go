@@ -92,6 +92,7 @@ func newClusteredWorld(b *testing.B, nItems, nCustomers, history, clusters int) 
 	if err != nil {
 		b.Fatal(err)
 	}
+	m.BuildReverse() // as the server does when a model goes live
 	tm := &recommend.Trained{M: m, Ver: "bench"}
 	w.model = tm
 	w.svc = recommend.NewService(recommend.Deps{Reader: s.store, Model: func() recommend.Model { return tm },

@@ -119,7 +119,12 @@ func newReversible(m *randomNeighbours) *reversible {
 	return r
 }
 
-func (r *reversible) Reverse(j int32) ([]int32, []float32) { return r.rev[j], r.revW[j] }
+func (r *reversible) Reverse(j int32) ([]int32, []float32, bool) {
+	if r.rev == nil {
+		return nil, nil, false
+	}
+	return r.rev[j], r.revW[j], true
+}
 
 func (r *reversible) Neighbours(i int32) ([]int32, []float32) {
 	r.reads++
@@ -170,6 +175,12 @@ func TestPersonalPartsEitherWay(t *testing.T) {
 		}
 		if n == 600 && m.reads >= len(ev) {
 			t.Fatalf("%d evidence: personalParts read %d neighbour lists, want fewer than the evidence", n, m.reads)
+		}
+		unbuilt := &reversible{randomNeighbours: m.randomNeighbours} // no lists: as a model before BuildReverse
+		got, gotOff = personalParts(unbuilt, ev, slotted(a, cands), cands)
+		unslot(a, cands)
+		if !slices.Equal(got, fwd) || !slices.Equal(gotOff, fwdOff) || unbuilt.reads != len(ev) {
+			t.Fatalf("%d evidence: without reverse lists personalParts read %d lists of %d, or its parts differ", n, unbuilt.reads, len(ev))
 		}
 		putAcc(a)
 		a = getAcc(2000)

@@ -26,8 +26,8 @@ func (t *Trained) ItemID(i int32) string { return t.M.ID(i) }
 func (t *Trained) Neighbours(i int32) ([]int32, []float32) { return t.M.Neighbours(i) }
 
 // Reverse returns the items whose neighbours hold item j (ascending) and
-// the weights they hold it by.
-func (t *Trained) Reverse(j int32) ([]int32, []float32) { return t.M.Reverse(j) }
+// the weights they hold it by, once the model's BuildReverse has run.
+func (t *Trained) Reverse(j int32) ([]int32, []float32, bool) { return t.M.Reverse(j) }
 
 // Popularity returns the item's k-anonymous popularity in [0, 1].
 func (t *Trained) Popularity(i int32) float64 { return t.M.Popularity(i) }

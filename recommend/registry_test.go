@@ -147,3 +147,37 @@ func TestRegistryRetiresOldModels(t *testing.T) {
 		t.Errorf("activating it again: %v, want a conflict", err)
 	}
 }
+
+// TestLiveModelsHaveReverseLists: a model that goes live, by Publish or
+// by Reload on another server, serves with its reverse lists built (the
+// cheap walk for a long history's parts), not built on a request.
+func TestLiveModelsHaveReverseLists(t *testing.T) {
+	items := make([]catalog.Item, 10)
+	for i := range items {
+		items[i] = catalog.Item{ID: fmt.Sprintf("m%d", i), Title: "t", Category: []string{"c"}, Available: true}
+	}
+	cat := catalog.NewSnapshot(items, nil)
+	st := &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
+	ctx := context.Background()
+	m := trainedOn(t, "m")
+	if _, _, ok := m.Reverse(0); ok {
+		t.Fatal("a freshly trained model has reverse lists: the test shows nothing")
+	}
+	published := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	if _, err := published.Publish(ctx, m, true); err != nil {
+		t.Fatal(err)
+	}
+	reloaded := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	if err := reloaded.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, reg := range map[string]*recommend.Registry{"published": published, "reloaded": reloaded} {
+		live, ok := reg.Current().(*recommend.Trained)
+		if !ok {
+			t.Fatalf("%s: the live model is a %T", name, reg.Current())
+		}
+		if _, _, ok := live.Reverse(0); !ok {
+			t.Errorf("%s: the live model has no reverse lists", name)
+		}
+	}
+}

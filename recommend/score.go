@@ -174,24 +174,32 @@ func bestEligible(m Model, a *accumulator, f *filterer) float64 {
 // (personalPartsReverse). A history at the cap of 500 reaches about
 // 100,000 neighbours; ten candidates are held by a few thousand rows.
 func personalParts(m Model, ev []evidence, a *accumulator, cands []candidate) ([]personalPart, []int32) {
-	if r, ok := m.(reverser); ok {
-		steps := len(cands) * len(ev) // the reverse walk's scans of the evidence
-		for k := range cands {
-			rows, _ := r.Reverse(cands[k].idx)
-			steps += len(rows)
-		}
-		if 2*steps < a.reach {
-			return personalPartsReverse(r, ev, a, cands)
-		}
+	if r, ok := m.(reverser); ok && cheaperReversed(r, len(ev), a.reach, cands) {
+		return personalPartsReverse(r, ev, a, cands)
 	}
 	return personalPartsForward(m, ev, a, len(cands))
 }
 
 // reverser is a Model that lists, for an item, the items whose neighbours
-// hold it, ascending, with the weights they hold it by
-// (models.Model.Reverse).
+// hold it, ascending, with the weights they hold it by; ok is false when
+// it has no such lists (models.Model.Reverse before BuildReverse).
 type reverser interface {
-	Reverse(j int32) (rows []int32, w []float32)
+	Reverse(j int32) (rows []int32, w []float32, ok bool)
+}
+
+// cheaperReversed reports whether the reverse walk is possible and takes
+// under half the steps of the forward walk (reach neighbours): it reads
+// every candidate's reverse list and scans the evidence once a candidate.
+func cheaperReversed(r reverser, evidence, reach int, cands []candidate) bool {
+	steps := len(cands) * evidence
+	for k := range cands {
+		rows, _, ok := r.Reverse(cands[k].idx)
+		if !ok {
+			return false
+		}
+		steps += len(rows)
+	}
+	return 2*steps < reach
 }
 
 // personalPartsForward computes every candidate's parts from the evidence in one
@@ -240,7 +248,7 @@ func personalPartsReverse(r reverser, ev []evidence, a *accumulator, cands []can
 	arena, off := a.personal[:0], grown(&a.off, len(cands)+1)
 	for k := range cands {
 		mark := int32(k + 1)
-		rows, w := r.Reverse(cands[k].idx)
+		rows, w, _ := r.Reverse(cands[k].idx)
 		for q, i := range rows {
 			for x := first[i]; x >= 0; x = next[x] {
 				stamp[x], vals[x] = mark, ev[x].weight*float64(w[q])

@@ -250,6 +250,7 @@ func (w *world) train(ctx context.Context, sc scale) error {
 	if err != nil {
 		return fmt.Errorf("train itemknn: %w", err)
 	}
+	m.BuildReverse() // as the server does when a model goes live
 	w.model.Store(&recommend.Trained{M: m, Ver: "bench"})
 	return nil
 }
