@@ -95,7 +95,7 @@ type Model struct {
 	offsets []int32          // len NumRows+1
 	nbr     []int32
 	w       []float32
-	rev     *reverseIndex // built on first use; shared by WithScoring's copies
+	rev     *reverseIndex // built by BuildReverse; shared by WithScoring's copies
 }
 
 // newModel assembles a model from its parts and builds the derived indexes.
