@@ -72,16 +72,20 @@ func trainedOn(t *testing.T, prefix string) *models.Model {
 	return m
 }
 
-// TestRegistryRefusesModelOfOtherIDs: a model trained on raw MovieLens IDs
-// ("1", "2") cannot go live over a catalog of "m1", "m2"; it would serve
-// nothing.
-func TestRegistryRefusesModelOfOtherIDs(t *testing.T) {
+// catalogOfM is a catalog of the items trainedOn(t, "m") is trained on.
+func catalogOfM() *catalog.Snapshot {
 	items := make([]catalog.Item, 10)
 	for i := range items {
 		items[i] = catalog.Item{ID: fmt.Sprintf("m%d", i), Title: "t", Category: []string{"c"}, Available: true}
 	}
-	cat := catalog.NewSnapshot(items, nil)
-	st := &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
+	return catalog.NewSnapshot(items, nil)
+}
+
+// TestRegistryRefusesModelOfOtherIDs: a model trained on raw MovieLens IDs
+// ("1", "2") cannot go live over a catalog of "m1", "m2"; it would serve
+// nothing.
+func TestRegistryRefusesModelOfOtherIDs(t *testing.T) {
+	cat, st := catalogOfM(), &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
 	reg := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
 	ctx := context.Background()
 
@@ -116,12 +120,7 @@ func TestRegistryRefusesModelOfOtherIDs(t *testing.T) {
 // maximum age is no longer served (whatever the live pointer says) and
 // cannot be made live again; its data read time is listed.
 func TestRegistryRetiresOldModels(t *testing.T) {
-	items := make([]catalog.Item, 10)
-	for i := range items {
-		items[i] = catalog.Item{ID: fmt.Sprintf("m%d", i), Title: "t", Category: []string{"c"}, Available: true}
-	}
-	cat := catalog.NewSnapshot(items, nil)
-	st := &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
+	cat, st := catalogOfM(), &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
 	reg := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
 	read := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	now := read.Add(time.Hour)
@@ -152,12 +151,7 @@ func TestRegistryRetiresOldModels(t *testing.T) {
 // by Reload on another server, serves with its reverse lists built (the
 // cheap walk for a long history's parts), not built on a request.
 func TestLiveModelsHaveReverseLists(t *testing.T) {
-	items := make([]catalog.Item, 10)
-	for i := range items {
-		items[i] = catalog.Item{ID: fmt.Sprintf("m%d", i), Title: "t", Category: []string{"c"}, Available: true}
-	}
-	cat := catalog.NewSnapshot(items, nil)
-	st := &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
+	cat, st := catalogOfM(), &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
 	ctx := context.Background()
 	m := trainedOn(t, "m")
 	if _, _, ok := m.Reverse(0); ok {
