@@ -16,6 +16,7 @@ package models
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -100,7 +101,7 @@ type Model struct {
 
 // newModel assembles a model from its parts and builds the derived indexes.
 func newModel(kind Kind, p Params, ids, cats []string, pop []float32, rows [][]neighbour) *Model {
-	m := &Model{Kind: kind, Params: p, ids: ids, cats: cats, pop: pop}
+	m := &Model{Kind: kind, Params: p, ids: packed(ids), cats: cats, pop: pop}
 	m.offsets = make([]int32, len(rows)+1)
 	total := 0
 	for r, row := range rows {
@@ -117,6 +118,28 @@ func newModel(kind Kind, p Params, ids, cats []string, pop []float32, rows [][]n
 	}
 	m.buildIndexes()
 	return m
+}
+
+// packed copies ids into one allocation. Training's item IDs are cut from
+// the replies of the store's reads, one customer's each: a model that
+// kept them would keep up to one reply alive per item (kilobytes each, a
+// long history's tens), and the lookup of an item would read its key from
+// anywhere in the heap.
+func packed(ids []string) []string {
+	n := 0
+	for _, id := range ids {
+		n += len(id)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, id := range ids {
+		b.WriteString(id)
+	}
+	all, out := b.String(), make([]string, len(ids))
+	for i, id := range ids {
+		out[i], all = all[:len(id)], all[len(id):]
+	}
+	return out
 }
 
 // buildIndexes builds the item lookup map (and readies the reverse index).
