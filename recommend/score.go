@@ -244,7 +244,7 @@ func personalPartsForward(m Model, ev []evidence, a *accumulator, n int) ([]pers
 // evidence then lays the candidate's parts out in evidence order.
 func personalPartsReverse(r reverser, ev []evidence, a *accumulator, cands []candidate) ([]personalPart, []int32) {
 	first, next := a.chains(len(a.score), ev)
-	stamp, vals := grown(&a.stamp, len(ev)), growFloats(&a.vals, len(ev))
+	stamp, vals := grown(&a.stamp, len(ev)), grown(&a.vals, len(ev))
 	arena, off := a.personal[:0], grown(&a.off, len(cands)+1)
 	for k := range cands {
 		mark := int32(k + 1)
@@ -268,13 +268,6 @@ func personalPartsReverse(r reverser, ev []evidence, a *accumulator, cands []can
 	return arena, off
 }
 
-// growFloats returns (*buf)[:n], growing *buf when it is shorter; its
-// values are left as they were.
-func growFloats(buf *[]float64, n int) []float64 {
-	*buf = slices.Grow((*buf)[:0], n)[:n]
-	return *buf
-}
-
 // chains links the evidence by item: first[i] is item i's first evidence
 // index and next[x] the next index of the same item (-1: none), so an
 // item that is evidence twice (bought and viewed) is found twice. first is
@@ -293,7 +286,7 @@ func (a *accumulator) chains(items int, ev []evidence) (first, next []int32) {
 }
 
 // grown returns (*buf)[:n] zeroed, growing *buf when it is shorter.
-func grown(buf *[]int32, n int) []int32 {
+func grown[T int32 | float64](buf *[]T, n int) []T {
 	*buf = slices.Grow((*buf)[:0], n)[:n]
 	clear(*buf)
 	return *buf
