@@ -147,9 +147,10 @@ func TestRegistryRetiresOldModels(t *testing.T) {
 	}
 }
 
-// TestLiveModelsHaveReverseLists: a model that goes live, by Publish or
-// by Reload on another server, serves with its reverse lists built (the
-// cheap walk for a long history's parts), not built on a request.
+// TestLiveModelsHaveReverseLists: a model that goes live on a server, by
+// Publish or by Reload on another server, serves with its reverse lists
+// built (the cheap walk for a long history's parts), not built on a
+// request; a registry that only publishes (candor train's) builds none.
 func TestLiveModelsHaveReverseLists(t *testing.T) {
 	cat, st := catalogOfM(), &memModels{infos: map[string]recommend.ModelInfo{}, arts: map[string][]byte{}}
 	ctx := context.Background()
@@ -157,11 +158,20 @@ func TestLiveModelsHaveReverseLists(t *testing.T) {
 	if _, _, ok := m.Reverse(0); ok {
 		t.Fatal("a freshly trained model has reverse lists: the test shows nothing")
 	}
+	publisher := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat }) // as candor train's
+	if _, err := publisher.Publish(ctx, m, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := m.Reverse(0); ok {
+		t.Error("a registry that only publishes built reverse lists")
+	}
 	published := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	published.Serving()
 	if _, err := published.Publish(ctx, m, true); err != nil {
 		t.Fatal(err)
 	}
 	reloaded := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	reloaded.Serving()
 	if err := reloaded.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
