@@ -94,6 +94,10 @@ type PhaseResult struct {
 	// microseconds: on a shared machine these are steadier than latency.
 	CPUPerReq      float64 `json:"process_cpu_us_per_req,omitempty"`
 	RedisCPUPerReq float64 `json:"redis_cpu_us_per_req,omitempty"`
+	// RedisSysPerReq is the kernel's part of RedisCPUPerReq (used_cpu_sys:
+	// reading and writing sockets, waiting for them), which is per round
+	// trip more than per byte and which no script change moves.
+	RedisSysPerReq float64 `json:"redis_sys_us_per_req,omitempty"`
 	// RedisScriptPerReq is the µs Redis spent in scripts (the gated read,
 	// the decision records' appends) per request, from INFO commandstats
 	// (server-wide, after the phase's own records are written); the rest

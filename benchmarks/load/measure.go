@@ -225,9 +225,11 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	}
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	cpu0, rcpu0 := processCPU(), redisCPU(ctx, b.rdb)
+	cpu0 := processCPU()
+	rcpu0, rsys0 := redisCPU(ctx, b.rdb)
 	r := p.run(ctx)
-	cpu1, rcpu1 := processCPU(), redisCPU(ctx, b.rdb)
+	cpu1 := processCPU()
+	rcpu1, rsys1 := redisCPU(ctx, b.rdb)
 	runtime.ReadMemStats(&m1)
 	if b.world != nil {
 		b.world.flushed(ctx) // the decision records this phase queued are in Redis
@@ -249,6 +251,7 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 		r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
 		if rcpu0 > 0 && rcpu1 > 0 {
 			r.RedisCPUPerReq = float64((rcpu1 - rcpu0).Microseconds()) / float64(r.Requests)
+			r.RedisSysPerReq = float64((rsys1 - rsys0).Microseconds()) / float64(r.Requests)
 		}
 	}
 	return r
@@ -276,22 +279,25 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// redisCPU is the CPU time the Redis server has used, from INFO cpu, or 0.
-func redisCPU(ctx context.Context, rdb redis.UniversalClient) time.Duration {
+// redisCPU is the CPU time the Redis server has used, from INFO cpu (0
+// when it does not say): all of it, and the kernel's part (used_cpu_sys:
+// the network and the event loop's system calls, which no script moves).
+func redisCPU(ctx context.Context, rdb redis.UniversalClient) (total, sys time.Duration) {
 	info, err := rdb.Info(ctx, "cpu").Result()
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	var total float64
+	var user, kernel float64
 	for _, line := range strings.Split(info, "\n") {
-		for _, k := range []string{"used_cpu_sys:", "used_cpu_user:"} {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), k); ok {
-				f, _ := strconv.ParseFloat(v, 64)
-				total += f
-			}
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "used_cpu_sys:"); ok {
+			kernel, _ = strconv.ParseFloat(v, 64)
+		} else if v, ok := strings.CutPrefix(line, "used_cpu_user:"); ok {
+			user, _ = strconv.ParseFloat(v, 64)
 		}
 	}
-	return time.Duration(total * float64(time.Second))
+	sec := float64(time.Second)
+	return time.Duration((user + kernel) * sec), time.Duration(kernel * sec)
 }
 
 // settle pauses between phases so that requests still queued by an

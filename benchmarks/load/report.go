@@ -104,6 +104,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		} else if p.ServerCallsPerReq > 0 {
 			fmt.Fprintf(w, "recommendations, Redis commands per request (INFO commandstats, server-wide; no client-side count against --target): %.2f\n", p.ServerCallsPerReq)
 		}
+		if line := redisSplit(run); line != "" {
+			fmt.Fprintln(w, line)
+		}
 		if p := run.Recommend; p.RedisMemoryPerReq != nil {
 			fmt.Fprintf(w, "recommendations, Redis memory per request: %+.0f bytes (INFO used_memory before the phase and after its decision records were written, server-wide)\n", *p.RedisMemoryPerReq)
 		}
@@ -174,3 +177,19 @@ func joinSorted[V any](m map[string]V, format string) string {
 func levels(m map[string]int) string { return joinSorted(m, "%d") }
 
 func byCommand(m map[string]float64) string { return joinSorted(m, "%.3f") }
+
+// redisSplit says of each phase of run how much of the Redis CPU a request
+// was the kernel's (used_cpu_sys) and how much Redis's own (user), or ""
+// when Redis did not report it.
+func redisSplit(run RateRun) string {
+	var parts []string
+	for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
+		if p != nil && p.RedisCPUPerReq > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.0f / %.0f", p.Name, p.RedisSysPerReq, p.RedisCPUPerReq-p.RedisSysPerReq))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Redis CPU µs per request, kernel / user (INFO cpu used_cpu_sys / used_cpu_user, server-wide): " + strings.Join(parts, ", ")
+}

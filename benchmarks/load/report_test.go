@@ -24,6 +24,8 @@ func testReport() *Report {
 	}
 	perReq := 412.0
 	rec.RedisMemoryPerReq = &perReq
+	rec.RedisCPUPerReq, rec.RedisSysPerReq = 190, 120
+	ready.RedisCPUPerReq, ready.RedisSysPerReq = 60, 45
 	run := RateRun{Rate: 1000, Recommend: rec, Readyz: ready, RawRead: raw, LoadAverage: "1.00 0.90 0.80"}
 	run.ratios()
 	return &Report{Started: "2026-11-25T10:00:00Z", Target: "in-process", Namespace: "bench-test",
@@ -56,7 +58,8 @@ func TestReportTable(t *testing.T) {
 		"10000 items, 100000 customers, history 50",
 		"consent full 2, none 1",
 		"== 1000 requests/s (load average 1.00 0.90 0.80)",
-		"recommendations 2000 999.5 0 3 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 0 0",
+		"recommendations 2000 999.5 0 3 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 0 190 0",
+		"kernel / user (INFO cpu used_cpu_sys / used_cpu_user, server-wide): recommendations 120 / 70, readyz 45 / 15\n",
 		"evalsha 1.000, xadd 1.000",
 		"raw-read, first error: 503 boom",
 		"recommendations / readyz: p50 2.00×, p99 2.00×",
