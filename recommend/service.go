@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -166,7 +167,9 @@ func (s *Service) ReadGated(ctx context.Context, customerID string, creq consent
 		return st, Fallback{}
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
 		return nil, Fallback{Active: true, Reason: "circuit_open"}
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		// The budget passed: go-redis sets it on the socket, and a read
+		// cut off there says "i/o timeout", not the context's error.
 		return nil, Fallback{Active: true, Reason: "timeout"}
 	}
 	return nil, Fallback{Active: true, Reason: "store_unavailable"}

@@ -239,7 +239,8 @@ func assertNoGrowth(t *testing.T, goroutines int, heap uint64) {
 
 // TestSlowRedisTripsTheBreaker puts a proxy that delays every reply by
 // 200 ms between Candor and Redis, twice the read budget: recommendations
-// answer 200 with the fallback, and after a few slow reads the breaker opens (reason
+// answer 200 with the fallback, reason timeout (the store is slow, not
+// down), and after a few slow reads the breaker opens (reason
 // circuit_open) so requests stop waiting on Redis at all. With the delay
 // gone, personalised answers return.
 func TestSlowRedisTripsTheBreaker(t *testing.T) {
@@ -256,6 +257,9 @@ func TestSlowRedisTripsTheBreaker(t *testing.T) {
 		if strings.Contains(body, `"reason":"circuit_open"`) {
 			opened = true
 			break
+		}
+		if !strings.Contains(body, `"reason":"timeout"`) {
+			t.Fatalf("a read past its budget: want the fallback's reason timeout: %s", body[strings.Index(body, `"fallback"`):])
 		}
 	}
 	if !opened {
