@@ -47,6 +47,7 @@ type options struct {
 	scale      scale
 	rates      []int
 	duration   time.Duration
+	slices     int
 	warmup     time.Duration
 	capacity   bool
 	capStart   int
@@ -79,6 +80,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.scale.Active, "active", 0, "send requests for only this many of the customers (a seeded sample), so each gets many recommendations; 0: all")
 	rates := fs.String("rate", "1000", "requests per second; a comma-separated list runs each in turn")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "duration of each measured phase")
+	fs.IntVar(&o.slices, "slices", 1, "run each rate's phases in this many turns of --duration/slices each, alternating (recommendations, readyz, raw read, then again), so that all meet the same moments of a noisy machine; 1: one after the other")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured recommendations at the first rate before measuring")
 	fs.BoolVar(&o.capacity, "capacity", false, "search for the highest rate with p99 ≤ 10 ms and no errors")
 	fs.IntVar(&o.capStart, "capacity-start", 1000, "first rate of the capacity search")
@@ -106,8 +108,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		}
 		o.rates = append(o.rates, r)
 	}
-	if o.scale.Items < 1 || o.scale.Customers < 1 || o.scale.History < 0 || o.duration <= 0 || o.scale.Active < 0 || o.scale.Active > o.scale.Customers {
-		return nil, fmt.Errorf("--items and --customers must be ≥ 1, --history ≥ 0, --duration > 0, --active from 0 to --customers")
+	if o.scale.Items < 1 || o.scale.Customers < 1 || o.scale.History < 0 || o.duration <= 0 || o.slices < 1 || o.scale.Active < 0 || o.scale.Active > o.scale.Customers {
+		return nil, fmt.Errorf("--items and --customers must be ≥ 1, --history ≥ 0, --duration > 0, --slices ≥ 1, --active from 0 to --customers")
 	}
 	if o.scale.MaxEvidence < 0 || o.scale.MaxEvidence > 10000 {
 		return nil, fmt.Errorf("--max-evidence %d: want 1-10000, or 0 for validation's choice", o.scale.MaxEvidence)

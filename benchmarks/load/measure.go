@@ -185,30 +185,36 @@ func (b *bench) capacity(ctx context.Context, name string, ph func(int, time.Dur
 	})
 }
 
-// atRate runs recommendations, then /readyz, then the raw read at rate.
+// atRate runs recommendations, then /readyz, then the raw read at rate,
+// each for --duration: in one go each, or in --slices turns (every
+// phase's first turn, then every phase's second, ...) whose results add
+// up to the phase's.
 func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRun {
 	run := RateRun{Rate: rate}
-	phases := []struct {
+	type measuredPhase struct {
 		dst **PhaseResult
 		ph  phase
-	}{{&run.Recommend, b.recommendations(rate, b.o.duration)}}
+	}
+	phases := []measuredPhase{{&run.Recommend, b.recommendations(rate, b.o.duration)}}
 	if !b.o.noRefs {
-		phases = append(phases, struct {
-			dst **PhaseResult
-			ph  phase
-		}{&run.Readyz, b.readyz(rate, b.o.duration)})
+		phases = append(phases, measuredPhase{&run.Readyz, b.readyz(rate, b.o.duration)})
 		if b.world != nil {
-			phases = append(phases, struct {
-				dst **PhaseResult
-				ph  phase
-			}{&run.RawRead, phase{name: "raw-read", base: b.base, header: b.header(), rate: rate, duration: b.o.duration,
+			phases = append(phases, measuredPhase{&run.RawRead, phase{name: "raw-read", base: b.base, header: b.header(), rate: rate, duration: b.o.duration,
 				path: func(seq uint64) string { return rawReadPath + "?customer_id=" + b.customerAt(seq) }}})
 		}
 	}
-	for _, p := range phases {
-		fmt.Fprintf(progress, "%s: %d requests/s for %s\n", p.ph.name, rate, p.ph.duration)
-		*p.dst = b.measured(ctx, p.ph)
-		settle(ctx) // let an overloaded phase drain before the next starts
+	n := b.o.slices
+	for i := range n {
+		for _, p := range phases {
+			ph := p.ph.turn(i, b.o.duration/time.Duration(n))
+			if n == 1 {
+				fmt.Fprintf(progress, "%s: %d requests/s for %s\n", ph.name, rate, ph.duration)
+			} else {
+				fmt.Fprintf(progress, "%s: %d requests/s for %s (turn %d of %d)\n", ph.name, rate, ph.duration, i+1, n)
+			}
+			*p.dst = addTurn(*p.dst, b.measured(ctx, ph))
+			settle(ctx) // let an overloaded phase drain before the next starts
+		}
 	}
 	run.LoadAverage = loadAverage()
 	run.ratios()

@@ -35,7 +35,8 @@ func TestSmoke(t *testing.T) {
 	ns := "bench-smoke" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
 	// a read budget no busy machine can miss: this test counts what a
 	// request does, it never asks whether a request beat a deadline
-	args := []string{"--items", "300", "--customers", "200", "--history", "10", "--rate", "50", "--duration", "2s",
+	// two turns of 1 s per phase (--slices), whose results add up
+	args := []string{"--items", "300", "--customers", "200", "--history", "10", "--rate", "50", "--duration", "2s", "--slices", "2",
 		"--warmup", "0s", "--json", "--png", pngPath, "--namespace", ns, "--read-budget", "30s"}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
@@ -53,8 +54,8 @@ func TestSmoke(t *testing.T) {
 		if p == nil {
 			t.Fatalf("a phase is missing: %+v", r)
 		}
-		// 50/s for 2 s is 100 requests; allow the pacer's edge.
-		if p.Requests < 98 || p.Requests > 101 {
+		// 50/s for 2 × 1 s is 100 requests; allow the pacer's edges.
+		if p.Requests < 97 || p.Requests > 102 || p.Duration != 2 {
 			t.Errorf("%s: %d requests, want 100 (50/s × 2 s)", p.Name, p.Requests)
 		}
 		if p.Errors != 0 || p.Codes["200"] != p.Requests {
@@ -141,6 +142,9 @@ func TestOptionsRefuseNonLoopback(t *testing.T) {
 	o, err := parseOptions([]string{"--rate", "500,1000"}, env(""), &sink)
 	if err != nil || len(o.rates) != 2 || o.rates[1] != 1000 || !strings.HasPrefix(o.namespace, "bench-") || o.redisURL != "redis://127.0.0.1:6379" {
 		t.Errorf("parseOptions = %+v, %v", o, err)
+	}
+	if _, err := parseOptions([]string{"--slices", "0"}, env(""), &sink); err == nil {
+		t.Errorf("--slices 0 accepted")
 	}
 	for _, bad := range []string{"-1", "10001"} {
 		if _, err := parseOptions([]string{"--max-evidence", bad}, env(""), &sink); err == nil {
