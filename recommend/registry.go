@@ -54,7 +54,7 @@ type Registry struct {
 	live    atomic.Pointer[Trained]
 	maxAge  time.Duration // 0: models never retire
 	now     func() time.Time
-	serving bool // set by Serving: live models get their reverse lists
+	publishOnly bool // set by PublishOnly: no reverse lists for models made live
 }
 
 // NewRegistry returns a registry over store with no live model. A model is
@@ -73,12 +73,13 @@ func (r *Registry) RetireAfter(maxAge time.Duration, now func() time.Time) {
 	r.maxAge, r.now = maxAge, now
 }
 
-// Serving marks r as a server's registry: each model it makes live gets
-// its reverse lists (models.Model.BuildReverse) before it serves. A
-// registry that only publishes (candor train) does without them: they cost
-// about a second and 8 bytes a weight at 100,000 items, for a model the
-// process never scores with. Call it before serving.
-func (r *Registry) Serving() { r.serving = true }
+// PublishOnly marks r as a registry that publishes models but never
+// scores with them (candor train's): the models it makes live get no
+// reverse lists (models.Model.BuildReverse), which cost about a second and
+// 8 bytes a weight at 100,000 items. Every other registry builds them for
+// each model it makes live, before it serves, so a server that forgot a
+// call would still score a long history in a few thousand steps.
+func (r *Registry) PublishOnly() { r.publishOnly = true }
 
 // MaxAge is the bound set by RetireAfter (0: none).
 func (r *Registry) MaxAge() time.Duration { return r.maxAge }
@@ -173,9 +174,9 @@ func (r *Registry) Reload(ctx context.Context) error {
 }
 
 // goLive makes m, version v, the model this server scores with, with its
-// reverse lists when r is serving.
+// reverse lists unless r only publishes.
 func (r *Registry) goLive(m *models.Model, v string) {
-	if r.serving {
+	if !r.publishOnly {
 		m.BuildReverse() // before it serves
 	}
 	r.live.Store(&Trained{M: m, Ver: v})

@@ -158,7 +158,8 @@ func TestLiveModelsHaveReverseLists(t *testing.T) {
 	if _, _, ok := m.Reverse(0); ok {
 		t.Fatal("a freshly trained model has reverse lists: the test shows nothing")
 	}
-	publisher := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat }) // as candor train's
+	publisher := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
+	publisher.PublishOnly() // as candor train's
 	if _, err := publisher.Publish(ctx, m, true); err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +167,10 @@ func TestLiveModelsHaveReverseLists(t *testing.T) {
 		t.Error("a registry that only publishes built reverse lists")
 	}
 	published := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
-	published.Serving()
 	if _, err := published.Publish(ctx, m, true); err != nil {
 		t.Fatal(err)
 	}
 	reloaded := recommend.NewRegistry(st, func() *catalog.Snapshot { return cat })
-	reloaded.Serving()
 	if err := reloaded.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}

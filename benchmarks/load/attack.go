@@ -94,9 +94,9 @@ type PhaseResult struct {
 	// microseconds: on a shared machine these are steadier than latency.
 	CPUPerReq      float64 `json:"process_cpu_us_per_req,omitempty"`
 	RedisCPUPerReq float64 `json:"redis_cpu_us_per_req,omitempty"`
-	// RedisSysPerReq is the kernel's part of RedisCPUPerReq (used_cpu_sys:
-	// reading and writing sockets, waiting for them), which is per round
-	// trip more than per byte and which no script change moves.
+	// RedisSysPerReq is the kernel's part of RedisCPUPerReq (used_cpu_sys,
+	// of the whole Redis process): mostly the sockets' system calls, per
+	// round trip, and a reply's bytes; a script moves it little.
 	RedisSysPerReq float64 `json:"redis_sys_us_per_req,omitempty"`
 	// RedisScriptPerReq is the µs Redis spent in scripts (the gated read,
 	// the decision records' appends) per request, from INFO commandstats
@@ -110,6 +110,11 @@ type PhaseResult struct {
 	RedisMemoryPerReq *float64 `json:"redis_memory_bytes_per_req,omitempty"`
 
 	samples []sample
+	// span is the time from the first request sent to the last, and gaps
+	// the intervals between them (requests - 1): Achieved = gaps / span,
+	// kept so that turns (--slices) add up to the same figure.
+	span float64
+	gaps int
 }
 
 // maxWorkers caps the generator's concurrent requests (and so its
@@ -189,7 +194,8 @@ func (p phase) run(ctx context.Context) *PhaseResult {
 	}
 	res.Requests = len(res.samples)
 	if span := last.Sub(first); res.Requests > 1 && span > 0 {
-		res.Achieved = float64(res.Requests-1) / span.Seconds()
+		res.span, res.gaps = span.Seconds(), res.Requests-1
+		res.Achieved = float64(res.gaps) / res.span
 	}
 	lat := make([]time.Duration, len(res.samples))
 	for i, s := range res.samples {

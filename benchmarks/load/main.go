@@ -80,7 +80,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.scale.Active, "active", 0, "send requests for only this many of the customers (a seeded sample), so each gets many recommendations; 0: all")
 	rates := fs.String("rate", "1000", "requests per second; a comma-separated list runs each in turn")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "duration of each measured phase")
-	fs.IntVar(&o.slices, "slices", 1, "run each rate's phases in this many turns of --duration/slices each, alternating (recommendations, readyz, raw read, then again), so that all meet the same moments of a noisy machine; 1: one after the other")
+	fs.IntVar(&o.slices, "slices", 1, "run each rate's phases in this many turns of --duration/slices each, alternating (recommendations, readyz, raw read, then again), so that all meet the same moments of a noisy machine; 1: one after the other (the capacity search runs its steps whole)")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured recommendations at the first rate before measuring")
 	fs.BoolVar(&o.capacity, "capacity", false, "search for the highest rate with p99 ≤ 10 ms and no errors")
 	fs.IntVar(&o.capStart, "capacity-start", 1000, "first rate of the capacity search")

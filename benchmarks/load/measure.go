@@ -287,7 +287,7 @@ func processCPU() time.Duration {
 
 // redisCPU is the CPU time the Redis server has used, from INFO cpu (0
 // when it does not say): all of it, and the kernel's part (used_cpu_sys:
-// the network and the event loop's system calls, which no script moves).
+// mostly the sockets' system calls).
 func redisCPU(ctx context.Context, rdb redis.UniversalClient) (total, sys time.Duration) {
 	info, err := rdb.Info(ctx, "cpu").Result()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -185,7 +186,8 @@ func redisSplit(run RateRun) string {
 	var parts []string
 	for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
 		if p != nil && p.RedisCPUPerReq > 0 {
-			parts = append(parts, fmt.Sprintf("%s %.0f / %.0f", p.Name, p.RedisSysPerReq, p.RedisCPUPerReq-p.RedisSysPerReq))
+			total, sys := math.Round(p.RedisCPUPerReq), math.Round(p.RedisSysPerReq)
+			parts = append(parts, fmt.Sprintf("%s %.0f / %.0f", p.Name, sys, total-sys)) // adding up to the table's total
 		}
 	}
 	if len(parts) == 0 {

@@ -13,8 +13,10 @@ func (p phase) turn(i int, d time.Duration) phase {
 }
 
 // addTurn adds turn t's results to those of a phase's earlier turns (nil
-// before its first): counts summed, per-request figures averaged over all
-// requests, percentiles of all samples, t's samples placed after the
+// before its first): counts summed, the rate achieved over the turns'
+// sending time, per-request figures averaged over all requests (a turn
+// whose INFO call failed counts as 0 there; on loopback it does not
+// fail), percentiles of all samples, t's samples placed after the
 // earlier turns' for the latency plot.
 func addTurn(sum, t *PhaseResult) *PhaseResult {
 	if sum == nil {
@@ -27,7 +29,9 @@ func addTurn(sum, t *PhaseResult) *PhaseResult {
 		}
 		return (a*n + b*m) / (n + m)
 	}
-	sum.Achieved = mean(sum.Achieved, t.Achieved)
+	if sum.span, sum.gaps = sum.span+t.span, sum.gaps+t.gaps; sum.span > 0 {
+		sum.Achieved = float64(sum.gaps) / sum.span
+	}
 	sum.CommandsPerReq = mean(sum.CommandsPerReq, t.CommandsPerReq)
 	sum.RoundTripsPerReq = mean(sum.RoundTripsPerReq, t.RoundTripsPerReq)
 	sum.ServerCallsPerReq = mean(sum.ServerCallsPerReq, t.ServerCallsPerReq)

@@ -23,18 +23,19 @@ func TestTurnsAskForOtherRequests(t *testing.T) {
 	}
 }
 
-// TestAddTurn: counts add up, per-request figures are averaged over every
-// request, percentiles are of every sample, and the second turn's samples
-// come after the first's.
+// TestAddTurn: counts add up, the rate achieved is over both turns'
+// sending time, per-request figures are averaged over every request,
+// percentiles are of every sample, and the second turn's samples come
+// after the first's.
 func TestAddTurn(t *testing.T) {
 	mem1, mem2 := 100.0, 400.0
 	a := &PhaseResult{Name: "recommendations", Rate: 100, Duration: 1, Requests: 100, Errors: 1, Degraded: 2,
 		Codes: map[string]int{"200": 99, "503": 1}, ByReason: map[string]int{"timeout": 2}, FirstError: "503 a",
-		Achieved: 100, MaxLag: 3, CommandsPerReq: 2, ByCommand: map[string]float64{"evalsha": 2},
+		Achieved: 99, span: 1, gaps: 99, MaxLag: 3, CommandsPerReq: 2, ByCommand: map[string]float64{"evalsha": 2},
 		CPUPerReq: 600, RedisCPUPerReq: 200, RedisSysPerReq: 60, RedisScriptPerReq: 100, AllocsPerReq: 150, RedisMemoryPerReq: &mem1}
-	b := &PhaseResult{Name: "recommendations", Rate: 100, Duration: 1, Requests: 300, Degraded: 1,
+	b := &PhaseResult{Name: "recommendations", Rate: 300, Duration: 1, Requests: 300, Degraded: 1,
 		Codes: map[string]int{"200": 300}, ByReason: map[string]int{"circuit_open": 1}, FirstError: "503 b",
-		Achieved: 98, MaxLag: 1, CommandsPerReq: 3, ByCommand: map[string]float64{"evalsha": 2, "hello": 1},
+		Achieved: 299 / 1.5, span: 1.5, gaps: 299, MaxLag: 1, CommandsPerReq: 3, ByCommand: map[string]float64{"evalsha": 2, "hello": 1},
 		CPUPerReq: 1000, RedisCPUPerReq: 100, RedisSysPerReq: 40, RedisScriptPerReq: 60, AllocsPerReq: 250, RedisMemoryPerReq: &mem2}
 	for i := range 100 {
 		a.samples = append(a.samples, sample{at: time.Duration(i) * 10 * time.Millisecond, latency: time.Millisecond})
@@ -53,7 +54,7 @@ func TestAddTurn(t *testing.T) {
 	for name, got := range map[string][2]float64{
 		"CPU": {s.CPUPerReq, 900}, "Redis CPU": {s.RedisCPUPerReq, 125}, "Redis sys": {s.RedisSysPerReq, 45},
 		"in scripts": {s.RedisScriptPerReq, 70}, "allocs": {s.AllocsPerReq, 225}, "commands": {s.CommandsPerReq, 2.75},
-		"achieved": {s.Achieved, 98.5}, "evalsha": {s.ByCommand["evalsha"], 2}, "hello": {s.ByCommand["hello"], 0.75},
+		"achieved": {s.Achieved, 398 / 2.5}, "evalsha": {s.ByCommand["evalsha"], 2}, "hello": {s.ByCommand["hello"], 0.75},
 		"memory": {*s.RedisMemoryPerReq, 325},
 	} {
 		if !near(got[0], got[1]) {

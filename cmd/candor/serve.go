@@ -164,7 +164,6 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		ln.Close()
 		return err
 	}
-	svc.models.Serving()
 	var shop *httpapi.Demo
 	if be.embedded {
 		if shop, err = startDemo(ctx, be.store, svc, keyring, baseURL(ln), out); err != nil {

@@ -223,6 +223,7 @@ func trainOut(ctx context.Context, cmd *cli.Command, c *evaluation.Corpus, readA
 		fmt.Fprintf(w, "wrote %s model (%d items, %.1fs%s) to %s\nscoring: %s\n", m.Kind, m.NumItems(), m.Meta.TrainSeconds, metricsNote(m), out, m.Scoring().Note)
 		return f.Close()
 	}
+	reg.PublishOnly() // this process never scores with the model
 	v, err := reg.Publish(ctx, m, !cmd.Bool("no-activate"))
 	if err != nil {
 		return err
