@@ -49,11 +49,11 @@ type ModelStore interface {
 // Registry publishes, lists and activates model versions and holds the
 // model this server scores with.
 type Registry struct {
-	store   ModelStore
-	catalog func() *catalog.Snapshot
-	live    atomic.Pointer[Trained]
-	maxAge  time.Duration // 0: models never retire
-	now     func() time.Time
+	store       ModelStore
+	catalog     func() *catalog.Snapshot
+	live        atomic.Pointer[Trained]
+	maxAge      time.Duration // 0: models never retire
+	now         func() time.Time
 	publishOnly bool // set by PublishOnly: no reverse lists for models made live
 }
 
