@@ -50,3 +50,33 @@ func TestClientOptionsReachTheClient(t *testing.T) {
 		t.Error("a Sentinel master without Sentinels was accepted")
 	}
 }
+
+// TestClientsRunOnceAndDialOnce: every kind of client runs a command once
+// and dials once, whatever a URL asks: a refused connection fails the
+// request at once instead of after go-redis's dial retries, 100 ms apart,
+// which a 25 ms read budget never reaches.
+func TestClientsRunOnceAndDialOnce(t *testing.T) {
+	u, err := Client(Options{URL: "redis://127.0.0.1:1/0?max_retries=3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	c, err := Client(Options{ClusterAddrs: []string{"127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f, err := Client(Options{SentinelMaster: "m", SentinelAddrs: []string{"127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	uo, co, fo := u.(*redis.Client).Options(), c.(*redis.ClusterClient).Options(), f.(*redis.Client).Options()
+	// go-redis turns a client's MaxRetries -1 into 0 (no retries) when it
+	// builds it; a cluster's options keep the -1
+	for name, got := range map[string][2]int{"url": {uo.MaxRetries, uo.DialerRetries}, "cluster": {co.MaxRetries, co.DialerRetries}, "sentinel": {fo.MaxRetries, fo.DialerRetries}} {
+		if got[0] > 0 || got[1] != 1 {
+			t.Errorf("%s client: MaxRetries %d, DialerRetries %d; want no retries and one dial", name, got[0], got[1])
+		}
+	}
+}
