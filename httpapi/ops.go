@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,11 +25,16 @@ func handleHealthz() echo.HandlerFunc {
 const readyTimeout = 100 * time.Millisecond
 
 type readyResponse struct {
-	Status string            `json:"status"`
+	Status string            `json:"status"` // ready, degraded (a startup check fails after the first ready answer) or not_ready
 	Checks map[string]string `json:"checks"`
 }
 
+// handleReadyz runs every check: 503 not_ready while one fails that gates
+// readiness (any check before the first ready answer, then only those that
+// are not ReadyCheck.Startup), 200 degraded while only startup checks fail
+// after it, else 200 ready.
 func handleReadyz(checks []ReadyCheck) echo.HandlerFunc {
+	var wasReady atomic.Bool
 	return func(c echo.Context) error {
 		resp := readyResponse{Status: "ready", Checks: map[string]string{}}
 		for _, chk := range checks {
@@ -36,16 +42,22 @@ func handleReadyz(checks []ReadyCheck) echo.HandlerFunc {
 			err := chk.Check(ctx)
 			cancel()
 			resp.Checks[chk.Name] = "ok"
-			if err != nil {
+			if err == nil {
+				continue
+			}
+			resp.Checks[chk.Name] = candor.ErrorMessage(err)
+			switch {
+			case !chk.Startup || !wasReady.Load():
 				resp.Status = "not_ready"
-				resp.Checks[chk.Name] = candor.ErrorMessage(err)
+			case resp.Status == "ready":
+				resp.Status = "degraded"
 			}
 		}
-		status := http.StatusOK
-		if resp.Status != "ready" {
-			status = http.StatusServiceUnavailable
+		if resp.Status == "not_ready" {
+			return c.JSON(http.StatusServiceUnavailable, resp)
 		}
-		return c.JSON(status, resp)
+		wasReady.Store(true)
+		return c.JSON(http.StatusOK, resp)
 	}
 }
 

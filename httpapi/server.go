@@ -26,6 +26,13 @@ import (
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Startup marks a check of something every replica shares (Redis): it
+	// holds the server unready only until its first ready answer. Later
+	// failures are reported (status "degraded") with a 200, so a shared
+	// Redis going slow or down does not take every replica out of the load
+	// balancer at once: they keep answering recommendations with the
+	// labelled fallback and writes with 503.
+	Startup bool
 }
 
 // Deps are the services the server exposes. Nil services leave their

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -380,6 +381,49 @@ func TestMetricsCountRequests(t *testing.T) {
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// TestReadyzSharedCheckGatesOnlyStartup: a startup check (Redis, shared
+// by every replica) holds the server unready until its first ready answer;
+// after it, its failure is reported as degraded with a 200, so every
+// replica stays in the load balancer and answers with the fallback. A
+// check that is not a startup check still makes it unready.
+func TestReadyzSharedCheckGatesOnlyStartup(t *testing.T) {
+	var redisDown, modelGone atomic.Bool
+	check := func(down *atomic.Bool, msg string) func(context.Context) error {
+		return func(context.Context) error {
+			if down.Load() {
+				return candor.Errorf(candor.EUnavailable, "%s", msg)
+			}
+			return nil
+		}
+	}
+	srv := New(Deps{Ready: []ReadyCheck{{Name: "redis", Check: check(&redisDown, "Redis did not answer."), Startup: true},
+		{Name: "model", Check: check(&modelGone, "No model loaded yet.")}}})
+	readyz := func() (int, string) {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	steps := []struct {
+		name           string
+		redis, model   bool // down, gone
+		code           int
+		status, inBody string
+	}{
+		{"Redis down at start", true, false, 503, `"status":"not_ready"`, "Redis did not answer"},
+		{"Redis up", false, false, 200, `"status":"ready"`, `"redis":"ok"`},
+		{"Redis down after the first ready answer", true, false, 200, `"status":"degraded"`, "Redis did not answer"},
+		{"and a gating check failing too", true, true, 503, `"status":"not_ready"`, "No model loaded yet"},
+		{"Redis back", false, false, 200, `"status":"ready"`, `"model":"ok"`},
+	}
+	for _, st := range steps {
+		redisDown.Store(st.redis)
+		modelGone.Store(st.model)
+		if code, body := readyz(); code != st.code || !strings.Contains(body, st.status) || !strings.Contains(body, st.inBody) {
+			t.Errorf("%s: readyz = %d %s; want %d with %s and %s", st.name, code, body, st.code, st.status, st.inBody)
 		}
 	}
 }

@@ -133,7 +133,8 @@ func load(t *testing.T, url, key string, stop <-chan struct{}) (wait func() (tot
 
 // TestRedisKilledDuringLoad kills Redis (SIGKILL) under a load of
 // recommendation requests: they keep answering 200 with the labelled
-// fallback, writes fail with 503 and Retry-After (and are not applied),
+// fallback, /readyz answers 200 degraded (the replica stays in the load
+// balancer), writes fail with 503 and Retry-After (and are not applied),
 // and after Redis returns personalised answers are back within 5 s, with
 // no goroutine or heap growth.
 func TestRedisKilledDuringLoad(t *testing.T) {
@@ -161,6 +162,10 @@ func TestRedisKilledDuringLoad(t *testing.T) {
 	assertRefused(t, "PUT", r.url+"/v1/customers/x/consent", f.site, `{"preset":"none"}`)
 	assertRefused(t, "DELETE", r.url+"/v1/customers/x", f.admin, "")
 	assertRefused(t, "POST", r.url+"/v1/events", f.site, `[{"customer_id":"x","type":"view","item_id":"a2"}]`)
+	// every replica shares this Redis: they stay in the load balancer
+	if code, body := get(t, r.url+"/readyz", ""); code != 200 || !strings.Contains(body, `"status":"degraded"`) {
+		t.Errorf("readyz during the outage = %d %s; want 200 degraded", code, body)
+	}
 
 	f.redis.Start(t)
 	back := time.Now()

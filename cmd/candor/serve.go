@@ -353,7 +353,7 @@ func newAPIOn(reg *prometheus.Registry, svc *services, st *redisstore.Store, kr 
 		Registry:    reg,
 		Keyring:     kr,
 		Keys:        st,
-		Ready:       []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping}, {Name: "model", Check: svc.models.Ready}},
+		Ready:       []httpapi.ReadyCheck{{Name: "redis", Check: st.Ping, Startup: true}, {Name: "model", Check: svc.models.Ready}},
 		Recommend:   svc.recommend,
 		Decisions:   svc.decisions,
 		Trust:       svc.trust,
