@@ -89,11 +89,11 @@ type Model struct {
 	Params Params
 	Meta   Meta
 
-	ids     []string         // item ids, index = item number
-	index   map[string]int32 // item id → item number
-	cats    []string         // category names of old artifacts' category rows
-	pop     []float32        // per item popularity in [0, 1]; 0 = below k-anonymity
-	offsets []int32          // len NumRows+1
+	ids     []string  // item ids, index = item number
+	index   itemIndex // item id → item number
+	cats    []string  // category names of old artifacts' category rows
+	pop     []float32 // per item popularity in [0, 1]; 0 = below k-anonymity
+	offsets []int32   // len NumRows+1
 	nbr     []int32
 	w       []float32
 	rev     *reverseIndex // built by BuildReverse; shared by WithScoring's copies
@@ -142,13 +142,10 @@ func packed(ids []string) []string {
 	return out
 }
 
-// buildIndexes builds the item lookup map (and readies the reverse index).
+// buildIndexes builds the item lookup (and readies the reverse index).
 func (m *Model) buildIndexes() {
 	m.rev = &reverseIndex{}
-	m.index = make(map[string]int32, len(m.ids))
-	for i, id := range m.ids {
-		m.index[id] = int32(i)
-	}
+	m.index = newItemIndex(m.ids)
 }
 
 // NumItems returns the number of items; item numbers are [0, NumItems).
@@ -165,8 +162,7 @@ func (m *Model) ID(i int32) string { return m.ids[i] }
 
 // Item returns the number of the item with the given id.
 func (m *Model) Item(id string) (int32, bool) {
-	i, ok := m.index[id]
-	return i, ok
+	return m.index.item(id)
 }
 
 // Popularity returns item i's recency-decayed popularity normalised to the
