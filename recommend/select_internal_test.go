@@ -71,6 +71,74 @@ func TestSelectionIsExact(t *testing.T) {
 	}
 }
 
+// cancelling is a test model whose weights are all ±0.5, so the evidence
+// of equal weight often sums to exactly 0 for an item it reached.
+type cancelling struct{ scored }
+
+func (c cancelling) Neighbours(i int32) ([]int32, []float32) {
+	nbr, _ := c.scored.Neighbours(i)
+	w := make([]float32, len(nbr))
+	for k, j := range nbr {
+		w[k] = 0.5 - float32((uint32(i)*2654435761^uint32(j)*40503)>>31) // a sign from a hash of the pair
+	}
+	return nbr, w
+}
+
+// TestSelectionIsExactWhenSumsCancel: accumulate's scan of a long
+// history's sums takes an item whose sum is exactly 0 for one not reached;
+// the selection still equals the brute force, which scores every item.
+func TestSelectionIsExactWhenSumsCancel(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(37, 37))
+	cats := []string{"kitchen", "garden", "books", "music", "toys", "health"}
+	sc := models.DefaultScoring()
+	sc.View, sc.Context, sc.Prior, sc.Declared = 1, 1, 0.3, 0.05 // evidence of one count weighs 1, as a purchase
+	zeros := 0
+	for round := range 200 {
+		cat, base := recommendtest.World(uint64(round%7), 120)
+		m := cancelling{scored{base, sc}}
+		st := randomState(rng, now, cats)
+		req := Request{CustomerID: "c", N: 1 + rng.IntN(60), Now: now}
+		resp, err := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{}).Rank(st, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(resp.Items))
+		for i, it := range resp.Items {
+			got[i] = it.ItemID
+		}
+		svc := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{})
+		if want := bruteForce(svc, m, cat, st, &req); !slices.Equal(got, want) {
+			t.Fatalf("round %d (n=%d):\n got  %v\n want %v", round, req.N, got, want)
+		}
+		zeros += cancelledSums(m, st, &req)
+	}
+	if zeros == 0 {
+		t.Fatal("no item's evidence summed to exactly 0 in a long history: the test tests nothing")
+	}
+}
+
+// cancelledSums counts the items a long history (accumulate's scan)
+// reached whose sums are exactly 0.
+func cancelledSums(m Model, st *features.State, req *Request) int {
+	a := getAcc(m.NumItems())
+	defer putAcc(a)
+	ev := gather(nil, m, st, req)
+	accumulate(m, ev, a)
+	if a.reach < 2*m.NumItems() {
+		return 0
+	}
+	b := &accumulator{score: make([]float64, m.NumItems()), mark: make([]bool, m.NumItems())}
+	accumulateFew(m, ev, b)
+	n := 0
+	for _, j := range b.touched {
+		if b.score[j] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func randomState(rng *rand.Rand, now time.Time, cats []string) *features.State {
 	recs := map[consent.Scope]consent.Record{}
 	for _, s := range []consent.Scope{consent.Purchases, consent.Browsing, consent.Declared} {
