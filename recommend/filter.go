@@ -71,9 +71,9 @@ func newFilterer(m Model, idx *popular, acc *accumulator, st *features.State, fb
 func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
 	it := f.idx.items[j]
 	switch {
-	case it == nil:
+	case !f.idx.available[j] && it == nil:
 		return DropNotInCatalog, nil
-	case !it.Available:
+	case !f.idx.available[j]:
 		return DropUnavailable, it
 	case f.context[id]:
 		return DropInContext, it

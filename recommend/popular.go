@@ -18,6 +18,7 @@ type popular struct {
 	model     Model
 	catalog   *catalog.Snapshot
 	items     []*catalog.Item // nil: not in the catalog
+	available []bool          // in the catalog and available: read without reading the entry, often not in the cache
 	sensitive []bool
 	cats      [][]int32        // the item's categories, as catIDs
 	catIDs    map[string]int32 // lower-case category → its number
@@ -29,7 +30,7 @@ type popular struct {
 
 func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 	n := m.NumItems()
-	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), sensitive: make([]bool, n), cats: make([][]int32, n),
+	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), available: make([]bool, n), sensitive: make([]bool, n), cats: make([][]int32, n),
 		catIDs: map[string]int32{}, hide: make([]string, n), byCat: map[string][]int32{}}
 	labels := map[string]string{}
 	for i := int32(0); int(i) < n; i++ {
@@ -37,7 +38,7 @@ func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 		if !ok {
 			continue
 		}
-		p.items[i], p.sensitive[i] = it, cat.IsSensitive(it)
+		p.items[i], p.available[i], p.sensitive[i] = it, it.Available, cat.IsSensitive(it)
 		if _, ok := labels[it.TopCategory()]; !ok {
 			labels[it.TopCategory()] = HideLabel(it.TopCategory())
 		}
