@@ -232,7 +232,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	resp.RulesetVersion = rs.Version()
 	cands, parts, short := s.rank(acc, m, cat, st, acc.ev, req, rs, tr, &resp.Warnings)
 	resp.Items = make([]Item, 0, len(cands))
-	x := &explainer{cat: cat, items: len(cands), explainScratch: acc.xs}
+	x := &explainer{cat: cat, items: len(cands), explainScratch: acc.xs, ids: make([]string, 0, parts.count(cands))}
 	defer func() { acc.xs = x.explainScratch }() // grown, for the next request
 	idx := s.popular.get(m, cat)
 	for k := range cands {
@@ -333,6 +333,17 @@ type candidateParts struct {
 	personal    []personalPart
 	ev          []evidence // what personal parts point into
 	nonPersonal []part
+}
+
+// count returns how many parts cands have: the most evidence their
+// reasons can name, so a long history's answer names it in one arena.
+func (cp candidateParts) count(cands []candidate) int {
+	n := 0
+	for i := range cands {
+		c := &cands[i]
+		n += c.hi - c.lo + c.nhi - c.nlo + len(c.extra)
+	}
+	return n
 }
 
 // of appends all parts of c to ps in order: personal, non-personal, rules.
