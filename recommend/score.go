@@ -96,18 +96,15 @@ func (a *accumulator) has(j int32, f uint8) bool { return a.flags[j]&f != 0 }
 func (a *accumulator) unflag(j int32, f uint8) { a.flags[j] &^= f }
 
 // accumulate adds every evidence's neighbours into a.score and lists the
-// items they reached in a.touched (and a.mark): in the order first reached
-// when the neighbours number fewer than twice the items, else in item
-// order. A long history's evidence reaches most of a catalogue several
-// times over; there the sums are made alone, the scorer's hottest loop,
-// and a scan of them lists the items reached, so the loop asks nothing of
-// each neighbour and marks nothing (BenchmarkAccumulate, 10,000 items of
-// 200 neighbours: 35-45 % less than asking each neighbour at 100-500
-// evidence items, 10-20 % more at 50). That scan takes a sum of exactly 0
-// for an item not reached; selection offers such an item with the
-// unreached, whose scores are their non-personal parts, the same score, so
-// what is chosen does not change, nor does the order: selection breaks
-// ties by item ID.
+// items they reached in a.touched: in the order first reached when the
+// neighbours number fewer than twice the items, else in item order. A long
+// history's evidence reaches most of a catalogue several times over, and
+// there marking every neighbour and then scanning the marks costs less
+// than asking of each neighbour whether it was reached before, an
+// unpredictable branch in the scorer's hottest loop
+// (BenchmarkAccumulate, 10,000 items of 200 neighbours: 35-45 % less at
+// 100-500 evidence items, 10-20 % more at 50). The order does not change
+// what is chosen: selection breaks ties by item ID.
 func accumulate(m Model, ev []evidence, a *accumulator) {
 	reach := 0
 	for _, e := range ev {
@@ -119,18 +116,18 @@ func accumulate(m Model, ev []evidence, a *accumulator) {
 		accumulateFew(m, ev, a)
 		return
 	}
-	score := a.score // a local: the loop is the scorer's hottest
+	score, mark := a.score, a.mark // locals: the loop is the scorer's hottest
 	for _, e := range ev {
 		nbr, w := m.Neighbours(e.item)
 		w = w[:len(nbr)]
 		for k, j := range nbr {
+			mark[j] = true
 			score[j] += e.weight * float64(w[k])
 		}
 	}
-	touched, mark := a.touched[:0], a.mark
-	for j, s := range score {
-		if s != 0 {
-			mark[j] = true
+	touched := a.touched[:0]
+	for j, reached := range mark {
+		if reached {
 			touched = append(touched, int32(j))
 		}
 	}

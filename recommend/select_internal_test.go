@@ -84,9 +84,9 @@ func (c cancelling) Neighbours(i int32) ([]int32, []float32) {
 	return nbr, w
 }
 
-// TestSelectionIsExactWhenSumsCancel: accumulate's scan of a long
-// history's sums takes an item whose sum is exactly 0 for one not reached;
-// the selection still equals the brute force, which scores every item.
+// TestSelectionIsExactWhenSumsCancel: items the evidence reached whose
+// sums are exactly 0 (reached, scored by their non-personal parts alone)
+// are selected as the brute force, which scores every item, selects them.
 func TestSelectionIsExactWhenSumsCancel(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	rng := rand.New(rand.NewPCG(37, 37))
@@ -118,8 +118,8 @@ func TestSelectionIsExactWhenSumsCancel(t *testing.T) {
 	}
 }
 
-// cancelledSums counts the items a long history (accumulate's scan)
-// reached whose sums are exactly 0.
+// cancelledSums counts the items a long history (accumulate's scan of its
+// marks) reached whose sums are exactly 0.
 func cancelledSums(m Model, st *features.State, req *Request) int {
 	a := getAcc(m.NumItems())
 	defer putAcc(a)
