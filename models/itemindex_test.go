@@ -60,6 +60,8 @@ func TestItemIndexAgreesWithAMap(t *testing.T) {
 		{"two prefixes", []string{"a1", "a2", "b3"}, false},
 		{"a name", []string{"a1", "a2", "apple"}, false},
 		{"too sparse", []string{"1", "2", "9000000"}, false},
+		{"at the sparsity bound", []string{"0", "1", strconv.Itoa(maxNumberSlots(3) - 1)}, true},
+		{"past the sparsity bound", []string{"0", "1", strconv.Itoa(maxNumberSlots(3))}, false},
 		{"one", []string{"7"}, true},
 		{"empty", nil, false},
 		{"no digits", []string{"alpha", "beta"}, false},
