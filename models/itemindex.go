@@ -5,11 +5,12 @@ import "slices"
 // itemIndex finds an item's number by its ID. Most catalogues number their
 // items ("m1234", "42", "SKU-000042"): when every ID is one prefix followed
 // by a decimal number, all without leading zeros or all of one width, and
-// the numbers are not too sparse, the index is a table from number to item
-// (one read a lookup, in a table of int32s); otherwise a map. A recommendation looks up every item of the
-// customer's history, up to 1,500, and in a map of 10,000 string keys
-// each lookup misses the cache two or three times (its control word, its
-// key's bytes): about a tenth of a recommendation's CPU at history 500.
+// the largest number is below maxNumberSlots, the index is a table from
+// number to item (one read a lookup, in a table of int32s); otherwise a
+// map. A recommendation looks up every item of the customer's history, up
+// to 1,500, and in a map of 10,000 string keys each lookup misses the
+// cache two or three times (its control word, its key's bytes): about a
+// tenth of a recommendation's CPU at history 500.
 type itemIndex struct {
 	prefix string  // the IDs' common prefix; the table is used when byNum != nil
 	width  int     // the digits of every ID (zero-padded), or 0: no leading zeros
@@ -17,11 +18,11 @@ type itemIndex struct {
 	byID   map[string]int32
 }
 
-// maxNumberSlots bounds a numbered index's table for n items: sparse
-// numbering (MovieLens: 9,742 movies numbered up to 193,609) is common,
-// and 4 bytes a slot keeps the table within 64 bytes an item (a map of
-// string keys takes about 30, and its keys' bytes), 6.6 MB at most for
-// 100,000 items.
+// maxNumberSlots bounds a numbered index's table for n items: 16 slots an
+// item and 65,536 more, as sparse numbering is common (MovieLens: 9,742
+// movies numbered up to 193,609). At 4 bytes a slot that is at most 64
+// bytes an item in a large catalogue (a map of string keys takes about 30,
+// and its keys' bytes): 6.6 MB for 100,000 items.
 func maxNumberSlots(n int) int { return 16*n + 1<<16 }
 
 // newItemIndex indexes ids (item number = position).
@@ -43,7 +44,10 @@ func numbered(ids []string) (itemIndex, bool) {
 		return itemIndex{}, false
 	}
 	pre := numberPrefix(ids[0])
-	for _, width := range []int{0, len(ids[0]) - len(pre)} {
+	if x := (itemIndex{prefix: pre}); x.fill(ids) {
+		return x, true
+	}
+	if width := len(ids[0]) - len(pre); width > 0 {
 		if x := (itemIndex{prefix: pre, width: width}); x.fill(ids) {
 			return x, true
 		}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func TestItemIndexAgreesWithAMap(t *testing.T) {
 		{"shuffled", []string{"i9", "i0", "i100", "i10", "i1"}, true},
 		{"digits in the prefix", seq("sku2-", 50, 3, 5), true},
 		{"zero-padded", []string{"i0001", "i0002", "i0010"}, true},
-		{"zero-padded like the load harness", seq("i00", 90, 1, 10), true},
+		{"zero-padded like the load harness", seq("i0000", 90, 1, 10), true},
 		{"padded to two widths", []string{"i0001", "i002"}, false},
 		{"one padded, one not", []string{"i1", "i02"}, false},
 		{"two prefixes", []string{"a1", "a2", "b3"}, false},
@@ -78,20 +79,30 @@ func TestItemIndexAgreesWithAMap(t *testing.T) {
 }
 
 // TestModelLooksItemsUpByNumber: a model of numbered items finds them
-// through its table, and an artifact read back does the same.
+// through its table, and so does its artifact read back.
 func TestModelLooksItemsUpByNumber(t *testing.T) {
 	ids := []string{"12", "3", "40", "7"}
 	m := newModel(KindPopularity, Params{}, ids, nil, make([]float32, len(ids)), make([][]neighbour, len(ids)))
-	if m.index.byNum == nil {
-		t.Fatal("numbered items are looked up in a map")
+	var buf bytes.Buffer
+	if err := m.Encode(&buf); err != nil {
+		t.Fatal(err)
 	}
-	for i, id := range ids {
-		if got, ok := m.Item(id); !ok || got != int32(i) {
-			t.Fatalf("Item(%q) = %d, %v; want %d", id, got, ok, i)
+	back, err := Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Model{m, back} {
+		if m.index.byNum == nil {
+			t.Fatal("numbered items are looked up in a map")
 		}
-	}
-	if _, ok := m.Item("04"); ok {
-		t.Fatal(`Item("04") found an item`)
+		for i, id := range ids {
+			if got, ok := m.Item(id); !ok || got != int32(i) {
+				t.Fatalf("Item(%q) = %d, %v; want %d", id, got, ok, i)
+			}
+		}
+		if _, ok := m.Item("04"); ok {
+			t.Fatal(`Item("04") found an item`)
+		}
 	}
 }
 

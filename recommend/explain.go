@@ -37,8 +37,9 @@ type evidenceValue struct {
 // explainer turns candidates' parts into reasons, reusing its buffers from
 // one item to the next.
 type explainer struct {
-	cat   *catalog.Snapshot
-	items int // how many items the response explains, to size the arenas
+	cat      *catalog.Snapshot
+	items    int // how many items the response explains, to size the arenas
+	evidence int // the most evidence its reasons can name (countParts), the first ids arena's size
 	explainScratch
 	ctrl   []Control
 	bodies [][2]FeedbackBody
@@ -169,7 +170,7 @@ func (x *explainer) evidenceIDs(ev []evidenceValue) []string {
 		return nil
 	}
 	if cap(x.ids)-len(x.ids) < n {
-		x.ids = make([]string, 0, max(n, 8*x.items))
+		x.ids = make([]string, 0, max(n, x.evidence, 8*x.items))
 	}
 	start := len(x.ids)
 	for _, e := range ev {

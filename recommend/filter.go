@@ -71,7 +71,7 @@ func newFilterer(m Model, idx *popular, acc *accumulator, st *features.State, fb
 func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
 	it := f.idx.items[j]
 	switch {
-	case !f.idx.available[j] && it == nil:
+	case it == nil:
 		return DropNotInCatalog, nil
 	case !f.idx.available[j]:
 		return DropUnavailable, it

@@ -99,7 +99,8 @@ func TestSelectionIsExactWhenSumsCancel(t *testing.T) {
 		m := cancelling{scored{base, sc}}
 		st := randomState(rng, now, cats)
 		req := Request{CustomerID: "c", N: 1 + rng.IntN(60), Now: now}
-		resp, err := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{}).Rank(st, req)
+		svc := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{})
+		resp, err := svc.Rank(st, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +108,6 @@ func TestSelectionIsExactWhenSumsCancel(t *testing.T) {
 		for i, it := range resp.Items {
 			got[i] = it.ItemID
 		}
-		svc := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{})
 		if want := bruteForce(svc, m, cat, st, &req); !slices.Equal(got, want) {
 			t.Fatalf("round %d (n=%d):\n got  %v\n want %v", round, req.N, got, want)
 		}

@@ -232,7 +232,7 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	resp.RulesetVersion = rs.Version()
 	cands, parts, short := s.rank(acc, m, cat, st, acc.ev, req, rs, tr, &resp.Warnings)
 	resp.Items = make([]Item, 0, len(cands))
-	x := &explainer{cat: cat, items: len(cands), explainScratch: acc.xs, ids: make([]string, 0, parts.count(cands))}
+	x := &explainer{cat: cat, items: len(cands), explainScratch: acc.xs, evidence: countParts(cands)}
 	defer func() { acc.xs = x.explainScratch }() // grown, for the next request
 	idx := s.popular.get(m, cat)
 	for k := range cands {
@@ -335,9 +335,9 @@ type candidateParts struct {
 	nonPersonal []part
 }
 
-// count returns how many parts cands have: the most evidence their
+// countParts returns how many parts cands have: the most evidence their
 // reasons can name, so a long history's answer names it in one arena.
-func (cp candidateParts) count(cands []candidate) int {
+func countParts(cands []candidate) int {
 	n := 0
 	for i := range cands {
 		c := &cands[i]
