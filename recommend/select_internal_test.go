@@ -100,13 +100,9 @@ func TestSelectionIsExactWhenSumsCancel(t *testing.T) {
 		st := randomState(rng, now, cats)
 		req := Request{CustomerID: "c", N: 1 + rng.IntN(60), Now: now}
 		svc := NewService(Deps{Model: func() Model { return m }, Catalog: func() *catalog.Snapshot { return cat }}, Config{})
-		resp, err := svc.Rank(st, req)
+		got, err := svc.RankIDs(st, req)
 		if err != nil {
 			t.Fatal(err)
-		}
-		got := make([]string, len(resp.Items))
-		for i, it := range resp.Items {
-			got[i] = it.ItemID
 		}
 		if want := bruteForce(svc, m, cat, st, &req); !slices.Equal(got, want) {
 			t.Fatalf("round %d (n=%d):\n got  %v\n want %v", round, req.N, got, want)
