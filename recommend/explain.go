@@ -16,7 +16,6 @@ type explainScratch struct {
 	groups []group
 	of     []int // the group of each part
 	ev     []evidenceValue
-	rest   []evidenceValue // order's scratch
 }
 
 // group is the parts of one kind from one feature set (and rule): its
@@ -32,6 +31,7 @@ type evidenceValue struct {
 	id    string
 	value float64
 	at    int32
+	item  int32 // part.item
 }
 
 // explainer turns candidates' parts into reasons, reusing its buffers from
@@ -45,6 +45,7 @@ type explainer struct {
 	bodies [][2]FeedbackBody
 	rs     []Reason // the reasons of every item, one arena
 	ids    []string // their evidence
+	nums   []int32  // their evidence's model numbers, where every item of a reason's is a model item
 	text   []byte   // their texts (see sentence)
 }
 
@@ -61,8 +62,8 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 			sum += e.value
 		}
 		x.order(ev)
-		ids := x.evidenceIDs(ev)
-		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: x.sentence(g.kind, ids)}
+		ids, nums := x.evidenceIDs(ev)
+		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: x.sentence(g.kind, ids), items: nums}
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Contribution, a.Contribution) })
 	var score float64
@@ -89,7 +90,9 @@ func (x *explainer) order(ev []evidenceValue) {
 	var lead [leadEvidence]evidenceValue
 	n := 0
 	for _, e := range ev {
-		if n == leadEvidence && compareEvidence(e, lead[n-1]) >= 0 {
+		// e comes after every lead in gathering order: a tie does not
+		// displace the last (compareEvidence), and a NaN takes the slow way
+		if n == leadEvidence && (e.value <= lead[n-1].value || compareEvidence(e, lead[n-1]) >= 0) {
 			continue
 		}
 		i := min(n, leadEvidence-1)
@@ -103,17 +106,17 @@ func (x *explainer) order(ev []evidenceValue) {
 		at[i] = e.at
 	}
 	slices.Sort(at[:])
-	x.rest = append(x.rest[:0], ev...)
-	k := copy(ev, lead[:])
-	next := 0
-	for _, e := range x.rest {
-		if next < leadEvidence && e.at == at[next] {
-			next++
+	// the rest moves up in place, from the end, past the positions taken
+	k, next := len(ev)-1, leadEvidence-1
+	for i := len(ev) - 1; i >= 0 && k >= leadEvidence; i-- {
+		if next >= 0 && ev[i].at == at[next] {
+			next--
 			continue
 		}
-		ev[k] = e
-		k++
+		ev[k] = ev[i]
+		k--
 	}
+	copy(ev, lead[:])
 }
 
 // compareEvidence orders evidence by contribution, largest first, then by
@@ -153,21 +156,24 @@ func (x *explainer) group(ps []part) {
 	x.ev = slices.Grow(x.ev[:0], len(ps))[:len(ps)]
 	for k, p := range ps {
 		g := &x.groups[x.of[k]]
-		x.ev[g.lo+g.n] = evidenceValue{p.evidence, p.value, int32(g.n)}
+		x.ev[g.lo+g.n] = evidenceValue{p.evidence, p.value, int32(g.n), p.item}
 		g.n++
 	}
 }
 
-// evidenceIDs returns the non-empty evidence of ev in order; nil if none.
-func (x *explainer) evidenceIDs(ev []evidenceValue) []string {
-	n := 0
+// evidenceIDs returns the non-empty evidence of ev in order (nil if
+// none) and, when every one of them is a model item, their model numbers
+// (for the record: see heldLists.add), else nil.
+func (x *explainer) evidenceIDs(ev []evidenceValue) ([]string, []int32) {
+	n, numbered := 0, true
 	for _, e := range ev {
 		if e.id != "" {
 			n++
+			numbered = numbered && e.item != 0
 		}
 	}
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	if cap(x.ids)-len(x.ids) < n {
 		x.ids = make([]string, 0, max(n, x.evidence, 8*x.items))
@@ -178,7 +184,20 @@ func (x *explainer) evidenceIDs(ev []evidenceValue) []string {
 			x.ids = append(x.ids, e.id)
 		}
 	}
-	return x.ids[start:len(x.ids):len(x.ids)]
+	ids := x.ids[start:len(x.ids):len(x.ids)]
+	if !numbered {
+		return ids, nil
+	}
+	if cap(x.nums)-len(x.nums) < n {
+		x.nums = make([]int32, 0, max(n, x.evidence, 8*x.items))
+	}
+	start = len(x.nums)
+	for _, e := range ev {
+		if e.id != "" {
+			x.nums = append(x.nums, e.item-1)
+		}
+	}
+	return ids, x.nums[start:len(x.nums):len(x.nums)]
 }
 
 // takeReasons returns n reasons from the response's arena.

@@ -81,7 +81,7 @@ func (f *filterer) drop(j int32, id string) (string, *catalog.Item) {
 		return DropNotInterested, it
 	case f.hidden(j):
 		return DropHiddenCategory, it
-	case f.acc.has(j, flagBought) && !f.replenishable[it.TopCategory()]:
+	case f.acc.has(j, flagBought) && (len(f.replenishable) == 0 || !f.replenishable[it.TopCategory()]): // the entry read only when some category is replenishable
 		return DropPurchased, it
 	case !f.sensitiveAllowed && f.idx.sensitive[j]:
 		return DropSensitive, it

@@ -48,7 +48,10 @@ const (
 type heldLists struct {
 	used   bool             // a reason of the set was added
 	ids    []string         // the distinct IDs, as first named
-	node   map[string]int32 // ID → its index in ids
+	node   map[string]int32 // ID → its index in ids, once named (a reason without model numbers came)
+	named  bool             // node holds every ID of ids
+	byItem []int32          // model number → index in ids + 1 (0: not named), while not named
+	items  []int32          // the model numbers byItem holds
 	last   []int32          // per ID, the last list naming it (1-based)
 	refs   []int32          // every list's IDs as indexes into ids, concatenated
 	counts []int
@@ -69,34 +72,107 @@ func (h *heldLists) reset() {
 	h.used = false
 	clear(h.ids) // no IDs of another customer kept reachable
 	h.ids, h.last, h.refs, h.counts = h.ids[:0], h.last[:0], h.refs[:0], h.counts[:0]
-	clear(h.node)
+	if h.named {
+		clear(h.node)
+		h.named = false
+	}
+	for _, j := range h.items {
+		h.byItem[j] = 0
+	}
+	h.items = h.items[:0]
 	clear(h.plain[:cap(h.plain)]) // nor their bytes
 	clear(h.permuted[:cap(h.permuted)])
 	h.plain, h.permuted = h.plain[:0], h.permuted[:0]
 }
 
-// add adds one reason's evidence; false when it names an ID twice.
-func (h *heldLists) add(evidence []string) bool {
+// add adds one reason's evidence, whose model numbers are items (nil when
+// unknown); false when it names an ID twice. An ID is found among those
+// named before by its model number (an index) while every reason has
+// them, by a map of the IDs from the first that has not: a long history's
+// record names a few thousand IDs, and hashing each costs more than the
+// rest of the record.
+func (h *heldLists) add(evidence []string, items []int32) bool {
 	h.used = true
-	if h.node == nil {
-		h.node = make(map[string]int32, 4*len(evidence)) // reasons of one set mostly share their IDs
-	}
 	n, start := int32(len(h.counts)+1), len(h.refs)
-	for _, id := range evidence {
-		k, ok := h.node[id]
-		if !ok {
-			k = int32(len(h.ids))
-			h.node[id] = k
-			h.ids, h.last = append(h.ids, id), append(h.last, 0)
+	if h.named || len(items) != len(evidence) || !h.numbered(items) {
+		h.name()
+		for _, id := range evidence {
+			k, ok := h.node[id]
+			if !ok {
+				k = h.newID(id)
+				h.node[id] = k
+			}
+			if !h.refer(k, n, start) {
+				return false
+			}
 		}
-		if h.last[k] == n {
-			h.refs = h.refs[:start]
-			return false
+	} else {
+		for i, j := range items {
+			k := h.byItem[j] - 1
+			if k < 0 {
+				k = h.newID(evidence[i])
+				h.byItem[j], h.items = k+1, append(h.items, j)
+			}
+			if !h.refer(k, n, start) {
+				return false
+			}
 		}
-		h.last[k] = n
-		h.refs = append(h.refs, k)
 	}
 	h.counts = append(h.counts, len(evidence))
+	return true
+}
+
+// maxByItem bounds the model numbers found by index (4 MB of index a set).
+const maxByItem = 1 << 20
+
+// numbered reports whether items can be found by index, growing it to
+// hold them.
+func (h *heldLists) numbered(items []int32) bool {
+	top := int32(-1)
+	for _, j := range items {
+		top = max(top, j)
+		if j < 0 {
+			return false
+		}
+	}
+	if top >= maxByItem {
+		return false
+	}
+	if int(top) >= len(h.byItem) {
+		h.byItem = append(h.byItem, make([]int32, max(int(top)+1, 2*len(h.byItem))-len(h.byItem))...)
+	}
+	return true
+}
+
+// name turns to finding IDs by a map: every ID named so far enters it.
+func (h *heldLists) name() {
+	if h.named {
+		return
+	}
+	if h.node == nil {
+		h.node = make(map[string]int32, max(64, 2*len(h.ids)))
+	}
+	for k, id := range h.ids {
+		h.node[id] = int32(k)
+	}
+	h.named = true
+}
+
+// newID numbers id, not named before.
+func (h *heldLists) newID(id string) int32 {
+	h.ids, h.last = append(h.ids, id), append(h.last, 0)
+	return int32(len(h.ids) - 1)
+}
+
+// refer adds ID k to list n (whose refs start at start); false, with the
+// list's refs taken back, when the list names it already.
+func (h *heldLists) refer(k, n int32, start int) bool {
+	if h.last[k] == n {
+		h.refs = h.refs[:start]
+		return false
+	}
+	h.last[k] = n
+	h.refs = append(h.refs, k)
 	return true
 }
 

@@ -56,7 +56,7 @@ func SplitReasons(lists [][]Reason) (map[string][]byte, error) {
 			set := r.FeatureSet
 			r.EvidenceRef = set + ":" + strconv.Itoa(len(held[set]))
 			held[set] = append(held[set], heldEvidence{Text: r.Text, Evidence: r.Evidence})
-			r.Text, r.Evidence = basedOn(set), nil
+			r.Text, r.Evidence, r.items = basedOn(set), nil, nil
 		}
 	}
 	if held == nil {

@@ -72,7 +72,7 @@ func TestHeldEvidenceRoundTrip(t *testing.T) {
 		lists := [][]string{ids, ids[n/2:], nil, {ids[n-1]}, slices.Compact([]string{ids[n-1], ids[0]})}
 		h := &heldLists{}
 		for _, l := range lists {
-			if !h.add(l) {
+			if !h.add(l, nil) {
 				t.Fatalf("n=%d: %v refused", n, l)
 			}
 		}
@@ -86,7 +86,7 @@ func TestHeldEvidenceRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if (&heldLists{}).add([]string{"a", "b", "a"}) {
+	if (&heldLists{}).add([]string{"a", "b", "a"}, nil) {
 		t.Errorf("a reason naming an ID twice was accepted")
 	}
 }
@@ -121,7 +121,7 @@ func TestHeldEvidenceOfLongHistories(t *testing.T) {
 	} {
 		h := &heldLists{}
 		for _, l := range tc.lists {
-			if !h.add(l) {
+			if !h.add(l, nil) {
 				t.Fatalf("%s: refused", tc.name)
 			}
 		}

@@ -105,7 +105,7 @@ func encodeItems(e *encoder, items []Item, ids numbered, held *heldSets) error {
 			if !ok {
 				return candor.Errorf(candor.EInternal, "feature set %q has no evidence section", set)
 			}
-			if !held[tag-tagEvidence].add(rs.Evidence) {
+			if !held[tag-tagEvidence].add(rs.Evidence, rs.items) {
 				return candor.Errorf(candor.EInternal, "a reason names evidence %v twice", rs.Evidence)
 			}
 		}

@@ -142,7 +142,7 @@ func TestHeldEvidenceOfNumberedIDs(t *testing.T) {
 		lists := [][]string{tc.ids, tc.ids[:1], tc.ids[len(tc.ids)/2:]}
 		h := &heldLists{}
 		for _, l := range lists {
-			h.add(l)
+			h.add(l, nil)
 		}
 		sec := h.encode()
 		if got := sec[1] == heldNumeric; got != tc.numbered {

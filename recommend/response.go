@@ -89,6 +89,11 @@ type Reason struct {
 	// records from before the compact format): where its text and
 	// evidence are kept apart (see SplitReasons). Never in an answer.
 	EvidenceRef string `json:"evidence_ref,omitempty"`
+
+	// items are the model numbers of Evidence, one each, when the scorer
+	// explained it from model items (nil otherwise): the record finds a
+	// reason's evidence among the others' by number (heldLists.add).
+	items []int32
 }
 
 // Control is something the customer can do about a reason, as a ready-to-

@@ -12,6 +12,7 @@ type part struct {
 	kind, set, evidence string
 	ruleID              string
 	value               float64
+	item                int32 // the evidence's model number + 1 when it is a model item (0: not)
 }
 
 // candidate is an item being considered, with its personal parts in the
@@ -309,7 +310,7 @@ type personalPart struct {
 
 func (p personalPart) part(ev []evidence) part {
 	e := &ev[p.ev]
-	return part{kind: e.kind, set: e.set, evidence: e.id, value: p.value}
+	return part{kind: e.kind, set: e.set, evidence: e.id, value: p.value, item: e.item + 1}
 }
 
 func sumPersonal(ps []personalPart) float64 {
