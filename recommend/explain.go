@@ -89,17 +89,18 @@ func (x *explainer) order(ev []evidenceValue) {
 	}
 	var lead [leadEvidence]evidenceValue
 	n := 0
-	for _, e := range ev {
-		// e comes after every lead in gathering order: a tie does not
-		// displace the last (compareEvidence), and a NaN takes the slow way
-		if n == leadEvidence && (e.value <= lead[n-1].value || compareEvidence(e, lead[n-1]) >= 0) {
+	for i := len(ev) - 1; i >= 0; i-- { // the latest first: recency weighs them most, so few are displaced
+		e := ev[i]
+		// e comes before every lead in gathering order: it displaces the
+		// last on a tie (compareEvidence), and a NaN takes the slow way
+		if n == leadEvidence && (e.value < lead[n-1].value || compareEvidence(e, lead[n-1]) >= 0) {
 			continue
 		}
-		i := min(n, leadEvidence-1)
-		for ; i > 0 && compareEvidence(e, lead[i-1]) < 0; i-- {
-			lead[i] = lead[i-1]
+		p := min(n, leadEvidence-1)
+		for ; p > 0 && compareEvidence(e, lead[p-1]) < 0; p-- {
+			lead[p] = lead[p-1]
 		}
-		lead[i], n = e, min(n+1, leadEvidence)
+		lead[p], n = e, min(n+1, leadEvidence)
 	}
 	var at [leadEvidence]int32 // the positions taken, ascending
 	for i, e := range lead {
