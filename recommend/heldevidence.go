@@ -94,35 +94,61 @@ func (h *heldLists) reset() {
 func (h *heldLists) add(evidence []string, items []int32) bool {
 	h.used = true
 	n, start := int32(len(h.counts)+1), len(h.refs)
-	if h.named || len(items) != len(evidence) || !h.numbered(items) {
-		h.name()
-		for _, id := range evidence {
-			k, ok := h.node[id]
-			if !ok {
-				k = h.newID(id)
-				h.node[id] = k
-			}
-			if !h.refer(k, n, start) {
-				return false
-			}
+	ok, numbered := false, !h.named && len(items) == len(evidence) && h.numbered(items)
+	if numbered {
+		ok, numbered = h.addNumbered(evidence, items, n, start)
+	}
+	if !numbered {
+		ok = h.addNamed(evidence, n, start)
+	}
+	if ok {
+		h.counts = append(h.counts, len(evidence))
+	}
+	return ok
+}
+
+// addNamed adds list n's IDs (its refs from start) found by the map.
+func (h *heldLists) addNamed(evidence []string, n int32, start int) bool {
+	h.name()
+	for _, id := range evidence {
+		k, ok := h.node[id]
+		if !ok {
+			k = h.newID(id)
+			h.node[id] = k
 		}
-	} else {
-		for i, j := range items {
-			k := h.byItem[j] - 1
-			if k < 0 {
-				k = h.newID(evidence[i])
-				h.byItem[j], h.items = k+1, append(h.items, j)
-			}
-			if !h.refer(k, n, start) {
-				return false
-			}
+		if !h.refer(k, n, start) {
+			return false
 		}
 	}
-	h.counts = append(h.counts, len(evidence))
 	return true
 }
 
-// maxByItem bounds the model numbers found by index (4 MB of index a set).
+// addNumbered adds list n's IDs found by their numbers; numbered is false,
+// with the list taken back, when a number finds another ID than the one
+// it comes with (numbers that are not one per ID: the map must do).
+func (h *heldLists) addNumbered(evidence []string, items []int32, n int32, start int) (ok, numbered bool) {
+	for i, j := range items {
+		k := h.byItem[j] - 1
+		switch {
+		case k < 0:
+			k = h.newID(evidence[i])
+			h.byItem[j], h.items = k+1, append(h.items, j)
+		case h.ids[k] != evidence[i]:
+			for _, r := range h.refs[start:] {
+				h.last[r] = 0 // no later list is numbered 0
+			}
+			h.refs = h.refs[:start]
+			return false, false
+		}
+		if !h.refer(k, n, start) {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+// maxByItem bounds the model numbers found by index (4 MB of index a set):
+// a reason naming a larger one turns its set to the map.
 const maxByItem = 1 << 20
 
 // numbered reports whether items can be found by index, growing it to
@@ -139,7 +165,7 @@ func (h *heldLists) numbered(items []int32) bool {
 		return false
 	}
 	if int(top) >= len(h.byItem) {
-		h.byItem = append(h.byItem, make([]int32, max(int(top)+1, 2*len(h.byItem))-len(h.byItem))...)
+		h.byItem = append(h.byItem, make([]int32, min(max(int(top)+1, 2*len(h.byItem)), maxByItem)-len(h.byItem))...)
 	}
 	return true
 }

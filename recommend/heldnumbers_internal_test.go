@@ -60,11 +60,48 @@ func TestHeldEvidenceFoundByNumber(t *testing.T) {
 			reused.reset()
 			continue
 		}
+		if mode == 0 && byNumber.named {
+			t.Fatalf("round %d: every list came with numbers, but the set was found by the map", round)
+		}
 		want := bytes.Clone(named.encode())
 		if got := byNumber.encode(); !bytes.Equal(got, want) {
 			t.Fatalf("round %d (mode %d): found by number\n%x\nby ID\n%x", round, mode, got, want)
 		}
 		reused.reset()
+	}
+}
+
+// Numbers the index cannot take (negative, past maxByItem) or that are
+// not one per ID turn the set to the map, with the same bytes as the map
+// alone; the index never grows past maxByItem.
+func TestHeldEvidenceNumbersTheIndexRefuses(t *testing.T) {
+	ids := []string{"a", "b", "c", "d"}
+	for _, tc := range []struct {
+		name  string
+		items [][]int32 // per list, the numbers of ids[:len] (one per ID but in "one number for two IDs")
+	}{
+		{"negative", [][]int32{{1, 2}, {1, -1, 3}}},
+		{"past the bound", [][]int32{{1, 2}, {maxByItem, 2}}},
+		{"at the bound", [][]int32{{maxByItem/2 + 1, 7}, {maxByItem/2 + 1, 7, maxByItem - 1}}}, // doubling would pass the bound
+		{"one number for two IDs", [][]int32{{1, 2, 3}, {1, 2, 2, 4}}},
+		{"taken back mid-list", [][]int32{{5, 6}, {5, 6, 6}, {5, 6, 7, 8}}},
+	} {
+		named, byNumber := &heldLists{}, &heldLists{}
+		for _, nums := range tc.items {
+			l := ids[:len(nums)]
+			if named.add(l, nil) != byNumber.add(l, nums) {
+				t.Fatalf("%s: %v accepted one way only", tc.name, l)
+			}
+		}
+		if got, want := byNumber.encode(), named.encode(); !bytes.Equal(got, want) {
+			t.Errorf("%s: found by number\n%x\nby ID\n%x", tc.name, got, want)
+		}
+		if len(byNumber.byItem) > maxByItem {
+			t.Errorf("%s: an index of %d numbers", tc.name, len(byNumber.byItem))
+		}
+		if wantNamed := tc.name != "at the bound"; byNumber.named != wantNamed {
+			t.Errorf("%s: found by the map %v, want %v", tc.name, byNumber.named, wantNamed)
+		}
 	}
 }
 

@@ -92,7 +92,8 @@ type Reason struct {
 
 	// items are the model numbers of Evidence, one each, when the scorer
 	// explained it from model items (nil otherwise): the record finds a
-	// reason's evidence among the others' by number (heldLists.add).
+	// reason's evidence among the others' by number (heldLists.add). Code
+	// that changes Evidence must drop them.
 	items []int32
 }
 
