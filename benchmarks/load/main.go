@@ -77,10 +77,12 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.scale.History, "history", 50, "mean history events per customer with full consent")
 	fs.Uint64Var(&o.scale.Seed, "seed", 1, "seed of the generated data and of the customer mix")
 	fs.IntVar(&o.scale.MaxEvidence, "max-evidence", 0, "fix the model's max_evidence, the most recent items of each set that are evidence (as candor train --max-evidence); 0: validation chooses")
+	fs.IntVar(&o.scale.LongHistory, "long-history", 0, "also seed --long-customers customers of this mean history and ask for their recommendations in a phase of its own, in the same turns, so the two history lengths are compared in one run; 0: none")
+	fs.IntVar(&o.scale.LongCustomers, "long-customers", 0, "how many --long-history customers (default --customers/5)")
 	fs.IntVar(&o.scale.Active, "active", 0, "send requests for only this many of the customers (a seeded sample), so each gets many recommendations; 0: all")
 	rates := fs.String("rate", "1000", "requests per second; a comma-separated list runs each in turn")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "duration of each measured phase")
-	fs.IntVar(&o.slices, "slices", 1, "run each rate's phases in this many turns of --duration/slices each, alternating (recommendations, readyz, raw read, then again), so that all meet the same moments of a noisy machine; 1: one after the other (the capacity search runs its steps whole)")
+	fs.IntVar(&o.slices, "slices", 1, "run each rate's phases in this many turns of --duration/slices each, alternating (recommendations, readyz, raw read, then again), so that all meet the same moments of a noisy machine (with --long-history, its phase after recommendations); 1: one after the other (the capacity search runs its steps whole)")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured recommendations at the first rate before measuring")
 	fs.BoolVar(&o.capacity, "capacity", false, "search for the highest rate with p99 ≤ 10 ms and no errors")
 	fs.IntVar(&o.capStart, "capacity-start", 1000, "first rate of the capacity search")
@@ -110,6 +112,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	if o.scale.Items < 1 || o.scale.Customers < 1 || o.scale.History < 0 || o.duration <= 0 || o.slices < 1 || o.scale.Active < 0 || o.scale.Active > o.scale.Customers {
 		return nil, fmt.Errorf("--items and --customers must be ≥ 1, --history ≥ 0, --duration > 0, --slices ≥ 1, --active from 0 to --customers")
+	}
+	if err := o.scale.checkLong(); err != nil {
+		return nil, err
 	}
 	if o.scale.MaxEvidence < 0 || o.scale.MaxEvidence > 10000 {
 		return nil, fmt.Errorf("--max-evidence %d: want 1-10000, or 0 for validation's choice", o.scale.MaxEvidence)

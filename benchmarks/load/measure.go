@@ -25,6 +25,7 @@ type bench struct {
 	base  string
 	key   string
 	order []string // customer ids in the order requests use them
+	long  []string // the --long-history customers', likewise
 }
 
 // measure seeds (unless targeting), serves, and runs every phase.
@@ -65,14 +66,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		}
 		defer srv.Close()
 	}
-	rng := rand.New(rand.NewPCG(o.scale.Seed, 0x0de7))
-	for _, c := range genCustomers(o.scale) {
-		b.order = append(b.order, c.id)
-	}
-	rng.Shuffle(len(b.order), func(i, j int) { b.order[i], b.order[j] = b.order[j], b.order[i] })
-	if a := o.scale.Active; a > 0 {
-		b.order = b.order[:a]
-	}
+	b.orderCustomers()
 
 	stopProfile, err := startProfile(o.cpuprofile)
 	if err != nil {
@@ -97,7 +91,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	if b.world != nil {
 		b.world.flushed(ctx)
 	}
-	if rep.Footprint, err = footprint(ctx, rdb, o.namespace, o.scale.Customers); err != nil {
+	if rep.Footprint, err = footprint(ctx, rdb, o.namespace, o.scale.total()); err != nil {
 		return nil, fmt.Errorf("memory of namespace %s: %w", o.namespace, err)
 	}
 	if rep.Footprint != nil && b.world != nil {
@@ -107,12 +101,32 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	return rep, ctx.Err()
 }
 
+// orderCustomers shuffles the customers into the order requests ask for
+// them: the --history ones (the first --active of them, when set) and the
+// --long-history ones apart.
+func (b *bench) orderCustomers() {
+	sc := b.o.scale
+	rng := rand.New(rand.NewPCG(sc.Seed, 0x0de7))
+	for i, c := range genCustomers(sc) {
+		if i < sc.Customers {
+			b.order = append(b.order, c.id)
+		} else {
+			b.long = append(b.long, c.id)
+		}
+	}
+	rng.Shuffle(len(b.order), func(i, j int) { b.order[i], b.order[j] = b.order[j], b.order[i] })
+	rng.Shuffle(len(b.long), func(i, j int) { b.long[i], b.long[j] = b.long[j], b.long[i] })
+	if a := sc.Active; a > 0 {
+		b.order = b.order[:a]
+	}
+}
+
 // startInProcess seeds the namespace, trains the model and starts the
 // server.
 func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server, *seedStats, error) {
 	b.world = newWorld(b.rdb, b.o.namespace)
 	b.world.budget = b.o.readBudget
-	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History)
+	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d%s\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History, b.o.scale.long())
 	st, err := b.seed(ctx, progress)
 	if err != nil {
 		return nil, st, err
@@ -167,6 +181,16 @@ func (b *bench) recommendations(rate int, d time.Duration) phase {
 		path: func(seq uint64) string { return "/v1/recommendations?n=10&customer_id=" + b.customerAt(seq) }}
 }
 
+// longRecommendations is recommendations for the --long-history customers.
+func (b *bench) longRecommendations(rate int, d time.Duration) phase {
+	p := b.recommendations(rate, d)
+	p.name = fmt.Sprintf("recommendations-h%d", b.o.scale.LongHistory)
+	p.path = func(seq uint64) string {
+		return "/v1/recommendations?n=10&customer_id=" + b.long[seq%uint64(len(b.long))]
+	}
+	return p
+}
+
 func (b *bench) readyz(rate int, d time.Duration) phase {
 	return phase{name: "readyz", base: b.base, header: b.header(), rate: rate, duration: d,
 		path: func(uint64) string { return "/readyz" }}
@@ -196,6 +220,9 @@ func (b *bench) atRate(ctx context.Context, rate int, progress io.Writer) RateRu
 		ph  phase
 	}
 	phases := []measuredPhase{{&run.Recommend, b.recommendations(rate, b.o.duration)}}
+	if len(b.long) > 0 {
+		phases = append(phases, measuredPhase{&run.Long, b.longRecommendations(rate, b.o.duration)})
+	}
 	if !b.o.noRefs {
 		phases = append(phases, measuredPhase{&run.Readyz, b.readyz(rate, b.o.duration)})
 		if b.world != nil {

@@ -41,6 +41,7 @@ type Machine struct {
 type RateRun struct {
 	Rate      int          `json:"rate"`
 	Recommend *PhaseResult `json:"recommendations"`
+	Long      *PhaseResult `json:"recommendations_long,omitempty"` // the --long-history customers'
 	Readyz    *PhaseResult `json:"readyz,omitempty"`
 	RawRead   *PhaseResult `json:"raw_read,omitempty"`
 	// P99 (and P50) of recommendations over the references'.
@@ -49,9 +50,26 @@ type RateRun struct {
 	P50OverReadyz  float64 `json:"p50_over_readyz"`
 	P50OverRawRead float64 `json:"p50_over_raw_read"`
 	LoadAverage    string  `json:"load_average"`
+	// LongCPUOverShort is the CPU a --long-history recommendation took
+	// over a --history one's, in the same turns.
+	LongCPUOverShort float64 `json:"long_cpu_over_short,omitempty"`
+}
+
+// phases are the run's phases that ran, in the table's order.
+func (r *RateRun) phases() []*PhaseResult {
+	var out []*PhaseResult
+	for _, p := range []*PhaseResult{r.Recommend, r.Long, r.Readyz, r.RawRead} {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (r *RateRun) ratios() {
+	if r.Long != nil {
+		r.LongCPUOverShort = ratio(r.Long.CPUPerReq, r.Recommend.CPUPerReq)
+	}
 	if r.Readyz != nil {
 		r.P99OverReadyz = ratio(r.Recommend.Latency.P99, r.Readyz.Latency.P99)
 		r.P50OverReadyz = ratio(r.Recommend.Latency.P50, r.Readyz.Latency.P50)
@@ -74,7 +92,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "Candor load test, %s, target %s, namespace %s\n", r.Started, r.Target, r.Namespace)
 	fmt.Fprintf(w, "machine: %d CPUs%s, %s, Redis %s; load average at start %s, at end %s\n",
 		r.Machine.CPUs, r.Machine.CPUModel, r.Machine.Go, r.Machine.Redis, r.Machine.LoadStart, r.LoadAfter)
-	fmt.Fprintf(w, "data: %d items, %d customers, history %d (seed %d)", r.Scale.Items, r.Scale.Customers, r.Scale.History, r.Scale.Seed)
+	fmt.Fprintf(w, "data: %d items, %d customers, history %d%s (seed %d)", r.Scale.Items, r.Scale.Customers, r.Scale.History, r.Scale.long(), r.Scale.Seed)
 	if r.Scale.Active > 0 {
 		fmt.Fprintf(w, "; requests for %d of them", r.Scale.Active)
 	}
@@ -86,10 +104,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\n== %d requests/s (load average %s)\n", run.Rate, run.LoadAverage)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "endpoint\trequests\trate/s\terrors\tfallbacks\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tmax lag ms\tredis cmds/req\tround trips/req\tallocs/req\tCPU µs/req\tRedis CPU µs/req\tin scripts\t")
-		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
-			if p == nil {
-				continue
-			}
+		for _, p := range run.phases() {
 			l := p.Latency
 			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
 				p.Name, p.Requests, p.Achieved, p.Errors, p.Degraded, l.P50, l.P90, l.P99, l.P999, l.Max, p.MaxLag, p.CommandsPerReq, p.RoundTripsPerReq, p.AllocsPerReq, p.CPUPerReq, p.RedisCPUPerReq, p.RedisScriptPerReq)
@@ -111,13 +126,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if p := run.Recommend; p.RedisMemoryPerReq != nil {
 			fmt.Fprintf(w, "recommendations, Redis memory per request: %+.0f bytes (INFO used_memory before the phase and after its decision records were written, server-wide)\n", *p.RedisMemoryPerReq)
 		}
-		for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
-			if p != nil && p.FirstError != "" {
+		for _, p := range run.phases() {
+			if p.FirstError != "" {
 				fmt.Fprintf(w, "%s, first error: %s\n", p.Name, p.FirstError)
 			}
 		}
 		fmt.Fprintf(w, "recommendations / readyz: p50 %s, p99 %s; recommendations / raw read: p50 %s, p99 %s\n",
 			x(run.P50OverReadyz), x(run.P99OverReadyz), x(run.P50OverRawRead), x(run.P99OverRawRead))
+		if p := run.Long; p != nil {
+			fmt.Fprintf(w, "%s / recommendations: CPU per request %s, p50 %s, p99 %s\n", p.Name, x(run.LongCPUOverShort),
+				x(ratio(p.Latency.P50, run.Recommend.Latency.P50)), x(ratio(p.Latency.P99, run.Recommend.Latency.P99)))
+		}
 	}
 	for _, c := range []struct {
 		name string
@@ -184,8 +203,8 @@ func byCommand(m map[string]float64) string { return joinSorted(m, "%.3f") }
 // when Redis did not report it.
 func redisSplit(run RateRun) string {
 	var parts []string
-	for _, p := range []*PhaseResult{run.Recommend, run.Readyz, run.RawRead} {
-		if p != nil && p.RedisCPUPerReq > 0 {
+	for _, p := range run.phases() {
+		if p.RedisCPUPerReq > 0 {
 			total, sys := math.Round(p.RedisCPUPerReq), math.Round(p.RedisSysPerReq)
 			parts = append(parts, fmt.Sprintf("%s %.0f / %.0f", p.Name, sys, total-sys)) // adding up to the table's total
 		}

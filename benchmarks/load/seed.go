@@ -29,6 +29,44 @@ type scale struct {
 	// MaxEvidence fixes the model's max_evidence (as `candor train
 	// --max-evidence`); 0: validation chooses it.
 	MaxEvidence int `json:"max_evidence,omitempty"`
+	// LongHistory adds LongCustomers customers after the others whose
+	// mean history is LongHistory (0: none), asked for in a phase of
+	// their own, so two history lengths are compared in one run.
+	LongHistory   int `json:"long_history,omitempty"`
+	LongCustomers int `json:"long_customers,omitempty"`
+}
+
+// long describes the --long-history customers for a progress line or a
+// report ("" when none).
+func (sc scale) long() string {
+	if sc.LongHistory == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", and %d customers at history %d", sc.LongCustomers, sc.LongHistory)
+}
+
+// checkLong checks the --long-history flags, defaulting LongCustomers.
+func (sc *scale) checkLong() error {
+	switch {
+	case sc.LongHistory < 0 || sc.LongCustomers < 0:
+		return fmt.Errorf("--long-history and --long-customers must be ≥ 0")
+	case sc.LongHistory == 0 && sc.LongCustomers > 0:
+		return fmt.Errorf("--long-customers %d without --long-history", sc.LongCustomers)
+	case sc.LongHistory > 0 && sc.LongCustomers == 0:
+		sc.LongCustomers = max(sc.Customers/5, 1)
+	}
+	return nil
+}
+
+// total is how many customers are generated.
+func (sc scale) total() int { return sc.Customers + sc.LongCustomers }
+
+// historyOf is customer i's mean history.
+func (sc scale) historyOf(i int) int {
+	if i >= sc.Customers && sc.LongHistory > 0 {
+		return sc.LongHistory
+	}
+	return sc.History
 }
 
 // Consent mix of the generated customers: 20% none, 30% basic, 50% full.
@@ -82,18 +120,20 @@ func genItems(n int, rng *rand.Rand) []catalog.Item {
 
 func genCustomers(sc scale) []customer {
 	rng := rand.New(rand.NewPCG(sc.Seed, 0xc0))
-	out := make([]customer, sc.Customers)
+	out := make([]customer, sc.total())
 	for i := range out {
 		out[i] = customer{id: fmt.Sprintf("c%07d", i), level: levelOf(rng)}
 	}
 	return out
 }
 
-// history generates customer i's events: between History/2 and 3·History/2
-// views and purchases (one in four) within one cluster of the catalog.
+// history generates customer i's events: between h/2 and 3h/2 views and
+// purchases (one in four) within one cluster of the catalog, h its mean
+// history (scale.historyOf).
 func history(sc scale, i int, id string, items []string, now time.Time) []features.Routed {
 	rng := rand.New(rand.NewPCG(sc.Seed, uint64(i)+1))
-	n := sc.History/2 + rng.IntN(sc.History+1)
+	h := sc.historyOf(i)
+	n := h/2 + rng.IntN(h+1)
 	base := rng.IntN(len(items))
 	evs := make([]features.Routed, n)
 	for k := range evs {
@@ -101,7 +141,7 @@ func history(sc scale, i int, id string, items []string, now time.Time) []featur
 		if k%4 == 0 {
 			set = consent.Purchases
 		}
-		evs[k] = features.Routed{CustomerID: id, Set: set, Member: items[(base+rng.IntN(clusterWidth(sc.History)))%len(items)],
+		evs[k] = features.Routed{CustomerID: id, Set: set, Member: items[(base+rng.IntN(clusterWidth(h)))%len(items)],
 			Time: now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)}
 	}
 	return evs
@@ -140,7 +180,7 @@ func (w *world) seed(ctx context.Context, sc scale, progress io.Writer) (*seedSt
 	g, gctx := errgroup.WithContext(ctx)
 	// About 5,000 events per pipelined ingest (100 customers at history
 	// 50), so that long histories do not queue seconds of work in Redis.
-	batch := max(1, min(100, 5000/max(sc.History, 1)))
+	batch := max(1, min(100, 5000/max(sc.History, sc.LongHistory, 1)))
 	next := atomic.Int64{}
 	for range 8 {
 		g.Go(func() error {
@@ -187,7 +227,7 @@ func (w *world) seedCustomers(ctx context.Context, sc scale, custs []customer, f
 		if err := w.features.PutProfile(ctx, c.id, consent.Declared, &features.Declared{Categories: []string{cat}, PriceBand: "mid"}, false); err != nil {
 			return nil, fmt.Errorf("declared profile of %s: %w", c.id, err)
 		}
-		if c.level == consent.PresetFull && sc.History > 0 {
+		if c.level == consent.PresetFull && sc.historyOf(first+j) > 0 {
 			evs = append(evs, history(sc, first+j, c.id, items, now)...)
 		}
 	}

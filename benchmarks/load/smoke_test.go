@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -153,5 +154,87 @@ func TestOptionsRefuseNonLoopback(t *testing.T) {
 	}
 	if o, err := parseOptions([]string{"--max-evidence", "100"}, env(""), &sink); err != nil || o.scale.MaxEvidence != 100 {
 		t.Errorf("--max-evidence 100: %+v, %v", o, err)
+	}
+	for _, bad := range [][]string{{"--long-customers", "10"}, {"--long-history", "-1"}, {"--long-history", "500", "--long-customers", "-2"}} {
+		if _, err := parseOptions(bad, env(""), &sink); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if o, err := parseOptions([]string{"--customers", "1000", "--long-history", "500"}, env(""), &sink); err != nil || o.scale.LongCustomers != 200 {
+		t.Errorf("--long-history 500 without --long-customers: %+v, %v", o.scale, err)
+	}
+}
+
+// TestSmokeLongHistory: with --long-history the harness seeds a second
+// group of customers and measures their recommendations as a phase of
+// its own in the same turns, reported beside the others with the ratio
+// of their CPU.
+func TestSmokeLongHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smoke run takes a few seconds")
+	}
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	getenv := func(k string) string {
+		if k == "REDIS_URL" {
+			return url
+		}
+		return ""
+	}
+	ns := "bench-smoke-long"
+	args := []string{"--items", "300", "--customers", "100", "--history", "10", "--long-history", "40", "--long-customers", "60",
+		"--rate", "50", "--duration", "2s", "--slices", "2", "--warmup", "0s", "--no-refs", "--json", "--namespace", ns, "--read-budget", "30s"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, stdout.String())
+	}
+	r := rep.Runs[0]
+	if r.Long == nil || r.Long.Name != "recommendations-h40" || r.Long.Requests < 97 || r.Long.Requests > 102 || r.Long.Errors != 0 {
+		t.Fatalf("long-history phase = %+v", r.Long)
+	}
+	if r.Long.CPUPerReq <= 0 || r.LongCPUOverShort <= 0 {
+		t.Errorf("CPU of the long-history phase %v, ratio %v", r.Long.CPUPerReq, r.LongCPUOverShort)
+	}
+	if rep.Seed == nil || rep.Seed.Customers != 160 {
+		t.Errorf("seeded %+v, want 160 customers", rep.Seed)
+	}
+	if s := stderr.String(); !strings.Contains(s, "recommendations-h40 / recommendations: CPU per request") || !strings.Contains(s, "and 60 customers at history 40") {
+		t.Errorf("report lacks the long-history lines:\n%s", s)
+	}
+}
+
+// The --long-history customers come after the others, are asked for only
+// in their own phase, and have histories of their own mean length.
+func TestLongHistoryCustomers(t *testing.T) {
+	sc := scale{Items: 1000, Customers: 300, History: 10, Seed: 1, Active: 50, LongHistory: 200, LongCustomers: 40}
+	b := &bench{o: &options{scale: sc}}
+	b.orderCustomers()
+	if len(b.order) != 50 || len(b.long) != 40 {
+		t.Fatalf("%d customers for recommendations, %d for the long phase; want 50 (--active) and 40", len(b.order), len(b.long))
+	}
+	for _, id := range b.order {
+		if id >= "c0000300" {
+			t.Fatalf("%s, a long-history customer, in the recommendations phase", id)
+		}
+	}
+	for _, id := range b.long {
+		if id < "c0000300" || id >= "c0000340" {
+			t.Fatalf("%s in the long-history phase", id)
+		}
+	}
+	items := make([]string, sc.Items)
+	for i := range items {
+		items[i] = itemID(i)
+	}
+	for i, want := range map[int]int{0: 10, 299: 10, 300: 200, 339: 200} {
+		if n := len(history(sc, i, "c", items, time.Now())); n < want/2 || n > 3*want/2 {
+			t.Errorf("customer %d: %d events, want %d-%d", i, n, want/2, 3*want/2)
+		}
 	}
 }
