@@ -22,31 +22,11 @@ func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke run takes a few seconds")
 	}
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://" + miniredis.RunT(t).Addr()
-	}
-	getenv := func(k string) string {
-		if k == "REDIS_URL" {
-			return url
-		}
-		return ""
-	}
 	pngPath := filepath.Join(t.TempDir(), "latency.png")
 	ns := "bench-smoke" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	// a read budget no busy machine can miss: this test counts what a
-	// request does, it never asks whether a request beat a deadline
 	// two turns of 1 s per phase (--slices), whose results add up
-	args := []string{"--items", "300", "--customers", "200", "--history", "10", "--rate", "50", "--duration", "2s", "--slices", "2",
-		"--warmup", "0s", "--json", "--png", pngPath, "--namespace", ns, "--read-budget", "30s"}
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
-	var rep Report
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("JSON report: %v\n%s", err, stdout.String())
-	}
+	rep, stderr, url := smokeRun(t, "--items", "300", "--customers", "200", "--history", "10", "--rate", "50", "--duration", "2s", "--slices", "2",
+		"--warmup", "0s", "--png", pngPath, "--namespace", ns)
 	if len(rep.Runs) != 1 {
 		t.Fatalf("%d runs, want 1", len(rep.Runs))
 	}
@@ -89,8 +69,8 @@ func TestSmoke(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Errorf("PNG does not decode: %v", err)
 	}
-	if !strings.Contains(stderr.String(), "== 50 requests/s") {
-		t.Errorf("table missing from stderr:\n%s", stderr.String())
+	if !strings.Contains(stderr, "== 50 requests/s") {
+		t.Errorf("table missing from stderr:\n%s", stderr)
 	}
 	opt, _ := redis.ParseURL(url)
 	rdb := redis.NewClient(opt)
@@ -98,6 +78,32 @@ func TestSmoke(t *testing.T) {
 	if keys, err := rdb.Keys(context.Background(), ns+":*").Result(); err != nil || len(keys) != 0 {
 		t.Errorf("namespace %s left %d keys behind (%v)", ns, len(keys), err)
 	}
+}
+
+// smokeRun runs the harness with args on REDIS_URL when set, else
+// miniredis, with --json and a read budget no busy machine can miss (a
+// smoke test counts what a request does, it never asks whether a request
+// beat a deadline), and returns its report, its table and the Redis URL.
+func smokeRun(t *testing.T, args ...string) (rep Report, table, url string) {
+	t.Helper()
+	url = os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	getenv := func(k string) string {
+		if k == "REDIS_URL" {
+			return url
+		}
+		return ""
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), append(args, "--json", "--read-budget", "30s"), getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, stdout.String())
+	}
+	return rep, stderr.String(), url
 }
 
 // checkFootprint holds the memory report to what the run wrote: every
@@ -173,27 +179,8 @@ func TestSmokeLongHistory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke run takes a few seconds")
 	}
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://" + miniredis.RunT(t).Addr()
-	}
-	getenv := func(k string) string {
-		if k == "REDIS_URL" {
-			return url
-		}
-		return ""
-	}
-	ns := "bench-smoke-long"
-	args := []string{"--items", "300", "--customers", "100", "--history", "10", "--long-history", "40", "--long-customers", "60",
-		"--rate", "50", "--duration", "2s", "--slices", "2", "--warmup", "0s", "--no-refs", "--json", "--namespace", ns, "--read-budget", "30s"}
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), args, getenv, &stdout, &stderr); err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
-	var rep Report
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("JSON report: %v\n%s", err, stdout.String())
-	}
+	rep, stderr, _ := smokeRun(t, "--items", "300", "--customers", "100", "--history", "10", "--long-history", "40", "--long-customers", "60",
+		"--rate", "50", "--duration", "2s", "--slices", "2", "--warmup", "0s", "--no-refs", "--namespace", "bench-smoke-long")
 	r := rep.Runs[0]
 	if r.Long == nil || r.Long.Name != "recommendations-h40" || r.Long.Requests < 97 || r.Long.Requests > 102 || r.Long.Errors != 0 {
 		t.Fatalf("long-history phase = %+v", r.Long)
@@ -204,8 +191,8 @@ func TestSmokeLongHistory(t *testing.T) {
 	if rep.Seed == nil || rep.Seed.Customers != 160 {
 		t.Errorf("seeded %+v, want 160 customers", rep.Seed)
 	}
-	if s := stderr.String(); !strings.Contains(s, "recommendations-h40 / recommendations: CPU per request") || !strings.Contains(s, "and 60 customers at history 40") {
-		t.Errorf("report lacks the long-history lines:\n%s", s)
+	if !strings.Contains(stderr, "recommendations-h40 / recommendations: CPU per request") || !strings.Contains(stderr, "and 60 customers at history 40") {
+		t.Errorf("report lacks the long-history lines:\n%s", stderr)
 	}
 }
 
