@@ -177,15 +177,38 @@ func jsonError(err error) error {
 	case errors.As(err, &syn):
 		return candor.Errorf(candor.EInvalid, "Malformed JSON at byte %d: %s.", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "the body"
-		}
-		return candor.Errorf(candor.EInvalid, "Field %q must be %s, not %s.", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		return typeMismatch(typ)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return candor.Errorf(candor.EInvalid, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return candor.Errorf(candor.EInvalid, "Malformed JSON: %v.", err)
+}
+
+// typeMismatch names the value of the wrong JSON type (a field, or the
+// whole body), what it must be and what was sent.
+func typeMismatch(typ *json.UnmarshalTypeError) error {
+	want, got := jsonKind(typ.Type.Kind().String()), sentKind(typ.Value)
+	if typ.Field == "" {
+		return candor.Errorf(candor.EInvalid, "The request body must be %s, not %s.", want, got)
+	}
+	return candor.Errorf(candor.EInvalid, "Field %q must be %s, not %s.", typ.Field, want, got)
+}
+
+// sentKind is the JSON value encoding/json describes (UnmarshalTypeError's
+// Value: "object", "array", "string", "bool", or "number" and the number)
+// with its article.
+func sentKind(v string) string {
+	switch {
+	case v == "object" || v == "array":
+		return "an " + v
+	case v == "string":
+		return "a string"
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "number "):
+		return "the number " + strings.TrimPrefix(v, "number ")
+	}
+	return "a " + v
 }
 
 func jsonKind(k string) string {
