@@ -89,11 +89,15 @@ type PhaseResult struct {
 	// AllocsPerReq is heap allocations per request of the whole process
 	// (server, load generator and client), from runtime.MemStats.
 	AllocsPerReq float64 `json:"process_allocs_per_req,omitempty"`
-	// CPUPerReq is the CPU time (user + system) of the whole process per
-	// request, and RedisCPUPerReq the Redis server's (server-wide), in
-	// microseconds: on a shared machine these are steadier than latency.
-	CPUPerReq      float64 `json:"process_cpu_us_per_req,omitempty"`
-	RedisCPUPerReq float64 `json:"redis_cpu_us_per_req,omitempty"`
+	// CPUPerReq is the CPU time (user + system) of the harness process per
+	// request: the in-process server's, and with --in-process-generator
+	// the load generator's too (0 against --target). GeneratorCPUPerReq is
+	// the generator process's. RedisCPUPerReq is the Redis server's
+	// (server-wide). In microseconds: on a shared machine these are
+	// steadier than latency.
+	CPUPerReq          float64 `json:"process_cpu_us_per_req,omitempty"`
+	GeneratorCPUPerReq float64 `json:"generator_cpu_us_per_req,omitempty"`
+	RedisCPUPerReq     float64 `json:"redis_cpu_us_per_req,omitempty"`
 	// RedisSysPerReq is the kernel's part of RedisCPUPerReq (used_cpu_sys,
 	// of the whole Redis process): mostly the sockets' system calls, per
 	// round trip, and a reply's bytes; a script moves it little.

@@ -34,6 +34,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if os.Getenv(envGenerator) != "" {
+		if err := serveGenerator(ctx, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "load:", err)
@@ -66,6 +73,9 @@ type options struct {
 	noRefs     bool
 	redisURL   string
 	readBudget time.Duration
+	// inProcessGenerator sends the load from this process, as the harness
+	// did up to session 16, instead of from a generator process.
+	inProcessGenerator bool
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -92,7 +102,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.capStep, "capacity-step", 5*time.Second, "duration of each capacity step")
 	fs.BoolVar(&o.json, "json", false, "write the report as JSON on stdout (the table goes to stderr)")
 	fs.StringVar(&o.png, "png", "", "write latency over time to this PNG file")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured phases (whole process) to this file")
+	fs.BoolVar(&o.inProcessGenerator, "in-process-generator", false, "send the load from this process, as up to session 16 (then CPU µs/req counts the generator too), instead of from a generator process of its own")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured phases (this process: the server, and the generator with --in-process-generator) to this file")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile (whole process, whole run; see alloc_objects) to this file at the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the namespace (and print its site key) instead of deleting it")
 	fs.StringVar(&o.namespace, "namespace", "", "Redis namespace (default bench-<random>); with --target, the server's namespace, seeded by an earlier --keep run")

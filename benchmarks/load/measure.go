@@ -26,6 +26,10 @@ type bench struct {
 	key   string
 	order []string // customer ids in the order requests use them
 	long  []string // the --long-history customers', likewise
+	// gen is the load generator process (nil with --in-process-generator),
+	// genErr its first failure.
+	gen    *generator
+	genErr error
 }
 
 // measure seeds (unless targeting), serves, and runs every phase.
@@ -67,6 +71,16 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		defer srv.Close()
 	}
 	b.orderCustomers()
+	if !o.inProcessGenerator {
+		if b.gen, err = startGenerator(ctx); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if cerr := b.gen.close(); err == nil && cerr != nil {
+				err = fmt.Errorf("load generator: %w", cerr)
+			}
+		}()
+	}
 
 	stopProfile, err := startProfile(o.cpuprofile)
 	if err != nil {
@@ -74,7 +88,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	}
 	if o.warmup > 0 {
 		fmt.Fprintf(progress, "warming up: %d requests/s for %s\n", o.rates[0], o.warmup)
-		b.recommendations(o.rates[0], o.warmup).run(ctx)
+		b.attack(ctx, b.recommendations(o.rates[0], o.warmup))
 	}
 	for _, rate := range o.rates {
 		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
@@ -98,6 +112,9 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		rep.Footprint.setWriter(b.world.writer.Stats())
 	}
 	rep.LoadAfter = loadAverage()
+	if b.genErr != nil {
+		return rep, b.genErr
+	}
 	return rep, ctx.Err()
 }
 
@@ -203,7 +220,7 @@ func (b *bench) capacity(ctx context.Context, name string, ph func(int, time.Dur
 	fmt.Fprintf(progress, "capacity search of %s from %d requests/s\n", name, o.capStart)
 	return searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
 		settle(ctx)
-		r := ph(rate, o.capStep).run(ctx)
+		r := b.attack(ctx, ph(rate, o.capStep))
 		fmt.Fprintf(progress, "  %s %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", name, rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
 		return r
 	})
@@ -260,7 +277,7 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	runtime.ReadMemStats(&m0)
 	cpu0 := processCPU()
 	rcpu0, rsys0 := redisCPU(ctx, b.rdb)
-	r := p.run(ctx)
+	r := b.attack(ctx, p)
 	cpu1 := processCPU()
 	rcpu1, rsys1 := redisCPU(ctx, b.rdb)
 	runtime.ReadMemStats(&m1)
@@ -281,7 +298,9 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	}
 	if r.Requests > 0 {
 		r.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(r.Requests)
-		r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+		if b.world != nil { // this process is the server (and, with --in-process-generator, the generator)
+			r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+		}
 		if rcpu0 > 0 && rcpu1 > 0 {
 			r.RedisCPUPerReq = float64((rcpu1 - rcpu0).Microseconds()) / float64(r.Requests)
 			r.RedisSysPerReq = float64((rsys1 - rsys0).Microseconds()) / float64(r.Requests)

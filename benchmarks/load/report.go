@@ -53,6 +53,10 @@ type RateRun struct {
 	// LongCPUOverShort is the CPU a --long-history recommendation took
 	// over a --history one's, in the same turns.
 	LongCPUOverShort float64 `json:"long_cpu_over_short,omitempty"`
+	// CPUOverReadyz (and LongCPUOverReadyz) is the server's CPU a
+	// recommendation took over a /readyz's.
+	CPUOverReadyz     float64 `json:"cpu_over_readyz,omitempty"`
+	LongCPUOverReadyz float64 `json:"long_cpu_over_readyz,omitempty"`
 }
 
 // phases are the run's phases that ran, in the table's order.
@@ -71,6 +75,10 @@ func (r *RateRun) ratios() {
 		r.LongCPUOverShort = ratio(r.Long.CPUPerReq, r.Recommend.CPUPerReq)
 	}
 	if r.Readyz != nil {
+		r.CPUOverReadyz = ratio(r.Recommend.CPUPerReq, r.Readyz.CPUPerReq)
+		if r.Long != nil {
+			r.LongCPUOverReadyz = ratio(r.Long.CPUPerReq, r.Readyz.CPUPerReq)
+		}
 		r.P99OverReadyz = ratio(r.Recommend.Latency.P99, r.Readyz.Latency.P99)
 		r.P50OverReadyz = ratio(r.Recommend.Latency.P50, r.Readyz.Latency.P50)
 	}
@@ -131,11 +139,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 				fmt.Fprintf(w, "%s, first error: %s\n", p.Name, p.FirstError)
 			}
 		}
-		fmt.Fprintf(w, "recommendations / readyz: p50 %s, p99 %s; recommendations / raw read: p50 %s, p99 %s\n",
-			x(run.P50OverReadyz), x(run.P99OverReadyz), x(run.P50OverRawRead), x(run.P99OverRawRead))
+		if line := generatorCPU(run); line != "" {
+			fmt.Fprintln(w, line)
+		}
+		fmt.Fprintf(w, "recommendations / readyz: CPU per request %s, p50 %s, p99 %s; recommendations / raw read: p50 %s, p99 %s\n",
+			x(run.CPUOverReadyz), x(run.P50OverReadyz), x(run.P99OverReadyz), x(run.P50OverRawRead), x(run.P99OverRawRead))
 		if p := run.Long; p != nil {
-			fmt.Fprintf(w, "%s / recommendations: CPU per request %s, p50 %s, p99 %s\n", p.Name, x(run.LongCPUOverShort),
-				x(ratio(p.Latency.P50, run.Recommend.Latency.P50)), x(ratio(p.Latency.P99, run.Recommend.Latency.P99)))
+			fmt.Fprintf(w, "%s / recommendations: CPU per request %s, p50 %s, p99 %s; %s / readyz: CPU per request %s\n", p.Name, x(run.LongCPUOverShort),
+				x(ratio(p.Latency.P50, run.Recommend.Latency.P50)), x(ratio(p.Latency.P99, run.Recommend.Latency.P99)), p.Name, x(run.LongCPUOverReadyz))
 		}
 	}
 	for _, c := range []struct {
@@ -213,4 +224,19 @@ func redisSplit(run RateRun) string {
 		return ""
 	}
 	return "Redis CPU µs per request, kernel / user (INFO cpu used_cpu_sys / used_cpu_user, server-wide): " + strings.Join(parts, ", ")
+}
+
+// generatorCPU says what the load generator process spent a request of
+// each phase, or "" when it ran in this process.
+func generatorCPU(run RateRun) string {
+	var parts []string
+	for _, p := range run.phases() {
+		if p.GeneratorCPUPerReq > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.0f", p.Name, p.GeneratorCPUPerReq))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "load generator (a process of its own, not in CPU µs/req) CPU µs per request: " + strings.Join(parts, ", ")
 }

@@ -26,6 +26,8 @@ func testReport() *Report {
 	rec.RedisMemoryPerReq = &perReq
 	rec.RedisCPUPerReq, rec.RedisSysPerReq = 190, 120
 	ready.RedisCPUPerReq, ready.RedisSysPerReq = 60, 45
+	rec.CPUPerReq, rec.GeneratorCPUPerReq = 750, 90
+	ready.CPUPerReq, ready.GeneratorCPUPerReq = 400, 60
 	run := RateRun{Rate: 1000, Recommend: rec, Readyz: ready, RawRead: raw, LoadAverage: "1.00 0.90 0.80"}
 	run.ratios()
 	return &Report{Started: "2026-11-25T10:00:00Z", Target: "in-process", Namespace: "bench-test",
@@ -58,11 +60,12 @@ func TestReportTable(t *testing.T) {
 		"10000 items, 100000 customers, history 50",
 		"consent full 2, none 1",
 		"== 1000 requests/s (load average 1.00 0.90 0.80)",
-		"recommendations 2000 999.5 0 3 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 0 190 0",
+		"recommendations 2000 999.5 0 3 0.800 1.500 4.250 9.500 12.000 0.30 4.00 1.25 240 750 190 0",
+		"load generator (a process of its own, not in CPU µs/req) CPU µs per request: recommendations 90, readyz 60\n",
 		"kernel / user (INFO cpu used_cpu_sys / used_cpu_user, server-wide): recommendations 120 / 70, readyz 45 / 15\n",
 		"evalsha 1.000, xadd 1.000",
 		"raw-read, first error: 503 boom",
-		"recommendations / readyz: p50 2.00×, p99 2.00×",
+		"recommendations / readyz: CPU per request 1.88×, p50 2.00×, p99 2.00×",
 		"recommendations / raw read: p50 1.60×, p99 1.70×",
 		"capacity of recommendations: 2500 requests/s\n",
 		"capacity of readyz: 4000 requests/s\n",
@@ -96,6 +99,7 @@ func TestReportJSON(t *testing.T) {
 				Trips    float64            `json:"redis_round_trips_per_req"`
 			} `json:"recommendations"`
 			P99OverReadyz float64 `json:"p99_over_readyz"`
+			CPUOverReadyz float64 `json:"cpu_over_readyz"`
 		} `json:"runs"`
 		Capacity struct {
 			RPS   int `json:"rps"`
@@ -112,7 +116,7 @@ func TestReportJSON(t *testing.T) {
 	}
 	r := got.Runs[0]
 	if r.Rate != 1000 || r.Recommend.Requests != 2000 || r.Recommend.Latency["p999_ms"] != 9.5 || r.Recommend.Latency["p99_ms"] != 4.25 ||
-		r.Recommend.Commands != 4 || r.Recommend.Trips != 1.25 || r.P99OverReadyz != 2 {
+		r.Recommend.Commands != 4 || r.Recommend.Trips != 1.25 || r.P99OverReadyz != 2 || r.CPUOverReadyz != 1.875 {
 		t.Errorf("JSON run = %+v", r)
 	}
 	if got.Capacity.RPS != 2500 || len(got.Capacity.Steps) != 2 || !got.Capacity.Steps[0].Pass || got.Capacity.Steps[1].Pass {

@@ -52,8 +52,18 @@ func TestSmoke(t *testing.T) {
 	if r.Readyz.ByCommand["ping"] < 0.99 {
 		t.Errorf("readyz: Redis commands by name %v, want a PING per request", r.Readyz.ByCommand)
 	}
-	if r.P99OverReadyz <= 0 || r.P99OverRawRead <= 0 {
+	if r.P99OverReadyz <= 0 || r.P99OverRawRead <= 0 || r.CPUOverReadyz <= 0 {
 		t.Errorf("ratios not computed: %+v", r)
+	}
+	// The load comes from a generator process of its own: this process's
+	// CPU is the server's, the generator's is reported apart.
+	for _, p := range []*PhaseResult{r.Recommend, r.Readyz, r.RawRead} {
+		if p.CPUPerReq <= 0 || p.GeneratorCPUPerReq <= 0 {
+			t.Errorf("%s: server CPU %v µs, generator CPU %v µs a request; want both measured", p.Name, p.CPUPerReq, p.GeneratorCPUPerReq)
+		}
+	}
+	if !strings.Contains(stderr, "load generator (a process of its own, not in CPU µs/req) CPU µs per request: recommendations ") {
+		t.Errorf("report lacks the generator's CPU:\n%s", stderr)
 	}
 	if rep.Seed == nil || rep.Seed.Customers != 200 || rep.Seed.Items != 300 || rep.Seed.Events == 0 {
 		t.Errorf("seeding summary = %+v", rep.Seed)
@@ -174,19 +184,22 @@ func TestOptionsRefuseNonLoopback(t *testing.T) {
 // TestSmokeLongHistory: with --long-history the harness seeds a second
 // group of customers and measures their recommendations as a phase of
 // its own in the same turns, reported beside the others with the ratio
-// of their CPU.
+// of their CPU. It sends the load from its own process
+// (--in-process-generator), as the harness did before it had a generator
+// process.
 func TestSmokeLongHistory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke run takes a few seconds")
 	}
 	rep, stderr, _ := smokeRun(t, "--items", "300", "--customers", "100", "--history", "10", "--long-history", "40", "--long-customers", "60",
-		"--rate", "50", "--duration", "2s", "--slices", "2", "--warmup", "0s", "--no-refs", "--namespace", "bench-smoke-long")
+		"--rate", "50", "--duration", "2s", "--slices", "2", "--warmup", "0s", "--no-refs", "--namespace", "bench-smoke-long", "--in-process-generator")
 	r := rep.Runs[0]
 	if r.Long == nil || r.Long.Name != "recommendations-h40" || r.Long.Requests < 97 || r.Long.Requests > 102 || r.Long.Errors != 0 {
 		t.Fatalf("long-history phase = %+v", r.Long)
 	}
-	if r.Long.CPUPerReq <= 0 || r.LongCPUOverShort <= 0 {
-		t.Errorf("CPU of the long-history phase %v, ratio %v", r.Long.CPUPerReq, r.LongCPUOverShort)
+	// no /readyz phase (--no-refs); the load sent from this process
+	if r.Long.CPUPerReq <= 0 || r.LongCPUOverShort <= 0 || r.LongCPUOverReadyz != 0 || r.Long.GeneratorCPUPerReq != 0 || strings.Contains(stderr, "load generator (") {
+		t.Errorf("CPU of the long-history phase %v (generator %v), ratio %v", r.Long.CPUPerReq, r.Long.GeneratorCPUPerReq, r.LongCPUOverShort)
 	}
 	if rep.Seed == nil || rep.Seed.Customers != 160 {
 		t.Errorf("seeded %+v, want 160 customers", rep.Seed)

@@ -37,6 +37,7 @@ func addTurn(sum, t *PhaseResult) *PhaseResult {
 	sum.ServerCallsPerReq = mean(sum.ServerCallsPerReq, t.ServerCallsPerReq)
 	sum.AllocsPerReq = mean(sum.AllocsPerReq, t.AllocsPerReq)
 	sum.CPUPerReq = mean(sum.CPUPerReq, t.CPUPerReq)
+	sum.GeneratorCPUPerReq = mean(sum.GeneratorCPUPerReq, t.GeneratorCPUPerReq)
 	sum.RedisCPUPerReq = mean(sum.RedisCPUPerReq, t.RedisCPUPerReq)
 	sum.RedisSysPerReq = mean(sum.RedisSysPerReq, t.RedisSysPerReq)
 	sum.RedisScriptPerReq = mean(sum.RedisScriptPerReq, t.RedisScriptPerReq)
