@@ -86,11 +86,12 @@ type PhaseResult struct {
 	RoundTripsPerReq  float64            `json:"redis_round_trips_per_req"`
 	ByCommand         map[string]float64 `json:"redis_commands_by_name_per_req,omitempty"`
 	ServerCallsPerReq float64            `json:"redis_server_calls_per_req"`
-	// AllocsPerReq is heap allocations per request of the whole process
-	// (server, load generator and client), from runtime.MemStats.
+	// AllocsPerReq is heap allocations per request of the harness process
+	// (the in-process server, and without --generator-process the load
+	// generator too; 0 against --target), from runtime.MemStats.
 	AllocsPerReq float64 `json:"process_allocs_per_req,omitempty"`
 	// CPUPerReq is the CPU time (user + system) of the harness process per
-	// request: the in-process server's, and with --in-process-generator
+	// request: the in-process server's, and without --generator-process
 	// the load generator's too (0 against --target). GeneratorCPUPerReq is
 	// the generator process's. RedisCPUPerReq is the Redis server's
 	// (server-wide). In microseconds: on a shared machine these are

@@ -26,8 +26,8 @@ type bench struct {
 	key   string
 	order []string // customer ids in the order requests use them
 	long  []string // the --long-history customers', likewise
-	// gen is the load generator process (nil with --in-process-generator),
-	// genErr its first failure.
+	// gen is the load generator process (--generator-process; nil when
+	// the load is sent from this process), genErr its first failure.
 	gen    *generator
 	genErr error
 }
@@ -71,7 +71,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		defer srv.Close()
 	}
 	b.orderCustomers()
-	if !o.inProcessGenerator {
+	if o.generatorProcess {
 		if b.gen, err = startGenerator(ctx); err != nil {
 			return nil, err
 		}
@@ -297,8 +297,8 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 		r.RedisMemoryPerReq = &per
 	}
 	if r.Requests > 0 {
-		r.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(r.Requests)
-		if b.world != nil { // this process is the server (and, with --in-process-generator, the generator)
+		if b.world != nil { // this process is the server (and, without --generator-process, the generator)
+			r.AllocsPerReq = float64(m1.Mallocs-m0.Mallocs) / float64(r.Requests)
 			r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
 		}
 		if rcpu0 > 0 && rcpu1 > 0 {
