@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -71,9 +72,19 @@ func TestGeneratorProcessRunsThePhase(t *testing.T) {
 		if r.Degraded != 20 || r.ByReason["timeout"] != 20 || r.Name != "recommendations" || r.Achieved <= 0 || r.gaps != 39 || cpu <= 0 {
 			t.Errorf("turn %d: degraded %d %v, name %q, achieved %v, gaps %d, cpu %v", turn, r.Degraded, r.ByReason, r.Name, r.Achieved, r.gaps, cpu)
 		}
+		// Samples come in the order answers arrived; each is due at its
+		// request's slot of the schedule (10 ms apart at 100/s).
+		due := make([]time.Duration, len(r.samples))
 		for i, s := range r.samples {
-			if s.latency <= 0 || s.at <= 0 || i > 0 && s.at < r.samples[i-1].at {
+			if s.latency <= 0 {
 				t.Fatalf("turn %d: sample %d = %+v", turn, i, s)
+			}
+			due[i] = s.at
+		}
+		slices.Sort(due)
+		for i, at := range due {
+			if want := time.Duration(i+1) * 10 * time.Millisecond; at != want {
+				t.Fatalf("turn %d: request %d due at %v, want %v", turn, i, at, want)
 			}
 		}
 	}
