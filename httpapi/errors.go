@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -148,8 +149,13 @@ func decodeJSON(c echo.Context, v any) error {
 	return jsonError(candor.DecodeJSON(b, v))
 }
 
-// jsonError explains a decoding failure in terms a person can act on.
-func jsonError(err error) error {
+// jsonError explains a request body's decoding failure in terms a person
+// can act on.
+func jsonError(err error) error { return decodeError(err, "The request body") }
+
+// decodeError is jsonError for the value subject names ("The request
+// body", "The event").
+func decodeError(err error, subject string) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
@@ -161,7 +167,7 @@ func jsonError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, candor.ErrJSONNull):
-		return candor.Errorf(candor.EInvalid, "The request body is null; send a JSON document.")
+		return candor.Errorf(candor.EInvalid, "%s is null; send a JSON document.", subject)
 	case errors.Is(err, candor.ErrJSONTrailing):
 		return candor.Errorf(candor.EInvalid, "The request body must hold one JSON value; found more after it.")
 	case errors.As(err, &tpe):
@@ -177,50 +183,76 @@ func jsonError(err error) error {
 	case errors.As(err, &syn):
 		return candor.Errorf(candor.EInvalid, "Malformed JSON at byte %d: %s.", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
-		return typeMismatch(typ)
+		return typeMismatch(typ, subject)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return candor.Errorf(candor.EInvalid, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return candor.Errorf(candor.EInvalid, "Malformed JSON: %v.", err)
 }
 
-// typeMismatch names the value of the wrong JSON type (a field, or the
-// whole body), what it must be and what was sent.
-func typeMismatch(typ *json.UnmarshalTypeError) error {
-	want, got := jsonKind(typ.Type.Kind().String()), sentKind(typ.Value)
-	if typ.Field == "" {
-		return candor.Errorf(candor.EInvalid, "The request body must be %s, not %s.", want, got)
+// typeMismatch names the value of the wrong JSON type (a field, or else
+// subject), what it must be and what was sent; a number that does not
+// fit its field is named as such.
+func typeMismatch(typ *json.UnmarshalTypeError, subject string) error {
+	if typ.Field != "" {
+		subject = fmt.Sprintf("Field %q", typ.Field)
 	}
-	return candor.Errorf(candor.EInvalid, "Field %q must be %s, not %s.", typ.Field, want, got)
+	want := "another kind of value"
+	if typ.Type != nil {
+		want = wantKind(typ.Type.Kind())
+	}
+	if lit, ok := strings.CutPrefix(typ.Value, "number "); ok {
+		lit = clip(lit, 40)
+		if want == "a whole number" && strings.ContainsAny(lit, ".eE") {
+			return candor.Errorf(candor.EInvalid, "%s must be a whole number, not %s.", subject, lit)
+		}
+		if want == "a whole number" || want == "a number" {
+			return candor.Errorf(candor.EInvalid, "%s is out of range: %s.", subject, lit)
+		}
+		return candor.Errorf(candor.EInvalid, "%s must be %s, not the number %s.", subject, want, lit)
+	}
+	return candor.Errorf(candor.EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
 }
 
 // sentKind is the JSON value encoding/json describes (UnmarshalTypeError's
-// Value: "object", "array", "string", "bool", or "number" and the number)
-// with its article.
+// Value: "object", "array", "string", "bool", "number" or "null"), with
+// its article.
 func sentKind(v string) string {
-	switch {
-	case v == "object" || v == "array":
+	switch v {
+	case "object", "array":
 		return "an " + v
-	case v == "string":
-		return "a string"
-	case v == "bool":
+	case "bool":
 		return "true or false"
-	case strings.HasPrefix(v, "number "):
-		return "the number " + strings.TrimPrefix(v, "number ")
+	case "null":
+		return "null"
 	}
 	return "a " + v
 }
 
-func jsonKind(k string) string {
+// wantKind is what a Go value of kind k is written as in JSON.
+func wantKind(k reflect.Kind) string {
 	switch k {
-	case "string":
+	case reflect.String:
 		return "a string"
-	case "slice", "array":
+	case reflect.Slice, reflect.Array:
 		return "an array"
-	case "map", "struct":
+	case reflect.Map, reflect.Struct:
 		return "an object"
-	case "bool":
+	case reflect.Bool:
 		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
 	}
-	return "a number"
+	return "another kind of value"
+}
+
+// clip cuts s to at most n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

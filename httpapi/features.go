@@ -219,7 +219,7 @@ func decodeEvents(raw []json.RawMessage) ([]features.Event, map[int]string) {
 	for i, r := range raw {
 		if err := candor.DecodeJSON(r, &evs[i]); err != nil {
 			evs[i] = features.Event{}
-			bad[i] = candor.ErrorMessage(jsonError(err))
+			bad[i] = candor.ErrorMessage(decodeError(err, "The event"))
 		}
 	}
 	return evs, bad

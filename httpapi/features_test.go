@@ -85,7 +85,9 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 	 {"customer_id":"p1","type":"view","item_id":"nope"},
 	 {"customer_id":"p1","type":"view","item_id":"i1","ts":"2999-01-01T00:00:00Z"},
 	 {"customer_id":"p1","type":"view","item_id":"i1","ts":"yesterday"},
-	 {"customer_id":"nobody","type":"view","item_id":"i1"}]`, now))
+	 {"customer_id":"nobody","type":"view","item_id":"i1"},
+	 "i1",
+	 {"customer_id":"p1","type":"view","item_id":7}]`, now))
 	want := []struct{ status, reason, msg string }{
 		{features.Stored, "", ""},
 		{features.Dropped, "denied", ""},
@@ -96,6 +98,8 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 		{features.Invalid, "", "future"},
 		{features.Invalid, "", "ts"},
 		{features.Dropped, "no_record", ""},
+		{features.Invalid, "", "The event must be an object, not a string."},
+		{features.Invalid, "", `Field "item_id" must be a string, not a number.`},
 	}
 	for i, w := range want {
 		o := r.Outcomes[i]
@@ -103,7 +107,7 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 			t.Errorf("event %d: %+v, want %+v", i, o, w)
 		}
 	}
-	if r.Stored != 1 || r.Dropped != 4 || r.Invalid != 4 {
+	if r.Stored != 1 || r.Dropped != 4 || r.Invalid != 6 {
 		t.Errorf("counts = %d/%d/%d", r.Stored, r.Dropped, r.Invalid)
 	}
 	keys := f.db.Keys(t)
