@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,21 +10,30 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// envGenerator, when set, makes this program the load generator of a
-// harness run (serveGenerator) instead of a harness. With
+// envGenerator, set to the harness's process ID, makes this program the
+// load generator of that harness's run (serveGenerator; isGenerator)
+// instead of a harness. With
 // --generator-process the harness starts its generator as a child
 // process, so that its own CPU time, measured per phase, is the server's
 // alone: the generator's requests, pacing and response reading are not
 // in the server's CPU per request. (Measured in session 17: sent from the
 // harness process, they add 0-40 µs a request to it; a process of their
-// own spends 250-460 µs a request, its own runtime's scheduling and
+// own spends 357-461 µs a request, its own runtime's scheduling and
 // polling, on the same two cores.)
 const envGenerator = "CANDOR_LOAD_GENERATOR"
+
+// isGenerator reports whether this process is a harness's generator: the
+// variable names its parent, so one left set in a shell does not turn the
+// harness into a generator waiting on its input.
+func isGenerator() bool {
+	return os.Getenv(envGenerator) == strconv.Itoa(os.Getppid())
+}
 
 // genJob is one phase as the harness hands it to its generator: the
 // paths of its requests in order (request seq asks for
@@ -38,6 +48,13 @@ type genJob struct {
 	// Degraded names the check of a 2xx body: "recommendation"
 	// (recommendationFallback) or "" (none).
 	Degraded string `json:"degraded,omitempty"`
+}
+
+// genDone is the line the generator writes as soon as a job's requests
+// are answered, before its result: the harness closes its measured
+// window there, so decoding the samples is not counted.
+type genDone struct {
+	Done bool `json:"done"`
 }
 
 // genResult is what the generator measured of a job, with its own CPU
@@ -94,7 +111,11 @@ func serveGenerator(ctx context.Context, in io.Reader, out io.Writer) error {
 		} else if err != nil {
 			return fmt.Errorf("generator: read job: %w", err)
 		}
-		if err := enc.Encode(runJob(ctx, j)); err != nil {
+		res := runJob(ctx, j)
+		if err := enc.Encode(genDone{Done: true}); err != nil {
+			return fmt.Errorf("generator: write result: %w", err)
+		}
+		if err := enc.Encode(res); err != nil {
 			return fmt.Errorf("generator: write result: %w", err)
 		}
 	}
@@ -119,7 +140,6 @@ type generator struct {
 	mu  sync.Mutex
 	cmd *exec.Cmd
 	in  io.WriteCloser
-	enc *json.Encoder
 	dec *json.Decoder
 }
 
@@ -131,33 +151,68 @@ func startGenerator(ctx context.Context) (*generator, error) {
 		return nil, fmt.Errorf("load generator: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), envGenerator+"=1")
+	cmd.Env = append(os.Environ(), envGenerator+"="+strconv.Itoa(os.Getpid()))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("load generator: %w", err)
 	}
-	return &generator{cmd: cmd, in: in, enc: json.NewEncoder(in), dec: json.NewDecoder(out)}, nil
+	out, err := cmd.StdoutPipe()
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		_ = in.Close()
+		return nil, fmt.Errorf("load generator: %w", err)
+	}
+	return &generator{cmd: cmd, in: in, dec: json.NewDecoder(out)}, nil
 }
 
-// run has the generator run phase p and returns what it measured, with
-// the generator's CPU time over it.
-func (g *generator) run(p phase) (*PhaseResult, time.Duration, error) {
+// window marks where a measured phase begins and ends (either may be
+// nil): the harness's own work of a job, its paths before it and its
+// samples after it, falls outside.
+type window struct{ open, close func() }
+
+func (w window) opened() {
+	if w.open != nil {
+		w.open()
+	}
+}
+
+func (w window) closed() {
+	if w.close != nil {
+		w.close()
+	}
+}
+
+// run has the generator run phase p, within window w, and returns what
+// it measured, with the generator's CPU time over it. When ctx ended
+// (which kills the generator) the error says so.
+func (g *generator) run(ctx context.Context, p phase, w window) (*PhaseResult, time.Duration, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if err := g.enc.Encode(jobOf(p)); err != nil {
-		return nil, 0, fmt.Errorf("load generator: send %s: %w", p.name, err)
+	job, err := json.Marshal(jobOf(p))
+	if err != nil {
+		return nil, 0, err
 	}
+	fail := func(what string, err error) (*PhaseResult, time.Duration, error) {
+		if cerr := context.Cause(ctx); cerr != nil {
+			err = cerr
+		}
+		return nil, 0, fmt.Errorf("load generator: %s %s: %w", what, p.name, err)
+	}
+	w.opened()
+	if _, err := g.in.Write(append(job, '\n')); err != nil {
+		return fail("send", err)
+	}
+	var done genDone
+	if err := g.dec.Decode(&done); err != nil || !done.Done {
+		return fail("run", cmp.Or(err, errors.New("no end of the phase")))
+	}
+	w.closed()
 	var res genResult
 	if err := g.dec.Decode(&res); err != nil {
-		return nil, 0, fmt.Errorf("load generator: result of %s: %w", p.name, err)
+		return fail("result of", err)
 	}
 	if res.Err != "" {
 		return nil, 0, fmt.Errorf("load generator: %s", res.Err)
@@ -185,12 +240,14 @@ func (g *generator) close() error {
 // attack runs phase p: in the generator process (--generator-process),
 // or in this one. A generator that failed fails every phase after it;
 // measure returns its error.
-func (b *bench) attack(ctx context.Context, p phase) *PhaseResult {
+func (b *bench) attack(ctx context.Context, p phase, w window) *PhaseResult {
 	if b.gen == nil {
+		w.opened()
+		defer w.closed()
 		return p.run(ctx)
 	}
 	if b.genErr == nil {
-		r, cpu, err := b.gen.run(p)
+		r, cpu, err := b.gen.run(ctx, p, w)
 		if err == nil {
 			if r.Requests > 0 {
 				r.GeneratorCPUPerReq = float64(cpu.Microseconds()) / float64(r.Requests)

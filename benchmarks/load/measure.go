@@ -88,7 +88,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	}
 	if o.warmup > 0 {
 		fmt.Fprintf(progress, "warming up: %d requests/s for %s\n", o.rates[0], o.warmup)
-		b.attack(ctx, b.recommendations(o.rates[0], o.warmup))
+		b.attack(ctx, b.recommendations(o.rates[0], o.warmup), window{})
 	}
 	for _, rate := range o.rates {
 		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
@@ -112,10 +112,10 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 		rep.Footprint.setWriter(b.world.writer.Stats())
 	}
 	rep.LoadAfter = loadAverage()
-	if b.genErr != nil {
-		return rep, b.genErr
+	if err := ctx.Err(); err != nil { // a generator killed with the run failed because of it
+		return rep, err
 	}
-	return rep, ctx.Err()
+	return rep, b.genErr
 }
 
 // orderCustomers shuffles the customers into the order requests ask for
@@ -220,7 +220,7 @@ func (b *bench) capacity(ctx context.Context, name string, ph func(int, time.Dur
 	fmt.Fprintf(progress, "capacity search of %s from %d requests/s\n", name, o.capStart)
 	return searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
 		settle(ctx)
-		r := b.attack(ctx, ph(rate, o.capStep))
+		r := b.attack(ctx, ph(rate, o.capStep), window{})
 		fmt.Fprintf(progress, "  %s %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", name, rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
 		return r
 	})
@@ -273,14 +273,23 @@ func (b *bench) measured(ctx context.Context, p phase) *PhaseResult {
 	if b.world != nil {
 		before = b.world.counter.snapshot()
 	}
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	cpu0 := processCPU()
-	rcpu0, rsys0 := redisCPU(ctx, b.rdb)
-	r := b.attack(ctx, p)
-	cpu1 := processCPU()
-	rcpu1, rsys1 := redisCPU(ctx, b.rdb)
-	runtime.ReadMemStats(&m1)
+	var (
+		m0, m1                     runtime.MemStats
+		cpu0, cpu1                 time.Duration
+		rcpu0, rsys0, rcpu1, rsys1 time.Duration
+	)
+	r := b.attack(ctx, p, window{
+		open: func() {
+			runtime.ReadMemStats(&m0)
+			cpu0 = processCPU()
+			rcpu0, rsys0 = redisCPU(ctx, b.rdb)
+		},
+		close: func() {
+			cpu1 = processCPU()
+			rcpu1, rsys1 = redisCPU(ctx, b.rdb)
+			runtime.ReadMemStats(&m1)
+		},
+	})
 	if b.world != nil {
 		b.world.flushed(ctx) // the decision records this phase queued are in Redis
 		r.CommandsPerReq, r.RoundTripsPerReq, r.ByCommand = perRequest(before, b.world.counter.snapshot(), r.Requests)
