@@ -23,9 +23,4 @@ func idByte(b byte) bool {
 		b == '.' || b == '_' || b == ':' || b == '@' || b == '-'
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
+func clip(s string) string { return clipTo(s, 40) }

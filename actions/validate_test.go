@@ -76,12 +76,13 @@ func TestValidateListsEveryProblem(t *testing.T) {
 // TestDecodeStrict: unknown fields, trailing data and bad shapes are refused.
 func TestDecodeStrict(t *testing.T) {
 	tests := []struct{ name, body, want string }{
-		{"unknown field", `{"actions":[{"id":"a","colour":"red"}]}`, "unknown field"},
-		{"trailing", `{"actions":[]} {}`, "data after"},
-		{"type", `{"actions":[{"id":1}]}`, "must be a string"},
-		{"time", `{"actions":[{"id":"a","from":"tomorrow"}]}`, "RFC 3339"},
-		{"empty", ``, "empty or cut short"},
-		{"syntax", `{"actions":[}`, "not valid JSON"},
+		{"unknown field", `{"actions":[{"id":"a","colour":"red"}]}`, `Unknown field "colour" in the action catalog.`},
+		{"trailing", `{"actions":[]} {}`, "The action catalog must hold one JSON value; found more after it."},
+		{"type", `{"actions":[{"id":1}]}`, `Field "actions.id" must be a string, not a number.`},
+		{"time", `{"actions":[{"id":"a","from":"tomorrow"}]}`, `The action catalog has a time that is not RFC 3339 (e.g. 2026-11-25T10:00:00Z): "tomorrow".`},
+		{"empty", ``, "The action catalog is empty; send a JSON document."},
+		{"syntax", `{"actions":[}`, "Malformed JSON at byte 13"},
+		{"list", `{"actions":"a"}`, `Field "actions" must be an array, not a string.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"reflect"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -154,105 +151,18 @@ func decodeJSON(c echo.Context, v any) error {
 func jsonError(err error) error { return decodeError(err, "The request body") }
 
 // decodeError is jsonError for the value subject names ("The request
-// body", "The event").
+// body", "The event"): a body over the limit is too large, and a time is
+// named by the events' field for it; the rest is candor.JSONError.
 func decodeError(err error, subject string) error {
 	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
 		mbe *http.MaxBytesError
-		ce  *candor.Error
 		tpe *time.ParseError
 	)
 	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, candor.ErrJSONNull):
-		return candor.Errorf(candor.EInvalid, "%s is null; send a JSON document.", subject)
-	case errors.Is(err, candor.ErrJSONTrailing):
-		return candor.Errorf(candor.EInvalid, "The request body must hold one JSON value; found more after it.")
-	case errors.As(err, &tpe):
-		return candor.Errorf(candor.EInvalid, "Times (ts) must be RFC 3339, e.g. 2026-11-25T10:00:00Z; got %s.", tpe.Value)
 	case errors.As(err, &mbe):
 		return candor.Errorf(candor.ETooLarge, "The request body is larger than %d bytes.", maxBodyBytes)
-	case errors.As(err, &ce):
-		return err
-	case errors.Is(err, io.EOF):
-		return candor.Errorf(candor.EInvalid, "The request body is empty; send a JSON document.")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return candor.Errorf(candor.EInvalid, "Malformed JSON: the body ends in the middle of a value.")
-	case errors.As(err, &syn):
-		return candor.Errorf(candor.EInvalid, "Malformed JSON at byte %d: %s.", syn.Offset, syn.Error())
-	case errors.As(err, &typ):
-		return typeMismatch(typ, subject)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return candor.Errorf(candor.EInvalid, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.As(err, &tpe):
+		return candor.Errorf(candor.EInvalid, "Times (ts) must be RFC 3339, e.g. 2026-11-25T10:00:00Z; got %s.", tpe.Value)
 	}
-	return candor.Errorf(candor.EInvalid, "Malformed JSON: %v.", err)
-}
-
-// typeMismatch names the value of the wrong JSON type (a field, or else
-// subject), what it must be and what was sent; a number that does not
-// fit its field is named as such.
-func typeMismatch(typ *json.UnmarshalTypeError, subject string) error {
-	if typ.Field != "" {
-		subject = fmt.Sprintf("Field %q", typ.Field)
-	}
-	want := "another kind of value"
-	if typ.Type != nil {
-		want = wantKind(typ.Type.Kind())
-	}
-	if lit, ok := strings.CutPrefix(typ.Value, "number "); ok {
-		lit = clip(lit, 40)
-		if want == "a whole number" && strings.ContainsAny(lit, ".eE") {
-			return candor.Errorf(candor.EInvalid, "%s must be a whole number, not %s.", subject, lit)
-		}
-		if want == "a whole number" || want == "a number" {
-			return candor.Errorf(candor.EInvalid, "%s is out of range: %s.", subject, lit)
-		}
-		return candor.Errorf(candor.EInvalid, "%s must be %s, not the number %s.", subject, want, lit)
-	}
-	return candor.Errorf(candor.EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
-}
-
-// sentKind is the JSON value encoding/json describes (UnmarshalTypeError's
-// Value: "object", "array", "string", "bool", "number" or "null"), with
-// its article.
-func sentKind(v string) string {
-	switch v {
-	case "object", "array":
-		return "an " + v
-	case "bool":
-		return "true or false"
-	case "null":
-		return "null"
-	}
-	return "a " + v
-}
-
-// wantKind is what a Go value of kind k is written as in JSON.
-func wantKind(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "a string"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "another kind of value"
-}
-
-// clip cuts s to at most n bytes, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return candor.JSONError(err, subject)
 }

@@ -173,7 +173,9 @@ func TestDecode(t *testing.T) {
 	for _, tt := range []struct{ name, in, msg string }{
 		{"unknown field", `{"name":"p","rules":[{"id":"r","action":{"type":"filter","weight":2}}]}`, "weight"},
 		{"unknown rule field", `{"name":"p","rules":[{"id":"r","target":"x","action":{"type":"filter"}}]}`, "target"},
-		{"wrong type", `{"name":"p","rules":[{"id":"r","action":{"type":"pin","slot":"one"}}]}`, "slot"},
+		{"wrong type", `{"name":"p","rules":[{"id":"r","action":{"type":"pin","slot":"one"}}]}`, `Field "rules.action.slot" must be a whole number, not a string.`},
+		{"rules not a list", `{"name":"p","rules":"x"}`, `Field "rules" must be an array, not a string.`},
+		{"unknown field named", `{"name":"p","rules":[{"id":"r","type":"boost"}]}`, `Unknown field "type" in the ruleset.`},
 		{"bad time", `{"name":"p","rules":[{"id":"r","from":"tomorrow","action":{"type":"filter"}}]}`, "RFC 3339"},
 		{"trailing", `{"name":"p"} {}`, "after"},
 		{"syntax", `{"name":"p",}`, "byte"},
