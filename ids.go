@@ -23,4 +23,4 @@ func idByte(b byte) bool {
 		b == '.' || b == '_' || b == ':' || b == '@' || b == '-'
 }
 
-func clip(s string) string { return clipTo(s, 40) }
+func clip(s string) string { return Clip(s, 40) }

@@ -5,19 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// JSONError explains err, an error of DecodeJSON, as an EInvalid error a
-// person can act on; subject names the value decoded ("The request
-// body", "The event", "The ruleset"). It is the one wording of decoding
-// errors, for every decoder of outside input. nil stays nil; an *Error
-// passes through.
-func JSONError(err error, subject string) error {
+// JSONError explains err, an error of DecodeJSON into v, as an EInvalid
+// error a person can act on; subject names the value decoded ("The
+// request body", "The event", "The ruleset"). It is the one wording of
+// decoding errors of request bodies, events and marketers' documents. nil
+// stays nil; an *Error passes through.
+func JSONError(err error, subject string, v any) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
@@ -40,37 +42,129 @@ func JSONError(err error, subject string) error {
 	case errors.As(err, &syn):
 		return Errorf(EInvalid, "Malformed JSON at byte %d: %s.", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
-		return typeMismatch(typ, subject)
+		return typeMismatch(typ, subject, v)
 	case errors.As(err, &tpe):
-		return Errorf(EInvalid, "%s has a time that is not RFC 3339 (e.g. 2026-11-25T10:00:00Z): %q.", subject, clipTo(tpe.Value, 40))
+		return Errorf(EInvalid, "%s has a time that is not RFC 3339 (e.g. 2026-11-25T10:00:00Z): %q.", subject, Clip(tpe.Value, 40))
+	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON:"):
+		return Errorf(EInvalid, "%s has a time that is not a string; send one in RFC 3339, e.g. \"2026-11-25T10:00:00Z\".", subject)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return Errorf(EInvalid, "Unknown field %s in %s.", clipTo(strings.TrimPrefix(err.Error(), "json: unknown field "), 80), lowerFirst(subject))
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			name = "?"
+		}
+		return Errorf(EInvalid, "Unknown field %q in %s.", Clip(name, 60), lowerFirst(subject))
 	}
-	return Errorf(EInvalid, "Malformed JSON: %s.", clipTo(err.Error(), 200))
+	return Errorf(EInvalid, "%s is not valid: %s.", subject, Clip(err.Error(), 200))
 }
 
 // typeMismatch names the value of the wrong JSON type (a field, or else
-// subject), what it must be and what was sent; a number that does not
-// fit its field is named as such.
-func typeMismatch(typ *json.UnmarshalTypeError, subject string) error {
-	if typ.Field != "" {
-		subject = fmt.Sprintf("Field %q", typ.Field)
+// subject), what it must be and what was sent. encoding/json names the
+// field that holds the value (through embedded structs by their Go
+// names) and the type of the value itself, so the field is looked up in
+// v: an element of an array or a value of an object is named as such.
+func typeMismatch(typ *json.UnmarshalTypeError, subject string, v any) error {
+	path, dst := jsonField(reflect.TypeOf(v), typ.Field)
+	if path != "" {
+		subject = fmt.Sprintf("Field %q", path)
 	}
 	want := "another kind of value"
 	if typ.Type != nil {
 		want = wantKind(typ.Type.Kind())
-	}
-	if lit, ok := strings.CutPrefix(typ.Value, "number "); ok {
-		lit = clipTo(lit, 40)
-		switch {
-		case want == "a whole number" && strings.ContainsAny(lit, ".eE"):
-			return Errorf(EInvalid, "%s must be a whole number, not %s.", subject, lit)
-		case want == "a whole number" || want == "a number":
-			return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
+		if dst != nil && dst != typ.Type && typ.Type.Kind() != reflect.Interface {
+			switch dst.Kind() {
+			case reflect.Slice, reflect.Array:
+				want = "an array of " + plural(want)
+			case reflect.Map:
+				want = "an object whose values are " + plural(want)
+			}
 		}
-		return Errorf(EInvalid, "%s must be %s, not the number %s.", subject, want, lit)
 	}
-	return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
+	lit, isNumber := strings.CutPrefix(typ.Value, "number ")
+	if !isNumber {
+		return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
+	}
+	f, perr := strconv.ParseFloat(lit, 64)
+	integral := strings.TrimLeft(strings.TrimPrefix(lit, "-"), "0123456789") == "" && lit != "" && lit != "-"
+	wantWhole := strings.Contains(want, "whole number")
+	lit = Clip(lit, 40)
+	switch {
+	case integral || errors.Is(perr, strconv.ErrRange):
+		return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
+	case perr != nil:
+		return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, lit)
+	case wantWhole && f == math.Trunc(f) && math.Abs(f) < 1e15:
+		return Errorf(EInvalid, "%s must be a whole number written with digits only (such as %.0f), not %s.", subject, f, lit)
+	case wantWhole && f == math.Trunc(f):
+		return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
+	case wantWhole:
+		return Errorf(EInvalid, "%s must be a whole number, not %s.", subject, lit)
+	}
+	return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
+}
+
+// jsonField follows path, encoding/json's dotted field path, through t:
+// it returns the path in JSON names only (embedded structs, which
+// encoding/json names by their Go names, left out) and the Go type of the
+// field it ends at (nil when it cannot be followed).
+func jsonField(t reflect.Type, path string) (string, reflect.Type) {
+	if path == "" {
+		return "", elem(t)
+	}
+	var names []string
+	t = elem(t)
+	for part := range strings.SplitSeq(path, ".") {
+		for t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = elem(t.Elem())
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			return path, nil
+		}
+		f, embedded, ok := structField(t, part)
+		if !ok {
+			return path, nil
+		}
+		if !embedded {
+			names = append(names, part)
+		}
+		t = elem(f.Type)
+	}
+	return strings.Join(names, "."), t
+}
+
+// structField finds the field of struct t that encoding/json names name:
+// by its JSON tag, else its Go name; embedded is true for an embedded
+// struct named by its Go name.
+func structField(t reflect.Type, name string) (reflect.StructField, bool, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == name || tag == "" && f.Name == name {
+			return f, f.Anonymous && tag == "", true
+		}
+	}
+	return reflect.StructField{}, false, false
+}
+
+// elem is t without its pointers (nil for nil).
+func elem(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// plural is a kind's wording for several of it ("a string" → "strings").
+func plural(kind string) string {
+	switch kind {
+	case "true or false":
+		return "true or false"
+	case "an array", "an object":
+		return strings.TrimPrefix(kind, "an ") + "s"
+	}
+	return strings.TrimPrefix(kind, "a ") + "s"
 }
 
 // sentKind is the JSON value encoding/json describes (UnmarshalTypeError's
@@ -108,8 +202,9 @@ func wantKind(k reflect.Kind) string {
 	return "another kind of value"
 }
 
-// clipTo cuts s to at most n bytes (on a rune boundary), marking the cut.
-func clipTo(s string, n int) string {
+// Clip cuts s to at most n bytes (on a rune boundary), marking the cut,
+// for a message that quotes outside input.
+func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -201,8 +202,12 @@ func ifMatch(c echo.Context) string {
 // readBody reads the whole body, up to maxBodyBytes.
 func readBody(c echo.Context) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxBodyBytes))
-	if err != nil {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
 		return nil, jsonError(err)
+	case err != nil: // the client stopped sending, or too slowly
+		return nil, candor.Errorf(candor.EInvalid, "The request body could not be read: %s.", candor.Clip(err.Error(), 200))
 	}
 	return b, nil
 }

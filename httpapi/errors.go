@@ -143,17 +143,18 @@ func decodeJSON(c echo.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	return jsonError(candor.DecodeJSON(b, v))
+	return decodeError(candor.DecodeJSON(b, v), "The request body", v)
 }
 
 // jsonError explains a request body's decoding failure in terms a person
 // can act on.
-func jsonError(err error) error { return decodeError(err, "The request body") }
+func jsonError(err error) error { return decodeError(err, "The request body", nil) }
 
 // decodeError is jsonError for the value subject names ("The request
-// body", "The event"): a body over the limit is too large, and a time is
-// named by the events' field for it; the rest is candor.JSONError.
-func decodeError(err error, subject string) error {
+// body", "The event"), decoded into v: a body over the limit is too
+// large, and a time is named by the events' field for it; the rest is
+// candor.JSONError.
+func decodeError(err error, subject string, v any) error {
 	var (
 		mbe *http.MaxBytesError
 		tpe *time.ParseError
@@ -162,7 +163,7 @@ func decodeError(err error, subject string) error {
 	case errors.As(err, &mbe):
 		return candor.Errorf(candor.ETooLarge, "The request body is larger than %d bytes.", maxBodyBytes)
 	case errors.As(err, &tpe):
-		return candor.Errorf(candor.EInvalid, "Times (ts) must be RFC 3339, e.g. 2026-11-25T10:00:00Z; got %s.", tpe.Value)
+		return candor.Errorf(candor.EInvalid, "Times (ts) must be RFC 3339, e.g. 2026-11-25T10:00:00Z; got %q.", candor.Clip(tpe.Value, 40))
 	}
-	return candor.JSONError(err, subject)
+	return candor.JSONError(err, subject, v)
 }

@@ -189,7 +189,7 @@ func decodeProfile(c echo.Context, set consent.Scope) (features.ProfileData, err
 		return nil, err
 	}
 	if err := candor.DecodeJSON(b, p); err != nil {
-		return nil, jsonError(err)
+		return nil, decodeError(err, "The request body", p)
 	}
 	return p, nil
 }
@@ -219,7 +219,7 @@ func decodeEvents(raw []json.RawMessage) ([]features.Event, map[int]string) {
 	for i, r := range raw {
 		if err := candor.DecodeJSON(r, &evs[i]); err != nil {
 			evs[i] = features.Event{}
-			bad[i] = candor.ErrorMessage(decodeError(err, "The event"))
+			bad[i] = candor.ErrorMessage(decodeError(err, "The event", &evs[i]))
 		}
 	}
 	return evs, bad

@@ -286,6 +286,16 @@ func TestErrorResponses(t *testing.T) {
 	}
 }
 
+// A field of an embedded struct (feedback's) is named by its JSON name
+// alone, as the customer sent it.
+func TestEmbeddedFieldNamedAsSent(t *testing.T) {
+	var req feedbackRequest
+	err := decodeError(candor.DecodeJSON([]byte(`{"kind":"not_interested","item_id":1}`), &req), "The request body", &req)
+	if got := candor.ErrorMessage(err); got != `Field "item_id" must be a string, not a number.` {
+		t.Errorf("message %q", got)
+	}
+}
+
 func TestChunkedOversizeBodyIs413(t *testing.T) {
 	f := newFixture(t)
 	pr, pw := io.Pipe()
