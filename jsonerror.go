@@ -70,7 +70,7 @@ func typeMismatch(typ *json.UnmarshalTypeError, subject string, v any) error {
 	want := "another kind of value"
 	if typ.Type != nil {
 		want = wantKind(typ.Type.Kind())
-		if dst != nil && dst != typ.Type && typ.Type.Kind() != reflect.Interface {
+		if dst != nil && dst != typ.Type {
 			switch dst.Kind() {
 			case reflect.Slice, reflect.Array:
 				want = "an array of " + plural(want)
@@ -79,27 +79,29 @@ func typeMismatch(typ *json.UnmarshalTypeError, subject string, v any) error {
 			}
 		}
 	}
-	lit, isNumber := strings.CutPrefix(typ.Value, "number ")
-	if !isNumber {
-		return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
+	if lit, ok := strings.CutPrefix(typ.Value, "number "); ok {
+		return numberMismatch(subject, want, lit)
 	}
-	f, perr := strconv.ParseFloat(lit, 64)
-	integral := strings.TrimLeft(strings.TrimPrefix(lit, "-"), "0123456789") == "" && lit != "" && lit != "-"
-	wantWhole := strings.Contains(want, "whole number")
-	lit = Clip(lit, 40)
+	return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
+}
+
+// numberMismatch words a number its field cannot hold: a fraction where a
+// whole number belongs, a whole number written with a point or an
+// exponent, or one out of the field's range.
+func numberMismatch(subject, want, lit string) error {
+	f, err := strconv.ParseFloat(lit, 64)
+	digitsOnly := lit != "" && strings.Trim(strings.TrimPrefix(lit, "-"), "0123456789") == ""
+	whole := strings.Contains(want, "whole number")
+	shown := Clip(lit, 40)
 	switch {
-	case integral || errors.Is(perr, strconv.ErrRange):
-		return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
-	case perr != nil:
-		return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, lit)
-	case wantWhole && f == math.Trunc(f) && math.Abs(f) < 1e15:
-		return Errorf(EInvalid, "%s must be a whole number written with digits only (such as %.0f), not %s.", subject, f, lit)
-	case wantWhole && f == math.Trunc(f):
-		return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
-	case wantWhole:
-		return Errorf(EInvalid, "%s must be a whole number, not %s.", subject, lit)
+	case err != nil && !errors.Is(err, strconv.ErrRange): // not a number at all
+		return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, shown)
+	case whole && err == nil && f != math.Trunc(f):
+		return Errorf(EInvalid, "%s must be a whole number, not %s.", subject, shown)
+	case whole && err == nil && !digitsOnly && math.Abs(f) < 1e15:
+		return Errorf(EInvalid, "%s must be a whole number written with digits only (such as %.0f), not %s.", subject, f, shown)
 	}
-	return Errorf(EInvalid, "%s is out of range: %s.", subject, lit)
+	return Errorf(EInvalid, "%s is out of range: %s.", subject, shown)
 }
 
 // jsonField follows path, encoding/json's dotted field path, through t:

@@ -213,30 +213,37 @@ func byCommand(m map[string]float64) string { return joinSorted(m, "%.3f") }
 // was the kernel's (used_cpu_sys) and how much Redis's own (user), or ""
 // when Redis did not report it.
 func redisSplit(run RateRun) string {
-	var parts []string
-	for _, p := range run.phases() {
-		if p.RedisCPUPerReq > 0 {
-			total, sys := math.Round(p.RedisCPUPerReq), math.Round(p.RedisSysPerReq)
-			parts = append(parts, fmt.Sprintf("%s %.0f / %.0f", p.Name, sys, total-sys)) // adding up to the table's total
+	return phaseLine(run, "Redis CPU µs per request, kernel / user (INFO cpu used_cpu_sys / used_cpu_user, server-wide): ", func(p *PhaseResult) string {
+		if p.RedisCPUPerReq <= 0 {
+			return ""
 		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "Redis CPU µs per request, kernel / user (INFO cpu used_cpu_sys / used_cpu_user, server-wide): " + strings.Join(parts, ", ")
+		total, sys := math.Round(p.RedisCPUPerReq), math.Round(p.RedisSysPerReq)
+		return fmt.Sprintf("%s %.0f / %.0f", p.Name, sys, total-sys) // adding up to the table's total
+	})
 }
 
 // generatorCPU says what the load generator process spent a request of
 // each phase, or "" when it ran in this process.
 func generatorCPU(run RateRun) string {
+	return phaseLine(run, "load generator (a process of its own, not in CPU µs/req) CPU µs per request: ", func(p *PhaseResult) string {
+		if p.GeneratorCPUPerReq <= 0 {
+			return ""
+		}
+		return fmt.Sprintf("%s %.0f", p.Name, p.GeneratorCPUPerReq)
+	})
+}
+
+// phaseLine is prefix and the parts of the run's phases that have one
+// (part returns "" for a phase without), or "" when none has.
+func phaseLine(run RateRun, prefix string, part func(*PhaseResult) string) string {
 	var parts []string
 	for _, p := range run.phases() {
-		if p.GeneratorCPUPerReq > 0 {
-			parts = append(parts, fmt.Sprintf("%s %.0f", p.Name, p.GeneratorCPUPerReq))
+		if s := part(p); s != "" {
+			parts = append(parts, s)
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return "load generator (a process of its own, not in CPU µs/req) CPU µs per request: " + strings.Join(parts, ", ")
+	return prefix + strings.Join(parts, ", ")
 }
