@@ -295,9 +295,14 @@ func startDelayProxy(t *testing.T, target string) *delayProxy {
 		t.Fatal(err)
 	}
 	p := &delayProxy{addr: ln.Addr().String()}
+	// The accept loop holds a count of its own, so a connection it counts
+	// while the test ends is added to a count above zero (an Add from zero
+	// racing Wait is a race).
 	var conns sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	conns.Add(1)
 	go func() {
+		defer conns.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
