@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"syscall"
@@ -241,10 +242,18 @@ func (g *generator) close() error {
 // or in this one. A generator that failed fails every phase after it;
 // measure returns its error.
 func (b *bench) attack(ctx context.Context, p phase, w window) *PhaseResult {
+	if b.world != nil {
+		b.world.setPhase(p.name)
+	}
 	if b.gen == nil {
 		w.opened()
 		defer w.closed()
-		return p.run(ctx)
+		if b.world == nil || !b.world.labelled {
+			return p.run(ctx)
+		}
+		var r *PhaseResult // the load generator's goroutines inherit the labels
+		pprof.Do(ctx, pprof.Labels("phase", p.name, "side", "generator"), func(ctx context.Context) { r = p.run(ctx) })
+		return r
 	}
 	if b.genErr == nil {
 		r, cpu, err := b.gen.run(ctx, p, w)

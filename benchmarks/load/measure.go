@@ -88,7 +88,9 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	}
 	if o.warmup > 0 {
 		fmt.Fprintf(progress, "warming up: %d requests/s for %s\n", o.rates[0], o.warmup)
-		b.attack(ctx, b.recommendations(o.rates[0], o.warmup), window{})
+		w := b.recommendations(o.rates[0], o.warmup)
+		w.name = "warmup" // its profiler label (--cpuprofile)
+		b.attack(ctx, w, window{})
 	}
 	for _, rate := range o.rates {
 		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
@@ -143,6 +145,7 @@ func (b *bench) orderCustomers() {
 func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server, *seedStats, error) {
 	b.world = newWorld(b.rdb, b.o.namespace)
 	b.world.budget = b.o.readBudget
+	b.world.labelled = b.o.cpuprofile != ""
 	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d%s\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History, b.o.scale.long())
 	st, err := b.seed(ctx, progress)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,10 +40,15 @@ type world struct {
 	counter  *cmdCounter
 	writer   *recommend.Writer // the scorer's decision writer, once serving
 	budget   time.Duration     // the scorer's read budget (0: the server's default)
+	// The profiler's labels (--cpuprofile): the current phase's, set on
+	// a connection's goroutine by setLabels.
+	labelled  bool
+	labels    atomic.Pointer[context.Context]
+	setLabels func(context.Context)
 }
 
 func newWorld(rdb redis.UniversalClient, ns string) *world {
-	w := &world{rdb: rdb, ns: ns, counter: newCmdCounter()}
+	w := &world{rdb: rdb, ns: ns, counter: newCmdCounter(), setLabels: pprof.SetGoroutineLabels}
 	rdb.AddHook(w.counter)
 	w.store = redisstore.New(rdb, ns)
 	w.consent = consent.NewService(w.store, consent.Config{PolicyVersion: 1})
@@ -97,8 +103,39 @@ func (w *world) serve(ctx context.Context) (*server, error) {
 		return nil, err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}
+	if w.labelled {
+		srv.ConnState = w.connState
+	}
 	go func() { _ = srv.Serve(ln) }()
 	return &server{url: "http://" + ln.Addr().String(), siteKey: plain, srv: srv, stop: cancel}, nil
+}
+
+// setPhase names the phase whose requests the server answers from now
+// on, for the profiler's labels (--cpuprofile).
+func (w *world) setPhase(name string) {
+	if !w.labelled {
+		return
+	}
+	ctx := pprof.WithLabels(context.Background(), pprof.Labels("phase", name, "side", "server"))
+	w.labels.Store(&ctx)
+}
+
+// connState labels a connection's goroutine with the current phase and
+// side=server when a request on it becomes active (net/http calls it on
+// that goroutine), so the profiler counts the handler, the response's
+// writing and the next request's reading to the phase: a profile of one
+// run reads a phase at a time (go tool pprof -tagfocus
+// phase=recommendations-h500). The in-process load generator's
+// goroutines carry side=generator (bench.attack); what carries neither is
+// the runtime's own work (the scheduler, GC, the poller) and the decision
+// writer's. It is set only with --cpuprofile.
+func (w *world) connState(_ net.Conn, s http.ConnState) {
+	if s != http.StateActive {
+		return
+	}
+	if ctx := w.labels.Load(); ctx != nil {
+		w.setLabels(*ctx)
+	}
 }
 
 func (s *server) Close() {
