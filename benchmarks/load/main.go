@@ -103,7 +103,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.BoolVar(&o.json, "json", false, "write the report as JSON on stdout (the table goes to stderr)")
 	fs.StringVar(&o.png, "png", "", "write latency over time to this PNG file")
 	fs.BoolVar(&o.generatorProcess, "generator-process", false, "send the load from a generator process of its own, so that CPU µs/req (and allocs/req, --cpuprofile) is the server's alone; the generator's CPU is reported apart. It costs the 2-core machine far more CPU than sending from this process does")
-	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured phases (this process: the server, and the generator unless --generator-process) to this file")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured phases (this process: the server, and the generator unless --generator-process) to this file, its samples labelled phase=<name> and side=server|generator (go tool pprof -tagfocus 'phase=^readyz$')")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile (whole process, whole run; see alloc_objects) to this file at the end")
 	fs.BoolVar(&o.keep, "keep", false, "keep the namespace (and print its site key) instead of deleting it")
 	fs.StringVar(&o.namespace, "namespace", "", "Redis namespace (default bench-<random>); with --target, the server's namespace, seeded by an earlier --keep run")

@@ -88,9 +88,9 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	}
 	if o.warmup > 0 {
 		fmt.Fprintf(progress, "warming up: %d requests/s for %s\n", o.rates[0], o.warmup)
-		w := b.recommendations(o.rates[0], o.warmup)
-		w.name = "warmup" // its profiler label (--cpuprofile)
-		b.attack(ctx, w, window{})
+		warm := b.recommendations(o.rates[0], o.warmup)
+		warm.name = "warmup" // its profiler label (--cpuprofile)
+		b.attack(ctx, warm, window{})
 	}
 	for _, rate := range o.rates {
 		rep.Runs = append(rep.Runs, b.atRate(ctx, rate, progress))
