@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -215,6 +216,18 @@ func TestRecommendationBadInput(t *testing.T) {
 	r := f.recs(t, "customer_id=ghost&item_id=nope")
 	if r.Personalization.Level != "none" || len(r.Warnings) != 1 || len(r.Items) == 0 {
 		t.Errorf("unknown customer and context item: %+v, warnings %v", r.Personalization, r.Warnings)
+	}
+	// A category no item is filed under is named; one that is, in any
+	// case, is not, and its items are popular in it.
+	if r := f.recs(t, "customer_id=ghost&category=gardn"); len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], `context category "gardn" has no items`) {
+		t.Errorf("misspelt category: warnings %q", r.Warnings)
+	}
+	r = f.recs(t, "customer_id=ghost&category=Garden")
+	inCategory := slices.ContainsFunc(r.Items, func(it recommend.Item) bool {
+		return it.Reasons[0].Kind == recommend.KindPopularInCategory && it.Category[0] == "garden"
+	})
+	if len(r.Warnings) != 0 || !inCategory {
+		t.Errorf("category Garden: warnings %q, an item popular in garden: %v", r.Warnings, inCategory)
 	}
 }
 

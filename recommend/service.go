@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -228,13 +229,13 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 	if !fb.Active {
 		acc.ev = gather(acc.ev, m, st, req)
 	}
-	resp.Warnings = contextWarnings(m, cat, req)
+	idx := s.popular.get(m, cat)
+	resp.Warnings = contextWarnings(m, cat, idx, req)
 	resp.RulesetVersion = rs.Version()
 	cands, parts, short := s.rank(acc, m, cat, st, acc.ev, req, rs, tr, &resp.Warnings)
 	resp.Items = make([]Item, 0, len(cands))
 	x := &explainer{cat: cat, items: len(cands), explainScratch: acc.xs, evidence: countParts(cands)}
 	defer func() { acc.xs = x.explainScratch }() // grown, for the next request
-	idx := s.popular.get(m, cat)
 	for k := range cands {
 		c := &cands[k]
 		x.parts = parts.of(c, x.parts[:0])
@@ -422,8 +423,15 @@ func makePersonalization(st *features.State) Personalization {
 	return p
 }
 
-func contextWarnings(m Model, cat *catalog.Snapshot, req *Request) []string {
+// contextWarnings names the request's context that cannot be used: a
+// context or cart item not in the catalog or not in the model, and a
+// category no ranked item is filed under (a misspelt one, say), which
+// then makes no item popular in it.
+func contextWarnings(m Model, cat *catalog.Snapshot, idx *popular, req *Request) []string {
 	var w []string
+	if c := req.Category; c != "" && idx.catID(strings.ToLower(c)) == noCategory {
+		w = append(w, fmt.Sprintf("context category %q has no items (in the catalog and the model); none is shown as popular in it", c))
+	}
 	for _, id := range append([]string{req.ItemID}, req.Cart...) {
 		if id == "" {
 			continue
