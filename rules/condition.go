@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -139,9 +141,45 @@ func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
 func fileProblem(src string, err error) exprProblem {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		return exprProblem{pos: posAt(src, fe.From), msg: friendly(fe.Message)}
+		return exprProblem{pos: posAt(src, fe.From), msg: friendly(syntaxMessage(src, fe.From, fe.Message))}
 	}
 	return exprProblem{msg: friendly(clip(err.Error()))}
+}
+
+// unexpectedToken is the parser's message for a token out of place, as
+// expr writes it: unexpected token Operator("=").
+var unexpectedToken = regexp.MustCompile(`^unexpected token \w+\((".*")\)$`)
+
+// syntaxMessage rewrites the parser's messages about the shape of a
+// condition, which name its tokens as the library does (EOF,
+// Operator("=")), in words a marketer reads, with a hint for the slips
+// people make most: = for ==, <> for !=. from is the problem's offset in
+// src, in runes. Other messages are returned as they are.
+func syntaxMessage(src string, from int, msg string) string {
+	switch msg {
+	case "unexpected token EOF", "unexpected end of expression":
+		return "the condition ends too soon: a value, a name or a closing bracket is missing at its end"
+	case "literal not terminated":
+		return "a quoted text is not closed: end it with the quote it starts with"
+	}
+	m := unexpectedToken.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	tok, err := strconv.Unquote(m[1])
+	if err != nil {
+		return msg
+	}
+	out := fmt.Sprintf("%q is not expected here", tok)
+	switch {
+	case tok == "=":
+		out += "; to compare, write =="
+	case tok == ">" && strings.HasSuffix(strings.TrimRight(runesBefore(src, from), " "), "<"):
+		out += "; for not equal, write !="
+	case tok == ")" || tok == "]":
+		out += ": it closes a bracket that was not opened"
+	}
+	return out
 }
 
 // envNames maps the Go types of Env to the names marketers write.
@@ -190,6 +228,18 @@ func tags(v any) []string {
 		out[i] = t.Field(i).Tag.Get("expr")
 	}
 	return out
+}
+
+// runesBefore returns the first n runes of src (expr's offsets count
+// runes), or all of it.
+func runesBefore(src string, n int) string {
+	for i := range src {
+		if n == 0 {
+			return src[:i]
+		}
+		n--
+	}
+	return src
 }
 
 // posAt returns the 1-based line and column of the rune at offset from.

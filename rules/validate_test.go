@@ -83,6 +83,35 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	}
 }
 
+// A condition of the wrong shape is told in words, where it goes wrong,
+// with a hint for = and <>, never in the parser's names for its tokens.
+func TestSyntaxMessages(t *testing.T) {
+	for _, c := range []struct {
+		when string
+		pos  rules.Pos
+		want string
+	}{
+		{`item.price <`, rules.Pos{Line: 1, Column: 12}, "the condition ends too soon"},
+		{"item.brand == \"acme\" and", rules.Pos{Line: 1, Column: 24}, "the condition ends too soon"},
+		{`(item.price < 50`, rules.Pos{Line: 1, Column: 16}, "a closing bracket is missing"},
+		{`item.price < 50)`, rules.Pos{Line: 1, Column: 16}, `")" is not expected here: it closes a bracket that was not opened`},
+		{`item.price = 5`, rules.Pos{Line: 1, Column: 12}, `"=" is not expected here; to compare, write ==`},
+		{`item.price <> 5`, rules.Pos{Line: 1, Column: 13}, `">" is not expected here; for not equal, write !=`},
+		{`item.title == "é" and item.price <> 5`, rules.Pos{Line: 1, Column: 35}, "for not equal, write !="},
+		{`item.brand == 'acme`, rules.Pos{Line: 1, Column: 20}, "a quoted text is not closed"},
+		{`item.price > 5 5`, rules.Pos{Line: 1, Column: 16}, `"5" is not expected here`},
+	} {
+		got := problems(t, rules.Ruleset{Name: "r", Rules: []rules.Rule{{ID: "a", When: c.when, Action: rules.Action{Type: rules.ActionFilter}}}})
+		if len(got) != 1 || got[0].Pos != c.pos || !strings.Contains(got[0].Message, c.want) {
+			t.Errorf("%s: %+v, want %v %q", c.when, got, c.pos, c.want)
+			continue
+		}
+		if m := got[0].Message; strings.Contains(m, "token") || strings.Contains(m, "EOF") || strings.Contains(m, "Operator(") {
+			t.Errorf("%s: %q names the parser's tokens", c.when, m)
+		}
+	}
+}
+
 // TestSensitiveTargetingRejected: boost, bury and pin may not use
 // item.sensitive; filter, exclude and limit may.
 func TestSensitiveTargetingRejected(t *testing.T) {
