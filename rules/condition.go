@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -148,7 +149,11 @@ func fileProblem(src string, err error) exprProblem {
 
 // unexpectedToken is the parser's message for a token out of place, as
 // expr writes it: unexpected token Operator("=").
-var unexpectedToken = regexp.MustCompile(`^unexpected token \w+\((".*")\)$`)
+var unexpectedToken = regexp.MustCompile(`^unexpected token (\w+)(?:\((".*")\))?$`)
+
+// tokenKinds names a token that has no text of its own (an empty quoted
+// text) by its kind.
+var tokenKinds = map[string]string{"String": "a quoted text", "Number": "a number", "Identifier": "a name"}
 
 // syntaxMessage rewrites the parser's messages about the shape of a
 // condition, which name its tokens as the library does (EOF,
@@ -162,15 +167,25 @@ func syntaxMessage(src string, from int, msg string) string {
 	case "literal not terminated":
 		return "a quoted text is not closed: end it with the quote it starts with"
 	}
+	if strings.HasPrefix(msg, "a map key must be") {
+		return "a key of a map ({key: value}) must be a quoted text, a number, a name or an expression in brackets"
+	}
 	m := unexpectedToken.FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}
-	tok, err := strconv.Unquote(m[1])
+	tok, err := strconv.Unquote(m[2])
+	if m[2] == "" {
+		tok, err = "", nil
+	}
 	if err != nil {
 		return msg
 	}
-	out := fmt.Sprintf("%q is not expected here", tok)
+	what := strconv.Quote(tok)
+	if tok == "" {
+		what = cmp.Or(tokenKinds[m[1]], "something")
+	}
+	out := what + " is not expected here"
 	switch {
 	case tok == "=":
 		out += "; to compare, write =="

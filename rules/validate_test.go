@@ -100,6 +100,8 @@ func TestSyntaxMessages(t *testing.T) {
 		{`item.title == "é" and item.price <> 5`, rules.Pos{Line: 1, Column: 35}, "for not equal, write !="},
 		{`item.brand == 'acme`, rules.Pos{Line: 1, Column: 20}, "a quoted text is not closed"},
 		{`item.price > 5 5`, rules.Pos{Line: 1, Column: 16}, `"5" is not expected here`},
+		{`item.brand in {`, rules.Pos{Line: 1, Column: 15}, "a key of a map ({key: value}) must be"},
+		{`item.brand == "x" ''`, rules.Pos{Line: 1, Column: 19}, "a quoted text is not expected here"},
 	} {
 		got := problems(t, rules.Ruleset{Name: "r", Rules: []rules.Rule{{ID: "a", When: c.when, Action: rules.Action{Type: rules.ActionFilter}}}})
 		if len(got) != 1 || got[0].Pos != c.pos || !strings.Contains(got[0].Message, c.want) {
@@ -245,12 +247,20 @@ func FuzzDecodeRuleset(f *testing.F) {
 // evaluation more.
 func FuzzCompileExpr(f *testing.F) {
 	f.Add(`item.brand == "acme" and customer.location.country == "DE"`)
+	for _, s := range []string{`item.price <`, `item.price <> 5`, `(item.price = 5))`, `item.brand == 'x`, `"é" <> "é"`} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, when string) {
 		c, _, err := rules.Validate(rules.Ruleset{Name: "f", Rules: []rules.Rule{filter("r", when)}}, nil, now)
 		if err != nil {
 			var ps rules.Problems
 			if candor.ErrorCode(err) != candor.EInvalid || !errors.As(err, &ps) || len(ps) == 0 {
 				t.Fatalf("Validate(%q): %v", when, err)
+			}
+			for _, p := range ps {
+				if strings.Contains(p.Message, "unexpected token") {
+					t.Fatalf("Validate(%q): %q names the parser's tokens", when, p.Message)
+				}
 			}
 			return
 		}
