@@ -217,14 +217,24 @@ func TestRecommendationBadInput(t *testing.T) {
 	if r.Personalization.Level != "none" || len(r.Warnings) != 1 || len(r.Items) == 0 {
 		t.Errorf("unknown customer and context item: %+v, warnings %v", r.Personalization, r.Warnings)
 	}
-	// A category no item is filed under is named; one that is, in any
-	// case, is not, and its items are popular in it.
-	if r := f.recs(t, "customer_id=ghost&category=gardn"); len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], `context category "gardn" has no items`) {
+	// A category no item is filed under is named, and one whose items the
+	// model does not know yet; one that is, in any case, is not, and its
+	// items are popular in it.
+	if r := f.recs(t, "customer_id=ghost&category=gardn"); len(r.Warnings) != 1 || r.Warnings[0] != `context category "gardn": no item of the catalog is in it, so none is shown as popular in it` {
 		t.Errorf("misspelt category: warnings %q", r.Warnings)
+	}
+	if err := f.store.PutItems(context.Background(), []catalog.Item{{ID: "new1", Title: "New", Category: []string{"pottery"}, Available: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.live.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.recs(t, "customer_id=ghost&category=Pottery"); len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], `"Pottery": its items are not in the model yet`) {
+		t.Errorf("category of items the model does not know yet: warnings %q", r.Warnings)
 	}
 	r = f.recs(t, "customer_id=ghost&category=Garden")
 	inCategory := slices.ContainsFunc(r.Items, func(it recommend.Item) bool {
-		return it.Reasons[0].Kind == recommend.KindPopularInCategory && it.Category[0] == "garden"
+		return len(it.Reasons) > 0 && it.Reasons[0].Kind == recommend.KindPopularInCategory && it.Category[0] == "garden"
 	})
 	if len(r.Warnings) != 0 || !inCategory {
 		t.Errorf("category Garden: warnings %q, an item popular in garden: %v", r.Warnings, inCategory)

@@ -22,6 +22,7 @@ type popular struct {
 	sensitive []bool
 	cats      [][]int32        // the item's categories, as catIDs
 	catIDs    map[string]int32 // lower-case category → its number
+	inCatalog map[string]bool  // every lower-case category of the catalog, its items in the model or not
 	hide      []string         // the label of the control hiding the item's category
 	overall   []int32          // available items with popularity > 0
 	byCat     map[string][]int32
@@ -31,7 +32,12 @@ type popular struct {
 func buildPopular(m Model, cat *catalog.Snapshot) *popular {
 	n := m.NumItems()
 	p := &popular{model: m, catalog: cat, items: make([]*catalog.Item, n), available: make([]bool, n), sensitive: make([]bool, n), cats: make([][]int32, n),
-		catIDs: map[string]int32{}, hide: make([]string, n), byCat: map[string][]int32{}}
+		catIDs: map[string]int32{}, inCatalog: map[string]bool{}, hide: make([]string, n), byCat: map[string][]int32{}}
+	for _, it := range cat.Items() {
+		for _, c := range it.Category {
+			p.inCatalog[strings.ToLower(c)] = true
+		}
+	}
 	labels := map[string]string{}
 	for i := int32(0); int(i) < n; i++ {
 		it, ok := cat.Get(m.ItemID(i))

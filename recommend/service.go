@@ -425,12 +425,16 @@ func makePersonalization(st *features.State) Personalization {
 
 // contextWarnings names the request's context that cannot be used: a
 // context or cart item not in the catalog or not in the model, and a
-// category no ranked item is filed under (a misspelt one, say), which
-// then makes no item popular in it.
+// category no item of the catalog is filed under (a misspelt one, say)
+// or none the model knows yet, which then makes no item popular in it.
 func contextWarnings(m Model, cat *catalog.Snapshot, idx *popular, req *Request) []string {
 	var w []string
-	if c := req.Category; c != "" && idx.catID(strings.ToLower(c)) == noCategory {
-		w = append(w, fmt.Sprintf("context category %q has no items (in the catalog and the model); none is shown as popular in it", c))
+	if c := strings.ToLower(req.Category); c != "" && idx.catID(c) == noCategory {
+		where := "no item of the catalog is in it"
+		if idx.inCatalog[c] {
+			where = "its items are not in the model yet"
+		}
+		w = append(w, fmt.Sprintf("context category %q: %s, so none is shown as popular in it", req.Category, where))
 	}
 	for _, id := range append([]string{req.ItemID}, req.Cart...) {
 		if id == "" {
