@@ -153,12 +153,12 @@ var unexpectedToken = regexp.MustCompile(`^unexpected token (\w+)(?:\((".*")\))?
 
 // tokenKinds names a token that has no text of its own (an empty quoted
 // text) by its kind.
-var tokenKinds = map[string]string{"String": "a quoted text", "Number": "a number", "Identifier": "a name"}
+var tokenKinds = map[string]string{"String": "a quoted text", "Bytes": "a quoted text", "Number": "a number", "Identifier": "a name"}
 
 // syntaxMessage rewrites the parser's messages about the shape of a
 // condition, which name its tokens as the library does (EOF,
 // Operator("=")), in words a marketer reads, with a hint for the slips
-// people make most: = for ==, <> for !=. from is the problem's offset in
+// people make most (see tokenHint). from is the problem's offset in
 // src, in runes. Other messages are returned as they are.
 func syntaxMessage(src string, from int, msg string) string {
 	switch msg {
@@ -185,16 +185,55 @@ func syntaxMessage(src string, from int, msg string) string {
 	if tok == "" {
 		what = cmp.Or(tokenKinds[m[1]], "something")
 	}
-	out := what + " is not expected here"
+	return what + " is not expected here" + tokenHint(src, from, tok)
+}
+
+// tokenHint is the hint for token tok out of place at rune offset from
+// of src, for the slips people make most, or "".
+func tokenHint(src string, from int, tok string) string {
+	before := runesBefore(src, from)
+	after := strings.TrimPrefix(src[len(before):], tok)
 	switch {
+	case tok == "=" && strings.HasPrefix(after, ">"):
+		return "; for greater or equal, write >="
+	case tok == "=" && strings.HasPrefix(after, "<"):
+		return "; for less or equal, write <="
 	case tok == "=":
-		out += "; to compare, write =="
-	case tok == ">" && strings.HasSuffix(strings.TrimRight(runesBefore(src, from), " "), "<"):
-		out += "; for not equal, write !="
-	case tok == ")" || tok == "]":
-		out += ": it closes a bracket that was not opened"
+		return "; to compare, write =="
+	case tok == ">" && strings.HasSuffix(strings.TrimRight(before, " \t\r\n"), "<"):
+		return "; for not equal, write !="
+	case tok == ")" || tok == "]" || tok == "}":
+		if openBrackets(before) > 0 {
+			return ": a value is missing before it"
+		}
+		return ": it closes a bracket that was not opened"
 	}
-	return out
+	return ""
+}
+
+// openBrackets counts the brackets src opens and does not close, outside
+// quoted text.
+func openBrackets(src string) int {
+	depth, quote, escaped := 0, rune(0), false
+	for _, r := range src {
+		switch {
+		case escaped:
+			escaped = false
+		case quote != 0 && r == '\\':
+			escaped = true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'' || r == '`':
+			quote = r
+		case r == '(' || r == '[' || r == '{':
+			depth++
+		case r == ')' || r == ']' || r == '}':
+			depth--
+		}
+	}
+	return depth
 }
 
 // envNames maps the Go types of Env to the names marketers write.

@@ -102,6 +102,12 @@ func TestSyntaxMessages(t *testing.T) {
 		{`item.price > 5 5`, rules.Pos{Line: 1, Column: 16}, `"5" is not expected here`},
 		{`item.brand in {`, rules.Pos{Line: 1, Column: 15}, "a key of a map ({key: value}) must be"},
 		{`item.brand == "x" ''`, rules.Pos{Line: 1, Column: 19}, "a quoted text is not expected here"},
+		{`item.price => 5`, rules.Pos{Line: 1, Column: 12}, `"=" is not expected here; for greater or equal, write >=`},
+		{`item.price =< 5`, rules.Pos{Line: 1, Column: 12}, `"=" is not expected here; for less or equal, write <=`},
+		{"item.price <\t> 5", rules.Pos{Line: 1, Column: 14}, "for not equal, write !="},
+		{`(item.price < )`, rules.Pos{Line: 1, Column: 15}, `")" is not expected here: a value is missing before it`},
+		{`item.tags[]`, rules.Pos{Line: 1, Column: 11}, `"]" is not expected here: a value is missing before it`},
+		{`item.brand == "(" )`, rules.Pos{Line: 1, Column: 19}, "it closes a bracket that was not opened"},
 	} {
 		got := problems(t, rules.Ruleset{Name: "r", Rules: []rules.Rule{{ID: "a", When: c.when, Action: rules.Action{Type: rules.ActionFilter}}}})
 		if len(got) != 1 || got[0].Pos != c.pos || !strings.Contains(got[0].Message, c.want) {
