@@ -248,7 +248,7 @@ func (b *bench) attack(ctx context.Context, p phase, w window) *PhaseResult {
 	if b.gen == nil {
 		w.opened()
 		defer w.closed()
-		if b.world == nil || !b.world.labelled {
+		if !b.labelled {
 			return p.run(ctx)
 		}
 		var r *PhaseResult // the load generator's goroutines inherit the labels

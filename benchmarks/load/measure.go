@@ -30,6 +30,8 @@ type bench struct {
 	// the load is sent from this process), genErr its first failure.
 	gen    *generator
 	genErr error
+	// labelled: label the profile's samples by phase (--cpuprofile).
+	labelled bool
 }
 
 // measure seeds (unless targeting), serves, and runs every phase.
@@ -45,7 +47,7 @@ func measure(ctx context.Context, o *options, progress io.Writer) (_ *Report, er
 	rep := &Report{Started: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Target: "in-process",
 		Namespace: o.namespace, Scale: o.scale}
 	rep.Machine.Redis = redisVersion(ctx, rdb)
-	b := &bench{o: o, rdb: rdb}
+	b := &bench{o: o, rdb: rdb, labelled: o.cpuprofile != ""}
 	if o.target != "" {
 		rep.Target = o.target
 		b.base, b.key = strings.TrimRight(o.target, "/"), o.apiKey
@@ -145,7 +147,7 @@ func (b *bench) orderCustomers() {
 func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server, *seedStats, error) {
 	b.world = newWorld(b.rdb, b.o.namespace)
 	b.world.budget = b.o.readBudget
-	b.world.labelled = b.o.cpuprofile != ""
+	b.world.labelled = b.labelled
 	fmt.Fprintf(progress, "seeding namespace %s: %d items, %d customers, history %d%s\n", b.o.namespace, b.o.scale.Items, b.o.scale.Customers, b.o.scale.History, b.o.scale.long())
 	st, err := b.seed(ctx, progress)
 	if err != nil {
@@ -223,7 +225,9 @@ func (b *bench) capacity(ctx context.Context, name string, ph func(int, time.Dur
 	fmt.Fprintf(progress, "capacity search of %s from %d requests/s\n", name, o.capStart)
 	return searchCapacity(ctx, o.capStart, o.capInc, o.capMax, o.capRetries, o.capStep, func(ctx context.Context, rate int) *PhaseResult {
 		settle(ctx)
-		r := b.attack(ctx, ph(rate, o.capStep), window{})
+		p := ph(rate, o.capStep)
+		p.name = "capacity-" + p.name // its profiler label (--cpuprofile), apart from the measured phase's
+		r := b.attack(ctx, p, window{})
 		fmt.Fprintf(progress, "  %s %d requests/s: p99 %.3f ms, %d errors, %d fallbacks, achieved %.0f/s\n", name, rate, r.Latency.P99, r.Errors, r.Degraded, r.Achieved)
 		return r
 	})
