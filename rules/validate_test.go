@@ -120,6 +120,35 @@ func TestSyntaxMessages(t *testing.T) {
 	}
 }
 
+// A condition that compares or passes values of the wrong kinds is told
+// in the rule language's names for them (a number, a text, a list of
+// texts), never Go's; an unknown name says where names start.
+func TestTypeMessages(t *testing.T) {
+	for _, c := range []struct{ when, want string }{
+		{`item.price == "5"`, "== does not work between a number and a text"},
+		{`item.brand > 5`, "> does not work between a text and a number"},
+		{`item.attributes == 1`, "== does not work between a map of texts and a number"},
+		{`item.category_path`, "a condition must be true or false (e.g. item.price < 50), not a list of texts"},
+		{`item.price`, "not a number"},
+		{`upper(item.price) == "A"`, "upper takes a text, not a number"},
+		{`len(item.price) > 1`, "len takes a text, a list or a map, not a number"},
+		{`item.brand.x == 1`, "a text has no field x"},
+		{`foo == 1`, "unknown name foo: a name starts with item, context or customer"},
+		{`now() > 1`, "now() is not available"},
+	} {
+		got := problems(t, rules.Ruleset{Name: "r", Rules: []rules.Rule{{ID: "a", When: c.when, Action: rules.Action{Type: rules.ActionFilter}}}})
+		if len(got) != 1 || !strings.Contains(got[0].Message, c.want) {
+			t.Errorf("%s: %+v, want %q", c.when, got, c.want)
+			continue
+		}
+		for _, goName := range []string{"float64", "string", "[]", "map[", "bool", "int"} {
+			if strings.Contains(got[0].Message, goName) {
+				t.Errorf("%s: %q names Go's type %s", c.when, got[0].Message, goName)
+			}
+		}
+	}
+}
+
 // TestSensitiveTargetingRejected: boost, bury and pin may not use
 // item.sensitive; filter, exclude and limit may.
 func TestSensitiveTargetingRejected(t *testing.T) {
