@@ -20,7 +20,11 @@ import (
 func fileProblem(src string, err error) exprProblem {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		return exprProblem{pos: posAt(src, fe.From), msg: friendly(syntaxMessage(src, fe.From, fe.Message))}
+		msg, ok := syntaxMessage(src, fe.From, fe.Message)
+		if !ok { // not about the condition's shape: the checker's
+			msg = friendly(msg)
+		}
+		return exprProblem{pos: posAt(src, fe.From), msg: msg}
 	}
 	return exprProblem{msg: friendly(clip(err.Error()))}
 }
@@ -37,33 +41,33 @@ var tokenKinds = map[string]string{"String": "a quoted text", "Bytes": "a quoted
 // condition, which name its tokens as the library does (EOF,
 // Operator("=")), in words a marketer reads, with a hint for the slips
 // people make most (see tokenHint). from is the problem's offset in
-// src, in runes. Other messages are returned as they are.
-func syntaxMessage(src string, from int, msg string) string {
+// src, in runes. ok is false for any other message, returned as it is.
+func syntaxMessage(src string, from int, msg string) (_ string, ok bool) {
 	switch msg {
 	case "unexpected token EOF", "unexpected end of expression":
-		return "the condition ends too soon: a value, a name or a closing bracket is missing at its end"
+		return "the condition ends too soon: a value, a name or a closing bracket is missing at its end", true
 	case "literal not terminated":
-		return "a quoted text is not closed: end it with the quote it starts with"
+		return "a quoted text is not closed: end it with the quote it starts with", true
 	}
 	if strings.HasPrefix(msg, "a map key must be") {
-		return "a key of a map ({key: value}) must be a quoted text, a number, a name or an expression in brackets"
+		return "a key of a map ({key: value}) must be a quoted text, a number, a name or an expression in brackets", true
 	}
 	m := unexpectedToken.FindStringSubmatch(msg)
 	if m == nil {
-		return msg
+		return msg, false
 	}
 	tok, err := strconv.Unquote(m[2])
 	if m[2] == "" {
 		tok, err = "", nil
 	}
 	if err != nil {
-		return msg
+		return msg, false
 	}
 	what := strconv.Quote(tok)
 	if tok == "" {
 		what = cmp.Or(tokenKinds[m[1]], "something")
 	}
-	return what + " is not expected here" + tokenHint(src, from, tok)
+	return what + " is not expected here" + tokenHint(src, from, tok), true
 }
 
 // tokenHint is the hint for token tok out of place at rune offset from
@@ -125,7 +129,7 @@ var envNames = []struct{ typ, name string }{
 // lists the fields there are when one is unknown.
 func friendly(msg string) string {
 	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
-		return "a condition must be true or false (e.g. item.price < 50), not " + goTypes.ReplaceAllStringFunc(got, typeName)
+		return "a condition must be true or false (e.g. item.price < 50), not " + typeName(got)
 	}
 	if m := mismatched.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s does not work between %s and %s", m[1], typeName(m[2]), typeName(m[3]))
@@ -148,7 +152,9 @@ func friendly(msg string) string {
 			msg += "; its fields are " + strings.Join(fieldsOf[n.name], ", ")
 		}
 	}
-	msg = goTypes.ReplaceAllStringFunc(msg, typeName)
+	if m := noField.FindStringSubmatch(msg); m != nil {
+		msg = typeName(m[1]) + " has no field " + m[2]
+	}
 	switch {
 	case msg == "unknown name now":
 		msg = "now() is not available: use context.hour, context.weekday, or the rule's from and until"
@@ -217,9 +223,9 @@ var (
 	badLen      = regexp.MustCompile(`^invalid argument for len \(type (.+)\)$`)
 )
 
-// goTypes matches the Go type names expr's messages use for the values
-// of conditions (a leading "type " included), longest first.
-var goTypes = regexp.MustCompile(`(?:type )?(?:\[\]uint8|\[\]string|\[\]interface \{\}|map\[string\]string|map\[string\]interface \{\}|\bfloat64\b|\bint\b|\bstring\b|\bbool\b)`)
+// noField is the type checker's message for a field asked of a value
+// that is not one of Env's parts (which envNames names): a text, say.
+var noField = regexp.MustCompile(`^type (.+) has no field (.+)$`)
 
 // typeNames are the rule language's names of the Go types of conditions'
 // values.
@@ -229,10 +235,9 @@ var typeNames = map[string]string{
 	"float64": "a number", "int": "a number", "string": "a text", "bool": "true or false",
 }
 
-// typeName names Go type t (as goTypes matches it) as the rule language
-// does, or returns t.
+// typeName names Go type t as the rule language does, or returns t.
 func typeName(t string) string {
-	if n, ok := typeNames[strings.TrimPrefix(t, "type ")]; ok {
+	if n, ok := typeNames[t]; ok {
 		return n
 	}
 	return t
