@@ -49,6 +49,9 @@ func syntaxMessage(src string, from int, msg string) (_ string, ok bool) {
 	case "literal not terminated":
 		return "a quoted text is not closed: end it with the quote it starts with", true
 	}
+	if strings.HasPrefix(msg, "unrecognized character: ") && strings.ContainsAny(msg, "“”‘’„«»") {
+		return "typographic quotes (“…”) do not quote text here: write \"acme\" or 'acme'", true
+	}
 	if strings.HasPrefix(msg, "a map key must be") {
 		return "a key of a map ({key: value}) must be a quoted text, a number, a name or an expression in brackets", true
 	}
@@ -73,30 +76,56 @@ func syntaxMessage(src string, from int, msg string) (_ string, ok bool) {
 // tokenHint is the hint for token tok out of place at rune offset from
 // of src, for the slips people make most, or "".
 func tokenHint(src string, from int, tok string) string {
-	before := runesBefore(src, from)
-	after := strings.TrimPrefix(src[len(before):], tok)
+	before := strings.TrimRight(runesBefore(src, from), " \t\r\n")
+	after := strings.TrimLeft(strings.TrimPrefix(src[len(runesBefore(src, from)):], tok), " \t\r\n")
 	switch {
-	case tok == "=" && strings.HasPrefix(after, ">"):
-		return "; for greater or equal, write >="
-	case tok == "=" && strings.HasPrefix(after, "<"):
-		return "; for less or equal, write <="
 	case tok == "=":
-		return "; to compare, write =="
-	case tok == ">" && strings.HasSuffix(strings.TrimRight(before, " \t\r\n"), "<"):
+		return equalsHint(before, after)
+	case tok == ">" && strings.HasSuffix(before, "<"):
 		return "; for not equal, write !="
 	case tok == ")" || tok == "]" || tok == "}":
-		if openBrackets(before) > 0 {
-			return ": a value is missing before it"
-		}
-		return ": it closes a bracket that was not opened"
+		return closingHint(innermostOpen(before), tok)
+	case tok == "AND" || tok == "OR" || tok == "NOT":
+		return "; write " + strings.ToLower(tok) + " in small letters"
 	}
 	return ""
 }
 
-// openBrackets counts the brackets src opens and does not close, outside
-// quoted text.
-func openBrackets(src string) int {
-	depth, quote, escaped := 0, rune(0), false
+// equalsHint is the hint for an = out of place between before and after.
+func equalsHint(before, after string) string {
+	switch {
+	case strings.HasSuffix(before, "!="):
+		return "; for not equal, write !="
+	case strings.HasSuffix(before, "=="):
+		return "; for equal, write =="
+	case strings.HasSuffix(before, "<") || strings.HasPrefix(after, "<"):
+		return "; for less or equal, write <="
+	case strings.HasSuffix(before, ">") || strings.HasPrefix(after, ">"):
+		return "; for greater or equal, write >="
+	}
+	return "; to compare, write =="
+}
+
+// closers pairs each opening bracket with its closing one.
+var closers = map[rune]string{'(': ")", '[': "]", '{': "}"}
+
+// closingHint is the hint for a closing bracket tok out of place where
+// open is the innermost bracket left open (0: none).
+func closingHint(open rune, tok string) string {
+	switch {
+	case open == 0:
+		return ": it closes a bracket that was not opened"
+	case closers[open] == tok:
+		return ": a value is missing before it"
+	}
+	return fmt.Sprintf(": the bracket open here is %q; close it with %s", string(open), closers[open])
+}
+
+// innermostOpen returns the innermost bracket src opens and does not
+// close, outside quoted text, or 0.
+func innermostOpen(src string) rune {
+	var stack []rune
+	quote, escaped := rune(0), false
 	for _, r := range src {
 		switch {
 		case escaped:
@@ -109,39 +138,31 @@ func openBrackets(src string) int {
 			}
 		case r == '"' || r == '\'' || r == '`':
 			quote = r
-		case r == '(' || r == '[' || r == '{':
-			depth++
-		case r == ')' || r == ']' || r == '}':
-			depth--
+		case closers[r] != "":
+			stack = append(stack, r)
+		case (r == ')' || r == ']' || r == '}') && len(stack) > 0:
+			stack = stack[:len(stack)-1]
 		}
 	}
-	return depth
+	if len(stack) == 0 {
+		return 0
+	}
+	return stack[len(stack)-1]
 }
 
 // envNames maps the Go types of Env to the names marketers write.
 var envNames = []struct{ typ, name string }{
 	{"rules.ItemEnv", "item"}, {"rules.ContextEnv", "context"}, {"rules.CustomerEnv", "customer"},
 	{"rules.DeclaredEnv", "customer.declared"}, {"rules.LocationEnv", "customer.location"},
-	{"rules.DemographicsEnv", "customer.demographics"}, {"rules.Env", "a condition"},
+	{"rules.DemographicsEnv", "customer.demographics"}, {"rules.PurchasesEnv", "customer.purchases"},
+	{"rules.Env", "a condition"},
 }
 
 // friendly rewrites expr's messages in the names of the rule language and
 // lists the fields there are when one is unknown.
 func friendly(msg string) string {
-	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
-		return "a condition must be true or false (e.g. item.price < 50), not " + typeName(got)
-	}
-	if m := mismatched.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s does not work between %s and %s", m[1], typeName(m[2]), typeName(m[3]))
-	}
-	if m := badArgument.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s takes %s, not %s", m[3], typeName(m[2]), typeName(m[1]))
-	}
-	if m := badLen.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("len takes a text, a list or a map, not %s", typeName(m[1]))
-	}
-	if name, ok := strings.CutPrefix(msg, "unknown name "); ok && name != "now" {
-		return msg + ": a name starts with item, context or customer (e.g. item.price)"
+	if out, ok := checkerMessage(msg); ok {
+		return out
 	}
 	for _, n := range envNames {
 		if !strings.Contains(msg, n.typ) {
@@ -161,14 +182,69 @@ func friendly(msg string) string {
 	case strings.Contains(msg, "exceeds maximum allowed nodes"):
 		msg = fmt.Sprintf("a condition may have at most %d parts (names, values and operators)", MaxNodes)
 	}
-	return msg
+	return typeInBrackets.ReplaceAllStringFunc(msg, func(t string) string {
+		return "(" + typeName(typeInBrackets.FindStringSubmatch(t)[1]) + ")"
+	})
+}
+
+// checkerMessage words the type checker's messages about values of the
+// wrong kind, and unknown names; ok is false for any other message.
+func checkerMessage(msg string) (_ string, ok bool) {
+	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
+		return "a condition must be true or false (e.g. item.price < 50), not " + typeName(got), true
+	}
+	if name, ok := strings.CutPrefix(msg, "unknown name "); ok && name != "now" {
+		return msg + unknownNameHint(name), true
+	}
+	for _, c := range checkerMessages {
+		if m := c.re.FindStringSubmatch(msg); m != nil {
+			args := make([]any, len(m)-1)
+			for i, x := range m[1:] {
+				args[i] = typeName(x)
+			}
+			return fmt.Sprintf(c.say, args...), true
+		}
+	}
+	return msg, false
+}
+
+// checkerMessages are the type checker's messages about values of the
+// wrong kind and their wording, which gets the message's parts (Go types
+// named as typeName names them) in order; %[n]s picks part n.
+var checkerMessages = []struct {
+	re  *regexp.Regexp
+	say string
+}{
+	{regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (.+) and (.+)\)$`), "%s does not work between %s and %s"},
+	{regexp.MustCompile(`^invalid operation: (\S+) \(mismatched type (.+)\)$`), "%s does not work on %s"},
+	{regexp.MustCompile(`^cannot use (.+) as argument \(type (.+)\) to call (\S+)\s*$`), "%[3]s takes %[2]s, not %[1]s"},
+	{regexp.MustCompile(`^invalid argument for len \(type (.+)\)$`), "len takes a text, a list or a map, not %s"},
+	{regexp.MustCompile(`^cannot use (.+) as type (.+) in array$`), "a list holds values of one kind, not both %[2]s and %[1]s"},
+	{regexp.MustCompile(`^type (.+) has no method (.+)$`), "%s has no method %[2]s: functions take the value inside their brackets, as %[2]s(item.brand, …)"},
+	{regexp.MustCompile(`^builtin (\S+) takes only array \(got (.+)\)$`), "%s takes a list, not %s"},
+	{regexp.MustCompile(`^predicate should return boolean \(got (.+)\)$`), "the test inside the braces must be true or false (e.g. # == \"acme\"), not %s"},
+	{regexp.MustCompile(`^non-bool expression \(type (.+)\) used as condition$`), "the value before ? must be true or false, not %s"},
+}
+
+// unknownNameHint is the hint for an unknown name: most are text
+// written without quotes, or true, false and nil in another language's
+// spelling.
+func unknownNameHint(name string) string {
+	switch strings.ToLower(name) {
+	case "true", "false":
+		return ": write " + strings.ToLower(name) + " in small letters"
+	case "null", "none", "undefined":
+		return ": for no value, write nil"
+	}
+	return fmt.Sprintf(": a text is written in quotes (%q); a name starts with item, context, customer or placement", name)
 }
 
 // fieldsOf lists the fields of each part of Env by its rule-language name.
 var fieldsOf = map[string][]string{
 	"item": tags(ItemEnv{}), "context": tags(ContextEnv{}), "customer": tags(CustomerEnv{}),
 	"customer.declared": tags(DeclaredEnv{}), "customer.location": tags(LocationEnv{}),
-	"customer.demographics": tags(DemographicsEnv{}), "a condition": tags(Env{}),
+	"customer.demographics": tags(DemographicsEnv{}), "customer.purchases": tags(PurchasesEnv{}),
+	"a condition": tags(Env{}),
 }
 
 // tags returns the expr names of v's fields.
@@ -212,16 +288,9 @@ func posAt(src string, from int) Pos {
 	return p
 }
 
-// mismatched is the type checker's message for an operator between
-// values it does not take.
-var mismatched = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (.+) and (.+)\)$`)
-
-// badArgument and badLen are the type checker's messages for a function
-// called with a value it does not take.
-var (
-	badArgument = regexp.MustCompile(`^cannot use (.+) as argument \(type (.+)\) to call (\S+)\s*$`)
-	badLen      = regexp.MustCompile(`^invalid argument for len \(type (.+)\)$`)
-)
+// typeInBrackets is a value's type in brackets, in a message of the
+// type checker's not worded otherwise.
+var typeInBrackets = regexp.MustCompile(`\((?:got|type) ([^()]+)\)`)
 
 // noField is the type checker's message for a field asked of a value
 // that is not one of Env's parts (which envNames names): a text, say.
@@ -232,13 +301,18 @@ var noField = regexp.MustCompile(`^type (.+) has no field (.+)$`)
 var typeNames = map[string]string{
 	"[]uint8": "bytes", "[]string": "a list of texts", "[]interface {}": "a list",
 	"map[string]string": "a map of texts", "map[string]interface {}": "a map",
-	"float64": "a number", "int": "a number", "string": "a text", "bool": "true or false",
+	"float64": "a number", "int": "a number", "string": "a text", "bool": "a true/false value",
 }
 
 // typeName names Go type t as the rule language does, or returns t.
 func typeName(t string) string {
 	if n, ok := typeNames[t]; ok {
 		return n
+	}
+	for _, n := range envNames {
+		if t == n.typ {
+			return n.name + " (a group of fields)"
+		}
 	}
 	return t
 }
