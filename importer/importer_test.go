@@ -135,6 +135,12 @@ func TestBadInput(t *testing.T) {
 		{"event rating value", Events, JSONLines, strings.Replace(ev("e1", `,"value":9`), "view", "rating", 1) + "\n", 1, "a rating needs value between 0.5 and 5"},
 		{"event customer id", Events, JSONLines, strings.Replace(ev("e1", ""), `"c1"`, `"c 1"`, 1) + "\n", 1, "has a character outside"},
 		{"event no customer", Events, CSV, "event_id,type,item,time\ne1,view,p1,2026-05-01T10:00:00Z\n", 2, "needs customer (or anonymous_id)"},
+		// A line that leaves a field out does not take it from a line before
+		// it that failed to decode: not its ID, not its customer.
+		{"CSV after a failed line", Items, CSV, "id,title,categories,price,currency,available\np3,T,x,1,EUR,maybe\n,Nameless,x,1,EUR,true\n", 3, `field "id" is missing`},
+		{"JSON after a failed line", Items, JSONLines, strings.Replace(item, `"price":1`, `"price":"1"`, 1) + "\n" + strings.Replace(item, `"id":"p9",`, "", 1) + "\n", 2, `field "id" is missing`},
+		{"event after a failed line", Events, CSV, "event_id,customer,type,item,time,quantity\ne1,c1,purchase,p1,2026-05-01T10:00:00Z,many\ne2,,purchase,p1,2026-05-01T10:00:00Z,1\n", 3, "needs customer (or anonymous_id)"},
+		{"consent after a failed line", Consent, CSV, "customer,preset,time,source,policy_version\nc1,full,2026-01-01T00:00:00Z,cmp,two\n,full,2026-01-01T00:00:00Z,cmp,1\n", 3, "customer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,6 +70,10 @@ func (s *schema) checkHeader(header []string) error {
 // decode fills dst, a pointer to the schema's line struct, from rec. The
 // error is a message for people naming the field.
 func (s *schema) decode(rec record, header []string, dst any) error {
+	// dst starts empty: a line is decoded into the value a line before it
+	// failed to decode into, and a field this line leaves out (an empty
+	// cell) must not keep that line's value (its ID, its customer).
+	reflect.ValueOf(dst).Elem().SetZero()
 	if rec.json != nil {
 		return s.jsonError(candor.DecodeJSON(rec.json, dst))
 	}
