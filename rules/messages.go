@@ -76,8 +76,9 @@ func syntaxMessage(src string, from int, msg string) (_ string, ok bool) {
 // tokenHint is the hint for token tok out of place at rune offset from
 // of src, for the slips people make most, or "".
 func tokenHint(src string, from int, tok string) string {
-	before := strings.TrimRight(runesBefore(src, from), " \t\r\n")
-	after := strings.TrimLeft(strings.TrimPrefix(src[len(runesBefore(src, from)):], tok), " \t\r\n")
+	head := runesBefore(src, from)
+	before := strings.TrimRight(head, " \t\r\n")
+	after := strings.TrimLeft(strings.TrimPrefix(src[len(head):], tok), " \t\r\n")
 	switch {
 	case tok == "=":
 		return equalsHint(before, after)
