@@ -220,12 +220,7 @@ func wholeNumber(name string, n json.Number, lo, hi int64) (int64, error) {
 }
 
 // clip shortens s for a message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return strings.ToValidUTF8(s[:40], "") + "..."
-	}
-	return s
-}
+func clip(s string) string { return candor.Clip(s, 40) }
 
 // field is a required field and whether the line has it.
 type field struct {
