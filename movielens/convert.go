@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/catalog"
@@ -56,11 +57,16 @@ func Categories(genres []string) []string {
 	return out
 }
 
+// clip cuts s to at most n bytes, on a character boundary, so a long
+// title or genre in another script stays valid text.
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Events returns the ratings as rating events of customers, in file order

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/candorhq/candor"
 )
@@ -160,6 +161,23 @@ func TestCatalogItemsAndEvents(t *testing.T) {
 	}
 	if e := evs[0]; e.CustomerID != "u1" || e.ItemID != "m1" || e.Type != "rating" || e.Value != 4 {
 		t.Errorf("first event = %+v", e)
+	}
+}
+
+// A title or genre past its limit is cut on a character boundary, so the
+// item stays valid UTF-8 text (the catalog refuses anything else).
+func TestClipKeepsCharactersWhole(t *testing.T) {
+	title := strings.Repeat("a", 299) + "é and more"
+	ds := &Dataset{Ratings: []Rating{{User: "u1", Item: "m1", Value: 4}}, Items: map[string]ItemInfo{"m1": {Title: title}}}
+	it := ds.CatalogItems()[0]
+	if !utf8.ValidString(it.Title) || it.Title != strings.Repeat("a", 299) {
+		t.Errorf("title clipped to %q (%d bytes, valid UTF-8 %v)", it.Title, len(it.Title), utf8.ValidString(it.Title))
+	}
+	if err := it.Validate(); err != nil {
+		t.Errorf("clipped item: %v", err)
+	}
+	if got := Categories([]string{strings.Repeat("b", 63) + "ü"})[0]; got != strings.Repeat("b", 63) {
+		t.Errorf("genre clipped to %q", got)
 	}
 }
 
