@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"sync"
 	"testing"
 	"time"
@@ -79,9 +80,7 @@ func TestRunningWriterWritesEverythingQueued(t *testing.T) {
 	for i := range 600 {
 		w.Record(&Response{DecisionID: fmt.Sprint(i), CustomerID: "c", Time: "2026-11-25T10:00:00Z"})
 	}
-	for deadline := time.Now().Add(10 * time.Second); store.written() < 600 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually.True(t, "600 records written", func() bool { return store.written() >= 600 })
 	cancel()
 	<-done
 	if written, dropped, failed := w.Stats(); written != 600 || dropped != 0 || failed != 0 || store.written() != 600 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"slices"
 	"strings"
 	"sync"
@@ -159,11 +160,7 @@ func TestActionsLiveReload(t *testing.T) {
 		if _, err := svc.Publish(ctx, "ann"); err != nil {
 			t.Fatal(err)
 		}
-		for start := time.Now(); live.Load().Version() != 1; time.Sleep(5 * time.Millisecond) {
-			if time.Since(start) > 2*time.Second {
-				t.Fatal("the replica never reloaded")
-			}
-		}
+		eventually.True(t, "the replica to reload", func() bool { return live.Load().Version() == 1 })
 		if got := live.Load().Len(); got != 2 {
 			t.Errorf("live holds %d actions, want 2", got)
 		}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -120,17 +120,11 @@ func TestRulesTwoReplicas(t *testing.T) {
 		if _, err := svc.PutDraft(ctx, "default", draft, "ann"); err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
 		if _, _, err := svc.Publish(ctx, "default", "ann"); err != nil {
 			t.Fatal(err)
 		}
-		for liveB.Load().Version() != 1 {
-			if time.Since(start) > time.Second {
-				t.Fatalf("replica B still serves version %d a second after the publish", liveB.Load().Version())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		t.Logf("replica B swapped %v after the publish", time.Since(start))
+		took := eventually.True(t, "replica B to serve version 1 after the publish", func() bool { return liveB.Load().Version() == 1 })
+		t.Logf("replica B swapped %v after the publish", took)
 		if liveA.Load().Version() != 0 {
 			t.Error("replica A swapped without a Reload") // only B subscribed
 		}
@@ -143,10 +137,5 @@ func TestRulesTwoReplicas(t *testing.T) {
 // waitSubscribed waits until someone listens on channel.
 func waitSubscribed(t *testing.T, c *redis.Client, channel string) {
 	t.Helper()
-	for start := time.Now(); time.Since(start) < 2*time.Second; time.Sleep(5 * time.Millisecond) {
-		if n := c.PubSubNumSub(context.Background(), channel).Val()[channel]; n > 0 {
-			return
-		}
-	}
-	t.Fatal("the subscriber never subscribed")
+	eventually.True(t, "a subscriber on "+channel, func() bool { return c.PubSubNumSub(context.Background(), channel).Val()[channel] > 0 })
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -200,7 +201,7 @@ func monitor(t *testing.T, db *redistest.DB, f func()) []string {
 func waitForLine(t *testing.T, db *redistest.DB, ch chan string, marker string) []string {
 	t.Helper()
 	var seen []string
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(time.Until(eventually.Deadline(t)))
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {

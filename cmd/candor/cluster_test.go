@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"io"
 	"net"
 	"strings"
@@ -85,7 +87,7 @@ func TestClusterWholeServer(t *testing.T) {
 
 	publishRuleset(t, one.url, ks.marketer)
 	start := time.Now()
-	waitFor(t, func() bool {
+	eventually.True(t, "the other process to serve ruleset version 1", func() bool {
 		_, body := send(t, "GET", two.url+"/v1/recommendations?customer_id=x", ks.site, "")
 		return strings.Contains(body, `"ruleset_version":1`)
 	})
@@ -94,7 +96,7 @@ func TestClusterWholeServer(t *testing.T) {
 	trainOn(t, args)
 	start = time.Now()
 	for _, r := range []*running{one, two} {
-		waitFor(t, func() bool {
+		eventually.True(t, "the process at "+r.url+" to serve the trained model", func() bool {
 			_, body := send(t, "GET", r.url+"/v1/recommendations?customer_id=x", ks.site, "")
 			return strings.Contains(body, `"model_version":"popularity-`)
 		})
@@ -122,7 +124,7 @@ func TestClusterWholeServer(t *testing.T) {
 // channel, which each does once its start-up loads are done.
 func waitSubscribed(t *testing.T, c *redistest.ClusterDB, n int64) {
 	t.Helper()
-	waitFor(t, func() bool {
+	eventually.True(t, fmt.Sprintf("%d servers to subscribe to the events channel", n), func() bool {
 		var got int64
 		for _, node := range c.Nodes {
 			rdb := redis.NewClient(&redis.Options{Addr: node.Addr()})
@@ -234,7 +236,7 @@ func TestSentinelWholeServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := startServer(t, "--redis-url", "", "--redis-sentinel-master", "candor", "--redis-sentinel-addrs", sentinel, "--namespace", "sentinel")
-	waitFor(t, func() bool { code, _ := get(t, r.url+"/v1/whoami", site); return code == 200 })
+	eventually.True(t, "the server behind Sentinel to know the site key", func() bool { code, _ := get(t, r.url+"/v1/whoami", site); return code == 200 })
 	mustSend(t, 200, "PUT", r.url+"/v1/customers/s/consent", site, `{"preset":"full"}`)
 	mustSend(t, 200, "POST", r.url+"/v1/events", site, `[{"customer_id":"s","type":"view","item_id":"nope"}]`)
 	if n := rdb.Exists(context.Background(), "sentinel:{c:s}:consent").Val(); n != 1 {

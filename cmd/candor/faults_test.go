@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/candorhq/candor/internal/eventually"
 	"io"
 	"net"
 	"net/http"
@@ -83,7 +84,7 @@ func (f *faultSetup) start(t *testing.T, url string, extra ...string) *running {
 	if err != nil {
 		t.Fatalf("candor train: %v", err)
 	}
-	waitFor(t, func() bool {
+	eventually.True(t, "the server to serve the trained model", func() bool {
 		_, body := send(t, "GET", r.url+"/v1/recommendations?n=3", f.site, "")
 		return personalised(t, r.url, f.site) && len(itemsOf(body)) > 0
 	})
@@ -168,14 +169,8 @@ func TestRedisKilledDuringLoad(t *testing.T) {
 	}
 
 	f.redis.Start(t)
-	back := time.Now()
-	for !personalised(t, r.url, f.site) {
-		if time.Since(back) > 5*time.Second {
-			t.Fatalf("not personalised again within 5 s of Redis returning")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Logf("recovery after Redis restart (SIGKILL, AOF): personalised again %v after Redis answered", time.Since(back))
+	back := eventually.True(t, "personalised answers again after Redis returned", func() bool { return personalised(t, r.url, f.site) })
+	t.Logf("recovery after Redis restart (SIGKILL, AOF): personalised again %v after Redis answered", back)
 	close(stop)
 	total, bad := wait()
 	if bad != 0 {
@@ -271,14 +266,8 @@ func TestSlowRedisTripsTheBreaker(t *testing.T) {
 		t.Fatal("the breaker never opened with Redis answering in 200 ms")
 	}
 	p.delay.Store(0)
-	back := time.Now()
-	for !personalised(t, r.url, f.site) {
-		if time.Since(back) > 5*time.Second {
-			t.Fatal("not personalised again within 5 s of Redis being fast again")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Logf("slow Redis: personalised again %v after the delay was removed (breaker half-opens after 2 s)", time.Since(back))
+	back := eventually.True(t, "personalised answers again after Redis was fast again", func() bool { return personalised(t, r.url, f.site) })
+	t.Logf("slow Redis: personalised again %v after the delay was removed (breaker half-opens after 2 s)", back)
 }
 
 // delayProxy forwards TCP to a Redis and delays every chunk Redis sends

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/candorhq/candor/internal/eventually"
 	"io"
 	"net/http"
 	"os"
@@ -59,7 +60,7 @@ func TestTwoReplicasShareOneRedis(t *testing.T) {
 		t.Fatalf("publish: %d %s", code, body)
 	}
 	start := time.Now()
-	waitFor(t, func() bool {
+	eventually.True(t, "the other replica to serve ruleset version 1", func() bool {
 		_, body := send(t, "GET", two.url+"/v1/recommendations?customer_id=x", site, "")
 		return strings.Contains(body, `"ruleset_version":1`)
 	})

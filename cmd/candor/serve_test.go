@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"io"
 	"net/http"
 	"os"
@@ -62,8 +63,7 @@ func startServer(t *testing.T, args ...string) *running {
 		cancel()
 		<-r.done
 	})
-	// generous: under -race on a loaded 2-core machine seeding the demo is slow
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := eventually.Deadline(t)
 	for time.Now().Before(deadline) {
 		if m := urlLine.FindStringSubmatch(r.out.String()); m != nil && r.url == "" {
 			r.url = m[1]
@@ -83,7 +83,7 @@ func startServer(t *testing.T, args ...string) *running {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("server not ready in 90s; output:\n%s", r.out)
+	t.Fatalf("server not ready by %s, shortly before the test's deadline; output:\n%s", deadline.Format(time.TimeOnly), r.out)
 	return nil
 }
 
@@ -179,18 +179,7 @@ func TestServerOnRealRedisPrintsNoKeys(t *testing.T) {
 	if strings.Contains(r.out.String(), "demo site") {
 		t.Errorf("real Redis must not get demo keys:\n%s", r.out)
 	}
-	waitFor(t, func() bool { code, _ := get(t, r.url+"/v1/whoami", plain); return code == 200 })
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for i := 0; i < 250; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("condition not met in 5s")
+	eventually.True(t, "the server to know the key put in Redis", func() bool { code, _ := get(t, r.url+"/v1/whoami", plain); return code == 200 })
 }
 
 func TestUnreachableRedisReportsNotReady(t *testing.T) {
@@ -201,7 +190,7 @@ func TestUnreachableRedisReportsNotReady(t *testing.T) {
 		done <- run(ctx, []string{"candor", "--addr", "127.0.0.1:0", "--redis-url", "redis://127.0.0.1:1"}, out, io.Discard)
 	}()
 	var url string
-	waitFor(t, func() bool {
+	eventually.True(t, "the server to say where it listens", func() bool {
 		m := urlLine.FindStringSubmatch(out.String())
 		if m != nil {
 			url = m[1]
@@ -365,12 +354,7 @@ func TestDecisionCapsAreSettings(t *testing.T) {
 	}
 	anon := []string{decide("anonymous_id=a1"), decide("anonymous_id=a2")}
 	// written off the request path: wait until the newest are there
-	for deadline := time.Now().Add(10 * time.Second); found(mine[2], "cap1") != 200 || found(anon[1], "") != 200; {
-		if time.Now().After(deadline) {
-			t.Fatal("decisions not written in 10 s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually.True(t, "the decisions to be written", func() bool { return found(mine[2], "cap1") == 200 && found(anon[1], "") == 200 })
 	for i, want := range []int{404, 200, 200} {
 		if got := found(mine[i], "cap1"); got != want {
 			t.Errorf("decision %d of 3 with a cap of 2: %d, want %d", i+1, got, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/candorhq/candor/internal/eventually"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -326,10 +327,10 @@ func TestTrainEveryWorker(t *testing.T) {
 			"train", "--every", "1m", "--model", "itemknn", "--no-measure", "--no-tuning", "--metrics-addr", "127.0.0.1:0"}, out, errOut)
 	}()
 	addr := regexp.MustCompile(`metrics on (http://\S+/metrics)`)
-	waitFor(t, func() bool { return addr.MatchString(errOut.String()) })
+	eventually.True(t, "the trainer to say where its metrics are", func() bool { return addr.MatchString(errOut.String()) })
 	url := addr.FindStringSubmatch(errOut.String())[1]
-	waitFor(t, func() bool { return strings.Contains(out.String(), "published model") })
-	waitFor(t, func() bool {
+	eventually.True(t, "the trainer to publish a model", func() bool { return strings.Contains(out.String(), "published model") })
+	eventually.True(t, "the trainer's metrics to count the training", func() bool {
 		resp, err := http.Get(url)
 		if err != nil {
 			return false
