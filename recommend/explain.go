@@ -50,7 +50,8 @@ type explainer struct {
 }
 
 // explain turns a candidate's parts into reasons whose contributions sum,
-// in the listed order, exactly to the returned score.
+// in the listed order, exactly to the returned score: largest first,
+// after a pin's (which contributes 0 and is what decided the position).
 func (x *explainer) explain(ps []part) ([]Reason, float64) {
 	x.group(ps)
 	reasons := x.takeReasons(len(x.groups))
@@ -65,7 +66,15 @@ func (x *explainer) explain(ps []part) ([]Reason, float64) {
 		ids, nums := x.evidenceIDs(ev)
 		reasons[i] = Reason{Kind: g.kind, FeatureSet: g.set, Evidence: ids, Contribution: sum, RuleID: g.ruleID, Text: x.sentence(g.kind, ids), items: nums}
 	}
-	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Contribution, a.Contribution) })
+	slices.SortStableFunc(reasons, func(a, b Reason) int {
+		if pa, pb := a.Kind == KindPinned, b.Kind == KindPinned; pa != pb {
+			if pa {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.Contribution, a.Contribution)
+	})
 	var score float64
 	for _, r := range reasons {
 		score += r.Contribution
@@ -276,6 +285,7 @@ func appendSentence(b []byte, kind string, evidence []string, cat *catalog.Snaps
 var fixedTexts = map[string]string{
 	KindPromoted: "Promoted by the shop",
 	KindDemoted:  "Shown lower by the shop",
+	KindPinned:   "Placed in this position by the shop",
 	KindPopular:  "Popular with other shoppers",
 }
 

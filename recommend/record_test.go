@@ -28,6 +28,7 @@ func recordWorld(t testing.TB, reader *fakeReader) (*recommend.Service, *memStor
 		{ID: "push-toys", When: `item.category == "toys"`, Action: rules.Action{Type: rules.ActionBoost, Add: 0.25}},
 		{ID: "less-garden", When: `item.category == "garden"`, Action: rules.Action{Type: rules.ActionBury, Factor: 0.5}},
 		{ID: "no-music", When: `item.category == "music"`, Action: rules.Action{Type: rules.ActionFilter}},
+		{ID: "garden-second", When: `item.category == "garden"`, Action: rules.Action{Type: rules.ActionPin, Slot: 2}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +103,7 @@ func TestRecordShowsExactlyWhatWasShown(t *testing.T) {
 			kinds["warnings"] = kinds["warnings"] || len(resp.Warnings) > 0
 			kinds["fallback"] = kinds["fallback"] || resp.Fallback.Active
 		}
-		want := []string{"short", "warnings", recommend.KindPopular, recommend.KindPromoted, recommend.KindDemoted}
+		want := []string{"short", "warnings", recommend.KindPopular, recommend.KindPromoted, recommend.KindDemoted, recommend.KindPinned}
 		if fail {
 			want = append(want, "fallback")
 		} else {

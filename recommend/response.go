@@ -138,4 +138,5 @@ const (
 	KindPopular            = "popular"
 	KindPromoted           = "promoted"
 	KindDemoted            = "demoted"
+	KindPinned             = "pinned" // placed at its position by a pin rule; contributes 0
 )

@@ -36,8 +36,11 @@ func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st
 		c := cands[pos[rc.Item.ID]]
 		for _, p := range rc.Parts {
 			kind := KindPromoted
-			if p.Kind == rules.PartDemoted {
+			switch p.Kind {
+			case rules.PartDemoted:
 				kind = KindDemoted
+			case rules.PartPinned:
+				kind = KindPinned
 			}
 			c.extra = append(c.extra, part{kind: kind, set: "rules", ruleID: p.RuleID, value: p.Value})
 		}

@@ -139,7 +139,7 @@ func (s *Service) why(d *Response, it Item) *Why {
 	}
 	cat := s.catalog()
 	for _, r := range it.Reasons {
-		if r.Kind == KindPromoted {
+		if r.Kind == KindPromoted || r.Kind == KindPinned {
 			w.Promoted = true
 		}
 		du := DataUsed{FeatureSet: r.FeatureSet, Text: r.Text}

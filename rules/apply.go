@@ -17,10 +17,11 @@ type Candidate struct {
 }
 
 // Part is one named piece of a candidate's score. Apply adds a part for
-// every boost or bury, whose Value is exactly the change it made, so the
-// score stays the sum of its parts and every promotion is disclosed.
+// every boost or bury, whose Value is exactly the change it made, and one
+// of Value 0 for the pin that placed an item, so the score stays the sum
+// of its parts and every promotion is disclosed.
 type Part struct {
-	Kind   string  // PartPromoted, PartDemoted, or the scorer's own kinds
+	Kind   string  // PartPromoted, PartDemoted, PartPinned, or the scorer's own kinds
 	RuleID string  // the rule, for the parts Apply adds
 	Value  float64 // the contribution to the score
 }
@@ -29,6 +30,7 @@ type Part struct {
 const (
 	PartPromoted = "promoted"
 	PartDemoted  = "demoted"
+	PartPinned   = "pinned"
 )
 
 // Result is the outcome of applying a ruleset to one request.
@@ -275,13 +277,14 @@ func (r *run) result() Result {
 }
 
 // parts writes the score and parts of each remaining candidate that a
-// boost or bury changed: its own parts then one per change, copied to one
-// new array so that the caller's Parts are never written.
+// boost or bury changed or a pin placed: its own parts, then one per
+// change, then the pin's, copied to one new array so that the caller's
+// Parts are never written.
 func (r *run) parts() {
 	n := 0
 	for _, s := range r.work {
-		if s.hi > s.lo {
-			n += len(r.cands[s.i].Parts) + int(s.hi-s.lo)
+		if s.hi > s.lo || s.pin != 0 {
+			n += len(r.cands[s.i].Parts) + int(s.hi-s.lo) + 1
 		}
 	}
 	if n == 0 {
@@ -289,7 +292,7 @@ func (r *run) parts() {
 	}
 	arena := make([]Part, 0, n)
 	for _, s := range r.work {
-		if s.hi == s.lo {
+		if s.hi == s.lo && s.pin == 0 {
 			continue
 		}
 		c := &r.cands[s.i]
@@ -301,6 +304,9 @@ func (r *run) parts() {
 				kind = PartDemoted
 			}
 			arena = append(arena, Part{Kind: kind, RuleID: r.c.rules[d.rule].ID, Value: d.value})
+		}
+		if s.pin != 0 {
+			arena = append(arena, Part{Kind: PartPinned, RuleID: r.c.rules[s.pin-1].ID})
 		}
 		c.Parts, c.Score = arena[lo:len(arena):len(arena)], s.score
 	}

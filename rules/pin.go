@@ -13,7 +13,7 @@ type pinned struct{ work, rule, slot int }
 func (r *run) pin() {
 	for _, i := range r.active[kindPin] {
 		if k := r.pinTarget(i); k >= 0 {
-			r.work[k].pinned = true
+			r.work[k].pin = int32(i) + 1
 			r.pins = append(r.pins, pinned{work: k, rule: i, slot: r.c.rules[i].Action.Slot})
 		}
 	}
@@ -27,7 +27,7 @@ func (r *run) pinTarget(i int) int {
 	want := r.c.rules[i].Action.ItemID
 	for k := range r.work {
 		s := &r.work[k]
-		if s.pinned || want != "" && r.cands[s.i].Item.ID != want {
+		if s.pin != 0 || want != "" && r.cands[s.i].Item.ID != want {
 			continue
 		}
 		if !r.sensitive(s) && r.matches(i, s) {
@@ -58,7 +58,7 @@ func (r *run) arrange() {
 		if k >= 0 {
 			continue
 		}
-		for r.work[next].pinned {
+		for r.work[next].pin != 0 {
 			next++
 		}
 		r.taken[pos] = next

@@ -205,6 +205,7 @@ func referenceCut(cr *compiledRule, in []Candidate, holds func(*compiledRule, *c
 
 func referencePins(active []*compiledRule, in []Candidate, holds func(*compiledRule, *catalog.Item) bool, req *Request) []Candidate {
 	pinned := map[int]int{} // position in in -> slot asked
+	by := map[int]string{}  // position in in -> the pin rule's ID
 	var order []int
 	for _, cr := range active {
 		if cr.kind != kindPin {
@@ -215,7 +216,7 @@ func referencePins(active []*compiledRule, in []Candidate, holds func(*compiledR
 				continue
 			}
 			if !req.sensitive(cd.Item) && holds(cr, cd.Item) {
-				pinned[k] = cr.Action.Slot
+				pinned[k], by[k] = cr.Action.Slot, cr.ID
 				order = append(order, k)
 			}
 			if cr.Action.ItemID != "" || pinned[k] != 0 {
@@ -224,6 +225,7 @@ func referencePins(active []*compiledRule, in []Candidate, holds func(*compiledR
 		}
 	}
 	out := make([]*Candidate, len(in))
+	from := make([]int, len(in)) // position in in of out's
 	for _, k := range order {
 		pos := min(pinned[k], len(in)) - 1
 		for p := pos; ; p++ {
@@ -232,7 +234,7 @@ func referencePins(active []*compiledRule, in []Candidate, holds func(*compiledR
 				}
 			}
 			if out[p] == nil {
-				out[p] = &in[k]
+				out[p], from[p] = &in[k], k
 				break
 			}
 		}
@@ -245,12 +247,15 @@ func referencePins(active []*compiledRule, in []Candidate, holds func(*compiledR
 		for _, isPinned := pinned[next]; isPinned; _, isPinned = pinned[next] {
 			next++
 		}
-		out[p] = &in[next]
+		out[p], from[p] = &in[next], next
 		next++
 	}
 	res := make([]Candidate, len(out))
 	for i, p := range out {
 		res[i] = *p
+		if id, ok := by[from[i]]; ok { // a pin is disclosed as a part of 0
+			res[i].Parts = append(slices.Clone(p.Parts), Part{Kind: PartPinned, RuleID: id})
+		}
 	}
 	return res
 }

@@ -45,14 +45,15 @@ type run struct {
 }
 
 // slot is a candidate being worked on: its index in cands (and in
-// run.fs, its facts), its score so far, and its score changes in
-// run.deltas[lo:hi]. It holds no pointer, so sorting and moving slots
-// costs the garbage collector nothing.
+// run.fs, its facts), its score so far, its score changes in
+// run.deltas[lo:hi], and the pin rule that placed it (its index + 1; 0
+// when none did). It holds no pointer, so sorting and moving slots costs
+// the garbage collector nothing.
 type slot struct {
 	score  float64
 	i      int32
 	lo, hi int32
-	pinned bool
+	pin    int32
 }
 
 var runPool = sync.Pool{New: func() any { return new(run) }}

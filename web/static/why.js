@@ -14,6 +14,8 @@
     bought_together: 'you bought it', viewed_recently: 'you looked at it', rated: 'you rated it',
     sensitive_history: 'you looked at it (sensitive interests you allowed us to use)', similar_to_current: 'you were looking at it',
   };
+  // The kinds of reason that are the shop's rules, not the customer's data.
+  const shop = ['promoted', 'demoted', 'pinned'];
   const other = {
     none: 'It is popular with other shoppers right now.', context: 'It goes with the page you were on.',
   };
@@ -28,7 +30,7 @@
     const lines = [];
     w.data_used.forEach((d, i) => {
       const kind = (w.reasons[i] || {}).kind;
-      if (kind === 'promoted' || kind === 'demoted') return;
+      if (shop.includes(kind)) return;
       if (d.items && d.items.length) {
         for (const it of d.items) {
           const e = items.get(it.id) || { title: it.title, how: [] };
@@ -96,7 +98,7 @@
   }
 
   function summary(w) {
-    const main = w.reasons.find((r) => r.kind !== 'promoted' && r.kind !== 'demoted') || w.reasons[0];
+    const main = w.reasons.find((r) => !shop.includes(r.kind)) || w.reasons[0];
     if (!main) return 'We picked this for you.';
     if (main.feature_set === 'none') return 'It is popular with other shoppers.';
     return main.text.replace(/ and (\d+) more$/, (_, n) => ' and ' + n + (n === '1' ? ' other item' : ' other items')) + '.';
@@ -107,7 +109,8 @@
     document.title = 'Why am I seeing ' + w.title + '?';
     $('title').textContent = w.title;
     $('summary').textContent = summary(w);
-    $('promoted').textContent = w.promoted ? 'The shop also promoted this item.' : '';
+    const pinned = w.reasons.some((r) => r.kind === 'pinned');
+    $('promoted').textContent = pinned ? 'The shop placed this item in this position.' : w.promoted ? 'The shop also promoted this item.' : '';
     $('data-used').replaceChildren(...evidence(w));
     $('controls').replaceChildren(...w.controls.map((c) => {
       const b = el('button', { type: 'button', 'data-kind': c.kind, text: label(c) });
