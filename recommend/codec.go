@@ -32,7 +32,7 @@ var dictionary = []string{
 	DropInContext, DropRuleFilteredOut, NotInModel,
 	"home", "product", "cart", "email",
 	"ease", "itemknn", "popularity", // model kinds, in packed model versions
-	KindPinned,
+	KindPinned, KindGoesWithCart,
 }
 
 var dictIndex = func() map[string]uint64 {

@@ -41,16 +41,19 @@ func gather(ev []evidence, m Model, st *features.State, req *Request) []evidence
 		ev = appendSet(ev, m, st.Interactions[consent.Browsing], latest, times, sc, consent.Browsing)
 		ev = appendSet(ev, m, st.Interactions[consent.Sensitive], latest, times, sc, consent.Sensitive)
 	}
-	for i, id := range append([]string{req.ItemID}, req.Cart...) {
-		if id == "" {
+	if req.ItemID != "" {
+		if idx, ok := m.Lookup(req.ItemID); ok {
+			ev = append(ev, evidence{item: idx, id: req.ItemID, weight: sc.Context, set: "context", kind: KindSimilarToCurrent})
+		}
+	}
+	for i, id := range req.Cart {
+		// an item counts once: a product page's item is often in the cart
+		// too, and a cart may name an item twice
+		if id == "" || id == req.ItemID || slices.Contains(req.Cart[:i], id) {
 			continue
 		}
 		if idx, ok := m.Lookup(id); ok {
-			wt := sc.Context
-			if i > 0 {
-				wt = sc.Cart
-			}
-			ev = append(ev, evidence{item: idx, id: id, weight: wt, set: "context", kind: KindSimilarToCurrent})
+			ev = append(ev, evidence{item: idx, id: id, weight: sc.Cart, set: "context", kind: KindGoesWithCart})
 		}
 	}
 	return ev

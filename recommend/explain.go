@@ -273,6 +273,11 @@ func appendSentence(b []byte, kind string, evidence []string, cat *catalog.Snaps
 		return named("Because you viewed ", " (sensitive data you allowed us to use)")
 	case KindSimilarToCurrent:
 		return named("Goes with ", ", which you are looking at")
+	case KindGoesWithCart:
+		if more > 0 {
+			return named("Goes with ", ", which are in your cart")
+		}
+		return named("Goes with ", ", which is in your cart")
 	case KindDeclaredPreference:
 		return append(append(b, "You told us you like "...), first...)
 	case KindPopularInCategory:

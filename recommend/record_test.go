@@ -56,7 +56,7 @@ func recordRequests() []recommend.Request {
 		for _, r := range []recommend.Request{
 			{N: 10},
 			{N: 10, Placement: "product", ItemID: "i100"},
-			{N: 5, Placement: "cart", Cart: []string{"i101", "nope"}, ItemID: "gone"},
+			{N: 5, Placement: "cart", Cart: []string{"i100", "i101", "nope", "i100"}, ItemID: "gone"},
 			{N: 30, Category: "books"},
 			{N: 100, Placement: "email"},
 		} {
@@ -107,7 +107,7 @@ func TestRecordShowsExactlyWhatWasShown(t *testing.T) {
 		if fail {
 			want = append(want, "fallback")
 		} else {
-			want = append(want, recommend.KindBoughtTogether, recommend.KindViewedRecently, recommend.KindSimilarToCurrent,
+			want = append(want, recommend.KindBoughtTogether, recommend.KindViewedRecently, recommend.KindSimilarToCurrent, recommend.KindGoesWithCart,
 				recommend.KindDeclaredPreference)
 		}
 		for _, k := range want {

@@ -138,7 +138,7 @@ var reasonPairs = []struct {
 	{KindSimilarToCurrent, "context", false, true}, {KindDeclaredPreference, "declared", false, false},
 	{KindPopularInCategory, "none", false, true}, {KindPopular, "none", false, false},
 	{KindPromoted, "rules", true, false}, {KindDemoted, "rules", true, false},
-	{KindPinned, "rules", true, false},
+	{KindPinned, "rules", true, false}, {KindGoesWithCart, "context", false, true},
 }
 
 const pairLiteral = 15

@@ -132,7 +132,8 @@ const (
 	KindRated              = "rated"
 	KindViewedRecently     = "viewed_recently"
 	KindSensitiveHistory   = "sensitive_history"
-	KindSimilarToCurrent   = "similar_to_current"
+	KindSimilarToCurrent   = "similar_to_current" // the request's item_id
+	KindGoesWithCart       = "goes_with_cart"     // the request's cart
 	KindDeclaredPreference = "declared_preference"
 	KindPopularInCategory  = "popular_in_category"
 	KindPopular            = "popular"

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +322,45 @@ func TestAnswerWithoutAModel(t *testing.T) {
 		Catalog: func() *catalog.Snapshot { return catalog.NewSnapshot(nil, nil) }}, recommend.Config{})
 	if _, err := empty.Recommend(context.Background(), recommend.Request{CustomerID: "c1", N: 5}); candor.ErrorCode(err) != candor.EUnavailable {
 		t.Errorf("no model and an empty catalog: %v, want unavailable", err)
+	}
+}
+
+// An item counts once as context: a product page's item that is also in
+// the cart, or an item twice in the cart, weighs as once, and the cart's
+// items are explained as the cart's.
+func TestContextItemsCountOnce(t *testing.T) {
+	cat, m := recommendtest.World(6, 240)
+	svc := newService(&fakeReader{}, cat, m)
+	ask := func(cart ...string) *recommend.Response {
+		t.Helper()
+		resp, err := svc.Recommend(context.Background(), recommend.Request{AnonymousID: "a1", Placement: "cart", ItemID: "i004", Cart: cart, N: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	once, repeated := ask("i022"), ask("i004", "i022", "i022", "i004")
+	cartReasons := 0
+	for k, it := range once.Items {
+		got := repeated.Items[k]
+		if got.ItemID != it.ItemID || got.Score != it.Score || !reflect.DeepEqual(got.Reasons, it.Reasons) {
+			t.Fatalf("item %d: %s %v %+v with repeats, want %s %v %+v", k, got.ItemID, got.Score, got.Reasons, it.ItemID, it.Score, it.Reasons)
+		}
+		for _, r := range it.Reasons {
+			switch r.Kind {
+			case recommend.KindSimilarToCurrent:
+				if !slices.Equal(r.Evidence, []string{"i004"}) {
+					t.Errorf("%s: the page's item reason names %v", it.ItemID, r.Evidence)
+				}
+			case recommend.KindGoesWithCart:
+				cartReasons++
+				if !slices.Equal(r.Evidence, []string{"i022"}) || !strings.HasSuffix(r.Text, ", which is in your cart") || r.FeatureSet != "context" {
+					t.Errorf("%s: cart reason %+v", it.ItemID, r)
+				}
+			}
+		}
+	}
+	if cartReasons == 0 {
+		t.Fatal("no item was explained by the cart, so the test proved nothing")
 	}
 }

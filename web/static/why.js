@@ -13,6 +13,7 @@
   const verbs = {
     bought_together: 'you bought it', viewed_recently: 'you looked at it', rated: 'you rated it',
     sensitive_history: 'you looked at it (sensitive interests you allowed us to use)', similar_to_current: 'you were looking at it',
+    goes_with_cart: 'it was in your cart',
   };
   // The kinds of reason that are the shop's rules, not the customer's data.
   const shop = ['promoted', 'demoted', 'pinned'];
