@@ -36,8 +36,8 @@ func (s *Server) authorize(r route) echo.MiddlewareFunc {
 				return err
 			}
 			if !slices.Contains(r.roles, p.Role) {
-				if p.Role == auth.RoleCustomer {
-					return errNotYours
+				if p.Role == auth.RoleCustomer { // names the route, never a customer: no oracle
+					return candor.Errorf(candor.EForbidden, "A customer token may not call %s %s; it needs an API key with one of: %s. A customer's own data is under /v1/me.", r.method, r.path, joinRoles(r.roles))
 				}
 				return candor.Errorf(candor.EForbidden, "A %s key may not call %s %s; it needs one of: %s.", p.Role, r.method, r.path, joinRoles(r.roles))
 			}

@@ -68,6 +68,10 @@ func TestCustomerTokenMatrix(t *testing.T) {
 	if msgs[0] != msgs[1] {
 		t.Errorf("403 for an existing and a missing customer differ: %q vs %q", msgs[0], msgs[1])
 	}
+	// a route no customer token may call says so, and where the token's own data is
+	if want := "A customer token may not call GET /v1/keys; it needs an API key with one of: admin. A customer's own data is under /v1/me."; msgs[3] != want {
+		t.Errorf("alice on /v1/keys: %q, want %q", msgs[3], want)
+	}
 	if code, _ := f.as(t, alice, "PUT", "/v1/customers/bob/consent", `{"preset":"none"}`); code != 403 {
 		t.Errorf("alice changing bob's consent: %d", code)
 	}
