@@ -48,6 +48,15 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"--train-every", "10s"}, `--train-every / CANDOR_TRAIN_EVERY must be at least 1m (or 0, off)`},
 		{[]string{"--train-every", "1h", "--max-model-age", "90m"}, `--max-model-age / CANDOR_MAX_MODEL_AGE (1h30m0s) must be at least twice --train-every / CANDOR_TRAIN_EVERY (1h0m0s)`},
 		{[]string{"train", "--every", "1h", "--data", "x"}, `--every trains from the store, not from --data`},
+		{[]string{"--addr", "127.0.0.1:99999"}, `--addr / CANDOR_ADDR "127.0.0.1:99999" is not host:port with a port from 0 to 65535`},
+		{[]string{"--addr", "localhost:http"}, `is not host:port with a port from 0 to 65535`},
+		{[]string{"keys", "create", "--role", "root", "--name", "x"}, `--role "root": use site, marketer or admin`},
+		{[]string{"keys", "create", "--role", "site", "--name", ""}, `--name must be 1-64 printable characters`},
+		{[]string{"keys", "revoke"}, `'candor keys revoke' takes exactly one key id`},
+		{[]string{"keys", "list"}, `'candor keys list' needs REDIS_URL`},
+		{[]string{"train", "--model", "foo", "--data", "x"}, `--model "foo": use ease, itemknn or popularity`},
+		{[]string{"import", "movielens", "--consent", "half", "x"}, `--consent "half": use full or mix`},
+		{[]string{"import", "movielens", "x", "y"}, `'candor import movielens' takes one directory`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := &syncBuffer{}

@@ -126,8 +126,8 @@ func loadConfig(cmd *cli.Command) (config, error) {
 		KeepOnWithdrawal: cmd.Bool("keep-on-withdrawal"),
 	}
 	var err error
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return c, usagef("--addr / CANDOR_ADDR %q is not host:port (e.g. :8080)", c.Addr)
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+		return c, usagef("--addr / CANDOR_ADDR %q is not host:port with a port from 0 to 65535 (e.g. :8080)", c.Addr)
 	}
 	if c.Redis, err = redisOptions(cmd); err != nil {
 		return c, err
@@ -327,4 +327,11 @@ func splitComma(s string) []string {
 		}
 	}
 	return out
+}
+
+// validPort reports whether p is a port number net.Listen takes (0 picks a
+// free one), not a service name: a typo should not reach the listener.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
 }

@@ -123,11 +123,11 @@ func openInput(cmd *cli.Command, name string) (*bufio.Reader, func(), error) {
 
 func importMovieLens(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Len() != 1 {
-		return fmt.Errorf("import movielens takes one directory")
+		return usagef("'candor import movielens' takes one directory")
 	}
 	o := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
 	if _, err := movielens.Presets(nil, o); err != nil {
-		return err
+		return usagef("--consent %q: use full or mix", o.Consent)
 	}
 	ds, err := movielens.LoadDir(ctx, cmd.Args().First(), movielens.LoadOptions{Format: movielens.Format(cmd.String("format")), Strict: cmd.Bool("strict")})
 	if err != nil {

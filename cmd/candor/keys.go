@@ -46,7 +46,7 @@ func withStoreTimeout(ctx context.Context, cmd *cli.Command, atLeast time.Durati
 		return err
 	}
 	if !cfg.external() {
-		return fmt.Errorf("%s needs REDIS_URL (or REDIS_CLUSTER_ADDRS or REDIS_SENTINEL_MASTER): the embedded Redis lives only inside 'candor serve'", cmd.FullName())
+		return usagef("'%s' needs REDIS_URL (or REDIS_CLUSTER_ADDRS or REDIS_SENTINEL_MASTER): the embedded Redis lives only inside 'candor serve'", cmd.FullName())
 	}
 	opt := cfg.Redis
 	opt.ReadTimeout, opt.WriteTimeout = max(cfg.RedisTimeout, atLeast), max(cfg.RedisTimeout, atLeast)
@@ -64,11 +64,11 @@ func withStoreTimeout(ctx context.Context, cmd *cli.Command, atLeast time.Durati
 func keysCreate(ctx context.Context, cmd *cli.Command) error {
 	role, err := auth.ParseRole(cmd.String("role"))
 	if err != nil {
-		return err
+		return usagef("--role %q: use site, marketer or admin", cmd.String("role"))
 	}
 	name := cmd.String("name")
 	if !auth.ValidName(name) {
-		return fmt.Errorf("--name must be 1-64 printable characters")
+		return usagef("--name must be 1-64 printable characters")
 	}
 	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {
 		plain, k := auth.NewKey(role, name, time.Now())
@@ -97,7 +97,7 @@ func keysList(ctx context.Context, cmd *cli.Command) error {
 
 func keysRevoke(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Len() != 1 {
-		return fmt.Errorf("keys revoke takes exactly one key id (see 'candor keys list')")
+		return usagef("'candor keys revoke' takes exactly one key id (see 'candor keys list')")
 	}
 	id := cmd.Args().First()
 	return withStore(ctx, cmd, func(ctx context.Context, st *redisstore.Store) error {

@@ -61,7 +61,7 @@ func trainAction(ctx context.Context, cmd *cli.Command) error {
 	}
 	if dir := cmd.String("data"); dir != "" {
 		if cmd.Bool("from-store") {
-			return fmt.Errorf("--from-store and --data %s: choose one source", dir)
+			return usagef("--from-store and --data %s: choose one source", dir)
 		}
 		if cmd.IsSet("every") {
 			return usagef("--every trains from the store, not from --data")

@@ -73,7 +73,7 @@ func modelKinds(cmd *cli.Command, many bool) ([]models.Kind, error) {
 		return []models.Kind{k}, nil
 	}
 	if many {
-		return nil, fmt.Errorf("--model %q: use ease, itemknn, popularity or all", name)
+		return nil, usagef("--model %q: use ease, itemknn, popularity or all", name)
 	}
-	return nil, fmt.Errorf("--model %q: use ease, itemknn or popularity", name)
+	return nil, usagef("--model %q: use ease, itemknn or popularity", name)
 }
