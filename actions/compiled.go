@@ -76,5 +76,8 @@ func ParseChannel(s string) (consent.Scope, error) {
 	if ch := consent.Scope(s); slices.Contains(consent.Channels, ch) {
 		return ch, nil
 	}
+	if s == "" {
+		return "", candor.Errorf(candor.EInvalid, "channel is required: channels are %s", joinNames(consent.Channels))
+	}
 	return "", candor.Errorf(candor.EInvalid, "unknown channel %q: channels are %s", clip(s), joinNames(consent.Channels))
 }

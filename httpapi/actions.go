@@ -73,6 +73,9 @@ func handleNextBestActions(nb *NextBest, gpc *gpcSignal, m *domainMetrics) echo.
 		if err != nil {
 			return err
 		}
+		if err := onlyParams(c, "channel", "n"); err != nil {
+			return err
+		}
 		ch, err := actions.ParseChannel(c.QueryParam("channel"))
 		if err != nil {
 			return err

@@ -51,8 +51,17 @@ func TestNextBestActionsObeyChannelConsent(t *testing.T) {
 	if len(acts) != 1 || !strings.Contains(toJSON(acts[0]), `"welcome"`) || m["decision_id"] == "" {
 		t.Errorf("e2: %v", m)
 	}
-	if resp, _ := f.send(t, "GET", "/v1/customers/e2/next-best-actions?channel=fax", "", nil); resp.StatusCode != 400 {
-		t.Errorf("unknown channel: %d", resp.StatusCode)
+	for query, want := range map[string]string{
+		"channel=fax":         `unknown channel \"fax\"`,
+		"chanel=email":        `unknown parameter \"chanel\": use channel, n`,
+		"channel=email&foo=1": `unknown parameter \"foo\"`,
+		"":                    `channel is required: channels are`,
+		"channel=email&n=21":  `n must be a whole number from 1 to 20`,
+	} {
+		resp, b := f.send(t, "GET", "/v1/customers/e2/next-best-actions?"+query, "", nil)
+		if resp.StatusCode != 400 || !strings.Contains(string(b), want) {
+			t.Errorf("?%s: %d %s, want 400 saying %s", query, resp.StatusCode, b, want)
+		}
 	}
 	code, b := f.marketer(t, "POST", "/v1/actions/simulate", `{"customers":["e1","e2"],"channel":"email"}`)
 	if code != 200 || !strings.Contains(string(b), "welcome") {

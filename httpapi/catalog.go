@@ -37,12 +37,10 @@ func handleSearchItems(live *catalog.Live) echo.HandlerFunc {
 
 // searchQuery decodes ?q=&category=&ids=a,b&limit=.
 func searchQuery(c echo.Context) (catalog.Query, error) {
-	params := c.QueryParams()
-	for k := range params {
-		if !containsString(searchParams, k) {
-			return catalog.Query{}, candor.Errorf(candor.EInvalid, "unknown parameter %q: use %s", k, strings.Join(searchParams, ", "))
-		}
+	if err := onlyParams(c, searchParams...); err != nil {
+		return catalog.Query{}, err
 	}
+	params := c.QueryParams()
 	q := catalog.Query{Text: params.Get("q"), Category: params.Get("category")}
 	if len(q.Text) > 200 {
 		return q, candor.Errorf(candor.EInvalid, "q may be at most 200 characters")

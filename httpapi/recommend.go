@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,12 +18,10 @@ var recommendParams = []string{"customer_id", "anonymous_id", "n", "placement", 
 
 // recommendRequest decodes the query string of GET /v1/recommendations.
 func recommendRequest(c echo.Context) (recommend.Request, error) {
-	q := c.QueryParams()
-	for k := range q {
-		if !containsString(recommendParams, k) {
-			return recommend.Request{}, candor.Errorf(candor.EInvalid, "unknown parameter %q: use %s", k, strings.Join(recommendParams, ", "))
-		}
+	if err := onlyParams(c, recommendParams...); err != nil {
+		return recommend.Request{}, err
 	}
+	q := c.QueryParams()
 	req := recommend.Request{CustomerID: q.Get("customer_id"), AnonymousID: q.Get("anonymous_id"), Placement: q.Get("placement"),
 		ItemID: q.Get("item_id"), Category: q.Get("category")}
 	if s := q.Get("n"); s != "" {
@@ -38,13 +37,15 @@ func recommendRequest(c echo.Context) (recommend.Request, error) {
 	return req, nil
 }
 
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
+// onlyParams refuses a query string naming a parameter not in allowed: a
+// misspelt one (chanel=email) would otherwise be ignored without a word.
+func onlyParams(c echo.Context, allowed ...string) error {
+	for k := range c.QueryParams() {
+		if !slices.Contains(allowed, k) {
+			return candor.Errorf(candor.EInvalid, "unknown parameter %q: use %s", k, strings.Join(allowed, ", "))
 		}
 	}
-	return false
+	return nil
 }
 
 func handleRecommend(svc *recommend.Service, gpc *gpcSignal, m *domainMetrics) echo.HandlerFunc {
@@ -74,13 +75,10 @@ func handleRecommend(svc *recommend.Service, gpc *gpcSignal, m *domainMetrics) e
 // that customer's records only, so another customer's decision is
 // not_found, exactly like one that does not exist.
 func decisionCustomer(c echo.Context) (string, error) {
-	q := c.QueryParams()
-	for k := range q {
-		if k != "customer_id" {
-			return "", candor.Errorf(candor.EInvalid, "unknown parameter %q: use customer_id", k)
-		}
+	if err := onlyParams(c, "customer_id"); err != nil {
+		return "", err
 	}
-	id := q.Get("customer_id")
+	id := c.QueryParam("customer_id")
 	if p := principal(c); p.Role == auth.RoleCustomer {
 		if id != "" && id != p.CustomerID {
 			return "", errNotYours

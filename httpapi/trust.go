@@ -15,10 +15,8 @@ import (
 // the counts of customers now.
 func handleTrust(tc *trust.Counter) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		for k := range c.QueryParams() {
-			if k != "hours" {
-				return candor.Errorf(candor.EInvalid, "unknown parameter %q: use hours", k)
-			}
+		if err := onlyParams(c, "hours"); err != nil {
+			return err
 		}
 		n := 14 * 24
 		if s := c.QueryParam("hours"); s != "" {
