@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -13,6 +14,7 @@ import (
 type Config struct {
 	Now    func() time.Time       // default time.Now
 	Sample func() []*catalog.Item // a sample of the catalog for warnings and cost estimates; may be nil
+	Exists func(id string) bool   // whether an item is in the catalog, for warnings; may be nil
 }
 
 // Service is what marketers use: drafts, validation (with a cost estimate),
@@ -23,11 +25,12 @@ type Service struct {
 	docs   *versioned.Service[Ruleset, AuditEntry]
 	now    func() time.Time
 	sample func() []*catalog.Item
+	exists func(id string) bool
 }
 
 // NewService returns a Service over st.
 func NewService(st versioned.Store, cfg Config) *Service {
-	s := &Service{now: cfg.Now, sample: cfg.Sample}
+	s := &Service{now: cfg.Now, sample: cfg.Sample, exists: cfg.Exists}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -117,7 +120,22 @@ func (s *Service) compile(ctx context.Context, rs Ruleset) (*Compiled, []Warning
 		return nil, nil, err
 	}
 	c.estimate = c.estimateCost(sample, now)
-	return c, ws, nil
+	return c, append(ws, s.missingPins(rs)...), nil
+}
+
+// missingPins warns of pins whose item is not in the catalog: they place
+// nothing until it is added (and is in the model).
+func (s *Service) missingPins(rs Ruleset) []Warning {
+	if s.exists == nil {
+		return nil
+	}
+	var ws []Warning
+	for _, r := range rs.Rules {
+		if r.Action.Type == ActionPin && r.Action.ItemID != "" && !s.exists(r.Action.ItemID) {
+			ws = append(ws, Warning{RuleID: r.ID, Message: fmt.Sprintf("item %q is not in the catalog, so the pin places nothing until it is", candor.Clip(r.Action.ItemID, 40))})
+		}
+	}
+	return ws
 }
 
 // CompileDraft validates and compiles the saved draft of name for

@@ -184,3 +184,21 @@ func TestWarm(t *testing.T) {
 		t.Errorf("after Warm: %v", got)
 	}
 }
+
+// A pin of an item the catalog does not hold is valid (the item may come)
+// but says it places nothing until then.
+func TestPinOfAMissingItemWarns(t *testing.T) {
+	svc := rules.NewService(rulestest.NewMemStore(), rules.Config{Now: func() time.Time { return now }, Exists: func(id string) bool { return id == "p1" }})
+	putDraft(t, svc,
+		rules.Rule{ID: "here", Action: rules.Action{Type: rules.ActionPin, Slot: 1, ItemID: "p1"}},
+		rules.Rule{ID: "gone", Action: rules.Action{Type: rules.ActionPin, Slot: 2, ItemID: "p-nonexist"}},
+		rules.Rule{ID: "best", When: `item.price > 0`, Action: rules.Action{Type: rules.ActionPin, Slot: 3}})
+	_, ws, err := svc.CheckDraft(context.Background(), "promo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []rules.Warning{{RuleID: "gone", Message: `item "p-nonexist" is not in the catalog, so the pin places nothing until it is`}}
+	if !slices.Equal(ws, want) {
+		t.Errorf("warnings %+v, want %+v", ws, want)
+	}
+}

@@ -241,7 +241,7 @@ func newServices(cfg config, st *redisstore.Store) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &services{models: recommend.NewRegistry(st, live.Load), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live)}),
+	svc := &services{models: recommend.NewRegistry(st, live.Load), rules: rules.NewService(st, rules.Config{Sample: sampleOf(live), Exists: func(id string) bool { _, ok := live.Load().Get(id); return ok }}),
 		rulesLive: rules.NewLive(st, cfg.Ruleset, live.Load), actionsLive: actions.NewLive(st), responses: actions.NewResponses(st), tokens: tv, tokenSecret: cfg.TokenSecret, rights: rights.NewService(st, cs), consent: cs, catalog: live, features: fs}
 	fs.UseActions(func() features.ActionCatalog { return svc.actionsLive.Load() })
 	if cfg.MaxModelAge > 0 {
