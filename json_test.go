@@ -150,3 +150,26 @@ func FuzzJSONErrorMessages(f *testing.F) {
 		}
 	})
 }
+
+// A body sent as a bare array where the document has one array field is
+// told to wrap it in that field; with none or several, it is not guessed.
+func TestBareArrayNamesTheField(t *testing.T) {
+	type items struct {
+		Items []struct{ ID string } `json:"items"`
+		Dry   bool                  `json:"dry_run"`
+	}
+	type two struct {
+		A []int `json:"a"`
+		B []int `json:"b"`
+	}
+	var one items
+	err := JSONError(DecodeJSON([]byte(`[{"ID":"p1"}]`), &one), "The request body", &one)
+	if got, want := ErrorMessage(err), `The request body must be an object, not an array: send the array as {"items": [...]}.`; got != want {
+		t.Errorf("one array field: %q, want %q", got, want)
+	}
+	var several two
+	err = JSONError(DecodeJSON([]byte(`[1]`), &several), "The request body", &several)
+	if got, want := ErrorMessage(err), `The request body must be an object, not an array.`; got != want {
+		t.Errorf("two array fields: %q, want %q", got, want)
+	}
+}

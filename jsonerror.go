@@ -82,7 +82,34 @@ func typeMismatch(typ *json.UnmarshalTypeError, subject string, v any) error {
 	if lit, ok := strings.CutPrefix(typ.Value, "number "); ok {
 		return numberMismatch(subject, want, lit)
 	}
+	if name := listField(dst); path == "" && typ.Value == "array" && name != "" {
+		return Errorf(EInvalid, "%s must be an object, not an array: send the array as {%q: [...]}.", subject, name)
+	}
 	return Errorf(EInvalid, "%s must be %s, not %s.", subject, want, sentKind(typ.Value))
+}
+
+// listField returns the JSON name of the one array field of struct t, ""
+// when it has none or several: a body sent as a bare array most likely
+// meant that field.
+func listField(t reflect.Type) string {
+	if t == nil || t.Kind() != reflect.Struct {
+		return ""
+	}
+	name := ""
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Type.Kind() != reflect.Slice || f.Type.Elem().Kind() == reflect.Uint8 {
+			continue
+		}
+		if name != "" {
+			return ""
+		}
+		name, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			return ""
+		}
+	}
+	return name
 }
 
 // numberMismatch words a number its field cannot hold: a fraction where a

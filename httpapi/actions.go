@@ -195,7 +195,7 @@ func handleRollbackActions(nb *NextBest) echo.HandlerFunc {
 			return err
 		}
 		if req.Version < 1 {
-			return candor.Errorf(candor.EInvalid, "send {\"version\": n} with the version of the action catalog to make live again")
+			return candor.Errorf(candor.EInvalid, "send {\"version\": n} with the version of the action catalog to make live again; versions start at 1, got %d", req.Version)
 		}
 		cat, err := nb.Service.Rollback(c.Request().Context(), req.Version, who(c))
 		return nb.madeLive(c, cat, err)

@@ -54,16 +54,18 @@ func TestCatalogUpsertGetDelete(t *testing.T) {
 	if resp, _ := f.send(t, "GET", "/v1/catalog/items/i2", "", nil); resp.StatusCode != 404 {
 		t.Errorf("get deleted: %d", resp.StatusCode)
 	}
-	bad := []string{
-		`{"items":[{"id":"ok","title":"A","category":["x"]},{"id":"b{ad}","title":"B","category":["x"]}]}`,
-		`{"items":[{"id":"n","title":"","category":["x"]}]}`,
-		`{"items":[{"id":"n","title":"T","category":[]}]}`,
-		`{"items":[{"id":"n","title":"T","category":["x"],"price":-1}]}`,
-		`{"items":[]}`,
+	bad := map[string]string{
+		`{"items":[{"id":"ok","title":"A","category":["x"]},{"id":"b{ad}","title":"B","category":["x"]}]}`: `items[1]`,
+		`{"items":[{"id":"n","title":"","category":["x"]}]}`:                                               `items[0]`,
+		`{"items":[{"id":"n","title":"T","category":[]}]}`:                                                 `items[0]`,
+		`{"items":[{"id":"n","title":"T","category":["x"],"price":-1}]}`:                                   `items[0]`,
+		`{"items":[]}`: `items must hold 1-`,
+		`{"items":[{"id":"ok","title":"A","category":["x"]},{"id":"ok","title":"B","category":["x"]}]}`: `items[1]: id \"ok\" is also items[0]; send each item once (nothing was stored)`,
+		`[{"id":"ok","title":"A","category":["x"]}]`:                                                    `send the array as {\"items\": [...]}`,
 	}
-	for _, body := range bad {
-		if resp, b := f.send(t, "PUT", "/v1/catalog/items", body, nil); resp.StatusCode != 400 {
-			t.Errorf("%s: %d %s", body, resp.StatusCode, b)
+	for body, want := range bad {
+		if resp, b := f.send(t, "PUT", "/v1/catalog/items", body, nil); resp.StatusCode != 400 || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %s, want 400 saying %s", body, resp.StatusCode, b, want)
 		}
 	}
 	if resp, _ := f.send(t, "GET", "/v1/catalog/items/ok", "", nil); resp.StatusCode != 404 {

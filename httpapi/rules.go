@@ -101,7 +101,7 @@ func handleRollback(svc *rules.Service, reload func(context.Context) error) echo
 			return err
 		}
 		if req.Version < 1 {
-			return candor.Errorf(candor.EInvalid, "send {\"version\": n} with the version to go back (or forward) to")
+			return candor.Errorf(candor.EInvalid, "send {\"version\": n} with the version to go back (or forward) to; versions start at 1, got %d", req.Version)
 		}
 		ctx := c.Request().Context()
 		rs, err := svc.Rollback(ctx, c.Param("name"), req.Version, who(c))

@@ -57,6 +57,9 @@ func TestRulesLifecycle(t *testing.T) {
 	if hasReason(f.recs(t, "customer_id=m1&n=5"), recommend.KindPromoted) {
 		t.Error("the empty version still promotes")
 	}
+	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/rollback", `{"version":0}`); code != 400 || !strings.Contains(string(b), "versions start at 1, got 0") {
+		t.Errorf("rollback to version 0: %d %s", code, b)
+	}
 	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/rollback", `{"version":1}`); code != 200 {
 		t.Fatalf("rollback: %d %s", code, b)
 	}
