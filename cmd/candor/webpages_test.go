@@ -45,6 +45,7 @@ func TestWebPagesInBrowser(t *testing.T) {
 	t.Run("ActionWhyDeclineChannel", func(t *testing.T) { testActionDeclineChannel(t, newTab(t, browser), r.url, sess, "c-00003") })
 	t.Run("ActionGPCRemovesSharingOffer", func(t *testing.T) { testActionGPC(t, newTab(t, browser), r.url, sess, "c-00008") })
 	t.Run("ConsoleActionsSimulate", func(t *testing.T) { testConsoleActions(t, newTab(t, browser), r.url, sess) })
+	t.Run("PinnedItemSaysTheShopPlacedIt", func(t *testing.T) { testPinnedWhy(t, newTab(t, browser), r.url, sess, full[0]) })
 }
 
 // testRulesInWords holds the console's rule builder to its contract: what
@@ -215,6 +216,27 @@ func openWhy(t *testing.T, ctx context.Context, base, customer, set string) stri
 		}
 	}
 	return cards[i].Item
+}
+
+// testPinnedWhy: an item a marketer pinned first is badged as promoted in
+// the shop, and its why page says the shop placed it there.
+func testPinnedWhy(t *testing.T, ctx context.Context, base string, sess demoSessionInfo, customer string) {
+	const item = "p-00010"
+	publishRules(t, base, sess.MarketerKey, `[{"id":"pin-first","action":{"type":"pin","slot":1,"item_id":"`+item+`"}}]`)
+	t.Cleanup(func() { publishEmptyRuleset(t, base, sess.MarketerKey) })
+	cards := shopCards(t, ctx, base, customer)
+	if cards[0].Item != item || !cards[0].Promoted {
+		t.Fatalf("first suggestion %+v, want the pinned %s with the Promoted badge", cards[0], item)
+	}
+	click(t, ctx, fmt.Sprintf(`#recs li.card[data-item=%q] a.why`, item))
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#controls button[data-kind="not_interested"]`))); err != nil {
+		t.Fatalf("why page: %v", err)
+	}
+	waitText(t, ctx, "#promoted", "The shop placed this item in this position.")
+	if got := eval[string](t, ctx, `document.getElementById('summary').textContent`); got == "" {
+		t.Error("the pinned item's why page has no summary")
+	}
+	pageIsAccessible(t, ctx)
 }
 
 // testNotInterested: "not interested" on the why page removes the item
@@ -434,7 +456,13 @@ func rejectInvalid(t *testing.T, ctx context.Context) {
 
 func publishEmptyRuleset(t *testing.T, base, key string) {
 	t.Helper()
-	for _, step := range []struct{ method, path, body string }{{"PUT", "/draft", `{"rules":[]}`}, {"POST", "/publish", ""}} {
+	publishRules(t, base, key, `[]`)
+}
+
+// publishRules makes rules (a JSON array) the live default ruleset.
+func publishRules(t *testing.T, base, key, rules string) {
+	t.Helper()
+	for _, step := range []struct{ method, path, body string }{{"PUT", "/draft", `{"rules":` + rules + `}`}, {"POST", "/publish", ""}} {
 		req, _ := http.NewRequest(step.method, base+"/v1/rulesets/default"+step.path, strings.NewReader(step.body))
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
