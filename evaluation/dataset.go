@@ -90,7 +90,7 @@ func (s *memorySink) PutPreset(_ context.Context, customer, preset string) error
 }
 
 func (s *memorySink) Collect(ctx context.Context, evs []features.Event) ([]features.Outcome, error) {
-	return s.svc.Collect(ctx, evs, false)
+	return s.svc.Replay(ctx, evs) // MovieLens, with the times it was recorded at
 }
 
 func (s *memorySink) PutDeclared(ctx context.Context, customer string, d *features.Declared) error {

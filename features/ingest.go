@@ -32,6 +32,9 @@ const (
 const (
 	ReasonAnonymous    = "anonymous"      // anonymous visitors have no stored features
 	ReasonNoFeatureSet = "no_feature_set" // the event feeds no set (e.g. an impression of an item)
+	// ReasonRetention: the event is older than its feature set's retention
+	// (--retention), so it is already past what Candor keeps.
+	ReasonRetention = "older_than_retention"
 )
 
 // MaxBatch is the most events one POST /v1/events may carry.

@@ -63,7 +63,22 @@ func (s *Service) Retention() Retention { return s.retention }
 
 // Collect validates, routes and stores a batch of events. Valid events are
 // stored even when others in the batch are invalid; each gets an outcome.
+// An interaction older than its feature set's retention is dropped
+// (ReasonRetention): it is past what Candor keeps.
 func (s *Service) Collect(ctx context.Context, evs []Event, gpc bool) ([]Outcome, error) {
+	return s.collect(ctx, evs, gpc, false)
+}
+
+// Replay is Collect for a research dataset replayed with the times it was
+// recorded at (MovieLens, for evaluation and experiments): its histories
+// are years old, and each set then lasts its retention from the replay,
+// as a key does after its last write. A shop's own history goes through
+// Collect, API or import alike.
+func (s *Service) Replay(ctx context.Context, evs []Event) ([]Outcome, error) {
+	return s.collect(ctx, evs, false, true)
+}
+
+func (s *Service) collect(ctx context.Context, evs []Event, gpc, past bool) ([]Outcome, error) {
 	if len(evs) > MaxBatch {
 		return nil, candor.Errorf(candor.EInvalid, "a batch may hold at most %d events, got %d", MaxBatch, len(evs))
 	}
@@ -73,7 +88,7 @@ func (s *Service) Collect(ctx context.Context, evs []Event, gpc bool) ([]Outcome
 	var routed []Routed
 	var pos []int
 	for i := range evs {
-		r, o, ok := s.route(&evs[i], req.Now, cat)
+		r, o, ok := s.route(&evs[i], req.Now, cat, past)
 		out[i] = o
 		if ok {
 			routed, pos = append(routed, r), append(pos, i)
@@ -99,8 +114,9 @@ func (s *Service) Collect(ctx context.Context, evs []Event, gpc bool) ([]Outcome
 	return out, nil
 }
 
-// route validates one event and decides what to store.
-func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome, bool) {
+// route validates one event and decides what to store; past keeps an
+// interaction older than its set's retention (Replay).
+func (s *Service) route(ev *Event, now time.Time, cat Catalog, past bool) (Routed, Outcome, bool) {
 	if err := Validate(ev, now, cat.Lookup); err != nil {
 		return Routed{}, Outcome{Status: Invalid, Message: candor.ErrorMessage(err)}, false
 	}
@@ -114,6 +130,9 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog) (Routed, Outcome,
 	set, ok := Route(ev, sensitive)
 	if !ok {
 		return Routed{}, Outcome{Status: Dropped, Reason: ReasonNoFeatureSet}, false
+	}
+	if !past && ev.Time.Before(now.Add(-s.retention.TTLOf(set))) {
+		return Routed{}, Outcome{Status: Dropped, Reason: ReasonRetention, Set: string(set)}, false
 	}
 	r := Routed{CustomerID: ev.CustomerID, Set: set, EventID: ev.EventID, Member: ev.ItemID, Time: ev.Time}
 	if ev.Type == Rating {

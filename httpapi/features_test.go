@@ -78,6 +78,8 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 	f.seedCatalog(t)
 	f.send(t, "PUT", "/v1/customers/p1/consent", `{"preset":"none","scopes":{"purchases":"granted"}}`, nil)
 	now := time.Now().UTC().Format(time.RFC3339)
+	day := 24 * time.Hour
+	within, past := time.Now().Add(-700*day).UTC().Format(time.RFC3339), time.Now().Add(-800*day).UTC().Format(time.RFC3339)
 	r := f.postEvents(t, fmt.Sprintf(`[
 	 {"customer_id":"p1","type":"purchase","item_id":"i1","ts":%q},
 	 {"customer_id":"p1","type":"view","item_id":"i2"},
@@ -89,7 +91,10 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 	 {"customer_id":"p1","type":"view","item_id":"i1","ts":"yesterday"},
 	 {"customer_id":"nobody","type":"view","item_id":"i1"},
 	 "i1",
-	 {"customer_id":"p1","type":"view","item_id":7}]`, now))
+	 {"customer_id":"p1","type":"view","item_id":7},
+	 {"customer_id":"p1","type":"purchase","item_id":"i2","ts":%q},
+	 {"customer_id":"p1","type":"purchase","item_id":"i1","ts":%q},
+	 {"customer_id":"p1","type":"view","item_id":"i1","ts":"1970-01-01T00:00:00Z"}]`, now, within, past))
 	want := []struct{ status, reason, msg string }{
 		{features.Stored, "", ""},
 		{features.Dropped, "denied", ""},
@@ -102,6 +107,9 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 		{features.Dropped, "no_record", ""},
 		{features.Invalid, "", "The event must be an object, not a string."},
 		{features.Invalid, "", `Field "item_id" must be a string, not a number.`},
+		{features.Stored, "", ""}, // 700 days old: purchases are kept 730
+		{features.Dropped, features.ReasonRetention, ""},
+		{features.Dropped, features.ReasonRetention, ""}, // browsing: 90 days
 	}
 	for i, w := range want {
 		o := r.Outcomes[i]
@@ -109,7 +117,7 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 			t.Errorf("event %d: %+v, want %+v", i, o, w)
 		}
 	}
-	if r.Stored != 1 || r.Dropped != 4 || r.Invalid != 6 {
+	if r.Stored != 2 || r.Dropped != 6 || r.Invalid != 6 {
 		t.Errorf("counts = %d/%d/%d", r.Stored, r.Dropped, r.Invalid)
 	}
 	keys := f.db.Keys(t)
@@ -119,7 +127,8 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 		}
 	}
 	st, _ := f.store.ReadState(context.Background(), "p1", f.consent.Request(false), features.ReadOptions{})
-	if got := st.Interactions["purchases"]; len(got) != 1 || got[0].Item != "i1" {
+	// the purchase 700 days old is kept; the one 800 days old did not touch i1's
+	if got := st.Interactions["purchases"]; len(got) != 2 || got[0].Item != "i2" || got[1].Item != "i1" || got[1].Count != 1 {
 		t.Errorf("purchases = %+v", got)
 	}
 }

@@ -165,7 +165,6 @@ type eventReader struct {
 }
 
 func (r *eventReader) read(ctx context.Context, lines *lineSource, flush func([]pendingEvent)) error {
-	ret := r.im.deps.Events.Retention()
 	buf := make([]pendingEvent, 0, r.o.Buffer)
 	for ctx.Err() == nil {
 		var l eventLine
@@ -193,10 +192,6 @@ func (r *eventReader) read(ctx context.Context, lines *lineSource, flush func([]
 			}
 			continue
 		}
-		if r.tooOld(&ev, now, ret) {
-			r.sum.drop(ReasonRetention, 1)
-			continue
-		}
 		buf = append(buf, pendingEvent{ev: ev, line: n})
 		if len(buf) == cap(buf) {
 			flush(buf)
@@ -209,10 +204,6 @@ func (r *eventReader) read(ctx context.Context, lines *lineSource, flush func([]
 	return context.Cause(ctx)
 }
 
-// ReasonRetention: the event is older than its feature set's retention, so
-// it would be deleted as soon as it was stored.
-const ReasonRetention = "older_than_retention"
-
 // repeated reports (and records) an event ID seen on an earlier line.
 func (r *eventReader) repeated(id string, line int) bool {
 	h := maphash.String(r.seed, id)
@@ -222,17 +213,6 @@ func (r *eventReader) repeated(id string, line int) bool {
 	}
 	r.seen[h] = int32(min(line, 1<<31-1))
 	return false
-}
-
-// tooOld reports whether ev is older than the retention of the feature
-// set it feeds.
-func (r *eventReader) tooOld(ev *features.Event, now time.Time, ret features.Retention) bool {
-	exists, sensitive := r.cat.Lookup(ev.ItemID)
-	if !exists || ev.ActionID != "" {
-		return false // invalid, or a contact: the gate says
-	}
-	set, ok := features.Route(ev, sensitive)
-	return ok && ev.Time.Before(now.Add(-ret.TTLOf(set)))
 }
 
 // collect sends one batch through the collection gate, retrying when the

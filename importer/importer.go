@@ -91,7 +91,6 @@ type Ledger interface {
 // Implemented by *features.Service.
 type Collector interface {
 	Collect(ctx context.Context, evs []features.Event, gpc bool) ([]features.Outcome, error)
-	Retention() features.Retention
 }
 
 // Deps are the services an import writes through: the ones the API uses.

@@ -198,6 +198,35 @@ func TestImportConsentGate(t *testing.T) {
 	}
 }
 
+// TestImportDropsEventsPastRetention: an event older than its set's
+// retention is dropped and counted, as POST /v1/events drops it: a view 100
+// days old (browsing is kept 90), while a purchase as old is kept (730).
+func TestImportDropsEventsPastRetention(t *testing.T) {
+	db := redistest.New(t)
+	dir := t.TempDir()
+	f := writeShop(t, dir, "jsonl", time.Now())
+	mustImport(t, db, "items", f.items)
+	mustImport(t, db, "consent", f.consent)
+	old := time.Now().Add(-100 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	path := filepath.Join(dir, "old.jsonl")
+	body := fmt.Sprintf(`{"event_id":"o1","customer":"c1","type":"view","item":"p1","time":"%s"}
+{"event_id":"o2","customer":"c1","type":"purchase","item":"p2","time":"%s"}
+`, old, old)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustImport(t, db, "events", path)
+	for _, want := range []string{`stored +1\n`, `dropped +1: 1 older_than_retention\n`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	s := readShop(t, db)
+	if views, bought := s.Interactions["c1"][consent.Browsing], s.Interactions["c1"][consent.Purchases]; len(views) != 0 || len(bought) != 1 {
+		t.Errorf("c1 holds views %+v and purchases %+v; want no view and the purchase", views, bought)
+	}
+}
+
 // TestImportIsIdempotent: importing the same files again writes nothing:
 // every line is reported unchanged, the consent ledger gains no entry and
 // the stored data is the same.

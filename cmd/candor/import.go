@@ -190,7 +190,7 @@ func (s *storeSink) Collect(ctx context.Context, evs []features.Event) ([]featur
 		}
 		s.stale = false
 	}
-	return s.svc.features.Collect(ctx, evs, false)
+	return s.svc.features.Replay(ctx, evs) // a research dataset, with the times it was recorded at
 }
 
 func (s *storeSink) PutDeclared(ctx context.Context, customer string, d *features.Declared) error {

@@ -78,6 +78,8 @@ func TestSummaries(t *testing.T) {
 			Stored: 200, Dropped: 40, Skipped: 1}.String(),
 			"52 items, 30 customers (consent: 18 full, 8 basic and 4 none), 240 ratings (200 stored, 40 dropped by the consent gate), 1 malformed line skipped"},
 		{loadSummary{Items: 1, Customers: 1, Events: 0}.String(), "1 item, 1 customer, 0 events (0 stored, 0 dropped by the consent gate)"},
+		{loadSummary{Items: 2, Customers: 1, Events: 2500, Stored: 1000, Dropped: 300, Old: 1200}.String(),
+			"2 items, 1 customer, 2,500 events (1,000 stored, 300 dropped by the consent gate, 1,200 older than retention)"},
 		{metricsSummary(map[string]float64{"users_evaluated": 700, "ndcg_at_10": 0.4712, "x": 1}),
 			"  nDCG@10 (ranking quality on held-out data)  0.471\n  customers evaluated                         700\n  x                                           1.000\n"},
 	} {

@@ -57,12 +57,10 @@ func seedDataset(ctx context.Context, st *redisstore.Store, svc *services, ds *d
 	if err := seedCustomers(ctx, svc, ds.Customers); err != nil {
 		return "", err
 	}
-	stored, dropped, err := seedEvents(ctx, svc, ds.Events)
-	if err != nil {
+	sum := loadSummary{Items: len(ds.Items), Customers: len(ds.Customers), Consent: map[string]int{}, Events: len(ds.Events)}
+	if err := seedEvents(ctx, svc, ds.Events, &sum); err != nil {
 		return "", err
 	}
-	sum := loadSummary{Items: len(ds.Items), Customers: len(ds.Customers), Consent: map[string]int{},
-		Events: len(ds.Events), Stored: stored, Dropped: dropped}
 	for _, c := range ds.Customers {
 		sum.Consent[c.Preset]++
 	}
@@ -102,22 +100,26 @@ func profilesOf(c demo.Customer) map[consent.Scope]features.ProfileData {
 	return m
 }
 
-func seedEvents(ctx context.Context, svc *services, evs []features.Event) (stored, dropped int, err error) {
+// seedEvents sends the demo's events through the collection gate, as a
+// shop's would come, and counts what became of them in sum.
+func seedEvents(ctx context.Context, svc *services, evs []features.Event, sum *loadSummary) error {
 	for i := 0; i < len(evs); i += features.MaxBatch {
 		out, err := svc.features.Collect(ctx, evs[i:min(i+features.MaxBatch, len(evs))], false)
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
 		for _, o := range out {
-			switch o.Status {
-			case features.Stored:
-				stored++
-			case features.Dropped:
-				dropped++
+			switch {
+			case o.Status == features.Stored:
+				sum.Stored++
+			case o.Reason == features.ReasonRetention:
+				sum.Old++
+			case o.Status == features.Dropped:
+				sum.Dropped++
 			default:
-				return 0, 0, fmt.Errorf("demo event invalid: %s", o.Message)
+				return fmt.Errorf("demo event invalid: %s", o.Message)
 			}
 		}
 	}
-	return stored, dropped, nil
+	return nil
 }

@@ -63,6 +63,7 @@ type loadSummary struct {
 	EventName string         // what the events are: "events", "ratings"; default "events"
 	Stored    int            // events the gate stored
 	Dropped   int            // events the gate dropped for lack of consent
+	Old       int            // events older than their feature set's retention, dropped
 	Skipped   int            // malformed input lines skipped
 }
 
@@ -77,8 +78,12 @@ func (s loadSummary) String() string {
 		b.WriteString(" (consent: " + t + ")")
 	}
 	name := cmp.Or(s.EventName, "events")
-	b.WriteString(fmt.Sprintf(", %s %s (%s stored, %s dropped by the consent gate)", thousands(s.Events), name,
+	b.WriteString(fmt.Sprintf(", %s %s (%s stored, %s dropped by the consent gate", thousands(s.Events), name,
 		thousands(s.Stored), thousands(s.Dropped)))
+	if s.Old > 0 {
+		b.WriteString(", " + thousands(s.Old) + " older than retention")
+	}
+	b.WriteString(")")
 	if s.Skipped > 0 {
 		b.WriteString(", " + count(s.Skipped, "malformed line", "malformed lines") + " skipped")
 	}

@@ -1,0 +1,68 @@
+package features_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
+)
+
+type lookupFunc func(id string) (exists, sensitive bool)
+
+func (f lookupFunc) Lookup(id string) (bool, bool) { return f(id) }
+
+// Collect drops an interaction older than its set's retention, whoever
+// sends it (the API, the importer); Replay, for a research dataset with
+// the times it was recorded at, keeps it. Each set has its own retention.
+func TestCollectDropsWhatIsPastRetention(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	req := consent.Request{Now: now, PolicyVersion: 1}
+	full := consent.Evaluate(map[consent.Scope]consent.Record{
+		consent.Browsing:  {Scope: consent.Browsing, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
+		consent.Purchases: {Scope: consent.Purchases, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
+	}, req)
+	day := 24 * time.Hour
+	evs := func() []features.Event {
+		return []features.Event{
+			{CustomerID: "c", Type: features.View, ItemID: "i1", Time: now.Add(-89 * day)},
+			{CustomerID: "c", Type: features.View, ItemID: "i1", Time: now.Add(-91 * day)},
+			{CustomerID: "c", Type: features.Purchase, ItemID: "i1", Time: now.Add(-91 * day)},
+			{CustomerID: "c", Type: features.Purchase, ItemID: "i1", Time: now.Add(-731 * day)},
+			{CustomerID: "c", Type: features.View, ItemID: "i1", Time: time.Unix(0, 0)},
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		collect func(*features.Service, []features.Event) ([]features.Outcome, error)
+		want    []string // each event's drop reason, "" stored
+	}{
+		{"collect", func(s *features.Service, e []features.Event) ([]features.Outcome, error) {
+			return s.Collect(context.Background(), e, false)
+		},
+			[]string{"", features.ReasonRetention, "", features.ReasonRetention, features.ReasonRetention}},
+		{"replay", func(s *features.Service, e []features.Event) ([]features.Outcome, error) {
+			return s.Replay(context.Background(), e)
+		},
+			[]string{"", "", "", "", ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := features.NewMemory(func(string) consent.Decision { return full })
+			svc := features.NewService(mem, func() features.Catalog { return lookupFunc(lookup) }, func(bool) consent.Request { return req }, features.DefaultRetention())
+			out, err := tc.collect(svc, evs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, o := range out {
+				got := ""
+				if o.Status == features.Dropped {
+					got = o.Reason
+				}
+				if got != tc.want[i] || o.Status == features.Invalid {
+					t.Errorf("event %d: %+v, want dropped for %q (\"\": stored)", i, o, tc.want[i])
+				}
+			}
+		})
+	}
+}
