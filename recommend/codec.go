@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -21,7 +22,11 @@ import (
 
 // dictionary holds the strings records repeat (feature sets, reason kinds,
 // consent reasons, causes, placements): each is written as its index.
-// It is part of the format: append only, never reorder or remove.
+// It is part of the format and is full: a string written again is its
+// index after the dictionary's (literalBase + its order), so an entry
+// added would take the index of a literal in every record written before
+// it. A new string goes into a new record version, or, for a reason kind,
+// a reason pair (recordbody.go).
 var dictionary = []string{
 	"", "browsing", "purchases", "declared", "location", "demographics", "sensitive", "context", "none", "rules",
 	KindBoughtTogether, KindRated, KindViewedRecently, KindSensitiveHistory, KindSimilarToCurrent,
@@ -32,8 +37,17 @@ var dictionary = []string{
 	DropInContext, DropRuleFilteredOut, NotInModel,
 	"home", "product", "cart", "email",
 	"ease", "itemknn", "popularity", // model kinds, in packed model versions
-	KindPinned, KindGoesWithCart,
 }
+
+// literalBase is the index of a record's first literal; the dictionary
+// holds exactly that many strings (TestDictionaryIsFull).
+const literalBase = 47
+
+// legacyLiteralBase is the literal base of the records written before the
+// model kinds joined the dictionary (until 1 December 2026). They are
+// told apart by their model version: written whole where a later record
+// packs it (flagModelPacked).
+const legacyLiteralBase = 44
 
 var dictIndex = func() map[string]uint64 {
 	m := make(map[string]uint64, len(dictionary))
@@ -46,6 +60,7 @@ var dictIndex = func() map[string]uint64 {
 // encoder appends a record's fields to b.
 type encoder struct {
 	b      []byte
+	base   uint64            // the index of the first literal (0: literalBase; only tests write records of before)
 	seen   map[string]uint64 // strings written as literals → their index (after the dictionary's)
 	last   string            // the last literal written
 	floats map[uint64]uint64 // bits of floats written → their index
@@ -53,11 +68,12 @@ type encoder struct {
 	has    [slots]bool
 }
 
-func (e *encoder) byte(c byte)      { e.b = append(e.b, c) }
-func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
-func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
-func (e *encoder) count(n int)      { e.uvarint(uint64(n)) }
-func (e *encoder) raw(p []byte)     { e.b = append(e.b, p...) }
+func (e *encoder) byte(c byte)         { e.b = append(e.b, c) }
+func (e *encoder) literalBase() uint64 { return cmp.Or(e.base, literalBase) }
+func (e *encoder) uvarint(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) varint(v int64)      { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) count(n int)         { e.uvarint(uint64(n)) }
+func (e *encoder) raw(p []byte)        { e.b = append(e.b, p...) }
 func (e *encoder) strs(ss []string) {
 	e.count(len(ss))
 	for _, s := range ss {
@@ -79,7 +95,7 @@ func (e *encoder) str(s string) {
 	if e.seen == nil {
 		e.seen = map[string]uint64{}
 	}
-	e.seen[s] = uint64(len(dictionary) + len(e.seen))
+	e.seen[s] = e.literalBase() + uint64(len(e.seen))
 	e.literal(s)
 }
 
@@ -176,6 +192,7 @@ var errCorrupt = errors.New("malformed decision record")
 type decoder struct {
 	b      []byte
 	err    error
+	base   uint64    // the index of the first literal (0: literalBase)
 	seen   []string  // literals read so far
 	floats []float64 // floats read so far
 	prev   [slots]uint64
@@ -246,11 +263,12 @@ func (d *decoder) raw(n int) []byte {
 func (d *decoder) str() string {
 	v := d.uvarint()
 	if v&1 == 0 {
+		base := cmp.Or(d.base, literalBase)
 		switch i := v >> 1; {
-		case i < uint64(len(dictionary)):
+		case i < base:
 			return dictionary[i]
-		case i-uint64(len(dictionary)) < uint64(len(d.seen)):
-			return d.seen[i-uint64(len(dictionary))]
+		case i-base < uint64(len(d.seen)):
+			return d.seen[i-base]
 		}
 		d.fail()
 		return ""

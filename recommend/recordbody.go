@@ -316,6 +316,9 @@ func decodeCompact(p parsed, customerID string, cat *catalog.Snapshot) (*Respons
 	d := &decoder{b: p.body}
 	r := &Response{DecisionID: p.id, CustomerID: customerID, Time: p.time.Format(time.RFC3339Nano)}
 	r.ModelVersion = d.str()
+	if _, whole := parseModelVersion(r.ModelVersion); whole { // packed since the model kinds joined the dictionary
+		d.base = legacyLiteralBase
+	}
 	r.RulesetVersion = int(d.varint())
 	r.Placement = d.str()
 	flags := d.uvarint()
