@@ -132,11 +132,23 @@ func (s *Service) Why(ctx context.Context, customerID, decisionID, itemID string
 	return nil, candor.Errorf(candor.ENotFound, "Item %q was not shown in decision %q.", itemID, decisionID)
 }
 
+// summary is the text of an item's main reason: its first that is not the
+// shop's own (a promotion, a demotion, a pin), else its first.
+func summary(rs []Reason) string {
+	for _, r := range rs {
+		if r.Kind != KindPromoted && r.Kind != KindDemoted && r.Kind != KindPinned {
+			return r.Text
+		}
+	}
+	if len(rs) > 0 {
+		return rs[0].Text
+	}
+	return ""
+}
+
 func (s *Service) why(d *Response, it Item) *Why {
 	w := &Why{DecisionID: d.DecisionID, ItemID: it.ItemID, Title: it.Title, Score: it.Score, Reasons: it.Reasons, Controls: it.Controls, ShownAt: d.Time}
-	if len(it.Reasons) > 0 {
-		w.Summary = it.Reasons[0].Text
-	}
+	w.Summary = summary(it.Reasons)
 	cat := s.catalog()
 	for _, r := range it.Reasons {
 		if r.Kind == KindPromoted || r.Kind == KindPinned {

@@ -124,7 +124,7 @@ func (s *Service) compile(ctx context.Context, rs Ruleset) (*Compiled, []Warning
 }
 
 // missingPins warns of pins whose item is not in the catalog: they place
-// nothing until it is added (and is in the model).
+// nothing until it is added and a model has been trained with it.
 func (s *Service) missingPins(rs Ruleset) []Warning {
 	if s.exists == nil {
 		return nil
@@ -132,7 +132,7 @@ func (s *Service) missingPins(rs Ruleset) []Warning {
 	var ws []Warning
 	for _, r := range rs.Rules {
 		if r.Action.Type == ActionPin && r.Action.ItemID != "" && !s.exists(r.Action.ItemID) {
-			ws = append(ws, Warning{RuleID: r.ID, Message: fmt.Sprintf("item %q is not in the catalog, so the pin places nothing until it is", candor.Clip(r.Action.ItemID, 40))})
+			ws = append(ws, Warning{RuleID: r.ID, Message: fmt.Sprintf("item %q is not in the catalog, so the pin places nothing until it is added and a model is trained with it", candor.Clip(r.Action.ItemID, 40))})
 		}
 	}
 	return ws

@@ -197,7 +197,7 @@ func TestPinOfAMissingItemWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []rules.Warning{{RuleID: "gone", Message: `item "p-nonexist" is not in the catalog, so the pin places nothing until it is`}}
+	want := []rules.Warning{{RuleID: "gone", Message: `item "p-nonexist" is not in the catalog, so the pin places nothing until it is added and a model is trained with it`}}
 	if !slices.Equal(ws, want) {
 		t.Errorf("warnings %+v, want %+v", ws, want)
 	}

@@ -329,9 +329,13 @@ func splitComma(s string) []string {
 	return out
 }
 
-// validPort reports whether p is a port number net.Listen takes (0 picks a
-// free one), not a service name: a typo should not reach the listener.
+// validPort reports whether p is a port number net.Listen takes (0 or ""
+// picks a free one), not a service name: a typo should not reach the
+// listener.
 func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
 	n, err := strconv.Atoi(p)
 	return err == nil && n >= 0 && n <= 65535
 }

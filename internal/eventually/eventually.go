@@ -16,18 +16,21 @@ import (
 )
 
 // margin is how long before the binary's deadline waiting stops, leaving
-// time to report the failure and run the test's cleanups.
+// time to report the failure and run the test's cleanups: 20 s, or a
+// tenth of the time left when that is shorter (go test -timeout 30s).
 const margin = 20 * time.Second
 
 // poll is how often a condition is asked again.
 const poll = 10 * time.Millisecond
 
 // Deadline is when t stops waiting: margin before the binary's deadline,
-// or an hour from now when it has none (go test -timeout 0).
+// or an hour from now when it has none (go test -timeout 0). After one
+// wait has failed, the waits after it in the same binary have little time
+// left: read the first failure.
 func Deadline(t testing.TB) time.Time {
 	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
 		if at, ok := d.Deadline(); ok {
-			return at.Add(-margin)
+			return at.Add(-min(margin, time.Until(at)/10))
 		}
 	}
 	return time.Now().Add(time.Hour)

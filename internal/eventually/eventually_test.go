@@ -35,7 +35,7 @@ func (f *fakeT) Deadline() (time.Time, bool)       { return f.deadline, true }
 func (f *fakeT) Fatalf(format string, args ...any) { f.msg = fmt.Sprintf(format, args...); panic(f) }
 
 func TestTrueFailsAtTheDeadlineSayingWhat(t *testing.T) {
-	f := &fakeT{deadline: time.Now().Add(margin + 30*time.Millisecond)}
+	f := &fakeT{deadline: time.Now().Add(300 * time.Millisecond)} // waits until a tenth of that before it
 	calls := 0
 	func() {
 		defer func() {
@@ -54,5 +54,10 @@ func TestDeadlineFollowsTheBinarysDeadline(t *testing.T) {
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	if got := Deadline(&fakeT{deadline: at}); !got.Equal(at.Add(-margin)) {
 		t.Errorf("Deadline = %v, want %v", got, at.Add(-margin))
+	}
+	// with little time left (go test -timeout 10s), a tenth of it is kept
+	soon := time.Now().Add(10 * time.Second)
+	if got := Deadline(&fakeT{deadline: soon}); got.Before(soon.Add(-1100*time.Millisecond)) || !got.Before(soon.Add(-900*time.Millisecond)) {
+		t.Errorf("Deadline = %v for a binary's deadline of %v, want about a second before it", got, soon)
 	}
 }
