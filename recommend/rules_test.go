@@ -100,14 +100,20 @@ func TestPinnedReasonComesFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &fakeReader{states: map[string]*features.State{"c": stateWith("c", full(), []string{"i001"}, []string{"i002"}, nil)}}
+	store := &memStore{}
 	svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
 		Catalog: func() *catalog.Snapshot { return cat }, Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
-		Rules: func() *rules.Compiled { return rs }}, recommend.Config{})
+		Rules: func() *rules.Compiled { return rs }, Decisions: store, Store: store}, recommend.Config{})
 	resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "c", N: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	third := resp.Items[2]
+	// the why page's summary is the item's own reason, not the shop's
+	if why, err := svc.Why(context.Background(), "c", resp.DecisionID, third.ItemID); err != nil || len(third.Reasons) < 2 ||
+		why.Summary != third.Reasons[1].Text || !why.Promoted {
+		t.Errorf("why of the pinned %s: %+v, %v; want the summary %q, promoted", third.ItemID, why, err, third.Reasons[1].Text)
+	}
 	if third.Category[0] != "toys" || len(third.Reasons) < 2 || third.Reasons[0].Kind != recommend.KindPinned || third.Reasons[0].RuleID != "toys-third" {
 		t.Fatalf("third item %s (%v): reasons %+v; want the pin first, then the scorer's", third.ItemID, third.Category, third.Reasons)
 	}
