@@ -82,6 +82,17 @@ func importCmd(t testing.TB, db *redistest.DB, kind, file string, extra ...strin
 	return out.String(), err
 }
 
+// shopWithConsent writes the shop's files (JSON Lines) to a directory of
+// its own and imports its items and consent into a Redis of the test's.
+func shopWithConsent(t *testing.T) (*redistest.DB, string, shopFiles) {
+	t.Helper()
+	db, dir := redistest.New(t), t.TempDir()
+	f := writeShop(t, dir, "jsonl", time.Now())
+	mustImport(t, db, "items", f.items)
+	mustImport(t, db, "consent", f.consent)
+	return db, dir, f
+}
+
 func mustImport(t testing.TB, db *redistest.DB, kind, file string) string {
 	t.Helper()
 	out, err := importCmd(t, db, kind, file)
@@ -177,10 +188,7 @@ func TestImportRoundTrip(t *testing.T) {
 // a set the customer denies is dropped and counted, a customer without a
 // consent record gets nothing stored, an anonymous visitor neither.
 func TestImportConsentGate(t *testing.T) {
-	db := redistest.New(t)
-	f := writeShop(t, t.TempDir(), "jsonl", time.Now())
-	mustImport(t, db, "items", f.items)
-	mustImport(t, db, "consent", f.consent)
+	db, _, f := shopWithConsent(t)
 	out := mustImport(t, db, "events", f.events)
 	for _, want := range []string{`stored +4\n`, `dropped by consent +2: 1 denied and 1 no_record\n`, `dropped +1: 1 anonymous\n`} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -202,11 +210,7 @@ func TestImportConsentGate(t *testing.T) {
 // retention is dropped and counted, as POST /v1/events drops it: a view 100
 // days old (browsing is kept 90), while a purchase as old is kept (730).
 func TestImportDropsEventsPastRetention(t *testing.T) {
-	db := redistest.New(t)
-	dir := t.TempDir()
-	f := writeShop(t, dir, "jsonl", time.Now())
-	mustImport(t, db, "items", f.items)
-	mustImport(t, db, "consent", f.consent)
+	db, dir, _ := shopWithConsent(t)
 	old := time.Now().Add(-100 * 24 * time.Hour).UTC().Format(time.RFC3339)
 	path := filepath.Join(dir, "old.jsonl")
 	body := fmt.Sprintf(`{"event_id":"o1","customer":"c1","type":"view","item":"p1","time":"%s"}
@@ -258,11 +262,7 @@ func TestImportIsIdempotent(t *testing.T) {
 // TestImportTruncatedFile: a file cut short imports its whole lines,
 // reports the cut one and fails.
 func TestImportTruncatedFile(t *testing.T) {
-	db := redistest.New(t)
-	dir := t.TempDir()
-	f := writeShop(t, dir, "jsonl", time.Now())
-	mustImport(t, db, "items", f.items)
-	mustImport(t, db, "consent", f.consent)
+	db, dir, f := shopWithConsent(t)
 	b, _ := os.ReadFile(f.events)
 	cut := filepath.Join(dir, "cut.jsonl")
 	if err := os.WriteFile(cut, b[:len(b)-30], 0o600); err != nil {
