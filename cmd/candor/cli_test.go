@@ -11,6 +11,8 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/internal/redistest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // redisURL is the URL of db's Redis: REDIS_URL or the test's miniredis.
@@ -57,6 +59,8 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"train", "--model", "foo", "--data", "x"}, `--model "foo": use ease, itemknn or popularity`},
 		{[]string{"import", "movielens", "--consent", "half", "x"}, `--consent "half": use full or mix`},
 		{[]string{"import", "movielens", "x", "y"}, `'candor import movielens' takes one directory`},
+		{[]string{"--redis-url"}, `--redis-url / REDIS_URL needs a value`},
+		{[]string{"train", "--out"}, `--out needs a value`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := &syncBuffer{}
@@ -171,5 +175,18 @@ func TestConsentVerifyWithoutLog(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "chain valid") {
 		t.Errorf("printed %q", out)
+	}
+}
+
+// go-redis's own lines go to the server's log as JSON at debug level, and
+// nowhere before there is a log.
+func TestRedisClientLinesGoToTheLog(t *testing.T) {
+	var l redisLogger
+	l.Printf(context.Background(), "dial %s", "x") // no log yet: dropped, no panic
+	core, seen := observer.New(zap.DebugLevel)
+	l.to.Store(zap.New(core))
+	l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts", 1)
+	if es := seen.All(); len(es) != 1 || es[0].Message != "redis client" || es[0].ContextMap()["detail"] != "redis: connection pool: failed to dial after 1 attempts" {
+		t.Errorf("logged %+v", es)
 	}
 }

@@ -137,6 +137,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer stopLog()
+	redisLog.to.Store(log)
 	be, err := openBackend(cfg)
 	if err != nil {
 		return err

@@ -116,6 +116,7 @@ func trainEvery(ctx context.Context, cmd *cli.Command, o evaluation.Options) err
 			return err
 		}
 		defer stop()
+		redisLog.to.Store(log)
 		train := func(ctx context.Context) error {
 			c, readAt, err := storeCorpus(ctx, st, svc)
 			if err != nil {

@@ -107,6 +107,7 @@ var (
 	unknownFlag  = regexp.MustCompile(`^flag provided but not defined: -+(\S+)`)
 	missingFlags = regexp.MustCompile(`^Required flags? "(.+)" not set`)
 	noHelpTopic  = regexp.MustCompile(`^No help topic for '(.*)'`)
+	noFlagValue  = regexp.MustCompile(`^flag needs an argument: -+(\S+)`)
 )
 
 // cliError turns the errors urfave/cli makes about the command line of cmd
@@ -139,6 +140,9 @@ func cliError(cmd *cli.Command, err error) error {
 	}
 	if m := noHelpTopic.FindStringSubmatch(msg); m != nil {
 		return unknownCommand(cmd, m[1])
+	}
+	if m := noFlagValue.FindStringSubmatch(msg); m != nil {
+		return usagef("%s needs a value; see '%s --help'", settingName(cmd, m[1]), cmd.FullName())
 	}
 	return err
 }
