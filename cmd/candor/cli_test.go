@@ -61,6 +61,14 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"import", "movielens", "x", "y"}, `'candor import movielens' takes one directory`},
 		{[]string{"--redis-url"}, `--redis-url / REDIS_URL needs a value`},
 		{[]string{"train", "--out"}, `--out needs a value`},
+		{[]string{"seed", "extra"}, `'candor seed' takes no arguments, got "extra"`},
+		{[]string{"migrate", "extra"}, `'candor migrate' takes no arguments`},
+		{[]string{"keys", "list", "extra"}, `'candor keys list' takes no arguments`},
+		{[]string{"consent", "verify", "--customer", "u1", "extra"}, `'candor consent verify' takes no arguments`},
+		{[]string{"train", "--data", "x", "extra"}, `'candor train' takes no arguments`},
+		{[]string{"eval", "--data", "x", "-k", "0"}, `--k must be positive`},
+		{[]string{"eval", "--data", "x", "--consent", "weird"}, `--consent "weird": use full or mix`},
+		{[]string{"eval", "--data", "x", "--plot", "out.txt"}, `--plot: plot file "out.txt": name it .eps`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := &syncBuffer{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/evaluation/evalplot"
 	"github.com/candorhq/candor/movielens"
@@ -83,13 +84,21 @@ func evalInput(ctx context.Context, cmd *cli.Command, stderr io.Writer) (*evalua
 		return nil, err
 	}
 	if cmd.Int("k") <= 0 {
-		return nil, fmt.Errorf("--k must be positive")
+		return nil, usagef("--k must be positive")
+	}
+	if path := cmd.String("plot"); path != "" {
+		if err := evalplot.CheckPath(path); err != nil { // before the run, which takes minutes
+			return nil, usagef("--plot: %s", candor.ErrorMessage(err))
+		}
+	}
+	imp := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("consent-seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
+	if _, err := movielens.Presets(nil, imp); err != nil {
+		return nil, usagef("--consent %q: use full or mix", imp.Consent)
 	}
 	train, test, err := splitData(ctx, cmd, stderr)
 	if err != nil {
 		return nil, err
 	}
-	imp := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("consent-seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
 	c, err := evaluation.FromDataset(ctx, train, evaluation.DatasetOptions{Import: imp})
 	if err != nil {
 		return nil, err

@@ -40,8 +40,10 @@ func rootCommand() *cli.Command {
 	return root
 }
 
-// prepare gives every command of the tree one-line usage errors and every
-// group of commands an action that refuses unknown subcommands.
+// prepare gives every command of the tree one-line usage errors, every
+// group of commands an action that refuses unknown subcommands, and every
+// command that names no arguments (no ArgsUsage) an action that refuses
+// them: 'candor seed extra' would otherwise seed.
 func prepare(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
 		return cliError(c, err)
@@ -50,7 +52,20 @@ func prepare(cmd *cli.Command) {
 		cmd.Action = groupAction
 	}
 	for _, c := range cmd.Commands {
+		if c.Action != nil && c.ArgsUsage == "" && len(c.Commands) == 0 {
+			c.Action = noArguments(c.Action)
+		}
 		prepare(c)
+	}
+}
+
+// noArguments refuses arguments before action runs.
+func noArguments(action cli.ActionFunc) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Present() {
+			return usagef("'%s' takes no arguments, got %q", cmd.FullName(), cmd.Args().First())
+		}
+		return action(ctx, cmd)
 	}
 }
 

@@ -74,12 +74,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve the HTTP API (the default command)",
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.Args().Present() {
-				return usagef("'candor serve' takes no arguments, got %q", cmd.Args().First())
-			}
-			return serveAction(ctx, cmd)
-		},
+		Action: serveAction,
 	}
 }
 

@@ -7,6 +7,7 @@ package evalplot
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,14 +25,28 @@ import (
 // Curve writes the privacy/utility curve of results to path; the extension
 // (.png, .svg, .pdf) picks the format. Levels are placed in
 // evaluation.Levels order, then "all", one line per model.
+// formats are the file extensions Curve writes (gonum/plot's).
+var formats = []string{"eps", "jpg", "jpeg", "pdf", "png", "svg", "tex", "tif", "tiff"}
+
+// CheckPath reports why Curve could not write path, so that a command can
+// say so before an evaluation that takes minutes.
+func CheckPath(path string) error {
+	if ext := strings.TrimPrefix(filepath.Ext(path), "."); !slices.Contains(formats, ext) {
+		return candor.Errorf(candor.EInvalid, "plot file %q: name it .%s", path, strings.Join(formats, ", ."))
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return candor.Errorf(candor.EInvalid, "plot file %q: folder %s does not exist", path, filepath.Dir(path))
+	}
+	return nil
+}
+
 func Curve(results []evaluation.Result, path string) error {
 	p, err := curve(results)
 	if err != nil {
 		return err
 	}
-	ext := strings.TrimPrefix(filepath.Ext(path), ".")
-	if ext == "" {
-		return candor.Errorf(candor.EInvalid, "plot file %q needs an extension such as .png", path)
+	if err := CheckPath(path); err != nil {
+		return err
 	}
 	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
 		return candor.Wrap("evalplot.Curve", err)

@@ -3,8 +3,10 @@ package evalplot
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/models"
 )
@@ -38,5 +40,19 @@ func TestCurveRejectsBadInput(t *testing.T) {
 	r := []evaluation.Result{{Model: models.KindEASE, Measurement: evaluation.Measurement{K: 10}}}
 	if err := Curve(r, filepath.Join(dir, "noext")); err == nil {
 		t.Error("no extension: want an error")
+	}
+	for path, want := range map[string]string{
+		filepath.Join(dir, "out.txt"):       "name it .eps, .jpg",
+		filepath.Join(dir, "nope", "x.png"): "does not exist",
+	} {
+		if err := CheckPath(path); err == nil || !strings.Contains(candor.ErrorMessage(err), want) {
+			t.Errorf("CheckPath(%s) = %v, want a message containing %q", path, err, want)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("%s was created", path)
+		}
+	}
+	if err := CheckPath(filepath.Join(dir, "curve.svg")); err != nil {
+		t.Errorf("CheckPath of an SVG in an existing folder: %v", err)
 	}
 }
