@@ -72,8 +72,8 @@ func randomSecret() string {
 
 func serveCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "serve",
-		Usage: "serve the HTTP API (the default command)",
+		Name:   "serve",
+		Usage:  "serve the HTTP API (the default command)",
 		Action: serveAction,
 	}
 }
