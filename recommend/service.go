@@ -125,10 +125,12 @@ func (s *Service) Recommend(ctx context.Context, req Request) (*Response, error)
 
 // modelOrBare returns the live model, or while there is none that may be
 // used, the catalog model and the fallback that says why; nil when the
-// catalog is empty too. Nothing is read for a catalog-model answer: it
-// uses no one's data.
+// catalog is empty too. A model that knows no item (trained on an empty
+// store, as a server's first model is before any import) counts as none:
+// its answers would be empty. Nothing is read for a catalog-model answer:
+// it uses no one's data.
 func (s *Service) modelOrBare(cat *catalog.Snapshot) (Model, Fallback) {
-	if m := s.model(); m != nil {
+	if m := s.model(); m != nil && m.NumItems() > 0 {
 		return m, Fallback{}
 	}
 	if cat == nil || cat.Len() == 0 {

@@ -274,15 +274,22 @@ func (m *memStore) Decisions(_ context.Context, customerID string) ([]recommend.
 // scored and explained from nothing learnt (every reason non-personal, summing
 // to the score), and without reading the customer. Only an empty catalog
 // leaves nothing to answer with.
+// noItems is a model that knows no item, as one trained on an empty store.
+type noItems struct{ recommend.Model }
+
+func (noItems) NumItems() int { return 0 }
+
 func TestAnswerWithoutAModel(t *testing.T) {
-	cat, _ := recommendtest.World(5, 40)
+	cat, m := recommendtest.World(5, 40)
+	blank := noItems{m} // trained on an empty store: knows no item
 	for _, tc := range []struct {
+		model   recommend.Model
 		retired bool
 		reason  string
-	}{{false, recommend.FallbackNoModel}, {true, recommend.FallbackModelRetired}} {
+	}{{nil, false, recommend.FallbackNoModel}, {nil, true, recommend.FallbackModelRetired}, {blank, false, recommend.FallbackNoModel}} {
 		r, store := &fakeReader{}, &memStore{}
 		svc := recommend.NewService(recommend.Deps{
-			Reader: r, Model: func() recommend.Model { return nil }, Retired: func() bool { return tc.retired },
+			Reader: r, Model: func() recommend.Model { return tc.model }, Retired: func() bool { return tc.retired },
 			Catalog: func() *catalog.Snapshot { return cat }, Decisions: store, Store: store,
 			Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
 		}, recommend.Config{})
