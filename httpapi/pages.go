@@ -124,6 +124,9 @@ func handleDemoGPC(d *Demo, cs *consent.Service, m *consentMetrics) echo.Handler
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
+		if in.CustomerID == "" {
+			return candor.Errorf(candor.EInvalid, "Send {\"customer_id\": ...} with the demo customer whose Global Privacy Control signal to record.")
+		}
 		if !slices.ContainsFunc(d.Customers, func(dc DemoCustomer) bool { return dc.ID == in.CustomerID }) {
 			return candor.Errorf(candor.ENotFound, "%q is not one of the demo shop's customers.", in.CustomerID)
 		}

@@ -139,9 +139,9 @@ func TestDemoGPCRecordsTheSignal(t *testing.T) {
 	if !strings.Contains(string(b), `"scope":"sale_share","effective":"denied","reason":"denied","record":{"state":"denied"`) || !strings.Contains(string(b), `"source":"gpc"`) {
 		t.Errorf("sale_share after the toggle: %s", b)
 	}
-	for _, body := range []string{`{"customer_id":"c-99999"}`, `{}`} {
-		if code, _ := post(t, ts.URL+"/demo/gpc", body, ""); code != 404 {
-			t.Errorf("GPC for %s: %d, want 404", body, code)
+	for body, want := range map[string]int{`{"customer_id":"c-99999"}`: 404, `{}`: 400} {
+		if code, _ := post(t, ts.URL+"/demo/gpc", body, ""); code != want {
+			t.Errorf("GPC for %s: %d, want %d", body, code, want)
 		}
 	}
 }

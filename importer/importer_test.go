@@ -137,6 +137,7 @@ func TestBadInput(t *testing.T) {
 		{"event no customer", Events, CSV, "event_id,type,item,time\ne1,view,p1,2026-05-01T10:00:00Z\n", 2, "needs customer (or anonymous_id)"},
 		// A line that leaves a field out does not take it from a line before
 		// it that failed to decode: not its ID, not its customer.
+		{"empty categories", Items, JSONLines, strings.Replace(item, `"categories":["x"]`, `"categories":[]`, 1) + "\n", 1, `field "categories" is missing or empty`},
 		{"CSV after a failed line", Items, CSV, "id,title,categories,price,currency,available\np3,T,x,1,EUR,maybe\n,Nameless,x,1,EUR,true\n", 3, `field "id" is missing`},
 		{"JSON after a failed line", Items, JSONLines, strings.Replace(item, `"price":1`, `"price":"1"`, 1) + "\n" + strings.Replace(item, `"id":"p9",`, "", 1) + "\n", 2, `field "id" is missing`},
 		{"event after a failed line", Events, CSV, "event_id,customer,type,item,time,quantity\ne1,c1,purchase,p1,2026-05-01T10:00:00Z,many\ne2,,purchase,p1,2026-05-01T10:00:00Z,1\n", 3, "needs customer (or anonymous_id)"},

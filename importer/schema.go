@@ -240,9 +240,9 @@ func missing(fields ...field) error {
 	case 0:
 		return nil
 	case 1:
-		return fmt.Errorf("field %s is missing", out[0])
+		return fmt.Errorf("field %s is missing or empty", out[0])
 	}
-	return fmt.Errorf("fields %s are missing", strings.Join(out, ", "))
+	return fmt.Errorf("fields %s are missing or empty", strings.Join(out, ", "))
 }
 
 // lineMessage is err in words for a line's problem: the message of a

@@ -140,6 +140,9 @@ func Presets(customers []string, o ImportOptions) (map[string]string, error) {
 	if o.Consent != ConsentFull && o.Consent != ConsentMix {
 		return nil, candor.Errorf(candor.EInvalid, "consent %q: use full or mix", o.Consent)
 	}
+	if o.DeclaredGenres < 0 {
+		return nil, candor.Errorf(candor.EInvalid, "declared-genres %d: use 0 (none) or more", o.DeclaredGenres)
+	}
 	if o.Seed == 0 {
 		o.Seed = 1
 	}

@@ -68,6 +68,7 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"train", "--data", "x", "extra"}, `'candor train' takes no arguments`},
 		{[]string{"eval", "--data", "x", "-k", "0"}, `--k must be positive`},
 		{[]string{"eval", "--data", "x", "--consent", "weird"}, `--consent "weird": use full or mix`},
+		{[]string{"import", "movielens", "--declared-genres", "-1", "x"}, `--declared-genres -1: use 0 (none) or more`},
 		{[]string{"eval", "--data", "x", "--plot", "out.txt"}, `--plot: plot file "out.txt": name it .eps`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -93,7 +93,7 @@ func evalInput(ctx context.Context, cmd *cli.Command, stderr io.Writer) (*evalua
 	}
 	imp := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("consent-seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
 	if _, err := movielens.Presets(nil, imp); err != nil {
-		return nil, usagef("--consent %q: use full or mix", imp.Consent)
+		return nil, usagef("--%s", candor.ErrorMessage(err)) // Presets names the option as the flag does
 	}
 	train, test, err := splitData(ctx, cmd, stderr)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/catalog"
 	"github.com/candorhq/candor/consent"
 	"github.com/candorhq/candor/features"
@@ -127,7 +128,7 @@ func importMovieLens(ctx context.Context, cmd *cli.Command) error {
 	}
 	o := movielens.ImportOptions{Consent: cmd.String("consent"), Seed: cmd.Uint64("seed"), DeclaredGenres: int(cmd.Int("declared-genres"))}
 	if _, err := movielens.Presets(nil, o); err != nil {
-		return usagef("--consent %q: use full or mix", o.Consent)
+		return usagef("--%s", candor.ErrorMessage(err)) // Presets names the option as the flag does
 	}
 	ds, err := movielens.LoadDir(ctx, cmd.Args().First(), movielens.LoadOptions{Format: movielens.Format(cmd.String("format")), Strict: cmd.Bool("strict")})
 	if err != nil {

@@ -62,7 +62,7 @@ func trainAndPublish(ctx context.Context, st *redisstore.Store, svc *services, k
 		return err
 	}
 	m, err := measured(ctx, c, evaluation.Options{Train: models.TrainOptions{Kind: kind}, ValidationFolds: folds},
-		func(err error) { log.Warn("model not measured", zap.Error(err)) })
+		func(err error) { log.Warn("model not measured", zap.String("reason", candor.ErrorMessage(err))) })
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v3"
 	"go.uber.org/zap"
 
+	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/evaluation"
 	"github.com/candorhq/candor/models"
 	"github.com/candorhq/candor/movielens"
@@ -239,7 +240,7 @@ func trainMeasured(ctx context.Context, cmd *cli.Command, c *evaluation.Corpus, 
 	if cmd.Bool("no-measure") {
 		return evaluation.Fit(ctx, c, o)
 	}
-	return measured(ctx, c, o, func(err error) { fmt.Fprintf(cmd.Root().ErrWriter, "not measured: %v\n", err) })
+	return measured(ctx, c, o, func(err error) { fmt.Fprintf(cmd.Root().ErrWriter, "not measured: %s\n", candor.ErrorMessage(err)) })
 }
 
 // metricsNote is ", hold-out nDCG@10 0.123" when the model was measured.
