@@ -66,7 +66,7 @@ func verifyConsent(ctx context.Context, cmd *cli.Command, st *redisstore.Store, 
 			e.Record.Time.Format(time.RFC3339), e.Record.Source, e.Record.PolicyVersion, e.Hash)
 	}
 	if !h.ChainValid {
-		return fmt.Errorf("customer %s: consent log chain broken at entry %d of %d", id, h.FirstBad+1, len(h.Entries)) // numbered from 1, as printed
+		return fmt.Errorf("customer %s: consent log chain broken at entry %d, the first marked BAD above (%d entries)", id, h.Entries[h.FirstBad].Seq, len(h.Entries))
 	}
 	fmt.Fprintf(w, "customer %s: %s, chain valid\n", id, count(len(h.Entries), "entry", "entries"))
 	return nil

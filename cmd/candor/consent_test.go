@@ -31,10 +31,11 @@ func TestConsentVerifyCommand(t *testing.T) {
 	}
 	key := db.Namespace + ":{c:v1}:consent:log"
 	entries := db.Client.LRange(ctx, key, 0, -1).Val()
-	db.Client.LRem(ctx, key, 1, entries[1]) // remove an entry from the middle
-	err := run(ctx, args, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "broken at entry 1") {
-		t.Errorf("tampered log: err = %v, want broken at entry 1", err)
+	db.Client.LRem(ctx, key, 1, entries[1]) // remove entry 2: entry 3 no longer follows the one before it
+	out.b.Reset()
+	err := run(ctx, args, out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "broken at entry 3, the first marked BAD above (6 entries)") || !strings.Contains(out.String(), "BAD    3 ") {
+		t.Errorf("tampered log: err = %v, want broken at entry 3, the one marked BAD in:\n%s", err, out)
 	}
 }
 
