@@ -268,17 +268,18 @@ func (m *memStore) Decisions(_ context.Context, customerID string) ([]recommend.
 	return out, nil
 }
 
-// TestAnswerWithoutAModel: while the server holds no model it may use (none
-// loaded yet, or the live one retired), a recommendation is still answered,
-// never a 5xx: available catalog items, labelled a fallback that says why,
-// scored and explained from nothing learnt (every reason non-personal, summing
-// to the score), and without reading the customer. Only an empty catalog
-// leaves nothing to answer with.
 // noItems is a model that knows no item, as one trained on an empty store.
 type noItems struct{ recommend.Model }
 
 func (noItems) NumItems() int { return 0 }
 
+// TestAnswerWithoutAModel: while the server holds no model it may use (none
+// loaded yet, or the live one retired), a recommendation is still answered,
+// never a 5xx: available catalog items, labelled a fallback that says why,
+// scored and explained from nothing learnt (every reason non-personal, summing
+// to the score), and without reading the customer. Only an empty catalog
+// leaves nothing to answer with. A live model that knows no item counts as
+// none.
 func TestAnswerWithoutAModel(t *testing.T) {
 	cat, m := recommendtest.World(5, 40)
 	blank := noItems{m} // trained on an empty store: knows no item

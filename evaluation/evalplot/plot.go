@@ -6,7 +6,9 @@
 package evalplot
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,24 +24,31 @@ import (
 	"github.com/candorhq/candor/models"
 )
 
-// Curve writes the privacy/utility curve of results to path; the extension
-// (.png, .svg, .pdf) picks the format. Levels are placed in
-// evaluation.Levels order, then "all", one line per model.
-// formats are the file extensions Curve writes (gonum/plot's).
+// formats are the file extensions Curve writes (gonum/plot's, which match
+// them whatever their case).
 var formats = []string{"eps", "jpg", "jpeg", "pdf", "png", "svg", "tex", "tif", "tiff"}
 
 // CheckPath reports why Curve could not write path, so that a command can
 // say so before an evaluation that takes minutes.
 func CheckPath(path string) error {
-	if ext := strings.TrimPrefix(filepath.Ext(path), "."); !slices.Contains(formats, ext) {
+	if ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), ".")); !slices.Contains(formats, ext) {
 		return candor.Errorf(candor.EInvalid, "plot file %q: name it .%s", path, strings.Join(formats, ", ."))
 	}
-	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
-		return candor.Errorf(candor.EInvalid, "plot file %q: folder %s does not exist", path, filepath.Dir(path))
+	dir := filepath.Dir(path)
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return candor.Errorf(candor.EInvalid, "plot file %q: folder %s does not exist", path, dir)
+	case err != nil:
+		return candor.Errorf(candor.EInvalid, "plot file %q: folder %s: %v", path, dir, err)
+	case !fi.IsDir():
+		return candor.Errorf(candor.EInvalid, "plot file %q: %s is not a folder", path, dir)
 	}
 	return nil
 }
 
+// Curve writes the privacy/utility curve of results to path; the extension
+// (.png, .svg, .pdf) picks the format. Levels are placed in
+// evaluation.Levels order, then "all", one line per model.
 func Curve(results []evaluation.Result, path string) error {
 	p, err := curve(results)
 	if err != nil {
