@@ -121,5 +121,11 @@ const candor = (() => {
   // "baby-gear" → "Baby gear".
   const capital = (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replaceAll('-', ' ') : s);
 
-  return { takeSecret, api, el, say, when, demoSession, sources, dataScopes, effective, levelOf, usedText, money, capital };
+  // shopKinds are the reasons that are the shop's rules, not the
+  // customer's data; mainReason is an item's first other reason, else its
+  // first (the API's why summary is chosen the same way: recommend/why.go).
+  const shopKinds = ['promoted', 'demoted', 'pinned'];
+  const mainReason = (reasons) => reasons.find((r) => !shopKinds.includes(r.kind)) || reasons[0];
+
+  return { takeSecret, api, el, say, when, demoSession, sources, dataScopes, effective, levelOf, usedText, money, capital, shopKinds, mainReason };
 })();

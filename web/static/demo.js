@@ -112,7 +112,7 @@
   function card(resp, it, info) {
     const sets = [...new Set(it.reasons.map((r) => r.feature_set))];
     const promoted = it.reasons.some((r) => r.kind === 'promoted' || r.kind === 'pinned');
-    const main = it.reasons.find((r) => !['promoted', 'demoted', 'pinned'].includes(r.kind)) || it.reasons[0];
+    const main = candor.mainReason(it.reasons);
     const href = '/me/why/' + encodeURIComponent(resp.decision_id) + '/' + encodeURIComponent(it.item_id);
     const img = info && info.image_url ? el('img', { src: info.image_url, alt: '', width: 200, height: 200 }) : el('div', { class: 'noimg' });
     return el('li', { class: 'card product', 'data-item': it.item_id, 'data-category': it.category.join(' '), 'data-sets': sets.join(' ') },

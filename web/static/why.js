@@ -15,8 +15,6 @@
     sensitive_history: 'you looked at it (sensitive interests you allowed us to use)', similar_to_current: 'you were looking at it',
     goes_with_cart: 'it was in your cart',
   };
-  // The kinds of reason that are the shop's rules, not the customer's data.
-  const shop = ['promoted', 'demoted', 'pinned'];
   const other = {
     none: 'It is popular with other shoppers right now.', context: 'It goes with the page you were on.',
   };
@@ -31,7 +29,7 @@
     const lines = [];
     w.data_used.forEach((d, i) => {
       const kind = (w.reasons[i] || {}).kind;
-      if (shop.includes(kind)) return;
+      if (candor.shopKinds.includes(kind)) return;
       if (d.items && d.items.length) {
         for (const it of d.items) {
           const e = items.get(it.id) || { title: it.title, how: [] };
@@ -99,7 +97,7 @@
   }
 
   function summary(w) {
-    const main = w.reasons.find((r) => !shop.includes(r.kind)) || w.reasons[0];
+    const main = candor.mainReason(w.reasons);
     if (!main) return 'We picked this for you.';
     if (main.feature_set === 'none') return 'It is popular with other shoppers.';
     return main.text.replace(/ and (\d+) more$/, (_, n) => ' and ' + n + (n === '1' ? ' other item' : ' other items')) + '.';
