@@ -12,13 +12,14 @@ import (
 
 // Memory is an in-process Store with the semantics of the Redis one
 // (redisstore/lua/ingest.lua and put_profile.lua): the same score packing,
-// newest rating wins, the cap applied after every batch, and the
+// newest rating wins, the cap and the retention cutoff applied after every
+// batch, and the
 // collection-time gate (for contacts too: their channel must be granted),
 // and a repeated event ID is a no-op. Offline evaluation loads a dataset
 // through it, so that the states it ranks are the states the gated read
 // would return after `candor import`; the store contract test holds the
 // two to the same results. Contacts are remembered only to answer a repeat
-// as Redis does, TTLs are not kept, and event IDs
+// as Redis does, keys' TTLs are not kept, and event IDs
 // are kept without the ID index's retention and cap (which bound only
 // memory in Redis). Safe for concurrent use.
 type Memory struct {
@@ -42,7 +43,7 @@ func NewMemory(decide func(customerID string) consent.Decision) *Memory {
 // Ingest stores the events whose set the customer grants; contacts whose
 // channel is granted are accepted and not kept. It returns "",
 // StoredBefore (a repeated event ID) or the consent reason per event.
-func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret Retention) ([]string, error) {
+func (m *Memory) Ingest(_ context.Context, evs []Routed, req consent.Request, ret Retention) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]string, len(evs))
@@ -78,6 +79,7 @@ func (m *Memory) Ingest(_ context.Context, evs []Routed, _ consent.Request, ret 
 	}
 	for id, sets := range touched {
 		for set := range sets {
+			dropPast(m.scores[id][set], ret.Cutoff(set, req.Now))
 			capSet(m.scores[id][set], ret.CapOf(set))
 		}
 	}
@@ -120,6 +122,19 @@ func (m *Memory) add(ev *Routed) {
 		last = ev.Time
 	}
 	set[ev.Member] = PackScore(last, min(old.Count+1, MaxCount), rating)
+}
+
+// dropPast removes the items last seen before cutoff (a Unix second; 0:
+// none), as ingest.lua's ZREMRANGEBYSCORE does.
+func dropPast(set map[string]float64, cutoff int64) {
+	if cutoff <= 0 {
+		return
+	}
+	for item, score := range set {
+		if InteractionOf(item, score).Last.Unix() < cutoff {
+			delete(set, item)
+		}
+	}
 }
 
 // capSet keeps the cap members with the highest (score, member), as

@@ -97,7 +97,9 @@ func (s *Service) collect(ctx context.Context, evs []Event, gpc, past bool) ([]O
 	if len(routed) == 0 {
 		return out, nil
 	}
-	why, err := s.store.Ingest(ctx, routed, req, s.retention)
+	ret := s.retention
+	ret.KeepPast = past
+	why, err := s.store.Ingest(ctx, routed, req, ret)
 	if err != nil {
 		return nil, err
 	}

@@ -27,12 +27,20 @@ func KindOf(set consent.Scope) Kind {
 }
 
 // Retention bounds what Candor keeps of each feature set: at most CapOf(set)
-// items per interaction set (the most recent win) and each key expires TTL
-// after its last write.
+// items per interaction set (the most recent win), each write to an
+// interaction set drops its items last seen more than TTLOf(set) before
+// it (Cutoff), and each key expires TTL after its last write. So an item
+// is never kept more than twice its set's TTL after it was last seen: an
+// active customer's old history goes at their next event, and an idle
+// customer's set goes whole when its key expires.
 type Retention struct {
 	Cap  int                   // items per interaction set without a cap of its own
 	Caps map[consent.Scope]int // per-set caps
 	TTL  map[consent.Scope]time.Duration
+	// KeepPast keeps items older than their set's TTL when a set is
+	// written: a research dataset replayed with the times it was recorded
+	// at (Service.Replay), whose sets then last their TTL from the replay.
+	KeepPast bool
 }
 
 // DefaultRetention: 500 items per set but 1,000 purchases (bought and rated
@@ -61,6 +69,16 @@ func (r Retention) CapOf(set consent.Scope) int {
 		return n
 	}
 	return r.Cap
+}
+
+// Cutoff returns the Unix second before which the items of set are dropped
+// when it is written at now (an item last seen at that second stays), or 0
+// when none are (KeepPast).
+func (r Retention) Cutoff(set consent.Scope, now time.Time) int64 {
+	if r.KeepPast {
+		return 0
+	}
+	return now.Add(-r.TTLOf(set)).Unix()
 }
 
 // TTLOf returns the retention of set, or 90 days for a set not configured.

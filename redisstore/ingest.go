@@ -92,7 +92,7 @@ func (s *Store) ingestCall(id string, evs []features.Routed, idx []int, req cons
 	args := append(consentArgs(req), deadline, contactsTTL, len(ingestSets))
 	for _, set := range ingestSets {
 		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)), s.keys.packedSet(id, string(set)))
-		args = append(args, string(set), seconds(ret.TTLOf(set)), ret.CapOf(set))
+		args = append(args, string(set), seconds(ret.TTLOf(set)), ret.CapOf(set), ret.Cutoff(set, req.Now))
 	}
 	for _, i := range idx {
 		ev := &evs[i]

@@ -340,3 +340,85 @@ func TestIngestCountsActionResponses(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestDropsItemsPastRetention: a write to an interaction set drops
+// its items last seen more than the set's retention before the write, and
+// keeps the packed copy equal to what is left; a replay (KeepPast) keeps
+// them; a set not written keeps its items until its key expires. The
+// in-memory store does the same.
+func TestIngestDropsItemsPastRetention(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		const id = "aging"
+		grantOnly(t, db, st, id, consent.Browsing, consent.Purchases)
+		mem := features.NewMemory(func(string) consent.Decision {
+			s, _ := st.ReadState(ctx, id, req(t0), features.ReadOptions{})
+			return s.Decision
+		})
+		day := 24 * time.Hour
+		ingest := func(ret features.Retention, evs ...features.Routed) {
+			t.Helper()
+			got, err := st.Ingest(ctx, evs, req(t0), ret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := mem.Ingest(ctx, evs, req(t0), ret)
+			if !slices.Equal(got, want) {
+				t.Fatalf("reasons: redis %v, memory %v", got, want)
+			}
+		}
+		at := func(set consent.Scope, item string, age time.Duration) features.Routed {
+			return features.Routed{CustomerID: id, Set: set, Member: item, Time: t0.Add(-age)}
+		}
+		ret := features.DefaultRetention() // browsing 90 days, purchases 730
+		replay := ret
+		replay.KeepPast = true
+		// a replay of old history: 20 items, half of them past browsing's 90 days
+		var old []features.Routed
+		for i := range 20 {
+			old = append(old, at(consent.Browsing, fmt.Sprintf("b%02d", i), time.Duration(80+2*i)*day))
+		}
+		old = append(old, at(consent.Purchases, "p-old", 400*day))
+		ingest(replay, old...)
+		assertItems(t, st, mem, id, consent.Browsing, 20)
+		// one live view: every browsing item past 90 days goes (b05 is 90
+		// days old to the second and stays); purchases, not written, keep theirs
+		ingest(ret, at(consent.Browsing, "b-new", time.Hour))
+		items := assertItems(t, st, mem, id, consent.Browsing, 7)
+		if items[0] != "b05" || items[len(items)-1] != "b-new" {
+			t.Errorf("browsing after a live view holds %v, want b05 (90 days old) to b-new", items)
+		}
+		assertItems(t, st, mem, id, consent.Purchases, 1)
+		assertPackedMatches(t, db, st, id, consent.Browsing, 0)
+		// the cutoff and the cap together: over a cap of 3, the newest 3 stay
+		ret.Cap = 3
+		ingest(ret, at(consent.Browsing, "b-newer", time.Minute))
+		if items := assertItems(t, st, mem, id, consent.Browsing, 3); !slices.Equal(items, []string{"b00", "b-new", "b-newer"}) {
+			t.Errorf("browsing over a cap of 3 holds %v", items)
+		}
+		assertPackedMatches(t, db, st, id, consent.Browsing, 1)
+	})
+}
+
+// assertItems checks that set holds n items in the gated read of Redis
+// and of mem, the same in both, and returns them oldest first.
+func assertItems(t *testing.T, st *Store, mem *features.Memory, id string, set consent.Scope, n int) []string {
+	t.Helper()
+	s, err := st.ReadState(context.Background(), id, req(t0), features.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Interactions[set]
+	if m := mem.State(id, s.Decision).Interactions[set]; !slices.Equal(got, m) {
+		t.Fatalf("%s: redis %v, memory %v", set, got, m)
+	}
+	if len(got) != n {
+		t.Fatalf("%s holds %d items, want %d: %v", set, len(got), n, got)
+	}
+	items := make([]string, len(got))
+	for i, x := range got {
+		items[i] = x.Item
+	}
+	return items
+}

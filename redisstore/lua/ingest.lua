@@ -6,8 +6,9 @@
 -- then per set i: KEYS[1 + 3i] the set, KEYS[2 + 3i] its event IDs,
 -- KEYS[3 + 3i] its packed copy.
 -- ARGV[5] deadline (Unix ms of Redis's clock; 0 = none), ARGV[6] contacts
--- TTL (s), ARGV[7] number of sets, then per set: scope name, TTL (s) and
--- cap; then per event six values: set index (0 = contact), member, Unix
+-- TTL (s), ARGV[7] number of sets, then per set: scope name, TTL (s), cap
+-- and cutoff (Unix s; 0 = none: features.Retention.Cutoff); then per event
+-- six values: set index (0 = contact), member, Unix
 -- second, rating in half stars (0 = not a rating), the scope of a contact
 -- ('' for an interaction), event ID ('' = none).
 -- Returns one reason per event: '' stored, '=' stored before (a repeated
@@ -19,6 +20,8 @@
 -- features.PackScore); the newest rating wins. An event ID is kept in the
 -- set's ID index for as long as the set's retention (and at most IDCAP
 -- per set), so a repeated ID within it is a no-op.
+-- A set written to loses its items last seen before its cutoff, then what
+-- is over its cap (the oldest), and lives its TTL from now.
 -- Each set's packed copy is kept equal to it (lua/packed.lua).
 local LOW, COUNT, IDCAP = 1048576, 65536, 10000
 local deadline = tonumber(ARGV[5])
@@ -29,7 +32,7 @@ end
 local nsets = tonumber(ARGV[7])
 local why, touched = {}, {}
 for i = 1, nsets do
-  local scope = ARGV[7 + 3 * i - 2]
+  local scope = ARGV[7 + 4 * i - 3]
   why[i] = reason(scope, redis.call('HGET', KEYS[1], scope) or nil)
 end
 local channel = {}
@@ -73,7 +76,7 @@ local function trim(key, ttl)
 end
 
 local out = {}
-local first = 8 + 3 * nsets
+local first = 8 + 4 * nsets
 local contacts = false
 for j = first, #ARGV, 6 do
   local set, member, ts, code = tonumber(ARGV[j]), ARGV[j + 1], tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3])
@@ -99,17 +102,23 @@ for j = first, #ARGV, 6 do
   end
 end
 for set in pairs(touched) do
-  local key, ttl = KEYS[1 + 3 * set], tonumber(ARGV[7 + 3 * set - 1])
+  local key, ttl, cutoff = KEYS[1 + 3 * set], tonumber(ARGV[7 + 4 * set - 2]), tonumber(ARGV[7 + 4 * set])
   local card = redis.call('ZCARD', key)
-  local over, gone = card - tonumber(ARGV[7 + 3 * set]), {}
-  if over > 0 then
-    gone = redis.call('ZRANGE', key, 0, over - 1)
-    redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
-  end
-  redis.call('EXPIRE', key, ttl)
   if card == (fresh[set] or 0) then
     redis.call('DEL', KEYS[3 + 3 * set]) -- a new set: any copy is of a set that is gone
   end
+  local gone = {}
+  if cutoff > 0 then
+    local below = '(' .. string.format('%.0f', cutoff * LOW)
+    gone = redis.call('ZRANGEBYSCORE', key, '-inf', below)
+    if #gone > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', below) end
+  end
+  local over = card - #gone - tonumber(ARGV[7 + 4 * set - 1])
+  if over > 0 then
+    for _, m in ipairs(redis.call('ZRANGE', key, 0, over - 1)) do gone[#gone + 1] = m end
+    redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
+  end
+  redis.call('EXPIRE', key, ttl)
   pack(key, KEYS[3 + 3 * set], changed[set], gone, ttl)
   if redis.call('EXISTS', KEYS[2 + 3 * set]) == 1 then trim(KEYS[2 + 3 * set], ttl) end
 end
