@@ -177,15 +177,17 @@ func (b *bench) startInProcess(ctx context.Context, progress io.Writer) (*server
 // timeouts.
 const seedReadTimeout = time.Minute
 
-// seed writes the data set through a client of its own (seedReadTimeout),
-// then loads the catalog it wrote into the served world.
+// seed writes the data set through a client and store of its own
+// (seedReadTimeout: an ingest waits as long), then loads the catalog it wrote into the served world.
 func (b *bench) seed(ctx context.Context, progress io.Writer) (*seedStats, error) {
 	rdb, err := redisstore.Client(redisstore.Options{URL: b.o.redisURL, ReadTimeout: seedReadTimeout, WriteTimeout: seedReadTimeout})
 	if err != nil {
 		return nil, err
 	}
 	defer rdb.Close()
-	st, _, _, err := newWorld(rdb, b.o.namespace).seed(ctx, b.o.scale, progress)
+	w := newWorld(rdb, b.o.namespace)
+	w.store.SetWriteTimeout(seedReadTimeout) // an ingest's own deadline, else New's 5 s
+	st, _, _, err := w.seed(ctx, b.o.scale, progress)
 	if err != nil {
 		return st, err
 	}
