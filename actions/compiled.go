@@ -59,15 +59,16 @@ func (c *Compiled) Action(id string) (Action, bool) {
 	return c.actions[i].Action, true
 }
 
-// MainChannel returns the channel an action is delivered on when an event
-// names none (its first), and whether the action is in the catalog. It
-// makes a Compiled a features.ActionCatalog.
-func (c *Compiled) MainChannel(id string) (consent.Scope, bool) {
+// Channels returns the channels an action is offered on, its main one
+// first (the one a contact that names none was delivered on), and whether
+// the action is in the catalog. It makes a Compiled a
+// features.ActionCatalog. The slice is the catalog's: do not change it.
+func (c *Compiled) Channels(id string) ([]consent.Scope, bool) {
 	i, ok := c.index[id]
 	if !ok {
-		return "", false
+		return nil, false
 	}
-	return c.actions[i].main, true
+	return c.actions[i].Channels, true
 }
 
 // ParseChannel returns the channel named s, or an EInvalid error listing
@@ -77,7 +78,7 @@ func ParseChannel(s string) (consent.Scope, error) {
 		return ch, nil
 	}
 	if s == "" {
-		return "", candor.Errorf(candor.EInvalid, "channel is required: channels are %s", joinNames(consent.Channels))
+		return "", candor.Errorf(candor.EInvalid, "channel is required: channels are %s", consent.JoinNames(consent.Channels))
 	}
-	return "", candor.Errorf(candor.EInvalid, "unknown channel %q: channels are %s", clip(s), joinNames(consent.Channels))
+	return "", candor.Errorf(candor.EInvalid, "unknown channel %q: channels are %s", clip(s), consent.JoinNames(consent.Channels))
 }

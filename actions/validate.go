@@ -9,6 +9,7 @@ import (
 
 	"github.com/candorhq/candor"
 	"github.com/candorhq/candor/consent"
+	"github.com/candorhq/candor/features"
 	"github.com/candorhq/candor/rules"
 )
 
@@ -93,7 +94,7 @@ func (p *problems) checkIdentity(a Action) {
 		p.add("name", "must be 1-%d bytes on one line", MaxNameLen)
 	}
 	if !slices.Contains(Types, a.Type) {
-		p.add("type", "%q is not an action type: use %s", clip(string(a.Type)), joinNames(Types))
+		p.add("type", "%q is not an action type: use %s", clip(string(a.Type)), consent.JoinNames(Types))
 	}
 	if a.From != nil && a.Until != nil && !a.From.Before(*a.Until) {
 		p.add("until", "must be after from (%s)", a.From.Format(time.RFC3339))
@@ -103,12 +104,12 @@ func (p *problems) checkIdentity(a Action) {
 // checkChannels refuses unknown and repeated channels and an empty list.
 func (p *problems) checkChannels(chs []consent.Scope) {
 	if len(chs) == 0 {
-		p.add("channels", "list at least one channel: %s", joinNames(consent.Channels))
+		p.add("channels", "list at least one channel: %s", consent.JoinNames(consent.Channels))
 	}
 	for i, ch := range chs {
 		switch {
 		case !slices.Contains(consent.Channels, ch):
-			p.add("channels", "%q is not a channel: use %s", clip(string(ch)), joinNames(consent.Channels))
+			p.add("channels", "%q is not a channel: use %s", clip(string(ch)), consent.JoinNames(consent.Channels))
 		case slices.Contains(chs[:i], ch):
 			p.add("channels", "%q is listed twice", ch)
 		}
@@ -142,8 +143,8 @@ func (p *problems) checkTargets(a Action) {
 	}
 }
 
-// maxDuration bounds caps: a year.
-const maxDuration = 366 * 24 * time.Hour
+// maxDuration bounds caps: a year, as long as contacts are kept.
+const maxDuration = features.ContactLookback
 
 // duration parses "168h", "90m" or "7d"; "" is 0. A bad one is a problem.
 func (p *problems) duration(field, s string) time.Duration {
@@ -167,13 +168,4 @@ func (p *problems) duration(field, s string) time.Duration {
 		return 0
 	}
 	return d
-}
-
-// joinNames renders names as "a, b, c".
-func joinNames[T ~string](names []T) string {
-	s := make([]string, len(names))
-	for i, n := range names {
-		s[i] = string(n)
-	}
-	return strings.Join(s, ", ")
 }

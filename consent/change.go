@@ -162,7 +162,7 @@ func (c Change) Validate(live int) error {
 // check validates everything but the live policy version.
 func (c Change) check() error {
 	if c.Preset == "" && len(c.Scopes) == 0 {
-		return candor.Errorf(candor.EInvalid, "a consent change needs a preset (%s) or at least one scope", joinNames(Presets))
+		return candor.Errorf(candor.EInvalid, "a consent change needs a preset (%s) or at least one scope", JoinNames(Presets))
 	}
 	if c.Preset != "" {
 		if _, err := PresetStates(c.Preset); err != nil {

@@ -41,7 +41,7 @@ var presetScopes = append(append([]Scope{}, FeatureSets...), Onsite)
 func PresetStates(preset string) (map[Scope]State, error) {
 	grants, ok := presetGrants[preset]
 	if !ok {
-		return nil, candor.Errorf(candor.EInvalid, "unknown preset %q: valid presets are %s", preset, joinNames(Presets))
+		return nil, candor.Errorf(candor.EInvalid, "unknown preset %q: valid presets are %s", preset, JoinNames(Presets))
 	}
 	states := make(map[Scope]State, len(presetScopes))
 	for _, s := range presetScopes {

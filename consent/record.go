@@ -25,7 +25,7 @@ func ParseState(s string) (State, error) {
 	if st := State(s); st.Valid() {
 		return st, nil
 	}
-	return "", candor.Errorf(candor.EInvalid, "unknown consent state %q: valid states are %s", s, joinNames(States))
+	return "", candor.Errorf(candor.EInvalid, "unknown consent state %q: valid states are %s", s, JoinNames(States))
 }
 
 // Valid reports whether st is Granted or Denied.
@@ -52,7 +52,7 @@ func ParseSource(s string) (Source, error) {
 	if src := Source(s); src.Valid() {
 		return src, nil
 	}
-	return "", candor.Errorf(candor.EInvalid, "unknown consent source %q: valid sources are %s", s, joinNames(Sources))
+	return "", candor.Errorf(candor.EInvalid, "unknown consent source %q: valid sources are %s", s, JoinNames(Sources))
 }
 
 // Valid reports whether src is a known source.

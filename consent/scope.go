@@ -67,11 +67,11 @@ func ParseScope(s string) (Scope, error) {
 	if sc := Scope(s); sc.Valid() {
 		return sc, nil
 	}
-	return "", candor.Errorf(candor.EInvalid, "unknown scope %q: valid scopes are %s", s, joinNames(AllScopes))
+	return "", candor.Errorf(candor.EInvalid, "unknown scope %q: valid scopes are %s", s, JoinNames(AllScopes))
 }
 
-// joinNames renders names as "a, b, c" for error messages.
-func joinNames[T ~string](names []T) string {
+// JoinNames renders names as "a, b, c" for error messages.
+func JoinNames[T ~string](names []T) string {
 	var b strings.Builder
 	for i, n := range names {
 		if i > 0 {

@@ -50,9 +50,13 @@ func (m *Memory) Ingest(_ context.Context, evs []Routed, req consent.Request, re
 	touched := map[string]map[consent.Scope]bool{}
 	for i := range evs {
 		ev := &evs[i]
-		scope := ev.Set
+		scope, cutoff := ev.Set, ret.Cutoff(ev.Set, req.Now)
 		if scope == "" {
-			scope = ev.Channel
+			scope, cutoff = ev.Channel, ret.ContactCutoff(req.Now)
+		}
+		if cutoff > 0 && ev.Time.Unix() < cutoff {
+			out[i] = ReasonRetention
+			continue
 		}
 		if e := m.decide(ev.CustomerID).Effective(scope); !e.Granted {
 			out[i] = e.Reason

@@ -3,6 +3,7 @@ package features
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/candorhq/candor"
@@ -30,7 +31,8 @@ type Catalog interface {
 // the channel it is delivered on when an event names none. Implemented by
 // *actions.Compiled.
 type ActionCatalog interface {
-	MainChannel(id string) (consent.Scope, bool)
+	Channels(id string) ([]consent.Scope, bool) // the action's channels, its main one first
+
 }
 
 // StoredBefore is what Store.Ingest answers for an event that was stored
@@ -147,18 +149,21 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog, past bool) (Route
 // action must be in the live catalog, and the contact is gated on the
 // channel it names or else the action's main channel.
 func (s *Service) routeContact(ev *Event) (Routed, Outcome, bool) {
-	var main consent.Scope
+	var channels []consent.Scope
 	ok := false
 	if s.actions != nil {
-		main, ok = s.actions().MainChannel(ev.ActionID)
+		channels, ok = s.actions().Channels(ev.ActionID)
 	}
-	if !ok {
+	if !ok || len(channels) == 0 {
 		msg := fmt.Sprintf("action_id %q is not in the live action catalog", ev.ActionID)
 		return Routed{}, Outcome{Status: Invalid, Message: msg}, false
 	}
 	ch := consent.Scope(ev.Channel)
 	if ch == "" {
-		ch = main
+		ch = channels[0]
+	} else if !slices.Contains(channels, ch) {
+		msg := fmt.Sprintf("action %q is not offered on %s; its channels are %s", ev.ActionID, ch, consent.JoinNames(channels))
+		return Routed{}, Outcome{Status: Invalid, Message: msg}, false
 	}
 	member := ContactMember(ev.ActionID, ev.Type, consent.Scope(ev.Channel), ev.Time)
 	return Routed{CustomerID: ev.CustomerID, Channel: ch, EventID: ev.EventID, Member: member, Action: ev.ActionID,

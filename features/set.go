@@ -30,9 +30,10 @@ func KindOf(set consent.Scope) Kind {
 // items per interaction set (the most recent win), each write to an
 // interaction set drops its items last seen more than TTLOf(set) before
 // it (Cutoff), and each key expires TTL after its last write. So an item
-// is never kept more than twice its set's TTL after it was last seen: an
-// active customer's old history goes at their next event, and an idle
-// customer's set goes whole when its key expires.
+// collected live is never kept more than twice its set's TTL after it was
+// last seen: an active customer's old history goes at their next event,
+// and an idle customer's set goes whole when its key expires. A replay
+// (KeepPast) lasts its TTL from the replay, until a live write ages it.
 type Retention struct {
 	Cap  int                   // items per interaction set without a cap of its own
 	Caps map[consent.Scope]int // per-set caps
@@ -79,6 +80,20 @@ func (r Retention) Cutoff(set consent.Scope, now time.Time) int64 {
 		return 0
 	}
 	return now.Add(-r.TTLOf(set)).Unix()
+}
+
+// ContactLookback is how long a contact (an action's impression, click or
+// dismissal) is kept after it happened: the longest period a cap or a
+// cooldown after a dismissal may count back (actions).
+const ContactLookback = 366 * 24 * time.Hour
+
+// ContactCutoff returns the Unix second before which contacts are dropped
+// when the contacts are written at now, or 0 when none are (KeepPast).
+func (r Retention) ContactCutoff(now time.Time) int64 {
+	if r.KeepPast {
+		return 0
+	}
+	return now.Add(-ContactLookback).Unix()
 }
 
 // TTLOf returns the retention of set, or 90 days for a set not configured.

@@ -204,6 +204,9 @@ func handleRollbackActions(nb *NextBest) echo.HandlerFunc {
 
 func handleActionVersions(nb *NextBest) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := onlyParams(c); err != nil {
+			return err
+		}
 		vs, err := nb.Service.Versions(c.Request().Context())
 		if err != nil {
 			return err

@@ -195,10 +195,11 @@ func TestContactEventChannelIsValidated(t *testing.T) {
 	r := f.postEvents(t, `[
 	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"email"},
 	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"fax"},
+	 {"customer_id":"c1","type":"impression","action_id":"a","channel":"sms"},
 	 {"customer_id":"c1","type":"impression","channel":"email","item_id":"`+f.model.IDs()[0]+`"},
 	 {"customer_id":"c1","type":"dismiss","action_id":"bad id!"},
 	 {"customer_id":"c1","type":"impression","action_id":"made-up"}]`)
-	want := []string{features.Stored, features.Invalid, features.Invalid, features.Invalid, features.Invalid}
+	want := []string{features.Stored, features.Invalid, features.Invalid, features.Invalid, features.Invalid, features.Invalid}
 	for i, o := range r.Outcomes {
 		if o.Status != want[i] {
 			t.Errorf("event %d: %+v, want %s", i, o, want[i])
@@ -209,8 +210,13 @@ func TestContactEventChannelIsValidated(t *testing.T) {
 	}
 	// the attack of issue 20: an action_id outside the live catalog was
 	// added as a field of actions:responses
-	if !strings.Contains(r.Outcomes[4].Message, "not in the live action catalog") {
-		t.Errorf("message for an unknown action: %q", r.Outcomes[4].Message)
+	// a contact on a channel the action is not offered on would use up
+	// that channel's contact limit
+	if m := r.Outcomes[2].Message; !strings.Contains(m, `action "a" is not offered on sms; its channels are email`) {
+		t.Errorf("message for a channel the action is not on: %q", m)
+	}
+	if !strings.Contains(r.Outcomes[5].Message, "not in the live action catalog") {
+		t.Errorf("message for an unknown action: %q", r.Outcomes[5].Message)
 	}
 	if got, _ := f.store.ActionResponses(context.Background()); len(got) != 1 || got["a"].Impressions != 1 {
 		t.Errorf("responses = %+v, want one impression of a", got)
@@ -385,6 +391,7 @@ func TestActionWhyShowsTheAnswer(t *testing.T) {
 	for _, tc := range []struct{ path, body string }{
 		{"/v1/me/actions/nothing/dismiss", `{"channel":"email"}`},
 		{dismiss.Path, `{"channel":"fax"}`},
+		{dismiss.Path, `{"channel":"sms"}`}, // the action is not offered on sms
 		{dismiss.Path, `{"channel":"email","extra":1}`},
 	} {
 		if code, b := f.as(t, tok, "POST", tc.path, tc.body); code != 400 {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -225,7 +226,22 @@ func decodeEvents(raw []json.RawMessage) ([]features.Event, map[int]string) {
 		if err := candor.DecodeJSON(r, &evs[i]); err != nil {
 			evs[i] = features.Event{}
 			bad[i] = candor.ErrorMessage(decodeError(err, "The event", &evs[i]))
+		} else if evs[i].Time.IsZero() && namesTime(r) {
+			evs[i] = features.Event{}
+			bad[i] = "ts 0001-01-01T00:00:00Z is before 1970"
 		}
 	}
 	return evs, bad
+}
+
+// namesTime reports whether an event names a ts: a zero time is also what
+// an event without one decodes to, and that one means "now".
+func namesTime(r json.RawMessage) bool {
+	if !bytes.Contains(r, []byte(`"ts"`)) {
+		return false
+	}
+	var probe struct {
+		TS json.RawMessage `json:"ts"`
+	}
+	return json.Unmarshal(r, &probe) == nil && len(probe.TS) > 0 && string(probe.TS) != "null"
 }

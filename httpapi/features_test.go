@@ -94,7 +94,9 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 	 {"customer_id":"p1","type":"view","item_id":7},
 	 {"customer_id":"p1","type":"purchase","item_id":"i2","ts":%q},
 	 {"customer_id":"p1","type":"purchase","item_id":"i1","ts":%q},
-	 {"customer_id":"p1","type":"view","item_id":"i1","ts":"1970-01-01T00:00:00Z"}]`, now, within, past))
+	 {"customer_id":"p1","type":"view","item_id":"i1","ts":"1970-01-01T00:00:00Z"},
+	 {"customer_id":"p1","type":"purchase","item_id":"i2","ts":"0001-01-01T00:00:00Z"},
+	 {"customer_id":"p1","type":"view","item_id":"i2","ts":null}]`, now, within, past))
 	want := []struct{ status, reason, msg string }{
 		{features.Stored, "", ""},
 		{features.Dropped, "denied", ""},
@@ -109,7 +111,9 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 		{features.Invalid, "", `Field "item_id" must be a string, not a number.`},
 		{features.Stored, "", ""}, // 700 days old: purchases are kept 730
 		{features.Dropped, features.ReasonRetention, ""},
-		{features.Dropped, features.ReasonRetention, ""}, // browsing: 90 days
+		{features.Dropped, features.ReasonRetention, ""},                 // browsing: 90 days
+		{features.Invalid, "", "ts 0001-01-01T00:00:00Z is before 1970"}, // not "now", as a missing ts is
+		{features.Dropped, "denied", ""},                                 // a null ts is a missing one: valid
 	}
 	for i, w := range want {
 		o := r.Outcomes[i]
@@ -117,7 +121,7 @@ func TestEventsGateAndOutcomes(t *testing.T) {
 			t.Errorf("event %d: %+v, want %+v", i, o, w)
 		}
 	}
-	if r.Stored != 2 || r.Dropped != 6 || r.Invalid != 6 {
+	if r.Stored != 2 || r.Dropped != 7 || r.Invalid != 7 {
 		t.Errorf("counts = %d/%d/%d", r.Stored, r.Dropped, r.Invalid)
 	}
 	keys := f.db.Keys(t)
@@ -162,7 +166,7 @@ func TestEventIDsMakeRetriesSafe(t *testing.T) {
 // gate: their channel must be granted now.
 func TestContactsNeedConsent(t *testing.T) {
 	f := newFixture(t)
-	f.publishActions(t, `{"actions":[{"id":"welcome","name":"Welcome","type":"offer","channels":["onsite"],"value":1,"weight":1},
+	f.publishActions(t, `{"actions":[{"id":"welcome","name":"Welcome","type":"offer","channels":["onsite","email"],"value":1,"weight":1},
 	 {"id":"mail","name":"Mail","type":"offer","channels":["email"],"value":1,"weight":1}]}`)
 	f.fullLife(t, "gone")
 	tok := f.token(t, "gone", time.Minute)

@@ -41,6 +41,9 @@ func recommendRequest(c echo.Context) (recommend.Request, error) {
 // misspelt one (chanel=email) would otherwise be ignored without a word.
 func onlyParams(c echo.Context, allowed ...string) error {
 	for k := range c.QueryParams() {
+		if len(allowed) == 0 {
+			return candor.Errorf(candor.EInvalid, "unknown parameter %q: this route takes none", k)
+		}
 		if !slices.Contains(allowed, k) {
 			return candor.Errorf(candor.EInvalid, "unknown parameter %q: use %s", k, strings.Join(allowed, ", "))
 		}

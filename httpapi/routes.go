@@ -76,6 +76,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/rulesets/:name/publish", staff, handlePublish(s.deps.Rules, s.deps.RulesReload)},
 		{http.MethodPost, "/v1/rulesets/:name/rollback", staff, handleRollback(s.deps.Rules, s.deps.RulesReload)},
 		{http.MethodGet, "/v1/rulesets/:name/versions", staff, handleVersions(s.deps.Rules)},
+		{http.MethodGet, "/v1/rulesets/:name/versions/:version", staff, handleVersion(s.deps.Rules)},
 		{http.MethodGet, "/v1/audit", staff, handleAudit(s.deps.Rules)},
 
 		{http.MethodGet, "/v1/customers/:id/next-best-actions", siteAdmin, handleNextBestActions(s.deps.NextBest, s.gpc, s.domain)},

@@ -117,6 +117,9 @@ func handleRollback(svc *rules.Service, reload func(context.Context) error) echo
 
 func handleVersions(svc *rules.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := onlyParams(c); err != nil {
+			return err
+		}
 		vs, err := svc.Versions(c.Request().Context(), c.Param("name"))
 		if err != nil {
 			return err
@@ -125,9 +128,28 @@ func handleVersions(svc *rules.Service) echo.HandlerFunc {
 	}
 }
 
+// handleVersion returns one published version of a ruleset: the rules
+// that were (or are) live, as a marketer reads them before a rollback.
+func handleVersion(svc *rules.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := onlyParams(c); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(c.Param("version"))
+		if err != nil || n < 1 {
+			return candor.Errorf(candor.EInvalid, "version must be a whole number from 1, got %q", c.Param("version"))
+		}
+		rs, err := svc.Version(c.Request().Context(), c.Param("name"), n)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, rs)
+	}
+}
+
 func handleAudit(svc *rules.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit, err := limitParam(c)
+		limit, err := limitParam(c, "ruleset")
 		if err != nil {
 			return err
 		}
@@ -139,8 +161,12 @@ func handleAudit(svc *rules.Service) echo.HandlerFunc {
 	}
 }
 
-// limitParam reads ?limit= for audit trails: 1-1000, default 100.
-func limitParam(c echo.Context) (int, error) {
+// limitParam reads ?limit= for audit trails: 1-1000, default 100; the
+// route takes no parameters but it and others.
+func limitParam(c echo.Context, others ...string) (int, error) {
+	if err := onlyParams(c, append([]string{"limit"}, others...)...); err != nil {
+		return 0, err
+	}
 	s := c.QueryParam("limit")
 	if s == "" {
 		return 100, nil

@@ -71,6 +71,20 @@ func TestRulesLifecycle(t *testing.T) {
 	if !strings.Contains(string(b), `"version":3`) || strings.Count(string(audit), `"action"`) != 3 || !strings.Contains(string(audit), "rollback") {
 		t.Errorf("versions %s\naudit %s", b, audit)
 	}
+	// every version's rules can be read: the live one (3, the rollback) is version 1's
+	for v, want := range map[string]string{"1": `"id":"toys"`, "2": `"rules":[]`, "3": `"id":"toys"`} {
+		if code, b := f.marketer(t, "GET", "/v1/rulesets/default/versions/"+v, ""); code != 200 || !strings.Contains(string(b), want) || !strings.Contains(string(b), `"version":`+v) {
+			t.Errorf("version %s: %d %s, want %s", v, code, b, want)
+		}
+	}
+	for path, code := range map[string]int{"/v1/rulesets/default/versions/4": 404, "/v1/rulesets/default/versions/0": 400, "/v1/rulesets/default/versions/x": 400, "/v1/rulesets/nosuch/versions/1": 404} {
+		if got, b := f.marketer(t, "GET", path, ""); got != code {
+			t.Errorf("GET %s: %d %s, want %d", path, got, b, code)
+		}
+	}
+	if resp, _ := f.do(t, "GET", "/v1/rulesets/default/versions/1", auth.RoleSite, ""); resp.StatusCode != 403 {
+		t.Errorf("a site key read a ruleset version: %d", resp.StatusCode)
+	}
 	if resp, _ := f.do(t, "POST", "/v1/rulesets/default/publish", auth.RoleSite, ""); resp.StatusCode != 403 {
 		t.Errorf("a site key published: %d", resp.StatusCode)
 	}

@@ -39,6 +39,10 @@ func TestStrictJSONAndQuery(t *testing.T) {
 		{"repeated n, recommendations", "GET", "/v1/recommendations?customer_id=s1&n=3&n=4", "", auth.RoleSite},
 		{"repeated q, catalog", "GET", "/v1/catalog/items?q=a&q=b", "", auth.RoleSite},
 		{"repeated limit, audit", "GET", "/v1/audit?limit=1&limit=2", "", auth.RoleMarketer},
+		{"misspelt ruleset, audit", "GET", "/v1/audit?rulset=default", "", auth.RoleMarketer},
+		{"unknown parameter, action audit", "GET", "/v1/actions/audit?kind=actions", "", auth.RoleMarketer},
+		{"parameter, ruleset versions", "GET", "/v1/rulesets/default/versions?foo=1", "", auth.RoleMarketer},
+		{"parameter, action versions", "GET", "/v1/actions/versions?foo=1", "", auth.RoleMarketer},
 		{"repeated customer_id, decision", "GET", "/v1/decisions/0123456789abcdef0123456789abcdef?customer_id=a&customer_id=b", "", auth.RoleSite},
 	}
 	tok := f.token(t, "s1", time.Minute)

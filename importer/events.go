@@ -51,6 +51,9 @@ func (l *eventLine) event(now time.Time) (features.Event, error) {
 	if ev.Time, err = parseTime("time", l.Time); err != nil {
 		return ev, err
 	}
+	if ev.Time.Unix() < 0 { // the API's check, but for year 1, which would read as "now" there
+		return ev, fmt.Errorf("time %s is before 1970", ev.Time.Format(time.RFC3339))
+	}
 	if err := notFuture("time", ev.Time, now); err != nil {
 		return ev, err
 	}

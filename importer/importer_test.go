@@ -127,6 +127,7 @@ func TestBadInput(t *testing.T) {
 		{"consent source", Consent, JSONLines, `{"customer":"c1","preset":"full","time":"2026-01-01T00:00:00Z","source":"crm"}` + "\n", 1, `unknown consent source "crm"`},
 		{"consent expiry", Consent, JSONLines, `{"customer":"c1","preset":"full","time":"2026-01-01T00:00:00Z","source":"cmp","expires":"2025-01-01T00:00:00Z"}` + "\n", 1, "is not after time"},
 		{"event future time", Events, JSONLines, ev("e1", "") + "\n" + strings.Replace(ev("e2", ""), "2026-05", "2026-07", 1) + "\n", 2, "is in the future"},
+		{"event in year 1", Events, JSONLines, strings.Replace(ev("e1", ""), "2026-05-01T10:00:00Z", "0001-01-01T00:00:00Z", 1) + "\n", 1, "time 0001-01-01T00:00:00Z is before 1970"},
 		{"event without id", Events, JSONLines, `{"customer":"c1","type":"view","item":"p1","time":"2026-05-01T10:00:00Z"}` + "\n", 1, `field "event_id" is missing`},
 		{"event duplicate id", Events, JSONLines, ev("e1", "") + "\n" + ev("e1", "") + "\n", 2, `event_id "e1" repeats line 1`},
 		{"event unknown type", Events, CSV, "event_id,customer,type,item,time\ne1,c1,like,p1,2026-05-01T10:00:00Z\n", 2, `unknown event type "like"`},

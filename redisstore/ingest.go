@@ -89,7 +89,7 @@ func (s *Store) ingest(ctx context.Context, evs []features.Routed, req consent.R
 
 func (s *Store) ingestCall(id string, evs []features.Routed, idx []int, req consent.Request, ret features.Retention, deadline int64) ([]string, []any) {
 	keys := []string{s.keys.consent(id), s.keys.contacts(id), s.keys.contactIDs(id)}
-	args := append(consentArgs(req), deadline, contactsTTL, len(ingestSets))
+	args := append(consentArgs(req), deadline, contactsTTL, ret.ContactCutoff(req.Now), len(ingestSets))
 	for _, set := range ingestSets {
 		keys = append(keys, s.keys.featureSet(id, string(set)), s.keys.eventIDs(id, string(set)), s.keys.packedSet(id, string(set)))
 		args = append(args, string(set), seconds(ret.TTLOf(set)), ret.CapOf(set), ret.Cutoff(set, req.Now))

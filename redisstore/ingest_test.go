@@ -348,77 +348,267 @@ func TestIngestCountsActionResponses(t *testing.T) {
 // in-memory store does the same.
 func TestIngestDropsItemsPastRetention(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
-		ctx := context.Background()
-		st := New(db.Client, db.Namespace)
 		const id = "aging"
-		grantOnly(t, db, st, id, consent.Browsing, consent.Purchases)
-		mem := features.NewMemory(func(string) consent.Decision {
-			s, _ := st.ReadState(ctx, id, req(t0), features.ReadOptions{})
-			return s.Decision
-		})
-		day := 24 * time.Hour
-		ingest := func(ret features.Retention, evs ...features.Routed) {
-			t.Helper()
-			got, err := st.Ingest(ctx, evs, req(t0), ret)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _ := mem.Ingest(ctx, evs, req(t0), ret)
-			if !slices.Equal(got, want) {
-				t.Fatalf("reasons: redis %v, memory %v", got, want)
-			}
-		}
-		at := func(set consent.Scope, item string, age time.Duration) features.Routed {
-			return features.Routed{CustomerID: id, Set: set, Member: item, Time: t0.Add(-age)}
-		}
-		ret := features.DefaultRetention() // browsing 90 days, purchases 730
+		a := newAgeing(t, db, id)
+		ret := features.DefaultRetention() // browsing 90 days, purchases 730, sensitive 30
 		replay := ret
 		replay.KeepPast = true
 		// a replay of old history: 20 items, half of them past browsing's 90 days
 		var old []features.Routed
 		for i := range 20 {
-			old = append(old, at(consent.Browsing, fmt.Sprintf("b%02d", i), time.Duration(80+2*i)*day))
+			old = append(old, a.at(consent.Browsing, fmt.Sprintf("b%02d", i), time.Duration(80+2*i)*day))
 		}
-		old = append(old, at(consent.Purchases, "p-old", 400*day))
-		ingest(replay, old...)
-		assertItems(t, st, mem, id, consent.Browsing, 20)
+		old = append(old, a.at(consent.Purchases, "p-old", 800*day))
+		a.ingest(replay, old...)
+		a.check(0)
+		if got := a.items(consent.Browsing); len(got) != 20 {
+			t.Fatalf("a replay kept %d of 20 browsing items", len(got))
+		}
 		// one live view: every browsing item past 90 days goes (b05 is 90
-		// days old to the second and stays); purchases, not written, keep theirs
-		ingest(ret, at(consent.Browsing, "b-new", time.Hour))
-		items := assertItems(t, st, mem, id, consent.Browsing, 7)
-		if items[0] != "b05" || items[len(items)-1] != "b-new" {
-			t.Errorf("browsing after a live view holds %v, want b05 (90 days old) to b-new", items)
+		// days old to the second and stays); purchases, not written, keep
+		// theirs, even past retention, until their key expires
+		a.ingest(ret, a.at(consent.Browsing, "b-new", time.Hour))
+		a.check(1)
+		if got := a.items(consent.Browsing); !slices.Equal(got, []string{"b05", "b04", "b03", "b02", "b01", "b00", "b-new"}) {
+			t.Errorf("browsing after a live view holds %v, want b05-b00 (90-80 days old) and b-new", got)
 		}
-		assertItems(t, st, mem, id, consent.Purchases, 1)
-		assertPackedMatches(t, db, st, id, consent.Browsing, 0)
-		// the cutoff and the cap together: over a cap of 3, the newest 3 stay
-		ret.Cap = 3
-		ingest(ret, at(consent.Browsing, "b-newer", time.Minute))
-		if items := assertItems(t, st, mem, id, consent.Browsing, 3); !slices.Equal(items, []string{"b00", "b-new", "b-newer"}) {
-			t.Errorf("browsing over a cap of 3 holds %v", items)
+		if got := a.items(consent.Purchases); !slices.Equal(got, []string{"p-old"}) {
+			t.Errorf("purchases, not written, hold %v, want the replayed p-old", got)
 		}
-		assertPackedMatches(t, db, st, id, consent.Browsing, 1)
+		// the cutoff and the cap at one write: b00-b05 are past it 11 days
+		// later, and of the rest a cap of 2 keeps the newest two
+		ret.Cap = 2
+		later := req(t0.Add(11 * day))
+		a.ingestAt(later, ret, a.at(consent.Browsing, "b-newer", -11*day), a.at(consent.Browsing, "b-newest", -11*day-time.Minute))
+		a.checkAt(later, 2)
+		if got := a.itemsAt(later, consent.Browsing); !slices.Equal(got, []string{"b-newer", "b-newest"}) {
+			t.Errorf("browsing past the cutoff and over a cap of 2 holds %v", got)
+		}
 	})
 }
 
-// assertItems checks that set holds n items in the gated read of Redis
-// and of mem, the same in both, and returns them oldest first.
-func assertItems(t *testing.T, st *Store, mem *features.Memory, id string, set consent.Scope, n int) []string {
-	t.Helper()
-	s, err := st.ReadState(context.Background(), id, req(t0), features.ReadOptions{})
+// TestIngestCutsEachSetAtItsOwnRetention: three sets written at once, each
+// cut at its own retention and capped at its own cap.
+func TestIngestCutsEachSetAtItsOwnRetention(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		const id = "own-cutoffs"
+		a := newAgeing(t, db, id)
+		ret := features.DefaultRetention() // browsing 90 days, purchases 730, sensitive 30
+		ret.Caps = map[consent.Scope]int{consent.Browsing: 3, consent.Purchases: 4, consent.Sensitive: 2}
+		replay := ret
+		replay.KeepPast = true
+		a.ingest(replay, a.at(consent.Browsing, "b100", 100*day), a.at(consent.Browsing, "b10", 10*day),
+			a.at(consent.Purchases, "p400", 400*day), a.at(consent.Purchases, "p800", 800*day),
+			a.at(consent.Sensitive, "s40", 40*day), a.at(consent.Sensitive, "s5", 5*day))
+		a.check(0)
+		a.ingest(ret, a.at(consent.Browsing, "bn", time.Hour), a.at(consent.Purchases, "pn", time.Hour), a.at(consent.Sensitive, "sn", time.Hour))
+		a.check(1)
+		for set, want := range map[consent.Scope][]string{
+			consent.Browsing: {"b10", "bn"}, consent.Purchases: {"p400", "pn"}, consent.Sensitive: {"s5", "sn"},
+		} {
+			if got := a.items(set); !slices.Equal(got, want) {
+				t.Errorf("%s holds %v, want %v", set, got, want)
+			}
+		}
+	})
+}
+
+// TestIngestPastRetentionKeepsThePackedCopy: the copy stays equal to its
+// set when more items go than the script updates in place, when an item
+// is rescored and goes at the same write, and when the set ends empty; an
+// event already past retention sent straight to the store is refused as
+// older_than_retention, as Collect refuses it.
+func TestIngestPastRetentionKeepsThePackedCopy(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		const id = "ageing-copy"
+		a := newAgeing(t, db, id)
+		ret := features.DefaultRetention()
+		replay := ret
+		replay.KeepPast = true
+		var old []features.Routed
+		for i := range 100 {
+			old = append(old, a.at(consent.Browsing, fmt.Sprintf("o%03d", i), time.Duration(100+i)*day))
+		}
+		a.ingest(replay, append(old, a.at(consent.Browsing, "keep", day))...)
+		a.check(0)
+		a.ingest(ret, a.at(consent.Browsing, "new", time.Hour)) // 100 go: the copy is written anew
+		a.check(1)
+		if got := a.items(consent.Browsing); !slices.Equal(got, []string{"keep", "new"}) {
+			t.Errorf("after 100 went, browsing holds %v", got)
+		}
+		a.ingest(replay, a.at(consent.Browsing, "y", 95*day))
+		a.ingest(ret, a.at(consent.Browsing, "new", time.Minute), a.at(consent.Browsing, "y", 91*day)) // y is past retention still
+		a.check(2)
+		// a set whose every item goes
+		a.ingest(replay, a.at(consent.Sensitive, "s", 40*day))
+		if got := a.ingest(ret, a.at(consent.Sensitive, "s2", 31*day)); got[0] != features.ReasonRetention {
+			t.Errorf("an event past retention sent to the store: %q, want %q", got[0], features.ReasonRetention)
+		}
+		a.ingest(ret, a.at(consent.Browsing, "b", time.Hour)) // sensitive is not written: s stays
+		if got := a.items(consent.Sensitive); !slices.Equal(got, []string{"s"}) {
+			t.Errorf("sensitive, not written, holds %v", got)
+		}
+		a.check(3)
+	})
+}
+
+// TestIngestMatchesMemoryAcrossRetention: random replays and live writes
+// with times on both sides of every set's cutoff give the same reasons
+// and sets in Redis and in memory, the packed copies equal to their sets.
+func TestIngestMatchesMemoryAcrossRetention(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		const id = "ageing-random"
+		a := newAgeing(t, db, id)
+		rng := rand.New(rand.NewPCG(5, 8))
+		ret := features.DefaultRetention()
+		ret.Cap = 30
+		for step := range 200 {
+			r := ret
+			r.KeepPast = rng.IntN(4) == 0
+			n := 1 + rng.IntN(5)
+			if rng.IntN(8) == 0 {
+				n = 90
+			}
+			evs := make([]features.Routed, n)
+			for i := range evs {
+				evs[i] = a.at(ageingSets[rng.IntN(3)], fmt.Sprintf("i%d", rng.IntN(80)), time.Duration(rng.IntN(800*24))*time.Hour)
+				if rng.IntN(3) == 0 {
+					evs[i].Rating = float64(1+rng.IntN(10)) / 2
+				}
+			}
+			a.ingest(r, evs...)
+			a.check(step)
+		}
+	})
+}
+
+const day = 24 * time.Hour
+
+var ageingSets = []consent.Scope{consent.Browsing, consent.Purchases, consent.Sensitive}
+
+// ageing writes one customer's events to Redis and to memory alike, and
+// compares the two.
+type ageing struct {
+	t   *testing.T
+	db  *redistest.DB
+	st  *Store
+	mem *features.Memory
+	id  string
+}
+
+func newAgeing(t *testing.T, db *redistest.DB, id string) *ageing {
+	st := New(db.Client, db.Namespace)
+	grantOnly(t, db, st, id, ageingSets...)
+	mem := features.NewMemory(func(string) consent.Decision {
+		s, _ := st.ReadState(context.Background(), id, req(t0), features.ReadOptions{})
+		return s.Decision
+	})
+	return &ageing{t: t, db: db, st: st, mem: mem, id: id}
+}
+
+// at is an event of set, age before t0.
+func (a *ageing) at(set consent.Scope, item string, age time.Duration) features.Routed {
+	return features.Routed{CustomerID: a.id, Set: set, Member: item, Time: t0.Add(-age)}
+}
+
+func (a *ageing) ingest(ret features.Retention, evs ...features.Routed) []string {
+	a.t.Helper()
+	return a.ingestAt(req(t0), ret, evs...)
+}
+
+// ingestAt writes evs at r.Now to both stores and checks they give the
+// same reasons.
+func (a *ageing) ingestAt(r consent.Request, ret features.Retention, evs ...features.Routed) []string {
+	a.t.Helper()
+	ctx := context.Background()
+	got, err := a.st.Ingest(ctx, evs, r, ret)
 	if err != nil {
-		t.Fatal(err)
+		a.t.Fatal(err)
 	}
-	got := s.Interactions[set]
-	if m := mem.State(id, s.Decision).Interactions[set]; !slices.Equal(got, m) {
-		t.Fatalf("%s: redis %v, memory %v", set, got, m)
+	want, _ := a.mem.Ingest(ctx, evs, r, ret)
+	if !slices.Equal(got, want) {
+		a.t.Fatalf("reasons: redis %v, memory %v", got, want)
 	}
-	if len(got) != n {
-		t.Fatalf("%s holds %d items, want %d: %v", set, len(got), n, got)
+	return got
+}
+
+func (a *ageing) check(step int) { a.t.Helper(); a.checkAt(req(t0), step) }
+
+// checkAt checks that every set reads the same from Redis and memory, and
+// that its packed copy equals it.
+func (a *ageing) checkAt(r consent.Request, step int) {
+	a.t.Helper()
+	s, err := a.st.ReadState(context.Background(), a.id, r, features.ReadOptions{})
+	if err != nil {
+		a.t.Fatal(err)
 	}
-	items := make([]string, len(got))
-	for i, x := range got {
-		items[i] = x.Item
+	for _, set := range ageingSets {
+		if m := a.mem.State(a.id, s.Decision).Interactions[set]; !slices.Equal(s.Interactions[set], m) {
+			a.t.Fatalf("step %d %s: redis %v, memory %v", step, set, s.Interactions[set], m)
+		}
+		assertPackedMatches(a.t, a.db, a.st, a.id, set, step)
+	}
+}
+
+func (a *ageing) items(set consent.Scope) []string { a.t.Helper(); return a.itemsAt(req(t0), set) }
+
+// itemsAt returns set's items in the gated read at r.Now, oldest first.
+func (a *ageing) itemsAt(r consent.Request, set consent.Scope) []string {
+	a.t.Helper()
+	s, err := a.st.ReadState(context.Background(), a.id, r, features.ReadOptions{})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var items []string
+	for _, x := range s.Interactions[set] {
+		items = append(items, x.Item)
 	}
 	return items
+}
+
+// TestContactsAgeOut: a customer shown an action every 30 days for two
+// years keeps the contacts of the last year (how far back a cap counts),
+// written through the events and through a delivery alike; a contact
+// already older than that is refused as older_than_retention.
+func TestContactsAgeOut(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, db *redistest.DB) {
+		ctx := context.Background()
+		st := New(db.Client, db.Namespace)
+		grantOnly(t, db, st, "ct", consent.Onsite)
+		contact := func(at time.Time) features.Routed {
+			return features.Routed{CustomerID: "ct", Channel: consent.Onsite, Action: "promo", Event: features.Impression, Time: at,
+				Member: features.ContactMember("promo", features.Impression, consent.Onsite, at)}
+		}
+		for d := 720; d >= 0; d -= 30 {
+			at := t0.Add(-time.Duration(d) * day)
+			if got, err := st.Ingest(ctx, []features.Routed{contact(at)}, req(at), features.DefaultRetention()); err != nil || got[0] != "" {
+				t.Fatalf("contact %d days ago: %v, %v", d, got, err)
+			}
+		}
+		s, err := st.ReadState(ctx, "ct", req(t0), features.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Contacts) != 13 || t0.Sub(s.Contacts[0].Time) != 360*day {
+			t.Errorf("kept %d contacts, the oldest %v old; want 13, the oldest 360 days old", len(s.Contacts), t0.Sub(s.Contacts[0].Time))
+		}
+		got, err := st.Ingest(ctx, []features.Routed{contact(t0.Add(-400 * day))}, req(t0), features.DefaultRetention())
+		if err != nil || got[0] != features.ReasonRetention {
+			t.Errorf("a contact 400 days old: %v, %v; want %s", got, err, features.ReasonRetention)
+		}
+		// a delivery 30 days later: the contact of 360 days ago goes
+		later := t0.Add(30 * day)
+		deliver := func(consent.Decision, []features.Contact) (string, string) {
+			return features.ContactMember("promo", features.Impression, consent.Onsite, later), ""
+		}
+		if why, err := st.Deliver(ctx, "ct", "promo", later, req(later), deliver); err != nil || why != "" {
+			t.Fatalf("deliver: %q, %v", why, err)
+		}
+		if s, err = st.ReadState(ctx, "ct", req(later), features.ReadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Contacts) != 13 || later.Sub(s.Contacts[0].Time) != 360*day {
+			t.Errorf("after a delivery kept %d contacts, the oldest %v old; want 13, the oldest 360 days old", len(s.Contacts), later.Sub(s.Contacts[0].Time))
+		}
+	})
 }

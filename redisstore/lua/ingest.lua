@@ -6,14 +6,15 @@
 -- then per set i: KEYS[1 + 3i] the set, KEYS[2 + 3i] its event IDs,
 -- KEYS[3 + 3i] its packed copy.
 -- ARGV[5] deadline (Unix ms of Redis's clock; 0 = none), ARGV[6] contacts
--- TTL (s), ARGV[7] number of sets, then per set: scope name, TTL (s), cap
--- and cutoff (Unix s; 0 = none: features.Retention.Cutoff); then per event
--- six values: set index (0 = contact), member, Unix
+-- TTL (s), ARGV[7] the contacts' cutoff (Unix s; 0 = none), ARGV[8] number
+-- of sets, then per set: scope name, TTL (s), cap and cutoff (Unix s; 0 =
+-- none: features.Retention.Cutoff); then per event six values: set index (0 = contact), member, Unix
 -- second, rating in half stars (0 = not a rating), the scope of a contact
 -- ('' for an interaction), event ID ('' = none).
 -- Returns one reason per event: '' stored, '=' stored before (a repeated
 -- event ID, or a contact already recorded: nothing changes and it is not
--- counted again), else the consent reason it was dropped for. Returns
+-- counted again), 'older_than_retention' for an event before its set's (or
+-- the contacts') cutoff, else the consent reason it was dropped for. Returns
 -- {'!late'} and writes nothing when the script starts after the deadline:
 -- its caller has given up and answered "not stored, safe to retry".
 -- An interaction's score is last * 2^20 + rating * 2^16 + count (see
@@ -21,7 +22,8 @@
 -- set's ID index for as long as the set's retention (and at most IDCAP
 -- per set), so a repeated ID within it is a no-op.
 -- A set written to loses its items last seen before its cutoff, then what
--- is over its cap (the oldest), and lives its TTL from now.
+-- is over its cap (the oldest), and lives its TTL from now; the contacts
+-- lose theirs before their cutoff.
 -- Each set's packed copy is kept equal to it (lua/packed.lua).
 local LOW, COUNT, IDCAP = 1048576, 65536, 10000
 local deadline = tonumber(ARGV[5])
@@ -29,11 +31,12 @@ if deadline > 0 then
   local t = redis.call('TIME')
   if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return {'!late'} end
 end
-local nsets = tonumber(ARGV[7])
-local why, touched = {}, {}
+local nsets = tonumber(ARGV[8])
+local why, touched, cutoff = {}, {}, {[0] = tonumber(ARGV[7])}
 for i = 1, nsets do
-  local scope = ARGV[7 + 4 * i - 3]
+  local scope = ARGV[8 + 4 * i - 3]
   why[i] = reason(scope, redis.call('HGET', KEYS[1], scope) or nil)
+  cutoff[i] = tonumber(ARGV[8 + 4 * i])
 end
 local channel = {}
 local function contactReason(scope)
@@ -76,12 +79,14 @@ local function trim(key, ttl)
 end
 
 local out = {}
-local first = 8 + 4 * nsets
+local first = 9 + 4 * nsets
 local contacts = false
 for j = first, #ARGV, 6 do
   local set, member, ts, code = tonumber(ARGV[j]), ARGV[j + 1], tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3])
   local scope, id = ARGV[j + 4], ARGV[j + 5]
-  if set == 0 then
+  if cutoff[set] > 0 and ts < cutoff[set] then
+    out[#out + 1] = 'older_than_retention'
+  elseif set == 0 then
     local r = contactReason(scope)
     if r ~= '' then
       out[#out + 1] = r
@@ -102,18 +107,18 @@ for j = first, #ARGV, 6 do
   end
 end
 for set in pairs(touched) do
-  local key, ttl, cutoff = KEYS[1 + 3 * set], tonumber(ARGV[7 + 4 * set - 2]), tonumber(ARGV[7 + 4 * set])
+  local key, ttl = KEYS[1 + 3 * set], tonumber(ARGV[8 + 4 * set - 2])
   local card = redis.call('ZCARD', key)
   if card == (fresh[set] or 0) then
     redis.call('DEL', KEYS[3 + 3 * set]) -- a new set: any copy is of a set that is gone
   end
   local gone = {}
-  if cutoff > 0 then
-    local below = '(' .. string.format('%.0f', cutoff * LOW)
+  if cutoff[set] > 0 then
+    local below = '(' .. string.format('%.0f', cutoff[set] * LOW)
     gone = redis.call('ZRANGEBYSCORE', key, '-inf', below)
     if #gone > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', below) end
   end
-  local over = card - #gone - tonumber(ARGV[7 + 4 * set - 1])
+  local over = card - #gone - tonumber(ARGV[8 + 4 * set - 1])
   if over > 0 then
     for _, m in ipairs(redis.call('ZRANGE', key, 0, over - 1)) do gone[#gone + 1] = m end
     redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
@@ -124,6 +129,7 @@ for set in pairs(touched) do
 end
 if contacts then
   local ttl = tonumber(ARGV[6])
+  if cutoff[0] > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. cutoff[0]) end
   redis.call('EXPIRE', KEYS[2], ttl)
   if redis.call('EXISTS', KEYS[3]) == 1 then trim(KEYS[3], ttl) end
 end

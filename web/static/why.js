@@ -72,7 +72,7 @@
     switch (c.kind) {
       case 'not_interested': return 'Done: we will not show you “' + why.title + '” again.';
       case 'hide_category': return 'Done: you will not see ' + candor.capital(body.category) + ' items in your suggestions any more.';
-      case 'remove_from_history': return 'Done: that item is removed from your history.';
+      case 'remove_from_history': return 'Done: that item is removed from your history. We no longer know you bought or saw it, so it may be suggested to you like any other item; choose “Not interested” on it if you would rather not see it.';
       case 'stop_using': {
         const scope = Object.keys(body.scopes || {})[0];
         return 'Done: we no longer use ' + (candor.sources[scope] || scope) + ', and what we stored for it is deleted.';
