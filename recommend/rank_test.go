@@ -306,3 +306,56 @@ func TestRankIDsIsRank(t *testing.T) {
 		}
 	}
 }
+
+// TestDiversityLooksPastThePool: a diversity of one item per category
+// gets one per category when the catalogue has them, although every item
+// the customer's history ranks highest shares one category: the pool
+// widens until other categories come in, instead of backfilling the list
+// with the one category.
+func TestDiversityLooksPastThePool(t *testing.T) {
+	world, m := recommendtest.World(25, 240)
+	bought := []string{"i000", "i001", "i002", "i003", "i004"}
+	r := &fakeReader{states: map[string]*features.State{"c": stateWith("c", full(), bought, nil, nil)}}
+	plain, err := newService(r, world, m).Recommend(context.Background(), recommend.Request{CustomerID: "c", N: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the 60 items ranked highest are all "movies"; the rest spread over 12 others
+	category := map[string]string{}
+	for i, it := range plain.Items {
+		category[it.ItemID] = "movies"
+		if i >= 60 {
+			category[it.ItemID] = fmt.Sprintf("c%02d", i%12)
+		}
+	}
+	items := slices.Clone(world.Items())
+	for i := range items {
+		if c, ok := category[items[i].ID]; ok {
+			items[i].Category = []string{c}
+		} else {
+			items[i].Category = []string{"unranked"}
+		}
+		items[i].Available = true
+	}
+	cat := catalog.NewSnapshot(items, nil)
+	div, err := rules.Compile(rules.Ruleset{Name: "default", Version: 2, Rules: []rules.Rule{
+		{ID: "mix", Action: rules.Action{Type: rules.ActionDiversity, Field: "category", Max: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := recommend.NewService(recommend.Deps{Reader: r, Model: func() recommend.Model { return m },
+		Catalog: func() *catalog.Snapshot { return cat }, Request: func(bool) consent.Request { return consent.Request{Now: now, PolicyVersion: 1} },
+		Rules: func() *rules.Compiled { return div }}, recommend.Config{})
+	resp, err := svc.Recommend(context.Background(), recommend.Request{CustomerID: "c", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, it := range resp.Items {
+		seen[it.Category[0]] = true
+	}
+	if len(resp.Items) != 10 || len(seen) != 10 || resp.Items[0].ItemID != plain.Items[0].ItemID {
+		t.Errorf("diversity of 1 per category: %d items in %d categories (%v), first %s; want 10 in 10, first %s",
+			len(resp.Items), len(seen), seen, resp.Items[0].ItemID, plain.Items[0].ItemID)
+	}
+}

@@ -11,9 +11,9 @@ import (
 // of its item's score, disclosed as a promoted or demoted reason. When the
 // rules ran out of their budget, the warning saying so is added to
 // warnings.
-func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request, tr *Trace, warnings *[]string) []candidate {
+func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st *features.State, req *Request, tr *Trace, warnings *[]string) ([]candidate, int) {
 	if rs == emptyRules || len(cands) == 0 {
-		return cands
+		return cands, len(cands)
 	}
 	in := make([]rules.Candidate, len(cands))
 	pos := make(map[string]int, len(cands))
@@ -47,5 +47,5 @@ func applyRules(rs *rules.Compiled, cands []candidate, cat *catalog.Snapshot, st
 		c.score = rc.Score
 		out = append(out, c)
 	}
-	return out
+	return out, res.DeferredFrom
 }

@@ -254,15 +254,19 @@ func (s *Service) build(m Model, cat *catalog.Snapshot, st *features.State, fb F
 
 // rank returns the best n eligible candidates after the rules, with their
 // parts. Filters apply while candidates are selected; when the rules leave
-// fewer than n and more eligible items exist, it selects again from a
-// pool four times larger. A list shorter than n comes with its reason.
+// fewer than n, or a diversity has to backfill the first n for want of
+// other categories or brands in the pool, and more eligible items exist,
+// it selects again from a pool four times larger (for a diversity, up to
+// diversityPools times the first). A list shorter than n comes with its
+// reason.
 func (s *Service) rank(acc *accumulator, m Model, cat *catalog.Snapshot, st *features.State, ev []evidence, req *Request, rs *rules.Compiled, tr *Trace, warnings *[]string) ([]candidate, candidateParts, *Shortfall) {
 	accumulate(m, ev, acc)
 	idx := s.popular.get(m, cat)
 	f := newFilterer(m, idx, acc, st, s.feedbackOf(st), req, s.replen)
 	np := newNonPersonal(m, idx, st, req, bestEligible(m, acc, f), len(ev))
 	before := len(*warnings)
-	for want := poolSize(req.N, rs); ; want = min(4*want, m.NumItems()) {
+	first := poolSize(req.N, rs)
+	for want := first; ; want = min(4*want, m.NumItems()) {
 		tr.reset()
 		*warnings = (*warnings)[:before] // a pass redone with a larger pool warns afresh
 		sel := newSelection(m, acc, f, np, tr, max(want, 1))
@@ -270,15 +274,21 @@ func (s *Service) rank(acc *accumulator, m Model, cat *catalog.Snapshot, st *fea
 		exhausted := !sel.full()
 		picks := withPinned(sel.sorted(), m, rs, acc, f, np)
 		cands, parts := candidates(m, idx, picks, acc, ev, np)
-		cands = applyRules(rs, cands, cat, st, req, tr, warnings)
-		if len(cands) >= req.N {
+		cands, diverse := applyRules(rs, cands, cat, st, req, tr, warnings)
+		done := exhausted || want >= m.NumItems()
+		if len(cands) >= req.N && (diverse >= req.N || done || want >= diversityPools*first) {
 			return cands[:req.N], parts, nil
 		}
-		if exhausted || want >= m.NumItems() {
+		if done && len(cands) < req.N {
 			return cands, parts, shortfall(m, cat, f, req.N, len(cands))
 		}
 	}
 }
+
+// diversityPools bounds how far rank widens its pool for a diversity: once,
+// to four times the first pool (160 candidates for n = 10, within the 200
+// a ruleset's cost estimate assumes, rules.EstimateCandidates).
+const diversityPools = 4
 
 // poolSize is how many eligible candidates are selected first: n without
 // rules, more with rules, whose boosts may lift items from below the top n

@@ -56,6 +56,13 @@ type Result struct {
 	// has an EffectSkipped event with SkipBudget for each.
 	OverBudget bool
 	Cut        []string // rule IDs, in rule order
+	// DeferredFrom is the position in Candidates of the first candidate a
+	// diversity moved to the end of the list, len(Candidates) when none
+	// was (a pinned one does not count: its pin places it): the list holds
+	// DeferredFrom candidates that keep to every diversity, and the rest
+	// backfill it. A caller with more candidates to give can give them
+	// (recommend widens its pool).
+	DeferredFrom int
 }
 
 // Warning returns, when the request's rules budget ran out, a sentence
@@ -258,6 +265,10 @@ func (r *run) boost(i int, s *slot) {
 // moves them, in order, to the front of cands.
 func (r *run) result() Result {
 	r.parts()
+	r.res.DeferredFrom = len(r.work)
+	if k := slices.IndexFunc(r.work, func(s slot) bool { return s.deferred && s.pin == 0 }); k >= 0 {
+		r.res.DeferredFrom = k
+	}
 	if slices.IsSortedFunc(r.work, func(a, b slot) int { return int(a.i - b.i) }) {
 		for k, s := range r.work { // only removals: compact in place
 			if int(s.i) != k {

@@ -370,3 +370,27 @@ func TestComparisons(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredFrom: the result says where the items a diversity moved to
+// the end begin, so a caller can widen what it offers; a deferred item a
+// pin places does not count.
+func TestDeferredFrom(t *testing.T) {
+	div := rules.Rule{ID: "d", Action: rules.Action{Type: rules.ActionDiversity, Field: "category", Max: 1}}
+	for _, tt := range []struct {
+		name  string
+		rules []rules.Rule
+		want  int
+	}{
+		{"no rules", nil, 6},
+		{"a boost", []rules.Rule{boost("b", `item.id == "book1"`, 4)}, 6},
+		{"a diversity", []rules.Rule{div}, 4}, // shoe1 shirt1 book1 vit1 | shoe2 shirt2
+		{"a diversity and a pin of a deferred item", []rules.Rule{div, {ID: "p", Action: rules.Action{Type: rules.ActionPin, ItemID: "shoe2", Slot: 1}}}, 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := compile(t, tt.rules...).Apply(home(), candidates(t))
+			if res.DeferredFrom != tt.want {
+				t.Errorf("DeferredFrom = %d in %v, want %d", res.DeferredFrom, ids(res.Candidates), tt.want)
+			}
+		})
+	}
+}

@@ -25,6 +25,7 @@ func (r *run) cut() {
 				continue
 			case ActionDiversity:
 				r.event(r.c.rules[c.rule].ID, r.cands[s.i].Item.ID, EffectDeferred, ActionDiversity, 0)
+				s.deferred = true
 				r.deferred = append(r.deferred, s)
 				continue
 			}

@@ -50,10 +50,11 @@ type run struct {
 // when none did). It holds no pointer, so sorting and moving slots costs
 // the garbage collector nothing.
 type slot struct {
-	score  float64
-	i      int32
-	lo, hi int32
-	pin    int32
+	score    float64
+	i        int32
+	lo, hi   int32
+	pin      int32
+	deferred bool // a diversity moved it to the end of the list
 }
 
 var runPool = sync.Pool{New: func() any { return new(run) }}
