@@ -313,8 +313,8 @@ func handleSimulateActions(nb *NextBest) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if len(in.Customers) == 0 || len(in.Customers) > 1000 {
-			return candor.Errorf(candor.EInvalid, "customers must list 1-1000 customer IDs")
+		if err := customerList(in.Customers, 1000); err != nil {
+			return err
 		}
 		ctx, cancel := marketerContext(c)
 		defer cancel()

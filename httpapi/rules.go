@@ -196,14 +196,31 @@ type previewCost struct {
 	Measured *rules.Measured `json:"measured"`
 }
 
+// customerList checks the customers a preview or simulation runs over:
+// 1 to most IDs, each once (a repeated one would count twice in the
+// totals).
+func customerList(ids []string, most int) error {
+	if len(ids) == 0 || len(ids) > most {
+		return candor.Errorf(candor.EInvalid, "customers must list 1-%d customer IDs, got %d", most, len(ids))
+	}
+	seen := make(map[string]int, len(ids))
+	for i, id := range ids {
+		if j, ok := seen[id]; ok {
+			return candor.Errorf(candor.EInvalid, "customers[%d]: %.64q is also customers[%d]; list each customer once", i, id, j)
+		}
+		seen[id] = i
+	}
+	return nil
+}
+
 func handlePreview(svc *rules.Service, rec *recommend.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req previewRequest
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
-		if len(req.Customers) == 0 || len(req.Customers) > 200 {
-			return candor.Errorf(candor.EInvalid, "customers must list 1-200 customer IDs to preview")
+		if err := customerList(req.Customers, 200); err != nil {
+			return err
 		}
 		ctx, cancel := marketerContext(c)
 		defer cancel()

@@ -37,6 +37,12 @@ func TestRulesLifecycle(t *testing.T) {
 
 	// a valid draft: preview, publish, served at once, disclosed
 	f.marketer(t, "PUT", "/v1/rulesets/default/draft", `{"rules":[{"id":"toys","when":"item.category == \"toys\"","action":{"type":"boost","add":10}}]}`)
+	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/preview", `{"customers":["m1","nobody","m1"],"n":5}`); code != 400 || !strings.Contains(string(b), `customers[2]: \"m1\" is also customers[0]`) {
+		t.Errorf("preview with a customer twice: %d %s", code, b)
+	}
+	if code, b := f.marketer(t, "POST", "/v1/actions/simulate", `{"customers":["m1","m1"],"channel":"email"}`); code != 400 || !strings.Contains(string(b), "list each customer once") {
+		t.Errorf("simulation with a customer twice: %d %s", code, b)
+	}
 	code, b = f.marketer(t, "POST", "/v1/rulesets/default/preview", `{"customers":["m1","nobody"],"n":5}`)
 	var d recommend.RulesDiff
 	_ = json.Unmarshal(b, &d)
