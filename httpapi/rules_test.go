@@ -52,6 +52,9 @@ func TestRulesLifecycle(t *testing.T) {
 	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/publish", ""); code != 200 {
 		t.Fatalf("publish: %d %s", code, b)
 	}
+	if code, b := f.marketer(t, "POST", "/v1/rulesets/default/publish", ""); code != 409 || !strings.Contains(string(b), "is what version 1, the live one, holds: nothing to publish") {
+		t.Errorf("publishing the live rules again: %d %s, want 409", code, b)
+	}
 	r := f.recs(t, "customer_id=m1&n=5")
 	if r.RulesetVersion != 1 || r.Items[0].Category[0] != "toys" || !hasReason(r, recommend.KindPromoted) {
 		t.Errorf("after publish: version %d, first %v", r.RulesetVersion, r.Items[0].Category)

@@ -1,6 +1,7 @@
 package versioned
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -150,6 +151,9 @@ func (s *Service[D, E]) makeLive(ctx context.Context, name string, d D, who, act
 	if action == AuditRollback && pv == from {
 		return zero, candor.Errorf(candor.EConflict, "version %d of %s is already live", from, s.kind.Label(name))
 	}
+	if action == AuditPublish && pv > 0 && s.same(prev, d) {
+		return zero, candor.Errorf(candor.EConflict, "the draft of %s is what version %d, the live one, holds: nothing to publish", s.kind.Label(name), pv)
+	}
 	now := s.now().UTC()
 	d = s.kind.WithMeta(d, Meta{Version: pv + 1, CreatedAt: now, Author: who})
 	entry := s.kind.Entry(Change{Time: now, Who: who, Action: action, Name: name, Version: pv + 1, Previous: pv, RestoredFrom: from}, prev, d)
@@ -165,6 +169,17 @@ func (s *Service[D, E]) makeLive(ctx context.Context, name string, d D, who, act
 		return zero, err
 	}
 	return d, nil
+}
+
+// same reports whether a and b hold the same content, whatever their
+// versions, times and authors.
+func (s *Service[D, E]) same(a, b D) bool {
+	ja, err := json.Marshal(s.kind.WithMeta(a, Meta{}))
+	if err != nil {
+		return false
+	}
+	jb, err := json.Marshal(s.kind.WithMeta(b, Meta{}))
+	return err == nil && bytes.Equal(ja, jb)
 }
 
 // title is the label of name at the start of a sentence.
