@@ -13,7 +13,7 @@ import (
 // Outcome of one event in a batch.
 type Outcome struct {
 	Status  string `json:"status"`            // stored | dropped | invalid
-	Reason  string `json:"reason,omitempty"`  // why dropped: a consent reason, "anonymous", "no_feature_set"
+	Reason  string `json:"reason,omitempty"`  // why dropped: a consent reason, "anonymous", "no_feature_set", "older_than_retention"
 	Message string `json:"message,omitempty"` // why invalid
 	Set     string `json:"set,omitempty"`     // the feature set it fed
 	// Repeat marks a stored event that had been stored before (its event
