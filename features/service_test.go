@@ -13,16 +13,22 @@ type lookupFunc func(id string) (exists, sensitive bool)
 
 func (f lookupFunc) Lookup(id string) (bool, bool) { return f(id) }
 
+// browsingAndPurchases is a request at now and a decision that grants
+// browsing and purchases.
+func browsingAndPurchases(now time.Time) (consent.Request, consent.Decision) {
+	req := consent.Request{Now: now, PolicyVersion: 1}
+	return req, consent.Evaluate(map[consent.Scope]consent.Record{
+		consent.Browsing:  {Scope: consent.Browsing, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
+		consent.Purchases: {Scope: consent.Purchases, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
+	}, req)
+}
+
 // Collect drops an interaction older than its set's retention, whoever
 // sends it (the API, the importer); Replay, for a research dataset with
 // the times it was recorded at, keeps it. Each set has its own retention.
 func TestCollectDropsWhatIsPastRetention(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	req := consent.Request{Now: now, PolicyVersion: 1}
-	full := consent.Evaluate(map[consent.Scope]consent.Record{
-		consent.Browsing:  {Scope: consent.Browsing, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
-		consent.Purchases: {Scope: consent.Purchases, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
-	}, req)
+	req, full := browsingAndPurchases(now)
 	day := 24 * time.Hour
 	evs := func() []features.Event {
 		return []features.Event{
@@ -72,11 +78,7 @@ func TestCollectDropsWhatIsPastRetention(t *testing.T) {
 // own until its key expires.
 func TestReplayedHistoryAgesOnTheNextLiveEvent(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	req := consent.Request{Now: now, PolicyVersion: 1}
-	full := consent.Evaluate(map[consent.Scope]consent.Record{
-		consent.Browsing:  {Scope: consent.Browsing, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
-		consent.Purchases: {Scope: consent.Purchases, State: consent.Granted, Time: now.Add(-time.Hour), PolicyVersion: 1},
-	}, req)
+	req, full := browsingAndPurchases(now)
 	mem := features.NewMemory(func(string) consent.Decision { return full })
 	catalog := lookupFunc(func(id string) (bool, bool) { return id == "i1" || id == "i2" || id == "i3", false })
 	svc := features.NewService(mem, func() features.Catalog { return catalog }, func(bool) consent.Request { return req }, features.DefaultRetention())
