@@ -28,11 +28,10 @@ type Catalog interface {
 }
 
 // ActionCatalog tells whether an action is in the live action catalog and
-// the channel it is delivered on when an event names none. Implemented by
-// *actions.Compiled.
+// the channels it is offered on, its main one first (a contact that names
+// none was delivered on it). Implemented by *actions.Compiled.
 type ActionCatalog interface {
-	Channels(id string) ([]consent.Scope, bool) // the action's channels, its main one first
-
+	Channels(id string) ([]consent.Scope, bool)
 }
 
 // StoredBefore is what Store.Ingest answers for an event that was stored
@@ -147,7 +146,8 @@ func (s *Service) route(ev *Event, now time.Time, cat Catalog, past bool) (Route
 
 // routeContact routes an impression, click or dismissal of an action: the
 // action must be in the live catalog, and the contact is gated on the
-// channel it names or else the action's main channel.
+// channel it names, which must be one the action is offered on, or else
+// the action's main channel.
 func (s *Service) routeContact(ev *Event) (Routed, Outcome, bool) {
 	var channels []consent.Scope
 	ok := false

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -234,12 +233,10 @@ func decodeEvents(raw []json.RawMessage) ([]features.Event, map[int]string) {
 	return evs, bad
 }
 
-// namesTime reports whether an event names a ts: a zero time is also what
-// an event without one decodes to, and that one means "now".
+// namesTime reports whether an event names a ts (in any case, as the
+// decoder matches it): a zero time is also what an event without one
+// decodes to, and that one means "now".
 func namesTime(r json.RawMessage) bool {
-	if !bytes.Contains(r, []byte(`"ts"`)) {
-		return false
-	}
 	var probe struct {
 		TS json.RawMessage `json:"ts"`
 	}

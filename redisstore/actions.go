@@ -52,7 +52,7 @@ func (s *Store) Deliver(ctx context.Context, customerID, action string, t time.T
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.ZAdd(ctx, key, redis.Z{Score: float64(t.Unix()), Member: member})
-				p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(features.Retention{}.ContactCutoff(t), 10))
+				p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(t.Add(-features.ContactLookback).Unix(), 10))
 				p.Expire(ctx, key, contactsTTL*time.Second)
 				return nil
 			})
