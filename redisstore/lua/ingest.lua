@@ -8,9 +8,10 @@
 -- ARGV[5] deadline (Unix ms of Redis's clock; 0 = none), ARGV[6] contacts
 -- TTL (s), ARGV[7] the contacts' cutoff (Unix s; 0 = none), ARGV[8] number
 -- of sets, then per set: scope name, TTL (s), cap and cutoff (Unix s; 0 =
--- none: features.Retention.Cutoff); then per event six values: set index (0 = contact), member, Unix
--- second, rating in half stars (0 = not a rating), the scope of a contact
--- ('' for an interaction), event ID ('' = none).
+-- none: features.Retention.Cutoff); then per event six values: set index
+-- (0 = contact), member, Unix second, rating in half stars (0 = not a
+-- rating), the scope of a contact ('' for an interaction), event ID ('' =
+-- none).
 -- Returns one reason per event: '' stored, '=' stored before (a repeated
 -- event ID, or a contact already recorded: nothing changes and it is not
 -- counted again), 'older_than_retention' for an event before its set's (or
