@@ -47,15 +47,13 @@ func handlePutItems(st CatalogStore, live *catalog.Live) echo.HandlerFunc {
 		if len(req.Items) == 0 || len(req.Items) > catalog.MaxBatch {
 			return candor.Errorf(candor.EInvalid, "items must hold 1-%d items, got %d", catalog.MaxBatch, len(req.Items))
 		}
-		at := make(map[string]int, len(req.Items))
 		for i := range req.Items {
 			if err := req.Items[i].Validate(); err != nil {
 				return candor.Errorf(candor.EInvalid, "items[%d]: %s (nothing was stored)", i, candor.ErrorMessage(err))
 			}
-			if j, ok := at[req.Items[i].ID]; ok {
-				return candor.Errorf(candor.EInvalid, "items[%d]: id %q is also items[%d]; send each item once (nothing was stored)", i, req.Items[i].ID, j)
-			}
-			at[req.Items[i].ID] = i
+		}
+		if i, j := repeated(req.Items, func(it catalog.Item) string { return it.ID }); i >= 0 {
+			return candor.Errorf(candor.EInvalid, "items[%d]: id %q is also items[%d]; send each item once (nothing was stored)", i, req.Items[i].ID, j)
 		}
 		ctx := c.Request().Context()
 		if err := st.PutItems(ctx, req.Items); err != nil {

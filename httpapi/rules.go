@@ -203,14 +203,24 @@ func customerList(ids []string, most int) error {
 	if len(ids) == 0 || len(ids) > most {
 		return candor.Errorf(candor.EInvalid, "customers must list 1-%d customer IDs, got %d", most, len(ids))
 	}
-	seen := make(map[string]int, len(ids))
-	for i, id := range ids {
-		if j, ok := seen[id]; ok {
-			return candor.Errorf(candor.EInvalid, "customers[%d]: %.64q is also customers[%d]; list each customer once", i, id, j)
-		}
-		seen[id] = i
+	if i, j := repeated(ids, func(id string) string { return id }); i >= 0 {
+		return candor.Errorf(candor.EInvalid, "customers[%d]: %.64q is also customers[%d]; list each customer once", i, ids[i], j)
 	}
 	return nil
+}
+
+// repeated returns the first position i whose key an earlier position j
+// has too, or -1, -1 when every key is distinct.
+func repeated[T any](xs []T, key func(T) string) (i, j int) {
+	at := make(map[string]int, len(xs))
+	for i, x := range xs {
+		k := key(x)
+		if j, ok := at[k]; ok {
+			return i, j
+		}
+		at[k] = i
+	}
+	return -1, -1
 }
 
 func handlePreview(svc *rules.Service, rec *recommend.Service) echo.HandlerFunc {
